@@ -1,0 +1,55 @@
+#pragma once
+/// RFC 4180 CSV and TSV: quoted fields with delimiters, doubled quotes and line breaks; CRLF or
+/// LF; an optional UTF-8 byte-order mark; the first record is the header.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csm/io/columns.hpp"
+
+namespace csm::io {
+
+/// Limits that keep a hostile file from taking all memory (documented in docs/reliability.md).
+inline constexpr std::size_t kMaxRecordBytes = 64u << 20;  ///< one record, quotes included
+
+/// Incremental CSV/TSV parser. The caller feeds the bytes of one source through parse() in
+/// buffers that grow at the end; parse() consumes whole records only and says how many bytes it
+/// used, so the caller keeps the rest and appends the next read to it.
+class CsvReader {
+ public:
+  /// `delimiter` is ',' for CSV and '\t' for TSV. Throws InputError for a bad header.
+  CsvReader(const ColumnMap& columns, RowConsumer& consumer, std::string source_name,
+            char delimiter);
+
+  /// Parse the complete records at the start of `buffer` and return the number of bytes consumed.
+  /// With `at_end`, the buffer holds the rest of the source and everything is consumed (a last
+  /// record without a line break is accepted; an open quote is an error). Throws InputError.
+  std::size_t parse(std::string_view buffer, bool at_end);
+
+  /// Data records delivered so far (the header is not counted).
+  std::uint64_t records() const noexcept { return records_; }
+  /// True once the header line has been read.
+  bool has_header() const noexcept { return header_done_; }
+
+ private:
+  void on_header(const std::vector<std::string_view>& fields, std::uint64_t line);
+  void on_record(const std::vector<std::string_view>& fields, std::uint64_t line);
+
+  const ColumnMap& columns_;
+  RowConsumer& consumer_;
+  std::string source_;
+  char delimiter_;
+  bool header_done_ = false;
+  bool bom_checked_ = false;
+  std::uint64_t line_ = 1;       // line where the next record starts
+  std::uint64_t records_ = 0;
+  std::size_t field_count_ = 0;  // fields in the header
+  std::vector<std::size_t> slot_of_field_;
+  std::vector<std::string_view> fields_;
+  std::vector<Cell> cells_;
+  std::string unquoted_;         // storage for quoted fields with doubled quotes
+};
+
+}  // namespace csm::io

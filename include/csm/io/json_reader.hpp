@@ -1,0 +1,77 @@
+#pragma once
+/// JSON input: a top-level array of flat objects, or JSON Lines (one object per line; blank lines
+/// ignored). Each object is one record; its keys are matched to the ColumnMap like CSV headers.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csm/io/columns.hpp"
+
+namespace csm::io {
+
+inline constexpr std::size_t kMaxJsonDepth = 64;  ///< nesting accepted inside an ignored value
+
+enum class JsonLayout : std::uint8_t { array, lines };
+
+/// Incremental JSON reader with the same feeding contract as CsvReader: parse() consumes whole
+/// records from the start of the buffer and returns the bytes used. Values of known keys are
+/// handed over as cells with their JSON type; number text is kept exactly as written. Unknown keys
+/// are skipped whatever their value. Throws InputError (with the line) for malformed JSON, a
+/// top-level value that is not the expected array/objects, or invalid UTF-8 in strings.
+class JsonReader {
+ public:
+  /// `layout` says whether the source is one JSON array of objects or JSON Lines.
+  JsonReader(const ColumnMap& columns, RowConsumer& consumer, std::string source_name,
+             JsonLayout layout);
+
+  /// Parse the complete records at the start of `buffer` and return the number of bytes consumed.
+  /// With `at_end`, the buffer holds the rest of the source and everything is consumed or an
+  /// InputError is thrown. Records that are well-formed JSON but cannot be cells (an element that
+  /// is not an object, a duplicate key, invalid UTF-8) go to RowConsumer::reject().
+  std::size_t parse(std::string_view buffer, bool at_end);
+
+  /// Records delivered to RowConsumer::row() so far (rejected ones are not counted).
+  std::uint64_t records() const noexcept { return records_; }
+
+ private:
+  struct State;  // the cursor of one parse() call; defined in json_reader.cpp
+
+  enum class Stage : std::uint8_t {
+    start,          // before the '[' (array) or at the start of the source (lines)
+    first_element,  // just after '['
+    next_element,   // just after ','
+    after_element,  // after an element: ',' or ']' next
+    done,           // after the closing ']': only whitespace may follow
+  };
+
+  struct EscapedText {  // a cell whose unescaped text lives in strings_
+    std::size_t slot;
+    std::size_t offset;
+    std::size_t size;
+  };
+
+  const ColumnMap& columns_;
+  RowConsumer& consumer_;
+  std::string source_;
+  JsonLayout layout_;
+  Stage stage_ = Stage::start;
+  bool bom_checked_ = false;
+  bool seen_value_ = false;  // lines: a non-blank line has been read
+  std::uint64_t records_ = 0;
+  std::uint64_t line_ = 1;        // line of the first unconsumed byte
+  std::uint64_t array_line_ = 0;  // line of the top-level '[', for "not closed" messages
+
+  // Per-record scratch, reused so that the steady state allocates nothing.
+  std::vector<Cell> cells_;
+  std::vector<EscapedText> escaped_;
+  std::string strings_;  // unescaped string values of the current record
+  std::string key_;      // the current key when it has escapes
+  bool row_error_ = false;
+  std::string row_error_field_;
+  std::string row_error_message_;
+};
+
+}  // namespace csm::io

@@ -1,0 +1,44 @@
+#pragma once
+/// Writers for the computed metrics: JSON for scripts, CSV for spreadsheets, an aligned table for
+/// people. They return text; where it goes (stdout, a file) is the caller's business.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csm/activity_aggregator.hpp"
+#include "csm/io/record_input.hpp"
+#include "csm/period_metrics.hpp"
+
+namespace csm::io {
+
+/// Everything one run of `compute` reports.
+struct MetricsReport {
+  RecordKind kind = RecordKind::activity;
+  MetricOptions options;
+  ReadReport input;
+  std::optional<ActivityStats> activity;  ///< set for activity records
+  std::vector<PeriodMetrics> periods;
+  RangeSummary summary;
+  std::vector<std::string> warnings;
+  std::string version;
+};
+
+/// The field names of one period, in output order (the JSON keys and the CSV header).
+const std::vector<std::string>& period_field_names();
+
+/// One JSON document (docs/output.md describes the schema), ending in a newline.
+std::string to_json(const MetricsReport& report);
+
+/// A header line with period_field_names() and one line per period; null is an empty field.
+std::string to_csv(const MetricsReport& report);
+
+struct TableStyle {
+  bool all_columns = false;  ///< every field instead of the key columns
+  bool color = false;        ///< ANSI colours (only for a terminal)
+};
+
+/// Aligned columns for a terminal, with a summary line under the table.
+std::string to_table(const MetricsReport& report, const TableStyle& style);
+
+}  // namespace csm::io

@@ -1,0 +1,29 @@
+#pragma once
+/// Each subcommand registers its options on the CLI11 app and returns the function that runs it
+/// once the arguments are parsed. The functions return an exit status (run.hpp) and may throw
+/// UsageError, InputError, SourceError or OutputError; run() maps those to exit statuses.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <ostream>
+#include <stdexcept>
+
+namespace csm::cli {
+
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+/// A usage error found after parsing (e.g. a retention outside 0..1): exit status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner add_compute_command(CLI::App& app, Streams io);
+CommandRunner add_calc_command(CLI::App& app, Streams io);
+
+}  // namespace csm::cli

@@ -1,0 +1,78 @@
+#include "cli/run.hpp"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "csm/activity_aggregator.hpp"
+#include "csm/error.hpp"
+
+namespace csm::cli {
+namespace {
+
+void print_error(std::ostream& err, const std::string& message) {
+  err << "csm-metrics: error: " << message << '\n';
+  err.flush();
+}
+
+}  // namespace
+
+int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"csm-metrics: customer-success metrics (churn, retention, MRR movements, CSAT, CAC,\n"
+               "CLV) from customer records in CSV, TSV, JSON or JSON Lines.",
+               "csm-metrics"};
+  app.set_version_flag("--version", "csm-metrics " CSM_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  csm-metrics compute customers.csv\n"
+      "  csm-metrics compute --format json customers.csv | jq '.periods[-1].churn_rate'\n"
+      "  csm-metrics calc clv --margin 900 --retention 0.9 --discount-rate 0.01\n"
+      "Exit status: 0 ok, 2 usage error, 65 invalid input data, 66 input missing or unreadable,\n"
+      "74 output error. Run 'csm-metrics COMMAND --help' for the options of a command.");
+  const Streams io{out, err};
+  const CommandRunner compute = add_compute_command(app, io);
+  const CommandRunner calc = add_calc_command(app, io);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help and version are "errors" with exit code 0 in CLI11; they go to stdout.
+    const int code = app.exit(e, out, err);
+    if (code == 0) return kOk;
+    return kUsage;
+  }
+
+  try {
+    for (const CLI::App* sub : app.get_subcommands()) {
+      if (sub->get_name() == "compute") return compute();
+      if (sub->get_name() == "calc") return calc();
+    }
+    print_error(err, "no command given; try --help");
+    return kUsage;
+  } catch (const UsageError& e) {
+    print_error(err, e.what());
+    return kUsage;
+  } catch (const InputError& e) {
+    print_error(err, e.what());
+    return kDataError;
+  } catch (const RevenueOverflow& e) {
+    print_error(err, e.what());
+    return kDataError;
+  } catch (const SourceError& e) {
+    print_error(err, e.what());
+    return kNoInput;
+  } catch (const OutputError& e) {
+    print_error(err, e.what());
+    return kIoError;
+  } catch (const std::bad_alloc&) {
+    print_error(err, "out of memory (the input has more customers or months than fit in memory)");
+    return kOsError;
+  } catch (const std::exception& e) {
+    print_error(err, std::string("internal error: ") + e.what());
+    return kSoftware;
+  }
+}
+
+}  // namespace csm::cli

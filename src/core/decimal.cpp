@@ -1,0 +1,141 @@
+#include "csm/decimal.hpp"
+
+#include <string>
+
+namespace csm {
+namespace {
+
+std::string_view trim_spaces(std::string_view s) noexcept {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+DecimalError parse_money(std::string_view text, Money& out) noexcept {
+  text = trim_spaces(text);
+  if (text.empty()) return DecimalError::empty;
+  std::size_t i = 0;
+  if (text[0] == '-') {
+    // "-0" and "-0.00" are zero, which is allowed; anything else negative is refused.
+    bool all_zero = text.size() > 1;
+    bool seen_digit = false;
+    bool seen_dot = false;
+    for (std::size_t k = 1; k < text.size() && all_zero; ++k) {
+      if (text[k] == '0') {
+        seen_digit = true;
+      } else if (text[k] == '.' && !seen_dot) {
+        seen_dot = true;
+      } else {
+        all_zero = false;
+      }
+    }
+    if (all_zero && seen_digit) {
+      out = 0;
+      return DecimalError::ok;
+    }
+    // Tell a negative number apart from garbage such as "-abc".
+    return (text.size() > 1 && (is_digit(text[1]) || text[1] == '.')) ? DecimalError::negative
+                                                                       : DecimalError::syntax;
+  }
+  if (text[0] == '+') ++i;
+
+  // Integer part: accumulate in unsigned 64 bits of micro-units, checking for overflow.
+  constexpr std::uint64_t kLimit = static_cast<std::uint64_t>(kMaxMoney);
+  std::uint64_t units = 0;
+  std::size_t int_digits = 0;
+  bool too_large = false;
+  for (; i < text.size() && is_digit(text[i]); ++i, ++int_digits) {
+    if (too_large) continue;
+    const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (units > (kLimit / kMoneyScale) + 1) {
+      too_large = true;
+    } else {
+      units = units * 10 + digit;
+    }
+  }
+  std::uint64_t fraction = 0;
+  std::size_t frac_digits = 0;
+  bool too_precise = false;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    for (; i < text.size() && is_digit(text[i]); ++i, ++frac_digits) {
+      if (frac_digits < kMoneyDecimals) {
+        fraction = fraction * 10 + static_cast<std::uint64_t>(text[i] - '0');
+      } else if (text[i] != '0') {
+        too_precise = true;
+      }
+    }
+  }
+  if (i != text.size() || (int_digits == 0 && frac_digits == 0)) return DecimalError::syntax;
+  if (too_large) return DecimalError::too_large;
+  if (too_precise) return DecimalError::too_precise;
+  for (std::size_t k = frac_digits; k < kMoneyDecimals; ++k) fraction *= 10;
+  if (units > kLimit / kMoneyScale) return DecimalError::too_large;
+  const std::uint64_t micro = units * static_cast<std::uint64_t>(kMoneyScale);
+  if (micro > kLimit - fraction) return DecimalError::too_large;
+  out = static_cast<Money>(micro + fraction);
+  return DecimalError::ok;
+}
+
+std::string_view describe(DecimalError error) noexcept {
+  switch (error) {
+    case DecimalError::ok:
+      return "ok";
+    case DecimalError::empty:
+      return "expected a decimal >= 0, got an empty value";
+    case DecimalError::syntax:
+      return "expected a decimal >= 0 such as 1234.56";
+    case DecimalError::negative:
+      return "expected a decimal >= 0";
+    case DecimalError::too_precise:
+      return "expected at most 6 decimal places";
+    case DecimalError::too_large:
+      return "expected at most 9223372036854.775807";
+  }
+  return "invalid decimal";
+}
+
+std::string format_money(MoneySum amount) {
+  const bool negative = amount < 0;
+  const UnsignedMoneySum magnitude = negative ? static_cast<UnsignedMoneySum>(-(amount + 1)) + 1
+                                              : static_cast<UnsignedMoneySum>(amount);
+  const auto scale = static_cast<UnsignedMoneySum>(kMoneyScale);
+  UnsignedMoneySum whole = magnitude / scale;
+  auto fraction = static_cast<std::uint64_t>(magnitude % scale);
+
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(whole % 10)));
+    whole /= 10;
+  } while (whole != 0);
+  std::string text = negative ? "-" : "";
+  text.append(digits.rbegin(), digits.rend());
+  text.push_back('.');
+  char frac[kMoneyDecimals];
+  for (int k = kMoneyDecimals - 1; k >= 0; --k) {
+    frac[k] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  int keep = kMoneyDecimals;
+  while (keep > 2 && frac[keep - 1] == '0') --keep;
+  text.append(frac, static_cast<std::size_t>(keep));
+  return text;
+}
+
+double to_double(MoneySum amount) noexcept {
+  // One rounding only: the micro-unit count converts exactly below 2^53 and IEEE division is
+  // correctly rounded, so the result is the double nearest to the decimal value.
+  return static_cast<double>(amount) / static_cast<double>(kMoneyScale);
+}
+
+std::optional<Money> checked_add(Money a, Money b) noexcept {
+  Money sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) return std::nullopt;
+  return sum;
+}
+
+}  // namespace csm

@@ -1,0 +1,58 @@
+#include "csm/io/columns.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace csm::io {
+namespace {
+
+std::string_view trim_spaces(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), lower);
+  return out;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ColumnMap::ColumnMap(std::vector<ColumnSpec> specs) : specs_(std::move(specs)) {
+  lookup_.reserve(specs_.size());
+  for (const auto& spec : specs_) lookup_.push_back(to_lower(spec.name));
+}
+
+bool ColumnMap::rename(std::string_view canonical, std::string_view input_name) {
+  for (std::size_t slot = 0; slot < specs_.size(); ++slot) {
+    if (equals_ignore_case(specs_[slot].name, trim_spaces(canonical))) {
+      lookup_[slot] = to_lower(trim_spaces(input_name));
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t ColumnMap::find(std::string_view input_name) const noexcept {
+  const std::string_view name = trim_spaces(input_name);
+  for (std::size_t slot = 0; slot < lookup_.size(); ++slot) {
+    if (equals_ignore_case(lookup_[slot], name)) return slot;
+  }
+  return npos;
+}
+
+}  // namespace csm::io

@@ -1,0 +1,246 @@
+#include "csm/io/csv_reader.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "csm/error.hpp"
+#include "csm/io/utf8.hpp"
+
+namespace csm::io {
+namespace {
+
+// A field found by the scanner: a range of the buffer, or of the unquoting scratch space when the
+// field had doubled quotes. Views are made only once the record is complete, because the scratch
+// string may move while it grows.
+struct FieldRange {
+  std::size_t begin;
+  std::size_t size;
+  bool in_scratch;
+  bool quoted;
+};
+
+}  // namespace
+
+CsvReader::CsvReader(const ColumnMap& columns, RowConsumer& consumer, std::string source_name,
+                     char delimiter)
+    : columns_(columns),
+      consumer_(consumer),
+      source_(std::move(source_name)),
+      delimiter_(delimiter),
+      cells_(columns.size()) {}
+
+std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
+  std::size_t pos = 0;
+  if (!bom_checked_) {
+    if (buffer.size() < 3 && !at_end) return 0;
+    if (buffer.size() >= 2 && ((buffer[0] == '\xff' && buffer[1] == '\xfe') ||
+                               (buffer[0] == '\xfe' && buffer[1] == '\xff'))) {
+      throw InputError(source_, 1, "", "the file is UTF-16; expected UTF-8 (convert it, e.g. with iconv -f UTF-16 -t UTF-8)");
+    }
+    if (buffer.substr(0, 3) == "\xef\xbb\xbf") pos = 3;
+    bom_checked_ = true;
+  }
+
+  thread_local std::vector<FieldRange> ranges;
+  const char* const data = buffer.data();
+  const std::size_t size = buffer.size();
+  const char delim = delimiter_;
+
+  while (pos < size) {
+    const std::size_t record_start = pos;
+    const std::uint64_t record_line = line_;
+    std::uint64_t newlines = 0;
+    ranges.clear();
+    unquoted_.clear();
+    std::size_t p = pos;
+    bool complete = false;
+    bool any_quoted = false;
+
+    for (;;) {  // one field per iteration
+      if (p < size && data[p] == '"') {
+        any_quoted = true;
+        ++p;
+        std::size_t begin = p;
+        bool scratch = false;
+        std::size_t scratch_begin = 0;
+        bool closed = false;
+        while (p < size) {
+          const char* q = static_cast<const char*>(std::memchr(data + p, '"', size - p));
+          const std::size_t stop = q ? static_cast<std::size_t>(q - data) : size;
+          for (std::size_t k = p; k < stop; ++k) newlines += data[k] == '\n';
+          if (!q) {
+            p = size;
+            break;
+          }
+          if (stop + 1 < size && data[stop + 1] == '"') {  // doubled quote: one literal quote
+            if (!scratch) {
+              scratch = true;
+              scratch_begin = unquoted_.size();
+            }
+            unquoted_.append(data + begin, stop + 1 - begin);
+            p = stop + 2;
+            begin = p;
+            continue;
+          }
+          if (stop + 1 >= size && !at_end) {  // cannot tell "" from a closing quote yet
+            p = size;
+            break;
+          }
+          if (scratch) unquoted_.append(data + begin, stop - begin);
+          ranges.push_back(scratch ? FieldRange{scratch_begin, unquoted_.size() - scratch_begin,
+                                                true, true}
+                                   : FieldRange{begin, stop - begin, false, true});
+          p = stop + 1;
+          closed = true;
+          break;
+        }
+        if (!closed) {
+          if (at_end) {
+            throw InputError(source_, record_line + newlines, "",
+                             "unterminated quoted field (opened on line " +
+                                 std::to_string(record_line) + "): expected a closing '\"'");
+          }
+          break;  // need more bytes
+        }
+        if (p < size && data[p] == delim) {
+          ++p;
+          continue;
+        }
+        if (p < size && data[p] == '\n') {
+          ++p;
+          ++newlines;
+          complete = true;
+          break;
+        }
+        if (p + 1 < size && data[p] == '\r' && data[p + 1] == '\n') {
+          p += 2;
+          ++newlines;
+          complete = true;
+          break;
+        }
+        if (p >= size || (p + 1 >= size && data[p] == '\r')) {
+          if (at_end) {
+            p = size;
+            complete = true;
+          }
+          break;
+        }
+        throw InputError(source_, record_line + newlines, "",
+                         "unexpected " + quote_for_message(std::string_view(data + p, 1)) +
+                             " after a closing quote: expected a delimiter or the end of the line");
+      }
+
+      // Unquoted field: runs to the delimiter or the end of the line.
+      const std::size_t begin = p;
+      while (p < size && data[p] != delim && data[p] != '\n') ++p;
+      if (p < size && data[p] == delim) {
+        ranges.push_back(FieldRange{begin, p - begin, false, false});
+        ++p;
+        continue;
+      }
+      if (p < size) {  // '\n'
+        std::size_t end = p;
+        if (end > begin && data[end - 1] == '\r') --end;
+        ranges.push_back(FieldRange{begin, end - begin, false, false});
+        ++p;
+        ++newlines;
+        complete = true;
+        break;
+      }
+      if (at_end) {
+        std::size_t end = p;
+        if (end > begin && data[end - 1] == '\r') --end;
+        ranges.push_back(FieldRange{begin, end - begin, false, false});
+        complete = true;
+      }
+      break;
+    }
+
+    if (!complete) {
+      if (size - record_start > kMaxRecordBytes) {
+        throw InputError(source_, record_line, "",
+                         "record longer than " + std::to_string(kMaxRecordBytes >> 20) +
+                             " MiB: expected a line break (is this a CSV file?)");
+      }
+      return record_start;
+    }
+    pos = p;
+    line_ = record_line + newlines;
+
+    // A blank line is no record.
+    if (ranges.size() == 1 && ranges[0].size == 0 && !any_quoted) continue;
+
+    fields_.clear();
+    for (const FieldRange& r : ranges) {
+      fields_.push_back(r.in_scratch ? std::string_view(unquoted_).substr(r.begin, r.size)
+                                     : std::string_view(data + r.begin, r.size));
+    }
+    if (!header_done_) {
+      on_header(fields_, record_line);
+    } else {
+      on_record(fields_, record_line);
+    }
+  }
+  return pos;
+}
+
+void CsvReader::on_header(const std::vector<std::string_view>& fields, std::uint64_t line) {
+  header_done_ = true;
+  field_count_ = fields.size();
+  slot_of_field_.assign(fields.size(), ColumnMap::npos);
+  std::vector<std::size_t> field_of_slot(columns_.size(), ColumnMap::npos);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (const auto bad = first_invalid_utf8(fields[i]); bad != std::string_view::npos) {
+      throw InputError(source_, line, "",
+                       "header field " + std::to_string(i + 1) + ": " + describe_invalid_text(fields[i], bad));
+    }
+    const std::size_t slot = columns_.find(fields[i]);
+    if (slot == ColumnMap::npos) continue;
+    if (field_of_slot[slot] != ColumnMap::npos) {
+      throw InputError(source_, line, "",
+                       "duplicate column " + quote_for_message(columns_.display_name(slot)) +
+                           " (fields " + std::to_string(field_of_slot[slot] + 1) + " and " +
+                           std::to_string(i + 1) + ")");
+    }
+    field_of_slot[slot] = i;
+    slot_of_field_[i] = slot;
+  }
+  for (std::size_t slot = 0; slot < columns_.size(); ++slot) {
+    if (columns_.spec(slot).required && field_of_slot[slot] == ColumnMap::npos) {
+      std::string found;
+      for (std::size_t i = 0; i < fields.size() && i < 12; ++i) {
+        found += (i ? ", " : "") + std::string(fields[i].substr(0, 40));
+      }
+      if (fields.size() > 12) found += ", ...";
+      throw InputError(source_, line, "",
+                       "missing required column " + quote_for_message(columns_.display_name(slot)) +
+                           " (the header has: " + found + "; map another column with --column " +
+                           columns_.spec(slot).name + "=NAME)");
+    }
+  }
+}
+
+void CsvReader::on_record(const std::vector<std::string_view>& fields, std::uint64_t line) {
+  if (fields.size() != field_count_) {
+    consumer_.reject(InputError(source_, line, "",
+                                "expected " + std::to_string(field_count_) +
+                                    " fields as in the header, found " +
+                                    std::to_string(fields.size())));
+    return;
+  }
+  for (Cell& cell : cells_) cell = Cell{};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::size_t slot = slot_of_field_[i];
+    if (slot == ColumnMap::npos) continue;
+    if (const auto bad = first_invalid_utf8(fields[i]); bad != std::string_view::npos) {
+      consumer_.reject(InputError(source_, line, columns_.display_name(slot),
+                                  describe_invalid_text(fields[i], bad)));
+      return;
+    }
+    cells_[slot] = Cell{fields[i], CellType::text};
+  }
+  ++records_;
+  consumer_.row(cells_, Location{source_, line});
+}
+
+}  // namespace csm::io

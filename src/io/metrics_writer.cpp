@@ -1,0 +1,437 @@
+#include "csm/io/metrics_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <variant>
+
+namespace csm::io {
+namespace {
+
+// One output field: where it lives in PeriodMetrics and how it prints.
+enum class Unit { count, percent, money, ratio_money };
+using Member = std::variant<Count PeriodMetrics::*, Amount PeriodMetrics::*, Rate PeriodMetrics::*>;
+struct Field {
+  const char* name;
+  Member member;
+  Unit unit;
+};
+
+// The order of the JSON keys and CSV columns: the spec's table, then the inputs of csat and cac.
+const std::vector<Field>& fields() {
+  static const std::vector<Field> list = {
+      {"customers_start", &PeriodMetrics::customers_start, Unit::count},
+      {"churned_customers", &PeriodMetrics::churned_customers, Unit::count},
+      {"retained_customers", &PeriodMetrics::retained_customers, Unit::count},
+      {"new_customers", &PeriodMetrics::new_customers, Unit::count},
+      {"reactivated_customers", &PeriodMetrics::reactivated_customers, Unit::count},
+      {"customers_end", &PeriodMetrics::customers_end, Unit::count},
+      {"expanded_customers", &PeriodMetrics::expanded_customers, Unit::count},
+      {"contracted_customers", &PeriodMetrics::contracted_customers, Unit::count},
+      {"churn_rate", &PeriodMetrics::churn_rate, Unit::percent},
+      {"retention_rate", &PeriodMetrics::retention_rate, Unit::percent},
+      {"expansion_rate", &PeriodMetrics::expansion_rate, Unit::percent},
+      {"mrr_start", &PeriodMetrics::mrr_start, Unit::money},
+      {"mrr_end", &PeriodMetrics::mrr_end, Unit::money},
+      {"new_mrr", &PeriodMetrics::new_mrr, Unit::money},
+      {"reactivation_mrr", &PeriodMetrics::reactivation_mrr, Unit::money},
+      {"expansion_mrr", &PeriodMetrics::expansion_mrr, Unit::money},
+      {"contraction_mrr", &PeriodMetrics::contraction_mrr, Unit::money},
+      {"churned_mrr", &PeriodMetrics::churned_mrr, Unit::money},
+      {"grr", &PeriodMetrics::grr, Unit::percent},
+      {"nrr", &PeriodMetrics::nrr, Unit::percent},
+      {"arpu", &PeriodMetrics::arpu, Unit::ratio_money},
+      {"csat", &PeriodMetrics::csat, Unit::percent},
+      {"cac", &PeriodMetrics::cac, Unit::ratio_money},
+      {"clv", &PeriodMetrics::clv, Unit::ratio_money},
+      {"csat_responses", &PeriodMetrics::csat_responses, Unit::count},
+      {"csat_satisfied", &PeriodMetrics::csat_satisfied, Unit::count},
+      {"acquisition_cost", &PeriodMetrics::acquisition_cost, Unit::money},
+  };
+  return list;
+}
+
+// Shortest text that reads back as the same double: stable, and exact for the tools downstream.
+std::string number_text(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+// The exact machine text of a field, or nullopt for null.
+std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& field) {
+  return std::visit(
+      [&](auto member) -> std::optional<std::string> {
+        const auto& value = m.*member;
+        if (!value) return std::nullopt;
+        using T = std::decay_t<decltype(*value)>;
+        if constexpr (std::is_same_v<T, double>) {
+          return number_text(*value);
+        } else if constexpr (std::is_same_v<T, MoneySum>) {
+          return format_money(*value);
+        } else {
+          return std::to_string(*value);
+        }
+      },
+      field.member);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// A small streaming JSON writer: members in the order written, two-space indentation for the
+// document, one line per period so that diffs of outputs stay readable.
+class JsonOut {
+ public:
+  std::string text;
+
+  void key(std::string_view name) {
+    separator();
+    append_json_string(text, name);
+    text += ": ";
+    fresh_ = true;
+  }
+  void raw(std::string_view value) {
+    separator();
+    text += value;
+  }
+  void string(std::string_view value) {
+    separator();
+    append_json_string(text, value);
+  }
+  void null() { raw("null"); }
+  template <typename T>
+  void optional_number(const std::optional<T>& value) {
+    if (!value) return null();
+    if constexpr (std::is_same_v<T, double>) {
+      raw(number_text(*value));
+    } else if constexpr (std::is_same_v<T, MoneySum>) {
+      raw(format_money(*value));
+    } else {
+      raw(std::to_string(*value));
+    }
+  }
+  void open(char bracket, bool inline_layout = false) {
+    separator();
+    text.push_back(bracket);
+    stack_.push_back(inline_layout || (!stack_.empty() && stack_.back()));
+    fresh_ = true;
+    first_ = true;
+  }
+  void close(char bracket) {
+    const bool was_inline = stack_.back();
+    stack_.pop_back();
+    if (!first_ && !was_inline) newline();
+    text.push_back(bracket);
+    first_ = false;
+    fresh_ = false;
+  }
+
+ private:
+  void separator() {
+    if (fresh_ && !first_) {  // a value right after its key
+      fresh_ = false;
+      return;
+    }
+    if (!first_) text.push_back(',');
+    if (!stack_.empty()) {
+      if (stack_.back()) {
+        if (!first_) text.push_back(' ');
+      } else {
+        newline();
+      }
+    }
+    first_ = false;
+    fresh_ = false;
+  }
+  void newline() {
+    text.push_back('\n');
+    text.append(2 * stack_.size(), ' ');
+  }
+  std::vector<bool> stack_;  // true = inline layout
+  bool fresh_ = false;
+  bool first_ = true;
+};
+
+}  // namespace
+
+const std::vector<std::string>& period_field_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list = {"period"};
+    for (const Field& f : fields()) list.emplace_back(f.name);
+    return list;
+  }();
+  return names;
+}
+
+std::string to_json(const MetricsReport& report) {
+  JsonOut j;
+  j.open('{');
+  j.key("tool");
+  j.string("csm-metrics");
+  j.key("version");
+  j.string(report.version);
+  j.key("kind");
+  j.string(to_string(report.kind));
+
+  j.key("settings");
+  j.open('{', true);
+  j.key("csat_threshold");
+  j.raw(std::to_string(report.options.csat_threshold));
+  j.key("gross_margin");
+  j.raw(number_text(report.options.gross_margin));
+  j.key("discount_rate");
+  j.raw(number_text(report.options.discount_rate));
+  j.close('}');
+
+  j.key("input");
+  j.open('{');
+  j.key("sources");
+  j.open('[', true);
+  for (const std::string& s : report.input.sources) j.string(s);
+  j.close(']');
+  j.key("records");
+  j.raw(std::to_string(report.input.records));
+  j.key("skipped_records");
+  j.raw(std::to_string(report.input.skipped));
+  j.key("customers");
+  if (report.activity) {
+    j.raw(std::to_string(report.activity->customers));
+  } else {
+    j.null();
+  }
+  j.key("zero_revenue_records");
+  if (report.activity) {
+    j.raw(std::to_string(report.activity->zero_revenue_records));
+  } else {
+    j.null();
+  }
+  j.key("first_period");
+  if (report.summary.first) {
+    j.string(to_string(*report.summary.first));
+  } else {
+    j.null();
+  }
+  j.key("last_period");
+  if (report.summary.last) {
+    j.string(to_string(*report.summary.last));
+  } else {
+    j.null();
+  }
+  j.key("months");
+  j.raw(std::to_string(report.summary.months));
+  j.close('}');
+
+  const RangeSummary& s = report.summary;
+  j.key("summary");
+  j.open('{');
+  j.key("average_churn_rate");
+  j.optional_number(s.average_churn_rate);
+  j.key("annualized_churn_rate");
+  j.optional_number(s.annualized_churn_rate);
+  j.key("average_grr");
+  j.optional_number(s.average_grr);
+  j.key("average_nrr");
+  j.optional_number(s.average_nrr);
+  j.key("total_new_customers");
+  j.optional_number(s.total_new_customers);
+  j.key("total_churned_customers");
+  j.optional_number(s.total_churned_customers);
+  j.key("total_new_mrr");
+  j.optional_number(s.total_new_mrr);
+  j.key("total_churned_mrr");
+  j.optional_number(s.total_churned_mrr);
+  j.close('}');
+
+  j.key("periods");
+  j.open('[');
+  for (const PeriodMetrics& m : report.periods) {
+    j.open('{', true);
+    j.key("period");
+    j.string(to_string(m.period));
+    for (const Field& field : fields()) {
+      j.key(field.name);
+      const auto text = machine_text(m, field);
+      if (text) {
+        j.raw(*text);
+      } else {
+        j.null();
+      }
+    }
+    j.close('}');
+  }
+  j.close(']');
+
+  j.key("warnings");
+  j.open('[', true);
+  for (const std::string& w : report.warnings) j.string(w);
+  j.close(']');
+  j.close('}');
+  j.text.push_back('\n');
+  return std::move(j.text);
+}
+
+std::string to_csv(const MetricsReport& report) {
+  std::string out;
+  const auto& names = period_field_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out.push_back(',');
+    out += names[i];
+  }
+  out.push_back('\n');
+  for (const PeriodMetrics& m : report.periods) {
+    out += to_string(m.period);
+    for (const Field& field : fields()) {
+      out.push_back(',');
+      if (const auto text = machine_text(m, field)) out += *text;
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+namespace {
+
+// Thousands separators for people: 1234567.891 -> "1,234,567.89".
+std::string grouped(double value, int decimals) {
+  std::string plain = fmt::format("{:.{}f}", std::fabs(value), decimals);
+  const std::size_t dot = plain.find('.');
+  std::string whole = plain.substr(0, dot);
+  std::string out;
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(whole[i]);
+  }
+  if (dot != std::string::npos) out += plain.substr(dot);
+  return (value < 0 && plain.find_first_not_of("0.") != std::string::npos ? "-" : "") + out;
+}
+
+std::string human_text(const PeriodMetrics& m, const Field& field) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        const auto& value = m.*member;
+        if (!value) return "-";
+        using T = std::decay_t<decltype(*value)>;
+        if constexpr (std::is_same_v<T, double>) {
+          return field.unit == Unit::percent ? fmt::format("{:.1f}", *value) : grouped(*value, 2);
+        } else if constexpr (std::is_same_v<T, MoneySum>) {
+          return grouped(to_double(*value), 2);
+        } else {
+          return grouped(static_cast<double>(*value), 0);
+        }
+      },
+      field.member);
+}
+
+struct Column {
+  std::string heading;
+  const Field* field;  // nullptr: the period
+};
+
+const Field* find_field(std::string_view name) {
+  for (const Field& f : fields()) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string to_table(const MetricsReport& report, const TableStyle& style) {
+  std::vector<Column> columns = {{"period", nullptr}};
+  if (style.all_columns) {
+    for (const Field& f : fields()) columns.push_back({f.name, &f});
+  } else {
+    // The key columns, chosen to fit 80 columns: movement of customers, revenue, satisfaction.
+    const std::pair<const char*, const char*> key[] = {
+        {"customers", "customers_end"}, {"new", "new_customers"},   {"react", "reactivated_customers"},
+        {"churn", "churned_customers"}, {"churn%", "churn_rate"},   {"mrr", "mrr_end"},
+        {"nrr%", "nrr"},                {"arpu", "arpu"},           {"csat%", "csat"}};
+    for (const auto& [heading, name] : key) columns.push_back({heading, find_field(name)});
+  }
+
+  std::vector<std::vector<std::string>> cells;
+  for (const PeriodMetrics& m : report.periods) {
+    std::vector<std::string> row;
+    for (const Column& c : columns) row.push_back(c.field ? human_text(m, *c.field) : to_string(m.period));
+    cells.push_back(std::move(row));
+  }
+  std::vector<std::size_t> width(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    width[c] = columns[c].heading.size();
+    for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+  }
+
+  const char* bold = style.color ? "\x1b[1m" : "";
+  const char* dim = style.color ? "\x1b[2m" : "";
+  const char* reset = style.color ? "\x1b[0m" : "";
+  std::string out;
+  out += bold;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (c) out += "  ";
+    out += c == 0 ? fmt::format("{:<{}}", columns[c].heading, width[c])
+                  : fmt::format("{:>{}}", columns[c].heading, width[c]);
+  }
+  out += reset;
+  out.push_back('\n');
+  for (const auto& row : cells) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c) out += "  ";
+      const bool null = row[c] == "-";
+      if (null) out += dim;
+      out += c == 0 ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
+      if (null) out += reset;
+    }
+    out.push_back('\n');
+  }
+
+  const RangeSummary& s = report.summary;
+  std::string footer;
+  if (s.average_churn_rate) {
+    footer += fmt::format("average monthly churn {:.2f}% (annualized {:.1f}%)", *s.average_churn_rate,
+                          s.annualized_churn_rate.value_or(0));
+  }
+  if (s.average_nrr) footer += fmt::format("{}average nrr {:.1f}%", footer.empty() ? "" : ", ", *s.average_nrr);
+  if (!footer.empty()) out += "\n" + footer + "\n";
+  std::string input = fmt::format("{} records", grouped(static_cast<double>(report.input.records), 0));
+  if (report.activity) {
+    input += fmt::format(", {} customers", grouped(static_cast<double>(report.activity->customers), 0));
+  }
+  input += fmt::format(", {} months", s.months);
+  if (report.input.skipped) {
+    input += fmt::format(", {} invalid records skipped", grouped(static_cast<double>(report.input.skipped), 0));
+  }
+  out += fmt::format("{}{}{}\n", dim, input, reset);
+  if (!style.all_columns) out += fmt::format("{}(--all shows every field; --format json or csv for machines){}\n", dim, reset);
+  return out;
+}
+
+}  // namespace csm::io

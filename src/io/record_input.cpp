@@ -1,0 +1,527 @@
+#include "csm/io/record_input.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+
+#include "csm/error.hpp"
+#include "csm/io/columns.hpp"
+#include "csm/io/csv_reader.hpp"
+#include "csm/io/json_reader.hpp"
+#include "csm/io/source.hpp"
+
+namespace csm::io {
+namespace {
+
+constexpr std::size_t kReadBlock = 1u << 20;
+
+// Slots of the activity columns (the order of activity_columns()).
+enum ActivitySlot : std::size_t { kCustomerId, kPeriod, kRevenue, kAcquisitionCost, kCsat, kSegment };
+// Slots of the summary columns.
+enum SummarySlot : std::size_t {
+  kSumPeriod,
+  kCustomersStart,
+  kNewCustomers,
+  kChurnedCustomers,
+  kReactivatedCustomers,
+  kExpandedCustomers,
+  kContractedCustomers,
+  kCsatSatisfied,
+  kCsatResponses,
+  kSumRevenue,
+  kSumAcquisitionCost,
+};
+
+ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
+  std::vector<ColumnSpec> specs;
+  if (kind == RecordKind::summary) {
+    for (std::size_t i = 0; i < summary_columns().size(); ++i) {
+      specs.push_back({summary_columns()[i], i <= kChurnedCustomers});
+    }
+  } else {
+    for (std::size_t i = 0; i < activity_columns().size(); ++i) {
+      specs.push_back({activity_columns()[i], i <= kRevenue});
+    }
+  }
+  ColumnMap columns(std::move(specs));
+  for (const auto& [canonical, input] : options.renames) {
+    if (!columns.rename(canonical, input)) {
+      std::string known;
+      for (std::size_t s = 0; s < columns.size(); ++s) known += (s ? ", " : "") + columns.spec(s).name;
+      throw std::invalid_argument("--column " + canonical + "=" + input + ": " + canonical +
+                                  " is not a column of " +
+                                  std::string(to_string(kind)) + " records (they have: " + known +
+                                  ")");
+    }
+  }
+  return columns;
+}
+
+std::string_view type_name(CellType type) noexcept {
+  switch (type) {
+    case CellType::absent:
+      return "nothing";
+    case CellType::null:
+      return "null";
+    case CellType::text:
+      return "a string";
+    case CellType::number:
+      return "a number";
+    case CellType::boolean:
+      return "a boolean";
+    case CellType::composite:
+      return "an object or array";
+  }
+  return "a value";
+}
+
+bool is_blank(const Cell& cell) noexcept {
+  if (cell.type == CellType::absent || cell.type == CellType::null) return true;
+  if (cell.type != CellType::text) return false;
+  return cell.text.find_first_not_of(' ') == std::string_view::npos;
+}
+
+// Field checks shared by both record kinds. Each throws a located InputError.
+class FieldParser {
+ public:
+  FieldParser(const ColumnMap& columns, const Location& where) : columns_(columns), where_(where) {}
+
+  [[noreturn]] void fail(std::size_t slot, const std::string& message) const {
+    throw InputError(std::string(where_.source), where_.line, columns_.display_name(slot), message);
+  }
+
+  void require_present(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) {
+      fail(slot, cell.type == CellType::absent ? "missing (a required field)"
+                                               : "empty (a required field)");
+    }
+  }
+
+  std::string_view text(std::size_t slot, const Cell& cell) const {
+    require_present(slot, cell);
+    if (cell.type != CellType::text) {
+      fail(slot, "expected a string, got " + std::string(type_name(cell.type)) +
+                     (cell.type == CellType::number ? " " + std::string(cell.text) : ""));
+    }
+    return cell.text;
+  }
+
+  YearMonth period(std::size_t slot, const Cell& cell) const {
+    const std::string_view value = text(slot, cell);
+    YearMonth month;
+    const PeriodError error = parse_period(value, month);
+    if (error != PeriodError::ok) {
+      fail(slot, std::string(describe(error)) + ", got " + quote_for_message(value));
+    }
+    return month;
+  }
+
+  Money money(std::size_t slot, const Cell& cell) const {
+    require_present(slot, cell);
+    if (cell.type != CellType::text && cell.type != CellType::number) {
+      fail(slot, "expected a decimal >= 0, got " + std::string(type_name(cell.type)));
+    }
+    Money value = 0;
+    const DecimalError error = parse_money(cell.text, value);
+    if (error != DecimalError::ok) {
+      fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text));
+    }
+    return value;
+  }
+
+  std::optional<Money> optional_money(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return std::nullopt;
+    return money(slot, cell);
+  }
+
+  std::optional<std::int64_t> optional_count(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return std::nullopt;
+    return count(slot, cell);
+  }
+
+  std::int64_t count(std::size_t slot, const Cell& cell) const {
+    require_present(slot, cell);
+    std::string_view value = cell.text;
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    std::int64_t n = -1;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if ((cell.type != CellType::text && cell.type != CellType::number) || error != std::errc() ||
+        end != value.data() + value.size() || n < 0 || (!value.empty() && value[0] == '-')) {
+      fail(slot, "expected a whole number >= 0, got " +
+                     (cell.type == CellType::text || cell.type == CellType::number
+                          ? quote_for_message(cell.text)
+                          : std::string(type_name(cell.type))));
+    }
+    return n;
+  }
+
+  std::uint8_t csat(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return 0;
+    std::string_view value = cell.text;
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    const bool scalar = cell.type == CellType::text || cell.type == CellType::number;
+    if (!scalar || value.size() != 1 || value[0] < '1' || value[0] > '5') {
+      fail(slot, "expected a whole number 1..5 (one survey response), got " +
+                     (scalar ? quote_for_message(cell.text) : std::string(type_name(cell.type))));
+    }
+    return static_cast<std::uint8_t>(value[0] - '0');
+  }
+
+ private:
+  const ColumnMap& columns_;
+  const Location& where_;
+};
+
+// Counts and keeps skipped records, or stops the run at the first one.
+class RecordGate {
+ public:
+  RecordGate(const ReadOptions& options, ReadReport& report) : options_(options), report_(report) {}
+  void invalid(const InputError& error) {
+    if (!options_.skip_invalid) throw error;
+    ++report_.skipped;
+    if (report_.skipped_messages.size() < options_.max_kept_messages) {
+      report_.skipped_messages.emplace_back(error.what());
+    }
+  }
+
+ private:
+  const ReadOptions& options_;
+  ReadReport& report_;
+};
+
+class ActivityConsumer final : public RowConsumer {
+ public:
+  ActivityConsumer(const ColumnMap& columns, ActivityAggregator& out, RecordGate& gate,
+                   ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    ActivityRecord record;
+    try {
+      const FieldParser f(columns_, where);
+      record.customer_id = f.text(kCustomerId, cells[kCustomerId]);
+      record.period = f.period(kPeriod, cells[kPeriod]);
+      record.revenue = f.money(kRevenue, cells[kRevenue]);
+      record.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]);
+      record.csat = f.csat(kCsat, cells[kCsat]);
+      if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    out_.add(record);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  ActivityAggregator& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
+class SummaryConsumer final : public RowConsumer {
+ public:
+  SummaryConsumer(const ColumnMap& columns, SummaryAggregator& out, RecordGate& gate,
+                  ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    SummaryRecord r;
+    try {
+      const FieldParser f(columns_, where);
+      r.period = f.period(kSumPeriod, cells[kSumPeriod]);
+      r.customers_start = f.count(kCustomersStart, cells[kCustomersStart]);
+      r.new_customers = f.count(kNewCustomers, cells[kNewCustomers]);
+      r.churned_customers = f.count(kChurnedCustomers, cells[kChurnedCustomers]);
+      r.reactivated_customers = f.optional_count(kReactivatedCustomers, cells[kReactivatedCustomers]);
+      r.expanded_customers = f.optional_count(kExpandedCustomers, cells[kExpandedCustomers]);
+      r.contracted_customers = f.optional_count(kContractedCustomers, cells[kContractedCustomers]);
+      r.csat_satisfied = f.optional_count(kCsatSatisfied, cells[kCsatSatisfied]);
+      r.csat_responses = f.optional_count(kCsatResponses, cells[kCsatResponses]);
+      r.revenue = f.optional_money(kSumRevenue, cells[kSumRevenue]);
+      r.acquisition_cost = f.optional_money(kSumAcquisitionCost, cells[kSumAcquisitionCost]);
+      const auto not_above = [&](std::size_t slot, const std::optional<std::int64_t>& part,
+                                 std::size_t whole_slot, const std::optional<std::int64_t>& whole) {
+        if (part && whole && *part > *whole) {
+          f.fail(slot, "expected at most " + columns_.display_name(whole_slot) + " (" +
+                           std::to_string(*whole) + "), got " + std::to_string(*part));
+        }
+      };
+      not_above(kChurnedCustomers, r.churned_customers, kCustomersStart, r.customers_start);
+      not_above(kExpandedCustomers, r.expanded_customers, kCustomersStart, r.customers_start);
+      not_above(kContractedCustomers, r.contracted_customers, kCustomersStart, r.customers_start);
+      not_above(kCsatSatisfied, r.csat_satisfied, kCsatResponses, r.csat_responses);
+      if (r.csat_satisfied && !r.csat_responses) {
+        f.fail(kCsatSatisfied, "needs " + columns_.display_name(kCsatResponses) + " as well");
+      }
+      if (!out_.add(r)) f.fail(kSumPeriod, "period " + to_string(r.period) + " given twice");
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  SummaryAggregator& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool ends_with_ignore_case(std::string_view text, std::string_view suffix) noexcept {
+  if (text.size() < suffix.size()) return false;
+  for (std::size_t i = 0; i < suffix.size(); ++i) {
+    if (lower(text[text.size() - suffix.size() + i]) != suffix[i]) return false;
+  }
+  return true;
+}
+
+InputFormat format_from_content(std::string_view head) {
+  if (head.substr(0, 3) == "\xef\xbb\xbf") head.remove_prefix(3);
+  const std::size_t first = head.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && head[first] == '[') return InputFormat::json;
+  if (first != std::string_view::npos && head[first] == '{') return InputFormat::jsonl;
+  const std::string_view line = head.substr(0, head.find('\n'));
+  if (line.find('\t') != std::string_view::npos && line.find(',') == std::string_view::npos) {
+    return InputFormat::tsv;
+  }
+  return InputFormat::csv;
+}
+
+InputFormat detect_format(const std::string& path, std::string_view head) {
+  if (ends_with_ignore_case(path, ".csv")) return InputFormat::csv;
+  if (ends_with_ignore_case(path, ".tsv") || ends_with_ignore_case(path, ".tab")) {
+    return InputFormat::tsv;
+  }
+  if (ends_with_ignore_case(path, ".jsonl") || ends_with_ignore_case(path, ".ndjson")) {
+    return InputFormat::jsonl;
+  }
+  if (ends_with_ignore_case(path, ".json")) {
+    // A .json file holding one object per line is JSON Lines in all but name.
+    return format_from_content(head) == InputFormat::jsonl ? InputFormat::jsonl : InputFormat::json;
+  }
+  return format_from_content(head);
+}
+
+// The header (CSV) or the first object (JSON) names the kind: customers_start means summary.
+RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
+  std::string wanted = "customers_start";
+  for (const auto& [canonical, input] : options.renames) {
+    if (canonical == "customers_start") {
+      wanted.clear();
+      for (char c : input) wanted.push_back(lower(c));
+    }
+  }
+  std::string lowered;
+  lowered.reserve(std::min<std::size_t>(head.size(), 1u << 16));
+  for (std::size_t i = 0; i < head.size() && i < (1u << 16); ++i) lowered.push_back(lower(head[i]));
+  // Only the header line of a CSV counts, or the first object of JSON.
+  const std::size_t start = lowered.find_first_not_of(" \t\r\n[");
+  const bool json = start != std::string::npos && lowered[start] == '{';
+  const std::size_t end = lowered.find(json ? '}' : '\n');
+  const std::string_view first = std::string_view(lowered).substr(0, end);
+  std::size_t at = first.find(wanted);
+  while (at != std::string_view::npos) {
+    const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;
+    const std::size_t after = at + wanted.size();
+    const bool right_ok = after >= first.size() || std::strchr(" \t,\"\r:", first[after]) != nullptr;
+    if (left_ok && right_ok) return RecordKind::summary;
+    at = first.find(wanted, at + 1);
+  }
+  return RecordKind::activity;
+}
+
+}  // namespace
+
+const std::vector<std::string>& activity_columns() {
+  static const std::vector<std::string> columns = {"customer_id", "period", "revenue",
+                                                   "acquisition_cost", "csat", "segment"};
+  return columns;
+}
+
+const std::vector<std::string>& summary_columns() {
+  static const std::vector<std::string> columns = {
+      "period",           "customers_start",      "new_customers",  "churned_customers",
+      "reactivated_customers", "expanded_customers", "contracted_customers", "csat_satisfied",
+      "csat_responses",   "revenue",              "acquisition_cost"};
+  return columns;
+}
+
+std::string_view to_string(RecordKind kind) noexcept {
+  switch (kind) {
+    case RecordKind::automatic:
+      return "auto";
+    case RecordKind::activity:
+      return "activity";
+    case RecordKind::summary:
+      return "summary";
+  }
+  return "?";
+}
+
+std::string_view to_string(InputFormat format) noexcept {
+  switch (format) {
+    case InputFormat::automatic:
+      return "auto";
+    case InputFormat::csv:
+      return "csv";
+    case InputFormat::tsv:
+      return "tsv";
+    case InputFormat::json:
+      return "json";
+    case InputFormat::jsonl:
+      return "jsonl";
+  }
+  return "?";
+}
+
+struct RecordInput::Impl {
+  std::vector<std::string> paths;
+  ReadOptions options;
+  // The first input is opened early to detect the kind; its first block is kept for reading.
+  std::optional<InputSource> first;
+  std::string first_block;
+  bool first_at_end = false;
+
+  template <typename Aggregator, typename Consumer>
+  void read_all(RecordKind kind, ReadReport& report, Aggregator& out);
+};
+
+RecordInput::RecordInput(std::vector<std::string> paths, ReadOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  if (paths.empty()) paths.emplace_back("-");
+  impl_->paths = std::move(paths);
+  impl_->options = std::move(options);
+  report_.kind = impl_->options.kind;
+}
+
+RecordInput::~RecordInput() = default;
+
+RecordKind RecordInput::kind() {
+  if (report_.kind != RecordKind::automatic) return report_.kind;
+  Impl& impl = *impl_;
+  if (!impl.first) {
+    impl.first.emplace(InputSource::open(impl.paths.front()));
+    impl.first_block.resize(kReadBlock);
+    std::size_t filled = 0;
+    // Fill the whole block (pipes deliver less per read) so that the header is in it.
+    while (filled < impl.first_block.size()) {
+      const std::size_t n = impl.first->read(impl.first_block.data() + filled,
+                                             impl.first_block.size() - filled);
+      if (n == 0) {
+        impl.first_at_end = true;
+        break;
+      }
+      filled += n;
+    }
+    impl.first_block.resize(filled);
+  }
+  report_.kind = detect_kind(impl.first_block, impl.options);
+  return report_.kind;
+}
+
+namespace {
+
+// Feed one source through a reader: blocks appended to the unconsumed tail of the last one.
+template <typename Reader>
+void pump(InputSource& source, std::string prefix, bool prefix_is_all, Reader& reader) {
+  std::string buffer = std::move(prefix);
+  std::size_t filled = buffer.size();
+  bool at_end = prefix_is_all;
+  if (buffer.size() < kReadBlock) buffer.resize(kReadBlock);
+  for (;;) {
+    if (!at_end && filled < buffer.size()) {
+      const std::size_t n = source.read(buffer.data() + filled, buffer.size() - filled);
+      if (n == 0) at_end = true;
+      filled += n;
+    }
+    const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
+    if (at_end) return;
+    std::memmove(buffer.data(), buffer.data() + used, filled - used);
+    filled -= used;
+    // A record longer than the buffer: grow it (the readers bound the record size).
+    if (filled == buffer.size()) buffer.resize(buffer.size() * 2);
+  }
+}
+
+}  // namespace
+
+template <typename Aggregator, typename Consumer>
+void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator& out) {
+  Impl& impl = *this;
+  const ColumnMap columns = make_columns(kind, impl.options);
+  RecordGate gate(impl.options, report);
+  Consumer consumer(columns, out, gate, report);
+  for (std::size_t i = 0; i < impl.paths.size(); ++i) {
+    std::string head;
+    bool head_is_all = false;
+    std::optional<InputSource> opened;
+    InputSource* source = nullptr;
+    if (i == 0 && impl.first) {
+      source = &*impl.first;
+      head = std::move(impl.first_block);
+      head_is_all = impl.first_at_end;
+    } else {
+      opened.emplace(InputSource::open(impl.paths[i]));
+      source = &*opened;
+      head.resize(1u << 16);
+      std::size_t filled = 0;
+      while (filled < head.size()) {
+        const std::size_t n = source->read(head.data() + filled, head.size() - filled);
+        if (n == 0) {
+          head_is_all = true;
+          break;
+        }
+        filled += n;
+      }
+      head.resize(filled);
+    }
+    report.sources.push_back(source->name());
+    const InputFormat format = impl.options.format != InputFormat::automatic
+                                   ? impl.options.format
+                                   : detect_format(impl.paths[i], head);
+    if (head.empty() && head_is_all) {
+      throw InputError(source->name(), 0, "",
+                       "empty input: expected a header line or JSON records");
+    }
+    if (format == InputFormat::csv || format == InputFormat::tsv) {
+      CsvReader reader(columns, consumer, source->name(), format == InputFormat::csv ? ',' : '\t');
+      pump(*source, std::move(head), head_is_all, reader);
+      if (!reader.has_header()) {
+        throw InputError(source->name(), 0, "", "no header line: the input holds only blank lines");
+      }
+    } else {
+      JsonReader reader(columns, consumer, source->name(),
+                        format == InputFormat::json ? JsonLayout::array : JsonLayout::lines);
+      pump(*source, std::move(head), head_is_all, reader);
+    }
+  }
+  if (report.records == 0 && report.skipped == 0) {
+    throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
+                     "no records: expected at least one data record");
+  }
+  if (report.records == 0) {
+    throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
+                     "no valid records: all " + std::to_string(report.skipped) +
+                         " records were invalid and skipped");
+  }
+}
+
+void RecordInput::read(ActivityAggregator& aggregator) {
+  impl_->read_all<ActivityAggregator, ActivityConsumer>(RecordKind::activity, report_, aggregator);
+}
+
+void RecordInput::read(SummaryAggregator& aggregator) {
+  impl_->read_all<SummaryAggregator, SummaryConsumer>(RecordKind::summary, report_, aggregator);
+}
+
+}  // namespace csm::io

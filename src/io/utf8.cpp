@@ -1,0 +1,61 @@
+#include "csm/io/utf8.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+namespace csm::io {
+
+std::size_t first_invalid_utf8(std::string_view text) noexcept {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    // ASCII fast path, eight bytes at a time; NUL is caught below.
+    if (i + 8 <= n) {
+      std::uint64_t word;
+      std::memcpy(&word, s + i, 8);
+      const std::uint64_t has_zero = (word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull;
+      if (((word & 0x8080808080808080ull) | has_zero) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = s[i];
+    if (c == 0) return i;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t min = 0;
+    std::uint32_t code = 0;
+    if ((c & 0xe0) == 0xc0) {
+      length = 2, min = 0x80, code = c & 0x1fu;
+    } else if ((c & 0xf0) == 0xe0) {
+      length = 3, min = 0x800, code = c & 0x0fu;
+    } else if ((c & 0xf8) == 0xf0) {
+      length = 4, min = 0x10000, code = c & 0x07u;
+    } else {
+      return i;
+    }
+    if (i + length > n) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((s[i + k] & 0xc0) != 0x80) return i;
+      code = (code << 6) | (s[i + k] & 0x3fu);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+std::string describe_invalid_text(std::string_view text, std::size_t offset) {
+  if (offset < text.size() && text[offset] == '\0') {
+    return "unexpected NUL byte at byte " + std::to_string(offset + 1) +
+           " (is the file UTF-16 or binary?)";
+  }
+  return "invalid UTF-8 at byte " + std::to_string(offset + 1) +
+         " (expected UTF-8 text; convert the file, e.g. with iconv -f LATIN1 -t UTF-8)";
+}
+
+}  // namespace csm::io
