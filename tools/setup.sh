@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up csm-metrics on Debian 12 from a fresh checkout, then run it or test it.
+#   bash tools/setup.sh run    install what is missing, build, compute the bundled example
+#   bash tools/setup.sh test   install what is missing, build with warnings as errors, run all tests
+# Packages come from Debian only (apt-get); the build downloads nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-run}
+case "$mode" in
+  run|test) ;;
+  *) echo "usage: bash tools/setup.sh run|test" >&2; exit 2 ;;
+esac
+
+packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch2
+          libfast-float-dev python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ "$mode" = run ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$jobs"
+  echo >&2
+  ./build/release/src/csm-metrics compute examples/activity.csv
+else
+  cmake --workflow --preset ci
+fi
