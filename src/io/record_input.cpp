@@ -101,8 +101,13 @@ class FieldParser {
   std::string_view text(std::size_t slot, const Cell& cell) const {
     require_present(slot, cell);
     if (cell.type != CellType::text) {
-      fail(slot, "expected a string, got " + std::string(type_name(cell.type)) +
-                     (cell.type == CellType::number ? " " + std::string(cell.text) : ""));
+      std::string message = "expected a string, got ";
+      message += type_name(cell.type);
+      if (cell.type == CellType::number) {
+        message += ' ';
+        message += cell.text;
+      }
+      fail(slot, message);
     }
     return cell.text;
   }
