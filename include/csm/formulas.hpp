@@ -41,12 +41,15 @@ Rate cac(double spend, std::int64_t acquired) noexcept;
 Rate clv(Rate arpu, Rate retention_rate_percent, double gross_margin,
          double discount_rate) noexcept;
 
-/// Discounted cash flow: sum over t = 1..n of revenues[t-1] / (1 + d)^t. Requires d > -1.
-double clv_dcf(std::span<const double> revenues, double discount_rate) noexcept;
+/// Discounted cash flow: sum over t = 1..n of revenues[t-1] / (1 + d)^t; nullopt when d <= -1,
+/// an input is not finite, or the sum overflows.
+Rate clv_dcf(std::span<const double> revenues, double discount_rate) noexcept;
 
-/// Retention model with horizon T: sum over t = 1..T of m (1+g)^(t-1) r^(t-1) / (1+d)^t.
-double clv_retention(double margin, double retention, double growth, double discount,
-                     std::int64_t horizon) noexcept;
+/// Retention model with horizon T: sum over t = 1..T of m (1+g)^(t-1) r^(t-1) / (1+d)^t;
+/// nullopt when d <= -1, r is outside 0..1, g < -1, T < 0, an input is not finite, or the sum
+/// overflows.
+Rate clv_retention(double margin, double retention, double growth, double discount,
+                   std::int64_t horizon) noexcept;
 /// Retention model without horizon: m / (1 + d - r (1 + g)); nullopt when r (1 + g) >= 1 + d
 /// (the series does not converge).
 Rate clv_retention_closed(double margin, double retention, double growth,

@@ -1,0 +1,569 @@
+// `csm-metrics calc <metric>`: one formula of csm::formulas applied to numbers given on the command
+// line. Options are read as strings and converted here, so that every bad value gets the same
+// kind of message ("cac: --spend: expected an amount >= 0, got \"-5\"") and exit status 2.
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/run.hpp"
+#include "csm/error.hpp"
+#include "csm/formulas.hpp"
+
+namespace csm::cli {
+namespace {
+
+// Insertion-ordered so that "metric" comes first and "value" last, as documented.
+using Json = nlohmann::ordered_json;
+
+struct Result {
+  Json json;
+  std::string text;
+};
+
+[[noreturn]] void fail(std::string_view command, std::string_view message) {
+  throw UsageError(fmt::format("{}: {}", command, message));
+}
+
+// A leading '+' is accepted because people write "+5%"; std::from_chars does not take it.
+std::string_view without_plus(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  return text;
+}
+
+std::int64_t parse_count(std::string_view command, std::string_view option,
+                         const std::string& text) {
+  const std::string_view digits = without_plus(text);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    fail(command, fmt::format("{}: {} is too large for a count", option, quote_for_message(text)));
+  }
+  if (error != std::errc{} || end != digits.data() + digits.size() || digits.empty() ||
+      value < 0) {
+    fail(command, fmt::format("{}: expected a whole number >= 0, got {}", option,
+                              quote_for_message(text)));
+  }
+  return value;
+}
+
+enum class Kind { amount, rate };
+
+// An amount is a finite number >= 0. A rate is a finite fraction (0.1), or a percentage when it
+// ends in '%' (10%), and may be negative; its range is checked by the command that uses it.
+double parse_number(std::string_view command, std::string_view option, const std::string& text,
+                    Kind kind) {
+  std::string_view number = without_plus(text);
+  const bool percent = kind == Kind::rate && !number.empty() && number.back() == '%';
+  if (percent) number.remove_suffix(1);
+  double value = 0.0;
+  const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value,
+                                            std::chars_format::general);
+  const bool parsed = error == std::errc{} && end == number.data() + number.size() &&
+                      !number.empty() && std::isfinite(value);
+  if (kind == Kind::amount && (!parsed || value < 0.0)) {
+    fail(command,
+         fmt::format("{}: expected an amount >= 0, got {}", option, quote_for_message(text)));
+  }
+  if (!parsed) {
+    fail(command, fmt::format("{}: expected a fraction such as 0.05 or a percentage such as 5%, "
+                              "got {}",
+                              option, quote_for_message(text)));
+  }
+  return percent ? value / 100.0 : value;
+}
+
+double parse_amount(std::string_view command, std::string_view option, const std::string& text) {
+  return parse_number(command, option, text, Kind::amount);
+}
+
+double parse_rate(std::string_view command, std::string_view option, const std::string& text) {
+  return parse_number(command, option, text, Kind::rate);
+}
+
+double parse_discount_rate(std::string_view command, const std::string& text) {
+  const double rate = parse_rate(command, "--discount-rate", text);
+  if (rate <= -1.0) {
+    fail(command, fmt::format("--discount-rate must be greater than -1 (-100%), got {}",
+                              quote_for_message(text)));
+  }
+  return rate;
+}
+
+// Money and rates in text output: two decimals, and never "-0.00".
+std::string two_decimals(double value) {
+  std::string text = fmt::format("{:.2f}", value);
+  if (text == "-0.00") text = "0.00";
+  return text;
+}
+
+std::string percent_text(double value) { return two_decimals(value) + "%"; }
+
+// An input rate echoed back: 0.05 -> "5%", without the noise of binary fractions.
+std::string rate_echo(double fraction) { return fmt::format("{:.6g}%", fraction * 100.0); }
+
+constexpr std::string_view kTooLarge = "the result is too large to represent";
+
+// --- the commands ---------------------------------------------------------------------------
+
+struct Command {
+  CLI::App* app = nullptr;
+  const std::string* format = nullptr;
+  std::function<Result()> compute;
+};
+
+void add_format_option(CLI::App& sub, std::string& format) {
+  sub.add_option("--format", format, "Output format: text (one line) or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+}
+
+struct DcfOptions {
+  std::vector<std::string> revenues;
+  std::string discount_rate = "0";
+  std::string format = "text";
+};
+
+Command add_clv_dcf(CLI::App& calc) {
+  auto options = std::make_shared<DcfOptions>();
+  CLI::App* sub = calc.add_subcommand(
+      "clv-dcf", "CLV as discounted cash flow: sum of R_t / (1 + d)^t, t = 1..n");
+  sub->add_option("--revenue,--revenues", options->revenues,
+                  "Revenue of period t = 1, 2, ... in order; repeat the option or separate "
+                  "values with commas")
+      ->type_name("AMOUNT");
+  sub->add_option("--discount-rate", options->discount_rate,
+                  "Discount rate d per period, > -1: 0.1 or 10%")
+      ->type_name("RATE")
+      ->capture_default_str();
+  add_format_option(*sub, options->format);
+  auto compute = [options]() {
+    constexpr std::string_view kName = "clv-dcf";
+    if (options->revenues.empty()) {
+      fail(kName, "give the revenue of each period: --revenue 100 --revenue 120, or "
+                  "--revenues 100,120");
+    }
+    std::vector<double> revenues;
+    // Split here rather than with CLI11's delimiter, which drops empty items: in "100,,120" the
+    // empty item is a mistake to report, not a period to skip (skipping would shift the
+    // discounting of every later period).
+    for (const std::string& given : options->revenues) {
+      std::string_view rest = given;
+      while (true) {
+        const std::size_t comma = rest.find(',');
+        revenues.push_back(parse_amount(kName, "--revenue", std::string(rest.substr(0, comma))));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+    const double discount = parse_discount_rate(kName, options->discount_rate);
+    const formulas::Rate dcf = formulas::clv_dcf(revenues, discount);
+    if (!dcf) fail(kName, kTooLarge);
+    const double value = *dcf;
+    Result result;
+    result.json = Json{{"metric", "clv"},
+                       {"model", "dcf"},
+                       {"revenues", revenues},
+                       {"discount_rate", discount},
+                       {"periods", revenues.size()},
+                       {"unit", "currency"},
+                       {"value", value}};
+    result.text = fmt::format("clv = {} (discounted cash flow: {} period{}, discount rate {} "
+                              "per period)",
+                              two_decimals(value), revenues.size(),
+                              revenues.size() == 1 ? "" : "s", rate_echo(discount));
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+struct RetentionModelOptions {
+  std::string margin;
+  std::string retention;
+  std::string growth = "0";
+  std::string discount_rate = "0";
+  std::string horizon;
+  CLI::Option* horizon_option = nullptr;
+  std::string format = "text";
+};
+
+Command add_clv(CLI::App& calc) {
+  auto options = std::make_shared<RetentionModelOptions>();
+  CLI::App* sub = calc.add_subcommand(
+      "clv", "CLV, retention model: m / (1 + d - r (1 + g)), or summed over --horizon");
+  sub->footer(
+      "With --horizon T: sum over t = 1..T of m (1+g)^(t-1) r^(t-1) / (1+d)^t.\n"
+      "Without it the infinite sum m / (1 + d - r (1 + g)), which needs r (1 + g) < 1 + d.");
+  sub->add_option("--margin", options->margin, "Margin m earned in the first period, >= 0")
+      ->required()
+      ->type_name("AMOUNT");
+  sub->add_option("--retention", options->retention,
+                  "Retention r: chance a customer stays another period, 0..1 or 0%..100%")
+      ->required()
+      ->type_name("RATE");
+  sub->add_option("--growth", options->growth,
+                  "Growth g of the margin per period, >= -1: 0.05 or 5%")
+      ->type_name("RATE")
+      ->capture_default_str();
+  sub->add_option("--discount-rate", options->discount_rate,
+                  "Discount rate d per period, > -1: 0.01 or 1%")
+      ->type_name("RATE")
+      ->capture_default_str();
+  options->horizon_option =
+      sub->add_option("--horizon", options->horizon,
+                      "Number of periods T, >= 1; without it the infinite series")
+          ->type_name("N");
+  add_format_option(*sub, options->format);
+  auto compute = [options]() {
+    constexpr std::string_view kName = "clv";
+    const double margin = parse_amount(kName, "--margin", options->margin);
+    const double retention = parse_rate(kName, "--retention", options->retention);
+    if (retention < 0.0 || retention > 1.0) {
+      fail(kName, fmt::format("--retention must be between 0 and 1 (or 0% and 100%), got {}",
+                              quote_for_message(options->retention)));
+    }
+    const double growth = parse_rate(kName, "--growth", options->growth);
+    if (growth < -1.0) {
+      fail(kName, fmt::format("--growth must be at least -1 (-100%), got {}",
+                              quote_for_message(options->growth)));
+    }
+    const double discount = parse_discount_rate(kName, options->discount_rate);
+    std::optional<std::int64_t> horizon;
+    if (options->horizon_option->count() > 0) {
+      horizon = parse_count(kName, "--horizon", options->horizon);
+      if (*horizon < 1) fail(kName, "--horizon must be at least 1 period");
+    }
+
+    double value = 0.0;
+    if (horizon) {
+      const formulas::Rate summed =
+          formulas::clv_retention(margin, retention, growth, discount, *horizon);
+      if (!summed) fail(kName, kTooLarge);
+      value = *summed;
+    } else {
+      // The same comparison as clv_retention_closed, so the message names the real cause.
+      if (retention * (1.0 + growth) >= 1.0 + discount) {
+        fail(kName, fmt::format("retention {} x (1 + growth {}) = {} is not below 1 + discount "
+                                "rate {} = {}: the series does not converge; give --horizon",
+                                fmt::format("{:.6g}", retention), fmt::format("{:.6g}", growth),
+                                fmt::format("{:.6g}", retention * (1.0 + growth)),
+                                fmt::format("{:.6g}", discount),
+                                fmt::format("{:.6g}", 1.0 + discount)));
+      }
+      const formulas::Rate closed =
+          formulas::clv_retention_closed(margin, retention, growth, discount);
+      if (!closed) fail(kName, kTooLarge);
+      value = *closed;
+    }
+
+    Result result;
+    result.json = Json{{"metric", "clv"},
+                       {"model", "retention"},
+                       {"margin", margin},
+                       {"retention", retention},
+                       {"growth", growth},
+                       {"discount_rate", discount},
+                       {"horizon", horizon ? Json(*horizon) : Json(nullptr)},
+                       {"unit", "currency"},
+                       {"value", value}};
+    result.text = fmt::format(
+        "clv = {} (retention model: margin {}, retention {}, growth {}, discount rate {}, {})",
+        two_decimals(value), two_decimals(margin), rate_echo(retention), rate_echo(growth),
+        rate_echo(discount),
+        horizon ? fmt::format("horizon {} period{}", *horizon, *horizon == 1 ? "" : "s")
+                : std::string("no horizon"));
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+struct CacOptions {
+  std::string spend;
+  std::string customers;
+  std::string format = "text";
+};
+
+Command add_cac(CLI::App& calc) {
+  auto options = std::make_shared<CacOptions>();
+  CLI::App* sub = calc.add_subcommand(
+      "cac", "Customer acquisition cost: spend / customers acquired");
+  sub->add_option("--spend", options->spend, "Acquisition spend, >= 0")
+      ->required()
+      ->type_name("AMOUNT");
+  sub->add_option("--customers,--acquired", options->customers,
+                  "Customers acquired with that spend, > 0")
+      ->required()
+      ->type_name("N");
+  add_format_option(*sub, options->format);
+  auto compute = [options]() {
+    constexpr std::string_view kName = "cac";
+    const double spend = parse_amount(kName, "--spend", options->spend);
+    const std::int64_t customers = parse_count(kName, "--customers", options->customers);
+    if (customers == 0) {
+      fail(kName, "--customers must be > 0: with no customers acquired the cost per customer "
+                  "is undefined");
+    }
+    const formulas::Rate value = formulas::cac(spend, customers);
+    if (!value) fail(kName, kTooLarge);
+    Result result;
+    result.json = Json{{"metric", "cac"},
+                       {"spend", spend},
+                       {"customers", customers},
+                       {"unit", "currency"},
+                       {"value", *value}};
+    result.text = fmt::format("cac = {}", two_decimals(*value));
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+struct CsatOptions {
+  std::string satisfied;
+  std::string responses;
+  std::string format = "text";
+};
+
+Command add_csat(CLI::App& calc) {
+  auto options = std::make_shared<CsatOptions>();
+  CLI::App* sub = calc.add_subcommand(
+      "csat", "Satisfaction, percent: 100 * satisfied / survey responses");
+  sub->add_option("--satisfied", options->satisfied,
+                  "Survey responses that count as satisfied (e.g. score >= 4)")
+      ->required()
+      ->type_name("N");
+  sub->add_option("--responses", options->responses, "All survey responses, > 0")
+      ->required()
+      ->type_name("N");
+  add_format_option(*sub, options->format);
+  auto compute = [options]() {
+    constexpr std::string_view kName = "csat";
+    const std::int64_t satisfied = parse_count(kName, "--satisfied", options->satisfied);
+    const std::int64_t responses = parse_count(kName, "--responses", options->responses);
+    if (responses == 0) {
+      fail(kName, "--responses must be > 0: with no survey responses csat is undefined");
+    }
+    if (satisfied > responses) {
+      fail(kName, fmt::format("--satisfied ({}) cannot exceed --responses ({})", satisfied,
+                              responses));
+    }
+    const formulas::Rate value = formulas::csat(satisfied, responses);
+    if (!value) fail(kName, kTooLarge);
+    Result result;
+    result.json = Json{{"metric", "csat"},
+                       {"satisfied", satisfied},
+                       {"responses", responses},
+                       {"unit", "percent"},
+                       {"value", *value}};
+    result.text = fmt::format("csat = {}", percent_text(*value));
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+struct RetentionOptions {
+  std::string start;
+  std::string end;
+  std::string new_customers;
+  std::string reactivated;
+  std::string retained;
+  CLI::Option* end_option = nullptr;
+  CLI::Option* new_option = nullptr;
+  CLI::Option* reactivated_option = nullptr;
+  CLI::Option* retained_option = nullptr;
+  std::string format = "text";
+};
+
+Command add_retention(CLI::App& calc) {
+  auto options = std::make_shared<RetentionOptions>();
+  CLI::App* sub = calc.add_subcommand(
+      "retention", "Retention rate, percent: 100 * (end - new) / start, or retained / start");
+  sub->add_option("--start", options->start, "Customers at the start of the period, > 0")
+      ->required()
+      ->type_name("N");
+  options->end_option =
+      sub->add_option("--end", options->end, "Customers at the end of the period")
+          ->type_name("N");
+  options->new_option =
+      sub->add_option("--new", options->new_customers, "New customers won during the period")
+          ->type_name("N");
+  options->reactivated_option =
+      sub->add_option("--reactivated", options->reactivated,
+                      "Former customers who came back during the period (default 0)")
+          ->type_name("N");
+  options->retained_option =
+      sub->add_option("--retained", options->retained,
+                      "Customers of the start still there at the end (instead of --end/--new)")
+          ->type_name("N");
+  add_format_option(*sub, options->format);
+  auto compute = [options]() {
+    constexpr std::string_view kName = "retention";
+    const bool standard = options->end_option->count() > 0 ||
+                          options->new_option->count() > 0 ||
+                          options->reactivated_option->count() > 0;
+    const bool direct = options->retained_option->count() > 0;
+    if (standard == direct) {
+      fail(kName, standard ? "give either --end and --new, or --retained, not both"
+                           : "give --end and --new (retention = (end - new) / start), or "
+                             "--retained (retention = retained / start)");
+    }
+    if (standard && options->end_option->count() == 0) {
+      fail(kName, "--end is required with --new (or give --retained instead)");
+    }
+    if (standard && options->new_option->count() == 0) {
+      fail(kName, "--new is required with --end: the customers won during the period are not "
+                  "retained ones (give --new 0 if there were none)");
+    }
+    const std::int64_t start = parse_count(kName, "--start", options->start);
+    if (start == 0) {
+      fail(kName, "--start must be > 0: with no customers at the start the rate is undefined");
+    }
+    Result result;
+    result.json = Json{{"metric", "retention_rate"},
+                       {"method", standard ? "end_minus_new" : "retained"},
+                       {"start", start}};
+    std::int64_t retained = 0;
+    if (standard) {
+      const std::int64_t end = parse_count(kName, "--end", options->end);
+      const std::int64_t new_customers = parse_count(kName, "--new", options->new_customers);
+      const std::int64_t reactivated =
+          options->reactivated_option->count() > 0
+              ? parse_count(kName, "--reactivated", options->reactivated)
+              : 0;
+      if (new_customers > end || reactivated > end - new_customers) {
+        fail(kName, fmt::format("--new ({}) + --reactivated ({}) cannot exceed --end ({}): they "
+                                "are part of the customers at the end",
+                                new_customers, reactivated, end));
+      }
+      retained = end - new_customers - reactivated;
+      if (retained > start) {
+        fail(kName, fmt::format("--end - --new - --reactivated = {} customers retained, more than "
+                                "--start ({})",
+                                retained, start));
+      }
+      result.json["end"] = end;
+      result.json["new"] = new_customers;
+      result.json["reactivated"] = reactivated;
+    } else {
+      retained = parse_count(kName, "--retained", options->retained);
+      if (retained > start) {
+        fail(kName,
+             fmt::format("--retained ({}) cannot exceed --start ({})", retained, start));
+      }
+      result.json["retained"] = retained;
+    }
+    // --retained R is the standard formula with E = R and N = A = 0.
+    const formulas::Rate value = formulas::retention_rate(start, retained, 0, 0);
+    if (!value) fail(kName, kTooLarge);
+    result.json["unit"] = "percent";
+    result.json["value"] = *value;
+    result.text = fmt::format("retention_rate = {}", percent_text(*value));
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+// churn and expansion: a part of the customers at the start.
+struct ShareOptions {
+  std::string start;
+  std::string part;
+  std::string format = "text";
+};
+
+using ShareFormula = formulas::Rate (*)(std::int64_t, std::int64_t) noexcept;
+
+Command add_share_of_start(CLI::App& calc, std::string_view name, std::string_view metric,
+                           std::string_view description, std::string_view part_option,
+                           std::string_view part_help, ShareFormula formula) {
+  auto options = std::make_shared<ShareOptions>();
+  CLI::App* sub = calc.add_subcommand(std::string(name), std::string(description));
+  sub->add_option("--start", options->start, "Customers at the start of the period, > 0")
+      ->required()
+      ->type_name("N");
+  sub->add_option(std::string(part_option), options->part, std::string(part_help))
+      ->required()
+      ->type_name("N");
+  add_format_option(*sub, options->format);
+  auto compute = [options, name, metric, part_option, formula]() {
+    const std::int64_t start = parse_count(name, "--start", options->start);
+    const std::int64_t part = parse_count(name, part_option, options->part);
+    if (start == 0) {
+      fail(name, "--start must be > 0: with no customers at the start the rate is undefined");
+    }
+    if (part > start) {
+      fail(name, fmt::format("{} ({}) cannot exceed --start ({}): they are part of the customers "
+                             "at the start",
+                             part_option, part, start));
+    }
+    const formulas::Rate value = formula(part, start);
+    if (!value) fail(name, kTooLarge);
+    Result result;
+    result.json = Json{{"metric", metric},
+                       {"start", start},
+                       {part_option.substr(2), part},
+                       {"unit", "percent"},
+                       {"value", *value}};
+    result.text = fmt::format("{} = {}", metric, percent_text(*value));
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+void emit(const Result& result, const std::string& format, std::ostream& out) {
+  if (format == "json") {
+    out << result.json.dump() << '\n';
+  } else {
+    out << result.text << '\n';
+  }
+  out.flush();
+  if (!out) throw OutputError("calc: cannot write the result to standard output");
+}
+
+}  // namespace
+
+CommandRunner add_calc_command(CLI::App& app, Streams io) {
+  CLI::App* calc = app.add_subcommand(
+      "calc", "Compute one formula from numbers given on the command line (see docs/calc.md)");
+  calc->require_subcommand(1);
+  calc->footer(
+      "Rates (--retention, --growth, --discount-rate) are fractions (0.05) or percentages (5%).\n"
+      "Results that are rates are printed as percentages: 5.00% in text, 5.0 in JSON.");
+
+  auto commands = std::make_shared<std::vector<Command>>();
+  commands->push_back(add_clv_dcf(*calc));
+  commands->push_back(add_clv(*calc));
+  commands->push_back(add_cac(*calc));
+  commands->push_back(add_csat(*calc));
+  commands->push_back(add_retention(*calc));
+  commands->push_back(add_share_of_start(
+      *calc, "churn", "churn_rate", "Churn rate, percent: 100 * churned / start",
+      "--churned", "Customers of the start lost during the period", &formulas::churn_rate));
+  commands->push_back(add_share_of_start(
+      *calc, "expansion", "expansion_rate",
+      "Expansion rate, percent: 100 * expanded / start", "--expanded",
+      "Customers of the start whose revenue grew during the period",
+      &formulas::expansion_rate));
+
+  return [commands, io]() -> int {
+    for (const Command& command : *commands) {
+      if (command.app->parsed()) {
+        emit(command.compute(), *command.format, io.out);
+        return kOk;
+      }
+    }
+    throw UsageError("calc: give a metric: clv-dcf, clv, cac, csat, retention, churn or expansion");
+  };
+}
+
+}  // namespace csm::cli
