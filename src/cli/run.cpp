@@ -38,6 +38,20 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports an unknown command as "a subcommand is required"; name the word instead.
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      for (const CLI::App* level : {&app, app.get_subcommand_ptr("calc").get()}) {
+        if (!level->parsed() || level->remaining().empty()) continue;
+        std::string names;
+        for (const CLI::App* sub : level->get_subcommands({})) {
+          names += (names.empty() ? "" : ", ") + sub->get_name();
+        }
+        print_error(err, "unknown command " + quote_for_message(level->remaining().front()) +
+                             " (" + (level == &app ? "commands" : "calc metrics") + ": " + names +
+                             "; see --help)");
+        return kUsage;
+      }
+    }
     // Help and version are "errors" with exit code 0 in CLI11; they go to stdout.
     const int code = app.exit(e, out, err);
     if (code == 0) return kOk;

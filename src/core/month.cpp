@@ -109,14 +109,14 @@ std::string_view describe(PeriodError error) noexcept {
 }
 
 std::string to_string(YearMonth month) {
-  char text[16];
+  char text[32];  // room for any int, so that the compiler can prove no truncation
   std::snprintf(text, sizeof text, "%04d-%02d", month.year(), month.month());
   return text;
 }
 
 std::string to_string(Date date) {
   const Civil c = civil_from_days(date.days);
-  char text[24];
+  char text[48];  // room for any int, so that the compiler can prove no truncation
   std::snprintf(text, sizeof text, "%04d-%02d-%02d", c.year, c.month, c.day);
   return text;
 }

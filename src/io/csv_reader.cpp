@@ -19,6 +19,10 @@ struct FieldRange {
   bool quoted;
 };
 
+bool is_blank(std::string_view text) noexcept {
+  return text.find_first_not_of(" \t") == std::string_view::npos;
+}
+
 }  // namespace
 
 CsvReader::CsvReader(const ColumnMap& columns, RowConsumer& consumer, std::string source_name,
@@ -59,6 +63,7 @@ std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
     for (;;) {  // one field per iteration
       if (p < size && data[p] == '"') {
         any_quoted = true;
+        const std::uint64_t quote_line = record_line + newlines;
         ++p;
         std::size_t begin = p;
         bool scratch = false;
@@ -96,9 +101,9 @@ std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
         }
         if (!closed) {
           if (at_end) {
-            throw InputError(source_, record_line + newlines, "",
-                             "unterminated quoted field (opened on line " +
-                                 std::to_string(record_line) + "): expected a closing '\"'");
+            throw InputError(source_, quote_line, "",
+                             "unterminated quoted field: expected a closing '\"' before the end "
+                             "of the input");
           }
           break;  // need more bytes
         }
@@ -167,8 +172,10 @@ std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
     pos = p;
     line_ = record_line + newlines;
 
-    // A blank line is no record.
-    if (ranges.size() == 1 && ranges[0].size == 0 && !any_quoted) continue;
+    // A blank line (or one of spaces only) is no record.
+    if (ranges.size() == 1 && !any_quoted && is_blank(std::string_view(data + ranges[0].begin, ranges[0].size))) {
+      continue;
+    }
 
     fields_.clear();
     for (const FieldRange& r : ranges) {

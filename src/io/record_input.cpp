@@ -290,11 +290,19 @@ bool ends_with_ignore_case(std::string_view text, std::string_view suffix) noexc
   return true;
 }
 
+// '[' starts a JSON array; '{' starts JSON Lines when the first line holds a whole object, and
+// otherwise a pretty-printed object, which the array reader then refuses with a clear message.
 InputFormat format_from_content(std::string_view head) {
   if (head.substr(0, 3) == "\xef\xbb\xbf") head.remove_prefix(3);
   const std::size_t first = head.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && head[first] == '[') return InputFormat::json;
-  if (first != std::string_view::npos && head[first] == '{') return InputFormat::jsonl;
+  if (first != std::string_view::npos && head[first] == '{') {
+    std::string_view line = head.substr(first, head.find('\n', first) - first);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+      line.remove_suffix(1);
+    }
+    return !line.empty() && line.back() == '}' ? InputFormat::jsonl : InputFormat::json;
+  }
   const std::string_view line = head.substr(0, head.find('\n'));
   if (line.find('\t') != std::string_view::npos && line.find(',') == std::string_view::npos) {
     return InputFormat::tsv;
