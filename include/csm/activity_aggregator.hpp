@@ -5,6 +5,7 @@
 /// the input can be merged into the same result as one fed everything.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,42 +40,41 @@ class RevenueOverflow : public std::runtime_error {
 class ActivityAggregator {
  public:
   ActivityAggregator();
+  ActivityAggregator(ActivityAggregator&&) noexcept;
+  ActivityAggregator& operator=(ActivityAggregator&&) noexcept;
+  ~ActivityAggregator();
 
-  /// Take one record. May throw RevenueOverflow (see finish()) when it compacts its log.
+  /// Take one record. May throw RevenueOverflow (see finish()) when it compacts its log, and
+  /// std::length_error past CustomerIndex::kMaxCustomers.
   void add(const ActivityRecord& record);
 
-  /// Fold in everything `other` has taken; the result is as if this one had taken it all.
+  /// Fold in everything `other` has taken; the result is as if this one had taken it all. Cheap:
+  /// the work of combining is done by finish(), on all cores.
   void merge(ActivityAggregator&& other);
 
-  /// The metrics of every month from the first to the last, continuously. Throws RevenueOverflow
-  /// when a customer's monthly revenue sum exceeds kMaxMoney.
-  std::vector<PeriodMetrics> finish(const MetricOptions& options);
+  /// The metrics of every month from the first to the last, continuously. Uses up to `threads`
+  /// threads. Throws RevenueOverflow when a customer's monthly revenue sum exceeds kMaxMoney.
+  std::vector<PeriodMetrics> finish(const MetricOptions& options, unsigned threads = 1);
 
   /// Valid after finish().
   const ActivityStats& stats() const noexcept { return stats_; }
 
- private:
-  // Revenue of one row, keyed by customer index and month so that sorting groups a customer's
-  // months in order. The log is compacted (sorted, duplicates summed) as it grows, which keeps it
-  // about one entry per customer-month.
-  struct Entry {
-    std::uint64_t key;  // customer << kMonthBits | month offset
-    Money revenue;
-  };
-  static constexpr int kMonthBits = 17;  // months of years 0001..9999 fit
+  /// Bytes held per customer-month (one log entry), for docs/performance.md.
+  static constexpr std::size_t kBytesPerCustomerMonth = 16;
 
+ private:
+  // Everything one stream of records has taken: its own customer index and its row log. Parts
+  // fed by different threads are combined only in finish().
+  struct Part;
   struct MonthTotals {
     std::uint64_t csat_by_score[5] = {0, 0, 0, 0, 0};
     MoneySum acquisition_cost = 0;
   };
 
   MonthTotals& totals_for(YearMonth month);
-  void compact();
 
-  CustomerIndex customers_;
-  std::vector<Entry> log_;
-  std::size_t compacted_size_ = 0;
-  std::vector<MonthTotals> months_;  // index = month.index - months_base_
+  std::vector<std::unique_ptr<Part>> parts_;  // parts_[0] takes add()
+  std::vector<MonthTotals> months_;           // index = month.index - months_base_
   std::int32_t months_base_ = 0;
   ActivityStats stats_;
 };

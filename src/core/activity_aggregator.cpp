@@ -1,18 +1,311 @@
 #include "csm/activity_aggregator.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <thread>
 
 namespace csm {
 namespace {
 
-constexpr std::uint64_t kMonthMask = (1ull << 17) - 1;
+// The revenue of one row.
+struct Entry {
+  std::uint32_t customer;  // index in the part's CustomerIndex
+  std::int32_t month;      // YearMonth::index
+  Money revenue;
+};
+static_assert(sizeof(Entry) == ActivityAggregator::kBytesPerCustomerMonth);
 
-// Months are stored relative to year 1 so that every valid YearMonth fits in 17 bits.
-constexpr std::int32_t kFirstMonthIndex = 12;  // 0001-01
+// A contiguous array that grows by remapping pages instead of copying, so that growing never
+// needs the old and the new array at once (the peak memory of a reallocating vector).
+class EntryArray {
+ public:
+  EntryArray() = default;
+  EntryArray(const EntryArray&) = delete;
+  EntryArray& operator=(const EntryArray&) = delete;
+  ~EntryArray() {
+    if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(Entry));
+  }
+
+  std::size_t size() const noexcept { return size_; }
+  Entry* data() noexcept { return data_; }
+  const Entry* data() const noexcept { return data_; }
+  Entry& operator[](std::size_t i) noexcept { return data_[i]; }
+  const Entry& operator[](std::size_t i) const noexcept { return data_[i]; }
+
+  void push_back(const Entry& e) {
+    if (size_ == capacity_) grow();
+    data_[size_++] = e;
+  }
+
+  /// Keep the first n entries and give the pages past them back to the system.
+  void truncate(std::size_t n) noexcept {
+    size_ = n;
+    constexpr std::size_t kPage = 4096;
+    const std::size_t keep = (n * sizeof(Entry) + kPage - 1) / kPage * kPage;
+    const std::size_t all = capacity_ * sizeof(Entry);
+    if (data_ != nullptr && keep < all) {
+      ::madvise(reinterpret_cast<char*>(data_) + keep, all - keep, MADV_DONTNEED);
+    }
+  }
+
+ private:
+  void grow() {
+    const std::size_t capacity = capacity_ == 0 ? (std::size_t{1} << 16) : capacity_ * 2;
+    void* memory = nullptr;
+    if (data_ == nullptr) {
+      memory = ::mmap(nullptr, capacity * sizeof(Entry), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    } else {
+      memory = ::mremap(data_, capacity_ * sizeof(Entry), capacity * sizeof(Entry), MREMAP_MAYMOVE);
+    }
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<Entry*>(memory);
+    capacity_ = capacity;
+  }
+
+  Entry* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// The log is split into 256 buckets by the low byte of the customer index, so that each bucket
+// can be sorted within the cache: by the rest of the customer index with a counting sort, then by
+// month inside each customer.
+constexpr std::size_t kBuckets = 256;
+
+std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuckets - 1); }
+
+// Sort one bucket by (customer, month); `scratch` is reused between buckets.
+void sort_bucket(Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
+                 std::vector<std::uint32_t>& counts) {
+  if (n <= 1) return;
+  const std::size_t keys = (customers >> 8) + 1;  // distinct values of customer >> 8
+  counts.assign(keys + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> 8) + 1];
+  for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
+  scratch.resize(n);
+  for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> 8]++] = a[i];
+  // Months in order inside each customer: runs are short, so insertion sort.
+  std::size_t begin = 0;
+  while (begin < n) {
+    std::size_t end = begin + 1;
+    while (end < n && scratch[end].customer == scratch[begin].customer) ++end;
+    for (std::size_t i = begin + 1; i < end; ++i) {
+      const Entry e = scratch[i];
+      std::size_t j = i;
+      for (; j > begin && scratch[j - 1].month > e.month; --j) scratch[j] = scratch[j - 1];
+      scratch[j] = e;
+    }
+    begin = end;
+  }
+  std::copy(scratch.begin(), scratch.end(), a);
+}
+
+[[noreturn]] void overflow(std::string_view customer, std::int32_t month) {
+  throw RevenueOverflow("customer " + std::string(customer) + ", " + to_string(YearMonth{month}) +
+                        ": the month's revenue sum exceeds " + format_money(kMaxMoney));
+}
+
+// Below this many entries a part's log is compacted only at the end.
+constexpr std::size_t kFirstCompaction = std::size_t{4} << 20;
+
+// Per-month counts of one walk over customers; added up across threads (exact integers).
+struct MonthCounts {
+  std::int64_t start = 0, churned = 0, fresh = 0, reactivated = 0, end = 0, expanded = 0,
+               contracted = 0;
+  MoneySum mrr_start = 0, mrr_end = 0, new_mrr = 0, reactivation_mrr = 0, expansion_mrr = 0,
+           contraction_mrr = 0, churned_mrr = 0;
+
+  MonthCounts& operator+=(const MonthCounts& o) noexcept {
+    start += o.start, churned += o.churned, fresh += o.fresh, reactivated += o.reactivated;
+    end += o.end, expanded += o.expanded, contracted += o.contracted;
+    mrr_start += o.mrr_start, mrr_end += o.mrr_end, new_mrr += o.new_mrr;
+    reactivation_mrr += o.reactivation_mrr, expansion_mrr += o.expansion_mrr;
+    contraction_mrr += o.contraction_mrr, churned_mrr += o.churned_mrr;
+    return *this;
+  }
+};
+
+// One customer's months in order, each month once: its role in every month of the range.
+void walk_customer(const Entry* months, std::size_t n, std::int32_t first, std::int32_t last,
+                   MonthCounts* counts) {
+  std::int32_t prev_month = 0;
+  Money prev_revenue = 0;
+  bool seen_active = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Money revenue = months[i].revenue;
+    if (revenue <= 0) continue;
+    const std::int32_t month = months[i].month;
+    MonthCounts& m = counts[month - first];
+    ++m.end;
+    m.mrr_end += revenue;
+    if (!seen_active) {
+      ++m.fresh;
+      m.new_mrr += revenue;
+    } else if (prev_month == month - 1) {
+      if (revenue > prev_revenue) {
+        ++m.expanded;
+        m.expansion_mrr += revenue - prev_revenue;
+      } else if (revenue < prev_revenue) {
+        ++m.contracted;
+        m.contraction_mrr += prev_revenue - revenue;
+      }
+    } else {
+      ++m.reactivated;
+      m.reactivation_mrr += revenue;
+      MonthCounts& gone = counts[prev_month + 1 - first];  // churned after its last active month
+      ++gone.churned;
+      gone.churned_mrr += prev_revenue;
+    }
+    if (month < last) {
+      MonthCounts& next = counts[month + 1 - first];
+      ++next.start;
+      next.mrr_start += revenue;
+    }
+    seen_active = true;
+    prev_month = month;
+    prev_revenue = revenue;
+  }
+  if (seen_active && prev_month < last) {
+    MonthCounts& gone = counts[prev_month + 1 - first];
+    ++gone.churned;
+    gone.churned_mrr += prev_revenue;
+  }
+}
+
+// Run fn(0..jobs-1) on up to `threads` threads; the first exception is rethrown.
+template <typename Fn>
+void run_parallel(std::size_t jobs, unsigned threads, Fn&& fn) {
+  if (threads <= 1 || jobs <= 1) {
+    for (std::size_t j = 0; j < jobs; ++j) fn(j);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(jobs);
+  std::vector<std::thread> pool;
+  const std::size_t workers = std::min<std::size_t>(threads, jobs);
+  for (std::size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      for (std::size_t j = w; j < jobs; j += workers) {
+        try {
+          fn(j);
+        } catch (...) {
+          errors[j] = std::current_exception();
+        }
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
 
 }  // namespace
 
-ActivityAggregator::ActivityAggregator() = default;
+struct ActivityAggregator::Part {
+  CustomerIndex customers;
+  EntryArray buckets[kBuckets];
+  std::size_t entries = 0;
+  std::size_t compacted = 0;
+  // After finish_log(): customer c's entries, months in order, are
+  // buckets[bucket_of(c)][start[c]] .. [start[c] + count[c]).
+  std::vector<std::uint32_t> start;
+  std::vector<std::uint32_t> count;
+
+  // Rows wait in a short queue between hashing their id (and prefetching its slot) and interning
+  // it, so that several cache misses are in flight at once.
+  static constexpr std::size_t kQueue = 16;
+  struct Pending {
+    std::uint64_t hash;
+    std::int32_t month;
+    Money revenue;
+    std::uint32_t length;
+    char inline_id[20];
+    std::string long_id;
+  };
+  Pending queue[kQueue];
+  std::size_t queued = 0;  // rows in the queue
+  std::size_t next = 0;    // queue position of the oldest row
+
+  void add(std::string_view id, std::int32_t month, Money revenue) {
+    if (queued == kQueue) {
+      take(queue[next]);
+      --queued;
+      next = (next + 1) % kQueue;
+    }
+    Pending& p = queue[(next + queued) % kQueue];
+    p.hash = CustomerIndex::hash(id);
+    customers.prefetch(p.hash);
+    p.month = month;
+    p.revenue = revenue;
+    p.length = static_cast<std::uint32_t>(id.size());
+    if (id.size() <= sizeof p.inline_id) {
+      std::memcpy(p.inline_id, id.data(), id.size());
+    } else {
+      p.long_id.assign(id);
+    }
+    ++queued;
+  }
+
+  void take(const Pending& p) {
+    const std::string_view id = p.length <= sizeof p.inline_id
+                                    ? std::string_view(p.inline_id, p.length)
+                                    : std::string_view(p.long_id);
+    const std::uint32_t customer = customers.intern(id, p.hash);
+    buckets[bucket_of(customer)].push_back(Entry{customer, p.month, p.revenue});
+    if (++entries >= std::max(kFirstCompaction, 2 * compacted)) compact();
+  }
+
+  void drain() {
+    for (; queued > 0; --queued, next = (next + 1) % kQueue) take(queue[next]);
+  }
+
+  // Sort each bucket by customer and month, and sum the rows of each customer-month.
+  void compact() {
+    std::vector<Entry> scratch;
+    std::vector<std::uint32_t> counts;
+    entries = 0;
+    for (EntryArray& bucket : buckets) {
+      sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
+      std::size_t out = 0;
+      for (std::size_t i = 0; i < bucket.size(); ++i) {
+        const Entry& e = bucket[i];
+        if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].month == e.month) {
+          const auto sum = checked_add(bucket[out - 1].revenue, e.revenue);
+          if (!sum) overflow(customers.id(e.customer), e.month);
+          bucket[out - 1].revenue = *sum;
+        } else {
+          bucket[out++] = e;
+        }
+      }
+      bucket.truncate(out);
+      entries += out;
+    }
+    compacted = entries;
+  }
+
+  void finish_log() {
+    drain();
+    compact();
+    start.assign(customers.size(), 0);
+    count.assign(customers.size(), 0);
+    for (const EntryArray& bucket : buckets) {
+      for (std::size_t i = 0; i < bucket.size(); ++i) {
+        const std::uint32_t c = bucket[i].customer;
+        if (count[c]++ == 0) start[c] = static_cast<std::uint32_t>(i);
+      }
+    }
+  }
+};
+
+ActivityAggregator::ActivityAggregator() { parts_.push_back(std::make_unique<Part>()); }
+ActivityAggregator::ActivityAggregator(ActivityAggregator&&) noexcept = default;
+ActivityAggregator& ActivityAggregator::operator=(ActivityAggregator&&) noexcept = default;
+ActivityAggregator::~ActivityAggregator() = default;
 
 ActivityAggregator::MonthTotals& ActivityAggregator::totals_for(YearMonth month) {
   if (months_.empty()) {
@@ -29,11 +322,8 @@ ActivityAggregator::MonthTotals& ActivityAggregator::totals_for(YearMonth month)
 }
 
 void ActivityAggregator::add(const ActivityRecord& record) {
-  const std::uint32_t customer = customers_.intern(record.customer_id);
-  const auto month_offset = static_cast<std::uint64_t>(record.period.index - kFirstMonthIndex);
-  log_.push_back(Entry{(static_cast<std::uint64_t>(customer) << kMonthBits) | month_offset,
-                       record.revenue});
-  if (log_.size() >= 2 * compacted_size_ + (1u << 20)) compact();
+  if (parts_.empty()) parts_.push_back(std::make_unique<Part>());
+  parts_.front()->add(record.customer_id, record.period.index, record.revenue);
 
   ++stats_.records;
   if (record.revenue == 0) ++stats_.zero_revenue_records;
@@ -50,45 +340,15 @@ void ActivityAggregator::add(const ActivityRecord& record) {
   }
 }
 
-void ActivityAggregator::compact() {
-  std::sort(log_.begin(), log_.end(),
-            [](const Entry& a, const Entry& b) { return a.key < b.key; });
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < log_.size(); ++i) {
-    if (out > 0 && log_[out - 1].key == log_[i].key) {
-      const auto sum = checked_add(log_[out - 1].revenue, log_[i].revenue);
-      if (!sum) {
-        const auto customer = static_cast<std::uint32_t>(log_[i].key >> kMonthBits);
-        const YearMonth month{static_cast<std::int32_t>(log_[i].key & kMonthMask) +
-                              kFirstMonthIndex};
-        throw RevenueOverflow("customer " + std::string(customers_.id(customer)) + ", " +
-                              to_string(month) + ": the month's revenue sum exceeds " +
-                              format_money(kMaxMoney));
-      }
-      log_[out - 1].revenue = *sum;
-    } else {
-      log_[out++] = log_[i];
-    }
-  }
-  log_.resize(out);
-  compacted_size_ = out;
-}
-
 void ActivityAggregator::merge(ActivityAggregator&& other) {
-  std::vector<std::uint32_t> remap(other.customers_.size());
-  for (std::uint32_t i = 0; i < remap.size(); ++i) remap[i] = customers_.intern(other.customers_.id(i));
-  log_.reserve(log_.size() + other.log_.size());
-  for (const Entry& e : other.log_) {
-    const std::uint64_t customer = remap[e.key >> kMonthBits];
-    log_.push_back(Entry{(customer << kMonthBits) | (e.key & kMonthMask), e.revenue});
+  for (auto& part : other.parts_) {
+    if (part->entries > 0 || part->queued > 0) parts_.push_back(std::move(part));
   }
-  if (!other.months_.empty()) {
-    for (std::size_t i = 0; i < other.months_.size(); ++i) {
-      const MonthTotals& from = other.months_[i];
-      MonthTotals& to = totals_for(YearMonth{other.months_base_ + static_cast<std::int32_t>(i)});
-      for (int s = 0; s < 5; ++s) to.csat_by_score[s] += from.csat_by_score[s];
-      to.acquisition_cost += from.acquisition_cost;
-    }
+  for (std::size_t i = 0; i < other.months_.size(); ++i) {
+    const MonthTotals& source = other.months_[i];
+    MonthTotals& to = totals_for(YearMonth{other.months_base_ + static_cast<std::int32_t>(i)});
+    for (int s = 0; s < 5; ++s) to.csat_by_score[s] += source.csat_by_score[s];
+    to.acquisition_cost += source.acquisition_cost;
   }
   stats_.records += other.stats_.records;
   stats_.zero_revenue_records += other.stats_.zero_revenue_records;
@@ -102,96 +362,140 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
   other = ActivityAggregator();
 }
 
-std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options) {
-  compact();
-  stats_.customers = customers_.size();
-  stats_.customer_months = log_.size();
+std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options,
+                                                      unsigned threads) {
+  threads = std::max(1u, threads);
+  // Each part sorts and compacts its own log, in parallel.
+  run_parallel(parts_.size(), threads, [&](std::size_t p) { parts_[p]->finish_log(); });
+
+  // One customer numbering for all parts: the first part's, extended with the others' new ids.
+  // where[p][g] is customer g's index in part p (or kAbsent).
+  constexpr std::uint32_t kAbsent = 0xffffffffu;
+  CustomerIndex& global = parts_.front()->customers;
+  std::vector<std::vector<std::uint32_t>> where(parts_.size());
+  for (std::size_t p = 1; p < parts_.size(); ++p) {
+    const CustomerIndex& local = parts_[p]->customers;
+    std::vector<std::uint32_t> to_global(local.size());
+    for (std::uint32_t i = 0; i < local.size(); ++i) to_global[i] = global.intern(local.id(i));
+    where[p].assign(global.size(), kAbsent);
+    for (std::uint32_t i = 0; i < local.size(); ++i) where[p][to_global[i]] = i;
+  }
+  const std::size_t customer_count = global.size();
+  const std::size_t first_part_size = parts_.front()->count.size();
+  stats_.customers = customer_count;
+
   std::vector<PeriodMetrics> periods;
   if (!stats_.first) return periods;
-
   const std::int32_t first = stats_.first->index;
   const std::int32_t last = stats_.last->index;
-  const auto count = static_cast<std::size_t>(last - first + 1);
-  periods.resize(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    PeriodMetrics& m = periods[i];
-    m.period = YearMonth{first + static_cast<std::int32_t>(i)};
-    m.customers_start = m.churned_customers = m.new_customers = m.reactivated_customers = 0;
-    m.customers_end = m.expanded_customers = m.contracted_customers = 0;
-    m.mrr_start = m.mrr_end = m.new_mrr = m.reactivation_mrr = 0;
-    m.expansion_mrr = m.contraction_mrr = m.churned_mrr = 0;
-  }
-  auto at = [&](std::int32_t month_index) -> PeriodMetrics& {
-    return periods[static_cast<std::size_t>(month_index - first)];
-  };
+  const auto month_count = static_cast<std::size_t>(last - first + 1);
 
-  // One walk over each customer's active months, in month order. Each active month p decides the
-  // customer's role in p (new, reactivated, retained) and in p + 1 (retained or churned).
-  std::size_t i = 0;
-  while (i < log_.size()) {
-    const std::uint64_t customer = log_[i].key >> kMonthBits;
-    std::int32_t prev_month = 0;
-    Money prev_revenue = 0;
-    bool seen_active = false;
-    for (; i < log_.size() && (log_[i].key >> kMonthBits) == customer; ++i) {
-      const Money revenue = log_[i].revenue;
-      if (revenue <= 0) continue;
-      const std::int32_t month = static_cast<std::int32_t>(log_[i].key & kMonthMask) + kFirstMonthIndex;
-      PeriodMetrics& m = at(month);
-      ++*m.customers_end;
-      *m.mrr_end += revenue;
-      if (!seen_active) {
-        ++*m.new_customers;
-        *m.new_mrr += revenue;
-      } else if (prev_month == month - 1) {
-        if (revenue > prev_revenue) {
-          ++*m.expanded_customers;
-          *m.expansion_mrr += revenue - prev_revenue;
-        } else if (revenue < prev_revenue) {
-          ++*m.contracted_customers;
-          *m.contraction_mrr += prev_revenue - revenue;
+  // The walk over customers, split into slices that threads take; counts are summed after.
+  const std::size_t slices = threads > 1 ? threads * 4 : 1;
+  std::vector<std::vector<MonthCounts>> slice_counts(slices, std::vector<MonthCounts>(month_count));
+  std::vector<std::uint64_t> slice_customer_months(slices, 0);
+  run_parallel(slices, threads, [&](std::size_t s) {
+    MonthCounts* counts = slice_counts[s].data();
+    std::vector<Entry> merged;
+    const std::size_t begin = customer_count * s / slices;
+    const std::size_t end = customer_count * (s + 1) / slices;
+    std::uint64_t customer_months = 0;
+    for (std::size_t g = begin; g < end; ++g) {
+      merged.clear();
+      const Entry* only = nullptr;
+      std::size_t only_size = 0;
+      int sources = 0;
+      for (std::size_t p = 0; p < parts_.size(); ++p) {
+        std::uint32_t local = 0;
+        if (p == 0) {
+          if (g >= first_part_size) continue;
+          local = static_cast<std::uint32_t>(g);
+        } else {
+          local = where[p][g];
+          if (local == kAbsent) continue;
         }
-      } else {
-        ++*m.reactivated_customers;
-        *m.reactivation_mrr += revenue;
-        PeriodMetrics& gone = at(prev_month + 1);  // churned the month after its last active one
-        ++*gone.churned_customers;
-        *gone.churned_mrr += prev_revenue;
+        const Part& part = *parts_[p];
+        const Entry* from = part.buckets[bucket_of(local)].data() + part.start[local];
+        const std::size_t n = part.count[local];
+        if (n == 0) continue;
+        if (++sources == 1) {
+          only = from;
+          only_size = n;
+        } else {
+          if (sources == 2) merged.assign(only, only + only_size);
+          merged.insert(merged.end(), from, from + n);
+        }
       }
-      if (month < last) {
-        PeriodMetrics& next = at(month + 1);
-        ++*next.customers_start;
-        *next.mrr_start += revenue;
+      if (sources > 1) {
+        // The same customer in several parts: months in order, each month summed once.
+        std::sort(merged.begin(), merged.end(),
+                  [](const Entry& x, const Entry& y) { return x.month < y.month; });
+        std::size_t out = 0;
+        for (std::size_t i = 0; i < merged.size(); ++i) {
+          if (out > 0 && merged[out - 1].month == merged[i].month) {
+            const auto sum = checked_add(merged[out - 1].revenue, merged[i].revenue);
+            if (!sum) overflow(global.id(static_cast<std::uint32_t>(g)), merged[i].month);
+            merged[out - 1].revenue = *sum;
+          } else {
+            merged[out++] = merged[i];
+          }
+        }
+        merged.resize(out);
+        only = merged.data();
+        only_size = merged.size();
       }
-      seen_active = true;
-      prev_month = month;
-      prev_revenue = revenue;
+      customer_months += only_size;
+      walk_customer(only, only_size, first, last, counts);
     }
-    if (seen_active && prev_month < last) {
-      PeriodMetrics& gone = at(prev_month + 1);
-      ++*gone.churned_customers;
-      *gone.churned_mrr += prev_revenue;
-    }
+    slice_customer_months[s] = customer_months;
+  });
+
+  std::vector<MonthCounts> totals(month_count);
+  stats_.customer_months = 0;
+  for (std::size_t s = 0; s < slices; ++s) {
+    for (std::size_t i = 0; i < month_count; ++i) totals[i] += slice_counts[s][i];
+    stats_.customer_months += slice_customer_months[s];
   }
 
-  for (PeriodMetrics& m : periods) {
+  periods.resize(month_count);
+  for (std::size_t i = 0; i < month_count; ++i) {
+    PeriodMetrics& m = periods[i];
+    const MonthCounts& c = totals[i];
+    m.period = YearMonth{first + static_cast<std::int32_t>(i)};
+    m.customers_start = c.start;
+    m.churned_customers = c.churned;
+    m.new_customers = c.fresh;
+    m.reactivated_customers = c.reactivated;
+    m.customers_end = c.end;
+    m.expanded_customers = c.expanded;
+    m.contracted_customers = c.contracted;
+    m.mrr_start = c.mrr_start;
+    m.mrr_end = c.mrr_end;
+    m.new_mrr = c.new_mrr;
+    m.reactivation_mrr = c.reactivation_mrr;
+    m.expansion_mrr = c.expansion_mrr;
+    m.contraction_mrr = c.contraction_mrr;
+    m.churned_mrr = c.churned_mrr;
+
     const std::int64_t offset = m.period.index - months_base_;
-    const MonthTotals* totals = (!months_.empty() && offset >= 0 &&
-                                 static_cast<std::size_t>(offset) < months_.size())
-                                    ? &months_[static_cast<std::size_t>(offset)]
-                                    : nullptr;
+    const MonthTotals* month_totals = (!months_.empty() && offset >= 0 &&
+                                       static_cast<std::size_t>(offset) < months_.size())
+                                          ? &months_[static_cast<std::size_t>(offset)]
+                                          : nullptr;
     std::int64_t responses = 0;
     std::int64_t satisfied = 0;
-    if (totals) {
+    if (month_totals) {
       for (int score = 1; score <= 5; ++score) {
-        const auto n = static_cast<std::int64_t>(totals->csat_by_score[score - 1]);
+        const auto n = static_cast<std::int64_t>(month_totals->csat_by_score[score - 1]);
         responses += n;
         if (score >= options.csat_threshold) satisfied += n;
       }
     }
     m.csat_responses = responses;
     m.csat_satisfied = satisfied;
-    if (stats_.has_acquisition_cost) m.acquisition_cost = totals ? totals->acquisition_cost : 0;
+    if (stats_.has_acquisition_cost) {
+      m.acquisition_cost = month_totals ? month_totals->acquisition_cost : 0;
+    }
     derive_rates(m, options);
   }
   return periods;

@@ -1,27 +1,68 @@
 #include "csm/customer_index.hpp"
 
 #include <cstring>
+#include <stdexcept>
 
 namespace csm {
+namespace {
+
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint64_t load32(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// 64x64 -> 128 multiply folded to 64 bits: the mixing step of wyhash.
+inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
+  __extension__ typedef unsigned __int128 u128;
+  const u128 r = static_cast<u128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+constexpr std::uint64_t kP0 = 0xa0761d6478bd642full;
+constexpr std::uint64_t kP1 = 0xe7037ed1a0b428dbull;
+constexpr std::uint64_t kP2 = 0x8ebc6af09c88c6e3ull;
+
+// The id's first 16 bytes, zero-padded, as two words.
+inline void head_words(std::string_view id, std::uint64_t (&out)[2]) noexcept {
+  char padded[16] = {};
+  std::memcpy(padded, id.data(), id.size() < 16 ? id.size() : 16);
+  out[0] = load64(padded);
+  out[1] = load64(padded + 8);
+}
+
+}  // namespace
 
 std::uint64_t CustomerIndex::hash(std::string_view id) noexcept {
-  // FNV-1a over 8-byte words with a final avalanche: fast on short ids, good enough spread for
-  // linear probing.
-  std::uint64_t h = 0xcbf29ce484222325ull ^ id.size();
-  std::size_t i = 0;
-  for (; i + 8 <= id.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, id.data() + i, 8);
-    h = (h ^ word) * 0x100000001b3ull;
-    h ^= h >> 29;
+  const char* p = id.data();
+  const std::size_t n = id.size();
+  std::uint64_t seed = kP0 ^ n;
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n <= 16) {
+    if (n >= 8) {
+      a = load64(p);
+      b = load64(p + n - 8);
+    } else if (n >= 4) {
+      a = load32(p);
+      b = load32(p + n - 4);
+    } else if (n > 0) {
+      a = (static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+          (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+          static_cast<unsigned char>(p[n - 1]);
+    }
+  } else {
+    std::size_t i = 0;
+    for (; i + 16 < n; i += 16) seed = mix(load64(p + i) ^ kP1, load64(p + i + 8) ^ seed);
+    a = load64(p + n - 16);
+    b = load64(p + n - 8);
   }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, id.data() + i, id.size() - i);
-  h = (h ^ tail) * 0x9e3779b97f4a7c15ull;
-  h ^= h >> 32;
-  h *= 0xd6e8feb86659fd93ull;
-  h ^= h >> 32;
-  return h;
+  return mix(kP1 ^ n, mix(a ^ kP1, b ^ seed) ^ kP2);
 }
 
 std::string_view CustomerIndex::id(std::uint32_t index) const noexcept {
@@ -32,36 +73,40 @@ std::string_view CustomerIndex::id(std::uint32_t index) const noexcept {
 
 void CustomerIndex::grow() {
   const std::size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
-  std::vector<std::uint32_t> slots(capacity, 0);
-  std::vector<std::uint32_t> hashes(capacity, 0);
+  std::vector<Slot> slots(capacity, Slot{0, kEmpty, 0, {0, 0}});
   const std::size_t mask = capacity - 1;
-  for (std::uint32_t index = 0; index < offsets_.size(); ++index) {
-    const std::uint64_t h = hash(id(index));
-    std::size_t slot = h & mask;
-    while (slots[slot] != 0) slot = (slot + 1) & mask;
-    slots[slot] = index + 1;
-    hashes[slot] = static_cast<std::uint32_t>(h >> 32);
+  for (const Slot& s : slots_) {
+    if (s.index == kEmpty) continue;
+    std::size_t at = s.hash & mask;
+    while (slots[at].index != kEmpty) at = (at + 1) & mask;
+    slots[at] = s;
   }
   slots_.swap(slots);
-  slot_hash_.swap(hashes);
 }
 
-std::uint32_t CustomerIndex::intern(std::string_view id_text) {
+std::uint32_t CustomerIndex::intern(std::string_view id_text, std::uint64_t h) {
   if ((offsets_.size() + 1) * 4 > slots_.size() * 3) grow();  // load factor <= 3/4
-  const std::uint64_t h = hash(id_text);
-  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  std::uint64_t head[2];
+  head_words(id_text, head);
+  const auto length = static_cast<std::uint32_t>(id_text.size());
   const std::size_t mask = slots_.size() - 1;
-  std::size_t slot = h & mask;
-  while (slots_[slot] != 0) {
-    const std::uint32_t index = slots_[slot] - 1;
-    if (slot_hash_[slot] == tag && id(index) == id_text) return index;
-    slot = (slot + 1) & mask;
+  std::size_t at = h & mask;
+  for (;;) {
+    const Slot& s = slots_[at];
+    if (s.index == kEmpty) break;
+    if (s.hash == h && s.length == length && s.head[0] == head[0] && s.head[1] == head[1] &&
+        (length <= 16 || id(s.index) == id_text)) {
+      return s.index;
+    }
+    at = (at + 1) & mask;
+  }
+  if (offsets_.size() >= kMaxCustomers) {
+    throw std::length_error("more than 4,294,967,280 distinct customer ids");
   }
   const auto index = static_cast<std::uint32_t>(offsets_.size());
   offsets_.push_back(text_.size());
   text_.append(id_text);
-  slots_[slot] = index + 1;
-  slot_hash_[slot] = tag;
+  slots_[at] = Slot{h, index, length, {head[0], head[1]}};
   return index;
 }
 
