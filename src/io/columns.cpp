@@ -34,13 +34,17 @@ bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
 
 ColumnMap::ColumnMap(std::vector<ColumnSpec> specs) : specs_(std::move(specs)) {
   lookup_.reserve(specs_.size());
-  for (const auto& spec : specs_) lookup_.push_back(to_lower(spec.name));
+  for (const auto& spec : specs_) {
+    lookup_.push_back(to_lower(spec.name));
+    display_.push_back(spec.name);
+  }
 }
 
 bool ColumnMap::rename(std::string_view canonical, std::string_view input_name) {
   for (std::size_t slot = 0; slot < specs_.size(); ++slot) {
     if (equals_ignore_case(specs_[slot].name, trim_spaces(canonical))) {
       lookup_[slot] = to_lower(trim_spaces(input_name));
+      display_[slot] = std::string(trim_spaces(input_name));
       return true;
     }
   }

@@ -219,10 +219,11 @@ void CsvReader::on_header(const std::vector<std::string_view>& fields, std::uint
         found += (i ? ", " : "") + std::string(fields[i].substr(0, 40));
       }
       if (fields.size() > 12) found += ", ...";
-      throw InputError(source_, line, "",
-                       "missing required column " + quote_for_message(columns_.display_name(slot)) +
-                           " (the header has: " + found + "; map another column with --column " +
-                           columns_.spec(slot).name + "=NAME)");
+      const std::string message =
+          "missing required column " + quote_for_message(columns_.display_name(slot)) +
+          " (the header has: " + found + "; map another column with --column " +
+          columns_.spec(slot).name + "=NAME)";
+      throw InputError(source_, line, "", message);
     }
   }
 }

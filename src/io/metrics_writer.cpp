@@ -6,6 +6,8 @@
 #include <cmath>
 #include <variant>
 
+#include "csm/io/utf8.hpp"
+
 namespace csm::io {
 namespace {
 
@@ -79,6 +81,22 @@ std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& fie
 
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
+  // Invalid UTF-8 (a file name from another encoding) becomes U+FFFD: the document stays JSON.
+  std::string repaired;
+  for (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos;
+       bad = first_invalid_utf8(text)) {
+    repaired.append(text.substr(0, bad));
+    if (text[bad] == '\0') {
+      repaired.push_back('\0');  // valid UTF-8; escaped as \u0000 below
+    } else {
+      repaired += "\xef\xbf\xbd";
+    }
+    text.remove_prefix(bad + 1);
+  }
+  if (!repaired.empty()) {
+    repaired.append(text);
+    text = repaired;
+  }
   for (const char c : text) {
     switch (c) {
       case '"':
@@ -372,7 +390,7 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   } else {
     // The key columns, chosen to fit 80 columns: movement of customers, revenue, satisfaction.
     const std::pair<const char*, const char*> key[] = {
-        {"customers", "customers_end"}, {"new", "new_customers"},   {"react", "reactivated_customers"},
+        {"active", "customers_end"}, {"new", "new_customers"},   {"react", "reactivated_customers"},
         {"churn", "churned_customers"}, {"churn%", "churn_rate"},   {"mrr", "mrr_end"},
         {"nrr%", "nrr"},                {"arpu", "arpu"},           {"csat%", "csat"}};
     for (const auto& [heading, name] : key) columns.push_back({heading, find_field(name)});

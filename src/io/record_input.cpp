@@ -129,6 +129,10 @@ class FieldParser {
     }
     Money value = 0;
     const DecimalError error = parse_money(cell.text, value);
+    if (error == DecimalError::syntax && cell.text.find(',') != std::string_view::npos) {
+      fail(slot, "expected a decimal >= 0 without thousands separators (1234.56), got " +
+                     quote_for_message(cell.text));
+    }
     if (error != DecimalError::ok) {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text));
     }
@@ -327,21 +331,21 @@ InputFormat detect_format(const std::string& path, std::string_view head) {
 
 // The header (CSV) or the first object (JSON) names the kind: customers_start means summary.
 RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
-  std::string wanted = "customers_start";
-  for (const auto& [canonical, input] : options.renames) {
-    if (canonical == "customers_start") {
-      wanted.clear();
-      for (char c : input) wanted.push_back(lower(c));
-    }
-  }
+  // The name customers_start is looked for under, after --column renames.
+  ColumnMap columns({{"customers_start", true}});
+  for (const auto& [canonical, input] : options.renames) columns.rename(canonical, input);
+  std::string wanted;
+  for (char c : columns.display_name(0)) wanted.push_back(lower(c));
+  if (head.substr(0, 3) == "\xef\xbb\xbf") head.remove_prefix(3);
   std::string lowered;
   lowered.reserve(std::min<std::size_t>(head.size(), 1u << 16));
   for (std::size_t i = 0; i < head.size() && i < (1u << 16); ++i) lowered.push_back(lower(head[i]));
   // Only the header line of a CSV counts, or the first object of JSON.
   const std::size_t start = lowered.find_first_not_of(" \t\r\n[");
-  const bool json = start != std::string::npos && lowered[start] == '{';
-  const std::size_t end = lowered.find(json ? '}' : '\n');
-  const std::string_view first = std::string_view(lowered).substr(0, end);
+  if (start == std::string::npos) return RecordKind::activity;
+  const bool json = lowered[start] == '{';
+  const std::size_t end = lowered.find(json ? '}' : '\n', start);
+  const std::string_view first = std::string_view(lowered).substr(start, end - start);
   std::size_t at = first.find(wanted);
   while (at != std::string_view::npos) {
     const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;

@@ -53,11 +53,14 @@ class ColumnMap {
   std::size_t size() const noexcept { return specs_.size(); }
   const ColumnSpec& spec(std::size_t slot) const noexcept { return specs_[slot]; }
   /// The name as the user knows it (the renamed input name when renamed), for messages.
-  const std::string& display_name(std::size_t slot) const noexcept { return lookup_[slot]; }
+  const std::string& display_name(std::size_t slot) const noexcept { return display_[slot]; }
+  /// True when the column was renamed with rename().
+  bool renamed(std::size_t slot) const noexcept { return display_[slot] != specs_[slot].name; }
 
  private:
   std::vector<ColumnSpec> specs_;
-  std::vector<std::string> lookup_;  // lower-case name looked for, per slot
+  std::vector<std::string> lookup_;   // lower-case name looked for, per slot
+  std::vector<std::string> display_;  // the name looked for, as the user spelled it
 };
 
 /// Where a record came from, for error messages.

@@ -1,0 +1,213 @@
+#include "csm/io/output_file.hpp"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "csm/error.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using csm::OutputError;
+using csm::io::write_file_atomically;
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "csm-out-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string path(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void spit(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  REQUIRE(out.good());
+}
+
+// Names of leftover temporary files in `dir`.
+std::vector<std::string> temp_files(const std::string& dir) {
+  std::vector<std::string> found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(".csm-metrics-", 0) == 0) found.push_back(name);
+  }
+  return found;
+}
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777u;
+}
+
+}  // namespace
+
+TEST_CASE("output file: writes the text to a new file", "[io][output]") {
+  ScratchDir dir;
+  const std::string path = dir.path("out.json");
+  const std::string text = std::string("{\"a\": 1}\n") + std::string(100'000, 'x') + '\0' + "end";
+  write_file_atomically(path, text);
+  CHECK(slurp(path) == text);
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: empty text makes an empty file", "[io][output]") {
+  ScratchDir dir;
+  const std::string path = dir.path("empty.csv");
+  write_file_atomically(path, "");
+  CHECK(fs::exists(path));
+  CHECK(fs::file_size(path) == 0);
+}
+
+TEST_CASE("output file: replaces an existing file whole and keeps its permissions",
+          "[io][output]") {
+  ScratchDir dir;
+  const std::string path = dir.path("report.csv");
+  spit(path, std::string(5000, 'o'));  // longer than the new text: no tail may survive
+  REQUIRE(::chmod(path.c_str(), 0640) == 0);
+  write_file_atomically(path, "new\n");
+  CHECK(slurp(path) == "new\n");
+  CHECK(mode_of(path) == 0640u);
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: a new file gets the usual permissions, not mkstemp's 0600",
+          "[io][output]") {
+  ScratchDir dir;
+  const mode_t old_mask = ::umask(022);
+  const std::string path = dir.path("fresh.txt");
+  write_file_atomically(path, "x");
+  ::umask(old_mask);
+  CHECK(mode_of(path) == 0644u);  // 0666 & ~022
+}
+
+TEST_CASE("output file: a bare file name writes in the current directory", "[io][output]") {
+  ScratchDir dir;
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  try {
+    write_file_atomically("plain.txt", "here\n");
+  } catch (...) {
+    fs::current_path(before);
+    throw;
+  }
+  fs::current_path(before);
+  CHECK(slurp(dir.path("plain.txt")) == "here\n");
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: a missing directory is an OutputError naming the path", "[io][output]") {
+  ScratchDir dir;
+  const std::string path = dir.path("no/such/dir/out.json");
+  CHECK_THROWS_AS(write_file_atomically(path, "x"), OutputError);
+  try {
+    write_file_atomically(path, "x");
+  } catch (const OutputError& e) {
+    const std::string message = e.what();
+    CHECK(message.rfind(path + ": ", 0) == 0);
+    CHECK_THAT(message, Catch::Contains("No such file or directory"));
+  }
+  CHECK_FALSE(fs::exists(path));
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: a directory as the target is refused and left alone", "[io][output]") {
+  ScratchDir dir;
+  const std::string path = dir.path("results");
+  REQUIRE(fs::create_directory(path));
+  spit(path + "/keep.txt", "keep");
+  CHECK_THROWS_MATCHES(write_file_atomically(path, "x"), OutputError,
+                       Catch::Matchers::Message(path + ": is a directory, expected a file name"));
+  CHECK_THROWS_AS(write_file_atomically(path + "/", "x"), OutputError);
+  CHECK(fs::is_directory(path));
+  CHECK(slurp(path + "/keep.txt") == "keep");
+  CHECK(temp_files(dir.path()).empty());
+  CHECK(temp_files(path).empty());
+}
+
+TEST_CASE("output file: a path through a regular file fails cleanly", "[io][output]") {
+  ScratchDir dir;
+  const std::string file = dir.path("notadir");
+  spit(file, "data");
+  CHECK_THROWS_AS(write_file_atomically(file + "/out.json", "x"), OutputError);
+  CHECK(slurp(file) == "data");
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: a failed write leaves the old file and no temporary file",
+          "[io][output]") {
+  // Make write() fail part-way with EFBIG by lowering the file size limit (this works as root,
+  // unlike permissions). SIGXFSZ is ignored meanwhile so the failure is an error, not a signal.
+  ScratchDir dir;
+  const std::string path = dir.path("metrics.json");
+  spit(path, "old contents\n");
+
+  struct rlimit saved {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = saved;
+  small.rlim_cur = 4096;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  bool threw = false;
+  std::string message;
+  try {
+    write_file_atomically(path, std::string(64 * 1024, 'n'));
+  } catch (const OutputError& e) {
+    threw = true;
+    message = e.what();
+  } catch (...) {
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previous_handler);
+    throw;
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous_handler);
+
+  CHECK(threw);
+  CHECK(message.rfind(path + ": ", 0) == 0);
+  CHECK(slurp(path) == "old contents\n");
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: an unwritable directory fails and keeps the old file", "[io][output]") {
+  if (::geteuid() == 0) {
+    WARN("running as root: directory permissions are not enforced, test skipped");
+    return;
+  }
+  ScratchDir dir;
+  const std::string path = dir.path("metrics.json");
+  spit(path, "old\n");
+  REQUIRE(::chmod(dir.path().c_str(), 0555) == 0);
+  CHECK_THROWS_AS(write_file_atomically(path, "new\n"), OutputError);
+  ::chmod(dir.path().c_str(), 0755);
+  CHECK(slurp(path) == "old\n");
+  CHECK(temp_files(dir.path()).empty());
+}
