@@ -27,6 +27,7 @@ struct ComputeOptions {
   bool all = false;
   std::string color = "auto";
   bool quiet = false;
+  unsigned threads = 0;
 };
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
@@ -65,6 +66,7 @@ int compute(const ComputeOptions& options, Streams io) {
   read.kind = kinds.at(options.kind);
   read.renames = parse_renames(options.columns);
   read.skip_invalid = options.skip_invalid;
+  read.threads = io::effective_threads(options.threads);
 
   io::MetricsReport report;
   report.version = CSM_VERSION;
@@ -79,7 +81,7 @@ int compute(const ComputeOptions& options, Streams io) {
     } else {
       ActivityAggregator aggregator;
       input.read(aggregator);
-      report.periods = aggregator.finish(options.metrics);
+      report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
     }
   } catch (const std::invalid_argument& e) {
@@ -161,6 +163,9 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
   cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("-j,--threads", options->threads,
+                  "Threads for large files (default 0: one per core); the result is the same")
+      ->check(CLI::Range(0u, 256u));
   return [options, io] { return compute(*options, io); };
 }
 

@@ -26,11 +26,14 @@ class EntryArray {
   EntryArray() = default;
   EntryArray(const EntryArray&) = delete;
   EntryArray& operator=(const EntryArray&) = delete;
-  ~EntryArray() {
-    if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(Entry));
-  }
+  ~EntryArray() { release(); }
 
   std::size_t size() const noexcept { return size_; }
+  void release() noexcept {
+    if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(Entry));
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+  }
   Entry* data() noexcept { return data_; }
   const Entry* data() const noexcept { return data_; }
   Entry& operator[](std::size_t i) noexcept { return data_[i]; }
@@ -111,7 +114,7 @@ void sort_bucket(Entry* a, std::size_t n, std::size_t customers, std::vector<Ent
 }
 
 // Below this many entries a part's log is compacted only at the end.
-constexpr std::size_t kFirstCompaction = std::size_t{4} << 20;
+constexpr std::size_t kFirstCompaction = std::size_t{8} << 20;
 
 // Per-month counts of one walk over customers; added up across threads (exact integers).
 struct MonthCounts {
@@ -211,11 +214,6 @@ struct ActivityAggregator::Part {
   EntryArray buckets[kBuckets];
   std::size_t entries = 0;
   std::size_t compacted = 0;
-  // After finish_log(): customer c's entries, months in order, are
-  // buckets[bucket_of(c)][start[c]] .. [start[c] + count[c]).
-  std::vector<std::uint32_t> start;
-  std::vector<std::uint32_t> count;
-
   // Rows wait in a short queue between hashing their id (and prefetching its slot) and interning
   // it, so that several cache misses are in flight at once.
   static constexpr std::size_t kQueue = 16;
@@ -269,36 +267,51 @@ struct ActivityAggregator::Part {
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> counts;
     entries = 0;
-    for (EntryArray& bucket : buckets) {
-      sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
-      std::size_t out = 0;
-      for (std::size_t i = 0; i < bucket.size(); ++i) {
-        const Entry& e = bucket[i];
-        if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].month == e.month) {
-          const auto sum = checked_add(bucket[out - 1].revenue, e.revenue);
-          if (!sum) overflow(customers.id(e.customer), e.month);
-          bucket[out - 1].revenue = *sum;
-        } else {
-          bucket[out++] = e;
-        }
-      }
-      bucket.truncate(out);
-      entries += out;
-    }
+    for (EntryArray& bucket : buckets) entries += compact_bucket(bucket, scratch, counts);
     compacted = entries;
   }
 
-  void finish_log() {
-    drain();
-    compact();
-    start.assign(customers.size(), 0);
-    count.assign(customers.size(), 0);
-    for (const EntryArray& bucket : buckets) {
-      for (std::size_t i = 0; i < bucket.size(); ++i) {
-        const std::uint32_t c = bucket[i].customer;
-        if (count[c]++ == 0) start[c] = static_cast<std::uint32_t>(i);
+  std::size_t compact_bucket(EntryArray& bucket, std::vector<Entry>& scratch,
+                             std::vector<std::uint32_t>& counts) const {
+    sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < bucket.size(); ++i) {
+      const Entry& e = bucket[i];
+      if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].month == e.month) {
+        const auto sum = checked_add(bucket[out - 1].revenue, e.revenue);
+        if (!sum) overflow(customers.id(e.customer), e.month);
+        bucket[out - 1].revenue = *sum;
+      } else {
+        bucket[out++] = e;
       }
     }
+    bucket.truncate(out);
+    return out;
+  }
+
+  // Take over everything of `other`: its customers join this numbering and its rows these
+  // buckets. `other` is left empty.
+  void absorb(Part& other) {
+    other.drain();
+    const CustomerIndex& ids = other.customers;
+    std::vector<std::uint32_t> to_here(ids.size());
+    constexpr std::size_t kAhead = 8;  // prefetch distance, as in add()
+    std::vector<std::uint64_t> hashes(ids.size());
+    for (std::uint32_t i = 0; i < ids.size(); ++i) hashes[i] = CustomerIndex::hash(ids.id(i));
+    for (std::uint32_t i = 0; i < ids.size(); ++i) {
+      if (i + kAhead < ids.size()) customers.prefetch(hashes[i + kAhead]);
+      to_here[i] = customers.intern(ids.id(i), hashes[i]);
+    }
+    for (EntryArray& bucket : other.buckets) {
+      for (std::size_t i = 0; i < bucket.size(); ++i) {
+        Entry e = bucket[i];
+        e.customer = to_here[e.customer];
+        buckets[bucket_of(e.customer)].push_back(e);
+      }
+      bucket.release();  // give the memory back as soon as it is copied
+    }
+    entries += other.entries;
+    other.entries = 0;
   }
 };
 
@@ -365,24 +378,12 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
 std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options,
                                                       unsigned threads) {
   threads = std::max(1u, threads);
-  // Each part sorts and compacts its own log, in parallel.
-  run_parallel(parts_.size(), threads, [&](std::size_t p) { parts_[p]->finish_log(); });
-
-  // One customer numbering for all parts: the first part's, extended with the others' new ids.
-  // where[p][g] is customer g's index in part p (or kAbsent).
-  constexpr std::uint32_t kAbsent = 0xffffffffu;
-  CustomerIndex& global = parts_.front()->customers;
-  std::vector<std::vector<std::uint32_t>> where(parts_.size());
-  for (std::size_t p = 1; p < parts_.size(); ++p) {
-    const CustomerIndex& local = parts_[p]->customers;
-    std::vector<std::uint32_t> to_global(local.size());
-    for (std::uint32_t i = 0; i < local.size(); ++i) to_global[i] = global.intern(local.id(i));
-    where[p].assign(global.size(), kAbsent);
-    for (std::uint32_t i = 0; i < local.size(); ++i) where[p][to_global[i]] = i;
-  }
-  const std::size_t customer_count = global.size();
-  const std::size_t first_part_size = parts_.front()->count.size();
-  stats_.customers = customer_count;
+  // One numbering of customers: the other parts' rows move into the first part's buckets.
+  Part& all = *parts_.front();
+  all.drain();
+  for (std::size_t p = 1; p < parts_.size(); ++p) all.absorb(*parts_[p]);
+  parts_.resize(1);
+  stats_.customers = all.customers.size();
 
   std::vector<PeriodMetrics> periods;
   if (!stats_.first) return periods;
@@ -390,64 +391,26 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   const std::int32_t last = stats_.last->index;
   const auto month_count = static_cast<std::size_t>(last - first + 1);
 
-  // The walk over customers, split into slices that threads take; counts are summed after.
-  const std::size_t slices = threads > 1 ? threads * 4 : 1;
+  // Each bucket holds whole customers: threads sort, compact and walk disjoint bucket ranges;
+  // their counts are exact integers, summed after.
+  const std::size_t slices = threads;
   std::vector<std::vector<MonthCounts>> slice_counts(slices, std::vector<MonthCounts>(month_count));
   std::vector<std::uint64_t> slice_customer_months(slices, 0);
   run_parallel(slices, threads, [&](std::size_t s) {
+    std::vector<Entry> scratch;
+    std::vector<std::uint32_t> sort_counts;
     MonthCounts* counts = slice_counts[s].data();
-    std::vector<Entry> merged;
-    const std::size_t begin = customer_count * s / slices;
-    const std::size_t end = customer_count * (s + 1) / slices;
-    std::uint64_t customer_months = 0;
-    for (std::size_t g = begin; g < end; ++g) {
-      merged.clear();
-      const Entry* only = nullptr;
-      std::size_t only_size = 0;
-      int sources = 0;
-      for (std::size_t p = 0; p < parts_.size(); ++p) {
-        std::uint32_t local = 0;
-        if (p == 0) {
-          if (g >= first_part_size) continue;
-          local = static_cast<std::uint32_t>(g);
-        } else {
-          local = where[p][g];
-          if (local == kAbsent) continue;
-        }
-        const Part& part = *parts_[p];
-        const Entry* from = part.buckets[bucket_of(local)].data() + part.start[local];
-        const std::size_t n = part.count[local];
-        if (n == 0) continue;
-        if (++sources == 1) {
-          only = from;
-          only_size = n;
-        } else {
-          if (sources == 2) merged.assign(only, only + only_size);
-          merged.insert(merged.end(), from, from + n);
-        }
+    for (std::size_t b = kBuckets * s / slices; b < kBuckets * (s + 1) / slices; ++b) {
+      EntryArray& bucket = all.buckets[b];
+      slice_customer_months[s] += all.compact_bucket(bucket, scratch, sort_counts);
+      std::size_t i = 0;
+      while (i < bucket.size()) {
+        std::size_t j = i + 1;
+        while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
+        walk_customer(bucket.data() + i, j - i, first, last, counts);
+        i = j;
       }
-      if (sources > 1) {
-        // The same customer in several parts: months in order, each month summed once.
-        std::sort(merged.begin(), merged.end(),
-                  [](const Entry& x, const Entry& y) { return x.month < y.month; });
-        std::size_t out = 0;
-        for (std::size_t i = 0; i < merged.size(); ++i) {
-          if (out > 0 && merged[out - 1].month == merged[i].month) {
-            const auto sum = checked_add(merged[out - 1].revenue, merged[i].revenue);
-            if (!sum) overflow(global.id(static_cast<std::uint32_t>(g)), merged[i].month);
-            merged[out - 1].revenue = *sum;
-          } else {
-            merged[out++] = merged[i];
-          }
-        }
-        merged.resize(out);
-        only = merged.data();
-        only_size = merged.size();
-      }
-      customer_months += only_size;
-      walk_customer(only, only_size, first, last, counts);
     }
-    slice_customer_months[s] = customer_months;
   });
 
   std::vector<MonthCounts> totals(month_count);

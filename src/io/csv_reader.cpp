@@ -19,6 +19,22 @@ struct FieldRange {
   bool quoted;
 };
 
+// True when the bytes are ASCII without NUL: then they are valid UTF-8 as they stand.
+bool plain_ascii(const char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  std::uint64_t bad = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    bad |= (word | ((word - 0x0101010101010101ull) & ~word)) & 0x8080808080808080ull;
+  }
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    bad |= (c >= 0x80 || c == 0) ? 1u : 0u;
+  }
+  return bad == 0;
+}
+
 bool is_blank(std::string_view text) noexcept {
   return text.find_first_not_of(" \t") == std::string_view::npos;
 }
@@ -33,7 +49,25 @@ CsvReader::CsvReader(const ColumnMap& columns, RowConsumer& consumer, std::strin
       delimiter_(delimiter),
       cells_(columns.size()) {}
 
+CsvReader::CsvReader(const CsvReader& header_reader, RowConsumer& consumer, std::uint64_t start)
+    : columns_(header_reader.columns_),
+      consumer_(consumer),
+      source_(header_reader.source_),
+      delimiter_(header_reader.delimiter_),
+      header_done_(true),
+      offset_(start),
+      bom_checked_(true),
+      field_count_(header_reader.field_count_),
+      slot_of_field_(header_reader.slot_of_field_),
+      cells_(header_reader.columns_.size()) {}
+
 std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
+  const std::size_t used = parse_records(buffer, at_end);
+  offset_ += used;
+  return used;
+}
+
+std::size_t CsvReader::parse_records(std::string_view buffer, bool at_end) {
   std::size_t pos = 0;
   if (!bom_checked_) {
     if (buffer.size() < 3 && !at_end) return 0;
@@ -51,8 +85,20 @@ std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
   const char delim = delimiter_;
 
   while (pos < size) {
+    if (offset_ + pos >= stop_at_ || (stop_after_header_ && header_done_)) {
+      stopped_ = true;
+      return pos;
+    }
     const std::size_t record_start = pos;
     const std::uint64_t record_line = line_;
+    if (header_done_ && data[pos] != '\n' && data[pos] != '\r') {
+      const std::size_t next = parse_simple_record(buffer, pos, at_end);
+      if (next == kNeedMore) return record_start;
+      if (next != kNotSimple) {
+        pos = next;
+        continue;
+      }
+    }
     std::uint64_t newlines = 0;
     ranges.clear();
     unquoted_.clear();
@@ -189,6 +235,49 @@ std::size_t CsvReader::parse(std::string_view buffer, bool at_end) {
     }
   }
   return pos;
+}
+
+// The common case, without quotes: fields go straight into their cells. Anything unusual (a
+// quote at the start of a field, a wrong number of fields, a blank line, bytes that need a UTF-8
+// check) returns kNotSimple, and the general parser takes the record from its start.
+std::size_t CsvReader::parse_simple_record(std::string_view buffer, std::size_t pos, bool at_end) {
+  const char* const data = buffer.data();
+  const std::size_t size = buffer.size();
+  const char delim = delimiter_;
+  std::size_t field = 0;
+  std::size_t p = pos;
+  bool line_break = false;
+  for (;;) {
+    if (p < size && data[p] == '"') return kNotSimple;
+    const std::size_t begin = p;
+    while (p < size && data[p] != delim && data[p] != '\n') ++p;
+    if (p == size && !at_end) {
+      return size - pos > kMaxRecordBytes ? kNotSimple : kNeedMore;
+    }
+    const bool last = p == size || data[p] == '\n';
+    std::size_t end = p;
+    if (last && end > begin && data[end - 1] == '\r') --end;
+    if (field < field_count_) {
+      const std::size_t slot = slot_of_field_[field];
+      if (slot != ColumnMap::npos) cells_[slot] = Cell{std::string_view(data + begin, end - begin), CellType::text};
+    }
+    ++field;
+    if (!last) {
+      ++p;
+      continue;
+    }
+    if (p < size) {
+      ++p;
+      line_break = true;
+    }
+    break;
+  }
+  if (field != field_count_ || field == 1 || !plain_ascii(data + pos, p - pos)) return kNotSimple;
+  const std::uint64_t record_line = line_;
+  if (line_break) ++line_;
+  ++records_;
+  consumer_.row(cells_, Location{source_, record_line});
+  return p;
 }
 
 void CsvReader::on_header(const std::vector<std::string_view>& fields, std::uint64_t line) {

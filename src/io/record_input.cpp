@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "csm/error.hpp"
 #include "csm/io/columns.hpp"
@@ -191,10 +192,10 @@ class RecordGate {
   void invalid(const InputError& error) {
     if (!options_.skip_invalid) throw error;
     ++report_.skipped;
-    if (report_.skipped_messages.size() < options_.max_kept_messages) {
-      report_.skipped_messages.emplace_back(error.what());
-    }
+    if (kept.size() < options_.max_kept_messages) kept.push_back(error);
   }
+  /// The first few skipped records' errors, in input order.
+  std::vector<InputError> kept;
 
  private:
   const ReadOptions& options_;
@@ -463,6 +464,9 @@ void pump(InputSource& source, std::string prefix, bool prefix_is_all, Reader& r
     }
     const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
     if (at_end) return;
+    if constexpr (requires { reader.stopped(); }) {
+      if (reader.stopped()) return;
+    }
     std::memmove(buffer.data(), buffer.data() + used, filled - used);
     filled -= used;
     // A record longer than the buffer: grow it (the readers bound the record size).
@@ -470,7 +474,134 @@ void pump(InputSource& source, std::string prefix, bool prefix_is_all, Reader& r
   }
 }
 
+// Where the record after byte `at` starts: just past the next line break at or after at - 1.
+// Inside a quoted field this guess is wrong; the reader before it finds out (see read_split).
+std::uint64_t next_line_start(const InputSource& source, std::uint64_t at, std::uint64_t size) {
+  std::string window(1u << 16, '\0');
+  std::uint64_t from = at - 1;
+  while (from < size) {
+    const std::size_t n = source.read_at(window.data(), window.size(), from);
+    if (n == 0) break;
+    const std::size_t newline = std::string_view(window.data(), n).find('\n');
+    if (newline != std::string_view::npos) return from + newline + 1;
+    from += n;
+  }
+  return size;
+}
+
+InputError shifted(const InputError& e, std::uint64_t lines) {
+  return InputError(e.source(), e.line() == 0 ? 0 : e.line() + lines, e.field(), e.message());
+}
+
+// One thread's share of a split file.
+struct Share {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;      // where it stopped: the start of the next share when all is well
+  std::uint64_t line_breaks = 0;
+  ActivityAggregator aggregator;
+  ReadReport report;
+  std::vector<InputError> kept;
+  std::exception_ptr failure;
+  std::optional<InputError> input_error;
+};
+
+// Read a regular CSV/TSV file in `threads` shares at once, each into its own aggregator, and fold
+// them into `out` in file order. Returns false (having changed nothing) when a share boundary
+// turned out to fall inside a quoted field; the caller then reads the file in one stream.
+bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& header,
+                const ColumnMap& columns, const ReadOptions& options, unsigned threads,
+                ActivityAggregator& out, ReadReport& report, RecordGate& gate) {
+  const std::uint64_t body = header.offset();
+  std::vector<std::uint64_t> starts = {body};
+  for (unsigned k = 1; k < threads; ++k) {
+    const std::uint64_t nominal = body + (size - body) * k / threads;
+    starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
+  }
+  std::vector<Share> shares(threads);
+  std::vector<std::thread> pool;
+  for (unsigned k = 0; k < threads; ++k) {
+    pool.emplace_back([&, k] {
+      Share& share = shares[k];
+      share.start = starts[k];
+      try {
+        RecordGate share_gate(options, share.report);
+        ActivityConsumer consumer(columns, share.aggregator, share_gate, share.report);
+        CsvReader reader(header, consumer, share.start);
+        if (k + 1 < threads) reader.stop_at(starts[k + 1]);
+        std::string buffer(kReadBlock, '\0');
+        std::size_t filled = 0;
+        std::uint64_t position = share.start;
+        for (;;) {
+          bool at_end = false;
+          if (filled < buffer.size()) {
+            const std::size_t n = source.read_at(buffer.data() + filled, buffer.size() - filled, position);
+            at_end = n == 0;
+            position += n;
+            filled += n;
+          }
+          const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
+          if (reader.stopped() || at_end) break;
+          std::memmove(buffer.data(), buffer.data() + used, filled - used);
+          filled -= used;
+          if (filled == buffer.size()) buffer.resize(buffer.size() * 2);
+        }
+        share.end = reader.offset();
+        share.line_breaks = reader.line_breaks();
+        share.kept = std::move(share_gate.kept);
+      } catch (const InputError& e) {
+        share.input_error = e;
+      } catch (...) {
+        share.failure = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+
+  // Shares are trusted in order: each one's start is right only if the one before ended there.
+  std::uint64_t lines_before = header.line_breaks();
+  for (unsigned k = 0; k < threads; ++k) {
+    const Share& share = shares[k];
+    if (share.input_error) throw shifted(*share.input_error, lines_before);
+    if (share.failure) std::rethrow_exception(share.failure);
+    if (k + 1 < threads && share.end != starts[k + 1]) return false;
+    lines_before += share.line_breaks;
+  }
+  lines_before = header.line_breaks();
+  for (unsigned k = 0; k < threads; ++k) {
+    Share& share = shares[k];
+    for (const InputError& e : share.kept) {
+      if (gate.kept.size() < options.max_kept_messages) gate.kept.push_back(shifted(e, lines_before));
+    }
+    lines_before += share.line_breaks;
+    report.records += share.report.records;
+    report.skipped += share.report.skipped;
+    out.merge(std::move(share.aggregator));
+  }
+  return true;
+}
+
+// Reading a file in shares is for activity records only; summaries are small.
+template <typename Aggregator>
+bool try_read_split(const InputSource&, std::uint64_t, const CsvReader&, const ColumnMap&,
+                    const ReadOptions&, unsigned, Aggregator&, ReadReport&, RecordGate&) {
+  return false;
+}
+template <>
+bool try_read_split<ActivityAggregator>(const InputSource& source, std::uint64_t size,
+                                        const CsvReader& header, const ColumnMap& columns,
+                                        const ReadOptions& options, unsigned threads,
+                                        ActivityAggregator& out, ReadReport& report,
+                                        RecordGate& gate) {
+  return read_split(source, size, header, columns, options, threads, out, report, gate);
+}
+
 }  // namespace
+
+unsigned effective_threads(unsigned requested) {
+  if (requested != 0) return requested;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
 
 template <typename Aggregator, typename Consumer>
 void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator& out) {
@@ -511,9 +642,33 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
                        "empty input: expected a header line or JSON records");
     }
     if (format == InputFormat::csv || format == InputFormat::tsv) {
-      CsvReader reader(columns, consumer, source->name(), format == InputFormat::csv ? ',' : '\t');
-      pump(*source, std::move(head), head_is_all, reader);
-      if (!reader.has_header()) {
+      const char delimiter = format == InputFormat::csv ? ',' : '\t';
+      std::optional<CsvReader> reader;
+      reader.emplace(columns, consumer, source->name(), delimiter);
+      const unsigned threads = effective_threads(impl.options.threads);
+      const std::optional<std::uint64_t> size = source->size();
+      bool done = false;
+      if (threads > 1 && size && *size >= impl.options.split_min_bytes && source->path() != "-") {
+        // The header is read here; the data records in shares, one per thread.
+        reader->stop_after_header();
+        pump(*source, head, head_is_all, *reader);
+        if (reader->stopped()) {
+          done = try_read_split(*source, *size, *reader, columns, impl.options, threads, out,
+                                report, gate);
+          if (!done) {
+            // A quoted line break at a share boundary: read it all in one stream after all.
+            opened.emplace(InputSource::open(impl.paths[i]));
+            source = &*opened;
+            head.clear();
+            head_is_all = false;
+            reader.emplace(columns, consumer, source->name(), delimiter);
+          }
+        } else {
+          done = true;  // the file ended within the header reader's reach
+        }
+      }
+      if (!done) pump(*source, std::move(head), head_is_all, *reader);
+      if (!reader->has_header()) {
         throw InputError(source->name(), 0, "", "no header line: the input holds only blank lines");
       }
     } else {
@@ -522,6 +677,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
       pump(*source, std::move(head), head_is_all, reader);
     }
   }
+  for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());
   if (report.records == 0 && report.skipped == 0) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no records: expected at least one data record");

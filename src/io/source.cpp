@@ -81,4 +81,14 @@ std::size_t InputSource::read(char* destination, std::size_t capacity) {
   }
 }
 
+std::size_t InputSource::read_at(char* destination, std::size_t capacity,
+                                 std::uint64_t offset) const {
+  for (;;) {
+    const ssize_t n = ::pread(fd_, destination, capacity, static_cast<off_t>(offset));
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    throw SourceError(name_ + ": read failed: " + std::strerror(errno));
+  }
+}
+
 }  // namespace csm::io

@@ -28,12 +28,31 @@ class CsvReader {
   /// record without a line break is accepted; an open quote is an error). Throws InputError.
   std::size_t parse(std::string_view buffer, bool at_end);
 
+  /// A reader for a later part of the same source, from the record that starts at byte `start`:
+  /// it takes the header of `header_reader` (which must have read it) and counts lines from 1.
+  CsvReader(const CsvReader& header_reader, RowConsumer& consumer, std::uint64_t start);
+
+  /// Stop once the header is read (for a reader whose data records other readers will take).
+  void stop_after_header() noexcept { stop_after_header_ = true; }
+  /// Stop before a record that starts at byte `end` of the source or later.
+  void stop_at(std::uint64_t end) noexcept { stop_at_ = end; }
+  /// True when parse() stopped at one of the limits above; the rest was not consumed.
+  bool stopped() const noexcept { return stopped_; }
+  /// Bytes of the source consumed so far (counting from the start of the source).
+  std::uint64_t offset() const noexcept { return offset_; }
+  /// Line breaks consumed so far.
+  std::uint64_t line_breaks() const noexcept { return line_ - 1; }
+
   /// Data records delivered so far (the header is not counted).
   std::uint64_t records() const noexcept { return records_; }
   /// True once the header line has been read.
   bool has_header() const noexcept { return header_done_; }
 
  private:
+  std::size_t parse_records(std::string_view buffer, bool at_end);
+  static constexpr std::size_t kNotSimple = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kNeedMore = static_cast<std::size_t>(-2);
+  std::size_t parse_simple_record(std::string_view buffer, std::size_t pos, bool at_end);
   void on_header(const std::vector<std::string_view>& fields, std::uint64_t line);
   void on_record(const std::vector<std::string_view>& fields, std::uint64_t line);
 
@@ -42,6 +61,10 @@ class CsvReader {
   std::string source_;
   char delimiter_;
   bool header_done_ = false;
+  bool stop_after_header_ = false;
+  bool stopped_ = false;
+  std::uint64_t stop_at_ = UINT64_MAX;
+  std::uint64_t offset_ = 0;
   bool bom_checked_ = false;
   std::uint64_t line_ = 1;       // line where the next record starts
   std::uint64_t records_ = 0;

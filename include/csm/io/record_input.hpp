@@ -25,6 +25,11 @@ struct ReadOptions {
   /// Skip invalid records (counted, the first few kept) instead of stopping at the first.
   bool skip_invalid = false;
   std::size_t max_kept_messages = 5;
+  /// Threads for reading large regular files and for aggregating (0 = one per core).
+  unsigned threads = 0;
+  /// Regular files at least this large are read by several threads at once (CSV, TSV, JSON
+  /// Lines); smaller ones are not worth splitting.
+  std::uint64_t split_min_bytes = std::uint64_t{8} << 20;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
@@ -39,6 +44,9 @@ struct ReadReport {
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
 const std::vector<std::string>& activity_columns();
 const std::vector<std::string>& summary_columns();
+
+/// `requested`, or the number of cores when it is 0.
+unsigned effective_threads(unsigned requested);
 
 std::string_view to_string(RecordKind kind) noexcept;
 std::string_view to_string(InputFormat format) noexcept;

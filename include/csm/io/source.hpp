@@ -29,6 +29,10 @@ class InputSource {
   /// Read up to `capacity` bytes; 0 at the end. Throws SourceError on a read error.
   std::size_t read(char* destination, std::size_t capacity);
 
+  /// Read up to `capacity` bytes at `offset` without moving the read position (regular files
+  /// only; several threads may call it at once). 0 at the end. Throws SourceError.
+  std::size_t read_at(char* destination, std::size_t capacity, std::uint64_t offset) const;
+
  private:
   InputSource(int fd, std::string path, std::string name, std::optional<std::uint64_t> size);
   int fd_ = -1;
