@@ -302,6 +302,9 @@ struct ActivityAggregator::Part {
       if (i + kAhead < ids.size()) customers.prefetch(hashes[i + kAhead]);
       to_here[i] = customers.intern(ids.id(i), hashes[i]);
     }
+    // The other numbering is no longer needed: free it before the rows move, to lower the peak.
+    std::vector<std::uint64_t>().swap(hashes);
+    other.customers = CustomerIndex();
     for (EntryArray& bucket : other.buckets) {
       for (std::size_t i = 0; i < bucket.size(); ++i) {
         Entry e = bucket[i];

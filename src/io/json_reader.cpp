@@ -826,6 +826,11 @@ struct JsonReader::State {
 
   void run_lines() {
     for (;;) {
+      if (r.offset_ + static_cast<std::uint64_t>(p - begin) >= r.stop_at_) {
+        commit();
+        r.stopped_ = true;
+        return;
+      }
       skip_ws_between();
       commit();
       const int c = peek();
@@ -861,7 +866,7 @@ struct JsonReader::State {
       } else {
         run_array();
       }
-      consumed = end;
+      if (!r.stopped_) consumed = end;
     } catch (const NeedMore&) {
       // The record at `consumed` is incomplete: the caller appends more bytes and calls again.
     }
@@ -877,9 +882,21 @@ JsonReader::JsonReader(const ColumnMap& columns, RowConsumer& consumer, std::str
       layout_(layout),
       cells_(columns.size()) {}
 
+JsonReader::JsonReader(const JsonReader& like, RowConsumer& consumer, std::uint64_t start)
+    : columns_(like.columns_),
+      consumer_(consumer),
+      source_(like.source_),
+      layout_(JsonLayout::lines),
+      bom_checked_(true),
+      seen_value_(true),
+      offset_(start),
+      cells_(like.columns_.size()) {}
+
 std::size_t JsonReader::parse(std::string_view buffer, bool at_end) {
   State state(*this, buffer, at_end);
-  return state.run();
+  const std::size_t used = state.run();
+  offset_ += used;
+  return used;
 }
 
 }  // namespace csm::io

@@ -496,7 +496,7 @@ InputError shifted(const InputError& e, std::uint64_t lines) {
 // One thread's share of a split file.
 struct Share {
   std::uint64_t start = 0;
-  std::uint64_t end = 0;      // where it stopped: the start of the next share when all is well
+  std::uint64_t end = 0;  // where it stopped: the start of the next share when all is well
   std::uint64_t line_breaks = 0;
   ActivityAggregator aggregator;
   ReadReport report;
@@ -505,13 +505,16 @@ struct Share {
   std::optional<InputError> input_error;
 };
 
-// Read a regular CSV/TSV file in `threads` shares at once, each into its own aggregator, and fold
-// them into `out` in file order. Returns false (having changed nothing) when a share boundary
-// turned out to fall inside a quoted field; the caller then reads the file in one stream.
-bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& header,
-                const ColumnMap& columns, const ReadOptions& options, unsigned threads,
+// Read the records of a regular file from byte `body` on in `threads` shares at once, each into
+// its own aggregator, and fold them into `out` in file order. `make_reader(consumer, start)`
+// makes the reader of the share that starts at byte `start`. Returns false (having changed
+// nothing) when a share boundary turned out to fall inside a record (a quoted line break in a
+// CSV field); the caller then reads the file in one stream.
+template <typename MakeReader>
+bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t body,
+                std::uint64_t lines_before_body, const ColumnMap& columns,
+                const ReadOptions& options, unsigned threads, MakeReader make_reader,
                 ActivityAggregator& out, ReadReport& report, RecordGate& gate) {
-  const std::uint64_t body = header.offset();
   std::vector<std::uint64_t> starts = {body};
   for (unsigned k = 1; k < threads; ++k) {
     const std::uint64_t nominal = body + (size - body) * k / threads;
@@ -526,7 +529,7 @@ bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& 
       try {
         RecordGate share_gate(options, share.report);
         ActivityConsumer consumer(columns, share.aggregator, share_gate, share.report);
-        CsvReader reader(header, consumer, share.start);
+        auto reader = make_reader(consumer, share.start);
         if (k + 1 < threads) reader.stop_at(starts[k + 1]);
         std::string buffer(kReadBlock, '\0');
         std::size_t filled = 0;
@@ -534,7 +537,8 @@ bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& 
         for (;;) {
           bool at_end = false;
           if (filled < buffer.size()) {
-            const std::size_t n = source.read_at(buffer.data() + filled, buffer.size() - filled, position);
+            const std::size_t n =
+                source.read_at(buffer.data() + filled, buffer.size() - filled, position);
             at_end = n == 0;
             position += n;
             filled += n;
@@ -558,7 +562,7 @@ bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& 
   for (std::thread& t : pool) t.join();
 
   // Shares are trusted in order: each one's start is right only if the one before ended there.
-  std::uint64_t lines_before = header.line_breaks();
+  std::uint64_t lines_before = lines_before_body;
   for (unsigned k = 0; k < threads; ++k) {
     const Share& share = shares[k];
     if (share.input_error) throw shifted(*share.input_error, lines_before);
@@ -566,7 +570,7 @@ bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& 
     if (k + 1 < threads && share.end != starts[k + 1]) return false;
     lines_before += share.line_breaks;
   }
-  lines_before = header.line_breaks();
+  lines_before = lines_before_body;
   for (unsigned k = 0; k < threads; ++k) {
     Share& share = shares[k];
     for (const InputError& e : share.kept) {
@@ -581,18 +585,38 @@ bool read_split(const InputSource& source, std::uint64_t size, const CsvReader& 
 }
 
 // Reading a file in shares is for activity records only; summaries are small.
-template <typename Aggregator>
-bool try_read_split(const InputSource&, std::uint64_t, const CsvReader&, const ColumnMap&,
+template <typename Aggregator, typename Reader>
+bool try_read_split(const InputSource&, std::uint64_t, const Reader&, const ColumnMap&,
                     const ReadOptions&, unsigned, Aggregator&, ReadReport&, RecordGate&) {
   return false;
 }
 template <>
-bool try_read_split<ActivityAggregator>(const InputSource& source, std::uint64_t size,
-                                        const CsvReader& header, const ColumnMap& columns,
-                                        const ReadOptions& options, unsigned threads,
-                                        ActivityAggregator& out, ReadReport& report,
-                                        RecordGate& gate) {
-  return read_split(source, size, header, columns, options, threads, out, report, gate);
+bool try_read_split<ActivityAggregator, CsvReader>(const InputSource& source, std::uint64_t size,
+                                                   const CsvReader& header,
+                                                   const ColumnMap& columns,
+                                                   const ReadOptions& options, unsigned threads,
+                                                   ActivityAggregator& out, ReadReport& report,
+                                                   RecordGate& gate) {
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
+    return CsvReader(header, consumer, start);
+  };
+  return read_split(source, size, header.offset(), header.line_breaks(), columns, options,
+                    threads, make, out, report, gate);
+}
+template <>
+bool try_read_split<ActivityAggregator, JsonReader>(const InputSource& source, std::uint64_t size,
+                                                    const JsonReader& like,
+                                                    const ColumnMap& columns,
+                                                    const ReadOptions& options, unsigned threads,
+                                                    ActivityAggregator& out, ReadReport& report,
+                                                    RecordGate& gate) {
+  // JSON Lines has no header, and a line break is always a record boundary. The first share
+  // starts at byte 0 with the byte-order-mark check of a fresh reader.
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
+    return start == 0 ? JsonReader(columns, consumer, std::string(like.source()), JsonLayout::lines)
+                      : JsonReader(like, consumer, start);
+  };
+  return read_split(source, size, 0, 0, columns, options, threads, make, out, report, gate);
 }
 
 }  // namespace
@@ -653,8 +677,8 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
         reader->stop_after_header();
         pump(*source, head, head_is_all, *reader);
         if (reader->stopped()) {
-          done = try_read_split(*source, *size, *reader, columns, impl.options, threads, out,
-                                report, gate);
+          done = try_read_split<Aggregator, CsvReader>(*source, *size, *reader, columns,
+                                                       impl.options, threads, out, report, gate);
           if (!done) {
             // A quoted line break at a share boundary: read it all in one stream after all.
             opened.emplace(InputSource::open(impl.paths[i]));
@@ -674,7 +698,15 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     } else {
       JsonReader reader(columns, consumer, source->name(),
                         format == InputFormat::json ? JsonLayout::array : JsonLayout::lines);
-      pump(*source, std::move(head), head_is_all, reader);
+      const unsigned threads = effective_threads(impl.options.threads);
+      const std::optional<std::uint64_t> size = source->size();
+      bool done = false;
+      if (format == InputFormat::jsonl && threads > 1 && size &&
+          *size >= impl.options.split_min_bytes && source->path() != "-") {
+        done = try_read_split<Aggregator, JsonReader>(*source, *size, reader, columns,
+                                                      impl.options, threads, out, report, gate);
+      }
+      if (!done) pump(*source, std::move(head), head_is_all, reader);
     }
   }
   for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());

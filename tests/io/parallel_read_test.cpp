@@ -132,3 +132,35 @@ TEST_CASE("split reading reports the first bad record with its line", "[io][spli
     CHECK(skipped_one.skipped.size() == 2);
   }
 }
+
+TEST_CASE("split reading of JSON Lines gives the same metrics and errors", "[io][split]") {
+  std::mt19937 rng(5);
+  const std::string kBad = "{\"customer_id\": \"x\", \"period\": \"2024-13\", \"revenue\": 1}\n";
+  std::string text;
+  std::size_t bad_line = 0;
+  for (int line = 1; line <= 20000; ++line) {
+    const int month = static_cast<int>(rng() % 12) + 1;
+    // Escaped line breaks and quotes in ids: a JSON Lines record never spans lines.
+    text += "{\"customer_id\": \"c\\n\\\"" + std::to_string(rng() % 3000) + "\", \"period\": \"2024-" +
+            (month < 10 ? "0" : "") + std::to_string(month) + "\", \"revenue\": " +
+            std::to_string(rng() % 500) + ".25, \"extra\": {\"nested\": [1, 2]}}\n";
+    if (line == 12345) {
+      text += kBad;
+      bad_line = static_cast<std::size_t>(line) + 1;
+      ++line;
+    }
+  }
+  std::string good_text = text;
+  good_text.erase(good_text.find(kBad), kBad.size());
+  const TempFile good(good_text);
+  const Result one = compute(good.path, 1);
+  REQUIRE(one.error.empty());
+  const TempFile bad(text);
+  const Result bad_one = compute(bad.path, 1);
+  REQUIRE(bad_one.error.rfind(bad.path + ":" + std::to_string(bad_line) + ": period:", 0) == 0);
+  for (unsigned threads : {2u, 3u, 8u}) {
+    INFO("threads " << threads);
+    CHECK(compute(good.path, threads).json == one.json);
+    CHECK(compute(bad.path, threads).error == bad_one.error);
+  }
+}

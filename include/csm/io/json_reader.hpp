@@ -33,6 +33,22 @@ class JsonReader {
   /// is not an object, a duplicate key, invalid UTF-8) go to RowConsumer::reject().
   std::size_t parse(std::string_view buffer, bool at_end);
 
+  /// A JSON Lines reader for a later part of the same source, from the line that starts at byte
+  /// `start`; it counts lines from 1.
+  JsonReader(const JsonReader& like, RowConsumer& consumer, std::uint64_t start);
+
+  /// JSON Lines: stop before a record whose line starts at byte `end` of the source or later.
+  void stop_at(std::uint64_t end) noexcept { stop_at_ = end; }
+  /// True when parse() stopped at stop_at(); the rest was not consumed.
+  bool stopped() const noexcept { return stopped_; }
+  /// Bytes of the source consumed so far.
+  std::uint64_t offset() const noexcept { return offset_; }
+  /// Line breaks consumed so far.
+  std::uint64_t line_breaks() const noexcept { return line_ - 1; }
+
+  /// The source name used in messages.
+  const std::string& source() const noexcept { return source_; }
+
   /// Records delivered to RowConsumer::row() so far (rejected ones are not counted).
   std::uint64_t records() const noexcept { return records_; }
 
@@ -61,6 +77,9 @@ class JsonReader {
   bool bom_checked_ = false;
   bool seen_value_ = false;  // lines: a non-blank line has been read
   std::uint64_t records_ = 0;
+  std::uint64_t offset_ = 0;      // bytes consumed before the current buffer
+  std::uint64_t stop_at_ = UINT64_MAX;
+  bool stopped_ = false;
   std::uint64_t line_ = 1;        // line of the first unconsumed byte
   std::uint64_t array_line_ = 0;  // line of the top-level '[', for "not closed" messages
 
