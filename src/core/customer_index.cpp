@@ -31,7 +31,7 @@ constexpr std::uint64_t kP2 = 0x8ebc6af09c88c6e3ull;
 // The id's first 16 bytes, zero-padded, as two words.
 inline void head_words(std::string_view id, std::uint64_t (&out)[2]) noexcept {
   char padded[16] = {};
-  std::memcpy(padded, id.data(), id.size() < 16 ? id.size() : 16);
+  if (!id.empty()) std::memcpy(padded, id.data(), id.size() < 16 ? id.size() : 16);
   out[0] = load64(padded);
   out[1] = load64(padded + 8);
 }

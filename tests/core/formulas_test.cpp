@@ -2,7 +2,6 @@
 
 #include "csm/formulas.hpp"
 
-#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
 #include <catch2/catch.hpp>
 
 #include <cmath>

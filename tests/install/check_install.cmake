@@ -1,5 +1,6 @@
 # Install the built project into a scratch prefix, then configure, build and run a consumer
-# project against it. Arguments: -DBUILD_DIR= -DSOURCE_DIR= -DWORK_DIR=
+# project against it, compiled with the same flags (a sanitizer build needs them to link).
+# Arguments: -DBUILD_DIR= -DSOURCE_DIR= -DWORK_DIR= -DCXX_FLAGS=
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix
                 RESULT_VARIABLE rc OUTPUT_QUIET)
@@ -11,6 +12,7 @@ if(NOT EXISTS ${WORK_DIR}/prefix/bin/csm-metrics)
 endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/build
                         -G Ninja -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
+                        "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(rc)
   message(FATAL_ERROR "configuring the consumer failed:\n${out}")
