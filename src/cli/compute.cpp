@@ -1,8 +1,12 @@
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "cli/terminal.hpp"
 #include "csm/activity_aggregator.hpp"
@@ -68,6 +72,21 @@ int compute(const ComputeOptions& options, Streams io) {
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
 
+  // Progress only for a person watching: stderr a terminal, not --quiet, not NO_COLOR.
+  std::optional<std::uint64_t> total_bytes = std::uint64_t{0};
+  for (const std::string& path : options.files.empty() ? std::vector<std::string>{"-"} : options.files) {
+    struct stat st {};
+    if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      total_bytes.reset();
+      break;
+    }
+    *total_bytes += static_cast<std::uint64_t>(st.st_size);
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  Progress progress(!options.quiet && is_terminal(io.err) && (no_color == nullptr || *no_color == '\0'),
+                    io.err, total_bytes);
+  read.bytes_parsed = progress.counter();
+
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
@@ -87,6 +106,7 @@ int compute(const ComputeOptions& options, Streams io) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  progress.finish();
   report.input = input.report();
   report.summary = summarize(report.periods);
 

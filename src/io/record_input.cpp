@@ -451,7 +451,8 @@ namespace {
 
 // Feed one source through a reader: blocks appended to the unconsumed tail of the last one.
 template <typename Reader>
-void pump(InputSource& source, std::string prefix, bool prefix_is_all, Reader& reader) {
+void pump(InputSource& source, std::string prefix, bool prefix_is_all, Reader& reader,
+          std::atomic<std::uint64_t>* progress) {
   std::string buffer = std::move(prefix);
   std::size_t filled = buffer.size();
   bool at_end = prefix_is_all;
@@ -463,6 +464,7 @@ void pump(InputSource& source, std::string prefix, bool prefix_is_all, Reader& r
       filled += n;
     }
     const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
+    if (progress != nullptr) progress->fetch_add(used, std::memory_order_relaxed);
     if (at_end) return;
     if constexpr (requires { reader.stopped(); }) {
       if (reader.stopped()) return;
@@ -544,6 +546,9 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
             filled += n;
           }
           const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
+          if (options.bytes_parsed != nullptr) {
+            options.bytes_parsed->fetch_add(used, std::memory_order_relaxed);
+          }
           if (reader.stopped() || at_end) break;
           std::memmove(buffer.data(), buffer.data() + used, filled - used);
           filled -= used;
@@ -675,7 +680,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
       if (threads > 1 && size && *size >= impl.options.split_min_bytes && source->path() != "-") {
         // The header is read here; the data records in shares, one per thread.
         reader->stop_after_header();
-        pump(*source, head, head_is_all, *reader);
+        pump(*source, head, head_is_all, *reader, impl.options.bytes_parsed);
         if (reader->stopped()) {
           done = try_read_split<Aggregator, CsvReader>(*source, *size, *reader, columns,
                                                        impl.options, threads, out, report, gate);
@@ -691,7 +696,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
           done = true;  // the file ended within the header reader's reach
         }
       }
-      if (!done) pump(*source, std::move(head), head_is_all, *reader);
+      if (!done) pump(*source, std::move(head), head_is_all, *reader, impl.options.bytes_parsed);
       if (!reader->has_header()) {
         throw InputError(source->name(), 0, "", "no header line: the input holds only blank lines");
       }
@@ -706,7 +711,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
         done = try_read_split<Aggregator, JsonReader>(*source, *size, reader, columns,
                                                       impl.options, threads, out, report, gate);
       }
-      if (!done) pump(*source, std::move(head), head_is_all, reader);
+      if (!done) pump(*source, std::move(head), head_is_all, reader, impl.options.bytes_parsed);
     }
   }
   for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());

@@ -3,6 +3,7 @@
 /// record kind, check every field and hand typed records to an aggregator. Several inputs are read
 /// as one stream.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,7 +30,10 @@ struct ReadOptions {
   unsigned threads = 0;
   /// Regular files at least this large are read by several threads at once (CSV, TSV, JSON
   /// Lines); smaller ones are not worth splitting.
-  std::uint64_t split_min_bytes = std::uint64_t{8} << 20;
+  std::uint64_t split_min_bytes = std::uint64_t{32} << 20;
+  /// When set, the bytes parsed so far are added here as reading goes (for a progress display;
+  /// another thread may read it at any time).
+  std::atomic<std::uint64_t>* bytes_parsed = nullptr;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
