@@ -9,6 +9,24 @@
 
 namespace csm {
 
+namespace detail {
+/// Memory for the slot table: large tables get transparent huge pages, because lookups on
+/// shuffled input touch a random page each, and with 4 KiB pages most of them miss the TLB.
+void* allocate_table(std::size_t bytes);
+void free_table(void* memory, std::size_t bytes) noexcept;
+
+template <typename T>
+struct TableAllocator {
+  using value_type = T;
+  TableAllocator() = default;
+  template <typename U>
+  TableAllocator(const TableAllocator<U>&) noexcept {}  // NOLINT: allocators convert implicitly
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_table(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { free_table(p, n * sizeof(T)); }
+  friend bool operator==(const TableAllocator&, const TableAllocator&) noexcept { return true; }
+};
+}  // namespace detail
+
 class CustomerIndex {
  public:
   /// The most distinct ids one index holds (the aggregation packs indexes into 32 bits).
@@ -43,7 +61,7 @@ class CustomerIndex {
 
   std::string text_;                    // all ids, back to back
   std::vector<std::uint64_t> offsets_;  // start of id i in text_; end = start of i+1
-  std::vector<Slot> slots_;
+  std::vector<Slot, detail::TableAllocator<Slot>> slots_;
 };
 
 }  // namespace csm

@@ -1,6 +1,10 @@
 #include "csm/customer_index.hpp"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace csm {
@@ -38,6 +42,37 @@ inline void head_words(std::string_view id, std::uint64_t (&out)[2]) noexcept {
 
 }  // namespace
 
+namespace detail {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+void* allocate_table(std::size_t bytes) {
+  if (bytes < kHugePage) return ::operator new(bytes);
+  // Map one huge page more than needed and trim, so that the table starts on a huge-page
+  // boundary (transparent huge pages need aligned 2 MiB ranges).
+  const std::size_t mapped = bytes + kHugePage;
+  void* raw = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  const std::uintptr_t tail = aligned + bytes;
+  const std::uintptr_t end = start + mapped;
+  if (end > tail) ::munmap(reinterpret_cast<void*>(tail), end - tail);
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(aligned);
+}
+
+void free_table(void* memory, std::size_t bytes) noexcept {
+  if (bytes < kHugePage) {
+    ::operator delete(memory);
+  } else {
+    ::munmap(memory, bytes);
+  }
+}
+
+}  // namespace detail
+
 std::uint64_t CustomerIndex::hash(std::string_view id) noexcept {
   const char* p = id.data();
   const std::size_t n = id.size();
@@ -73,9 +108,12 @@ std::string_view CustomerIndex::id(std::uint32_t index) const noexcept {
 
 void CustomerIndex::grow() {
   const std::size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
-  std::vector<Slot> slots(capacity, Slot{0, kEmpty, 0, {0, 0}});
+  std::vector<Slot, detail::TableAllocator<Slot>> slots(capacity, Slot{0, kEmpty, 0, {0, 0}});
   const std::size_t mask = capacity - 1;
-  for (const Slot& s : slots_) {
+  constexpr std::size_t kAhead = 16;  // the new table is larger than the cache: prefetch
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (i + kAhead < slots_.size()) __builtin_prefetch(&slots[slots_[i + kAhead].hash & mask], 1);
+    const Slot& s = slots_[i];
     if (s.index == kEmpty) continue;
     std::size_t at = s.hash & mask;
     while (slots[at].index != kEmpty) at = (at + 1) & mask;

@@ -74,6 +74,16 @@ PeriodError parse_civil(std::string_view text, bool allow_month_only, int& year,
 }  // namespace
 
 PeriodError parse_period(std::string_view text, YearMonth& out) noexcept {
+  // The common "YYYY-MM" without spaces, in one step; everything else takes the general path.
+  if (text.size() == 7 && text[4] == '-') {
+    int year = 0;
+    int month = 0;
+    if (digits(text, 0, 4, year) && digits(text, 5, 2, month) && year >= 1 && month >= 1 &&
+        month <= 12) {
+      out = YearMonth::from(year, month);
+      return PeriodError::ok;
+    }
+  }
   int year = 0, month = 0, day = 0;
   const PeriodError error = parse_civil(text, true, year, month, day);
   if (error == PeriodError::ok) out = YearMonth::from(year, month);

@@ -80,6 +80,7 @@ std::string_view type_name(CellType type) noexcept {
 bool is_blank(const Cell& cell) noexcept {
   if (cell.type == CellType::absent || cell.type == CellType::null) return true;
   if (cell.type != CellType::text) return false;
+  if (!cell.text.empty() && cell.text.front() != ' ') return false;  // the usual case, early
   return cell.text.find_first_not_of(' ') == std::string_view::npos;
 }
 
