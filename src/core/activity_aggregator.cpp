@@ -78,7 +78,8 @@ class EntryArray {
 // The log is split into 256 buckets by the low byte of the customer index, so that each bucket
 // can be sorted within the cache: by the rest of the customer index with a counting sort, then by
 // month inside each customer.
-constexpr std::size_t kBuckets = 256;
+constexpr int kBucketBits = 6;
+constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
 
 std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuckets - 1); }
 
@@ -86,12 +87,12 @@ std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuc
 void sort_bucket(Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
                  std::vector<std::uint32_t>& counts) {
   if (n <= 1) return;
-  const std::size_t keys = (customers >> 8) + 1;  // distinct values of customer >> 8
+  const std::size_t keys = (customers >> kBucketBits) + 1;  // distinct values of customer >> kBucketBits
   counts.assign(keys + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> 8) + 1];
+  for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
   for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
   scratch.resize(n);
-  for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> 8]++] = a[i];
+  for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> kBucketBits]++] = a[i];
   // Months in order inside each customer: runs are short, so insertion sort.
   std::size_t begin = 0;
   while (begin < n) {
