@@ -2,6 +2,10 @@
 
 #include <sys/mman.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -12,7 +16,7 @@ namespace csm {
 namespace {
 
 // The revenue of one row.
-struct Entry {
+struct alignas(16) Entry {
   std::uint32_t customer;  // index in the part's CustomerIndex
   std::int32_t month;      // YearMonth::index
   Money revenue;
@@ -42,6 +46,21 @@ class EntryArray {
   void push_back(const Entry& e) {
     if (size_ == capacity_) grow();
     data_[size_++] = e;
+  }
+
+  /// Append whole cache lines of entries without reading the destination first (non-temporal
+  /// stores): the rows are not looked at again until the log is sorted, long after.
+  void append_streaming(const Entry* entries, std::size_t n) {
+    while (capacity_ - size_ < n) grow();
+#if defined(__SSE2__)
+    for (std::size_t i = 0; i < n; ++i) {
+      _mm_stream_si128(reinterpret_cast<__m128i*>(data_ + size_ + i),
+                       _mm_load_si128(reinterpret_cast<const __m128i*>(entries + i)));
+    }
+#else
+    std::memcpy(data_ + size_, entries, n * sizeof(Entry));
+#endif
+    size_ += n;
   }
 
   /// Keep the first n entries and give the pages past them back to the system.
@@ -83,10 +102,9 @@ constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
 
 std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuckets - 1); }
 
-// Sort one bucket by (customer, month); `scratch` is reused between buckets.
-void sort_bucket(Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
+// Sort one bucket by (customer, month) into `scratch` (reused between buckets).
+void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
                  std::vector<std::uint32_t>& counts) {
-  if (n <= 1) return;
   const std::size_t keys = (customers >> kBucketBits) + 1;  // distinct values of customer >> kBucketBits
   counts.assign(keys + 1, 0);
   for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
@@ -106,7 +124,6 @@ void sort_bucket(Entry* a, std::size_t n, std::size_t customers, std::vector<Ent
     }
     begin = end;
   }
-  std::copy(scratch.begin(), scratch.end(), a);
 }
 
 [[noreturn]] void overflow(std::string_view customer, std::int32_t month) {
@@ -255,16 +272,43 @@ struct ActivityAggregator::Part {
                                     ? std::string_view(p.inline_id, p.length)
                                     : std::string_view(p.long_id);
     const std::uint32_t customer = customers.intern(id, p.hash);
-    buckets[bucket_of(customer)].push_back(Entry{customer, p.month, p.revenue});
+    const std::size_t b = bucket_of(customer);
+    Staging& staging = staged[b];
+    staging.entries[staging.size++] = Entry{customer, p.month, p.revenue};
+    if (staging.size == Staging::kLine) {
+      buckets[b].append_streaming(staging.entries, Staging::kLine);
+      staging.size = 0;
+    }
     if (++entries >= std::max(kFirstCompaction, 2 * compacted)) compact();
+  }
+
+  // Rows of each bucket gather in one cache line before they are written out with streaming
+  // stores, so that 64 scattered output streams do not each cost a read of memory.
+  struct Staging {
+    static constexpr std::size_t kLine = 64 / sizeof(Entry);
+    alignas(64) Entry entries[kLine];
+    std::size_t size = 0;
+  };
+  Staging staged[kBuckets];
+
+  void flush_staged() {
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      for (std::size_t i = 0; i < staged[b].size; ++i) buckets[b].push_back(staged[b].entries[i]);
+      staged[b].size = 0;
+    }
+#if defined(__SSE2__)
+    _mm_sfence();  // streaming stores are visible to other threads (and to sorting) after this
+#endif
   }
 
   void drain() {
     for (; queued > 0; --queued, next = (next + 1) % kQueue) take(queue[next]);
+    flush_staged();
   }
 
   // Sort each bucket by customer and month, and sum the rows of each customer-month.
   void compact() {
+    flush_staged();
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> counts;
     entries = 0;
@@ -277,7 +321,7 @@ struct ActivityAggregator::Part {
     sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
     std::size_t out = 0;
     for (std::size_t i = 0; i < bucket.size(); ++i) {
-      const Entry& e = bucket[i];
+      const Entry& e = scratch[i];
       if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].month == e.month) {
         const auto sum = checked_add(bucket[out - 1].revenue, e.revenue);
         if (!sum) overflow(customers.id(e.customer), e.month);

@@ -16,6 +16,26 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 }  // namespace
 
 DecimalError parse_money(std::string_view text, Money& out) noexcept {
+  // The usual "1234.56": up to 12 integer digits and 6 decimals cannot overflow, so one plain
+  // loop does; anything else (signs, spaces, long or odd values) takes the general path below.
+  if (!text.empty() && text.size() <= 19) {
+    std::uint64_t units = 0;
+    std::size_t i = 0;
+    while (i < text.size() && is_digit(text[i])) units = units * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+    const std::size_t int_digits = i;
+    std::size_t frac_digits = 0;
+    if (i < text.size() && text[i] == '.') {
+      for (++i; i < text.size() && is_digit(text[i]); ++i, ++frac_digits) {
+        units = units * 10 + static_cast<std::uint64_t>(text[i] - '0');
+      }
+    }
+    if (i == text.size() && int_digits >= 1 && int_digits <= 12 && frac_digits <= kMoneyDecimals &&
+        (frac_digits > 0 || text.back() != '.')) {
+      static constexpr std::uint64_t kScale[] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+      out = static_cast<Money>(units * kScale[frac_digits]);
+      return DecimalError::ok;
+    }
+  }
   text = trim_spaces(text);
   if (text.empty()) return DecimalError::empty;
   std::size_t i = 0;
