@@ -426,7 +426,16 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
 std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options,
                                                       unsigned threads) {
   threads = std::max(1u, threads);
-  // One numbering of customers: the other parts' rows move into the first part's buckets.
+  // One numbering of customers: the other parts' rows move into the first part's buckets. Empty
+  // parts go first, so that a part never moves into an empty one (a wasted copy).
+  for (auto& part : parts_) part->drain();
+  std::erase_if(parts_, [](const std::unique_ptr<Part>& part) { return part->entries == 0; });
+  if (parts_.empty()) parts_.push_back(std::make_unique<Part>());
+  // The part with the most customers takes in the others: the fewest ids to add.
+  std::iter_swap(parts_.begin(),
+                 std::max_element(parts_.begin(), parts_.end(), [](const auto& a, const auto& b) {
+                   return a->customers.size() < b->customers.size();
+                 }));
   Part& all = *parts_.front();
   all.drain();
   for (std::size_t p = 1; p < parts_.size(); ++p) all.absorb(*parts_[p]);
