@@ -665,6 +665,7 @@ struct JsonReader::State {
       return;
     }
     const char* expected_key = "a key (a string in double quotes) or '}'";
+    std::size_t ordinal = 0;  // position of the key in the object, for the key cache
     for (;;) {
       if (c != '"') fail_expected(expected_key);
       std::string_view key;
@@ -674,7 +675,18 @@ struct JsonReader::State {
       if (peek() != ':') fail_expected("':' after the key");
       ++p;
       skip_ws_inside();
-      const std::size_t slot = r.columns_.find(key);
+      // Records of one file almost always list the same keys in the same order: remember the
+      // slot of the key seen at this position last time.
+      std::size_t slot = ColumnMap::npos;
+      if (ordinal < r.key_cache_.size() && r.key_cache_[ordinal].first == key) {
+        slot = r.key_cache_[ordinal].second;
+      } else {
+        slot = r.columns_.find(key);
+        if (ordinal >= r.key_cache_.size()) r.key_cache_.resize(ordinal + 1);
+        r.key_cache_[ordinal].first.assign(key);
+        r.key_cache_[ordinal].second = slot;
+      }
+      ++ordinal;
       if (slot == ColumnMap::npos) {
         skip_value(2);
       } else if (r.cells_[slot].type != CellType::absent) {

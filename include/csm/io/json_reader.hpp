@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "csm/io/columns.hpp"
@@ -88,6 +89,7 @@ class JsonReader {
   std::vector<EscapedText> escaped_;
   std::string strings_;  // unescaped string values of the current record
   std::string key_;      // the current key when it has escapes
+  std::vector<std::pair<std::string, std::size_t>> key_cache_;  // (key, slot) by position
   bool row_error_ = false;
   std::string row_error_field_;
   std::string row_error_message_;
