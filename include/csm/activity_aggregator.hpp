@@ -72,11 +72,39 @@ class ActivityAggregator {
   };
 
   MonthTotals& totals_for(YearMonth month);
+  void count(const ActivityRecord& record);  // the record's share of stats_ and months_
+  friend class ActivityShards;
 
   std::vector<std::unique_ptr<Part>> parts_;  // parts_[0] takes add()
   std::vector<MonthTotals> months_;           // index = month.index - months_base_
   std::int32_t months_base_ = 0;
   ActivityStats stats_;
+};
+
+/// Several threads feeding one aggregation at once. Each customer belongs to one shard (by the
+/// hash of its id). A thread adds records through its own shard, which keeps the rows of its own
+/// customers and passes the others to their shards in batches; so the shards hold disjoint
+/// customers and combine at the end without merging any (ActivityAggregator::merge, finish).
+class ActivityShards {
+ public:
+  explicit ActivityShards(unsigned count);
+  ~ActivityShards();
+  ActivityShards(const ActivityShards&) = delete;
+  ActivityShards& operator=(const ActivityShards&) = delete;
+
+  /// Take a record in the thread of `shard` (each thread uses only its own shard number).
+  void add(unsigned shard, const ActivityRecord& record);
+  /// Take in the rows other threads passed to `shard`; call now and then from its thread.
+  void receive(unsigned shard);
+  /// The thread of `shard` has no more records (or stopped on an error): pass on what it holds,
+  /// then take in rows until every thread has finished.
+  void finish(unsigned shard);
+  /// Shard `shard`'s aggregator, once every thread has finished.
+  ActivityAggregator take(unsigned shard);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace csm

@@ -7,6 +7,10 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -247,14 +251,21 @@ struct ActivityAggregator::Part {
   std::size_t queued = 0;  // rows in the queue
   std::size_t next = 0;    // queue position of the oldest row
 
+  // Parts of one ActivityShards group hold disjoint customers (0 = not part of a group).
+  std::uint64_t group = 0;
+
   void add(std::string_view id, std::int32_t month, Money revenue) {
+    add_hashed(id, CustomerIndex::hash(id), month, revenue);
+  }
+
+  void add_hashed(std::string_view id, std::uint64_t hash, std::int32_t month, Money revenue) {
     if (queued == kQueue) {
       take(queue[next]);
       --queued;
       next = (next + 1) % kQueue;
     }
     Pending& p = queue[(next + queued) % kQueue];
-    p.hash = CustomerIndex::hash(id);
+    p.hash = hash;
     customers.prefetch(p.hash);
     p.month = month;
     p.revenue = revenue;
@@ -385,7 +396,10 @@ ActivityAggregator::MonthTotals& ActivityAggregator::totals_for(YearMonth month)
 void ActivityAggregator::add(const ActivityRecord& record) {
   if (parts_.empty()) parts_.push_back(std::make_unique<Part>());
   parts_.front()->add(record.customer_id, record.period.index, record.revenue);
+  count(record);
+}
 
+void ActivityAggregator::count(const ActivityRecord& record) {
   ++stats_.records;
   if (record.revenue == 0) ++stats_.zero_revenue_records;
   if (!stats_.first || record.period < *stats_.first) stats_.first = record.period;
@@ -426,21 +440,25 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
 std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options,
                                                       unsigned threads) {
   threads = std::max(1u, threads);
-  // One numbering of customers: the other parts' rows move into the first part's buckets. Empty
-  // parts go first, so that a part never moves into an empty one (a wasted copy).
   for (auto& part : parts_) part->drain();
   std::erase_if(parts_, [](const std::unique_ptr<Part>& part) { return part->entries == 0; });
   if (parts_.empty()) parts_.push_back(std::make_unique<Part>());
-  // The part with the most customers takes in the others: the fewest ids to add.
-  std::iter_swap(parts_.begin(),
-                 std::max_element(parts_.begin(), parts_.end(), [](const auto& a, const auto& b) {
-                   return a->customers.size() < b->customers.size();
-                 }));
-  Part& all = *parts_.front();
-  all.drain();
-  for (std::size_t p = 1; p < parts_.size(); ++p) all.absorb(*parts_[p]);
-  parts_.resize(1);
-  stats_.customers = all.customers.size();
+  // Parts of one shard group own disjoint customers and are walked as they are. Otherwise one
+  // numbering of customers is needed: the part with the most customers (the fewest ids to add)
+  // takes in the others' ids and rows.
+  const bool disjoint = std::all_of(parts_.begin(), parts_.end(), [&](const auto& part) {
+    return part->group != 0 && part->group == parts_.front()->group;
+  });
+  if (!disjoint) {
+    std::iter_swap(parts_.begin(),
+                   std::max_element(parts_.begin(), parts_.end(), [](const auto& a, const auto& b) {
+                     return a->customers.size() < b->customers.size();
+                   }));
+    for (std::size_t p = 1; p < parts_.size(); ++p) parts_.front()->absorb(*parts_[p]);
+    parts_.resize(1);
+  }
+  stats_.customers = 0;
+  for (const auto& part : parts_) stats_.customers += part->customers.size();
 
   std::vector<PeriodMetrics> periods;
   if (!stats_.first) return periods;
@@ -448,8 +466,9 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   const std::int32_t last = stats_.last->index;
   const auto month_count = static_cast<std::size_t>(last - first + 1);
 
-  // Each bucket holds whole customers: threads sort, compact and walk disjoint bucket ranges;
-  // their counts are exact integers, summed after.
+  // Each bucket of each part holds whole customers: threads sort, compact and walk disjoint
+  // ranges of (part, bucket); their counts are exact integers, summed after.
+  const std::size_t jobs = parts_.size() * kBuckets;
   const std::size_t slices = threads;
   std::vector<std::vector<MonthCounts>> slice_counts(slices, std::vector<MonthCounts>(month_count));
   std::vector<std::uint64_t> slice_customer_months(slices, 0);
@@ -457,9 +476,10 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> sort_counts;
     MonthCounts* counts = slice_counts[s].data();
-    for (std::size_t b = kBuckets * s / slices; b < kBuckets * (s + 1) / slices; ++b) {
-      EntryArray& bucket = all.buckets[b];
-      slice_customer_months[s] += all.compact_bucket(bucket, scratch, sort_counts);
+    for (std::size_t job = jobs * s / slices; job < jobs * (s + 1) / slices; ++job) {
+      Part& part = *parts_[job / kBuckets];
+      EntryArray& bucket = part.buckets[job % kBuckets];
+      slice_customer_months[s] += part.compact_bucket(bucket, scratch, sort_counts);
       std::size_t i = 0;
       while (i < bucket.size()) {
         std::size_t j = i + 1;
@@ -520,5 +540,129 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   }
   return periods;
 }
+
+struct ActivityShards::Impl {
+  struct Inbox {
+    std::mutex mutex;
+    std::vector<std::string> batches;
+  };
+  static constexpr std::size_t kBatchBytes = 256 * 1024;
+
+  unsigned count = 0;
+  std::vector<ActivityAggregator> shards;
+  std::vector<std::string> outbox;  // [from * count + to]: rows on their way
+  std::unique_ptr<Inbox[]> inbox;
+  std::atomic<unsigned> finished{0};
+  std::mutex wait_mutex;
+  std::condition_variable wake;
+
+  unsigned owner(std::uint64_t hash) const noexcept {
+    // High bits: the low ones choose the slot in the customer table.
+    return static_cast<unsigned>((hash >> 48) % count);
+  }
+
+  void send(unsigned from, unsigned to) {
+    std::string& batch = outbox[from * count + to];
+    if (batch.empty()) return;
+    {
+      const std::lock_guard<std::mutex> lock(inbox[to].mutex);
+      inbox[to].batches.push_back(std::move(batch));
+    }
+    batch = std::string();
+    batch.reserve(kBatchBytes + 64);
+    wake.notify_all();
+  }
+};
+
+namespace {
+std::atomic<std::uint64_t> next_shard_group{1};
+
+template <typename T>
+void put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+template <typename T>
+T get(const char*& p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  p += sizeof value;
+  return value;
+}
+}  // namespace
+
+ActivityShards::ActivityShards(unsigned count) : impl_(std::make_unique<Impl>()) {
+  Impl& impl = *impl_;
+  impl.count = std::max(1u, count);
+  impl.shards.resize(impl.count);
+  const std::uint64_t group = next_shard_group.fetch_add(1);
+  for (ActivityAggregator& shard : impl.shards) shard.parts_.front()->group = group;
+  impl.outbox.resize(static_cast<std::size_t>(impl.count) * impl.count);
+  impl.inbox = std::make_unique<Impl::Inbox[]>(impl.count);
+}
+
+ActivityShards::~ActivityShards() = default;
+
+void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
+  Impl& impl = *impl_;
+  ActivityAggregator& mine = impl.shards[shard];
+  mine.count(record);
+  const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
+  const unsigned owner = impl.owner(hash);
+  if (owner == shard) {
+    mine.parts_.front()->add_hashed(record.customer_id, hash, record.period.index, record.revenue);
+    return;
+  }
+  std::string& batch = impl.outbox[shard * impl.count + owner];
+  put(batch, hash);
+  put(batch, record.period.index);
+  put(batch, record.revenue);
+  put(batch, static_cast<std::uint32_t>(record.customer_id.size()));
+  batch.append(record.customer_id);
+  if (batch.size() >= Impl::kBatchBytes) impl.send(shard, owner);
+}
+
+void ActivityShards::receive(unsigned shard) {
+  Impl& impl = *impl_;
+  std::vector<std::string> batches;
+  {
+    const std::lock_guard<std::mutex> lock(impl.inbox[shard].mutex);
+    batches.swap(impl.inbox[shard].batches);
+  }
+  auto& part = *impl.shards[shard].parts_.front();
+  for (const std::string& batch : batches) {
+    const char* p = batch.data();
+    const char* const end = p + batch.size();
+    while (p < end) {
+      const auto hash = get<std::uint64_t>(p);
+      const auto month = get<std::int32_t>(p);
+      const auto revenue = get<Money>(p);
+      const auto length = get<std::uint32_t>(p);
+      part.add_hashed(std::string_view(p, length), hash, month, revenue);
+      p += length;
+    }
+  }
+}
+
+void ActivityShards::finish(unsigned shard) {
+  Impl& impl = *impl_;
+  for (unsigned to = 0; to < impl.count; ++to) {
+    if (to != shard) impl.send(shard, to);
+  }
+  impl.finished.fetch_add(1, std::memory_order_acq_rel);
+  impl.wake.notify_all();
+  for (;;) {
+    receive(shard);
+    // Every thread sends all it has before it counts itself finished: once all have, one last
+    // receive takes the rest.
+    if (impl.finished.load(std::memory_order_acquire) == impl.count) {
+      receive(shard);
+      return;
+    }
+    std::unique_lock<std::mutex> lock(impl.wait_mutex);
+    impl.wake.wait_for(lock, std::chrono::milliseconds(1));
+  }
+}
+
+ActivityAggregator ActivityShards::take(unsigned shard) { return std::move(impl_->shards[shard]); }
 
 }  // namespace csm

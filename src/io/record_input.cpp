@@ -207,7 +207,11 @@ class ActivityConsumer final : public RowConsumer {
  public:
   ActivityConsumer(const ColumnMap& columns, ActivityAggregator& out, RecordGate& gate,
                    ReadReport& report)
-      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+      : columns_(columns), out_(&out), gate_(gate), report_(report) {}
+  /// Records go to `shards` through shard `shard` (one thread of a split read).
+  ActivityConsumer(const ColumnMap& columns, ActivityShards& shards, unsigned shard,
+                   RecordGate& gate, ReadReport& report)
+      : columns_(columns), shards_(&shards), shard_(shard), gate_(gate), report_(report) {}
 
   void row(std::span<const Cell> cells, const Location& where) override {
     ActivityRecord record;
@@ -223,14 +227,20 @@ class ActivityConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
-    out_.add(record);
+    if (shards_ != nullptr) {
+      shards_->add(shard_, record);
+    } else {
+      out_->add(record);
+    }
     ++report_.records;
   }
   void reject(const InputError& error) override { gate_.invalid(error); }
 
  private:
   const ColumnMap& columns_;
-  ActivityAggregator& out_;
+  ActivityAggregator* out_ = nullptr;
+  ActivityShards* shards_ = nullptr;
+  unsigned shard_ = 0;
   RecordGate& gate_;
   ReadReport& report_;
 };
@@ -524,6 +534,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
     starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
   }
   std::vector<Share> shares(threads);
+  ActivityShards shards(threads);
   std::vector<std::thread> pool;
   for (unsigned k = 0; k < threads; ++k) {
     pool.emplace_back([&, k] {
@@ -531,7 +542,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
       share.start = starts[k];
       try {
         RecordGate share_gate(options, share.report);
-        ActivityConsumer consumer(columns, share.aggregator, share_gate, share.report);
+        ActivityConsumer consumer(columns, shards, k, share_gate, share.report);
         auto reader = make_reader(consumer, share.start);
         if (k + 1 < threads) reader.stop_at(starts[k + 1]);
         std::string buffer(kReadBlock, '\0');
@@ -550,6 +561,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
           if (options.bytes_parsed != nullptr) {
             options.bytes_parsed->fetch_add(used, std::memory_order_relaxed);
           }
+          shards.receive(k);  // rows of this thread's customers that the others read
           if (reader.stopped() || at_end) break;
           std::memmove(buffer.data(), buffer.data() + used, filled - used);
           filled -= used;
@@ -563,6 +575,13 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
       } catch (...) {
         share.failure = std::current_exception();
       }
+      // Always: the other threads wait for every thread to finish before they stop.
+      try {
+        shards.finish(k);
+      } catch (...) {
+        if (!share.failure) share.failure = std::current_exception();
+      }
+      share.aggregator = shards.take(k);
     });
   }
   for (std::thread& t : pool) t.join();
