@@ -413,6 +413,28 @@ std::string_view to_string(InputFormat format) noexcept {
   return "?";
 }
 
+namespace {
+
+// The first `bytes` of a source, or all of it when shorter (then `is_all`): a whole block, since
+// pipes deliver less per read, so that the header is in it for detection.
+std::string read_head(InputSource& source, std::size_t bytes, bool& is_all) {
+  std::string head(bytes, '\0');
+  std::size_t filled = 0;
+  is_all = false;
+  while (filled < head.size()) {
+    const std::size_t n = source.read(head.data() + filled, head.size() - filled);
+    if (n == 0) {
+      is_all = true;
+      break;
+    }
+    filled += n;
+  }
+  head.resize(filled);
+  return head;
+}
+
+}  // namespace
+
 struct RecordInput::Impl {
   std::vector<std::string> paths;
   ReadOptions options;
@@ -440,19 +462,7 @@ RecordKind RecordInput::kind() {
   Impl& impl = *impl_;
   if (!impl.first) {
     impl.first.emplace(InputSource::open(impl.paths.front()));
-    impl.first_block.resize(kReadBlock);
-    std::size_t filled = 0;
-    // Fill the whole block (pipes deliver less per read) so that the header is in it.
-    while (filled < impl.first_block.size()) {
-      const std::size_t n = impl.first->read(impl.first_block.data() + filled,
-                                             impl.first_block.size() - filled);
-      if (n == 0) {
-        impl.first_at_end = true;
-        break;
-      }
-      filled += n;
-    }
-    impl.first_block.resize(filled);
+    impl.first_block = read_head(*impl.first, kReadBlock, impl.first_at_end);
   }
   report_.kind = detect_kind(impl.first_block, impl.options);
   return report_.kind;
@@ -670,17 +680,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     } else {
       opened.emplace(InputSource::open(impl.paths[i]));
       source = &*opened;
-      head.resize(1u << 16);
-      std::size_t filled = 0;
-      while (filled < head.size()) {
-        const std::size_t n = source->read(head.data() + filled, head.size() - filled);
-        if (n == 0) {
-          head_is_all = true;
-          break;
-        }
-        filled += n;
-      }
-      head.resize(filled);
+      head = read_head(*source, std::size_t{1} << 16, head_is_all);
     }
     report.sources.push_back(source->name());
     const InputFormat format = impl.options.format != InputFormat::automatic
