@@ -557,8 +557,9 @@ struct ActivityShards::Impl {
   std::condition_variable wake;
 
   unsigned owner(std::uint64_t hash) const noexcept {
-    // High bits: the low ones choose the slot in the customer table.
-    return static_cast<unsigned>((hash >> 48) % count);
+    // High bits (the low ones choose the slot in the customer table), scaled to 0..count-1
+    // with a multiplication rather than a division.
+    return static_cast<unsigned>(((hash >> 32) * count) >> 32);
   }
 
   void send(unsigned from, unsigned to) {
@@ -577,10 +578,7 @@ struct ActivityShards::Impl {
 namespace {
 std::atomic<std::uint64_t> next_shard_group{1};
 
-template <typename T>
-void put(std::string& out, const T& value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
+constexpr std::size_t kBatchRowHead = 8 + 4 + 8 + 4;
 template <typename T>
 T get(const char*& p) {
   T value;
@@ -612,12 +610,17 @@ void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
     mine.parts_.front()->add_hashed(record.customer_id, hash, record.period.index, record.revenue);
     return;
   }
+  // One row of a batch: hash, month, revenue, id length, id bytes.
   std::string& batch = impl.outbox[shard * impl.count + owner];
-  put(batch, hash);
-  put(batch, record.period.index);
-  put(batch, record.revenue);
-  put(batch, static_cast<std::uint32_t>(record.customer_id.size()));
-  batch.append(record.customer_id);
+  const auto length = static_cast<std::uint32_t>(record.customer_id.size());
+  const std::size_t at = batch.size();
+  batch.resize(at + kBatchRowHead + length);
+  char* p = batch.data() + at;
+  std::memcpy(p, &hash, 8);
+  std::memcpy(p + 8, &record.period.index, 4);
+  std::memcpy(p + 12, &record.revenue, 8);
+  std::memcpy(p + 20, &length, 4);
+  if (length != 0) std::memcpy(p + kBatchRowHead, record.customer_id.data(), length);
   if (batch.size() >= Impl::kBatchBytes) impl.send(shard, owner);
 }
 
