@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -57,6 +58,12 @@ void write_result(const ComputeOptions& options, Streams io, const std::string& 
 }
 
 int compute(const ComputeOptions& options, Streams io) {
+  // With no file on a terminal, reading stdin would just wait for typing: say what is expected.
+  if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+    throw UsageError(
+        "no input: give a file (csm-metrics compute customers.csv), pipe records in, or use '-' "
+        "to type them");
+  }
   io::ReadOptions read;
   static const std::map<std::string, io::InputFormat> input_formats = {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},

@@ -537,6 +537,23 @@ def run_on_terminal(r, args, env):
     return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
 
 
+def test_terminal_stdin(r):
+    """No file and stdin a terminal: a usage error instead of waiting for typing."""
+    import pty
+    try:
+        master, slave = pty.openpty()
+    except OSError:
+        r.skip("no file with stdin on a terminal", "no pseudo-terminal available")
+        return
+    proc = subprocess.run([r.binary, "compute"], stdin=slave, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=TIMEOUT)
+    os.close(slave)
+    os.close(master)
+    r.check("no file, stdin a terminal: exit 2 with a hint",
+            proc.returncode == 2 and proc.stdout == b"" and b"no input: give a file" in proc.stderr,
+            repr((proc.returncode, proc.stderr[:200])))
+
+
 def test_color(r, examples):
     path = os.path.join(examples, "activity.csv")
     code, out, _ = r.run(["compute", path])
@@ -663,6 +680,7 @@ def main():
         guarded(r, test_usage, r, examples, reports)
         guarded(r, test_skip_invalid, r, data)
         guarded(r, test_color, r, examples)
+        guarded(r, test_terminal_stdin, r)
     if options.only in ("all", "bad"):
         guarded(r, test_bad_inputs, r, data)
 
