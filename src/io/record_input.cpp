@@ -690,14 +690,17 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
       throw InputError(source->name(), 0, "",
                        "empty input: expected a header line or JSON records");
     }
+    // Large regular files are read by all threads, each taking a share (stdin never is).
+    const unsigned threads = effective_threads(impl.options.threads);
+    const std::optional<std::uint64_t> size = source->size();
+    const bool split = threads > 1 && size && *size >= impl.options.split_min_bytes &&
+                       source->path() != "-";
     if (format == InputFormat::csv || format == InputFormat::tsv) {
       const char delimiter = format == InputFormat::csv ? ',' : '\t';
       std::optional<CsvReader> reader;
       reader.emplace(columns, consumer, source->name(), delimiter);
-      const unsigned threads = effective_threads(impl.options.threads);
-      const std::optional<std::uint64_t> size = source->size();
       bool done = false;
-      if (threads > 1 && size && *size >= impl.options.split_min_bytes && source->path() != "-") {
+      if (split) {
         // The header is read here; the data records in shares, one per thread.
         reader->stop_after_header();
         pump(*source, head, head_is_all, *reader, impl.options.bytes_parsed);
@@ -723,11 +726,8 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     } else {
       JsonReader reader(columns, consumer, source->name(),
                         format == InputFormat::json ? JsonLayout::array : JsonLayout::lines);
-      const unsigned threads = effective_threads(impl.options.threads);
-      const std::optional<std::uint64_t> size = source->size();
       bool done = false;
-      if (format == InputFormat::jsonl && threads > 1 && size &&
-          *size >= impl.options.split_min_bytes && source->path() != "-") {
+      if (split && format == InputFormat::jsonl) {
         done = try_read_split<Aggregator, JsonReader>(*source, *size, reader, columns,
                                                       impl.options, threads, out, report, gate);
       }
