@@ -172,7 +172,8 @@ struct JsonReader::State {
         ++q;
       }
       if (q == p && q != end) ++q;  // a lone space or control byte
-      if (q == end && !at_end && static_cast<std::size_t>(q - p) < kMaxTokenShown) {
+      // At kMaxTokenShown bytes the next byte still decides whether "..." follows.
+      if (q == end && !at_end && static_cast<std::size_t>(q - p) <= kMaxTokenShown) {
         throw NeedMore{};
       }
     }

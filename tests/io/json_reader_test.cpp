@@ -274,6 +274,9 @@ TEST_CASE("json: feeding split at every byte gives the same records", "[json][sp
       INFO(csm::quote_for_message(doc));
       check_all_splits(doc, JsonLayout::array, false);
     }
+    // An unexpected token longer than the 32 bytes shown, cut right after the 32nd (found by
+    // fuzzing: the message lost its "..." when a read block ended there).
+    check_all_splits("[{\"customer_id\"" + std::string(40, 'x') + ":1}]", JsonLayout::array, false);
     check_all_splits("{\"revenue\":1}\n{\"revenue\":\n2}\n", JsonLayout::lines, false);
     check_all_splits("{\"revenue\":1}\n{\"revenue\":2} xyz\n", JsonLayout::lines, false);
   }
