@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up csm-metrics on Debian 12 from a fresh checkout, then run it or test it.
 #   bash tools/setup.sh run    install what is missing, build, compute the bundled example
-#   bash tools/setup.sh test   install what is missing, build with warnings as errors, run all tests
+#   bash tools/setup.sh test   install what is missing, build with warnings as errors, run all tests;
+#                              then the same tests under AddressSanitizer + UBSan, and a short
+#                              pass of every fuzz target (clang 14, libFuzzer)
 # Packages come from Debian only (apt-get); the build downloads nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,7 @@ esac
 
 packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch2
           libfast-float-dev python3)
+if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -34,4 +37,6 @@ if [ "$mode" = run ]; then
   ./build/release/src/csm-metrics compute examples/activity.csv
 else
   cmake --workflow --preset ci
+  cmake --workflow --preset asan
+  bash tests/fuzz/run_short.sh 30
 fi
