@@ -55,14 +55,16 @@ for t in "${targets[@]}"; do
   pids+=($!)
   names+=("$t")
   if [ ${#pids[@]} -ge "$jobs" ]; then
-    wait "${pids[0]}" || failed=1
+    wait "${pids[0]}" || failed=$((failed + 1))
     pids=("${pids[@]:1}")
     names=("${names[@]:1}")
   fi
 done
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 if [ "$failed" -ne 0 ]; then
   echo "run_short: a fuzz target failed (see above; add the input to tests/fuzz/corpus/ once fixed)" >&2
+  echo "fuzz: $((${#targets[@]} - failed)) passed, $failed failed"
   exit 1
 fi
 echo "run_short: all ${#targets[@]} fuzz targets ran ${seconds}s each without a failure" >&2
+echo "fuzz: ${#targets[@]} passed, 0 failed"
