@@ -13,29 +13,12 @@
 
 namespace {
 
-struct Outcome {
-  std::vector<std::string> trace;
-  std::string error;
-  std::uint64_t records = 0;
-};
+using csm::fuzz::Outcome;
 
-Outcome run(std::string_view data, csm::io::JsonLayout layout, bool rethrow,
-            const std::vector<std::size_t>& cuts) {
-  const csm::io::ColumnMap columns = csm::fuzz::activity_column_map();
-  csm::fuzz::TraceConsumer consumer(columns.size(), rethrow);
-  Outcome out;
-  try {
-    csm::io::JsonReader reader(columns, consumer, "fuzz.json", layout);
-    out.error = csm::fuzz::feed(reader, data, cuts);
-    out.records = reader.records();
-    if (out.error.empty() && reader.records() != consumer.rows) {
-      csm::fuzz::fail("records() counts the rows delivered", std::to_string(reader.records()));
-    }
-  } catch (const csm::InputError& e) {
-    out.error = std::string("ctor error: ") + e.what();
-  }
-  out.trace = std::move(consumer.trace);
-  return out;
+Outcome run(std::string_view data, csm::io::JsonLayout layout, bool rethrow, const std::vector<std::size_t>& cuts) {
+  return csm::fuzz::read_traced(data, rethrow, cuts, [&](const auto& columns, auto& consumer) {
+    return csm::io::JsonReader(columns, consumer, "fuzz.json", layout);
+  });
 }
 
 }  // namespace

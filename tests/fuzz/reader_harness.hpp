@@ -135,4 +135,33 @@ inline std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
+/// What one reading of a document gave: the trace of rows and rejects, the final error.
+struct Outcome {
+  std::vector<std::string> trace;
+  std::string error;
+  std::uint64_t records = 0;
+};
+
+/// Read `data` with the reader `make_reader(columns, consumer)` builds, fed at `cuts` (whole when
+/// empty), and check that records() counts the rows delivered. Shared by the CSV and JSON targets.
+template <typename MakeReader>
+Outcome read_traced(std::string_view data, bool rethrow, const std::vector<std::size_t>& cuts,
+                    MakeReader make_reader) {
+  const csm::io::ColumnMap columns = activity_column_map();
+  TraceConsumer consumer(columns.size(), rethrow);
+  Outcome out;
+  try {
+    auto reader = make_reader(columns, consumer);
+    out.error = feed(reader, data, cuts);
+    out.records = reader.records();
+    if (out.error.empty() && reader.records() != consumer.rows) {
+      fail("records() counts the rows delivered", std::to_string(reader.records()));
+    }
+  } catch (const csm::InputError& e) {
+    out.error = std::string("ctor error: ") + e.what();
+  }
+  out.trace = std::move(consumer.trace);
+  return out;
+}
+
 }  // namespace csm::fuzz
