@@ -221,12 +221,14 @@ double nice_number(double x, bool round) noexcept {
   if (!(x > 0) || !std::isfinite(x)) return 1;
   const double exponent = std::floor(std::log10(x));
   const double power = std::pow(10.0, exponent);
-  const double fraction = x / power;  // 1 <= fraction < 10
+  // 1 <= fraction < 10, up to rounding: 0.7 / 0.1 is 6.999999999999999, so compare with a margin.
+  const double fraction = x / power;
+  constexpr double e = 1e-9;
   double nice = 10;
   if (round) {
-    nice = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10;
+    nice = fraction < 1.5 - e ? 1 : fraction < 3 - e ? 2 : fraction < 7 - e ? 5 : 10;
   } else {
-    nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+    nice = fraction <= 1 + e ? 1 : fraction <= 2 + e ? 2 : fraction <= 5 + e ? 5 : 10;
   }
   return nice * power;
 }
