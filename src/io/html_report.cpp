@@ -241,6 +241,7 @@ void customers_section(std::string& out, const MetricsReport& r) {
   described.push_back(bars.down.front());
   bars.text.description = "Stacked bars. " + describe_series(labels, described, Unit::count);
   bars.categories = labels;
+  bars.x_label = "month";
   bars.unit = Unit::count;
   bars.y_label = "customers";
   figure(out, "Customers over time", svg::stacked_bars(bars),
@@ -251,6 +252,7 @@ void customers_section(std::string& out, const MetricsReport& r) {
   svg::LineChart churn;
   churn.text = {"chart-churn", "Churn rate per month", ""};
   churn.categories = labels;
+  churn.x_label = "month";
   churn.series = {series_of(p, "churn_rate", &PeriodMetrics::churn_rate, kVermillion)};
   churn.text.description = "Line chart. " + describe_series(labels, churn.series, Unit::percent);
   churn.unit = Unit::percent;
@@ -294,6 +296,7 @@ void revenue_section(std::string& out, const MetricsReport& r) {
       }
       w.text.description = desc;
       w.unit = Unit::money;
+      w.x_label = "revenue movements in " + period_text(m);
       w.y_label = "MRR (money per month)";
       figure(out, heading, svg::waterfall(w),
              "How to read: start from last month's recurring revenue (mrr_start), add what new, "
@@ -309,6 +312,7 @@ void revenue_section(std::string& out, const MetricsReport& r) {
   svg::LineChart mrr;
   mrr.text = {"chart-mrr", "MRR at the end of each month", ""};
   mrr.categories = labels;
+  mrr.x_label = "month";
   mrr.series = {series_of(p, "mrr_end", &PeriodMetrics::mrr_end, kBlue)};
   mrr.text.description = "Line chart. " + describe_series(labels, mrr.series, Unit::money);
   mrr.unit = Unit::money;
@@ -324,6 +328,7 @@ void revenue_section(std::string& out, const MetricsReport& r) {
   svg::LineChart retention;
   retention.text = {"chart-retention", "Retention rates per month", ""};
   retention.categories = labels;
+  retention.x_label = "month";
   retention.series = {series_of(p, "retention_rate", &PeriodMetrics::retention_rate),
                       series_of(p, "grr", &PeriodMetrics::grr), series_of(p, "nrr", &PeriodMetrics::nrr)};
   retention.text.description = "Line chart. " + describe_series(labels, retention.series, Unit::percent);
@@ -345,6 +350,7 @@ void satisfaction_section(std::string& out, const MetricsReport& r) {
   svg::LineChart csat;
   csat.text = {"chart-csat", "CSAT per month", ""};
   csat.categories = labels;
+  csat.x_label = "month";
   csat.series = {series_of(p, "csat", &PeriodMetrics::csat, kPurple)};
   csat.text.description = "Line chart. " + describe_series(labels, csat.series, Unit::percent);
   csat.unit = Unit::percent;
@@ -363,6 +369,7 @@ void satisfaction_section(std::string& out, const MetricsReport& r) {
   svg::LineChart cac;
   cac.text = {"chart-cac", "CAC per month", ""};
   cac.categories = labels;
+  cac.x_label = "month";
   cac.series = {series_of(p, "cac", &PeriodMetrics::cac, kBlue)};
   cac.text.description = "Line chart. " + describe_series(labels, cac.series, Unit::money);
   cac.unit = Unit::money;

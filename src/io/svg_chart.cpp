@@ -105,7 +105,8 @@ void y_axis(std::string& out, const Plot& plot, Unit unit, const std::string& y_
 }
 
 // Category labels under the plot, thinned out so that they do not overlap.
-void x_axis(std::string& out, const Plot& plot, const std::vector<std::string>& categories, bool thin = true) {
+void x_axis(std::string& out, const Plot& plot, const std::vector<std::string>& categories,
+            const std::string& title, bool thin = true) {
   out += "<g class=\"axis x-axis\">\n";
   out += fmt::format("<line class=\"baseline\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\n", num(plot.frame.left),
                      num(plot.right()), num(plot.bottom()), num(plot.bottom()));
@@ -116,6 +117,10 @@ void x_axis(std::string& out, const Plot& plot, const std::vector<std::string>& 
   for (std::size_t i = 0; i < categories.size(); i += every) {
     out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", num(plot.x(i)),
                        num(plot.bottom() + 16), escape(categories[i]));
+  }
+  if (!title.empty()) {
+    out += fmt::format("<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+                       num(plot.frame.left + plot.frame.plot_width() / 2), num(plot.bottom() + 34), escape(title));
   }
   out += "</g>\n";
 }
@@ -362,7 +367,7 @@ std::string line_chart(const LineChart& chart, const Frame& frame) {
   }
   legend(out, entries, frame);
   y_axis(out, plot, chart.unit, chart.y_label);
-  x_axis(out, plot, chart.categories);
+  x_axis(out, plot, chart.categories, chart.x_label);
   if (!any) no_data(out, frame);
   const bool markers = chart.categories.size() <= 40;
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
@@ -409,7 +414,7 @@ std::string stacked_bars(const StackedBars& chart, const Frame& frame) {
   }
   legend(out, entries, frame);
   y_axis(out, plot, chart.unit, chart.y_label);
-  x_axis(out, plot, chart.categories);
+  x_axis(out, plot, chart.categories, chart.x_label);
 
   const double width = std::max(1.0, plot.band() * 0.7);
   out += "<g class=\"bars\">\n";
@@ -482,7 +487,7 @@ std::string waterfall(const Waterfall& chart, const Frame& frame) {
   y_axis(out, plot, chart.unit, chart.y_label);
   std::vector<std::string> labels;
   for (const WaterfallStep& s : chart.steps) labels.push_back(s.label);
-  x_axis(out, plot, labels, false);
+  x_axis(out, plot, labels, chart.x_label, false);
 
   const double width = std::max(1.0, plot.band() * 0.6);
   out += "<g class=\"bars\">\n";

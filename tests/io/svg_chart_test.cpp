@@ -226,7 +226,10 @@ TEST_CASE("line_chart: axis labelled with units, ticks round, text alternatives"
   chart.series = {{"retention_rate", {std::nullopt, 95.8, 100.0}, ""}, {"nrr", {std::nullopt, 108.9, 100.0}, ""}};
   chart.unit = Unit::percent;
   chart.y_label = "percent (%)";
+  chart.x_label = "month";
   const std::string svg = line_chart(chart);
+  CHECK(svg.find("class=\"axis-title\" x=\"387.0\" y=\"286.0\" text-anchor=\"middle\">month</text>") !=
+        std::string::npos);  // centred under the plot: 70 + 634 / 2; 252 + 34
   CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
   CHECK(svg.find("role=\"img\"") != std::string::npos);
   CHECK(svg.find("aria-label=\"Retention\"") != std::string::npos);

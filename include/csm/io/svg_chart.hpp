@@ -83,6 +83,7 @@ struct LineChart {
   std::vector<Series> series;
   Unit unit = Unit::count;
   std::string y_label;  ///< the axis title with its unit, e.g. "percent of customers (%)"
+  std::string x_label;  ///< the title under the categories, e.g. "month"; empty = none
   std::optional<double> y_floor;
   std::optional<double> y_ceiling;
 };
@@ -97,6 +98,7 @@ struct StackedBars {
   std::vector<Series> down;
   Unit unit = Unit::count;
   std::string y_label;
+  std::string x_label;  ///< the title under the categories, e.g. "month"; empty = none
 };
 std::string stacked_bars(const StackedBars& chart, const Frame& frame = {});
 
@@ -120,6 +122,7 @@ struct Waterfall {
   std::vector<WaterfallStep> steps;
   Unit unit = Unit::money;
   std::string y_label;
+  std::string x_label;  ///< the title under the categories, e.g. "month"; empty = none
 };
 std::string waterfall(const Waterfall& chart, const Frame& frame = {});
 
