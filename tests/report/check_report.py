@@ -14,6 +14,8 @@
      canary page with a deliberate script error is rendered first to prove that this detection
      works with the Chromium at hand (otherwise the check could pass by never seeing anything);
    - --dump-dom: the rendered DOM still holds every chart;
+   - --print-to-pdf: the print CSS starts each section on a new page (the page prints on more
+     pages than the same page without the page-break rule);
    - --screenshot: the PNG is decoded here (zlib + the PNG row filters, pure Python) and must
      not be blank: a good share of the pixels are ink (neither white nor the page background),
      there are many distinct colours, and the bar colours of the charts (Okabe-Ito blue, green
@@ -303,6 +305,32 @@ def browser_checks(c, chromium, work, page, chart_count):
             f"{dom.count('<svg')} svg in the DOM, {chart_count} in the file")
     for chart in EXPECTED_CHARTS:
         c.check(f"browser: DOM has {chart}", f'id="{chart}"' in dom)
+
+    # Print: each section starts a new page (break-before: page). The same page with that rule
+    # taken out must print on fewer pages, and the report on at most two pages per section.
+    def printed_pages(path, name):
+        pdf = os.path.join(work, name)
+        rc, _, err = run_chromium(chromium, work, [f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+                                                   "file://" + os.path.abspath(path)])
+        if not c.check(f"browser: --print-to-pdf {name}", rc == 0 and os.path.exists(pdf), f"exit {rc}: {err[-500:]}"):
+            return None
+        with open(pdf, "rb") as f:
+            counts = [int(n) for n in re.findall(rb"/Count (\d+)", f.read())]
+        return max(counts) if counts else None
+
+    with open(page, encoding="utf-8") as f:
+        page_text = f.read()
+    unbroken = os.path.join(work, "report-no-page-breaks.html")
+    with open(unbroken, "w", encoding="utf-8") as f:
+        f.write(page_text.replace("break-before: page;", ""))
+    pages = printed_pages(page, "report.pdf")
+    pages_unbroken = printed_pages(unbroken, "report-no-page-breaks.pdf")
+    sections = page_text.count("<section")
+    if pages and pages_unbroken:
+        c.check("browser: print starts sections on new pages", pages > pages_unbroken,
+                f"{pages} pages with page breaks, {pages_unbroken} without")
+        c.check("browser: at most two printed pages per section", pages <= 2 * sections,
+                f"{pages} pages for {sections} sections")
 
     shot = os.path.join(work, "report.png")
     if os.path.exists(shot):
