@@ -226,6 +226,38 @@ void note(std::string& out, const std::string& heading, const std::string& text)
   out += "<figure>\n<h3>" + escape(heading) + "</h3>\n<p class=\"note\">" + text + "</p>\n</figure>\n";
 }
 
+// A line chart of monthly series with its heading and how-to-read line, or `empty_note` in its
+// place when every value is null.
+struct LineFigure {
+  const char* id;
+  const char* heading;
+  const char* title;
+  std::vector<svg::Series> series;
+  Unit unit;
+  const char* y_label;
+  std::optional<double> y_floor;
+  std::optional<double> y_ceiling;
+  std::string how;
+  const char* empty_note;
+};
+
+void line_figure(std::string& out, const std::vector<std::string>& labels, LineFigure f) {
+  if (std::all_of(f.series.begin(), f.series.end(), all_null)) {
+    note(out, f.heading, f.empty_note);
+    return;
+  }
+  svg::LineChart chart;
+  chart.text = {f.id, f.title, "Line chart. " + describe_series(labels, f.series, f.unit)};
+  chart.categories = labels;
+  chart.x_label = "month";
+  chart.series = std::move(f.series);
+  chart.unit = f.unit;
+  chart.y_label = f.y_label;
+  chart.y_floor = f.y_floor;
+  chart.y_ceiling = f.y_ceiling;
+  figure(out, f.heading, svg::line_chart(chart), f.how);
+}
+
 void customers_section(std::string& out, const MetricsReport& r) {
   const auto& p = r.periods;
   const auto labels = period_labels(p);
@@ -249,19 +281,14 @@ void customers_section(std::string& out, const MetricsReport& r) {
          "reactivated); the bar below the line is the customers lost that month. A month whose bar "
          "below is longer than its green and light-blue parts above shrank.");
 
-  svg::LineChart churn;
-  churn.text = {"chart-churn", "Churn rate per month", ""};
-  churn.categories = labels;
-  churn.x_label = "month";
-  churn.series = {series_of(p, "churn_rate", &PeriodMetrics::churn_rate, kVermillion)};
-  churn.text.description = "Line chart. " + describe_series(labels, churn.series, Unit::percent);
-  churn.unit = Unit::percent;
-  churn.y_label = "churn rate (% of customers at start)";
-  churn.y_floor = 0;
-  figure(out, "Churn rate", svg::line_chart(churn),
-         "How to read: the share of the customers active at the start of a month who were gone by its "
-         "end (100&middot;C/S). Lower is better. The first month has no customers at start, so its "
-         "value is missing (a gap), not zero.");
+  line_figure(out, labels,
+              {"chart-churn", "Churn rate", "Churn rate per month",
+               {series_of(p, "churn_rate", &PeriodMetrics::churn_rate, kVermillion)}, Unit::percent,
+               "churn rate (% of customers at start)", 0, std::nullopt,
+               "How to read: the share of the customers active at the start of a month who were gone by "
+               "its end (100&middot;C/S). Lower is better. The first month has no customers at start, so "
+               "its value is missing (a gap), not zero.",
+               "Not available: no month has customers at its start."});
   out += "</section>\n";
 }
 
@@ -309,37 +336,21 @@ void revenue_section(std::string& out, const MetricsReport& r) {
     }
   }
 
-  svg::LineChart mrr;
-  mrr.text = {"chart-mrr", "MRR at the end of each month", ""};
-  mrr.categories = labels;
-  mrr.x_label = "month";
-  mrr.series = {series_of(p, "mrr_end", &PeriodMetrics::mrr_end, kBlue)};
-  mrr.text.description = "Line chart. " + describe_series(labels, mrr.series, Unit::money);
-  mrr.unit = Unit::money;
-  mrr.y_label = "MRR (money per month)";
-  mrr.y_floor = 0;
-  if (all_null(mrr.series.front())) {
-    note(out, "MRR over time", "Not available: the input has no revenue.");
-  } else {
-    figure(out, "MRR over time", svg::line_chart(mrr),
-           "How to read: total recurring revenue of the customers active in each month.");
-  }
-
-  svg::LineChart retention;
-  retention.text = {"chart-retention", "Retention rates per month", ""};
-  retention.categories = labels;
-  retention.x_label = "month";
-  retention.series = {series_of(p, "retention_rate", &PeriodMetrics::retention_rate),
-                      series_of(p, "grr", &PeriodMetrics::grr), series_of(p, "nrr", &PeriodMetrics::nrr)};
-  retention.text.description = "Line chart. " + describe_series(labels, retention.series, Unit::percent);
-  retention.unit = Unit::percent;
-  retention.y_label = "percent (%)";
-  retention.y_ceiling = 100;
-  figure(out, "Retention, GRR and NRR", svg::line_chart(retention),
-         "How to read: retention_rate is the share of last month's customers still here; GRR the share "
-         "of last month's revenue kept before expansion (at most 100&nbsp;%); NRR the same with "
-         "expansion added, so above 100&nbsp;% means existing customers grew faster than they left. "
-         "Missing values are gaps.");
+  line_figure(out, labels,
+              {"chart-mrr", "MRR over time", "MRR at the end of each month",
+               {series_of(p, "mrr_end", &PeriodMetrics::mrr_end, kBlue)}, Unit::money, "MRR (money per month)", 0,
+               std::nullopt, "How to read: total recurring revenue of the customers active in each month.",
+               "Not available: the input has no revenue."});
+  line_figure(out, labels,
+              {"chart-retention", "Retention, GRR and NRR", "Retention rates per month",
+               {series_of(p, "retention_rate", &PeriodMetrics::retention_rate), series_of(p, "grr", &PeriodMetrics::grr),
+                series_of(p, "nrr", &PeriodMetrics::nrr)},
+               Unit::percent, "percent (%)", std::nullopt, 100,
+               "How to read: retention_rate is the share of last month's customers still here; GRR the "
+               "share of last month's revenue kept before expansion (at most 100&nbsp;%); NRR the same "
+               "with expansion added, so above 100&nbsp;% means existing customers grew faster than they "
+               "left. Missing values are gaps.",
+               "Not available: no month has customers or revenue at its start."});
   out += "</section>\n";
 }
 
@@ -347,43 +358,20 @@ void satisfaction_section(std::string& out, const MetricsReport& r) {
   const auto& p = r.periods;
   const auto labels = period_labels(p);
   out += "<section id=\"satisfaction\">\n<h2>Satisfaction and acquisition</h2>\n";
-  svg::LineChart csat;
-  csat.text = {"chart-csat", "CSAT per month", ""};
-  csat.categories = labels;
-  csat.x_label = "month";
-  csat.series = {series_of(p, "csat", &PeriodMetrics::csat, kPurple)};
-  csat.text.description = "Line chart. " + describe_series(labels, csat.series, Unit::percent);
-  csat.unit = Unit::percent;
-  csat.y_label = "satisfied responses (%)";
-  csat.y_floor = 0;
-  csat.y_ceiling = 100;
-  if (all_null(csat.series.front())) {
-    note(out, "CSAT", "Not shown: the input has no csat responses in any month.");
-  } else {
-    figure(out, "CSAT", svg::line_chart(csat),
-           fmt::format("How to read: the percent of the month's survey responses scoring {} or more. A "
-                       "month without responses is a gap; few responses make a month's value jumpy.",
-                       r.options.csat_threshold));
-  }
-
-  svg::LineChart cac;
-  cac.text = {"chart-cac", "CAC per month", ""};
-  cac.categories = labels;
-  cac.x_label = "month";
-  cac.series = {series_of(p, "cac", &PeriodMetrics::cac, kBlue)};
-  cac.text.description = "Line chart. " + describe_series(labels, cac.series, Unit::money);
-  cac.unit = Unit::money;
-  cac.y_label = "money per new customer";
-  cac.y_floor = 0;
-  if (all_null(cac.series.front())) {
-    note(out, "CAC",
-         "Not shown: no month has both acquisition spend and new customers (the input has no "
-         "acquisition_cost, or no month with N &gt; 0).");
-  } else {
-    figure(out, "CAC", svg::line_chart(cac),
-           "How to read: the month's acquisition spend divided by the customers acquired in it. Lower "
-           "is better. A month without new customers is a gap.");
-  }
+  line_figure(out, labels,
+              {"chart-csat", "CSAT", "CSAT per month", {series_of(p, "csat", &PeriodMetrics::csat, kPurple)},
+               Unit::percent, "satisfied responses (%)", 0, 100,
+               fmt::format("How to read: the percent of the month's survey responses scoring {} or more. "
+                           "A month without responses is a gap; few responses make a month's value jumpy.",
+                           r.options.csat_threshold),
+               "Not shown: the input has no csat responses in any month."});
+  line_figure(out, labels,
+              {"chart-cac", "CAC", "CAC per month", {series_of(p, "cac", &PeriodMetrics::cac, kBlue)}, Unit::money,
+               "money per new customer", 0, std::nullopt,
+               "How to read: the month's acquisition spend divided by the customers acquired in it. Lower "
+               "is better. A month without new customers is a gap.",
+               "Not shown: no month has both acquisition spend and new customers (the input has no "
+               "acquisition_cost, or no month with N &gt; 0)."});
   out += "</section>\n";
 }
 
