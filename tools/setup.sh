@@ -3,7 +3,8 @@
 #   bash tools/setup.sh run    install what is missing, build, compute the bundled example
 #   bash tools/setup.sh test   install what is missing, build with warnings as errors, run all tests;
 #                              then the same tests under AddressSanitizer + UBSan, and a short
-#                              pass of every fuzz target (clang 14, libFuzzer)
+#                              pass of every fuzz target (clang 14, libFuzzer); the HTML report is
+#                              rendered in headless chromium
 # Packages come from Debian only (apt-get); the build downloads nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,8 @@ esac
 
 packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch2
           libfast-float-dev python3)
-if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+# test: clang for the fuzzers; chromium renders the HTML report in tests/report.
+if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

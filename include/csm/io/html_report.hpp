@@ -1,0 +1,51 @@
+#pragma once
+/// The HTML report: one self-contained page (inline CSS and SVG; no scripts, fonts, images or
+/// network) with the headline numbers, charts of the monthly metrics, and the settings and input
+/// they came from. docs/report.md describes every section. Same input, same bytes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csm/io/metrics_writer.hpp"
+#include "csm/period_metrics.hpp"
+
+namespace csm::io {
+
+/// Cohort retention for the heat map: one row per cohort (e.g. the customers whose first month
+/// is the row's month), one column per age (months since the cohort's first month), each cell the
+/// percent of the cohort active at that age; nullopt = not observed (yet).
+struct CohortRetention {
+  std::vector<std::string> cohorts;                         ///< row labels, e.g. "2025-01"
+  std::vector<std::int64_t> sizes;                          ///< customers per cohort; empty = not shown
+  std::vector<std::string> ages;                            ///< column labels, e.g. "0", "1", ...
+  std::vector<std::vector<std::optional<double>>> percent;  ///< [cohort][age]
+  std::string note;                                         ///< e.g. how cohorts were defined
+};
+
+/// The monthly metrics of one group (e.g. one segment of `--by segment`).
+struct GroupMetrics {
+  std::string name;
+  std::vector<PeriodMetrics> periods;
+};
+
+/// Metrics per group, drawn as small multiples on shared axes plus a table of the latest month.
+struct GroupBreakdown {
+  std::string by;  ///< what the groups are, e.g. "segment"
+  std::vector<GroupMetrics> groups;
+};
+
+/// Everything the page shows. The optional parts are left out of the page when absent.
+struct ReportInput {
+  MetricsReport metrics;
+  std::string title = "Customer-success report";
+  std::optional<std::string> timestamp;  ///< shown in the footer only when set (--timestamp)
+  std::optional<CohortRetention> cohorts;
+  std::optional<GroupBreakdown> groups;
+};
+
+/// The whole page, from <!DOCTYPE html> to </html>; all text from the input is escaped.
+std::string to_html(const ReportInput& input);
+
+}  // namespace csm::io

@@ -1,0 +1,556 @@
+#include "csm/io/html_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "csm/io/svg_chart.hpp"
+
+namespace csm::io {
+namespace {
+
+using svg::escape;
+using svg::Unit;
+
+// Okabe-Ito colours with a fixed meaning across the page.
+constexpr const char* kBlue = "#0072B2";
+constexpr const char* kGreen = "#009E73";
+constexpr const char* kSky = "#56B4E9";
+constexpr const char* kVermillion = "#D55E00";
+constexpr const char* kPurple = "#CC79A7";
+
+constexpr const char* kStyle = R"css(
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f4f5f7; color: #1b1f24;
+       font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 980px; margin: 0 auto; padding: 24px 20px 40px; }
+header h1 { font-size: 1.7rem; margin: 0 0 4px; }
+header p { margin: 0; color: #4a5059; }
+section { background: #fff; border: 1px solid #dde0e4; border-radius: 8px; padding: 16px 20px; margin: 18px 0; }
+section h2 { font-size: 1.25rem; margin: 0 0 8px; }
+figure { margin: 14px 0 6px; }
+figure h3 { font-size: 1rem; margin: 0 0 4px; }
+figcaption { color: #4a5059; font-size: 0.88rem; margin-top: 2px; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg.chart text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: #1b1f24; }
+svg.chart text.cell { font-size: 11px; }
+svg.chart text.cell.light { fill: #fff; }
+svg.chart text.axis-title, svg.chart text.panel-title { font-weight: 600; }
+svg.chart text.no-data { fill: #6a717b; font-style: italic; }
+svg.chart line.grid { stroke: #e3e5e8; stroke-width: 1; }
+svg.chart line.zero, svg.chart line.baseline { stroke: #6a717b; stroke-width: 1; }
+svg.chart line.connector { stroke: #6a717b; stroke-dasharray: 3 3; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e3e5e8; vertical-align: top; }
+td.num, th.num { text-align: right; }
+table.settings th { width: 16em; }
+.better { color: #006b4f; }
+.worse { color: #b3470a; }
+.note { color: #4a5059; font-style: italic; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+footer { color: #6a717b; font-size: 0.85rem; margin-top: 24px; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+@page { margin: 12mm; }
+@media print {
+  body { background: none; font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  section { border: none; border-radius: 0; padding: 0; margin: 0 0 8mm; break-before: page; }
+  section.first { break-before: auto; }
+  figure, table { break-inside: avoid; }
+  .better, .worse { color: inherit; }
+}
+)css";
+
+std::string period_text(const PeriodMetrics& m) { return to_string(m.period); }
+
+std::optional<double> as_double(const Count& v) {
+  return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+}
+std::optional<double> as_double(const Amount& v) {
+  return v ? std::optional<double>(to_double(*v)) : std::nullopt;
+}
+std::optional<double> as_double(const Rate& v) { return v; }
+
+// One number of the headline table.
+struct Headline {
+  const char* label;
+  std::optional<double> (*get)(const PeriodMetrics&);
+  Unit unit;
+  int better;  // +1: higher is better, -1: lower is better
+};
+
+#define CSM_FIELD(name) [](const PeriodMetrics& m) { return as_double(m.name); }
+
+const std::vector<Headline>& headlines() {
+  static const std::vector<Headline> list = {
+      {"Active customers", CSM_FIELD(customers_end), Unit::count, 1},
+      {"New customers", CSM_FIELD(new_customers), Unit::count, 1},
+      {"Reactivated customers", CSM_FIELD(reactivated_customers), Unit::count, 1},
+      {"Churned customers", CSM_FIELD(churned_customers), Unit::count, -1},
+      {"Churn rate", CSM_FIELD(churn_rate), Unit::percent, -1},
+      {"Retention rate", CSM_FIELD(retention_rate), Unit::percent, 1},
+      {"MRR (end of month)", CSM_FIELD(mrr_end), Unit::money, 1},
+      {"Net revenue retention (NRR)", CSM_FIELD(nrr), Unit::percent, 1},
+      {"Gross revenue retention (GRR)", CSM_FIELD(grr), Unit::percent, 1},
+      {"ARPU", CSM_FIELD(arpu), Unit::money, 1},
+      {"CSAT", CSM_FIELD(csat), Unit::percent, 1},
+      {"CAC", CSM_FIELD(cac), Unit::money, -1},
+      {"CLV", CSM_FIELD(clv), Unit::money, 1},
+  };
+  return list;
+}
+
+#undef CSM_FIELD
+
+std::string value_text(const std::optional<double>& v, Unit unit) {
+  return v ? escape(svg::format_value(*v, unit)) : "&ndash;";
+}
+
+// "▲ +1.2 pp" with a word for screen readers and a class for colour; colour is never the only cue.
+std::string change_cell(const std::optional<double>& now, const std::optional<double>& before, Unit unit,
+                        int better) {
+  if (!now || !before) return "<td class=\"num\">&ndash;</td>";
+  const int decimals = unit == Unit::money ? 2 : unit == Unit::percent ? 1 : 0;
+  const double scale = std::pow(10.0, decimals);
+  const double diff = std::round((*now - *before) * scale) / scale;  // as printed, so "0.0" is flat
+  const char* suffix = unit == Unit::percent ? " pp" : "";
+  if (diff == 0) {
+    return fmt::format("<td class=\"num\"><span aria-hidden=\"true\">&#9644; </span>no change</td>");
+  }
+  const bool up = diff > 0;
+  const bool good = up == (better > 0);
+  return fmt::format(
+      "<td class=\"num {}\"><span aria-hidden=\"true\">{} </span><span class=\"sr-only\">{} </span>{}{}{}</td>",
+      good ? "better" : "worse", up ? "&#9650;" : "&#9660;", up ? "up" : "down", up ? "+" : "",
+      escape(svg::format_number(diff, decimals)), suffix);
+}
+
+void headline_section(std::string& out, const MetricsReport& r) {
+  out += "<section class=\"first\" id=\"headline\">\n<h2>Headline numbers</h2>\n";
+  if (r.periods.empty()) {
+    out += "<p class=\"note\">The input has no months, so there is nothing to report.</p>\n</section>\n";
+    return;
+  }
+  const PeriodMetrics& now = r.periods.back();
+  const PeriodMetrics* before = r.periods.size() >= 2 ? &r.periods[r.periods.size() - 2] : nullptr;
+  out += "<table class=\"headline\">\n<thead><tr><th scope=\"col\">metric</th>";
+  out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>", escape(period_text(now)));
+  out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>",
+                     before ? escape(period_text(*before)) : "previous month");
+  out += "<th scope=\"col\" class=\"num\">change</th></tr></thead>\n<tbody>\n";
+  for (const Headline& h : headlines()) {
+    const auto v_now = h.get(now);
+    const auto v_before = before ? h.get(*before) : std::nullopt;
+    out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
+                       h.label, value_text(v_now, h.unit), value_text(v_before, h.unit),
+                       change_cell(v_now, v_before, h.unit, h.better));
+  }
+  out += "</tbody>\n</table>\n";
+  out += "<p class=\"note\">&#9650; up, &#9660; down; pp = percentage points. Green marks a change for the "
+         "better, orange one for the worse (churn and CAC are better when they fall). &ndash; = not defined "
+         "(docs/metrics.md lists when each value is null).";
+  if (!before) out += " Only one month of data: there is no month before to compare with.";
+  out += "</p>\n";
+  const RangeSummary& s = r.summary;
+  if (s.average_churn_rate || s.average_nrr) {
+    out += "<p>Over all " + std::to_string(s.months) + " months:";
+    if (s.average_churn_rate) {
+      out += " average monthly churn " + escape(svg::format_value(*s.average_churn_rate, Unit::percent));
+      if (s.annualized_churn_rate) {
+        out += " (annualized " + escape(svg::format_value(*s.annualized_churn_rate, Unit::percent)) + ")";
+      }
+    }
+    if (s.average_nrr) {
+      out += std::string(s.average_churn_rate ? "," : "") + " average NRR " +
+             escape(svg::format_value(*s.average_nrr, Unit::percent));
+    }
+    out += ".</p>\n";
+  }
+  out += "</section>\n";
+}
+
+std::vector<std::string> period_labels(const std::vector<PeriodMetrics>& periods) {
+  std::vector<std::string> labels;
+  for (const PeriodMetrics& m : periods) labels.push_back(period_text(m));
+  return labels;
+}
+
+template <typename T>
+svg::Series series_of(const std::vector<PeriodMetrics>& periods, std::string label, T PeriodMetrics::*member,
+                      std::string colour = {}) {
+  svg::Series s;
+  s.label = std::move(label);
+  s.colour = std::move(colour);
+  for (const PeriodMetrics& m : periods) s.values.push_back(as_double(m.*member));
+  return s;
+}
+
+bool all_null(const svg::Series& s) {
+  return std::none_of(s.values.begin(), s.values.end(), [](const auto& v) { return v.has_value(); });
+}
+
+// Words for a chart's <desc>: each series' latest value and its range.
+std::string describe_series(const std::vector<std::string>& categories, const std::vector<svg::Series>& series,
+                            Unit unit) {
+  std::string text;
+  if (!categories.empty()) text = "Months " + categories.front() + " to " + categories.back() + ". ";
+  for (const svg::Series& s : series) {
+    std::optional<double> lo;
+    std::optional<double> hi;
+    std::size_t last = s.values.size();
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
+      if (!s.values[i]) continue;
+      lo = lo ? std::min(*lo, *s.values[i]) : *s.values[i];
+      hi = hi ? std::max(*hi, *s.values[i]) : *s.values[i];
+      last = i;
+    }
+    if (!lo) {
+      text += s.label + ": no values. ";
+      continue;
+    }
+    text += fmt::format("{}: latest {} ({}), lowest {}, highest {}. ", s.label,
+                        svg::format_value(*s.values[last], unit), last < categories.size() ? categories[last] : "",
+                        svg::format_value(*lo, unit), svg::format_value(*hi, unit));
+  }
+  return text + "Months without a value are gaps.";
+}
+
+void figure(std::string& out, const std::string& heading, const std::string& chart, const std::string& how) {
+  out += "<figure>\n<h3>" + escape(heading) + "</h3>\n" + chart + "<figcaption>" + how + "</figcaption>\n</figure>\n";
+}
+
+void note(std::string& out, const std::string& heading, const std::string& text) {
+  out += "<figure>\n<h3>" + escape(heading) + "</h3>\n<p class=\"note\">" + text + "</p>\n</figure>\n";
+}
+
+// A line chart of monthly series with its heading and how-to-read line, or `empty_note` in its
+// place when every value is null.
+struct LineFigure {
+  const char* id;
+  const char* heading;
+  const char* title;
+  std::vector<svg::Series> series;
+  Unit unit;
+  const char* y_label;
+  std::optional<double> y_floor;
+  std::optional<double> y_ceiling;
+  std::string how;
+  const char* empty_note;
+};
+
+void line_figure(std::string& out, const std::vector<std::string>& labels, LineFigure f) {
+  if (std::all_of(f.series.begin(), f.series.end(), all_null)) {
+    note(out, f.heading, f.empty_note);
+    return;
+  }
+  svg::LineChart chart;
+  chart.text = {f.id, f.title, "Line chart. " + describe_series(labels, f.series, f.unit)};
+  chart.categories = labels;
+  chart.x_label = "month";
+  chart.series = std::move(f.series);
+  chart.unit = f.unit;
+  chart.y_label = f.y_label;
+  chart.y_floor = f.y_floor;
+  chart.y_ceiling = f.y_ceiling;
+  figure(out, f.heading, svg::line_chart(chart), f.how);
+}
+
+void customers_section(std::string& out, const MetricsReport& r) {
+  const auto& p = r.periods;
+  const auto labels = period_labels(p);
+  out += "<section id=\"customers\">\n<h2>Customers</h2>\n";
+  svg::StackedBars bars;
+  bars.text.id = "chart-customers";
+  bars.text.title = "Customers per month by movement";
+  bars.up = {series_of(p, "retained", &PeriodMetrics::retained_customers, kBlue),
+             series_of(p, "new", &PeriodMetrics::new_customers, kGreen),
+             series_of(p, "reactivated", &PeriodMetrics::reactivated_customers, kSky)};
+  bars.down = {series_of(p, "churned", &PeriodMetrics::churned_customers, kVermillion)};
+  std::vector<svg::Series> described = bars.up;
+  described.push_back(bars.down.front());
+  bars.text.description = "Stacked bars. " + describe_series(labels, described, Unit::count);
+  bars.categories = labels;
+  bars.x_label = "month";
+  bars.unit = Unit::count;
+  bars.y_label = "customers";
+  figure(out, "Customers over time", svg::stacked_bars(bars),
+         "How to read: the bar above the line is the month's active customers (retained + new + "
+         "reactivated); the bar below the line is the customers lost that month. A month whose bar "
+         "below is longer than its green and light-blue parts above shrank.");
+
+  line_figure(out, labels,
+              {"chart-churn", "Churn rate", "Churn rate per month",
+               {series_of(p, "churn_rate", &PeriodMetrics::churn_rate, kVermillion)}, Unit::percent,
+               "churn rate (% of customers at start)", 0, std::nullopt,
+               "How to read: the share of the customers active at the start of a month who were gone by "
+               "its end (100&middot;C/S). Lower is better. The first month has no customers at start, so "
+               "its value is missing (a gap), not zero.",
+               "Not available: no month has customers at its start."});
+  out += "</section>\n";
+}
+
+void revenue_section(std::string& out, const MetricsReport& r) {
+  const auto& p = r.periods;
+  const auto labels = period_labels(p);
+  out += "<section id=\"revenue\">\n<h2>Revenue</h2>\n";
+
+  if (!p.empty()) {
+    const PeriodMetrics& m = p.back();
+    const std::optional<double> parts[] = {as_double(m.mrr_start),       as_double(m.new_mrr),
+                                           as_double(m.reactivation_mrr), as_double(m.expansion_mrr),
+                                           as_double(m.contraction_mrr),  as_double(m.churned_mrr),
+                                           as_double(m.mrr_end)};
+    const bool complete = std::all_of(std::begin(parts), std::end(parts), [](const auto& v) { return v.has_value(); });
+    const std::string heading = "MRR bridge for " + period_text(m);
+    if (complete) {
+      svg::Waterfall w;
+      w.text.id = "chart-bridge";
+      w.text.title = "MRR bridge for " + period_text(m);
+      w.steps = {{"start", *parts[0], svg::StepKind::total},
+                 {"new", *parts[1], svg::StepKind::increase},
+                 {"reactivation", *parts[2], svg::StepKind::increase},
+                 {"expansion", *parts[3], svg::StepKind::increase},
+                 {"contraction", *parts[4], svg::StepKind::decrease},
+                 {"churned", *parts[5], svg::StepKind::decrease},
+                 {"end", *parts[6], svg::StepKind::total}};
+      std::string desc = "Waterfall. ";
+      for (const auto& step : w.steps) {
+        desc += step.label + " " + (step.kind == svg::StepKind::increase ? "+" : step.kind == svg::StepKind::decrease ? "-" : "") +
+                svg::format_value(step.value, Unit::money) + "; ";
+      }
+      w.text.description = desc;
+      w.unit = Unit::money;
+      w.x_label = "revenue movements in " + period_text(m);
+      w.y_label = "MRR (money per month)";
+      figure(out, heading, svg::waterfall(w),
+             "How to read: start from last month's recurring revenue (mrr_start), add what new, "
+             "reactivated and expanding customers brought, subtract what contracting and churned "
+             "customers took away, and you arrive at this month's (mrr_end).");
+    } else {
+      note(out, heading,
+           "Not available: the bridge needs revenue movements, which only activity records give "
+           "(summary records carry no new, expansion, contraction or churned revenue).");
+    }
+  }
+
+  line_figure(out, labels,
+              {"chart-mrr", "MRR over time", "MRR at the end of each month",
+               {series_of(p, "mrr_end", &PeriodMetrics::mrr_end, kBlue)}, Unit::money, "MRR (money per month)", 0,
+               std::nullopt, "How to read: total recurring revenue of the customers active in each month.",
+               "Not available: the input has no revenue."});
+  line_figure(out, labels,
+              {"chart-retention", "Retention, GRR and NRR", "Retention rates per month",
+               {series_of(p, "retention_rate", &PeriodMetrics::retention_rate), series_of(p, "grr", &PeriodMetrics::grr),
+                series_of(p, "nrr", &PeriodMetrics::nrr)},
+               Unit::percent, "percent (%)", std::nullopt, 100,
+               "How to read: retention_rate is the share of last month's customers still here; GRR the "
+               "share of last month's revenue kept before expansion (at most 100&nbsp;%); NRR the same "
+               "with expansion added, so above 100&nbsp;% means existing customers grew faster than they "
+               "left. Missing values are gaps.",
+               "Not available: no month has customers or revenue at its start."});
+  out += "</section>\n";
+}
+
+void satisfaction_section(std::string& out, const MetricsReport& r) {
+  const auto& p = r.periods;
+  const auto labels = period_labels(p);
+  out += "<section id=\"satisfaction\">\n<h2>Satisfaction and acquisition</h2>\n";
+  line_figure(out, labels,
+              {"chart-csat", "CSAT", "CSAT per month", {series_of(p, "csat", &PeriodMetrics::csat, kPurple)},
+               Unit::percent, "satisfied responses (%)", 0, 100,
+               fmt::format("How to read: the percent of the month's survey responses scoring {} or more. "
+                           "A month without responses is a gap; few responses make a month's value jumpy.",
+                           r.options.csat_threshold),
+               "Not shown: the input has no csat responses in any month."});
+  line_figure(out, labels,
+              {"chart-cac", "CAC", "CAC per month", {series_of(p, "cac", &PeriodMetrics::cac, kBlue)}, Unit::money,
+               "money per new customer", 0, std::nullopt,
+               "How to read: the month's acquisition spend divided by the customers acquired in it. Lower "
+               "is better. A month without new customers is a gap.",
+               "Not shown: no month has both acquisition spend and new customers (the input has no "
+               "acquisition_cost, or no month with N &gt; 0)."});
+  out += "</section>\n";
+}
+
+void cohort_section(std::string& out, const CohortRetention& c) {
+  out += "<section id=\"cohorts\">\n<h2>Cohort retention</h2>\n";
+  svg::HeatMap h;
+  h.text.id = "chart-cohorts";
+  h.text.title = "Cohort retention heat map";
+  h.text.description = fmt::format(
+      "Heat map of {} cohorts by {} months of age; each cell is the percent of the cohort still "
+      "active; blank cells are not observed yet.",
+      c.cohorts.size(), c.ages.size());
+  for (std::size_t i = 0; i < c.cohorts.size(); ++i) {
+    h.row_labels.push_back(i < c.sizes.size() ? fmt::format("{} ({})", c.cohorts[i], c.sizes[i]) : c.cohorts[i]);
+  }
+  h.column_labels = c.ages;
+  h.cells = c.percent;
+  h.unit = Unit::percent;
+  h.x_label = "months since the cohort's first month";
+  h.y_label = c.sizes.empty() ? "cohort" : "cohort (customers)";
+  svg::Frame frame;
+  frame.left = c.sizes.empty() ? 70 : 110;
+  frame.top = 26;
+  frame.bottom = 46;
+  std::string how =
+      "How to read: each row is a cohort, the customers who started in that month; reading along "
+      "the row shows what percent of them were still active 1, 2, 3&hellip; months later. Darker is "
+      "better; compare rows to see whether newer cohorts keep customers longer.";
+  if (!c.note.empty()) how += " " + escape(c.note);
+  figure(out, "Retention by cohort", svg::heat_map(h, frame), how);
+  out += "</section>\n";
+}
+
+void group_section(std::string& out, const GroupBreakdown& g) {
+  out += "<section id=\"groups\">\n<h2>By " + escape(g.by) + "</h2>\n";
+  // One period axis for all groups: the union of their months, a missing month is a gap.
+  std::map<YearMonth, std::size_t> slot;
+  for (const GroupMetrics& group : g.groups) {
+    for (const PeriodMetrics& m : group.periods) slot.emplace(m.period, 0);
+  }
+  std::vector<std::string> labels;
+  for (auto& [month, index] : slot) {
+    index = labels.size();
+    labels.push_back(to_string(month));
+  }
+  auto panels = [&](auto member) {
+    std::vector<svg::Series> list;
+    for (const GroupMetrics& group : g.groups) {
+      svg::Series s;
+      s.label = group.name;
+      s.values.assign(labels.size(), std::nullopt);
+      for (const PeriodMetrics& m : group.periods) s.values[slot.at(m.period)] = as_double(m.*member);
+      list.push_back(std::move(s));
+    }
+    return list;
+  };
+  struct Panel {
+    const char* id;
+    const char* heading;
+    std::vector<svg::Series> series;
+    Unit unit;
+    const char* y_label;
+    const char* how;
+  };
+  const Panel charts[] = {
+      {"chart-groups-customers", "Active customers", panels(&PeriodMetrics::customers_end), Unit::count,
+       "active customers", "How to read: each panel is one group; all panels share one scale, so their heights compare."},
+      {"chart-groups-mrr", "MRR", panels(&PeriodMetrics::mrr_end), Unit::money, "MRR (money per month)",
+       "How to read: recurring revenue of each group's active customers, on one shared scale."},
+      {"chart-groups-churn", "Churn rate", panels(&PeriodMetrics::churn_rate), Unit::percent,
+       "churn rate (%)", "How to read: the share of each group's customers at the start of a month lost in it; gaps where a group had no customers at the start."},
+      {"chart-groups-nrr", "NRR", panels(&PeriodMetrics::nrr), Unit::percent, "NRR (%)",
+       "How to read: net revenue retention of each group; above 100&nbsp;% the group's existing customers grew."},
+  };
+  for (const Panel& c : charts) {
+    svg::SmallMultiples sm;
+    sm.text.id = c.id;
+    sm.text.title = std::string(c.heading) + " by " + g.by;
+    sm.text.description = "Small multiples, one panel per group. " + describe_series(labels, c.series, c.unit);
+    sm.categories = labels;
+    sm.panels = c.series;
+    sm.unit = c.unit;
+    sm.y_label = c.y_label;
+    if (c.unit != Unit::percent) sm.y_floor = 0;
+    figure(out, sm.text.title, svg::small_multiples(sm), c.how);
+  }
+  // The latest month of each group, as numbers.
+  out += "<table class=\"groups\">\n<thead><tr><th scope=\"col\">" + escape(g.by) +
+         "</th><th scope=\"col\">month</th><th scope=\"col\" class=\"num\">active</th><th scope=\"col\" "
+         "class=\"num\">MRR</th><th scope=\"col\" class=\"num\">churn rate</th><th scope=\"col\" "
+         "class=\"num\">NRR</th></tr></thead>\n<tbody>\n";
+  for (const GroupMetrics& group : g.groups) {
+    if (group.periods.empty()) continue;
+    const PeriodMetrics& m = group.periods.back();
+    out += fmt::format(
+        "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+        escape(group.name), escape(period_text(m)), value_text(as_double(m.customers_end), Unit::count),
+        value_text(as_double(m.mrr_end), Unit::money), value_text(m.churn_rate, Unit::percent),
+        value_text(m.nrr, Unit::percent));
+  }
+  out += "</tbody>\n</table>\n</section>\n";
+}
+
+void settings_section(std::string& out, const MetricsReport& r) {
+  out += "<section id=\"settings\">\n<h2>Settings and input</h2>\n<table class=\"settings\">\n<tbody>\n";
+  auto row = [&out](const std::string& name, const std::string& value_html) {
+    out += "<tr><th scope=\"row\">" + escape(name) + "</th><td>" + value_html + "</td></tr>\n";
+  };
+  std::string sources;
+  for (const std::string& s : r.input.sources) {
+    sources += (sources.empty() ? "" : "<br>") + std::string("<code>") + escape(s) + "</code>";
+  }
+  row("sources", sources.empty() ? "&ndash;" : sources);
+  row("record kind", escape(std::string(to_string(r.kind))));
+  row("records", escape(svg::format_number(static_cast<double>(r.input.records), 0)));
+  row("invalid records skipped", escape(svg::format_number(static_cast<double>(r.input.skipped), 0)));
+  if (r.activity) row("customers", escape(svg::format_number(static_cast<double>(r.activity->customers), 0)));
+  if (r.summary.first && r.summary.last) {
+    row("months", fmt::format("{} ({} to {})", r.summary.months, escape(to_string(*r.summary.first)),
+                              escape(to_string(*r.summary.last))));
+  } else {
+    row("months", "0");
+  }
+  row("csat threshold", fmt::format("a response &ge; {} is satisfied", r.options.csat_threshold));
+  row("gross margin (for clv)", escape(fmt::format("{}", r.options.gross_margin)));
+  row("discount rate per month (for clv)", escape(fmt::format("{}", r.options.discount_rate)));
+  std::string warnings;
+  for (const std::string& w : r.warnings) warnings += (warnings.empty() ? "" : "<br>") + escape(w);
+  row("warnings", warnings.empty() ? "none" : warnings);
+  row("computed by", "csm-metrics " + escape(r.version));
+  out += "</tbody>\n</table>\n";
+  out += "<p class=\"note\">The same numbers as <code>csm-metrics compute</code> with these options; "
+         "docs/metrics.md defines every field.</p>\n</section>\n";
+}
+
+}  // namespace
+
+std::string to_html(const ReportInput& input) {
+  const MetricsReport& r = input.metrics;
+  std::string out;
+  out.reserve(64 * 1024);
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<meta name=\"generator\" content=\"csm-metrics " + escape(r.version) + "\">\n";
+  out += "<title>" + escape(input.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<main>\n";
+
+  out += "<header>\n<h1>" + escape(input.title) + "</h1>\n<p>";
+  if (r.summary.first && r.summary.last) {
+    out += escape(to_string(*r.summary.first)) + " to " + escape(to_string(*r.summary.last)) + " &middot; " +
+           std::to_string(r.summary.months) + (r.summary.months == 1 ? " month" : " months");
+  } else {
+    out += "no months";
+  }
+  if (r.activity) {
+    out += " &middot; " + escape(svg::format_number(static_cast<double>(r.activity->customers), 0)) + " customers";
+  }
+  out += " &middot; " + escape(svg::format_number(static_cast<double>(r.input.records), 0)) + " records";
+  if (!r.input.sources.empty()) {
+    out += " &middot; from ";
+    for (std::size_t i = 0; i < r.input.sources.size(); ++i) {
+      out += (i ? ", " : "") + std::string("<code>") + escape(r.input.sources[i]) + "</code>";
+    }
+  }
+  out += "</p>\n</header>\n";
+
+  headline_section(out, r);
+  customers_section(out, r);
+  revenue_section(out, r);
+  satisfaction_section(out, r);
+  if (input.cohorts) cohort_section(out, *input.cohorts);
+  if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups);
+  settings_section(out, r);
+
+  out += "<footer>Made by csm-metrics " + escape(r.version);
+  if (input.timestamp) out += " on " + escape(*input.timestamp);
+  out += ". Self-contained: no scripts, no network; the charts are inline SVG. Money is in the "
+         "input's currency.</footer>\n</main>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace csm::io

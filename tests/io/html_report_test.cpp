@@ -1,0 +1,261 @@
+#include "csm/io/html_report.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+using csm::MoneySum;
+using csm::PeriodMetrics;
+using csm::YearMonth;
+using csm::io::CohortRetention;
+using csm::io::GroupBreakdown;
+using csm::io::ReportInput;
+using csm::io::to_html;
+
+MoneySum units(std::int64_t whole) { return static_cast<MoneySum>(whole) * 1'000'000; }
+
+// Two months set by hand (not computed), so every expected text below is known:
+// 2025-01: 10 new customers, mrr_end 1000.00, no rates (S = 0), csat 80 %.
+// 2025-02: S 10, churned 1, new 2 -> E 11; mrr 1000 -> 1200 = 1000 + 300 new + 0 reactivation
+//          + 50 expansion - 30 contraction - 120 churned; churn 10 %, retention 90 %;
+//          grr (1000 - 120 - 30) / 1000 = 85 %, nrr 90 %; csat null (no responses).
+ReportInput sample() {
+  ReportInput in;
+  in.metrics.version = "9.9.9";
+  in.metrics.input.sources = {"customers.csv"};
+  in.metrics.input.records = 23;
+  in.metrics.activity = csm::ActivityStats{};
+  in.metrics.activity->customers = 12;
+  PeriodMetrics jan;
+  jan.period = YearMonth::from(2025, 1);
+  jan.customers_start = 0;
+  jan.churned_customers = 0;
+  jan.retained_customers = 0;
+  jan.new_customers = 10;
+  jan.reactivated_customers = 0;
+  jan.customers_end = 10;
+  jan.mrr_start = 0;
+  jan.mrr_end = units(1000);
+  jan.new_mrr = units(1000);
+  jan.reactivation_mrr = 0;
+  jan.expansion_mrr = 0;
+  jan.contraction_mrr = 0;
+  jan.churned_mrr = 0;
+  jan.arpu = 100;
+  jan.csat = 80;
+  PeriodMetrics feb;
+  feb.period = YearMonth::from(2025, 2);
+  feb.customers_start = 10;
+  feb.churned_customers = 1;
+  feb.retained_customers = 9;
+  feb.new_customers = 2;
+  feb.reactivated_customers = 0;
+  feb.customers_end = 11;
+  feb.churn_rate = 10;
+  feb.retention_rate = 90;
+  feb.mrr_start = units(1000);
+  feb.mrr_end = units(1200);
+  feb.new_mrr = units(300);
+  feb.reactivation_mrr = 0;
+  feb.expansion_mrr = units(50);
+  feb.contraction_mrr = units(30);
+  feb.churned_mrr = units(120);
+  feb.grr = 85;
+  feb.nrr = 90;
+  feb.arpu = 1200.0 / 11;
+  in.metrics.periods = {jan, feb};
+  in.metrics.summary = csm::summarize(in.metrics.periods);
+  return in;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+// The <svg> element with this id, whole.
+std::string svg_with_id(const std::string& html, const std::string& id) {
+  const std::size_t at = html.find("id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  const std::size_t start = html.rfind("<svg", at);
+  return html.substr(start, html.find("</svg>", at) + 6 - start);
+}
+
+}  // namespace
+
+TEST_CASE("html report: one page with every section, in order", "[report]") {
+  const std::string html = to_html(sample());
+  CHECK(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0) == 0);
+  CHECK(html.size() > 1000);
+  CHECK(html.substr(html.size() - 8) == "</html>\n");
+  std::size_t last = 0;
+  for (const char* id : {"headline", "customers", "revenue", "satisfaction", "settings"}) {
+    const std::size_t at = html.find(std::string("<section") + (std::string(id) == "headline" ? " class=\"first\"" : "") +
+                                     " id=\"" + id + "\">");
+    INFO(id);
+    REQUIRE(at != std::string::npos);
+    CHECK(at > last);
+    last = at;
+  }
+  // Charts of the brief, each with a <title>, a <desc> and an aria-label.
+  for (const char* id : {"chart-customers", "chart-churn", "chart-bridge", "chart-mrr", "chart-retention"}) {
+    INFO(id);
+    const std::string svg = svg_with_id(html, id);
+    REQUIRE(!svg.empty());
+    CHECK(has(svg, "<title>"));
+    CHECK(has(svg, "<desc id=\"" + std::string(id) + "-desc\">"));
+    CHECK(has(svg, "aria-label=\""));
+    CHECK(has(svg, "role=\"img\""));
+  }
+  CHECK(count(html, "<svg") == count(html, "</svg>"));
+  // Every figure says how to read it.
+  CHECK(count(html, "<figure>") ==
+        count(html, "<figcaption>How to read:") + count(html, "</h3>\n<p class=\"note\">"));
+  // Self-contained: no scripts, no external references, print rules present.
+  CHECK(!has(html, "<script"));
+  CHECK(!has(html, "<link"));
+  CHECK(!has(html, "src="));
+  CHECK(!has(html, "href="));
+  CHECK(count(html, "http") == count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK(has(html, "@media print"));
+  CHECK(has(html, "break-before: page"));
+  // Optional parts are absent when not given.
+  CHECK(!has(html, "id=\"cohorts\""));
+  CHECK(!has(html, "id=\"groups\""));
+}
+
+TEST_CASE("html report: headline numbers against the month before", "[report]") {
+  const std::string html = to_html(sample());
+  // Churn rate rose from - (S = 0) to 10 %: no change shown, only the value.
+  CHECK(has(html, "<th scope=\"row\">Churn rate</th><td class=\"num\">10.0%</td><td class=\"num\">&ndash;</td>"
+                  "<td class=\"num\">&ndash;</td>"));
+  // Active customers 10 -> 11: up, better; the arrow and the word carry it, not only colour.
+  CHECK(has(html, "<th scope=\"row\">Active customers</th><td class=\"num\">11</td><td class=\"num\">10</td>"
+                  "<td class=\"num better\"><span aria-hidden=\"true\">&#9650; </span>"
+                  "<span class=\"sr-only\">up </span>+1</td>"));
+  // Churned customers 0 -> 1: up, which is worse.
+  CHECK(has(html, "<th scope=\"row\">Churned customers</th><td class=\"num\">1</td><td class=\"num\">0</td>"
+                  "<td class=\"num worse\">"));
+  // MRR 1,000.00 -> 1,200.00: +200.00.
+  CHECK(has(html, "<td class=\"num\">1,200.00</td><td class=\"num\">1,000.00</td><td class=\"num better\">"
+                  "<span aria-hidden=\"true\">&#9650; </span><span class=\"sr-only\">up </span>+200.00</td>"));
+  // ARPU 100.00 -> 109.09 (1200 / 11).
+  CHECK(has(html, "+9.09</td>"));
+  // New customers 10 -> 2: down, worse.
+  CHECK(has(html, "<td class=\"num worse\"><span aria-hidden=\"true\">&#9660; </span><span class=\"sr-only\">"
+                  "down </span>\xe2\x88\x92" "8</td>"));
+}
+
+TEST_CASE("html report: the MRR bridge of the latest month", "[report]") {
+  const std::string svg = svg_with_id(to_html(sample()), "chart-bridge");
+  REQUIRE(!svg.empty());
+  for (const char* label : {"<title>start: 1,000.00</title>", "<title>new: +300.00</title>",
+                            "<title>reactivation: 0.00</title>", "<title>expansion: +50.00</title>",
+                            "<title>contraction: \xe2\x88\x92" "30.00</title>",
+                            "<title>churned: \xe2\x88\x92" "120.00</title>", "<title>end: 1,200.00</title>"}) {
+    INFO(label);
+    CHECK(has(svg, label));
+  }
+}
+
+TEST_CASE("html report: null values are gaps and empty charts become notes", "[report]") {
+  const std::string html = to_html(sample());
+  // churn_rate is null in January: its line starts at February, the second category.
+  const std::string churn = svg_with_id(html, "chart-churn");
+  const std::smatch m = [&] {
+    std::smatch found;
+    std::regex_search(churn, found, std::regex(R"re(<path class="line" d="([^"]*)")re"));
+    return found;
+  }();
+  REQUIRE(!m.empty());
+  CHECK(count(m[1], "M") == 1);
+  CHECK(count(m[1], "L") == 0);  // one value: a marker, no segment down to zero
+  CHECK(count(churn, "class=\"marker\"") == 1);
+  // CSAT has a value in January only: drawn. CAC has none: a note instead of a chart.
+  CHECK(!svg_with_id(html, "chart-csat").empty());
+  CHECK(svg_with_id(html, "chart-cac").empty());
+  CHECK(has(html, "Not shown: no month has both acquisition spend and new customers"));
+
+  ReportInput no_csat = sample();
+  for (PeriodMetrics& p : no_csat.metrics.periods) p.csat.reset();
+  const std::string without = to_html(no_csat);
+  CHECK(svg_with_id(without, "chart-csat").empty());
+  CHECK(has(without, "Not shown: the input has no csat responses in any month."));
+
+  ReportInput summary_like = sample();
+  summary_like.metrics.periods.back().expansion_mrr.reset();
+  CHECK(svg_with_id(to_html(summary_like), "chart-bridge").empty());
+  CHECK(has(to_html(summary_like), "Not available: the bridge needs revenue movements"));
+}
+
+TEST_CASE("html report: text from the input is escaped everywhere", "[report]") {
+  const std::string hostile = "<script>&\"'";
+  ReportInput in = sample();
+  in.title = hostile;
+  in.metrics.input.sources = {hostile + ".csv", "a\xff.csv"};
+  in.metrics.warnings = {hostile};
+  in.cohorts = CohortRetention{{hostile, "2025-02"}, {5, 7}, {"0", "1"}, {{100.0, 60.0}, {100.0}}, hostile};
+  in.groups = GroupBreakdown{hostile, {{hostile, in.metrics.periods}, {"smb", in.metrics.periods}}};
+  const std::string html = to_html(in);
+  CHECK(!has(html, "<script"));
+  CHECK(!has(html, "\"'"));
+  CHECK(!has(html, "\xff"));
+  CHECK(has(html, "<title>&lt;script&gt;&amp;&quot;&#39;</title>"));
+  CHECK(has(html, "<code>&lt;script&gt;&amp;&quot;&#39;.csv</code>"));
+  CHECK(has(html, "<code>a\xef\xbf\xbd.csv</code>"));
+  CHECK(count(html, "&lt;script&gt;&amp;&quot;&#39;") >= 8);
+}
+
+TEST_CASE("html report: cohort and group sections when given", "[report]") {
+  ReportInput in = sample();
+  in.cohorts = CohortRetention{{"2025-01", "2025-02"}, {10, 2}, {"0", "1"}, {{100.0, 90.0}, {100.0}}, ""};
+  GroupBreakdown groups;
+  groups.by = "segment";
+  groups.groups = {{"smb", in.metrics.periods}, {"enterprise", {in.metrics.periods.back()}}};
+  in.groups = groups;
+  const std::string html = to_html(in);
+  const std::string heat = svg_with_id(html, "chart-cohorts");
+  REQUIRE(!heat.empty());
+  CHECK(has(heat, ">2025-01 (10)</text>"));    // the cohort and its size
+  CHECK(has(heat, "<title>2025-01 (10), 1: 90.0%</title>"));
+  CHECK(count(heat, "<rect x=") == 3 + 5);     // 3 cells + the 5 key swatches
+  CHECK(html.find("id=\"cohorts\"") < html.find("id=\"groups\""));
+  CHECK(html.find("id=\"groups\"") < html.find("id=\"settings\""));
+  CHECK(has(html, "<h2>By segment</h2>"));
+  for (const char* id : {"chart-groups-customers", "chart-groups-mrr", "chart-groups-churn", "chart-groups-nrr"}) {
+    INFO(id);
+    const std::string svg = svg_with_id(html, id);
+    REQUIRE(!svg.empty());
+    CHECK(count(svg, "class=\"panel\"") == 2);
+  }
+  // enterprise has only February: on the shared month axis its January is a gap, so its
+  // customers line is a single point.
+  const std::string customers = svg_with_id(html, "chart-groups-customers");
+  CHECK(has(customers, "<title>enterprise 2025-02: 11</title>"));
+  CHECK(!has(customers, "<title>enterprise 2025-01"));
+  // The table of the latest month per group.
+  CHECK(has(html, "<tr><th scope=\"row\">enterprise</th><td>2025-02</td><td class=\"num\">11</td>"));
+}
+
+TEST_CASE("html report: same input, same bytes; a time only when asked", "[report]") {
+  CHECK(to_html(sample()) == to_html(sample()));
+  CHECK(!has(to_html(sample()), " on 20"));
+  ReportInput stamped = sample();
+  stamped.timestamp = "2026-11-23 18:00 UTC";
+  CHECK(has(to_html(stamped), "Made by csm-metrics 9.9.9 on 2026-11-23 18:00 UTC."));
+}
+
+TEST_CASE("html report: an input without months", "[report]") {
+  ReportInput in;
+  in.metrics.version = "9.9.9";
+  const std::string html = to_html(in);
+  CHECK(has(html, "The input has no months, so there is nothing to report."));
+  CHECK(count(html, "<svg") == count(html, "</svg>"));
+}
