@@ -29,8 +29,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "  csm-metrics compute customers.csv\n"
       "  csm-metrics compute --format json customers.csv | jq '.periods[-1].churn_rate'\n"
       "  csm-metrics calc clv --margin 900 --retention 0.9 --discount-rate 0.01\n"
-      "Exit status: 0 ok, 2 usage error, 65 invalid input data, 66 input missing or unreadable,\n"
-      "74 output error. Run 'csm-metrics COMMAND --help' for the options of a command.");
+      "Exit status: 0 ok, 1 a --fail-if threshold crossed, 2 usage error, 65 invalid input data,\n"
+      "66 input missing or unreadable, 74 output error. Run 'csm-metrics COMMAND --help' for the\n"
+      "options of a command.");
   const Streams io{out, err};
   const CommandRunner compute = add_compute_command(app, io);
   const CommandRunner calc = add_calc_command(app, io);

@@ -308,6 +308,48 @@ std::string to_json(const MetricsReport& report) {
   }
   j.close(']');
 
+  if (report.thresholds) {
+    j.key("thresholds");
+    j.open('[');
+    for (const ThresholdCheck& check : *report.thresholds) {
+      j.open('{', true);
+      j.key("expression");
+      j.string(check.threshold.expression);
+      if (!check.group.empty()) {
+        j.key("group");
+        j.string(check.group);
+      }
+      j.key("field");
+      j.string(check.threshold.field);
+      j.key("op");
+      j.string(to_string(check.threshold.op));
+      j.key("limit");
+      j.raw(limit_text(check.threshold));
+      j.key("period");
+      if (check.period) {
+        j.string(to_string(*check.period));
+      } else {
+        j.null();
+      }
+      j.key("value");
+      if (check.value) {
+        j.raw(*check.value);
+      } else {
+        j.null();
+      }
+      j.key("crossed");
+      j.raw(check.crossed ? "true" : "false");
+      j.key("note");
+      if (check.value) {
+        j.null();
+      } else {
+        j.string(check.null_reason);
+      }
+      j.close('}');
+    }
+    j.close(']');
+  }
+
   j.key("warnings");
   j.open('[', true);
   for (const std::string& w : report.warnings) j.string(w);
