@@ -158,6 +158,7 @@ int compute(const ComputeOptions& options, Streams io) {
     io::TableStyle style;
     style.all_columns = options.all;
     style.color = to_stdout && use_color(color, io.out);
+    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
     text = io::to_table(report, style);
   }
   write_result(options, io, text);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <variant>
 
+#include "csm/io/sparkline.hpp"
 #include "csm/io/utf8.hpp"
 
 namespace csm::io {
@@ -471,6 +472,13 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
       if (null) out += reset;
     }
     out.push_back('\n');
+  }
+
+  // Trend lines for people, under the key columns only (--all is wide already).
+  if (!style.all_columns) {
+    const std::string trend = trend_lines(
+        report.periods, style.unicode ? SparkCharset::unicode : SparkCharset::ascii);
+    if (!trend.empty()) out += "\n" + trend;
   }
 
   const RangeSummary& s = report.summary;
