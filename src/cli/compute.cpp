@@ -38,6 +38,8 @@ struct ComputeOptions {
   std::string fail_scope = "latest";
 };
 
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
   std::vector<std::pair<std::string, std::string>> renames;
   for (const std::string& spec : specs) {
@@ -49,6 +51,8 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
   }
   return renames;
 }
+
+namespace {
 
 void write_result(const ComputeOptions& options, Streams io, const std::string& text) {
   if (!options.output.empty() && options.output != "-") {
