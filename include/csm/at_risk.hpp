@@ -38,7 +38,7 @@ struct ContractionEvidence {
 /// low_csat: responses <= csat_max in the last `window` months (as_of included).
 struct LowCsatEvidence {
   int lowest = 0;              ///< lowest score among them
-  YearMonth latest_period;     ///< the latest month with a low response
+  YearMonth period;            ///< the latest month with a response of that lowest score
   std::uint64_t responses = 0; ///< how many low responses
 };
 

@@ -106,9 +106,12 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
       for (int score = 1; score <= o.csat_max; ++score) {
         const std::uint64_t n = it->second.csat[static_cast<std::size_t>(score - 1)];
         if (n == 0) continue;
-        if (low.responses == 0 || score < low.lowest) low.lowest = score;
+        // Months go forward, so a later month with the same lowest score replaces the period.
+        if (low.responses == 0 || score <= low.lowest) {
+          low.lowest = score;
+          low.period = YearMonth{it->first};
+        }
         low.responses += n;
-        low.latest_period = YearMonth{it->first};
       }
     }
     if (low.responses > 0) row.low_csat = low;

@@ -104,8 +104,8 @@ std::string to_json(const AtRiskReport& report) {
                                        number_text(c.contraction->drop_pct))
                          : "null";
     out += ", \"low_csat\": ";
-    out += c.low_csat ? fmt::format("{{\"lowest\": {}, \"latest_period\": \"{}\", \"responses\": {}}}",
-                                    c.low_csat->lowest, to_string(c.low_csat->latest_period),
+    out += c.low_csat ? fmt::format("{{\"lowest\": {}, \"period\": \"{}\", \"responses\": {}}}",
+                                    c.low_csat->lowest, to_string(c.low_csat->period),
                                     c.low_csat->responses)
                       : "null";
     out += ", \"gap_return\": ";
@@ -131,7 +131,7 @@ std::string to_json(const AtRiskReport& report) {
 std::string to_csv(const AtRiskReport& report) {
   std::string out =
       "customer_id,revenue_at_risk,reasons,contraction_previous_max,contraction_previous_max_period,"
-      "contraction_drop_pct,low_csat_lowest,low_csat_latest_period,low_csat_responses,"
+      "contraction_drop_pct,low_csat_lowest,low_csat_period,low_csat_responses,"
       "gap_return_period,gap_months,flat_months_unchanged,flat_tier_limit\n";
   for (std::size_t i = 0; i < shown(report); ++i) {
     const AtRiskCustomer& c = report.result.customers_at_risk[i];
@@ -144,7 +144,7 @@ std::string to_csv(const AtRiskReport& report) {
       out += ",,,";
     }
     if (c.low_csat) {
-      out += fmt::format(",{},{},{}", c.low_csat->lowest, to_string(c.low_csat->latest_period),
+      out += fmt::format(",{},{},{}", c.low_csat->lowest, to_string(c.low_csat->period),
                          c.low_csat->responses);
     } else {
       out += ",,,";
@@ -189,7 +189,7 @@ std::string to_table(const AtRiskReport& report) {
                                      to_string(c.contraction->previous_max_period)));
     }
     if (c.low_csat) {
-      std::string text = fmt::format("csat {} in {}", c.low_csat->lowest, to_string(c.low_csat->latest_period));
+      std::string text = fmt::format("csat {} in {}", c.low_csat->lowest, to_string(c.low_csat->period));
       if (c.low_csat->responses > 1) text += fmt::format(" ({} low responses)", c.low_csat->responses);
       add("low_csat", std::move(text));
     }
