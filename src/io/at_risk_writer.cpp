@@ -194,12 +194,11 @@ std::string to_table(const AtRiskReport& report) {
       add("low_csat", std::move(text));
     }
     if (c.gap_return) {
-      add("gap_return", fmt::format("back in {} after {} month{} without revenue",
-                                    to_string(c.gap_return->returned), c.gap_return->gap_months,
-                                    c.gap_return->gap_months == 1 ? "" : "s"));
+      add("gap_return", fmt::format("back in {} after a {}-month gap",
+                                    to_string(c.gap_return->returned), c.gap_return->gap_months));
     }
     if (c.flat_low_tier) {
-      add("flat_low_tier", fmt::format("unchanged {} months, at most {} (25th percentile)",
+      add("flat_low_tier", fmt::format("unchanged {} months, <= {} (25th pct.)",
                                        c.flat_low_tier->months_unchanged,
                                        grouped_money(c.flat_low_tier->tier_limit)));
     }
@@ -239,7 +238,7 @@ std::string to_table(const AtRiskReport& report) {
                      o.window);
   out += fmt::format("       gap_return     back after a month without revenue, in the last {} months\n",
                      o.gap_window);
-  out += fmt::format("       flat_low_tier  revenue unchanged >= {} months, at most {} (25th percentile)\n",
+  out += fmt::format("       flat_low_tier  unchanged >= {} months at <= {} (25th percentile)\n",
                      o.flat_months, r.active_customers ? grouped_money(r.tier_limit) : "-");
   return out;
 }
