@@ -86,6 +86,7 @@ class CustomerHistory final : public ActivitySink {
   CustomerHistory(CustomerHistory&&) noexcept;
   CustomerHistory& operator=(CustomerHistory&&) noexcept;
 
+  /// Throws RevenueOverflow when a customer's month adds up to more than kMaxMoney.
   void add(const ActivityRecord& record) override;
 
   /// The latest month of any record, if any.

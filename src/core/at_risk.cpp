@@ -1,23 +1,37 @@
 #include "csm/at_risk.hpp"
 
+#include "csm/activity_aggregator.hpp"  // RevenueOverflow
+
 #include <algorithm>
 #include <array>
-#include <map>
 #include <stdexcept>
 
 namespace csm {
 
+// One customer's months, kept sorted by month: 32 bytes a month (a std::map node would take
+// three times that), and a customer has few months, so inserting in the middle is cheap.
 struct CustomerHistory::Customer {
   struct Month {
-    MoneySum revenue = 0;
-    std::array<std::uint64_t, 5> csat{};  // responses by score 1..5
+    Money revenue = 0;
+    std::int32_t month = 0;                 // YearMonth::index
+    std::array<std::uint32_t, 5> csat{};    // responses by score 1..5
   };
   std::string id;
-  std::map<std::int32_t, Month> months;  // by YearMonth::index
+  std::vector<Month> months;
 
+  std::vector<Month>::const_iterator from(std::int32_t month) const {
+    return std::lower_bound(months.begin(), months.end(), month,
+                            [](const Month& m, std::int32_t value) { return m.month < value; });
+  }
+  Month& at(std::int32_t month) {
+    auto it = std::lower_bound(months.begin(), months.end(), month,
+                               [](const Month& m, std::int32_t value) { return m.month < value; });
+    if (it == months.end() || it->month != month) it = months.insert(it, Month{0, month, {}});
+    return *it;
+  }
   MoneySum revenue(std::int32_t month) const {
-    const auto it = months.find(month);
-    return it == months.end() ? 0 : it->second.revenue;
+    const auto it = from(month);
+    return it == months.end() || it->month != month ? 0 : it->revenue;
   }
 };
 
@@ -41,8 +55,13 @@ void CustomerHistory::add(const ActivityRecord& record) {
     customers_.push_back(std::make_unique<Customer>());
     customers_.back()->id = it->first;
   }
-  Customer::Month& month = customers_[it->second]->months[record.period.index];
-  month.revenue += record.revenue;
+  Customer::Month& month = customers_[it->second]->at(record.period.index);
+  const std::optional<Money> sum = checked_add(month.revenue, record.revenue);
+  if (!sum) {
+    throw RevenueOverflow("customer " + it->first + ", " + to_string(record.period) +
+                          ": the month's revenue sum exceeds " + format_money(kMaxMoney));
+  }
+  month.revenue = *sum;
   if (record.csat >= 1 && record.csat <= 5) ++month.csat[record.csat - 1u];
   if (!last_ || record.period > *last_) last_ = record.period;
 }
@@ -101,15 +120,14 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
 
     // low_csat: responses <= csat_max in L-window+1 .. L.
     LowCsatEvidence low;
-    for (auto it = c.months.lower_bound(L - o.window + 1); it != c.months.end() && it->first <= L;
-         ++it) {
+    for (auto it = c.from(L - o.window + 1); it != c.months.end() && it->month <= L; ++it) {
       for (int score = 1; score <= o.csat_max; ++score) {
-        const std::uint64_t n = it->second.csat[static_cast<std::size_t>(score - 1)];
+        const std::uint64_t n = it->csat[static_cast<std::size_t>(score - 1)];
         if (n == 0) continue;
         // Months go forward, so a later month with the same lowest score replaces the period.
         if (low.responses == 0 || score <= low.lowest) {
           low.lowest = score;
-          low.period = YearMonth{it->first};
+          low.period = YearMonth{it->month};
         }
         low.responses += n;
       }
@@ -119,8 +137,8 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
     // gap_return: the latest month r in L-gap_window+1 .. L with revenue, none in r-1, and
     // revenue in some month before r-1 (a reactivation, as compute counts them).
     const std::int32_t first_active = [&] {
-      for (const auto& [m, month] : c.months) {
-        if (month.revenue > 0) return m;
+      for (const Customer::Month& month : c.months) {
+        if (month.revenue > 0) return month.month;
       }
       return L;
     }();

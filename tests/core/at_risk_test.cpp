@@ -340,3 +340,14 @@ TEST_CASE("at-risk: ties in revenue sort by customer_id", "[core][at_risk]") {
   h.add(big);
   CHECK(ids(h.evaluate({})) == std::vector<std::string>{"z", "a", "b", "c"});
 }
+
+TEST_CASE("at-risk: a month's revenue beyond the money range is an error", "[core][at_risk]") {
+  CustomerHistory h;
+  csm::ActivityRecord r;
+  r.customer_id = "big";
+  r.period = month(2025, 1);
+  r.revenue = csm::kMaxMoney;
+  h.add(r);
+  r.revenue = 1;
+  CHECK_THROWS_WITH(h.add(r), "customer big, 2025-01: the month's revenue sum exceeds 9223372036854.775807");
+}
