@@ -155,7 +155,7 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
   cmd->add_option("--contraction-pct", options->contraction_pct,
                   "contraction: latest revenue at least this many percent below the highest of "
                   "the window")
-      ->check(CLI::Range(0.000001, 100.0))
+      ->check(CLI::Range(0.0, 100.0))
       ->default_val(20);
   cmd->add_option("--csat-max", options->csat_max, "low_csat: a response <= this (1..5)")
       ->check(CLI::Range(1, 5))
@@ -169,7 +169,7 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
       ->check(CLI::Range(2, 1200))
       ->default_val(6);
   cmd->add_option("--top", options->top, "Show at most N customers (0: all)")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 40));
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1000000000}));
   return [options, io] { return at_risk(*options, io); };
 }
 
