@@ -226,7 +226,8 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
   SECTION("--window 4: oldmax's 1000 in 2025-04 counts (200 is 80 % below)") {
     AtRiskOptions o;
     o.window = 4;
-    const auto& c = find(evaluate(kRows, o), "oldmax");
+    const AtRiskResult r = evaluate(kRows, o);
+    const auto& c = find(r, "oldmax");
     REQUIRE(c.contraction);
     CHECK(c.contraction->previous_max == 1000 * kUnit);
     CHECK(c.contraction->previous_max_period == month(2025, 4));
@@ -235,7 +236,8 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
   SECTION("--csat-max 1: sad keeps one low response") {
     AtRiskOptions o;
     o.csat_max = 1;
-    const auto& c = find(evaluate(kRows, o), "sad");
+    const AtRiskResult r = evaluate(kRows, o);
+    const auto& c = find(r, "sad");
     REQUIRE(c.low_csat);
     CHECK(c.low_csat->responses == 1);
     CHECK(c.low_csat->period == month(2025, 6));
@@ -243,7 +245,8 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
   SECTION("--window 1: sad's csat 2 in 2025-08 only") {
     AtRiskOptions o;
     o.window = 1;
-    const auto& c = find(evaluate(kRows, o), "sad");
+    const AtRiskResult r = evaluate(kRows, o);
+    const auto& c = find(r, "sad");
     REQUIRE(c.low_csat);
     CHECK(c.low_csat->lowest == 2);
     CHECK(c.low_csat->period == month(2025, 8));
@@ -251,7 +254,8 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
   SECTION("--gap-window 7: oldback's return in 2025-02 counts, after 1 month") {
     AtRiskOptions o;
     o.gap_window = 7;
-    const auto& c = find(evaluate(kRows, o), "oldback");
+    const AtRiskResult r = evaluate(kRows, o);
+    const auto& c = find(r, "oldback");
     REQUIRE(c.gap_return);
     CHECK(c.gap_return->returned == month(2025, 2));
     CHECK(c.gap_return->gap_months == 1);
