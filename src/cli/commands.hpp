@@ -7,6 +7,9 @@
 #include <functional>
 #include <ostream>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace csm::cli {
 
@@ -26,5 +29,9 @@ using CommandRunner = std::function<int()>;
 CommandRunner add_compute_command(CLI::App& app, Streams io);
 CommandRunner add_calc_command(CLI::App& app, Streams io);
 CommandRunner add_report_command(CLI::App& app, Streams io);
+CommandRunner add_at_risk_command(CLI::App& app, Streams io);
+
+/// --column NAME=INPUT specs as (canonical, input) pairs; throws UsageError for a malformed one.
+std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs);
 
 }  // namespace csm::cli

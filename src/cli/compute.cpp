@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "cli/alerts.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
@@ -33,7 +34,11 @@ struct ComputeOptions {
   std::string color = "auto";
   bool quiet = false;
   unsigned threads = 0;
+  std::vector<std::string> fail_if;
+  std::string fail_scope = "latest";
 };
+
+}  // namespace
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
   std::vector<std::pair<std::string, std::string>> renames;
@@ -46,6 +51,8 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
   }
   return renames;
 }
+
+namespace {
 
 void write_result(const ComputeOptions& options, Streams io, const std::string& text) {
   if (!options.output.empty() && options.output != "-") {
@@ -64,6 +71,8 @@ int compute(const ComputeOptions& options, Streams io) {
         "no input: give a file (csm-metrics compute customers.csv), pipe records in, or use '-' "
         "to type them");
   }
+  // A malformed threshold stops the run before any reading.
+  const std::vector<Threshold> thresholds = parse_fail_if(options.fail_if);
   io::ReadOptions read;
   static const std::map<std::string, io::InputFormat> input_formats = {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
@@ -130,6 +139,16 @@ int compute(const ComputeOptions& options, Streams io) {
     }
   }
 
+  if (!thresholds.empty()) {
+    const ThresholdSeries whole{"", report.periods, report.summary};
+    report.thresholds = evaluate_thresholds(
+        thresholds, {whole}, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
+    for (const std::string& note : threshold_notes(*report.thresholds)) {
+      report.warnings.push_back(note);
+      if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
+    }
+  }
+
   std::string text;
   if (options.format == "json") {
     text = io::to_json(report);
@@ -143,9 +162,11 @@ int compute(const ComputeOptions& options, Streams io) {
     io::TableStyle style;
     style.all_columns = options.all;
     style.color = to_stdout && use_color(color, io.out);
+    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
     text = io::to_table(report, style);
   }
   write_result(options, io, text);
+  if (report.thresholds && print_crossings(*report.thresholds, io.err)) return kThresholdCrossed;
   return kOk;
 }
 
@@ -168,7 +189,8 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
       ->check(CLI::IsMember({"auto", "activity", "summary"}, CLI::ignore_case));
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
-      ->type_name("NAME=INPUT");
+      ->type_name("NAME=INPUT")
+      ->allow_extra_args(false);
   cmd->add_flag("--skip-invalid", options->skip_invalid,
                 "Skip invalid records (counted and reported) instead of stopping at the first");
   cmd->add_option("--csat-threshold", options->metrics.csat_threshold,
@@ -193,6 +215,14 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")
       ->check(CLI::Range(0u, 256u));
+  cmd->add_option("--fail-if", options->fail_if,
+                  "Exit with status 1 when FIELD OP NUMBER holds, e.g. 'churn_rate > 5' or "
+                  "'summary.average_nrr < 100' (repeatable; docs/alerts.md)")
+      ->type_name("EXPR")
+      ->allow_extra_args(false);
+  cmd->add_option("--fail-scope", options->fail_scope,
+                  "Periods --fail-if checks: latest (default, the last month) or all")
+      ->check(CLI::IsMember({"latest", "all"}, CLI::ignore_case));
   return [options, io] { return compute(*options, io); };
 }
 

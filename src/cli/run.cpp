@@ -30,12 +30,15 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "  csm-metrics compute --format json customers.csv | jq '.periods[-1].churn_rate'\n"
       "  csm-metrics calc clv --margin 900 --retention 0.9 --discount-rate 0.01\n"
       "  csm-metrics report customers.csv -o report.html\n"
-      "Exit status: 0 ok, 2 usage error, 65 invalid input data, 66 input missing or unreadable,\n"
-      "74 output error. Run 'csm-metrics COMMAND --help' for the options of a command.");
+      "  csm-metrics at-risk customers.csv --top 20\n"
+      "Exit status: 0 ok, 1 a --fail-if threshold crossed, 2 usage error, 65 invalid input data,\n"
+      "66 input missing or unreadable, 74 output error. Run 'csm-metrics COMMAND --help' for the\n"
+      "options of a command.");
   const Streams io{out, err};
   const CommandRunner compute = add_compute_command(app, io);
   const CommandRunner calc = add_calc_command(app, io);
   const CommandRunner report = add_report_command(app, io);
+  const CommandRunner at_risk = add_at_risk_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -65,6 +68,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "compute") return compute();
       if (sub->get_name() == "calc") return calc();
       if (sub->get_name() == "report") return report();
+      if (sub->get_name() == "at-risk") return at_risk();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

@@ -14,4 +14,8 @@ bool is_terminal(const std::ostream& out);
 /// is set and not "dumb", and never when NO_COLOR is set to anything non-empty.
 bool use_color(ColorMode mode, const std::ostream& out);
 
+/// True when the locale's character set is UTF-8: the first of LC_ALL, LC_CTYPE, LANG that is
+/// set and not empty contains "UTF-8" or "UTF8" (any case).
+bool utf8_locale();
+
 }  // namespace csm::cli

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <variant>
 
+#include "csm/io/sparkline.hpp"
 #include "csm/io/utf8.hpp"
 
 namespace csm::io {
@@ -308,6 +309,48 @@ std::string to_json(const MetricsReport& report) {
   }
   j.close(']');
 
+  if (report.thresholds) {
+    j.key("thresholds");
+    j.open('[');
+    for (const ThresholdCheck& check : *report.thresholds) {
+      j.open('{', true);
+      j.key("expression");
+      j.string(check.threshold.expression);
+      if (!check.group.empty()) {
+        j.key("group");
+        j.string(check.group);
+      }
+      j.key("field");
+      j.string(check.threshold.field);
+      j.key("op");
+      j.string(to_string(check.threshold.op));
+      j.key("limit");
+      j.raw(limit_text(check.threshold));
+      j.key("period");
+      if (check.period) {
+        j.string(to_string(*check.period));
+      } else {
+        j.null();
+      }
+      j.key("value");
+      if (check.value) {
+        j.raw(*check.value);
+      } else {
+        j.null();
+      }
+      j.key("crossed");
+      j.raw(check.crossed ? "true" : "false");
+      j.key("note");
+      if (check.value) {
+        j.null();
+      } else {
+        j.string(check.null_reason);
+      }
+      j.close('}');
+    }
+    j.close(']');
+  }
+
   j.key("warnings");
   j.open('[', true);
   for (const std::string& w : report.warnings) j.string(w);
@@ -429,6 +472,13 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
       if (null) out += reset;
     }
     out.push_back('\n');
+  }
+
+  // Trend lines for people, under the key columns only (--all is wide already).
+  if (!style.all_columns) {
+    const std::string trend = trend_lines(
+        report.periods, style.unicode ? SparkCharset::unicode : SparkCharset::ascii);
+    if (!trend.empty()) out += "\n" + trend;
   }
 
   const RangeSummary& s = report.summary;

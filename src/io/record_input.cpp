@@ -208,6 +208,8 @@ class ActivityConsumer final : public RowConsumer {
   ActivityConsumer(const ColumnMap& columns, ActivityAggregator& out, RecordGate& gate,
                    ReadReport& report)
       : columns_(columns), out_(&out), gate_(gate), report_(report) {}
+  ActivityConsumer(const ColumnMap& columns, ActivitySink& out, RecordGate& gate, ReadReport& report)
+      : columns_(columns), sink_(&out), gate_(gate), report_(report) {}
   /// Records go to `shards` through shard `shard` (one thread of a split read).
   ActivityConsumer(const ColumnMap& columns, ActivityShards& shards, unsigned shard,
                    RecordGate& gate, ReadReport& report)
@@ -227,10 +229,12 @@ class ActivityConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
-    if (shards_ != nullptr) {
+    if (out_ != nullptr) {
+      out_->add(record);
+    } else if (shards_ != nullptr) {
       shards_->add(shard_, record);
     } else {
-      out_->add(record);
+      sink_->add(record);
     }
     ++report_.records;
   }
@@ -240,6 +244,7 @@ class ActivityConsumer final : public RowConsumer {
   const ColumnMap& columns_;
   ActivityAggregator* out_ = nullptr;
   ActivityShards* shards_ = nullptr;
+  ActivitySink* sink_ = nullptr;
   unsigned shard_ = 0;
   RecordGate& gate_;
   ReadReport& report_;
@@ -752,6 +757,10 @@ void RecordInput::read(ActivityAggregator& aggregator) {
 
 void RecordInput::read(SummaryAggregator& aggregator) {
   impl_->read_all<SummaryAggregator, SummaryConsumer>(RecordKind::summary, report_, aggregator);
+}
+
+void RecordInput::read(ActivitySink& sink) {
+  impl_->read_all<ActivitySink, ActivityConsumer>(RecordKind::activity, report_, sink);
 }
 
 }  // namespace csm::io

@@ -9,6 +9,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
+#include "csm/thresholds.hpp"
 
 namespace csm::io {
 
@@ -22,6 +23,8 @@ struct MetricsReport {
   RangeSummary summary;
   std::vector<std::string> warnings;
   std::string version;
+  /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").
+  std::optional<std::vector<ThresholdCheck>> thresholds;
 };
 
 /// The field names of one period, in output order (the JSON keys and the CSV header).
@@ -36,6 +39,7 @@ std::string to_csv(const MetricsReport& report);
 struct TableStyle {
   bool all_columns = false;  ///< every field instead of the key columns
   bool color = false;        ///< ANSI colours (only for a terminal)
+  bool unicode = false;      ///< trend lines in Unicode blocks (a UTF-8 terminal), else ASCII
 };
 
 /// Aligned columns for a terminal, with a summary line under the table.

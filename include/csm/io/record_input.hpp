@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/activity_sink.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::io {
@@ -70,6 +71,8 @@ class RecordInput {
   /// record unless skipping), SourceError.
   void read(ActivityAggregator& aggregator);
   void read(SummaryAggregator& aggregator);
+  /// Read activity records into any sink, in one stream (files are not split across threads).
+  void read(ActivitySink& sink);
 
   const ReadReport& report() const noexcept { return report_; }
 

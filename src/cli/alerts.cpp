@@ -1,0 +1,65 @@
+#include "cli/alerts.hpp"
+
+#include "cli/commands.hpp"
+#include "csm/error.hpp"
+
+namespace csm::cli {
+namespace {
+
+// "in 2024-06", "in 2024-06 (group smb)" or "over all months" for a summary field.
+std::string where(const ThresholdCheck& check) {
+  std::string text = check.period ? "in " + to_string(*check.period) : "over all months";
+  if (!check.group.empty()) text += " (group " + check.group + ")";
+  return text;
+}
+
+}  // namespace
+
+std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions) {
+  std::vector<Threshold> thresholds;
+  for (const std::string& expression : expressions) {
+    try {
+      thresholds.push_back(parse_threshold(expression));
+    } catch (const ThresholdError& e) {
+      // Positions count in the trimmed expression, which is what the caret line shows.
+      std::string_view shown = expression;
+      while (!shown.empty() && (shown.front() == ' ' || shown.front() == '\t')) shown.remove_prefix(1);
+      while (!shown.empty() && (shown.back() == ' ' || shown.back() == '\t')) shown.remove_suffix(1);
+      std::string message = "--fail-if " + quote_for_message(shown) + ": " + e.what() +
+                            " at character " + std::to_string(e.position() + 1);
+      if (!e.suggestion().empty()) message += " (did you mean " + e.suggestion() + "?)";
+      message += "\n    " + std::string(shown) + "\n    " + std::string(e.position(), ' ') +
+                 "^" + std::string(e.length() > 1 ? e.length() - 1 : 0, '~');
+      if (e.suggestion().empty() && std::string_view(e.what()).starts_with("unknown field")) {
+        message += "\n  fields: docs/alerts.md lists them";
+      }
+      throw UsageError(message);
+    }
+  }
+  return thresholds;
+}
+
+std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks) {
+  std::vector<std::string> notes;
+  for (const ThresholdCheck& check : checks) {
+    if (check.value) continue;
+    notes.push_back("--fail-if " + check.threshold.expression + ": " + check.threshold.field +
+                    " is null " + where(check) + ": " + check.null_reason);
+  }
+  return notes;
+}
+
+bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err) {
+  bool any = false;
+  for (const ThresholdCheck& check : checks) {
+    if (!check.crossed) continue;
+    any = true;
+    err << "csm-metrics: threshold crossed: " << check.threshold.field << ' '
+        << to_string(check.threshold.op) << ' ' << limit_text(check.threshold) << ' '
+        << where(check) << ": " << *check.value << '\n';
+  }
+  err.flush();
+  return any;
+}
+
+}  // namespace csm::cli

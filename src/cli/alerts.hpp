@@ -1,0 +1,24 @@
+#pragma once
+/// The command-line side of threshold alerts (`compute --fail-if`): usage errors that point at the
+/// problem, notes for null values, and the crossed thresholds on stderr.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "csm/thresholds.hpp"
+
+namespace csm::cli {
+
+/// Parse every --fail-if expression. Throws UsageError naming the option, the position (with a
+/// caret under the expression) and the nearest field name for an unknown one.
+std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions);
+
+/// One note per check whose value is null, e.g. "churn_rate is null in 2024-05: no customers at
+/// start" (for stderr and the JSON warnings).
+std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks);
+
+/// Print one "csm-metrics: threshold crossed: ..." line per crossed check; true if any crossed.
+bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err);
+
+}  // namespace csm::cli

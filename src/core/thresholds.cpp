@@ -1,0 +1,445 @@
+#include "csm/thresholds.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <variant>
+
+namespace csm {
+namespace {
+
+using PeriodMember =
+    std::variant<Count PeriodMetrics::*, Amount PeriodMetrics::*, Rate PeriodMetrics::*>;
+using SummaryMember =
+    std::variant<Count RangeSummary::*, Amount RangeSummary::*, Rate RangeSummary::*>;
+
+struct PeriodField {
+  const char* name;
+  PeriodMember member;
+};
+struct SummaryField {
+  const char* name;
+  SummaryMember member;
+};
+
+// The numeric fields of a period object, in output order (tests check it matches the writers').
+const std::vector<PeriodField>& period_fields() {
+  using P = PeriodMetrics;
+  static const std::vector<PeriodField> list = {
+      {"customers_start", &P::customers_start},
+      {"churned_customers", &P::churned_customers},
+      {"retained_customers", &P::retained_customers},
+      {"new_customers", &P::new_customers},
+      {"reactivated_customers", &P::reactivated_customers},
+      {"customers_end", &P::customers_end},
+      {"expanded_customers", &P::expanded_customers},
+      {"contracted_customers", &P::contracted_customers},
+      {"churn_rate", &P::churn_rate},
+      {"retention_rate", &P::retention_rate},
+      {"expansion_rate", &P::expansion_rate},
+      {"mrr_start", &P::mrr_start},
+      {"mrr_end", &P::mrr_end},
+      {"new_mrr", &P::new_mrr},
+      {"reactivation_mrr", &P::reactivation_mrr},
+      {"expansion_mrr", &P::expansion_mrr},
+      {"contraction_mrr", &P::contraction_mrr},
+      {"churned_mrr", &P::churned_mrr},
+      {"grr", &P::grr},
+      {"nrr", &P::nrr},
+      {"arpu", &P::arpu},
+      {"csat", &P::csat},
+      {"cac", &P::cac},
+      {"clv", &P::clv},
+      {"csat_responses", &P::csat_responses},
+      {"csat_satisfied", &P::csat_satisfied},
+      {"acquisition_cost", &P::acquisition_cost},
+  };
+  return list;
+}
+
+// The members of the JSON "summary" object, in output order.
+const std::vector<SummaryField>& summary_fields() {
+  using S = RangeSummary;
+  static const std::vector<SummaryField> list = {
+      {"average_churn_rate", &S::average_churn_rate},
+      {"annualized_churn_rate", &S::annualized_churn_rate},
+      {"average_grr", &S::average_grr},
+      {"average_nrr", &S::average_nrr},
+      {"total_new_customers", &S::total_new_customers},
+      {"total_churned_customers", &S::total_churned_customers},
+      {"total_new_mrr", &S::total_new_mrr},
+      {"total_churned_mrr", &S::total_churned_mrr},
+  };
+  return list;
+}
+
+constexpr std::string_view kSummaryPrefix = "summary.";
+
+FieldKind kind_of(const PeriodMember& member) {
+  if (std::holds_alternative<Count PeriodMetrics::*>(member)) return FieldKind::count;
+  if (std::holds_alternative<Amount PeriodMetrics::*>(member)) return FieldKind::money;
+  return FieldKind::rate;
+}
+
+FieldKind summary_kind_of(const SummaryMember& member) {
+  if (std::holds_alternative<Count RangeSummary::*>(member)) return FieldKind::count;
+  if (std::holds_alternative<Amount RangeSummary::*>(member)) return FieldKind::money;
+  return FieldKind::rate;
+}
+
+std::string shortest(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_name_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '.';
+}
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// Micro-units of a plain decimal with an optional sign; the caller has checked the syntax.
+MoneySum exact_number(std::string_view text, std::size_t position) {
+  const std::size_t length = text.size();
+  bool negative = false;
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  Money magnitude = 0;
+  const DecimalError error = parse_money(text, magnitude);
+  if (error == DecimalError::too_precise) {
+    throw ThresholdError("at most 6 decimal places in a limit", position, length);
+  }
+  if (error != DecimalError::ok) {
+    throw ThresholdError("limit too large (at most 9223372036854.775807)", position, length);
+  }
+  return negative ? -MoneySum{magnitude} : MoneySum{magnitude};
+}
+
+template <typename T>
+std::optional<std::string> value_text(const std::optional<T>& value) {
+  if (!value) return std::nullopt;
+  if constexpr (std::is_same_v<T, double>) {
+    return shortest(*value);
+  } else if constexpr (std::is_same_v<T, MoneySum>) {
+    return format_money(*value);
+  } else {
+    return std::to_string(*value);
+  }
+}
+
+template <typename T>
+bool compare(const T& a, CompareOp op, const T& b) {
+  switch (op) {
+    case CompareOp::less:
+      return a < b;
+    case CompareOp::less_equal:
+      return a <= b;
+    case CompareOp::greater:
+      return a > b;
+    case CompareOp::greater_equal:
+      return a >= b;
+    case CompareOp::equal:
+      return a == b;
+    case CompareOp::not_equal:
+      return a != b;
+  }
+  return false;
+}
+
+// Whether a non-null value crosses: counts and money exactly, rates as doubles.
+template <typename T>
+bool crosses(const T& value, const Threshold& t) {
+  if constexpr (std::is_same_v<T, double>) {
+    return compare(value, t.op, t.limit);
+  } else if constexpr (std::is_same_v<T, MoneySum>) {
+    return compare(value, t.op, t.exact_limit);
+  } else {
+    return compare(MoneySum{value} * kMoneyScale, t.op, t.exact_limit);
+  }
+}
+
+// Why a period field is null, in words for the note on stderr.
+std::string period_null_reason(std::string_view field, const PeriodMetrics& m) {
+  if (field == "churn_rate" || field == "retention_rate" || field == "expansion_rate") {
+    if (m.customers_start && *m.customers_start == 0) return "no customers at start";
+  } else if (field == "grr" || field == "nrr") {
+    if (m.mrr_start && *m.mrr_start == 0) return "no revenue at start (mrr_start is 0)";
+  } else if (field == "arpu") {
+    if (m.customers_end && *m.customers_end == 0) return "no active customers";
+  } else if (field == "csat") {
+    if (!m.csat_responses || *m.csat_responses == 0) return "no csat responses";
+  } else if (field == "cac") {
+    if (!m.acquisition_cost) return "the input has no acquisition_cost";
+    if (m.new_customers && *m.new_customers == 0) return "no new customers";
+  } else if (field == "clv") {
+    if (!m.arpu) return "arpu is null";
+    if (!m.retention_rate) return "retention_rate is null";
+    return "1 + discount_rate - retention_rate/100 <= 0";
+  }
+  return "not determined by the input";
+}
+
+std::string summary_null_reason(std::string_view field) {
+  if (field.starts_with("average_") || field.starts_with("annualized_")) {
+    return "no month with a defined value";
+  }
+  return "not determined by the input";
+}
+
+}  // namespace
+
+ThresholdError::ThresholdError(std::string message, std::size_t position, std::size_t length,
+                               std::string suggestion)
+    : std::invalid_argument(std::move(message)),
+      position_(position),
+      length_(length),
+      suggestion_(std::move(suggestion)) {}
+
+const std::vector<std::string>& threshold_field_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list;
+    for (const PeriodField& f : period_fields()) list.emplace_back(f.name);
+    for (const SummaryField& f : summary_fields()) {
+      list.push_back(std::string(kSummaryPrefix) + f.name);
+    }
+    return list;
+  }();
+  return names;
+}
+
+std::string nearest_field_name(std::string_view name) {
+  std::string wanted;
+  for (const char c : name) wanted.push_back(lower(c));
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const std::string& candidate : threshold_field_names()) {
+    std::size_t distance = edit_distance(wanted, candidate);
+    // "average_nrr" is one step from "summary.average_nrr", not eight.
+    if (candidate.starts_with(kSummaryPrefix)) {
+      distance = std::min(distance,
+                          edit_distance(wanted, candidate.substr(kSummaryPrefix.size())) + 1);
+    }
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  const std::size_t allowed = std::max<std::size_t>(2, wanted.size() / 3);
+  return best_distance <= allowed ? best : std::string();
+}
+
+Threshold parse_threshold(std::string_view expression) {
+  while (!expression.empty() && is_space(expression.front())) expression.remove_prefix(1);
+  while (!expression.empty() && is_space(expression.back())) expression.remove_suffix(1);
+  Threshold t;
+  t.expression = std::string(expression);
+  const std::string_view e = expression;
+  if (e.empty()) {
+    throw ThresholdError("empty expression: expected FIELD OP NUMBER, e.g. 'churn_rate > 5'", 0, 1);
+  }
+
+  // FIELD
+  std::size_t at = 0;
+  while (at < e.size() && is_name_char(e[at])) ++at;
+  const std::string_view name = e.substr(0, at);
+  if (name.empty()) {
+    throw ThresholdError("expected a field name, e.g. churn_rate", 0, 1);
+  }
+  std::string canonical;
+  for (const char c : name) canonical.push_back(lower(c));
+  const std::string_view field = canonical;
+  bool found = false;
+  if (field.starts_with(kSummaryPrefix)) {
+    const std::string_view rest = field.substr(kSummaryPrefix.size());
+    for (const SummaryField& f : summary_fields()) {
+      if (rest == f.name) {
+        t.kind = summary_kind_of(f.member);
+        found = true;
+      }
+    }
+    t.summary = true;
+  } else {
+    for (const PeriodField& f : period_fields()) {
+      if (field == f.name) {
+        t.kind = kind_of(f.member);
+        found = true;
+      }
+    }
+  }
+  if (!found) {
+    std::string suggestion = nearest_field_name(name);
+    throw ThresholdError("unknown field \"" + std::string(name) + "\"", 0, name.size(),
+                         std::move(suggestion));
+  }
+  t.field = canonical;
+
+  // OP
+  while (at < e.size() && is_space(e[at])) ++at;
+  const std::size_t op_at = at;
+  const std::string_view rest = e.substr(at);
+  struct Spelling {
+    std::string_view text;
+    CompareOp op;
+  };
+  static constexpr Spelling spellings[] = {
+      {"<=", CompareOp::less_equal}, {">=", CompareOp::greater_equal}, {"==", CompareOp::equal},
+      {"!=", CompareOp::not_equal},  {"<", CompareOp::less},           {">", CompareOp::greater}};
+  std::size_t op_size = 0;
+  for (const Spelling& s : spellings) {
+    if (rest.starts_with(s.text)) {
+      t.op = s.op;
+      op_size = s.text.size();
+      break;
+    }
+  }
+  if (op_size == 0) {
+    const bool single_equal = rest.starts_with("=");
+    throw ThresholdError(
+        std::string(rest.empty() ? "expected an operator after the field"
+                                 : "expected an operator") +
+            " (one of < <= > >= == !=)" + (single_equal ? "; for equality write ==" : ""),
+        rest.empty() ? e.size() : op_at, 1);
+  }
+  at += op_size;
+
+  // NUMBER: [+-]digits[.digits] or [+-].digits
+  while (at < e.size() && is_space(e[at])) ++at;
+  const std::size_t number_at = at;
+  const std::string_view number = e.substr(at);
+  if (number.empty()) {
+    throw ThresholdError("expected a number after \"" + std::string(to_string(t.op)) + "\"",
+                         e.size(), 1);
+  }
+  std::size_t i = 0;
+  if (number[i] == '+' || number[i] == '-') ++i;
+  std::size_t digits = 0;
+  while (i < number.size() && is_digit(number[i])) ++i, ++digits;
+  if (i < number.size() && number[i] == '.') {
+    ++i;
+    while (i < number.size() && is_digit(number[i])) ++i, ++digits;
+  }
+  if (digits == 0 || i != number.size()) {
+    throw ThresholdError("expected a number such as 5 or 2.5 (no units, no exponent), got \"" +
+                             std::string(number) + "\"",
+                         number_at, number.size());
+  }
+  const bool plus = number.front() == '+';
+  const std::string_view unsigned_number = plus ? number.substr(1) : number;
+  if (t.kind == FieldKind::rate) {
+    const auto [end, error] = std::from_chars(
+        unsigned_number.data(), unsigned_number.data() + unsigned_number.size(), t.limit);
+    if (error != std::errc() || end != unsigned_number.data() + unsigned_number.size()) {
+      throw ThresholdError("limit out of range", number_at, number.size());
+    }
+  } else {
+    t.exact_limit = exact_number(number, number_at);
+    t.limit = to_double(t.exact_limit);
+  }
+  return t;
+}
+
+std::string limit_text(const Threshold& t) {
+  switch (t.kind) {
+    case FieldKind::rate:
+      return shortest(t.limit);
+    case FieldKind::money:
+      return format_money(t.exact_limit);
+    case FieldKind::count:
+      if (t.exact_limit % kMoneyScale == 0) {
+        return std::to_string(static_cast<std::int64_t>(t.exact_limit / kMoneyScale));
+      }
+      return format_money(t.exact_limit);
+  }
+  return {};
+}
+
+std::string_view to_string(CompareOp op) noexcept {
+  switch (op) {
+    case CompareOp::less:
+      return "<";
+    case CompareOp::less_equal:
+      return "<=";
+    case CompareOp::greater:
+      return ">";
+    case CompareOp::greater_equal:
+      return ">=";
+    case CompareOp::equal:
+      return "==";
+    case CompareOp::not_equal:
+      return "!=";
+  }
+  return "?";
+}
+
+std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& thresholds,
+                                                const std::vector<ThresholdSeries>& series,
+                                                ThresholdScope scope) {
+  std::vector<ThresholdCheck> checks;
+  for (const ThresholdSeries& s : series) {
+    for (const Threshold& t : thresholds) {
+      if (t.summary) {
+        const std::string_view name = std::string_view(t.field).substr(kSummaryPrefix.size());
+        for (const SummaryField& f : summary_fields()) {
+          if (name != f.name) continue;
+          ThresholdCheck check{t, s.label, std::nullopt, std::nullopt, false, {}};
+          std::visit(
+              [&](auto member) {
+                const auto& value = s.summary.*member;
+                check.value = value_text(value);
+                if (value) {
+                  check.crossed = crosses(*value, t);
+                } else {
+                  check.null_reason = summary_null_reason(name);
+                }
+              },
+              f.member);
+          checks.push_back(std::move(check));
+        }
+        continue;
+      }
+      const PeriodField* field = nullptr;
+      for (const PeriodField& f : period_fields()) {
+        if (t.field == f.name) field = &f;
+      }
+      if (field == nullptr || s.periods.empty()) continue;
+      const std::span<const PeriodMetrics> checked =
+          scope == ThresholdScope::latest ? s.periods.last(1) : s.periods;
+      for (const PeriodMetrics& m : checked) {
+        ThresholdCheck check{t, s.label, m.period, std::nullopt, false, {}};
+        std::visit(
+            [&](auto member) {
+              const auto& value = m.*member;
+              check.value = value_text(value);
+              if (value) {
+                check.crossed = crosses(*value, t);
+              } else {
+                check.null_reason = period_null_reason(t.field, m);
+              }
+            },
+            field->member);
+        checks.push_back(std::move(check));
+      }
+    }
+  }
+  return checks;
+}
+
+}  // namespace csm

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `compute --fail-if` (threshold alerts), Python 3 standard library only.
+
+Runs the real binary on tests/data/e2e/small.csv, whose months are worked out by hand below, and
+checks the exit status (0 / 1 / 2), the lines on stderr, the JSON member "thresholds" and that the
+normal output is unchanged.
+
+small.csv by hand (a, b, c are customers; revenue per month):
+    a: 2025-01 100.00, 2025-02 100.10 + 0.20 = 100.30, 2025-03 100.30
+    b: 2025-01 50.00, 2025-02 none, 2025-03 50
+    c: 2025-02 80, 2025-03 60
+    2025-01: S = 0 -> churn_rate null; csat: one 5 -> 100
+    2025-02: S = 2 (a, b), C = 1 (b) -> churn_rate 50; csat: 4 and 2 -> 50
+    2025-03: S = 2 (a, c), C = 0 -> churn_rate 0; mrr_end = 100.30 + 50 + 60 = 210.30; csat: 3 -> 0
+    summary.average_churn_rate = (50 + 0) / 2 = 25
+
+Usage: test_thresholds.py --binary PATH --data DIR --work DIR
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_e2e import Runner, guarded  # noqa: E402  (the shared runner and its checks)
+
+CROSSED = "csm-metrics: threshold crossed: "
+
+
+def test_exit_status(r, small):
+    base = r.expect_ok("no --fail-if", r.run(["compute", small]))
+    code, out, err = r.run(["compute", "--fail-if", "churn_rate > 5", small])
+    r.check("latest churn 0 > 5: exit 0", code == 0, f"exit {code}, {err!r}")
+    r.check("latest not crossed: stderr empty", err == b"", repr(err))
+    r.check("latest not crossed: same table", out.decode() == base)
+
+    code, out, err = r.run(["compute", "--fail-if", "churn_rate>5", "--fail-scope", "all", small])
+    r.check("all: February's 50 > 5: exit 1", code == 1, f"exit {code}, {err!r}")
+    r.check("exit 1 still prints the normal table", out.decode() == base)
+    lines = err.decode().splitlines()
+    r.check("crossing on stderr", CROSSED + "churn_rate > 5 in 2025-02: 50" in lines, repr(lines))
+    r.check("null January noted", any(l.startswith("csm-metrics: note: ") and "churn_rate is null in 2025-01: no customers at start" in l
+                                      for l in lines), repr(lines))
+    r.check("only one crossing line", sum(l.startswith(CROSSED) for l in lines) == 1, repr(lines))
+
+    # Several thresholds: one crosses (csat 0 < 50 in March), one does not.
+    code, _, err = r.run(["compute", "--fail-if", "csat < 50", "--fail-if", "nrr < 1", small])
+    r.check("csat 0 < 50: exit 1", code == 1, f"exit {code}")
+    r.check("csat crossing line", err.decode() == CROSSED + "csat < 50 in 2025-03: 0\n", repr(err))
+
+    # Money compares exactly: 100.30 + 50 + 60 = 210.30.
+    code, _, err = r.run(["compute", "--fail-if", "mrr_end == 210.3", small])
+    r.check("mrr_end == 210.3 exactly: exit 1", code == 1, f"exit {code}, {err!r}")
+    r.check("money shown exactly", err.decode() == CROSSED + "mrr_end == 210.30 in 2025-03: 210.30\n",
+            repr(err))
+    code, _, _ = r.run(["compute", "--fail-if", "mrr_end > 210.30", small])
+    r.check("mrr_end > 210.30: exit 0", code == 0)
+
+    code, _, err = r.run(["compute", "--fail-if", "summary.average_churn_rate >= 25", small])
+    r.check("summary average 25 >= 25: exit 1", code == 1, f"exit {code}, {err!r}")
+    r.check("summary crossing line",
+            err.decode() == CROSSED + "summary.average_churn_rate >= 25 over all months: 25\n", repr(err))
+
+    # --quiet hides the notes, never the crossings.
+    code, _, err = r.run(["compute", "-q", "--fail-if", "churn_rate > 5", "--fail-scope", "all", small])
+    r.check("-q: crossing kept, note gone",
+            code == 1 and err.decode() == CROSSED + "churn_rate > 5 in 2025-02: 50\n", repr(err))
+
+
+def test_json_member(r, small):
+    code, out, _ = r.run(["compute", "--format", "json", small])
+    plain = r.json_of("json without --fail-if", out.decode())
+    r.check("no thresholds member without --fail-if", plain is not None and "thresholds" not in plain)
+
+    code, out, err = r.run(["compute", "--format", "json", "--fail-scope", "all",
+                            "--fail-if", "churn_rate > 5", "--fail-if", "summary.total_churned_mrr>=50", small])
+    r.check("json: exit 1", code == 1, f"exit {code}, {err!r}")
+    doc = r.json_of("json with --fail-if", out.decode())
+    if doc is None:
+        return
+    keys = list(doc.keys())
+    r.check("thresholds after periods, before warnings",
+            keys.index("thresholds") == keys.index("periods") + 1 and keys[-1] == "warnings", repr(keys))
+    checks = doc["thresholds"]
+    fields = ["expression", "field", "op", "limit", "period", "value", "crossed", "note"]
+    r.check("one object per check: 3 months + 1 summary", len(checks) == 4, repr(checks))
+    r.check("members in documented order", all(list(c.keys()) == fields for c in checks), repr(checks))
+    by_period = {c["period"]: c for c in checks}
+    jan, feb, mar = by_period.get("2025-01"), by_period.get("2025-02"), by_period.get("2025-03")
+    r.check("January null, not crossed, with a note",
+            jan == {"expression": "churn_rate > 5", "field": "churn_rate", "op": ">", "limit": Decimal("5"),
+                    "period": "2025-01", "value": None, "crossed": False, "note": "no customers at start"},
+            repr(jan))
+    r.check("February 50 crossed", feb and feb["value"] == Decimal("50") and feb["crossed"] is True
+            and feb["note"] is None, repr(feb))
+    r.check("March 0 not crossed", mar and mar["value"] == Decimal("0") and mar["crossed"] is False, repr(mar))
+    total = by_period.get(None)
+    # b churned in February with 50.00: total_churned_mrr = 50.00 >= 50.
+    r.check("summary check: period null, exact money",
+            total == {"expression": "summary.total_churned_mrr>=50", "field": "summary.total_churned_mrr",
+                      "op": ">=", "limit": Decimal("50.00"), "period": None, "value": Decimal("50.00"),
+                      "crossed": True, "note": None}, repr(total))
+    r.check("null note also in warnings",
+            any("churn_rate is null in 2025-01" in w for w in doc["warnings"]), repr(doc["warnings"]))
+    r.check("periods unchanged by --fail-if", doc["periods"] == plain["periods"])
+
+    # CSV does not change with --fail-if.
+    _, csv_plain, _ = r.run(["compute", "--format", "csv", small])
+    code, csv_alert, _ = r.run(["compute", "--format", "csv", "--fail-if", "csat < 50", small])
+    r.check("csv unchanged, exit 1", code == 1 and csv_plain == csv_alert)
+
+
+def test_output_file(r, small):
+    work = r.workdir("thresholds-o")
+    target = os.path.join(work, "m.json")
+    code, out, err = r.run(["compute", "--format", "json", "-o", target, "--fail-if", "csat < 50", small])
+    r.check("-o with a crossing: exit 1, file written", code == 1 and os.path.exists(target), repr(err))
+    if os.path.exists(target):
+        doc = json.load(open(target))
+        r.check("-o file has the crossed check", doc["thresholds"][0]["crossed"] is True)
+
+
+def test_usage_errors(r, small):
+    cases = [
+        ("churn_rat > 5", ["unknown field \"churn_rat\"", "did you mean churn_rate?", "    ^~~~~~~~~"]),
+        ("churn_rate >> 5", ["expected a number", "at character 13", "                ^~~"]),
+        ("churn_rate = 5", ["for equality write ==", "at character 12"]),
+        ("churn_rate >", ["expected a number after \">\"", "at character 13"]),
+        ("average_nrr < 100", ["did you mean summary.average_nrr?"]),
+        ("mrr_end > 1.0000001", ["at most 6 decimal places"]),
+    ]
+    for expression, mentions in cases:
+        code, out, err = r.run(["compute", "--fail-if", expression, small])
+        text = err.decode()
+        r.check(f"{expression!r}: exit 2", code == 2, f"exit {code}, {text!r}")
+        r.check(f"{expression!r}: stdout empty", out == b"")
+        r.check(f"{expression!r}: starts as an error", text.startswith("csm-metrics: error: --fail-if "), repr(text))
+        for mention in mentions:
+            r.check(f"{expression!r}: mentions {mention!r}", mention in text, repr(text))
+    code, _, err = r.run(["compute", "--fail-scope", "some", "--fail-if", "nrr < 1", small])
+    r.check("bad --fail-scope: exit 2", code == 2, repr(err))
+    # A bad expression is found before any input is read: a missing file does not matter.
+    code, _, err = r.run(["compute", "--fail-if", "nope > 1", "/nonexistent/file.csv"])
+    r.check("bad expression before reading: exit 2", code == 2, repr(err))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--data", required=True, help="tests/data")
+    parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
+    options = parser.parse_args()
+    work = os.path.abspath(options.work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    r = Runner(os.path.abspath(options.binary), work)
+    small = os.path.join(os.path.abspath(options.data), "e2e", "small.csv")
+    for test in (test_exit_status, test_json_member, test_output_file, test_usage_errors):
+        guarded(r, test, r, small)
+    print(f"thresholds e2e: {r.passed} passed, {r.failed} failed")
+    return 1 if r.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
