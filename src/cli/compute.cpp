@@ -33,6 +33,7 @@ struct ComputeOptions {
   std::string color = "auto";
   bool quiet = false;
   unsigned threads = 0;
+  std::string until;  // subscription records: last month of the range
 };
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
@@ -72,12 +73,20 @@ int compute(const ComputeOptions& options, Streams io) {
   static const std::map<std::string, io::RecordKind> kinds = {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
-      {"summary", io::RecordKind::summary}};
+      {"summary", io::RecordKind::summary},
+      {"subscription", io::RecordKind::subscription}};
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
   read.renames = parse_renames(options.columns);
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
+  if (!options.until.empty()) {
+    YearMonth until;
+    if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
+      throw UsageError("--until " + options.until + ": expected a month as YYYY-MM");
+    }
+    read.until = until;
+  }
 
   // Progress only for a person watching: stderr a terminal, not --quiet, not NO_COLOR.
   std::optional<std::uint64_t> total_bytes = std::uint64_t{0};
@@ -100,6 +109,9 @@ int compute(const ComputeOptions& options, Streams io) {
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
+    if (read.until && report.kind != io::RecordKind::subscription) {
+      throw UsageError("--until applies to subscription records only");
+    }
     if (report.kind == io::RecordKind::summary) {
       SummaryAggregator aggregator;
       input.read(aggregator);
@@ -109,6 +121,9 @@ int compute(const ComputeOptions& options, Streams io) {
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
+      if (const auto& subscriptions = input.report().subscriptions) {
+        report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
+      }
     }
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
@@ -164,8 +179,13 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
       ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd->add_option("--kind", options->kind,
-                  "Record kind: auto (a customers_start column means summary), activity, summary")
-      ->check(CLI::IsMember({"auto", "activity", "summary"}, CLI::ignore_case));
+                  "Record kind: auto (a customers_start column means summary, start_date "
+                  "subscription), activity, summary, subscription")
+      ->check(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+  cmd->add_option("--until", options->until,
+                  "Subscription records: the last month of the range, YYYY-MM (default: the "
+                  "latest start_date or end_date)")
+      ->type_name("YYYY-MM");
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT");

@@ -33,12 +33,18 @@ enum SummarySlot : std::size_t {
   kSumRevenue,
   kSumAcquisitionCost,
 };
+// Slots of the subscription columns.
+enum SubscriptionSlot : std::size_t { kSubCustomerId, kStartDate, kEndDate, kMrr, kSubSegment, kSubAcquisitionCost };
 
 ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   std::vector<ColumnSpec> specs;
   if (kind == RecordKind::summary) {
     for (std::size_t i = 0; i < summary_columns().size(); ++i) {
       specs.push_back({summary_columns()[i], i <= kChurnedCustomers});
+    }
+  } else if (kind == RecordKind::subscription) {
+    for (std::size_t i = 0; i < subscription_columns().size(); ++i) {
+      specs.push_back({subscription_columns()[i], i == kSubCustomerId || i == kStartDate || i == kMrr});
     }
   } else {
     for (std::size_t i = 0; i < activity_columns().size(); ++i) {
@@ -122,6 +128,23 @@ class FieldParser {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(value));
     }
     return month;
+  }
+
+  Date date(std::size_t slot, const Cell& cell) const {
+    const std::string_view value = text(slot, cell);
+    Date day;
+    const PeriodError error = parse_date(value, day);
+    if (error != PeriodError::ok) {
+      fail(slot, std::string(error == PeriodError::syntax ? "expected a date as YYYY-MM-DD"
+                                                          : describe(error)) +
+                     ", got " + quote_for_message(value));
+    }
+    return day;
+  }
+
+  std::optional<Date> optional_date(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return std::nullopt;
+    return date(slot, cell);
   }
 
   Money money(std::size_t slot, const Cell& cell) const {
@@ -296,6 +319,42 @@ class SummaryConsumer final : public RowConsumer {
   ReadReport& report_;
 };
 
+class SubscriptionConsumer final : public RowConsumer {
+ public:
+  SubscriptionConsumer(const ColumnMap& columns, SubscriptionExpander& out, RecordGate& gate,
+                       ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    SubscriptionRecord r;
+    try {
+      const FieldParser f(columns_, where);
+      r.customer_id = f.text(kSubCustomerId, cells[kSubCustomerId]);
+      r.start = f.date(kStartDate, cells[kStartDate]);
+      r.end = f.optional_date(kEndDate, cells[kEndDate]);
+      r.mrr = f.money(kMrr, cells[kMrr]);
+      if (!is_blank(cells[kSubSegment])) r.segment = f.text(kSubSegment, cells[kSubSegment]);
+      r.acquisition_cost = f.optional_money(kSubAcquisitionCost, cells[kSubAcquisitionCost]);
+      if (r.end && *r.end < r.start) {
+        f.fail(kEndDate, "expected a date on or after " + columns_.display_name(kStartDate) + " (" +
+                             to_string(r.start) + "), got " + to_string(*r.end));
+      }
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    out_.add(r);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  SubscriptionExpander& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool ends_with_ignore_case(std::string_view text, std::string_view suffix) noexcept {
@@ -341,10 +400,10 @@ InputFormat detect_format(const std::string& path, std::string_view head) {
   return format_from_content(head);
 }
 
-// The header (CSV) or the first object (JSON) names the kind: customers_start means summary.
-RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
-  // The name customers_start is looked for under, after --column renames.
-  ColumnMap columns({{"customers_start", true}});
+// Whether the header (CSV) or the first object (JSON) has the column `canonical`.
+bool head_has_column(std::string_view head, const ReadOptions& options, const char* column) {
+  // The name the column is looked for under, after --column renames.
+  ColumnMap columns({{column, true}});
   for (const auto& [canonical, input] : options.renames) columns.rename(canonical, input);
   std::string wanted;
   for (char c : columns.display_name(0)) wanted.push_back(lower(c));
@@ -354,7 +413,7 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
   for (std::size_t i = 0; i < head.size() && i < (1u << 16); ++i) lowered.push_back(lower(head[i]));
   // Only the header line of a CSV counts, or the first object of JSON.
   const std::size_t start = lowered.find_first_not_of(" \t\r\n[");
-  if (start == std::string::npos) return RecordKind::activity;
+  if (start == std::string::npos) return false;
   const bool json = lowered[start] == '{';
   const std::size_t end = lowered.find(json ? '}' : '\n', start);
   const std::string_view first = std::string_view(lowered).substr(start, end - start);
@@ -363,9 +422,17 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
     const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;
     const std::size_t after = at + wanted.size();
     const bool right_ok = after >= first.size() || std::strchr(" \t,\"\r:", first[after]) != nullptr;
-    if (left_ok && right_ok) return RecordKind::summary;
+    if (left_ok && right_ok) return true;
     at = first.find(wanted, at + 1);
   }
+  return false;
+}
+
+// The header (CSV) or the first object (JSON) names the kind: customers_start means summary,
+// start_date subscription records.
+RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
+  if (head_has_column(head, options, "customers_start")) return RecordKind::summary;
+  if (head_has_column(head, options, "start_date")) return RecordKind::subscription;
   return RecordKind::activity;
 }
 
@@ -385,6 +452,12 @@ const std::vector<std::string>& summary_columns() {
   return columns;
 }
 
+const std::vector<std::string>& subscription_columns() {
+  static const std::vector<std::string> columns = {"customer_id", "start_date", "end_date",
+                                                   "mrr",         "segment",    "acquisition_cost"};
+  return columns;
+}
+
 std::string_view to_string(RecordKind kind) noexcept {
   switch (kind) {
     case RecordKind::automatic:
@@ -393,6 +466,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "activity";
     case RecordKind::summary:
       return "summary";
+    case RecordKind::subscription:
+      return "subscription";
   }
   return "?";
 }
@@ -747,6 +822,14 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
 }
 
 void RecordInput::read(ActivityAggregator& aggregator) {
+  if (kind() == RecordKind::subscription) {
+    SubscriptionExpander expander(aggregator, impl_->options.until);
+    impl_->read_all<SubscriptionExpander, SubscriptionConsumer>(RecordKind::subscription, report_,
+                                                                expander);
+    expander.finish();
+    report_.subscriptions = expander.stats();
+    return;
+  }
   impl_->read_all<ActivityAggregator, ActivityConsumer>(RecordKind::activity, report_, aggregator);
 }
 

@@ -6,17 +6,19 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/subscription.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
-enum class RecordKind : std::uint8_t { automatic, activity, summary };
+enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -34,6 +36,8 @@ struct ReadOptions {
   /// When set, the bytes parsed so far are added here as reading goes (for a progress display;
   /// another thread may read it at any time).
   std::atomic<std::uint64_t>* bytes_parsed = nullptr;
+  /// Subscription records: the last month of the range (default: the latest start or end month).
+  std::optional<YearMonth> until;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
@@ -43,11 +47,15 @@ struct ReadReport {
   std::uint64_t records = 0;                ///< records taken
   std::uint64_t skipped = 0;                ///< invalid records skipped (--skip-invalid)
   std::vector<std::string> skipped_messages;  ///< the first few skip reasons
+  /// Subscription records only: what the expansion into months saw (the aggregator's
+  /// ActivityStats count the expanded month rows instead).
+  std::optional<SubscriptionStats> subscriptions;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
 const std::vector<std::string>& activity_columns();
 const std::vector<std::string>& summary_columns();
+const std::vector<std::string>& subscription_columns();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
@@ -62,12 +70,14 @@ class RecordInput {
   ~RecordInput();
 
   /// The record kind: as given in the options, or detected from the first input's header or
-  /// first object (a `customers_start` column means summary records). Throws InputError,
+  /// first object (a `customers_start` column means summary records, a `start_date` column
+  /// subscription records). Throws InputError,
   /// SourceError, std::invalid_argument (an unknown column in a rename).
   RecordKind kind();
 
-  /// Read every input into the aggregator of the kind(). Throws InputError (the first invalid
-  /// record unless skipping), SourceError.
+  /// Read every input into the aggregator of the kind() (subscription records are expanded into
+  /// the activity records of their active months). Throws InputError (the first invalid record
+  /// unless skipping), SourceError, std::invalid_argument (--until before every start).
   void read(ActivityAggregator& aggregator);
   void read(SummaryAggregator& aggregator);
 
