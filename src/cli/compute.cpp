@@ -34,6 +34,8 @@ struct ComputeOptions {
   bool quiet = false;
   unsigned threads = 0;
   std::string until;  // subscription records: last month of the range
+  std::string spend;  // --spend FILE
+  std::string spend_mode = "replace";
 };
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
@@ -56,6 +58,49 @@ void write_result(const ComputeOptions& options, Streams io, const std::string& 
   io.out << text;
   io.out.flush();
   if (!io.out) throw OutputError("<stdout>: write failed");
+}
+
+// --spend: read the spend file with the same readers and rules (not the --column renames, which
+// are for the customer records) and put its month totals into acquisition_cost.
+void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::MetricsReport& report,
+               Streams io) {
+  io::ReadOptions spend_read = read;
+  spend_read.kind = io::RecordKind::spend;
+  spend_read.renames.clear();
+  spend_read.bytes_parsed = nullptr;
+  io::RecordInput input({options.spend}, spend_read);
+  SpendTotals totals;
+  input.read(totals);
+  io::SpendReport spend;
+  spend.input = input.report();
+  spend.mode = options.spend_mode == "add" ? SpendMode::add : SpendMode::replace;
+  spend.applied = apply_spend(report.periods, totals, spend.mode, options.metrics);
+  std::vector<std::string> notes;
+  if (spend.input.skipped > 0) {
+    notes.push_back("skipped " + std::to_string(spend.input.skipped) + " invalid spend records");
+    if (!options.quiet) {
+      for (const std::string& message : spend.input.skipped_messages) {
+        io.err << "csm-metrics: skipped: " << message << '\n';
+      }
+    }
+  }
+  if (spend.applied.replaced_record_costs) {
+    notes.push_back("--spend replaces the acquisition_cost of the records (--spend-mode add adds "
+                    "the two)");
+  }
+  if (!spend.applied.outside.empty()) {
+    std::string months;
+    for (const YearMonth month : spend.applied.outside) {
+      months += (months.empty() ? "" : ", ") + to_string(month);
+    }
+    notes.push_back("spend in months outside the data left out: " + months + " (" +
+                    format_money(spend.applied.total - spend.applied.applied) + ")");
+  }
+  for (const std::string& note : notes) {
+    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
+    report.warnings.push_back(note);
+  }
+  report.spend = std::move(spend);
 }
 
 int compute(const ComputeOptions& options, Streams io) {
@@ -130,6 +175,7 @@ int compute(const ComputeOptions& options, Streams io) {
   }
   progress.finish();
   report.input = input.report();
+  if (!options.spend.empty()) add_spend(options, read, report, io);
   report.summary = summarize(report.periods);
 
   if (report.input.skipped > 0) {
@@ -203,6 +249,17 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "Discount rate per month for clv, a fraction >= 0")
       ->check(CLI::Range(0.0, 1e6))
       ->default_val(0.0);
+  cmd->add_flag("--quick-ratio-without-reactivation",
+                [options](std::int64_t) { options->metrics.quick_ratio_reactivation = false; },
+                "Quick ratio: leave reactivation_mrr out of the gains");
+  CLI::Option* spend = cmd->add_option("--spend", options->spend,
+                  "Marketing spend file (period, amount, optional channel or segment; CSV/TSV/JSON), "
+                  "summed per month into acquisition_cost")
+      ->type_name("FILE");
+  cmd->add_option("--spend-mode", options->spend_mode,
+                  "With --spend: replace (default) the records' acquisition_cost, or add to it")
+      ->check(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
+      ->needs(spend);
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");

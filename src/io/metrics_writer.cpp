@@ -12,7 +12,7 @@ namespace csm::io {
 namespace {
 
 // One output field: where it lives in PeriodMetrics and how it prints.
-enum class Unit { count, percent, money, ratio_money };
+enum class Unit { count, percent, money, ratio_money, ratio };
 using Member = std::variant<Count PeriodMetrics::*, Amount PeriodMetrics::*, Rate PeriodMetrics::*>;
 struct Field {
   const char* name;
@@ -50,6 +50,9 @@ const std::vector<Field>& fields() {
       {"csat_responses", &PeriodMetrics::csat_responses, Unit::count},
       {"csat_satisfied", &PeriodMetrics::csat_satisfied, Unit::count},
       {"acquisition_cost", &PeriodMetrics::acquisition_cost, Unit::money},
+      {"cac_payback_months", &PeriodMetrics::cac_payback_months, Unit::ratio},
+      {"ltv_cac", &PeriodMetrics::ltv_cac, Unit::ratio},
+      {"quick_ratio", &PeriodMetrics::quick_ratio, Unit::ratio},
   };
   return list;
 }
@@ -228,6 +231,8 @@ std::string to_json(const MetricsReport& report) {
   j.raw(number_text(report.options.gross_margin));
   j.key("discount_rate");
   j.raw(number_text(report.options.discount_rate));
+  j.key("quick_ratio_reactivation");
+  j.raw(report.options.quick_ratio_reactivation ? "true" : "false");
   j.close('}');
 
   j.key("input");
@@ -267,6 +272,31 @@ std::string to_json(const MetricsReport& report) {
   j.key("months");
   j.raw(std::to_string(report.summary.months));
   j.close('}');
+
+  if (report.spend) {
+    const SpendReport& spend = *report.spend;
+    j.key("spend");
+    j.open('{');
+    j.key("sources");
+    j.open('[', true);
+    for (const std::string& source : spend.input.sources) j.string(source);
+    j.close(']');
+    j.key("records");
+    j.raw(std::to_string(spend.input.records));
+    j.key("skipped_records");
+    j.raw(std::to_string(spend.input.skipped));
+    j.key("mode");
+    j.string(spend.mode == SpendMode::add ? "add" : "replace");
+    j.key("total");
+    j.raw(format_money(spend.applied.total));
+    j.key("applied");
+    j.raw(format_money(spend.applied.applied));
+    j.key("months_outside_range");
+    j.open('[', true);
+    for (const YearMonth month : spend.applied.outside) j.string(to_string(month));
+    j.close(']');
+    j.close('}');
+  }
 
   const RangeSummary& s = report.summary;
   j.key("summary");
@@ -359,7 +389,9 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
         if (!value) return "-";
         using T = std::decay_t<decltype(*value)>;
         if constexpr (std::is_same_v<T, double>) {
-          return field.unit == Unit::percent ? fmt::format("{:.1f}", *value) : grouped(*value, 2);
+          if (field.unit == Unit::percent) return fmt::format("{:.1f}", *value);
+          if (field.unit == Unit::ratio) return fmt::format("{:.2f}", *value);
+          return grouped(*value, 2);
         } else if constexpr (std::is_same_v<T, MoneySum>) {
           return grouped(to_double(*value), 2);
         } else {

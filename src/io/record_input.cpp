@@ -33,6 +33,8 @@ enum SummarySlot : std::size_t {
   kSumRevenue,
   kSumAcquisitionCost,
 };
+// Slots of the spend columns.
+enum SpendSlot : std::size_t { kSpendPeriod, kAmount, kChannel, kSpendSegment };
 // Slots of the subscription columns.
 enum SubscriptionSlot : std::size_t { kSubCustomerId, kStartDate, kEndDate, kMrr, kSubSegment, kSubAcquisitionCost };
 
@@ -41,6 +43,10 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   if (kind == RecordKind::summary) {
     for (std::size_t i = 0; i < summary_columns().size(); ++i) {
       specs.push_back({summary_columns()[i], i <= kChurnedCustomers});
+    }
+  } else if (kind == RecordKind::spend) {
+    for (std::size_t i = 0; i < spend_columns().size(); ++i) {
+      specs.push_back({spend_columns()[i], i <= kAmount});
     }
   } else if (kind == RecordKind::subscription) {
     for (std::size_t i = 0; i < subscription_columns().size(); ++i) {
@@ -319,6 +325,35 @@ class SummaryConsumer final : public RowConsumer {
   ReadReport& report_;
 };
 
+class SpendConsumer final : public RowConsumer {
+ public:
+  SpendConsumer(const ColumnMap& columns, SpendTotals& out, RecordGate& gate, ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    SpendRecord r;
+    try {
+      const FieldParser f(columns_, where);
+      r.period = f.period(kSpendPeriod, cells[kSpendPeriod]);
+      r.amount = f.money(kAmount, cells[kAmount]);
+      if (!is_blank(cells[kChannel])) r.channel = f.text(kChannel, cells[kChannel]);
+      if (!is_blank(cells[kSpendSegment])) f.text(kSpendSegment, cells[kSpendSegment]);
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    out_.add(r);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  SpendTotals& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
 class SubscriptionConsumer final : public RowConsumer {
  public:
   SubscriptionConsumer(const ColumnMap& columns, SubscriptionExpander& out, RecordGate& gate,
@@ -458,6 +493,11 @@ const std::vector<std::string>& subscription_columns() {
   return columns;
 }
 
+const std::vector<std::string>& spend_columns() {
+  static const std::vector<std::string> columns = {"period", "amount", "channel", "segment"};
+  return columns;
+}
+
 std::string_view to_string(RecordKind kind) noexcept {
   switch (kind) {
     case RecordKind::automatic:
@@ -468,6 +508,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "summary";
     case RecordKind::subscription:
       return "subscription";
+    case RecordKind::spend:
+      return "spend";
   }
   return "?";
 }
@@ -835,6 +877,15 @@ void RecordInput::read(ActivityAggregator& aggregator) {
 
 void RecordInput::read(SummaryAggregator& aggregator) {
   impl_->read_all<SummaryAggregator, SummaryConsumer>(RecordKind::summary, report_, aggregator);
+}
+
+}  // namespace csm::io
+
+namespace csm::io {
+
+void RecordInput::read(SpendTotals& totals) {
+  report_.kind = RecordKind::spend;
+  impl_->read_all<SpendTotals, SpendConsumer>(RecordKind::spend, report_, totals);
 }
 
 }  // namespace csm::io

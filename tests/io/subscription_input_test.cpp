@@ -13,6 +13,7 @@
 #include "csm/error.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/spend.hpp"
 
 namespace {
 
@@ -191,4 +192,37 @@ TEST_CASE("subscription kind is detected through a renamed start_date", "[io][su
   CHECK(input.kind() == RecordKind::subscription);
   RecordInput plain({path}, {});
   CHECK(plain.kind() == RecordKind::activity);
+}
+
+TEST_CASE("spend records: sums per month, located errors", "[io][spend]") {
+  TempDir dir;
+  ReadOptions options;
+  options.kind = RecordKind::spend;
+  const std::string good = dir.write(
+      "spend.csv", "Period,Amount,channel\n2024-01,100.50,ads\n2024-01-15,20,events\n2024-03,0,\n");
+  RecordInput input({good}, options);
+  csm::SpendTotals totals;
+  input.read(totals);
+  CHECK(input.report().records == 3);
+  REQUIRE(totals.by_month().size() == 2);
+  CHECK(totals.by_month().at(csm::YearMonth::from(2024, 1).index) == 120'500'000);
+  CHECK(totals.by_month().at(csm::YearMonth::from(2024, 3).index) == 0);
+
+  const auto error_of = [&](const std::string& path) -> std::string {
+    try {
+      RecordInput bad({path}, options);
+      csm::SpendTotals ignored;
+      bad.read(ignored);
+    } catch (const csm::InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string negative = dir.write("neg.csv", "period,amount\n2024-01,5\n2024-02,-5\n");
+  CHECK(error_of(negative) ==
+        negative + ":3: amount: expected a decimal >= 0, got \"-5\"");
+  const std::string bad_month = dir.write("month.jsonl", "{\"period\": \"2024-13\", \"amount\": 1}\n");
+  CHECK(error_of(bad_month) == bad_month + ":1: period: expected a month 01..12, got \"2024-13\"");
+  const std::string no_amount = dir.write("none.csv", "period,cost\n2024-01,5\n");
+  CHECK(error_of(no_amount).find("missing required column \"amount\"") != std::string::npos);
 }

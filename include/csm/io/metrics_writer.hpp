@@ -9,8 +9,16 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
+#include "csm/spend.hpp"
 
 namespace csm::io {
+
+/// The spend file of `--spend` and what was done with it.
+struct SpendReport {
+  ReadReport input;
+  SpendMode mode = SpendMode::replace;
+  SpendApplied applied;
+};
 
 /// Everything one run of `compute` reports.
 struct MetricsReport {
@@ -22,6 +30,7 @@ struct MetricsReport {
   RangeSummary summary;
   std::vector<std::string> warnings;
   std::string version;
+  std::optional<SpendReport> spend;  ///< set with --spend
 };
 
 /// The field names of one period, in output order (the JSON keys and the CSV header).

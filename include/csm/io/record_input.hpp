@@ -12,13 +12,15 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/spend.hpp"
 #include "csm/subscription.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
-enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription };
+/// `spend` is the marketing spend file of `--spend` (period, amount): never detected, only asked for.
+enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -56,6 +58,7 @@ struct ReadReport {
 const std::vector<std::string>& activity_columns();
 const std::vector<std::string>& summary_columns();
 const std::vector<std::string>& subscription_columns();
+const std::vector<std::string>& spend_columns();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
@@ -80,6 +83,8 @@ class RecordInput {
   /// unless skipping), SourceError, std::invalid_argument (--until before every start).
   void read(ActivityAggregator& aggregator);
   void read(SummaryAggregator& aggregator);
+  /// Read spend records (period, amount, optional channel or segment), whatever kind() says.
+  void read(SpendTotals& totals);
 
   const ReadReport& report() const noexcept { return report_; }
 
