@@ -25,5 +25,7 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner add_compute_command(CLI::App& app, Streams io);
 CommandRunner add_calc_command(CLI::App& app, Streams io);
+/// `check`: only the data report of `compute --explain` (defined in compute.cpp, which it shares).
+CommandRunner add_check_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

@@ -36,6 +36,8 @@ struct ComputeOptions {
   std::string until;  // subscription records: last month of the range
   std::string spend;  // --spend FILE
   std::string spend_mode = "replace";
+  bool explain = false;     // --explain: the data report too
+  bool check_only = false;  // `check`: only the data report
 };
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
@@ -148,6 +150,9 @@ int compute(const ComputeOptions& options, Streams io) {
                     io.err, total_bytes);
   read.bytes_parsed = progress.counter();
 
+  InputProfile profile;
+  if (options.explain || options.check_only) read.profile = &profile;
+
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
@@ -177,6 +182,10 @@ int compute(const ComputeOptions& options, Streams io) {
   report.input = input.report();
   if (!options.spend.empty()) add_spend(options, read, report, io);
   report.summary = summarize(report.periods);
+  if (read.profile != nullptr) {
+    report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
+                                      profile);
+  }
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
@@ -192,7 +201,9 @@ int compute(const ComputeOptions& options, Streams io) {
   }
 
   std::string text;
-  if (options.format == "json") {
+  if (options.check_only) {
+    text = options.format == "json" ? io::to_explain_json(report) : io::explain_text(*report.explain);
+  } else if (options.format == "json") {
     text = io::to_json(report);
   } else if (options.format == "csv") {
     text = io::to_csv(report);
@@ -205,6 +216,11 @@ int compute(const ComputeOptions& options, Streams io) {
     style.all_columns = options.all;
     style.color = to_stdout && use_color(color, io.out);
     text = io::to_table(report, style);
+  }
+  // The report comes before the metrics, on stderr, unless it is inside the JSON.
+  if (report.explain && !options.check_only && options.format != "json") {
+    io.err << io::explain_text(*report.explain);
+    io.err.flush();
   }
   write_result(options, io, text);
   return kOk;
@@ -260,6 +276,9 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "With --spend: replace (default) the records' acquisition_cost, or add to it")
       ->check(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
       ->needs(spend);
+  cmd->add_flag("--explain", options->explain,
+                "Also report on the input (rows, customers, months without rows, duplicates, "
+                "zero revenue, invalid values): on stderr, or as \"explain\" in JSON");
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
@@ -270,6 +289,34 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")
       ->check(CLI::Range(0u, 256u));
+  return [options, io] { return compute(*options, io); };
+}
+
+CommandRunner add_check_command(CLI::App& app, Streams io) {
+  auto options = std::make_shared<ComputeOptions>();
+  options->check_only = true;
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Report on the input before trusting its metrics: rows, customers, months without "
+               "rows, duplicate rows, zero-revenue rows, invalid values by column");
+  cmd->add_option("files", options->files,
+                  "Input files; none or '-' reads standard input; several are read as one stream");
+  cmd->add_option("-f,--format", options->format, "Output: table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}, CLI::ignore_case));
+  cmd->add_option("--input-format", options->input_format,
+                  "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
+      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+  cmd->add_option("--kind", options->kind, "Record kind: auto, activity, summary, subscription")
+      ->check(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+  cmd->add_option("--column", options->columns,
+                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
+      ->type_name("NAME=INPUT");
+  cmd->add_flag("--skip-invalid", options->skip_invalid,
+                "Skip invalid records and count them by column, instead of stopping at the first");
+  cmd->add_option("--until", options->until, "Subscription records: the last month of the range")
+      ->type_name("YYYY-MM");
+  cmd->add_option("-o,--output", options->output,
+                  "Write the report to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
   return [options, io] { return compute(*options, io); };
 }
 

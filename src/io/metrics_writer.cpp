@@ -202,6 +202,49 @@ class JsonOut {
   bool first_ = true;
 };
 
+void write_explain(JsonOut& j, const ExplainReport& r) {
+  j.key("explain");
+  j.open('{');
+  j.key("rows_read");
+  j.raw(std::to_string(r.rows_read));
+  j.key("rows_used");
+  j.raw(std::to_string(r.rows_used));
+  j.key("rows_skipped");
+  j.raw(std::to_string(r.rows_skipped));
+  j.key("customers");
+  j.optional_number(r.customers);
+  j.key("first_period");
+  if (r.first) {
+    j.string(to_string(*r.first));
+  } else {
+    j.null();
+  }
+  j.key("last_period");
+  if (r.last) {
+    j.string(to_string(*r.last));
+  } else {
+    j.null();
+  }
+  j.key("months");
+  j.raw(std::to_string(r.months));
+  j.key("months_without_rows");
+  j.open('[', true);
+  for (const YearMonth m : r.months_without_rows) j.string(to_string(m));
+  j.close(']');
+  j.key("duplicate_rows");
+  j.optional_number(r.duplicate_rows);
+  j.key("zero_revenue_rows");
+  j.raw(std::to_string(r.zero_revenue_rows));
+  j.key("invalid_by_field");
+  j.open('{', true);
+  for (const auto& [field, n] : r.invalid_by_field) {
+    j.key(field);
+    j.raw(std::to_string(n));
+  }
+  j.close('}');
+  j.close('}');
+}
+
 }  // namespace
 
 const std::vector<std::string>& period_field_names() {
@@ -338,6 +381,26 @@ std::string to_json(const MetricsReport& report) {
   }
   j.close(']');
 
+  j.key("warnings");
+  j.open('[', true);
+  for (const std::string& w : report.warnings) j.string(w);
+  j.close(']');
+  if (report.explain) write_explain(j, *report.explain);
+  j.close('}');
+  j.text.push_back('\n');
+  return std::move(j.text);
+}
+
+std::string to_explain_json(const MetricsReport& report) {
+  JsonOut j;
+  j.open('{');
+  j.key("tool");
+  j.string("csm-metrics");
+  j.key("version");
+  j.string(report.version);
+  j.key("kind");
+  j.string(to_string(report.kind));
+  if (report.explain) write_explain(j, *report.explain);
   j.key("warnings");
   j.open('[', true);
   for (const std::string& w : report.warnings) j.string(w);

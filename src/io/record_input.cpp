@@ -96,6 +96,12 @@ bool is_blank(const Cell& cell) noexcept {
   return cell.text.find_first_not_of(' ') == std::string_view::npos;
 }
 
+std::string_view trimmed(std::string_view s) noexcept {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
 // Field checks shared by both record kinds. Each throws a located InputError.
 class FieldParser {
  public:
@@ -218,14 +224,18 @@ class FieldParser {
 // Counts and keeps skipped records, or stops the run at the first one.
 class RecordGate {
  public:
-  RecordGate(const ReadOptions& options, ReadReport& report) : options_(options), report_(report) {}
+  RecordGate(const ReadOptions& options, ReadReport& report)
+      : profile(options.profile), options_(options), report_(report) {}
   void invalid(const InputError& error) {
     if (!options_.skip_invalid) throw error;
     ++report_.skipped;
+    ++report_.skipped_by_field[error.field().empty() ? "(record)" : error.field()];
     if (kept.size() < options_.max_kept_messages) kept.push_back(error);
   }
   /// The first few skipped records' errors, in input order.
   std::vector<InputError> kept;
+  /// --explain: where valid rows are described (nullptr: not asked for).
+  InputProfile* profile;
 
  private:
   const ReadOptions& options_;
@@ -256,6 +266,7 @@ class ActivityConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
+    if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
     if (shards_ != nullptr) {
       shards_->add(shard_, record);
     } else {
@@ -266,6 +277,17 @@ class ActivityConsumer final : public RowConsumer {
   void reject(const InputError& error) override { gate_.invalid(error); }
 
  private:
+  void describe_row(const ActivityRecord& r, std::string_view period_text) {
+    std::uint64_t h = InputProfile::kSeed;
+    h = InputProfile::mix(h, r.customer_id);
+    h = InputProfile::mix(h, period_text);
+    h = InputProfile::mix(h, r.revenue);
+    h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
+    h = InputProfile::mix(h, std::int64_t{r.csat});
+    h = InputProfile::mix(h, r.segment);
+    gate_.profile->row(r.period, h, r.revenue == 0);
+  }
+
   const ColumnMap& columns_;
   ActivityAggregator* out_ = nullptr;
   ActivityShards* shards_ = nullptr;
@@ -313,6 +335,10 @@ class SummaryConsumer final : public RowConsumer {
     } catch (const InputError& error) {
       gate_.invalid(error);
       return;
+    }
+    if (gate_.profile != nullptr) {
+      gate_.profile->row(r.period, static_cast<std::uint64_t>(r.period.index) + 1,
+                         r.revenue && *r.revenue == 0);
     }
     ++report_.records;
   }
@@ -377,6 +403,16 @@ class SubscriptionConsumer final : public RowConsumer {
     } catch (const InputError& error) {
       gate_.invalid(error);
       return;
+    }
+    if (gate_.profile != nullptr) {
+      std::uint64_t h = InputProfile::kSeed;
+      h = InputProfile::mix(h, r.customer_id);
+      h = InputProfile::mix(h, std::int64_t{r.start.days});
+      h = InputProfile::mix(h, r.end ? std::int64_t{r.end->days} : INT64_MIN);
+      h = InputProfile::mix(h, r.mrr);
+      h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
+      h = InputProfile::mix(h, r.segment);
+      gate_.profile->row(month_of(r.start), h, r.mrr == 0);
     }
     out_.add(r);
     ++report_.records;
@@ -731,6 +767,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
     lines_before += share.line_breaks;
     report.records += share.report.records;
     report.skipped += share.report.skipped;
+    for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
     out.merge(std::move(share.aggregator));
   }
   return true;
@@ -811,7 +848,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     const unsigned threads = effective_threads(impl.options.threads);
     const std::optional<std::uint64_t> size = source->size();
     const bool split = threads > 1 && size && *size >= impl.options.split_min_bytes &&
-                       source->path() != "-";
+                       source->path() != "-" && impl.options.profile == nullptr;
     if (format == InputFormat::csv || format == InputFormat::tsv) {
       const char delimiter = format == InputFormat::csv ? ',' : '\t';
       std::optional<CsvReader> reader;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/io/explain.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/spend.hpp"
@@ -31,6 +32,7 @@ struct MetricsReport {
   std::vector<std::string> warnings;
   std::string version;
   std::optional<SpendReport> spend;  ///< set with --spend
+  std::optional<ExplainReport> explain;  ///< set with --explain: the member "explain"
 };
 
 /// The field names of one period, in output order (the JSON keys and the CSV header).
@@ -38,6 +40,9 @@ const std::vector<std::string>& period_field_names();
 
 /// One JSON document (docs/output.md describes the schema), ending in a newline.
 std::string to_json(const MetricsReport& report);
+
+/// The document of `check --format json`: tool, version, kind, explain, warnings.
+std::string to_explain_json(const MetricsReport& report);
 
 /// A header line with period_field_names() and one line per period; null is an empty field.
 std::string to_csv(const MetricsReport& report);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/input_profile.hpp"
 #include "csm/spend.hpp"
 #include "csm/subscription.hpp"
 #include "csm/summary_metrics.hpp"
@@ -40,6 +42,8 @@ struct ReadOptions {
   std::atomic<std::uint64_t>* bytes_parsed = nullptr;
   /// Subscription records: the last month of the range (default: the latest start or end month).
   std::optional<YearMonth> until;
+  /// When set, every valid row is described to it (--explain). Such a read uses one thread.
+  InputProfile* profile = nullptr;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
@@ -52,6 +56,9 @@ struct ReadReport {
   /// Subscription records only: what the expansion into months saw (the aggregator's
   /// ActivityStats count the expanded month rows instead).
   std::optional<SubscriptionStats> subscriptions;
+  /// Invalid records skipped, by the field named in their error ("(record)" for a record the
+  /// reader could not split into fields: wrong number of fields, invalid UTF-8, bad JSON).
+  std::map<std::string, std::uint64_t> skipped_by_field;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
