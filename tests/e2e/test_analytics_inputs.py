@@ -223,7 +223,69 @@ def test_spend(r, examples):
     r.check("the key table leaves them out", code == 0 and "quick_ratio" not in out, out[:300])
 
 
-TESTS = [test_subscriptions, test_spend]
+# ---- the data report: compute --explain, check -------------------------------------------------
+def test_explain(r, examples):
+    # Rows by hand: lines 2 and 3 are one row written twice (10.0 = 10.00): 1 duplicate;
+    # b has a zero-revenue row in January; nothing in February or March; line 6 has a bad
+    # revenue, line 7 a csat of 9, line 8 too few fields: 3 invalid, by column revenue 1,
+    # csat 1, (record) 1. 8 data rows read, 5 used; 3 customers (a, b, c).
+    path = r.write("explain.csv", "customer_id,period,revenue,csat\n"
+                                  "a,2025-01,10.0,\n"
+                                  "a,2025-01,10.00,\n"
+                                  "b,2025-01,0,\n"
+                                  "c,2025-04,5,\n"
+                                  "c,2025-04,five,\n"
+                                  "b,2025-04,5,9\n"
+                                  "d,2025-02\n"
+                                  "b,2025-04,7,4\n")
+    expected_text = (
+        "input report (activity records)\n"
+        "  rows read                        8  (5 used, 3 invalid and skipped)\n"
+        "  customers                        3\n"
+        "  months                           4  (2025-01 to 2025-04)\n"
+        "  months with no rows              2  2025-02, 2025-03\n"
+        "  duplicate rows                   1  (identical in every field to an earlier row)\n"
+        "  zero-revenue rows                1\n"
+        "  invalid values                   3  (record) 1, csat 1, revenue 1\n")
+    code, out, err = r.run(["check", "--skip-invalid", "-q", path])
+    r.check("check exit 0", code == 0, err)
+    r.check("check report on stdout", out == expected_text, repr(out))
+    r.check("check -q: nothing on stderr", err == "", repr(err))
+
+    code, out, err = r.run(["compute", "--explain", "--skip-invalid", "-q", path])
+    r.check("--explain exit 0", code == 0, err)
+    r.check("--explain table: report on stderr", err == expected_text, repr(err))
+    r.check("--explain table: metrics on stdout", out.startswith("period"), out[:100])
+
+    report = r.ok_json("--explain json", ["compute", "--explain", "--skip-invalid", "-q",
+                                          "--format", "json", path])
+    if report:
+        e = report.get("explain", {})
+        r.check("explain member", e.get("rows_read") == 8 and e.get("rows_used") == 5
+                and e.get("rows_skipped") == 3 and e.get("customers") == 3
+                and e.get("months_without_rows") == ["2025-02", "2025-03"]
+                and e.get("duplicate_rows") == 1 and e.get("zero_revenue_rows") == 1
+                and e.get("invalid_by_field") == {"(record)": 1, "csat": 1, "revenue": 1}, e)
+        r.check("explain is the last member", list(report)[-1] == "explain", list(report))
+    report = r.ok_json("check json", ["check", "--format", "json", "--skip-invalid", "-q", path])
+    if report:
+        r.check("check json members", list(report) == ["tool", "version", "kind", "explain",
+                                                       "warnings"], list(report))
+    report = r.ok_json("compute json without --explain", ["compute", "--format", "json",
+                                                          "--skip-invalid", "-q", path])
+    if report:
+        r.check("no explain member unless asked", "explain" not in report, list(report))
+
+    # Strict by default, like compute: the first invalid record stops the run.
+    r.error("check strict", ["check", path], 65, "explain.csv:6: revenue:")
+    # Subscriptions: months in which none is active (the example has none).
+    code, out, err = r.run(["check", os.path.join(examples, "subscriptions.csv")])
+    r.check("check subscriptions", code == 0 and "subscriptions read              14" in out
+            and "months none active               0" in out, out)
+    r.error("check --format csv is refused", ["check", "--format", "csv", path], 2, "--format")
+
+
+TESTS = [test_subscriptions, test_spend, test_explain]
 
 
 def main():
