@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
@@ -49,7 +50,17 @@ class SubscriptionExpander {
   /// end_date.
   SubscriptionExpander(ActivityAggregator& out, std::optional<YearMonth> until);
 
-  /// Take one subscription (end, when given, must not be before start: the reader checks).
+  /// The most months the range may span: every open subscription costs one entry per month of
+  /// it, so a mistyped year (2925) must not turn into centuries of entries.
+  static constexpr std::int32_t kMaxRangeMonths = 1200;
+
+  /// Why taking `record` would make the range longer than kMaxRangeMonths, naming the field that
+  /// does it ("start_date" or "end_date"), or nullopt when it is fine. The reader asks first.
+  std::optional<std::pair<const char*, std::string>> range_problem(
+      const SubscriptionRecord& record) const;
+
+  /// Take one subscription (end, when given, must not be before start, and range_problem() must
+  /// be empty: the reader checks).
   void add(const SubscriptionRecord& record);
 
   /// Expand the waiting open subscriptions and set the aggregator's range of months. Throws

@@ -70,6 +70,7 @@ void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::M
   spend_read.kind = io::RecordKind::spend;
   spend_read.renames.clear();
   spend_read.bytes_parsed = nullptr;
+  spend_read.profile = nullptr;
   io::RecordInput input({options.spend}, spend_read);
   SpendTotals totals;
   input.read(totals);

@@ -8,6 +8,26 @@ namespace csm {
 SubscriptionExpander::SubscriptionExpander(ActivityAggregator& out, std::optional<YearMonth> until)
     : out_(out), until_(until) {}
 
+std::optional<std::pair<const char*, std::string>> SubscriptionExpander::range_problem(
+    const SubscriptionRecord& record) const {
+  const YearMonth start = month_of(record.start);
+  if (until_ && start > *until_) return std::nullopt;  // left out
+  YearMonth first = first_ ? std::min(*first_, start) : start;
+  YearMonth last = until_ ? *until_ : (last_ ? std::max(*last_, start) : start);
+  const char* field = "start_date";
+  if (!until_ && record.end && month_of(*record.end) > last) {
+    last = month_of(*record.end);
+    field = "end_date";
+  }
+  if (first_ && start < *first_) field = "start_date";
+  const std::int32_t span = last.index - first.index + 1;
+  if (span <= kMaxRangeMonths) return std::nullopt;
+  return std::make_pair(field, "the subscriptions would span " + std::to_string(span) +
+                                   " months (" + to_string(first) + " to " + to_string(last) +
+                                   "), more than the " + std::to_string(kMaxRangeMonths) +
+                                   " supported; check the dates, or give --until");
+}
+
 void SubscriptionExpander::add(const SubscriptionRecord& record) {
   ++stats_.subscriptions;
   if (record.mrr == 0) ++stats_.zero_mrr;

@@ -400,6 +400,10 @@ class SubscriptionConsumer final : public RowConsumer {
         f.fail(kEndDate, "expected a date on or after " + columns_.display_name(kStartDate) + " (" +
                              to_string(r.start) + "), got " + to_string(*r.end));
       }
+      if (const auto problem = out_.range_problem(r)) {
+        f.fail(std::string_view(problem->first) == "end_date" ? kEndDate : kStartDate,
+               problem->second);
+      }
     } catch (const InputError& error) {
       gate_.invalid(error);
       return;

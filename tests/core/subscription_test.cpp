@@ -148,3 +148,28 @@ TEST_CASE("open subscriptions run to the range end known at the end of input", "
   CHECK(periods.back().churned_customers == 1);
   CHECK(whole(periods[2].mrr_end) == 10);  // Jan: 7 + 3
 }
+
+// A mistyped year must not become centuries of entries: 2024-01 .. 2124-01 is 1201 months.
+TEST_CASE("the range of subscriptions is capped at 1200 months", "[core][subscription]") {
+  ActivityAggregator aggregator;
+  SubscriptionExpander expander(aggregator, std::nullopt);
+  const auto a = sub("a", "2024-01-15", nullptr, 10);
+  CHECK_FALSE(expander.range_problem(a));
+  expander.add(a);
+  const auto ok = sub("b", "2024-02-01", "2123-12-01", 10);  // 2024-01 .. 2123-12: 1200 months
+  CHECK_FALSE(expander.range_problem(ok));
+  const auto typo = sub("c", "2024-02-01", "2124-01-01", 10);
+  const auto problem = expander.range_problem(typo);
+  REQUIRE(problem);
+  CHECK(std::string(problem->first) == "end_date");
+  CHECK(problem->second ==
+        "the subscriptions would span 1201 months (2024-01 to 2124-01), more than the 1200 "
+        "supported; check the dates, or give --until");
+  const auto early = sub("d", "1924-01-01", nullptr, 10);
+  REQUIRE(expander.range_problem(early));
+  CHECK(std::string(expander.range_problem(early)->first) == "start_date");
+  // With --until the range ends there: a far end_date does not matter.
+  ActivityAggregator other;
+  SubscriptionExpander until(other, YearMonth::from(2024, 12));
+  CHECK_FALSE(until.range_problem(typo));
+}
