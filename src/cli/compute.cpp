@@ -244,7 +244,7 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("--kind", options->kind,
                   "Record kind: auto (a customers_start column means summary, start_date "
                   "subscription), activity, summary, subscription")
-      ->check(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
   cmd->add_option("--until", options->until,
                   "Subscription records: the last month of the range, YYYY-MM (default: the "
                   "latest start_date or end_date)")
@@ -275,7 +275,7 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
       ->type_name("FILE");
   cmd->add_option("--spend-mode", options->spend_mode,
                   "With --spend: replace (default) the records' acquisition_cost, or add to it")
-      ->check(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
+      ->transform(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
       ->needs(spend);
   cmd->add_flag("--explain", options->explain,
                 "Also report on the input (rows, customers, months without rows, duplicates, "
@@ -302,12 +302,12 @@ CommandRunner add_check_command(CLI::App& app, Streams io) {
   cmd->add_option("files", options->files,
                   "Input files; none or '-' reads standard input; several are read as one stream");
   cmd->add_option("-f,--format", options->format, "Output: table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"table", "json"}, CLI::ignore_case));
   cmd->add_option("--input-format", options->input_format,
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
-      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd->add_option("--kind", options->kind, "Record kind: auto, activity, summary, subscription")
-      ->check(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT");

@@ -130,7 +130,7 @@ def test_subscriptions(r, examples):
     renamed = r.write("renamed.csv", "account,since,until,amount\nx,2025-01-05,2025-03-01,20\n"
                                      "y,2025-02-01,,5\n")
     report = r.ok_json("--kind subscription with renames",
-                       ["compute", renamed, "--format", "json", "--kind", "subscription",
+                       ["compute", renamed, "--format", "json", "--kind", "Subscription",
                         "--column", "customer_id=account", "--column", "start_date=since",
                         "--column", "end_date=until", "--column", "mrr=amount"])
     if report:
@@ -171,7 +171,7 @@ def test_spend(r, examples):
                 january)
 
     report = r.ok_json("--spend-mode add", ["compute", "--format", "json", "--spend", spend,
-                                            "--spend-mode", "add", subs])
+                                            "--spend-mode", "ADD", subs])  # any case
     if report:
         # records: evergreen-legal's 700.00 in March; spend 1250.00 -> 1950.00
         march = by_period(report)["2025-03"]
@@ -267,7 +267,8 @@ def test_explain(r, examples):
                 and e.get("duplicate_rows") == 1 and e.get("zero_revenue_rows") == 1
                 and e.get("invalid_by_field") == {"(record)": 1, "csat": 1, "revenue": 1}, e)
         r.check("explain is the last member", list(report)[-1] == "explain", list(report))
-    report = r.ok_json("check json", ["check", "--format", "json", "--skip-invalid", "-q", path])
+    report = r.ok_json("check json", ["check", "--format", "JSON", "--input-format", "CSV",
+                                      "--skip-invalid", "-q", path])
     if report:
         r.check("check json members", list(report) == ["tool", "version", "kind", "explain",
                                                        "warnings"], list(report))
