@@ -27,7 +27,7 @@ std::uint64_t InputProfile::mix(std::uint64_t hash, std::string_view bytes) noex
     hash = avalanche(hash ^ word);
   }
   std::uint64_t tail = 0;
-  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);  // data() may be null
   return avalanche(hash ^ tail ^ 0xa5u);
 }
 

@@ -47,3 +47,11 @@ TEST_CASE("input profile: many distinct rows are not duplicates (table growth)",
   }
   CHECK(p.duplicate_rows() == 100);
 }
+
+// An empty field may be a view with no data at all (an absent segment); hashing it is fine and
+// differs from a field with bytes.
+TEST_CASE("input profile: empty fields hash", "[core][explain]") {
+  const std::uint64_t empty = InputProfile::mix(InputProfile::kSeed, std::string_view());
+  CHECK(empty == InputProfile::mix(InputProfile::kSeed, std::string_view("")));
+  CHECK(empty != InputProfile::mix(InputProfile::kSeed, std::string_view("x")));
+}
