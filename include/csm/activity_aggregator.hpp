@@ -52,6 +52,10 @@ class ActivityAggregator {
   /// the work of combining is done by finish(), on all cores.
   void merge(ActivityAggregator&& other);
 
+  /// The months run at least from `first` to `last`, rows or not (for inputs whose range is not
+  /// only the months of their rows, such as subscriptions that ended).
+  void extend_range(YearMonth first, YearMonth last) noexcept;
+
   /// The metrics of every month from the first to the last, continuously. Uses up to `threads`
   /// threads. Throws RevenueOverflow when a customer's monthly revenue sum exceeds kMaxMoney.
   std::vector<PeriodMetrics> finish(const MetricOptions& options, unsigned threads = 1);

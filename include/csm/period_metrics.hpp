@@ -46,6 +46,10 @@ struct PeriodMetrics {
   Count csat_responses;
   Count csat_satisfied;
   Amount acquisition_cost;
+  // Unit economics (after the inputs above, so that the older fields keep their order).
+  Rate cac_payback_months;  ///< cac / (arpu * gross_margin)
+  Rate ltv_cac;             ///< clv / cac
+  Rate quick_ratio;         ///< (new + expansion [+ reactivation] mrr) / (churned + contraction mrr)
 };
 
 /// Settings that change the numbers (echoed in the JSON output under "settings").
@@ -53,10 +57,11 @@ struct MetricOptions {
   int csat_threshold = 4;     ///< a response >= this is "satisfied" (1..5)
   double gross_margin = 1.0;  ///< fraction of revenue kept, 0..1, for clv
   double discount_rate = 0.0; ///< per period, >= 0, for clv
+  bool quick_ratio_reactivation = true;  ///< count reactivation_mrr in the quick ratio's gains
 };
 
-/// Fill the derived fields (R, E, rates, grr, nrr, arpu, csat, cac, clv) from the counts and
-/// amounts already set. Used by both the activity aggregation and the summary input.
+/// Fill the derived fields (R, E, rates, grr, nrr, arpu, csat, cac, clv and the unit economics)
+/// from the counts and amounts already set. Used by both the activity aggregation and the summary input.
 void derive_rates(PeriodMetrics& m, const MetricOptions& options) noexcept;
 
 /// Figures over the whole range of months, for people who quote one number.

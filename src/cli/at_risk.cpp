@@ -132,10 +132,10 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
   cmd->add_option("files", options->files,
                   "Activity records; none or '-' reads standard input; several are read as one stream");
   cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_option("--input-format", options->input_format,
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
-      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT")

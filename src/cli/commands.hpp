@@ -33,5 +33,7 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io);
 
 /// --column NAME=INPUT specs as (canonical, input) pairs; throws UsageError for a malformed one.
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs);
+/// `check`: only the data report of `compute --explain` (defined in compute.cpp, which it shares).
+CommandRunner add_check_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

@@ -36,6 +36,11 @@ struct ComputeOptions {
   unsigned threads = 0;
   std::vector<std::string> fail_if;
   std::string fail_scope = "latest";
+  std::string until;  // subscription records: last month of the range
+  std::string spend;  // --spend FILE
+  std::string spend_mode = "replace";
+  bool explain = false;     // --explain: the data report too
+  bool check_only = false;  // `check`: only the data report
 };
 
 }  // namespace
@@ -64,6 +69,50 @@ void write_result(const ComputeOptions& options, Streams io, const std::string& 
   if (!io.out) throw OutputError("<stdout>: write failed");
 }
 
+// --spend: read the spend file with the same readers and rules (not the --column renames, which
+// are for the customer records) and put its month totals into acquisition_cost.
+void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::MetricsReport& report,
+               Streams io) {
+  io::ReadOptions spend_read = read;
+  spend_read.kind = io::RecordKind::spend;
+  spend_read.renames.clear();
+  spend_read.bytes_parsed = nullptr;
+  spend_read.profile = nullptr;
+  io::RecordInput input({options.spend}, spend_read);
+  SpendTotals totals;
+  input.read(totals);
+  io::SpendReport spend;
+  spend.input = input.report();
+  spend.mode = options.spend_mode == "add" ? SpendMode::add : SpendMode::replace;
+  spend.applied = apply_spend(report.periods, totals, spend.mode, options.metrics);
+  std::vector<std::string> notes;
+  if (spend.input.skipped > 0) {
+    notes.push_back("skipped " + std::to_string(spend.input.skipped) + " invalid spend records");
+    if (!options.quiet) {
+      for (const std::string& message : spend.input.skipped_messages) {
+        io.err << "csm-metrics: skipped: " << message << '\n';
+      }
+    }
+  }
+  if (spend.applied.replaced_record_costs) {
+    notes.push_back("--spend replaces the acquisition_cost of the records (--spend-mode add adds "
+                    "the two)");
+  }
+  if (!spend.applied.outside.empty()) {
+    std::string months;
+    for (const YearMonth month : spend.applied.outside) {
+      months += (months.empty() ? "" : ", ") + to_string(month);
+    }
+    notes.push_back("spend in months outside the data left out: " + months + " (" +
+                    format_money(spend.applied.total - spend.applied.applied) + ")");
+  }
+  for (const std::string& note : notes) {
+    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
+    report.warnings.push_back(note);
+  }
+  report.spend = std::move(spend);
+}
+
 int compute(const ComputeOptions& options, Streams io) {
   // With no file on a terminal, reading stdin would just wait for typing: say what is expected.
   if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
@@ -81,12 +130,20 @@ int compute(const ComputeOptions& options, Streams io) {
   static const std::map<std::string, io::RecordKind> kinds = {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
-      {"summary", io::RecordKind::summary}};
+      {"summary", io::RecordKind::summary},
+      {"subscription", io::RecordKind::subscription}};
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
   read.renames = parse_renames(options.columns);
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
+  if (!options.until.empty()) {
+    YearMonth until;
+    if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
+      throw UsageError("--until " + options.until + ": expected a month as YYYY-MM");
+    }
+    read.until = until;
+  }
 
   // Progress only for a person watching: stderr a terminal, not --quiet, not NO_COLOR.
   std::optional<std::uint64_t> total_bytes = std::uint64_t{0};
@@ -103,12 +160,18 @@ int compute(const ComputeOptions& options, Streams io) {
                     io.err, total_bytes);
   read.bytes_parsed = progress.counter();
 
+  InputProfile profile;
+  if (options.explain || options.check_only) read.profile = &profile;
+
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
+    if (read.until && report.kind != io::RecordKind::subscription) {
+      throw UsageError("--until applies to subscription records only");
+    }
     if (report.kind == io::RecordKind::summary) {
       SummaryAggregator aggregator;
       input.read(aggregator);
@@ -118,13 +181,21 @@ int compute(const ComputeOptions& options, Streams io) {
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
+      if (const auto& subscriptions = input.report().subscriptions) {
+        report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
+      }
     }
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
   progress.finish();
   report.input = input.report();
+  if (!options.spend.empty()) add_spend(options, read, report, io);
   report.summary = summarize(report.periods);
+  if (read.profile != nullptr) {
+    report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
+                                      profile);
+  }
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
@@ -150,7 +221,9 @@ int compute(const ComputeOptions& options, Streams io) {
   }
 
   std::string text;
-  if (options.format == "json") {
+  if (options.check_only) {
+    text = options.format == "json" ? io::to_explain_json(report) : io::explain_text(*report.explain);
+  } else if (options.format == "json") {
     text = io::to_json(report);
   } else if (options.format == "csv") {
     text = io::to_csv(report);
@@ -164,6 +237,11 @@ int compute(const ComputeOptions& options, Streams io) {
     style.color = to_stdout && use_color(color, io.out);
     style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
     text = io::to_table(report, style);
+  }
+  // The report comes before the metrics, on stderr, unless it is inside the JSON.
+  if (report.explain && !options.check_only && options.format != "json") {
+    io.err << io::explain_text(*report.explain);
+    io.err.flush();
   }
   write_result(options, io, text);
   if (report.thresholds && print_crossings(*report.thresholds, io.err)) return kThresholdCrossed;
@@ -180,13 +258,18 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("files", options->files,
                   "Input files; none or '-' reads standard input; several are read as one stream");
   cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_option("--input-format", options->input_format,
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
-      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd->add_option("--kind", options->kind,
-                  "Record kind: auto (a customers_start column means summary), activity, summary")
-      ->check(CLI::IsMember({"auto", "activity", "summary"}, CLI::ignore_case));
+                  "Record kind: auto (a customers_start column means summary, start_date "
+                  "subscription), activity, summary, subscription")
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+  cmd->add_option("--until", options->until,
+                  "Subscription records: the last month of the range, YYYY-MM (default: the "
+                  "latest start_date or end_date)")
+      ->type_name("YYYY-MM");
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT")
@@ -205,12 +288,26 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "Discount rate per month for clv, a fraction >= 0")
       ->check(CLI::Range(0.0, 1e6))
       ->default_val(0.0);
+  cmd->add_flag("--quick-ratio-without-reactivation",
+                [options](std::int64_t) { options->metrics.quick_ratio_reactivation = false; },
+                "Quick ratio: leave reactivation_mrr out of the gains");
+  CLI::Option* spend = cmd->add_option("--spend", options->spend,
+                  "Marketing spend file (period, amount, optional channel or segment; CSV/TSV/JSON), "
+                  "summed per month into acquisition_cost")
+      ->type_name("FILE");
+  cmd->add_option("--spend-mode", options->spend_mode,
+                  "With --spend: replace (default) the records' acquisition_cost, or add to it")
+      ->transform(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
+      ->needs(spend);
+  cmd->add_flag("--explain", options->explain,
+                "Also report on the input (rows, customers, months without rows, duplicates, "
+                "zero revenue, invalid values): on stderr, or as \"explain\" in JSON");
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
   cmd->add_option("--color", options->color,
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
   cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")
@@ -222,7 +319,35 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
       ->allow_extra_args(false);
   cmd->add_option("--fail-scope", options->fail_scope,
                   "Periods --fail-if checks: latest (default, the last month) or all")
-      ->check(CLI::IsMember({"latest", "all"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"latest", "all"}, CLI::ignore_case));
+  return [options, io] { return compute(*options, io); };
+}
+
+CommandRunner add_check_command(CLI::App& app, Streams io) {
+  auto options = std::make_shared<ComputeOptions>();
+  options->check_only = true;
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Report on the input before trusting its metrics: rows, customers, months without "
+               "rows, duplicate rows, zero-revenue rows, invalid values by column");
+  cmd->add_option("files", options->files,
+                  "Input files; none or '-' reads standard input; several are read as one stream");
+  cmd->add_option("-f,--format", options->format, "Output: table (default) or json")
+      ->transform(CLI::IsMember({"table", "json"}, CLI::ignore_case));
+  cmd->add_option("--input-format", options->input_format,
+                  "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
+      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+  cmd->add_option("--kind", options->kind, "Record kind: auto, activity, summary, subscription")
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+  cmd->add_option("--column", options->columns,
+                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
+      ->type_name("NAME=INPUT");
+  cmd->add_flag("--skip-invalid", options->skip_invalid,
+                "Skip invalid records and count them by column, instead of stopping at the first");
+  cmd->add_option("--until", options->until, "Subscription records: the last month of the range")
+      ->type_name("YYYY-MM");
+  cmd->add_option("-o,--output", options->output,
+                  "Write the report to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
   return [options, io] { return compute(*options, io); };
 }
 

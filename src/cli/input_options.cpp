@@ -39,13 +39,15 @@ void add_input_options(CLI::App& cmd, InputOptions& options) {
                  "Input files; none or '-' reads standard input; several are read as one stream");
   cmd.add_option("--input-format", options.input_format,
                  "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
-      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd.add_option("--kind", options.kind,
-                 "Record kind: auto (a customers_start column means summary), activity, summary")
-      ->check(CLI::IsMember({"auto", "activity", "summary"}, CLI::ignore_case));
+                 "Record kind: auto (a customers_start column means summary, start_date "
+                 "subscription), activity, summary, subscription")
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
   cmd.add_option("--column", options.columns,
                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
-      ->type_name("NAME=INPUT");
+      ->type_name("NAME=INPUT")
+      ->allow_extra_args(false);
   cmd.add_flag("--skip-invalid", options.skip_invalid,
                "Skip invalid records (counted and reported) instead of stopping at the first");
   cmd.add_option("--csat-threshold", options.metrics.csat_threshold,
@@ -74,7 +76,8 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
   static const std::map<std::string, io::RecordKind> kinds = {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
-      {"summary", io::RecordKind::summary}};
+      {"summary", io::RecordKind::summary},
+      {"subscription", io::RecordKind::subscription}};
   io::ReadOptions read;
   read.format = input_formats.at(lower(options.input_format));
   read.kind = kinds.at(lower(options.kind));

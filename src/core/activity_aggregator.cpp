@@ -437,6 +437,11 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
   other = ActivityAggregator();
 }
 
+void ActivityAggregator::extend_range(YearMonth first, YearMonth last) noexcept {
+  if (!stats_.first || first < *stats_.first) stats_.first = first;
+  if (!stats_.last || last > *stats_.last) stats_.last = last;
+}
+
 std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options,
                                                       unsigned threads) {
   threads = std::max(1u, threads);

@@ -41,6 +41,20 @@ void derive_rates(PeriodMetrics& m, const MetricOptions& options) noexcept {
     m.cac = f::cac(money(m.acquisition_cost), *m.new_customers);
   }
   m.clv = f::clv(m.arpu, m.retention_rate, options.gross_margin, options.discount_rate);
+
+  // Unit economics; each is null when an input is null or its denominator is 0.
+  if (m.cac && m.arpu && *m.arpu * options.gross_margin != 0) {
+    m.cac_payback_months = *m.cac / (*m.arpu * options.gross_margin);
+  }
+  if (m.clv && m.cac && *m.cac != 0) m.ltv_cac = *m.clv / *m.cac;
+  const bool gains_known = m.new_mrr && m.expansion_mrr &&
+                           (m.reactivation_mrr || !options.quick_ratio_reactivation);
+  if (gains_known && m.churned_mrr && m.contraction_mrr) {
+    MoneySum gains = *m.new_mrr + *m.expansion_mrr;
+    if (options.quick_ratio_reactivation) gains += *m.reactivation_mrr;
+    const MoneySum losses = *m.churned_mrr + *m.contraction_mrr;
+    if (losses != 0) m.quick_ratio = to_double(gains) / to_double(losses);
+  }
 }
 
 RangeSummary summarize(const std::vector<PeriodMetrics>& periods) noexcept {

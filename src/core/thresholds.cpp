@@ -52,6 +52,9 @@ const std::vector<PeriodField>& period_fields() {
       {"csat_responses", &P::csat_responses},
       {"csat_satisfied", &P::csat_satisfied},
       {"acquisition_cost", &P::acquisition_cost},
+      {"cac_payback_months", &P::cac_payback_months},
+      {"ltv_cac", &P::ltv_cac},
+      {"quick_ratio", &P::quick_ratio},
   };
   return list;
 }
@@ -193,6 +196,14 @@ std::string period_null_reason(std::string_view field, const PeriodMetrics& m) {
     if (!m.arpu) return "arpu is null";
     if (!m.retention_rate) return "retention_rate is null";
     return "1 + discount_rate - retention_rate/100 <= 0";
+  } else if (field == "cac_payback_months") {
+    if (!m.cac) return "cac is null";
+    return "arpu x gross_margin is 0 or null";
+  } else if (field == "ltv_cac") {
+    if (!m.clv) return "clv is null";
+    return "cac is null or 0";
+  } else if (field == "quick_ratio") {
+    return "no churned or contraction MRR (the denominator is 0)";
   }
   return "not determined by the input";
 }

@@ -13,7 +13,7 @@ namespace csm::io {
 namespace {
 
 // One output field: where it lives in PeriodMetrics and how it prints.
-enum class Unit { count, percent, money, ratio_money };
+enum class Unit { count, percent, money, ratio_money, ratio };
 using Member = std::variant<Count PeriodMetrics::*, Amount PeriodMetrics::*, Rate PeriodMetrics::*>;
 struct Field {
   const char* name;
@@ -51,6 +51,9 @@ const std::vector<Field>& fields() {
       {"csat_responses", &PeriodMetrics::csat_responses, Unit::count},
       {"csat_satisfied", &PeriodMetrics::csat_satisfied, Unit::count},
       {"acquisition_cost", &PeriodMetrics::acquisition_cost, Unit::money},
+      {"cac_payback_months", &PeriodMetrics::cac_payback_months, Unit::ratio},
+      {"ltv_cac", &PeriodMetrics::ltv_cac, Unit::ratio},
+      {"quick_ratio", &PeriodMetrics::quick_ratio, Unit::ratio},
   };
   return list;
 }
@@ -200,6 +203,49 @@ class JsonOut {
   bool first_ = true;
 };
 
+void write_explain(JsonOut& j, const ExplainReport& r) {
+  j.key("explain");
+  j.open('{');
+  j.key("rows_read");
+  j.raw(std::to_string(r.rows_read));
+  j.key("rows_used");
+  j.raw(std::to_string(r.rows_used));
+  j.key("rows_skipped");
+  j.raw(std::to_string(r.rows_skipped));
+  j.key("customers");
+  j.optional_number(r.customers);
+  j.key("first_period");
+  if (r.first) {
+    j.string(to_string(*r.first));
+  } else {
+    j.null();
+  }
+  j.key("last_period");
+  if (r.last) {
+    j.string(to_string(*r.last));
+  } else {
+    j.null();
+  }
+  j.key("months");
+  j.raw(std::to_string(r.months));
+  j.key("months_without_rows");
+  j.open('[', true);
+  for (const YearMonth m : r.months_without_rows) j.string(to_string(m));
+  j.close(']');
+  j.key("duplicate_rows");
+  j.optional_number(r.duplicate_rows);
+  j.key("zero_revenue_rows");
+  j.raw(std::to_string(r.zero_revenue_rows));
+  j.key("invalid_by_field");
+  j.open('{', true);
+  for (const auto& [field, n] : r.invalid_by_field) {
+    j.key(field);
+    j.raw(std::to_string(n));
+  }
+  j.close('}');
+  j.close('}');
+}
+
 }  // namespace
 
 const std::vector<std::string>& period_field_names() {
@@ -229,6 +275,8 @@ std::string to_json(const MetricsReport& report) {
   j.raw(number_text(report.options.gross_margin));
   j.key("discount_rate");
   j.raw(number_text(report.options.discount_rate));
+  j.key("quick_ratio_reactivation");
+  j.raw(report.options.quick_ratio_reactivation ? "true" : "false");
   j.close('}');
 
   j.key("input");
@@ -268,6 +316,31 @@ std::string to_json(const MetricsReport& report) {
   j.key("months");
   j.raw(std::to_string(report.summary.months));
   j.close('}');
+
+  if (report.spend) {
+    const SpendReport& spend = *report.spend;
+    j.key("spend");
+    j.open('{');
+    j.key("sources");
+    j.open('[', true);
+    for (const std::string& source : spend.input.sources) j.string(source);
+    j.close(']');
+    j.key("records");
+    j.raw(std::to_string(spend.input.records));
+    j.key("skipped_records");
+    j.raw(std::to_string(spend.input.skipped));
+    j.key("mode");
+    j.string(spend.mode == SpendMode::add ? "add" : "replace");
+    j.key("total");
+    j.raw(format_money(spend.applied.total));
+    j.key("applied");
+    j.raw(format_money(spend.applied.applied));
+    j.key("months_outside_range");
+    j.open('[', true);
+    for (const YearMonth month : spend.applied.outside) j.string(to_string(month));
+    j.close(']');
+    j.close('}');
+  }
 
   const RangeSummary& s = report.summary;
   j.key("summary");
@@ -355,6 +428,26 @@ std::string to_json(const MetricsReport& report) {
   j.open('[', true);
   for (const std::string& w : report.warnings) j.string(w);
   j.close(']');
+  if (report.explain) write_explain(j, *report.explain);
+  j.close('}');
+  j.text.push_back('\n');
+  return std::move(j.text);
+}
+
+std::string to_explain_json(const MetricsReport& report) {
+  JsonOut j;
+  j.open('{');
+  j.key("tool");
+  j.string("csm-metrics");
+  j.key("version");
+  j.string(report.version);
+  j.key("kind");
+  j.string(to_string(report.kind));
+  if (report.explain) write_explain(j, *report.explain);
+  j.key("warnings");
+  j.open('[', true);
+  for (const std::string& w : report.warnings) j.string(w);
+  j.close(']');
   j.close('}');
   j.text.push_back('\n');
   return std::move(j.text);
@@ -402,7 +495,9 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
         if (!value) return "-";
         using T = std::decay_t<decltype(*value)>;
         if constexpr (std::is_same_v<T, double>) {
-          return field.unit == Unit::percent ? fmt::format("{:.1f}", *value) : grouped(*value, 2);
+          if (field.unit == Unit::percent) return fmt::format("{:.1f}", *value);
+          if (field.unit == Unit::ratio) return fmt::format("{:.2f}", *value);
+          return grouped(*value, 2);
         } else if constexpr (std::is_same_v<T, MoneySum>) {
           return grouped(to_double(*value), 2);
         } else {

@@ -33,12 +33,24 @@ enum SummarySlot : std::size_t {
   kSumRevenue,
   kSumAcquisitionCost,
 };
+// Slots of the spend columns.
+enum SpendSlot : std::size_t { kSpendPeriod, kAmount, kChannel, kSpendSegment };
+// Slots of the subscription columns.
+enum SubscriptionSlot : std::size_t { kSubCustomerId, kStartDate, kEndDate, kMrr, kSubSegment, kSubAcquisitionCost };
 
 ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   std::vector<ColumnSpec> specs;
   if (kind == RecordKind::summary) {
     for (std::size_t i = 0; i < summary_columns().size(); ++i) {
       specs.push_back({summary_columns()[i], i <= kChurnedCustomers});
+    }
+  } else if (kind == RecordKind::spend) {
+    for (std::size_t i = 0; i < spend_columns().size(); ++i) {
+      specs.push_back({spend_columns()[i], i <= kAmount});
+    }
+  } else if (kind == RecordKind::subscription) {
+    for (std::size_t i = 0; i < subscription_columns().size(); ++i) {
+      specs.push_back({subscription_columns()[i], i == kSubCustomerId || i == kStartDate || i == kMrr});
     }
   } else {
     for (std::size_t i = 0; i < activity_columns().size(); ++i) {
@@ -84,6 +96,12 @@ bool is_blank(const Cell& cell) noexcept {
   return cell.text.find_first_not_of(' ') == std::string_view::npos;
 }
 
+std::string_view trimmed(std::string_view s) noexcept {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
 // Field checks shared by both record kinds. Each throws a located InputError.
 class FieldParser {
  public:
@@ -122,6 +140,23 @@ class FieldParser {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(value));
     }
     return month;
+  }
+
+  Date date(std::size_t slot, const Cell& cell) const {
+    const std::string_view value = text(slot, cell);
+    Date day;
+    const PeriodError error = parse_date(value, day);
+    if (error != PeriodError::ok) {
+      fail(slot, std::string(error == PeriodError::syntax ? "expected a date as YYYY-MM-DD"
+                                                          : describe(error)) +
+                     ", got " + quote_for_message(value));
+    }
+    return day;
+  }
+
+  std::optional<Date> optional_date(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return std::nullopt;
+    return date(slot, cell);
   }
 
   Money money(std::size_t slot, const Cell& cell) const {
@@ -189,14 +224,18 @@ class FieldParser {
 // Counts and keeps skipped records, or stops the run at the first one.
 class RecordGate {
  public:
-  RecordGate(const ReadOptions& options, ReadReport& report) : options_(options), report_(report) {}
+  RecordGate(const ReadOptions& options, ReadReport& report)
+      : profile(options.profile), options_(options), report_(report) {}
   void invalid(const InputError& error) {
     if (!options_.skip_invalid) throw error;
     ++report_.skipped;
+    ++report_.skipped_by_field[error.field().empty() ? "(record)" : error.field()];
     if (kept.size() < options_.max_kept_messages) kept.push_back(error);
   }
   /// The first few skipped records' errors, in input order.
   std::vector<InputError> kept;
+  /// --explain: where valid rows are described (nullptr: not asked for).
+  InputProfile* profile;
 
  private:
   const ReadOptions& options_;
@@ -229,6 +268,7 @@ class ActivityConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
+    if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
     if (out_ != nullptr) {
       out_->add(record);
     } else if (shards_ != nullptr) {
@@ -241,6 +281,17 @@ class ActivityConsumer final : public RowConsumer {
   void reject(const InputError& error) override { gate_.invalid(error); }
 
  private:
+  void describe_row(const ActivityRecord& r, std::string_view period_text) {
+    std::uint64_t h = InputProfile::kSeed;
+    h = InputProfile::mix(h, r.customer_id);
+    h = InputProfile::mix(h, period_text);
+    h = InputProfile::mix(h, r.revenue);
+    h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
+    h = InputProfile::mix(h, std::int64_t{r.csat});
+    h = InputProfile::mix(h, r.segment);
+    gate_.profile->row(r.period, h, r.revenue == 0);
+  }
+
   const ColumnMap& columns_;
   ActivityAggregator* out_ = nullptr;
   ActivityShards* shards_ = nullptr;
@@ -290,6 +341,10 @@ class SummaryConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
+    if (gate_.profile != nullptr) {
+      gate_.profile->row(r.period, static_cast<std::uint64_t>(r.period.index) + 1,
+                         r.revenue && *r.revenue == 0);
+    }
     ++report_.records;
   }
   void reject(const InputError& error) override { gate_.invalid(error); }
@@ -297,6 +352,85 @@ class SummaryConsumer final : public RowConsumer {
  private:
   const ColumnMap& columns_;
   SummaryAggregator& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
+class SpendConsumer final : public RowConsumer {
+ public:
+  SpendConsumer(const ColumnMap& columns, SpendTotals& out, RecordGate& gate, ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    SpendRecord r;
+    try {
+      const FieldParser f(columns_, where);
+      r.period = f.period(kSpendPeriod, cells[kSpendPeriod]);
+      r.amount = f.money(kAmount, cells[kAmount]);
+      if (!is_blank(cells[kChannel])) r.channel = f.text(kChannel, cells[kChannel]);
+      if (!is_blank(cells[kSpendSegment])) f.text(kSpendSegment, cells[kSpendSegment]);
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    out_.add(r);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  SpendTotals& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
+class SubscriptionConsumer final : public RowConsumer {
+ public:
+  SubscriptionConsumer(const ColumnMap& columns, SubscriptionExpander& out, RecordGate& gate,
+                       ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    SubscriptionRecord r;
+    try {
+      const FieldParser f(columns_, where);
+      r.customer_id = f.text(kSubCustomerId, cells[kSubCustomerId]);
+      r.start = f.date(kStartDate, cells[kStartDate]);
+      r.end = f.optional_date(kEndDate, cells[kEndDate]);
+      r.mrr = f.money(kMrr, cells[kMrr]);
+      if (!is_blank(cells[kSubSegment])) r.segment = f.text(kSubSegment, cells[kSubSegment]);
+      r.acquisition_cost = f.optional_money(kSubAcquisitionCost, cells[kSubAcquisitionCost]);
+      if (r.end && *r.end < r.start) {
+        f.fail(kEndDate, "expected a date on or after " + columns_.display_name(kStartDate) + " (" +
+                             to_string(r.start) + "), got " + to_string(*r.end));
+      }
+      if (const auto problem = out_.range_problem(r)) {
+        f.fail(std::string_view(problem->first) == "end_date" ? kEndDate : kStartDate,
+               problem->second);
+      }
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    if (gate_.profile != nullptr) {
+      std::uint64_t h = InputProfile::kSeed;
+      h = InputProfile::mix(h, r.customer_id);
+      h = InputProfile::mix(h, std::int64_t{r.start.days});
+      h = InputProfile::mix(h, r.end ? std::int64_t{r.end->days} : INT64_MIN);
+      h = InputProfile::mix(h, r.mrr);
+      h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
+      h = InputProfile::mix(h, r.segment);
+      gate_.profile->row(month_of(r.start), h, r.mrr == 0);
+    }
+    out_.add(r);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  SubscriptionExpander& out_;
   RecordGate& gate_;
   ReadReport& report_;
 };
@@ -346,10 +480,10 @@ InputFormat detect_format(const std::string& path, std::string_view head) {
   return format_from_content(head);
 }
 
-// The header (CSV) or the first object (JSON) names the kind: customers_start means summary.
-RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
-  // The name customers_start is looked for under, after --column renames.
-  ColumnMap columns({{"customers_start", true}});
+// Whether the header (CSV) or the first object (JSON) has the column `canonical`.
+bool head_has_column(std::string_view head, const ReadOptions& options, const char* column) {
+  // The name the column is looked for under, after --column renames.
+  ColumnMap columns({{column, true}});
   for (const auto& [canonical, input] : options.renames) columns.rename(canonical, input);
   std::string wanted;
   for (char c : columns.display_name(0)) wanted.push_back(lower(c));
@@ -359,7 +493,7 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
   for (std::size_t i = 0; i < head.size() && i < (1u << 16); ++i) lowered.push_back(lower(head[i]));
   // Only the header line of a CSV counts, or the first object of JSON.
   const std::size_t start = lowered.find_first_not_of(" \t\r\n[");
-  if (start == std::string::npos) return RecordKind::activity;
+  if (start == std::string::npos) return false;
   const bool json = lowered[start] == '{';
   const std::size_t end = lowered.find(json ? '}' : '\n', start);
   const std::string_view first = std::string_view(lowered).substr(start, end - start);
@@ -368,9 +502,17 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
     const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;
     const std::size_t after = at + wanted.size();
     const bool right_ok = after >= first.size() || std::strchr(" \t,\"\r:", first[after]) != nullptr;
-    if (left_ok && right_ok) return RecordKind::summary;
+    if (left_ok && right_ok) return true;
     at = first.find(wanted, at + 1);
   }
+  return false;
+}
+
+// The header (CSV) or the first object (JSON) names the kind: customers_start means summary,
+// start_date subscription records.
+RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
+  if (head_has_column(head, options, "customers_start")) return RecordKind::summary;
+  if (head_has_column(head, options, "start_date")) return RecordKind::subscription;
   return RecordKind::activity;
 }
 
@@ -390,6 +532,17 @@ const std::vector<std::string>& summary_columns() {
   return columns;
 }
 
+const std::vector<std::string>& subscription_columns() {
+  static const std::vector<std::string> columns = {"customer_id", "start_date", "end_date",
+                                                   "mrr",         "segment",    "acquisition_cost"};
+  return columns;
+}
+
+const std::vector<std::string>& spend_columns() {
+  static const std::vector<std::string> columns = {"period", "amount", "channel", "segment"};
+  return columns;
+}
+
 std::string_view to_string(RecordKind kind) noexcept {
   switch (kind) {
     case RecordKind::automatic:
@@ -398,6 +551,10 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "activity";
     case RecordKind::summary:
       return "summary";
+    case RecordKind::subscription:
+      return "subscription";
+    case RecordKind::spend:
+      return "spend";
   }
   return "?";
 }
@@ -619,6 +776,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
     lines_before += share.line_breaks;
     report.records += share.report.records;
     report.skipped += share.report.skipped;
+    for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
     out.merge(std::move(share.aggregator));
   }
   return true;
@@ -699,7 +857,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     const unsigned threads = effective_threads(impl.options.threads);
     const std::optional<std::uint64_t> size = source->size();
     const bool split = threads > 1 && size && *size >= impl.options.split_min_bytes &&
-                       source->path() != "-";
+                       source->path() != "-" && impl.options.profile == nullptr;
     if (format == InputFormat::csv || format == InputFormat::tsv) {
       const char delimiter = format == InputFormat::csv ? ',' : '\t';
       std::optional<CsvReader> reader;
@@ -752,6 +910,14 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
 }
 
 void RecordInput::read(ActivityAggregator& aggregator) {
+  if (kind() == RecordKind::subscription) {
+    SubscriptionExpander expander(aggregator, impl_->options.until);
+    impl_->read_all<SubscriptionExpander, SubscriptionConsumer>(RecordKind::subscription, report_,
+                                                                expander);
+    expander.finish();
+    report_.subscriptions = expander.stats();
+    return;
+  }
   impl_->read_all<ActivityAggregator, ActivityConsumer>(RecordKind::activity, report_, aggregator);
 }
 
@@ -761,6 +927,15 @@ void RecordInput::read(SummaryAggregator& aggregator) {
 
 void RecordInput::read(ActivitySink& sink) {
   impl_->read_all<ActivitySink, ActivityConsumer>(RecordKind::activity, report_, sink);
+}
+
+}  // namespace csm::io
+
+namespace csm::io {
+
+void RecordInput::read(SpendTotals& totals) {
+  report_.kind = RecordKind::spend;
+  impl_->read_all<SpendTotals, SpendConsumer>(RecordKind::spend, report_, totals);
 }
 
 }  // namespace csm::io

@@ -38,11 +38,12 @@ PERIOD_FIELDS = (
     "churned_mrr",
     "grr", "nrr", "arpu", "csat", "cac", "clv",
     "csat_responses", "csat_satisfied", "acquisition_cost",
+    "cac_payback_months", "ltv_cac", "quick_ratio",
 )
 COUNT_FIELDS = frozenset(PERIOD_FIELDS[1:9]) | {"csat_responses", "csat_satisfied"}
 MONEY_FIELDS = frozenset(PERIOD_FIELDS[12:19]) | {"acquisition_cost"}
 RATE_FIELDS = frozenset(("churn_rate", "retention_rate", "expansion_rate", "grr", "nrr", "arpu",
-                         "csat", "cac", "clv"))
+                         "csat", "cac", "clv", "cac_payback_months", "ltv_cac", "quick_ratio"))
 SUMMARY_FIELDS = ("average_churn_rate", "annualized_churn_rate", "average_grr", "average_nrr",
                   "total_new_customers", "total_churned_customers", "total_new_mrr",
                   "total_churned_mrr")
@@ -212,8 +213,14 @@ def ratio(numerator: Fraction, denominator: Fraction) -> Optional[Fraction]:
 
 
 def compute(records: list[Record], csat_threshold: int = 4, gross_margin: Fraction = Fraction(1),
-            discount_rate: Fraction = Fraction(0)) -> dict[str, Any]:
+            discount_rate: Fraction = Fraction(0), quick_ratio_reactivation: bool = True,
+            spend_by_month: Optional[dict[int, Decimal]] = None, spend_mode: str = "replace",
+            range_months: Optional[tuple[int, int]] = None) -> dict[str, Any]:
     """The whole result: {"input": ..., "summary": ..., "periods": [...]}.
+
+    spend_by_month (month index -> amount, as from a --spend file) replaces or adds to the
+    records' acquisition costs; range_months (first, last) widens the range of months beyond the
+    records' own (subscription input).
 
     Counts are int, money is Decimal (exact), rates and ratios are Fraction (exact) or None.
     """
@@ -234,6 +241,13 @@ def compute(records: list[Record], csat_threshold: int = 4, gross_margin: Fracti
                 "summary": summarize([]), "periods": []}
     first = min(r.month for r in records)
     last = max(r.month for r in records)
+    if range_months is not None:
+        first, last = min(first, range_months[0]), max(last, range_months[1])
+    if spend_by_month is not None:
+        if spend_mode == "replace":
+            spend = defaultdict(Decimal)
+        for month, amount in spend_by_month.items():
+            spend[month] += amount
 
     # active[m]: customer -> revenue(m), only for revenue > 0.
     active: dict[int, dict[str, Decimal]] = {m: {} for m in range(first - 1, last + 1)}
@@ -288,6 +302,13 @@ def compute(records: list[Record], csat_threshold: int = 4, gross_margin: Fracti
             denominator = 1 + discount_rate - retention_rate / 100
             if denominator > 0:
                 clv = arpu * gross_margin / denominator
+        payback = None
+        if cac is not None and arpu is not None and arpu * gross_margin != 0:
+            payback = cac / (arpu * gross_margin)
+        ltv_cac = None if clv is None or cac is None or cac == 0 else clv / cac
+        gains = Fraction(new_mrr + expansion_mrr
+                         + (reactivation_mrr if quick_ratio_reactivation else Decimal(0)))
+        quick = ratio(gains, Fraction(churned_mrr + contraction_mrr))
 
         periods.append({
             "period": month_name(m),
@@ -301,6 +322,7 @@ def compute(records: list[Record], csat_threshold: int = 4, gross_margin: Fracti
             "contraction_mrr": contraction_mrr, "churned_mrr": churned_mrr,
             "grr": grr, "nrr": nrr, "arpu": arpu, "csat": csat, "cac": cac, "clv": clv,
             "csat_responses": len(scores), "csat_satisfied": satisfied, "acquisition_cost": cost,
+            "cac_payback_months": payback, "ltv_cac": ltv_cac, "quick_ratio": quick,
         })
         seen_before.update(before)
 

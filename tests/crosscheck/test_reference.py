@@ -13,6 +13,7 @@ import sys
 import tempfile
 import unittest
 from decimal import Decimal as D
+from fractions import Fraction
 from fractions import Fraction as F
 
 sys.dont_write_bytecode = True  # keep the source tree clean when run by ctest
@@ -210,6 +211,41 @@ class HandBuiltDataset(unittest.TestCase):
                     "a,2024-01,1.0000001,,,\r\n", "a,2024-01,1.00,,6,\r\n", "a,2024-01,NaN,,,\r\n"):
             with self.assertRaises(ref.DataError, msg=bad):
                 rows_of("customer_id,period,revenue,acquisition_cost,csat,segment\r\n" + bad)
+
+
+    def test_unit_economics_and_spend(self) -> None:
+        """Issue 4's fields on a two-month case worked out by hand.
+
+        Jan: a 100 (cost 300), b 50 -> N = 2, E = 2, arpu 75, cac 150, clv null (no retention).
+        Feb: a 120 (expansion 20), b gone (churned 50), c 40 and d 10 new (new_mrr 50).
+             S = 2, C = 1, R = 1, N = 2 (c, d), E = 3, retention 50 %, mrr_end 170, arpu 170/3.
+             cost 60 -> cac 30; margin 1: payback = 30 / (170/3) = 90/170; clv = (170/3)/(1 - 0.5)
+             = 340/3; ltv:cac = (340/3)/30 = 34/9; quick ratio = (50 + 20 + 0) / (50 + 0) = 1.4.
+        """
+        R = ref.Record
+        records = [R("a", 24288, D("100"), D("300"), None), R("b", 24288, D("50"), None, None),
+                   R("a", 24289, D("120"), None, None), R("c", 24289, D("40"), D("60"), None),
+                   R("d", 24289, D("10"), None, None)]
+        jan, feb = ref.compute(records)["periods"]
+        self.assertEqual(jan["cac"], 150)
+        self.assertEqual(jan["cac_payback_months"], 2)
+        self.assertIsNone(jan["ltv_cac"])
+        self.assertIsNone(jan["quick_ratio"])
+        self.assertEqual(feb["cac_payback_months"], Fraction(90, 170))
+        self.assertEqual(feb["ltv_cac"], Fraction(34, 9))
+        self.assertEqual(feb["quick_ratio"], Fraction(7, 5))
+        # Spend 90 in February replaces the records' costs (January becomes 0: cac 0, payback 0).
+        jan, feb = ref.compute(records, spend_by_month={24289: D("90")})["periods"]
+        self.assertEqual(jan["cac"], 0)
+        self.assertEqual(jan["cac_payback_months"], 0)
+        self.assertEqual(feb["cac"], 45)
+        # ... or adds to them.
+        jan, feb = ref.compute(records, spend_by_month={24289: D("90")}, spend_mode="add")["periods"]
+        self.assertEqual(feb["acquisition_cost"], D("150"))
+        # A range wider than the records (subscriptions that ended) adds empty months.
+        periods = ref.compute(records, range_months=(24288, 24291))["periods"]
+        self.assertEqual([p["period"] for p in periods], ["2024-01", "2024-02", "2024-03", "2024-04"])
+        self.assertEqual(periods[2]["churned_customers"], 3)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ PERIOD_FIELDS = [
     "churned_mrr",
     "grr", "nrr", "arpu", "csat", "cac", "clv",
     "csat_responses", "csat_satisfied", "acquisition_cost",
+    "cac_payback_months", "ltv_cac", "quick_ratio",
 ]
 MONEY_FIELDS = ["mrr_start", "mrr_end", "new_mrr", "reactivation_mrr", "expansion_mrr",
                 "contraction_mrr", "churned_mrr"]

@@ -127,7 +127,9 @@ const std::vector<std::string> kContractPeriodFields = {
     "mrr_start",       "mrr_end",              "new_mrr",           "reactivation_mrr",
     "expansion_mrr",   "contraction_mrr",      "churned_mrr",       "grr",
     "nrr",             "arpu",                 "csat",              "cac",
-    "clv",             "csat_responses",       "csat_satisfied",    "acquisition_cost"};
+    "clv",             "csat_responses",       "csat_satisfied",    "acquisition_cost",
+    // Issue 4: the unit economics, appended so that the fields before keep their places.
+    "cac_payback_months", "ltv_cac",           "quick_ratio"};
 
 const std::vector<std::string> kCountFields = {
     "customers_start", "churned_customers",   "retained_customers", "new_customers",
@@ -154,7 +156,8 @@ TEST_CASE("writer: JSON parses, with the contract's keys in order", "[io][writer
   CHECK(j["kind"] == "activity");
 
   CHECK(keys_of(j["settings"]) ==
-        std::vector<std::string>{"csat_threshold", "gross_margin", "discount_rate"});
+        std::vector<std::string>{"csat_threshold", "gross_margin", "discount_rate",
+                                 "quick_ratio_reactivation"});
   CHECK(j["settings"]["csat_threshold"].is_number_integer());
   CHECK(j["settings"]["csat_threshold"] == 4);
   CHECK(j["settings"]["gross_margin"].get<double>() == 1.0);
@@ -233,7 +236,7 @@ TEST_CASE("writer: JSON money is exact decimal text", "[io][writer]") {
   CHECK_THAT(text, Catch::Contains("\"mrr_end\": 100.000001,"));
   CHECK_THAT(text, Catch::Contains("\"expansion_mrr\": 0.000001,"));
   CHECK_THAT(text, Catch::Contains("\"churned_mrr\": 0.30,"));
-  CHECK_THAT(text, Catch::Contains("\"acquisition_cost\": 500.00}"));
+  CHECK_THAT(text, Catch::Contains("\"acquisition_cost\": 500.00, \"cac_payback_months\": null"));
   CHECK_THAT(text, Catch::Contains("\"total_new_mrr\": 100.30"));
   CHECK_THAT(text, Catch::Contains("\"total_churned_mrr\": 0.30"));
 }
@@ -295,7 +298,7 @@ TEST_CASE("writer: CSV header and rows", "[io][writer]") {
   // Null is an empty field; money exact; rates shortest round-trip (200/3 = 66.66666666666667).
   CHECK(lines[1] ==
         "2024-01,0,0,0,2,0,2,0,0,,,,0.00,100.30,100.30,0.00,0.00,0.00,0.00,,,50.15,"
-        "66.66666666666667,250,,3,2,500.00");
+        "66.66666666666667,250,,3,2,500.00,,,");
   for (const std::string& line : lines) {
     CHECK(static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) ==
           kContractPeriodFields.size() - 1);

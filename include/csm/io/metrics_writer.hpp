@@ -7,11 +7,20 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/io/explain.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/thresholds.hpp"
+#include "csm/spend.hpp"
 
 namespace csm::io {
+
+/// The spend file of `--spend` and what was done with it.
+struct SpendReport {
+  ReadReport input;
+  SpendMode mode = SpendMode::replace;
+  SpendApplied applied;
+};
 
 /// Everything one run of `compute` reports.
 struct MetricsReport {
@@ -25,6 +34,8 @@ struct MetricsReport {
   std::string version;
   /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").
   std::optional<std::vector<ThresholdCheck>> thresholds;
+  std::optional<SpendReport> spend;  ///< set with --spend
+  std::optional<ExplainReport> explain;  ///< set with --explain: the member "explain"
 };
 
 /// The field names of one period, in output order (the JSON keys and the CSV header).
@@ -32,6 +43,9 @@ const std::vector<std::string>& period_field_names();
 
 /// One JSON document (docs/output.md describes the schema), ending in a newline.
 std::string to_json(const MetricsReport& report);
+
+/// The document of `check --format json`: tool, version, kind, explain, warnings.
+std::string to_explain_json(const MetricsReport& report);
 
 /// A header line with period_field_names() and one line per period; null is an empty field.
 std::string to_csv(const MetricsReport& report);

@@ -5,19 +5,25 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_sink.hpp"
+#include "csm/input_profile.hpp"
+#include "csm/spend.hpp"
+#include "csm/subscription.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
-enum class RecordKind : std::uint8_t { automatic, activity, summary };
+/// `spend` is the marketing spend file of `--spend` (period, amount): never detected, only asked for.
+enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -35,6 +41,10 @@ struct ReadOptions {
   /// When set, the bytes parsed so far are added here as reading goes (for a progress display;
   /// another thread may read it at any time).
   std::atomic<std::uint64_t>* bytes_parsed = nullptr;
+  /// Subscription records: the last month of the range (default: the latest start or end month).
+  std::optional<YearMonth> until;
+  /// When set, every valid row is described to it (--explain). Such a read uses one thread.
+  InputProfile* profile = nullptr;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
@@ -44,11 +54,19 @@ struct ReadReport {
   std::uint64_t records = 0;                ///< records taken
   std::uint64_t skipped = 0;                ///< invalid records skipped (--skip-invalid)
   std::vector<std::string> skipped_messages;  ///< the first few skip reasons
+  /// Subscription records only: what the expansion into months saw (the aggregator's
+  /// ActivityStats count the expanded month rows instead).
+  std::optional<SubscriptionStats> subscriptions;
+  /// Invalid records skipped, by the field named in their error ("(record)" for a record the
+  /// reader could not split into fields: wrong number of fields, invalid UTF-8, bad JSON).
+  std::map<std::string, std::uint64_t> skipped_by_field;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
 const std::vector<std::string>& activity_columns();
 const std::vector<std::string>& summary_columns();
+const std::vector<std::string>& subscription_columns();
+const std::vector<std::string>& spend_columns();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
@@ -63,16 +81,20 @@ class RecordInput {
   ~RecordInput();
 
   /// The record kind: as given in the options, or detected from the first input's header or
-  /// first object (a `customers_start` column means summary records). Throws InputError,
+  /// first object (a `customers_start` column means summary records, a `start_date` column
+  /// subscription records). Throws InputError,
   /// SourceError, std::invalid_argument (an unknown column in a rename).
   RecordKind kind();
 
-  /// Read every input into the aggregator of the kind(). Throws InputError (the first invalid
-  /// record unless skipping), SourceError.
+  /// Read every input into the aggregator of the kind() (subscription records are expanded into
+  /// the activity records of their active months). Throws InputError (the first invalid record
+  /// unless skipping), SourceError, std::invalid_argument (--until before every start).
   void read(ActivityAggregator& aggregator);
   void read(SummaryAggregator& aggregator);
   /// Read activity records into any sink, in one stream (files are not split across threads).
   void read(ActivitySink& sink);
+  /// Read spend records (period, amount, optional channel or segment), whatever kind() says.
+  void read(SpendTotals& totals);
 
   const ReadReport& report() const noexcept { return report_; }
 

@@ -1,0 +1,92 @@
+#include "csm/io/explain.hpp"
+
+#include <fmt/format.h>
+
+namespace csm::io {
+
+ExplainReport make_explain(RecordKind kind, const ReadReport& input,
+                           const std::optional<ActivityStats>& activity,
+                           const std::vector<PeriodMetrics>& periods, const InputProfile& profile) {
+  ExplainReport r;
+  r.kind = kind;
+  r.rows_used = input.records;
+  r.rows_skipped = input.skipped;
+  r.rows_read = input.records + input.skipped;
+  if (activity) r.customers = activity->customers;
+  if (!periods.empty()) {
+    r.first = periods.front().period;
+    r.last = periods.back().period;
+    r.months = static_cast<std::int64_t>(periods.size());
+  }
+  if (kind == RecordKind::subscription) {
+    for (const PeriodMetrics& m : periods) {
+      if (m.customers_end.value_or(0) == 0) r.months_without_rows.push_back(m.period);
+    }
+  } else if (r.first) {
+    // Summary records list only the months given: the gaps are between them.
+    for (YearMonth m = *r.first; m <= *r.last; m = m.next()) {
+      if (!profile.has_rows(m)) r.months_without_rows.push_back(m);
+    }
+  }
+  if (kind == RecordKind::summary && r.first) {
+    r.months = r.last->index - r.first->index + 1;
+  }
+  if (kind != RecordKind::summary) r.duplicate_rows = profile.duplicate_rows();
+  r.zero_revenue_rows = profile.zero_revenue_rows();
+  r.invalid_by_field = input.skipped_by_field;
+  return r;
+}
+
+namespace {
+
+std::string grouped(std::uint64_t n) {
+  const std::string plain = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    if (i > 0 && (plain.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(plain[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string explain_text(const ExplainReport& r) {
+  const bool subscriptions = r.kind == RecordKind::subscription;
+  std::string out = fmt::format("input report ({} records)\n", to_string(r.kind));
+  const auto line = [&](std::string_view label, const std::string& value, const std::string& note) {
+    out += fmt::format("  {:<22}{:>12}{}\n", label, value, note.empty() ? "" : "  " + note);
+  };
+  line(subscriptions ? "subscriptions read" : "rows read", grouped(r.rows_read),
+       r.rows_skipped ? fmt::format("({} used, {} invalid and skipped)", grouped(r.rows_used),
+                                    grouped(r.rows_skipped))
+                      : "");
+  if (r.customers) line("customers", grouped(*r.customers), "");
+  line("months", grouped(static_cast<std::uint64_t>(r.months)),
+       r.first ? fmt::format("({} to {})", to_string(*r.first), to_string(*r.last)) : "");
+  std::string gaps;
+  for (std::size_t i = 0; i < r.months_without_rows.size(); ++i) {
+    if (i == 12) {
+      gaps += fmt::format(", ... ({} more)", r.months_without_rows.size() - 12);
+      break;
+    }
+    gaps += (i ? ", " : "") + to_string(r.months_without_rows[i]);
+  }
+  line(subscriptions ? "months none active" : "months with no rows",
+       grouped(r.months_without_rows.size()), gaps);
+  if (r.duplicate_rows) {
+    line("duplicate rows", grouped(*r.duplicate_rows),
+         *r.duplicate_rows ? "(identical in every field to an earlier row)" : "");
+  }
+  line(subscriptions ? "mrr 0" : "zero-revenue rows", grouped(r.zero_revenue_rows), "");
+  std::string problems;
+  std::uint64_t invalid = 0;
+  for (const auto& [field, n] : r.invalid_by_field) {
+    problems += fmt::format("{}{} {}", problems.empty() ? "" : ", ", field, grouped(n));
+    invalid += n;
+  }
+  line("invalid values", grouped(invalid), problems);
+  return out;
+}
+
+}  // namespace csm::io
