@@ -12,6 +12,7 @@
 #include "cli/terminal.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
+#include "csm/grain.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
@@ -33,6 +34,7 @@ struct ComputeOptions {
   std::string color = "auto";
   bool quiet = false;
   unsigned threads = 0;
+  std::string grain = "month";
 };
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
@@ -115,7 +117,20 @@ int compute(const ComputeOptions& options, Streams io) {
   }
   progress.finish();
   report.input = input.report();
-  report.summary = summarize(report.periods);
+  report.summary = summarize(report.periods);  // from the months, whatever the grain
+  report.grain = parse_grain(options.grain).value_or(Grain::month);
+  if (report.grain != Grain::month) {
+    GrainPeriods rolled = roll_up(report.periods, report.grain, options.metrics);
+    report.periods = std::move(rolled.periods);
+    report.period_months = std::move(rolled.months);
+    for (std::size_t i = 0; i < report.periods.size(); ++i) {
+      if (report.period_months[i] < months_in(report.grain)) {
+        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
+                                  ": the data covers " + std::to_string(report.period_months[i]) +
+                                  " of its " + std::to_string(months_in(report.grain)) + " months");
+      }
+    }
+  }
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
@@ -193,6 +208,10 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")
       ->check(CLI::Range(0u, 256u));
+  cmd->add_option("--grain", options->grain,
+                  "Periods: month (default), quarter or year (movements summed, start and end "
+                  "counts from the first and last month)")
+      ->check(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
   return [options, io] { return compute(*options, io); };
 }
 

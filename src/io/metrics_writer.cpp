@@ -219,6 +219,10 @@ std::string to_json(const MetricsReport& report) {
   j.string(report.version);
   j.key("kind");
   j.string(to_string(report.kind));
+  if (report.grain != Grain::month) {
+    j.key("grain");
+    j.string(to_string(report.grain));
+  }
 
   j.key("settings");
   j.open('{', true);
@@ -291,10 +295,11 @@ std::string to_json(const MetricsReport& report) {
 
   j.key("periods");
   j.open('[');
-  for (const PeriodMetrics& m : report.periods) {
+  for (std::size_t i = 0; i < report.periods.size(); ++i) {
+    const PeriodMetrics& m = report.periods[i];
     j.open('{', true);
     j.key("period");
-    j.string(to_string(m.period));
+    j.string(period_label(m.period, report.grain));
     for (const Field& field : fields()) {
       j.key(field.name);
       const auto text = machine_text(m, field);
@@ -303,6 +308,10 @@ std::string to_json(const MetricsReport& report) {
       } else {
         j.null();
       }
+    }
+    if (report.grain != Grain::month) {
+      j.key("months");
+      j.raw(std::to_string(i < report.period_months.size() ? report.period_months[i] : 0));
     }
     j.close('}');
   }
@@ -324,12 +333,19 @@ std::string to_csv(const MetricsReport& report) {
     if (i) out.push_back(',');
     out += names[i];
   }
+  const bool coarse = report.grain != Grain::month;
+  if (coarse) out += ",months";
   out.push_back('\n');
-  for (const PeriodMetrics& m : report.periods) {
-    out += to_string(m.period);
+  for (std::size_t i = 0; i < report.periods.size(); ++i) {
+    const PeriodMetrics& m = report.periods[i];
+    out += period_label(m.period, report.grain);
     for (const Field& field : fields()) {
       out.push_back(',');
       if (const auto text = machine_text(m, field)) out += *text;
+    }
+    if (coarse) {
+      out.push_back(',');
+      out += std::to_string(i < report.period_months.size() ? report.period_months[i] : 0);
     }
     out.push_back('\n');
   }
@@ -397,9 +413,16 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   }
 
   std::vector<std::vector<std::string>> cells;
-  for (const PeriodMetrics& m : report.periods) {
+  bool partial = false;  // a quarter or year the data covers only in part is starred
+  for (std::size_t i = 0; i < report.periods.size(); ++i) {
+    const PeriodMetrics& m = report.periods[i];
+    std::string label = period_label(m.period, report.grain);
+    if (i < report.period_months.size() && report.period_months[i] < months_in(report.grain)) {
+      label += '*';
+      partial = true;
+    }
     std::vector<std::string> row;
-    for (const Column& c : columns) row.push_back(c.field ? human_text(m, *c.field) : to_string(m.period));
+    for (const Column& c : columns) row.push_back(c.field ? human_text(m, *c.field) : label);
     cells.push_back(std::move(row));
   }
   std::vector<std::size_t> width(columns.size());
@@ -439,6 +462,9 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   }
   if (s.average_nrr) footer += fmt::format("{}average nrr {:.1f}%", footer.empty() ? "" : ", ", *s.average_nrr);
   if (!footer.empty()) out += "\n" + footer + "\n";
+  if (partial) {
+    out += fmt::format("{}* the data covers only part of this {}{}\n", dim, to_string(report.grain), reset);
+  }
   std::string input = fmt::format("{} records", grouped(static_cast<double>(report.input.records), 0));
   if (report.activity) {
     input += fmt::format(", {} customers", grouped(static_cast<double>(report.activity->customers), 0));

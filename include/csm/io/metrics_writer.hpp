@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/grain.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
 
@@ -20,6 +21,8 @@ struct MetricsReport {
   std::optional<ActivityStats> activity;  ///< set for activity records
   std::vector<PeriodMetrics> periods;
   RangeSummary summary;
+  Grain grain = Grain::month;                ///< periods are months, quarters or years
+  std::vector<std::int32_t> period_months;   ///< with a coarser grain: months of data per period
   std::vector<std::string> warnings;
   std::string version;
 };
