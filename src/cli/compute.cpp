@@ -1,6 +1,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -35,7 +37,14 @@ struct ComputeOptions {
   bool quiet = false;
   unsigned threads = 0;
   std::string grain = "month";
+  std::string by;
 };
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
   std::vector<std::pair<std::string, std::string>> renames;
@@ -78,6 +87,8 @@ int compute(const ComputeOptions& options, Streams io) {
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
   read.renames = parse_renames(options.columns);
+  // --by COLUMN: the column is read as the segment, which the aggregation groups on.
+  if (!options.by.empty() && !iequals(options.by, "segment")) read.renames.emplace_back("segment", options.by);
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
 
@@ -103,14 +114,20 @@ int compute(const ComputeOptions& options, Streams io) {
   try {
     report.kind = input.kind();
     if (report.kind == io::RecordKind::summary) {
+      if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
       SummaryAggregator aggregator;
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics);
     } else {
       ActivityAggregator aggregator;
+      if (!options.by.empty()) aggregator.group_by_segment();
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
+      if (!options.by.empty()) {
+        report.group_by = options.by;
+        report.groups = aggregator.take_groups();
+      }
     }
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
@@ -118,8 +135,10 @@ int compute(const ComputeOptions& options, Streams io) {
   progress.finish();
   report.input = input.report();
   report.summary = summarize(report.periods);  // from the months, whatever the grain
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
   report.grain = parse_grain(options.grain).value_or(Grain::month);
   if (report.grain != Grain::month) {
+    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, options.metrics);
     GrainPeriods rolled = roll_up(report.periods, report.grain, options.metrics);
     report.periods = std::move(rolled.periods);
     report.period_months = std::move(rolled.months);
@@ -208,6 +227,10 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")
       ->check(CLI::Range(0u, 256u));
+  cmd->add_option("--by", options->by,
+                  "Also compute every metric per group: the value of input column COLUMN (e.g. "
+                  "segment, plan, country)")
+      ->type_name("COLUMN");
   cmd->add_option("--grain", options->grain,
                   "Periods: month (default), quarter or year (movements summed, start and end "
                   "counts from the first and last month)")

@@ -544,7 +544,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
     starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
   }
   std::vector<Share> shares(threads);
-  ActivityShards shards(threads);
+  ActivityShards shards(threads, &out);
   std::vector<std::thread> pool;
   for (unsigned k = 0; k < threads; ++k) {
     pool.emplace_back([&, k] {

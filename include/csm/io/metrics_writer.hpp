@@ -8,6 +8,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/grain.hpp"
+#include "csm/group_metrics.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
 
@@ -23,6 +24,9 @@ struct MetricsReport {
   RangeSummary summary;
   Grain grain = Grain::month;                ///< periods are months, quarters or years
   std::vector<std::int32_t> period_months;   ///< with a coarser grain: months of data per period
+  std::string group_by;                      ///< --by COLUMN; empty: no groups
+  std::vector<GroupPeriods> groups;          ///< with --by: per group, sorted by name
+  std::vector<RangeSummary> group_summaries; ///< summarize() of each group's months
   std::vector<std::string> warnings;
   std::string version;
 };
