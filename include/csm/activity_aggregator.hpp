@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "csm/customer_index.hpp"
+#include "csm/cohorts.hpp"
 #include "csm/decimal.hpp"
 #include "csm/group_metrics.hpp"
 #include "csm/month.hpp"
@@ -78,6 +79,11 @@ class ActivityAggregator {
   /// After finish() of a grouped aggregation: every group, sorted by name (byte order).
   std::vector<GroupPeriods> take_groups();
 
+  /// Also build the cohort table in finish() (any time before finish()).
+  void collect_cohorts(const CohortOptions& options);
+  /// After finish() with collect_cohorts(): the cohorts.
+  CohortTable take_cohorts();
+
   /// Bytes held per customer-month (one log entry), for docs/performance.md.
   static constexpr std::size_t kBytesPerCustomerMonth = 16;
 
@@ -97,6 +103,7 @@ class ActivityAggregator {
   friend class ActivityShards;
   struct Grouping;  // groups: ids, the totals by group and month, the result
   std::unique_ptr<Grouping> grouping_;
+  std::unique_ptr<CohortTable> cohorts_;  // requested and, after finish(), filled
 
   std::vector<std::unique_ptr<Part>> parts_;  // parts_[0] takes add()
   std::vector<MonthTotals> months_;           // index = month.index - months_base_

@@ -25,5 +25,6 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner add_compute_command(CLI::App& app, Streams io);
 CommandRunner add_calc_command(CLI::App& app, Streams io);
+CommandRunner add_cohorts_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

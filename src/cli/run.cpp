@@ -34,6 +34,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const Streams io{out, err};
   const CommandRunner compute = add_compute_command(app, io);
   const CommandRunner calc = add_calc_command(app, io);
+  const CommandRunner cohorts = add_cohorts_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -62,6 +63,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     for (const CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "compute") return compute();
       if (sub->get_name() == "calc") return calc();
+      if (sub->get_name() == "cohorts") return cohorts();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

@@ -322,6 +322,45 @@ void walk_groups(const Entry* months, std::size_t n, std::int32_t first, std::in
   }
 }
 
+// Cohort counts of one walk: cells[cohort * periods + age] (cohort and age in periods of the
+// grain, counted from the data's first period).
+struct CohortCounts {
+  std::vector<std::int64_t> size;      // by cohort
+  std::vector<std::int64_t> active;    // by cell
+  std::vector<MoneySum> revenue;       // by cell
+};
+
+// One customer's months in order, each once: its cohort, and the ages at which it is active in
+// the reference month (the period's last month, or the data's last month).
+void walk_cohort(const Entry* months, std::size_t n, std::int32_t last, int grain_months,
+                 std::int32_t first_period, std::size_t periods, bool unbroken_only,
+                 CohortCounts& counts) {
+  bool seen_active = false;
+  bool unbroken = true;
+  std::int32_t cohort = 0;
+  std::int32_t prev_month = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Money revenue = months[i].revenue;
+    if (revenue <= 0) continue;
+    const std::int32_t month = months[i].month;
+    const std::int32_t period = month / grain_months;
+    if (!seen_active) {
+      seen_active = true;
+      cohort = period - first_period;
+      ++counts.size[static_cast<std::size_t>(cohort)];
+    } else if (month != prev_month + 1) {
+      unbroken = false;
+    }
+    prev_month = month;
+    const std::int32_t reference = std::min((period + 1) * grain_months - 1, last);
+    if (month != reference || (unbroken_only && !unbroken)) continue;
+    const std::size_t cell = static_cast<std::size_t>(cohort) * periods +
+                             static_cast<std::size_t>(period - first_period - cohort);
+    ++counts.active[cell];
+    counts.revenue[cell] += revenue;
+  }
+}
+
 template <typename T>
 T& at_month(std::int32_t& base, std::vector<T>& months, std::int32_t month) {
   if (months.empty()) {
@@ -540,6 +579,16 @@ void ActivityAggregator::group_by_segment() {
   for (auto& part : parts_) part->grouped = true;
 }
 
+void ActivityAggregator::collect_cohorts(const CohortOptions& options) {
+  cohorts_ = std::make_unique<CohortTable>();
+  cohorts_->options = options;
+}
+
+CohortTable ActivityAggregator::take_cohorts() {
+  if (cohorts_ == nullptr) return {};
+  return std::move(*cohorts_);
+}
+
 std::vector<GroupPeriods> ActivityAggregator::take_groups() {
   if (grouping_ == nullptr) return {};
   return std::move(grouping_->result);
@@ -706,6 +755,17 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   std::vector<std::vector<GroupMonthCounts>> slice_group_counts(
       slices, std::vector<GroupMonthCounts>(group_count * month_count));
   std::vector<std::uint64_t> slice_customer_months(slices, 0);
+  // Cohorts: periods of the grain from the data's first to its last.
+  const int grain_months = cohorts_ ? months_in(cohorts_->options.grain) : 1;
+  const std::int32_t first_period = first / grain_months;
+  const auto period_count = static_cast<std::size_t>(last / grain_months - first_period + 1);
+  std::vector<CohortCounts> slice_cohorts(cohorts_ ? slices : 0);
+  for (CohortCounts& c : slice_cohorts) {
+    c.size.assign(period_count, 0);
+    c.active.assign(period_count * period_count, 0);
+    c.revenue.assign(period_count * period_count, 0);
+  }
+  const bool unbroken_only = cohorts_ && cohorts_->options.exclude_reactivated;
   run_parallel(slices, threads, [&](std::size_t s) {
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> sort_counts;
@@ -716,6 +776,19 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
       Part& part = *parts_[job / kBuckets];
       EntryArray& bucket = part.buckets[job % kBuckets];
       const std::size_t entries = part.compact_bucket(bucket, scratch, sort_counts);
+      if (group_count == 0 && cohorts_ != nullptr) {
+        slice_customer_months[s] += entries;
+        std::size_t i = 0;
+        while (i < bucket.size()) {
+          std::size_t j = i + 1;
+          while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
+          walk_customer(bucket.data() + i, j - i, first, last, counts);
+          walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, period_count,
+                      unbroken_only, slice_cohorts[s]);
+          i = j;
+        }
+        continue;
+      }
       if (group_count == 0) {
         slice_customer_months[s] += entries;
         std::size_t i = 0;
@@ -755,6 +828,10 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
         slice_customer_months[s] += months.size();
         walk_customer(months.data(), months.size(), first, last, counts);
         walk_groups(months.data(), months.size(), first, last, month_count, group_counts);
+        if (cohorts_ != nullptr) {
+          walk_cohort(months.data(), months.size(), last, grain_months, first_period,
+                      period_count, unbroken_only, slice_cohorts[s]);
+        }
       }
     }
   });
@@ -812,6 +889,33 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     const YearMonth month{first + static_cast<std::int32_t>(i)};
     fill(periods[i], month, totals[i], totals_at(months_, months_base_, month));
     derive_rates(periods[i], options);
+  }
+
+  if (cohorts_ != nullptr) {
+    CohortTable& table = *cohorts_;
+    table.cohorts.clear();
+    table.months_covered.clear();
+    for (std::size_t p = 0; p < period_count; ++p) {
+      const std::int32_t begin = std::max(first, (first_period + static_cast<std::int32_t>(p)) * grain_months);
+      const std::int32_t end = std::min(last, (first_period + static_cast<std::int32_t>(p) + 1) * grain_months - 1);
+      table.months_covered.push_back(end - begin + 1);
+    }
+    for (std::size_t c = 0; c < period_count; ++c) {
+      Cohort cohort;
+      cohort.period = YearMonth{(first_period + static_cast<std::int32_t>(c)) * grain_months};
+      for (const CohortCounts& part : slice_cohorts) cohort.customers += part.size[c];
+      if (cohort.customers == 0) continue;
+      for (std::size_t age = 0; c + age < period_count; ++age) {
+        CohortAge cell;
+        for (const CohortCounts& part : slice_cohorts) {
+          cell.active_customers += part.active[c * period_count + age];
+          cell.revenue += part.revenue[c * period_count + age];
+        }
+        cohort.ages.push_back(cell);
+      }
+      table.cohorts.push_back(std::move(cohort));
+    }
+    derive_cohort_rates(table);
   }
 
   if (grouping_ != nullptr) {
