@@ -89,6 +89,7 @@ int compute(const ComputeOptions& options, Streams io) {
   read.renames = parse_renames(options.columns);
   // --by COLUMN: the column is read as the segment, which the aggregation groups on.
   if (!options.by.empty() && !iequals(options.by, "segment")) read.renames.emplace_back("segment", options.by);
+  if (!options.by.empty()) read.required_columns.emplace_back("segment");
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
 

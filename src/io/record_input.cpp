@@ -45,6 +45,10 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
       specs.push_back({activity_columns()[i], i <= kRevenue});
     }
   }
+  for (ColumnSpec& spec : specs) {
+    const auto& wanted = options.required_columns;
+    if (std::find(wanted.begin(), wanted.end(), spec.name) != wanted.end()) spec.required = true;
+  }
   ColumnMap columns(std::move(specs));
   for (const auto& [canonical, input] : options.renames) {
     if (!columns.rename(canonical, input)) {

@@ -98,6 +98,8 @@ def main():
     check("table 80 columns", max(len(line) for line in out.splitlines()) <= 80,
           max(out.splitlines(), key=len))
 
+    code, _, err = run(b, "compute", "--by", "plann", moves)
+    check("--by a missing column", code == 65 and '"plann"' in err, err)
     code, _, err = run(b, "compute", "--by", "segment", os.path.join(a.examples, "summary.csv"))
     check("--by on summary records is a usage error", code == 2 and "--by" in err, err)
 
