@@ -5,6 +5,7 @@
 /// (ActivityAggregator::collect_cohorts).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "csm/decimal.hpp"
@@ -34,9 +35,16 @@ struct Cohort {
   std::vector<CohortAge> ages;  ///< ages[k]: k periods later, up to the last period of the data
 };
 
+/// The cohorts of the customers whose first active month was in one group (compute --by rules).
+struct CohortGroup {
+  std::string group;
+  std::vector<Cohort> cohorts;
+};
+
 struct CohortTable {
   CohortOptions options;
   std::vector<Cohort> cohorts;  ///< in period order; periods in which nobody joined are left out
+  std::vector<CohortGroup> groups;  ///< with a grouped aggregation: by group, sorted by name
   /// The reference month of period i of the data (its last month, or the data's last month) is
   /// first period + i; months_covered[i] = months of the data in period i.
   std::vector<std::int32_t> months_covered;

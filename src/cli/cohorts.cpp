@@ -31,6 +31,7 @@ struct CohortCommandOptions {
   std::string grain = "month";
   bool exclude_reactivated = false;
   std::string metric = "logo";
+  std::string by;
 };
 
 int cohorts(const CohortCommandOptions& options, Streams io) {
@@ -51,6 +52,11 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     }
     read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
+  if (!options.by.empty()) {
+    // As compute --by: the column is read as the segment, and must be there.
+    if (options.by != "segment") read.renames.emplace_back("segment", options.by);
+    read.required_columns.emplace_back("segment");
+  }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
 
@@ -62,6 +68,8 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   cohort_options.grain = parse_grain(options.grain).value_or(Grain::month);
   cohort_options.exclude_reactivated = options.exclude_reactivated;
   aggregator.collect_cohorts(cohort_options);
+  if (!options.by.empty()) aggregator.group_by_segment();
+  report.group_by = options.by;
   try {
     input.read(aggregator);
   } catch (const std::invalid_argument& e) {
@@ -146,6 +154,10 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
   cmd->add_option("--metric", options->metric,
                   "Table: logo retention (default), revenue retention, or both")
       ->check(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
+  cmd->add_option("--by", options->by,
+                  "Also the cohorts of each group: the value of input column COLUMN in the "
+                  "customer's first active month")
+      ->type_name("COLUMN");
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_option("--color", options->color,

@@ -766,6 +766,9 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     c.revenue.assign(period_count * period_count, 0);
   }
   const bool unbroken_only = cohorts_ && cohorts_->options.exclude_reactivated;
+  // Per group of the customer's first active month: [slice][group], sized when first used.
+  std::vector<std::vector<CohortCounts>> slice_group_cohorts(
+      cohorts_ && group_count > 0 ? slices : 0, std::vector<CohortCounts>(group_count));
   run_parallel(slices, threads, [&](std::size_t s) {
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> sort_counts;
@@ -831,6 +834,18 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
         if (cohorts_ != nullptr) {
           walk_cohort(months.data(), months.size(), last, grain_months, first_period,
                       period_count, unbroken_only, slice_cohorts[s]);
+          const auto joined = std::find_if(months.begin(), months.end(),
+                                           [](const Entry& e) { return e.revenue > 0; });
+          if (joined != months.end()) {
+            CohortCounts& mine = slice_group_cohorts[s][joined->customer];
+            if (mine.size.empty()) {
+              mine.size.assign(period_count, 0);
+              mine.active.assign(period_count * period_count, 0);
+              mine.revenue.assign(period_count * period_count, 0);
+            }
+            walk_cohort(months.data(), months.size(), last, grain_months, first_period,
+                        period_count, unbroken_only, mine);
+          }
         }
       }
     }
@@ -900,20 +915,41 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
       const std::int32_t end = std::min(last, (first_period + static_cast<std::int32_t>(p) + 1) * grain_months - 1);
       table.months_covered.push_back(end - begin + 1);
     }
-    for (std::size_t c = 0; c < period_count; ++c) {
-      Cohort cohort;
-      cohort.period = YearMonth{(first_period + static_cast<std::int32_t>(c)) * grain_months};
-      for (const CohortCounts& part : slice_cohorts) cohort.customers += part.size[c];
-      if (cohort.customers == 0) continue;
-      for (std::size_t age = 0; c + age < period_count; ++age) {
-        CohortAge cell;
-        for (const CohortCounts& part : slice_cohorts) {
-          cell.active_customers += part.active[c * period_count + age];
-          cell.revenue += part.revenue[c * period_count + age];
+    // The cohorts of counts kept in several slices (empty counts: a slice that saw none).
+    const auto build = [&](const std::vector<const CohortCounts*>& parts) {
+      std::vector<Cohort> cohorts;
+      for (std::size_t c = 0; c < period_count; ++c) {
+        Cohort cohort;
+        cohort.period = YearMonth{(first_period + static_cast<std::int32_t>(c)) * grain_months};
+        for (const CohortCounts* part : parts) {
+          if (!part->size.empty()) cohort.customers += part->size[c];
         }
-        cohort.ages.push_back(cell);
+        if (cohort.customers == 0) continue;
+        for (std::size_t age = 0; c + age < period_count; ++age) {
+          CohortAge cell;
+          for (const CohortCounts* part : parts) {
+            if (part->size.empty()) continue;
+            cell.active_customers += part->active[c * period_count + age];
+            cell.revenue += part->revenue[c * period_count + age];
+          }
+          cohort.ages.push_back(cell);
+        }
+        cohorts.push_back(std::move(cohort));
       }
-      table.cohorts.push_back(std::move(cohort));
+      return cohorts;
+    };
+    std::vector<const CohortCounts*> parts;
+    for (const CohortCounts& part : slice_cohorts) parts.push_back(&part);
+    table.cohorts = build(parts);
+    table.groups.clear();
+    if (group_count > 0) {
+      std::vector<std::uint32_t> by_name(group_count);
+      for (std::uint32_t g = 0; g < group_count; ++g) by_name[rank[g]] = g;
+      for (const std::uint32_t g : by_name) {
+        parts.clear();
+        for (const auto& slice : slice_group_cohorts) parts.push_back(&slice[g]);
+        table.groups.push_back({group_names[g], build(parts)});
+      }
     }
     derive_cohort_rates(table);
   }

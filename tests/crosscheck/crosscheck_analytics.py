@@ -150,11 +150,15 @@ class Reference:
                 "arpu": arpu, "clv": clv,
                 "retained_customers": S - C}
 
-    def cohorts(self, size: int, unbroken_only: bool) -> list[dict[str, Any]]:
+    def cohorts(self, size: int, unbroken_only: bool,
+                group: Optional[str] = None) -> list[dict[str, Any]]:
+        """group: only the customers whose group in their first active month is `group`."""
         first_month: dict[str, int] = {}
         for m in self.months():
             for c in self.active.get(m, {}):
                 first_month.setdefault(c, m)
+        if group is not None:
+            first_month = {c: f for c, f in first_month.items() if self.active[f][c][1] == group}
         # The first month a customer was inactive after joining.
         first_gap: dict[str, int] = {}
         for c, f in first_month.items():
@@ -272,28 +276,40 @@ def main() -> int:
         for grain, size in (("month", 1), ("quarter", 3), ("year", 12)):
             for unbroken in (False, True):
                 extra = ["--exclude-reactivated"] if unbroken else []
-                doc = run(args.binary, ["cohorts", "--grain", grain, "-f", "json", *extra, path])
-                want = ref.cohorts(size, unbroken)
-                where = f"seed {seed} cohorts {grain}{' excl' if unbroken else ''}"
-                if len(doc["cohorts"]) != len(want):
-                    ck.problems.append(f"{where}: {len(doc['cohorts'])} cohorts, want {len(want)}")
-                    continue
-                for g, w in zip(doc["cohorts"], want):
-                    at = f"{where} {g['cohort']}"
-                    ck.same(at + " cohort", g["cohort"], label(w["first"], size))
-                    ck.same(at + " customers", g["customers"], w["customers"])
-                    ck.same(at + " revenue", g["revenue"], w["ages"][0][1])
-                    ck.same(at + " ages", len(g["ages"]), len(w["ages"]))
-                    for k, (ga, (active, revenue)) in enumerate(zip(g["ages"], w["ages"])):
-                        ck.same(f"{at} age {k} active", ga["active_customers"], active)
-                        ck.same(f"{at} age {k} revenue", ga["revenue"], revenue)
-                        ck.same(f"{at} age {k} logo", ga["logo_retention"], pct(active, w["customers"]))
-                        ck.same(f"{at} age {k} nrr", ga["revenue_retention"],
-                                pct(revenue, w["ages"][0][1]))
+                doc = run(args.binary, ["cohorts", "--grain", grain, "-f", "json", "--by", "segment",
+                                        *extra, path])
+                ck.same(f"seed {seed} cohort groups", [g["group"] for g in doc["groups"]], ref.groups)
+                for g in doc["groups"]:
+                    check_cohorts(ck, f"seed {seed} cohorts {grain} group {g['group']}", g["cohorts"],
+                                  ref.cohorts(size, unbroken, g["group"]), size)
+                check_cohorts(ck, f"seed {seed} cohorts {grain}{' excl' if unbroken else ''}",
+                              doc["cohorts"], ref.cohorts(size, unbroken), size)
+                # Without --by the cohorts come from the other (ungrouped) walk: the same numbers.
+                plain = run(args.binary, ["cohorts", "--grain", grain, "-f", "json", *extra, path])
+                check_cohorts(ck, f"seed {seed} cohorts {grain} ungrouped", plain["cohorts"],
+                              ref.cohorts(size, unbroken), size)
     for problem in ck.problems:
         print("MISMATCH", problem)
     print(f"crosscheck_analytics: {ck.values} values compared, {len(ck.problems)} problems")
     return 1 if ck.problems else 0
+
+
+def check_cohorts(ck: Checker, where: str, got: list[Any], want: list[dict[str, Any]],
+                  size: int) -> None:
+    if len(got) != len(want):
+        ck.problems.append(f"{where}: {len(got)} cohorts, want {len(want)}")
+        return
+    for g, w in zip(got, want):
+        at = f"{where} {g['cohort']}"
+        ck.same(at + " cohort", g["cohort"], label(w["first"], size))
+        ck.same(at + " customers", g["customers"], w["customers"])
+        ck.same(at + " revenue", g["revenue"], w["ages"][0][1])
+        ck.same(at + " ages", len(g["ages"]), len(w["ages"]))
+        for k, (ga, (active, revenue)) in enumerate(zip(g["ages"], w["ages"])):
+            ck.same(f"{at} age {k} active", ga["active_customers"], active)
+            ck.same(f"{at} age {k} revenue", ga["revenue"], revenue)
+            ck.same(f"{at} age {k} logo", ga["logo_retention"], pct(active, w["customers"]))
+            ck.same(f"{at} age {k} nrr", ga["revenue_retention"], pct(revenue, w["ages"][0][1]))
 
 
 if __name__ == "__main__":

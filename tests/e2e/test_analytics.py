@@ -154,6 +154,13 @@ def main():
           max(len(line) for line in out.splitlines()) <= 80)
     code, out, _ = run(b, "cohorts", "--grain", "year", "-o", os.path.join(a.work, "c.json"), "-f", "json", example)
     check("cohorts -o", code == 0 and out == "" and json.load(open(os.path.join(a.work, "c.json")))["grain"] == "year")
+    code, out, _ = run(b, "cohorts", "--by", "plan", "-f", "json", moves)
+    g = json.loads(out)
+    # By the plan of the first active month: a in pro, b in basic, d in "team, large", c in "".
+    check("cohorts --by", g["group_by"] == "plan" and
+          [(x["group"], x["cohorts"][0]["customers"]) for x in g["groups"]] ==
+          [("", 1), ("basic", 1), ("pro", 1), ("team, large", 1)], g.get("groups"))
+    check("cohorts --by follows the customer", [x["active_customers"] for x in g["groups"][2]["cohorts"][0]["ages"]] == [1, 1, 1])
     code, _, err = run(b, "cohorts", os.path.join(a.work, "missing.csv"))
     check("cohorts missing file", code == 66, err)
     code, _, err = run(b, "cohorts", os.path.join(a.examples, "summary.csv"))

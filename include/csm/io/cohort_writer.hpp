@@ -18,13 +18,15 @@ struct CohortReport {
   ReadReport input;
   ActivityStats activity;
   CohortTable table;
+  std::string group_by;  ///< --by COLUMN: table.groups are its values; empty: no groups
   std::vector<std::string> warnings;
 };
 
 /// One JSON document (docs/metrics.md, "Cohorts"), ending in a newline.
 std::string cohorts_to_json(const CohortReport& report);
 
-/// cohort,age,customers,active_customers,revenue,logo_retention,revenue_retention.
+/// cohort,age,customers,active_customers,revenue,logo_retention,revenue_retention (with --by a
+/// first column group: empty for all customers, "(none)" for the empty value).
 std::string cohorts_to_csv(const CohortReport& report);
 
 enum class CohortMetric { logo, revenue, both };
