@@ -2,7 +2,8 @@
 # compute --by segment, compute --grain quarter and cohorts beside plain compute (issue 4), on the
 # 5M-row shuffled CSV of bench/run_bench.sh (../shared/bench/gen_activity.py --customers 383000
 # --months 36 --seed 2 --shuffle). Runs are interleaved (one of each command per round) so that
-# the machine's load affects them alike; prints the median wall time and peak RSS of each.
+# the machine's load affects them alike; prints the median wall time, CPU time (user+sys: less
+# sensitive to other processes on a busy machine) and peak RSS of each.
 #
 #   bench/run_analytics_bench.sh [--runs N] [--base BINARY] [--out FILE] BINARY
 #
@@ -49,22 +50,25 @@ add "compute --by segment" "$CSM" compute --by segment --format json "$DATA"
 add "compute --grain quarter" "$CSM" compute --grain quarter --format json "$DATA"
 add "cohorts" "$CSM" cohorts --format json "$DATA"
 
-declare -A times rss
+declare -A times cpu rss
 for ((r = 1; r <= RUNS; r++)); do
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086
-    out=$( { /usr/bin/time -f '%e %M' ${cmds[$i]} > /dev/null; } 2>&1 | tail -1)
-    times[$i]+="${out% *} "
-    rss[$i]+="${out#* } "
+    out=$( { /usr/bin/time -f '%e %U %S %M' ${cmds[$i]} > /dev/null; } 2>&1 | tail -1)
+    read -r wall user sys kb <<< "$out"
+    times[$i]+="$wall "
+    cpu[$i]+="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') "
+    rss[$i]+="$kb "
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-table="| command | median s (of $RUNS) | peak RSS MB |
-|---|---:|---:|"
+table="| command | median wall s (of $RUNS) | median CPU s (user+sys) | peak RSS MB |
+|---|---:|---:|---:|"
 for i in "${!cmds[@]}"; do
   t=$(echo "${times[$i]}" | median)
   m=$(echo "${rss[$i]}" | median)
-  table+=$'\n'"| \`${names[$i]}\` | $t | $(awk -v k="$m" 'BEGIN { printf "%.0f", k / 1024 }') |"
+  c=$(echo "${cpu[$i]}" | median)
+  table+=$'\n'"| \`${names[$i]}\` | $t | $c | $(awk -v k="$m" 'BEGIN { printf "%.0f", k / 1024 }') |"
 done
 echo "$table"
 [ -z "$OUT" ] || printf '%s\n' "$table" > "$OUT"
