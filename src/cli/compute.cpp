@@ -130,6 +130,8 @@ int compute(const ComputeOptions& options, Streams io) {
         report.groups = aggregator.take_groups();
       }
     }
+  } catch (const TooManyGroups& e) {
+    throw UsageError("--by " + options.by + ": " + e.what());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -267,3 +267,14 @@ TEST_CASE("groups: quarters keep the group bridge", "[groups][grain]") {
   CHECK(p.customers_end == 2);
   CHECK(p.mrr_end == money(130));
 }
+
+TEST_CASE("groups: more distinct values than kMaxGroups is an error", "[groups]") {
+  ActivityAggregator a;
+  a.group_by_segment();
+  std::vector<Row> rows;
+  for (std::uint32_t g = 0; g < ActivityAggregator::kMaxGroups; ++g) {
+    rows.push_back({"c", 1, 1, "g" + std::to_string(g)});
+  }
+  feed(a, rows);  // exactly kMaxGroups values: fine
+  CHECK_THROWS_AS(feed(a, {{"c", 1, 1, "one too many"}}), csm::TooManyGroups);
+}
