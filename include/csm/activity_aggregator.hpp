@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "csm/customer_index.hpp"
+#include "csm/cohorts.hpp"
 #include "csm/decimal.hpp"
+#include "csm/group_metrics.hpp"
 #include "csm/month.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/record.hpp"
@@ -37,8 +39,17 @@ class RevenueOverflow : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// More distinct group values than a grouped aggregation can tell apart.
+class TooManyGroups : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 class ActivityAggregator {
  public:
+  /// Distinct values of the grouping column a grouped aggregation takes.
+  static constexpr std::uint32_t kMaxGroups = std::uint32_t{1} << 14;
+
   ActivityAggregator();
   ActivityAggregator(ActivityAggregator&&) noexcept;
   ActivityAggregator& operator=(ActivityAggregator&&) noexcept;
@@ -63,6 +74,20 @@ class ActivityAggregator {
   /// Valid after finish().
   const ActivityStats& stats() const noexcept { return stats_; }
 
+  /// Also compute the metrics per group, a group being the records' `segment` (the column chosen
+  /// with --by). Call before the first add(). A customer-month belongs to the group of its rows
+  /// with the largest revenue that month (ties: the smallest group name). Throws TooManyGroups
+  /// from add() past kMaxGroups distinct values.
+  void group_by_segment();
+  bool grouped() const noexcept { return grouping_ != nullptr; }
+  /// After finish() of a grouped aggregation: every group, sorted by name (byte order).
+  std::vector<GroupPeriods> take_groups();
+
+  /// Also build the cohort table in finish() (any time before finish()).
+  void collect_cohorts(const CohortOptions& options);
+  /// After finish() with collect_cohorts(): the cohorts.
+  CohortTable take_cohorts();
+
   /// Bytes held per customer-month (one log entry), for docs/performance.md.
   static constexpr std::size_t kBytesPerCustomerMonth = 16;
 
@@ -76,8 +101,13 @@ class ActivityAggregator {
   };
 
   MonthTotals& totals_for(YearMonth month);
-  void count(const ActivityRecord& record);  // the record's share of stats_ and months_
+  // The record's share of stats_ and months_ (and of its group's totals); returns the key its
+  // revenue is logged under: the month index, or with groups the month and the group id.
+  std::int32_t count(const ActivityRecord& record);
   friend class ActivityShards;
+  struct Grouping;  // groups: ids, the totals by group and month, the result
+  std::unique_ptr<Grouping> grouping_;
+  std::unique_ptr<CohortTable> cohorts_;  // requested and, after finish(), filled
 
   std::vector<std::unique_ptr<Part>> parts_;  // parts_[0] takes add()
   std::vector<MonthTotals> months_;           // index = month.index - months_base_
@@ -91,7 +121,8 @@ class ActivityAggregator {
 /// customers and combine at the end without merging any (ActivityAggregator::merge, finish).
 class ActivityShards {
  public:
-  explicit ActivityShards(unsigned count);
+  /// With `like` grouped, the shards group too (and share its group ids).
+  explicit ActivityShards(unsigned count, const ActivityAggregator* like = nullptr);
   ~ActivityShards();
   ActivityShards(const ActivityShards&) = delete;
   ActivityShards& operator=(const ActivityShards&) = delete;

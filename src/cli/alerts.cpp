@@ -6,9 +6,9 @@
 namespace csm::cli {
 namespace {
 
-// "in 2024-06", "in 2024-06 (group smb)" or "over all months" for a summary field.
-std::string where(const ThresholdCheck& check) {
-  std::string text = check.period ? "in " + to_string(*check.period) : "over all months";
+// "in 2024-06", "in 2024-Q2 (group smb)" or "over all months" for a summary field.
+std::string where(const ThresholdCheck& check, Grain grain) {
+  std::string text = check.period ? "in " + period_label(*check.period, grain) : "over all months";
   if (!check.group.empty()) text += " (group " + check.group + ")";
   return text;
 }
@@ -39,24 +39,24 @@ std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions
   return thresholds;
 }
 
-std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks) {
+std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks, Grain grain) {
   std::vector<std::string> notes;
   for (const ThresholdCheck& check : checks) {
     if (check.value) continue;
     notes.push_back("--fail-if " + check.threshold.expression + ": " + check.threshold.field +
-                    " is null " + where(check) + ": " + check.null_reason);
+                    " is null " + where(check, grain) + ": " + check.null_reason);
   }
   return notes;
 }
 
-bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err) {
+bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err, Grain grain) {
   bool any = false;
   for (const ThresholdCheck& check : checks) {
     if (!check.crossed) continue;
     any = true;
     err << "csm-metrics: threshold crossed: " << check.threshold.field << ' '
         << to_string(check.threshold.op) << ' ' << limit_text(check.threshold) << ' '
-        << where(check) << ": " << *check.value << '\n';
+        << where(check, grain) << ": " << *check.value << '\n';
   }
   err.flush();
   return any;

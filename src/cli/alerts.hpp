@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "csm/grain.hpp"
 #include "csm/thresholds.hpp"
 
 namespace csm::cli {
@@ -16,9 +17,12 @@ std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions
 
 /// One note per check whose value is null, e.g. "churn_rate is null in 2024-05: no customers at
 /// start" (for stderr and the JSON warnings).
-std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks);
+std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks,
+                                         Grain grain = Grain::month);
 
-/// Print one "csm-metrics: threshold crossed: ..." line per crossed check; true if any crossed.
-bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err);
+/// Print one "csm-metrics: threshold crossed: ..." line per crossed check (periods labelled at
+/// `grain`); true if any crossed.
+bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err,
+                     Grain grain = Grain::month);
 
 }  // namespace csm::cli

@@ -35,5 +35,6 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io);
 std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs);
 /// `check`: only the data report of `compute --explain` (defined in compute.cpp, which it shares).
 CommandRunner add_check_command(CLI::App& app, Streams io);
+CommandRunner add_cohorts_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

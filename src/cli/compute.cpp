@@ -1,6 +1,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -13,6 +15,7 @@
 #include "cli/terminal.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
+#include "csm/grain.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
@@ -41,7 +44,15 @@ struct ComputeOptions {
   std::string spend_mode = "replace";
   bool explain = false;     // --explain: the data report too
   bool check_only = false;  // `check`: only the data report
+  std::string grain = "month";
+  std::string by;
 };
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 }  // namespace
 
@@ -135,6 +146,9 @@ int compute(const ComputeOptions& options, Streams io) {
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
   read.renames = parse_renames(options.columns);
+  // --by COLUMN: the column is read as the segment, which the aggregation groups on.
+  if (!options.by.empty() && !iequals(options.by, "segment")) read.renames.emplace_back("segment", options.by);
+  if (!options.by.empty()) read.required_columns.emplace_back("segment");
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   if (!options.until.empty()) {
@@ -173,28 +187,52 @@ int compute(const ComputeOptions& options, Streams io) {
       throw UsageError("--until applies to subscription records only");
     }
     if (report.kind == io::RecordKind::summary) {
+      if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
       SummaryAggregator aggregator;
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics);
     } else {
       ActivityAggregator aggregator;
+      if (!options.by.empty()) aggregator.group_by_segment();
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
       if (const auto& subscriptions = input.report().subscriptions) {
         report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
       }
+      if (!options.by.empty()) {
+        report.group_by = options.by;
+        report.groups = aggregator.take_groups();
+      }
     }
+  } catch (const TooManyGroups& e) {
+    throw UsageError("--by " + options.by + ": " + e.what());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
   progress.finish();
   report.input = input.report();
+  // Spend and the data report apply to the months, before any roll-up to quarters or years.
   if (!options.spend.empty()) add_spend(options, read, report, io);
-  report.summary = summarize(report.periods);
+  report.summary = summarize(report.periods);  // from the months, whatever the grain
   if (read.profile != nullptr) {
     report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
                                       profile);
+  }
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
+  report.grain = parse_grain(options.grain).value_or(Grain::month);
+  if (report.grain != Grain::month) {
+    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, options.metrics);
+    GrainPeriods rolled = roll_up(report.periods, report.grain, options.metrics);
+    report.periods = std::move(rolled.periods);
+    report.period_months = std::move(rolled.months);
+    for (std::size_t i = 0; i < report.periods.size(); ++i) {
+      if (report.period_months[i] < months_in(report.grain)) {
+        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
+                                  ": the data covers " + std::to_string(report.period_months[i]) +
+                                  " of its " + std::to_string(months_in(report.grain)) + " months");
+      }
+    }
   }
 
   if (report.input.skipped > 0) {
@@ -211,10 +249,16 @@ int compute(const ComputeOptions& options, Streams io) {
   }
 
   if (!thresholds.empty()) {
-    const ThresholdSeries whole{"", report.periods, report.summary};
+    // All customers, then each group with --by (the group's own summary, from its months).
+    std::vector<ThresholdSeries> series{{"", report.periods, report.summary}};
+    for (std::size_t g = 0; g < report.groups.size(); ++g) {
+      const GroupPeriods& group = report.groups[g];
+      series.push_back({group.group.empty() ? std::string("(none)") : group.group, group.periods,
+                        g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{}});
+    }
     report.thresholds = evaluate_thresholds(
-        thresholds, {whole}, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
-    for (const std::string& note : threshold_notes(*report.thresholds)) {
+        thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
+    for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) {
       report.warnings.push_back(note);
       if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
     }
@@ -244,7 +288,9 @@ int compute(const ComputeOptions& options, Streams io) {
     io.err.flush();
   }
   write_result(options, io, text);
-  if (report.thresholds && print_crossings(*report.thresholds, io.err)) return kThresholdCrossed;
+  if (report.thresholds && print_crossings(*report.thresholds, io.err, report.grain)) {
+    return kThresholdCrossed;
+  }
   return kOk;
 }
 
@@ -320,6 +366,14 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("--fail-scope", options->fail_scope,
                   "Periods --fail-if checks: latest (default, the last month) or all")
       ->transform(CLI::IsMember({"latest", "all"}, CLI::ignore_case));
+  cmd->add_option("--by", options->by,
+                  "Also compute every metric per group: the value of input column COLUMN (e.g. "
+                  "segment, plan, country)")
+      ->type_name("COLUMN");
+  cmd->add_option("--grain", options->grain,
+                  "Periods: month (default), quarter or year (movements summed, start and end "
+                  "counts from the first and last month)")
+      ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
   return [options, io] { return compute(*options, io); };
 }
 

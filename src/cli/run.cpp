@@ -40,6 +40,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner report = add_report_command(app, io);
   const CommandRunner at_risk = add_at_risk_command(app, io);
   const CommandRunner check = add_check_command(app, io);
+  const CommandRunner cohorts = add_cohorts_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -71,6 +72,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "report") return report();
       if (sub->get_name() == "at-risk") return at_risk();
       if (sub->get_name() == "check") return check();
+      if (sub->get_name() == "cohorts") return cohorts();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

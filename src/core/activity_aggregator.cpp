@@ -15,6 +15,7 @@
 #include <exception>
 #include <new>
 #include <thread>
+#include <unordered_map>
 
 namespace csm {
 namespace {
@@ -202,6 +203,178 @@ void walk_customer(const Entry* months, std::size_t n, std::int32_t first, std::
   }
 }
 
+// With groups, a log entry's month field holds month << kGroupBits | group id, so that the log,
+// its sort and its compaction stay as they are and sum each (customer, month, group).
+constexpr int kGroupBits = 14;
+static_assert(ActivityAggregator::kMaxGroups == (std::uint32_t{1} << kGroupBits));
+constexpr std::uint32_t kGroupMask = ActivityAggregator::kMaxGroups - 1;
+// Month indexes are 12..119999 (years 1..9999): shifted, they still fit in an int32.
+static_assert((std::int64_t{119999} << kGroupBits | kGroupMask) <= INT32_MAX);
+
+std::int32_t group_key(std::int32_t month, std::uint32_t group) noexcept {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(month) << kGroupBits | group);
+}
+std::int32_t month_of_key(std::int32_t key) noexcept { return key >> kGroupBits; }
+std::uint32_t group_of_key(std::int32_t key) noexcept {
+  return static_cast<std::uint32_t>(key) & kGroupMask;
+}
+
+// Group names and their ids, shared by the aggregators of one reading (several threads).
+struct GroupTable {
+  std::mutex mutex;
+  std::vector<std::string> names;
+  std::unordered_map<std::string, std::uint32_t> ids;
+
+  std::uint32_t intern(std::string_view name) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    const auto found = ids.find(std::string(name));
+    if (found != ids.end()) return found->second;
+    if (names.size() >= ActivityAggregator::kMaxGroups) {
+      throw TooManyGroups("more than " + std::to_string(ActivityAggregator::kMaxGroups) +
+                          " distinct values in the grouping column");
+    }
+    const auto id = static_cast<std::uint32_t>(names.size());
+    names.emplace_back(name);
+    ids.emplace(std::string(name), id);
+    return id;
+  }
+  std::vector<std::string> snapshot() {
+    const std::lock_guard<std::mutex> lock(mutex);
+    return names;
+  }
+};
+
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+// Per group and month: the counts of the walk and the moves between groups.
+struct GroupMonthCounts {
+  MonthCounts counts;
+  GroupMoves moves;
+  GroupMonthCounts& operator+=(const GroupMonthCounts& o) noexcept {
+    counts += o.counts;
+    moves += o.moves;
+    return *this;
+  }
+};
+
+// One customer's months in order, each once, with the month's group in `customer`: its role in
+// the groups of every month. Counts go to counts[group * months + month - first].
+void walk_groups(const Entry* months, std::size_t n, std::int32_t first, std::int32_t last,
+                 std::size_t month_count, GroupMonthCounts* counts) {
+  const auto at = [&](std::uint32_t group, std::int32_t month) -> GroupMonthCounts& {
+    return counts[group * month_count + static_cast<std::size_t>(month - first)];
+  };
+  std::int32_t prev_month = 0;
+  Money prev_revenue = 0;
+  std::uint32_t prev_group = 0;
+  bool seen_active = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Money revenue = months[i].revenue;
+    if (revenue <= 0) continue;
+    const std::int32_t month = months[i].month;
+    const std::uint32_t group = months[i].customer;
+    GroupMonthCounts& g = at(group, month);
+    MonthCounts& m = g.counts;
+    ++m.end;
+    m.mrr_end += revenue;
+    if (!seen_active) {
+      ++m.fresh;
+      m.new_mrr += revenue;
+    } else if (prev_month == month - 1) {
+      if (group != prev_group) {  // a move: out of last month's group, into this one
+        GroupMoves& out = at(prev_group, month).moves;
+        ++out.moved_out_customers;
+        out.moved_out_mrr += prev_revenue;
+        ++g.moves.moved_in_customers;
+        g.moves.moved_in_mrr += prev_revenue;
+      }
+      if (revenue > prev_revenue) {
+        ++m.expanded;
+        m.expansion_mrr += revenue - prev_revenue;
+      } else if (revenue < prev_revenue) {
+        ++m.contracted;
+        m.contraction_mrr += prev_revenue - revenue;
+      }
+    } else {
+      ++m.reactivated;
+      m.reactivation_mrr += revenue;
+      MonthCounts& gone = at(prev_group, prev_month + 1).counts;
+      ++gone.churned;
+      gone.churned_mrr += prev_revenue;
+    }
+    if (month < last) {
+      MonthCounts& next = at(group, month + 1).counts;
+      ++next.start;
+      next.mrr_start += revenue;
+    }
+    seen_active = true;
+    prev_month = month;
+    prev_revenue = revenue;
+    prev_group = group;
+  }
+  if (seen_active && prev_month < last) {
+    MonthCounts& gone = at(prev_group, prev_month + 1).counts;
+    ++gone.churned;
+    gone.churned_mrr += prev_revenue;
+  }
+}
+
+// Cohort counts of one walk: cells[cohort * periods + age] (cohort and age in periods of the
+// grain, counted from the data's first period).
+struct CohortCounts {
+  std::vector<std::int64_t> size;      // by cohort
+  std::vector<std::int64_t> active;    // by cell
+  std::vector<MoneySum> revenue;       // by cell
+};
+
+// One customer's months in order, each once: its cohort, and the ages at which it is active in
+// the reference month (the period's last month, or the data's last month).
+void walk_cohort(const Entry* months, std::size_t n, std::int32_t last, int grain_months,
+                 std::int32_t first_period, std::size_t periods, bool unbroken_only,
+                 CohortCounts& counts) {
+  bool seen_active = false;
+  bool unbroken = true;
+  std::int32_t cohort = 0;
+  std::int32_t prev_month = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Money revenue = months[i].revenue;
+    if (revenue <= 0) continue;
+    const std::int32_t month = months[i].month;
+    const std::int32_t period = month / grain_months;
+    if (!seen_active) {
+      seen_active = true;
+      cohort = period - first_period;
+      ++counts.size[static_cast<std::size_t>(cohort)];
+    } else if (month != prev_month + 1) {
+      unbroken = false;
+    }
+    prev_month = month;
+    const std::int32_t reference = std::min((period + 1) * grain_months - 1, last);
+    if (month != reference || (unbroken_only && !unbroken)) continue;
+    const std::size_t cell = static_cast<std::size_t>(cohort) * periods +
+                             static_cast<std::size_t>(period - first_period - cohort);
+    ++counts.active[cell];
+    counts.revenue[cell] += revenue;
+  }
+}
+
+template <typename T>
+T& at_month(std::int32_t& base, std::vector<T>& months, std::int32_t month) {
+  if (months.empty()) {
+    base = month;
+    months.resize(1);
+  } else if (month < base) {
+    months.insert(months.begin(), static_cast<std::size_t>(base - month), T{});
+    base = month;
+  } else if (static_cast<std::size_t>(month - base) >= months.size()) {
+    months.resize(static_cast<std::size_t>(month - base) + 1);
+  }
+  return months[static_cast<std::size_t>(month - base)];
+}
+
 // Run fn(0..jobs-1) on up to `threads` threads; the first exception is rethrown.
 template <typename Fn>
 void run_parallel(std::size_t jobs, unsigned threads, Fn&& fn) {
@@ -253,6 +426,8 @@ struct ActivityAggregator::Part {
 
   // Parts of one ActivityShards group hold disjoint customers (0 = not part of a group).
   std::uint64_t group = 0;
+  // The month fields are group keys (see kGroupBits).
+  bool grouped = false;
 
   void add(std::string_view id, std::int32_t month, Money revenue) {
     add_hashed(id, CustomerIndex::hash(id), month, revenue);
@@ -335,7 +510,7 @@ struct ActivityAggregator::Part {
       const Entry& e = scratch[i];
       if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].month == e.month) {
         const auto sum = checked_add(bucket[out - 1].revenue, e.revenue);
-        if (!sum) overflow(customers.id(e.customer), e.month);
+        if (!sum) overflow(customers.id(e.customer), grouped ? month_of_key(e.month) : e.month);
         bucket[out - 1].revenue = *sum;
       } else {
         bucket[out++] = e;
@@ -374,7 +549,50 @@ struct ActivityAggregator::Part {
   }
 };
 
+struct ActivityAggregator::Grouping {
+  std::shared_ptr<GroupTable> table = std::make_shared<GroupTable>();
+  std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> cache;  // this thread's
+  std::vector<std::int32_t> base;                 // by group id: month index of totals[g][0]
+  std::vector<std::vector<MonthTotals>> totals;   // by group id, then month
+  std::vector<GroupPeriods> result;
+
+  std::uint32_t id(std::string_view name) {
+    const auto found = cache.find(name);
+    if (found != cache.end()) return found->second;
+    const std::uint32_t id = table->intern(name);
+    cache.emplace(std::string(name), id);
+    return id;
+  }
+  MonthTotals& totals_for(std::uint32_t group, YearMonth month) {
+    if (group >= totals.size()) {
+      totals.resize(group + 1);
+      base.resize(group + 1, 0);
+    }
+    return at_month(base[group], totals[group], month.index);
+  }
+};
+
 ActivityAggregator::ActivityAggregator() { parts_.push_back(std::make_unique<Part>()); }
+
+void ActivityAggregator::group_by_segment() {
+  if (grouping_ == nullptr) grouping_ = std::make_unique<Grouping>();
+  for (auto& part : parts_) part->grouped = true;
+}
+
+void ActivityAggregator::collect_cohorts(const CohortOptions& options) {
+  cohorts_ = std::make_unique<CohortTable>();
+  cohorts_->options = options;
+}
+
+CohortTable ActivityAggregator::take_cohorts() {
+  if (cohorts_ == nullptr) return {};
+  return std::move(*cohorts_);
+}
+
+std::vector<GroupPeriods> ActivityAggregator::take_groups() {
+  if (grouping_ == nullptr) return {};
+  return std::move(grouping_->result);
+}
 ActivityAggregator::ActivityAggregator(ActivityAggregator&&) noexcept = default;
 ActivityAggregator& ActivityAggregator::operator=(ActivityAggregator&&) noexcept = default;
 ActivityAggregator::~ActivityAggregator() = default;
@@ -394,12 +612,15 @@ ActivityAggregator::MonthTotals& ActivityAggregator::totals_for(YearMonth month)
 }
 
 void ActivityAggregator::add(const ActivityRecord& record) {
-  if (parts_.empty()) parts_.push_back(std::make_unique<Part>());
-  parts_.front()->add(record.customer_id, record.period.index, record.revenue);
-  count(record);
+  if (parts_.empty()) {
+    parts_.push_back(std::make_unique<Part>());
+    parts_.back()->grouped = grouped();
+  }
+  const std::int32_t key = count(record);
+  parts_.front()->add(record.customer_id, key, record.revenue);
 }
 
-void ActivityAggregator::count(const ActivityRecord& record) {
+std::int32_t ActivityAggregator::count(const ActivityRecord& record) {
   ++stats_.records;
   if (record.revenue == 0) ++stats_.zero_revenue_records;
   if (!stats_.first || record.period < *stats_.first) stats_.first = record.period;
@@ -413,9 +634,50 @@ void ActivityAggregator::count(const ActivityRecord& record) {
       stats_.has_acquisition_cost = true;
     }
   }
+  if (grouping_ == nullptr) return record.period.index;
+  const std::uint32_t group = grouping_->id(record.segment);
+  if (record.csat != 0 || record.acquisition_cost) {
+    MonthTotals& totals = grouping_->totals_for(group, record.period);
+    if (record.csat >= 1 && record.csat <= 5) ++totals.csat_by_score[record.csat - 1];
+    if (record.acquisition_cost) totals.acquisition_cost += *record.acquisition_cost;
+  }
+  return group_key(record.period.index, group);
 }
 
 void ActivityAggregator::merge(ActivityAggregator&& other) {
+  if (grouped() != other.grouped()) {
+    throw std::logic_error("merging a grouped aggregation with an ungrouped one");
+  }
+  if (grouping_ != nullptr) {
+    // Group ids of another table are renumbered into this one (shards share one table).
+    const bool same = grouping_->table == other.grouping_->table;
+    std::vector<std::uint32_t> to_here;
+    if (!same) {
+      for (const std::string& name : other.grouping_->table->snapshot()) {
+        to_here.push_back(grouping_->id(name));
+      }
+      for (auto& part : other.parts_) {
+        part->drain();
+        for (EntryArray& bucket : part->buckets) {
+          for (std::size_t i = 0; i < bucket.size(); ++i) {
+            bucket[i].month = group_key(month_of_key(bucket[i].month),
+                                        to_here[group_of_key(bucket[i].month)]);
+          }
+        }
+      }
+    }
+    Grouping& from = *other.grouping_;
+    for (std::size_t g = 0; g < from.totals.size(); ++g) {
+      const auto here = same ? static_cast<std::uint32_t>(g) : to_here[g];
+      for (std::size_t i = 0; i < from.totals[g].size(); ++i) {
+        const MonthTotals& source = from.totals[g][i];
+        MonthTotals& to =
+            grouping_->totals_for(here, YearMonth{from.base[g] + static_cast<std::int32_t>(i)});
+        for (int k = 0; k < 5; ++k) to.csat_by_score[k] += source.csat_by_score[k];
+        to.acquisition_cost += source.acquisition_cost;
+      }
+    }
+  }
   for (auto& part : other.parts_) {
     if (part->entries > 0 || part->queued > 0) parts_.push_back(std::move(part));
   }
@@ -447,7 +709,10 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   threads = std::max(1u, threads);
   for (auto& part : parts_) part->drain();
   std::erase_if(parts_, [](const std::unique_ptr<Part>& part) { return part->entries == 0; });
-  if (parts_.empty()) parts_.push_back(std::make_unique<Part>());
+  if (parts_.empty()) {
+    parts_.push_back(std::make_unique<Part>());
+    parts_.back()->grouped = grouped();
+  }
   // Parts of one shard group own disjoint customers and are walked as they are. Otherwise one
   // numbering of customers is needed: the part with the most customers (the fewest ids to add)
   // takes in the others' ids and rows.
@@ -466,31 +731,127 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   for (const auto& part : parts_) stats_.customers += part->customers.size();
 
   std::vector<PeriodMetrics> periods;
+  if (grouping_ != nullptr) grouping_->result.clear();
   if (!stats_.first) return periods;
   const std::int32_t first = stats_.first->index;
   const std::int32_t last = stats_.last->index;
   const auto month_count = static_cast<std::size_t>(last - first + 1);
+
+  // Groups: their names now, and each id's place in name order (the tie-break of a month with
+  // rows of several groups).
+  std::vector<std::string> group_names;
+  std::vector<std::uint32_t> rank;
+  if (grouping_ != nullptr) {
+    group_names = grouping_->table->snapshot();
+    std::vector<std::uint32_t> order(group_names.size());
+    for (std::uint32_t g = 0; g < order.size(); ++g) order[g] = g;
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return group_names[a] < group_names[b]; });
+    rank.resize(order.size());
+    for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+  }
+  const std::size_t group_count = group_names.size();
 
   // Each bucket of each part holds whole customers: threads sort, compact and walk disjoint
   // ranges of (part, bucket); their counts are exact integers, summed after.
   const std::size_t jobs = parts_.size() * kBuckets;
   const std::size_t slices = threads;
   std::vector<std::vector<MonthCounts>> slice_counts(slices, std::vector<MonthCounts>(month_count));
+  std::vector<std::vector<GroupMonthCounts>> slice_group_counts(
+      slices, std::vector<GroupMonthCounts>(group_count * month_count));
   std::vector<std::uint64_t> slice_customer_months(slices, 0);
+  // Cohorts: periods of the grain from the data's first to its last.
+  const int grain_months = cohorts_ ? months_in(cohorts_->options.grain) : 1;
+  const std::int32_t first_period = first / grain_months;
+  const auto period_count = static_cast<std::size_t>(last / grain_months - first_period + 1);
+  std::vector<CohortCounts> slice_cohorts(cohorts_ ? slices : 0);
+  for (CohortCounts& c : slice_cohorts) {
+    c.size.assign(period_count, 0);
+    c.active.assign(period_count * period_count, 0);
+    c.revenue.assign(period_count * period_count, 0);
+  }
+  const bool unbroken_only = cohorts_ && cohorts_->options.exclude_reactivated;
+  // Per group of the customer's first active month: [slice][group], sized when first used.
+  std::vector<std::vector<CohortCounts>> slice_group_cohorts(
+      cohorts_ && group_count > 0 ? slices : 0, std::vector<CohortCounts>(group_count));
   run_parallel(slices, threads, [&](std::size_t s) {
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> sort_counts;
+    std::vector<Entry> months;  // with groups: one customer's months, the group in `customer`
     MonthCounts* counts = slice_counts[s].data();
+    GroupMonthCounts* group_counts = slice_group_counts[s].data();
     for (std::size_t job = jobs * s / slices; job < jobs * (s + 1) / slices; ++job) {
       Part& part = *parts_[job / kBuckets];
       EntryArray& bucket = part.buckets[job % kBuckets];
-      slice_customer_months[s] += part.compact_bucket(bucket, scratch, sort_counts);
+      const std::size_t entries = part.compact_bucket(bucket, scratch, sort_counts);
+      if (group_count == 0 && cohorts_ != nullptr) {
+        slice_customer_months[s] += entries;
+        std::size_t i = 0;
+        while (i < bucket.size()) {
+          std::size_t j = i + 1;
+          while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
+          walk_customer(bucket.data() + i, j - i, first, last, counts);
+          walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, period_count,
+                      unbroken_only, slice_cohorts[s]);
+          i = j;
+        }
+        continue;
+      }
+      if (group_count == 0) {
+        slice_customer_months[s] += entries;
+        std::size_t i = 0;
+        while (i < bucket.size()) {
+          std::size_t j = i + 1;
+          while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
+          walk_customer(bucket.data() + i, j - i, first, last, counts);
+          i = j;
+        }
+        continue;
+      }
+      // Entries are per (customer, month, group), sorted: sum each month over its groups and
+      // keep the group with the most revenue (ties: the first name).
       std::size_t i = 0;
       while (i < bucket.size()) {
-        std::size_t j = i + 1;
-        while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
-        walk_customer(bucket.data() + i, j - i, first, last, counts);
-        i = j;
+        const std::uint32_t customer = bucket[i].customer;
+        months.clear();
+        Money best = 0;
+        for (; i < bucket.size() && bucket[i].customer == customer; ++i) {
+          const Entry& e = bucket[i];
+          const std::int32_t month = month_of_key(e.month);
+          const std::uint32_t group = group_of_key(e.month);
+          if (months.empty() || months.back().month != month) {
+            months.push_back(Entry{group, month, e.revenue});
+            best = e.revenue;
+            continue;
+          }
+          Entry& m = months.back();
+          const auto sum = checked_add(m.revenue, e.revenue);
+          if (!sum) overflow(part.customers.id(customer), month);
+          m.revenue = *sum;
+          if (e.revenue > best || (e.revenue == best && rank[group] < rank[m.customer])) {
+            best = e.revenue;
+            m.customer = group;
+          }
+        }
+        slice_customer_months[s] += months.size();
+        walk_customer(months.data(), months.size(), first, last, counts);
+        walk_groups(months.data(), months.size(), first, last, month_count, group_counts);
+        if (cohorts_ != nullptr) {
+          walk_cohort(months.data(), months.size(), last, grain_months, first_period,
+                      period_count, unbroken_only, slice_cohorts[s]);
+          const auto joined = std::find_if(months.begin(), months.end(),
+                                           [](const Entry& e) { return e.revenue > 0; });
+          if (joined != months.end()) {
+            CohortCounts& mine = slice_group_cohorts[s][joined->customer];
+            if (mine.size.empty()) {
+              mine.size.assign(period_count, 0);
+              mine.active.assign(period_count * period_count, 0);
+              mine.revenue.assign(period_count * period_count, 0);
+            }
+            walk_cohort(months.data(), months.size(), last, grain_months, first_period,
+                        period_count, unbroken_only, mine);
+          }
+        }
       }
     }
   });
@@ -502,11 +863,10 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     stats_.customer_months += slice_customer_months[s];
   }
 
-  periods.resize(month_count);
-  for (std::size_t i = 0; i < month_count; ++i) {
-    PeriodMetrics& m = periods[i];
-    const MonthCounts& c = totals[i];
-    m.period = YearMonth{first + static_cast<std::int32_t>(i)};
+  // The fields of one month from its counts and its csat and cost totals.
+  const auto fill = [&](PeriodMetrics& m, YearMonth month, const MonthCounts& c,
+                        const MonthTotals* month_totals) {
+    m.period = month;
     m.customers_start = c.start;
     m.churned_customers = c.churned;
     m.new_customers = c.fresh;
@@ -521,12 +881,6 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     m.expansion_mrr = c.expansion_mrr;
     m.contraction_mrr = c.contraction_mrr;
     m.churned_mrr = c.churned_mrr;
-
-    const std::int64_t offset = m.period.index - months_base_;
-    const MonthTotals* month_totals = (!months_.empty() && offset >= 0 &&
-                                       static_cast<std::size_t>(offset) < months_.size())
-                                          ? &months_[static_cast<std::size_t>(offset)]
-                                          : nullptr;
     std::int64_t responses = 0;
     std::int64_t satisfied = 0;
     if (month_totals) {
@@ -541,7 +895,90 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     if (stats_.has_acquisition_cost) {
       m.acquisition_cost = month_totals ? month_totals->acquisition_cost : 0;
     }
-    derive_rates(m, options);
+  };
+  const auto totals_at = [](const std::vector<MonthTotals>& series, std::int32_t base,
+                            YearMonth month) -> const MonthTotals* {
+    const std::int64_t offset = month.index - base;
+    return (!series.empty() && offset >= 0 && static_cast<std::size_t>(offset) < series.size())
+               ? &series[static_cast<std::size_t>(offset)]
+               : nullptr;
+  };
+
+  periods.resize(month_count);
+  for (std::size_t i = 0; i < month_count; ++i) {
+    const YearMonth month{first + static_cast<std::int32_t>(i)};
+    fill(periods[i], month, totals[i], totals_at(months_, months_base_, month));
+    derive_rates(periods[i], options);
+  }
+
+  if (cohorts_ != nullptr) {
+    CohortTable& table = *cohorts_;
+    table.cohorts.clear();
+    table.months_covered.clear();
+    for (std::size_t p = 0; p < period_count; ++p) {
+      const std::int32_t begin = std::max(first, (first_period + static_cast<std::int32_t>(p)) * grain_months);
+      const std::int32_t end = std::min(last, (first_period + static_cast<std::int32_t>(p) + 1) * grain_months - 1);
+      table.months_covered.push_back(end - begin + 1);
+    }
+    // The cohorts of counts kept in several slices (empty counts: a slice that saw none).
+    const auto build = [&](const std::vector<const CohortCounts*>& parts) {
+      std::vector<Cohort> cohorts;
+      for (std::size_t c = 0; c < period_count; ++c) {
+        Cohort cohort;
+        cohort.period = YearMonth{(first_period + static_cast<std::int32_t>(c)) * grain_months};
+        for (const CohortCounts* part : parts) {
+          if (!part->size.empty()) cohort.customers += part->size[c];
+        }
+        if (cohort.customers == 0) continue;
+        for (std::size_t age = 0; c + age < period_count; ++age) {
+          CohortAge cell;
+          for (const CohortCounts* part : parts) {
+            if (part->size.empty()) continue;
+            cell.active_customers += part->active[c * period_count + age];
+            cell.revenue += part->revenue[c * period_count + age];
+          }
+          cohort.ages.push_back(cell);
+        }
+        cohorts.push_back(std::move(cohort));
+      }
+      return cohorts;
+    };
+    std::vector<const CohortCounts*> parts;
+    for (const CohortCounts& part : slice_cohorts) parts.push_back(&part);
+    table.cohorts = build(parts);
+    table.groups.clear();
+    if (group_count > 0) {
+      std::vector<std::uint32_t> by_name(group_count);
+      for (std::uint32_t g = 0; g < group_count; ++g) by_name[rank[g]] = g;
+      for (const std::uint32_t g : by_name) {
+        parts.clear();
+        for (const auto& slice : slice_group_cohorts) parts.push_back(&slice[g]);
+        table.groups.push_back({group_names[g], build(parts)});
+      }
+    }
+    derive_cohort_rates(table);
+  }
+
+  if (grouping_ != nullptr) {
+    std::vector<std::uint32_t> by_name(group_count);
+    for (std::uint32_t g = 0; g < group_count; ++g) by_name[rank[g]] = g;
+    for (const std::uint32_t g : by_name) {
+      GroupPeriods out;
+      out.group = group_names[g];
+      out.periods.resize(month_count);
+      out.moves.resize(month_count);
+      const bool has_totals = g < grouping_->totals.size();
+      for (std::size_t i = 0; i < month_count; ++i) {
+        GroupMonthCounts sum;
+        for (std::size_t s = 0; s < slices; ++s) sum += slice_group_counts[s][g * month_count + i];
+        const YearMonth month{first + static_cast<std::int32_t>(i)};
+        fill(out.periods[i], month, sum.counts,
+             has_totals ? totals_at(grouping_->totals[g], grouping_->base[g], month) : nullptr);
+        derive_group_rates(out.periods[i], options);
+        out.moves[i] = sum.moves;
+      }
+      grouping_->result.push_back(std::move(out));
+    }
   }
   return periods;
 }
@@ -593,12 +1030,19 @@ T get(const char*& p) {
 }
 }  // namespace
 
-ActivityShards::ActivityShards(unsigned count) : impl_(std::make_unique<Impl>()) {
+ActivityShards::ActivityShards(unsigned count, const ActivityAggregator* like)
+    : impl_(std::make_unique<Impl>()) {
   Impl& impl = *impl_;
   impl.count = std::max(1u, count);
   impl.shards.resize(impl.count);
   const std::uint64_t group = next_shard_group.fetch_add(1);
-  for (ActivityAggregator& shard : impl.shards) shard.parts_.front()->group = group;
+  for (ActivityAggregator& shard : impl.shards) {
+    shard.parts_.front()->group = group;
+    if (like != nullptr && like->grouped()) {
+      shard.group_by_segment();
+      shard.grouping_->table = like->grouping_->table;  // one numbering of groups for all
+    }
+  }
   impl.outbox.resize(static_cast<std::size_t>(impl.count) * impl.count);
   impl.inbox = std::make_unique<Impl::Inbox[]>(impl.count);
 }
@@ -608,11 +1052,11 @@ ActivityShards::~ActivityShards() = default;
 void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
   Impl& impl = *impl_;
   ActivityAggregator& mine = impl.shards[shard];
-  mine.count(record);
+  const std::int32_t key = mine.count(record);
   const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
   const unsigned owner = impl.owner(hash);
   if (owner == shard) {
-    mine.parts_.front()->add_hashed(record.customer_id, hash, record.period.index, record.revenue);
+    mine.parts_.front()->add_hashed(record.customer_id, hash, key, record.revenue);
     return;
   }
   // One row of a batch: hash, month, revenue, id length, id bytes.
@@ -622,7 +1066,7 @@ void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
   batch.resize(at + kBatchRowHead + length);
   char* p = batch.data() + at;
   std::memcpy(p, &hash, 8);
-  std::memcpy(p + 8, &record.period.index, 4);
+  std::memcpy(p + 8, &key, 4);
   std::memcpy(p + 12, &record.revenue, 8);
   std::memcpy(p + 20, &length, 4);
   if (length != 0) std::memcpy(p + kBatchRowHead, record.customer_id.data(), length);

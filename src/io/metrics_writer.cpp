@@ -203,6 +203,18 @@ class JsonOut {
   bool first_ = true;
 };
 
+// A CSV field, quoted when it holds a separator, a quote or a line break (RFC 4180).
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 void write_explain(JsonOut& j, const ExplainReport& r) {
   j.key("explain");
   j.open('{');
@@ -266,6 +278,14 @@ std::string to_json(const MetricsReport& report) {
   j.string(report.version);
   j.key("kind");
   j.string(to_string(report.kind));
+  if (report.grain != Grain::month) {
+    j.key("grain");
+    j.string(to_string(report.grain));
+  }
+  if (!report.group_by.empty()) {
+    j.key("group_by");
+    j.string(report.group_by);
+  }
 
   j.key("settings");
   j.open('{', true);
@@ -317,6 +337,57 @@ std::string to_json(const MetricsReport& report) {
   j.raw(std::to_string(report.summary.months));
   j.close('}');
 
+  const auto write_summary = [&j](const RangeSummary& s) {
+    j.open('{');
+    j.key("average_churn_rate");
+    j.optional_number(s.average_churn_rate);
+    j.key("annualized_churn_rate");
+    j.optional_number(s.annualized_churn_rate);
+    j.key("average_grr");
+    j.optional_number(s.average_grr);
+    j.key("average_nrr");
+    j.optional_number(s.average_nrr);
+    j.key("total_new_customers");
+    j.optional_number(s.total_new_customers);
+    j.key("total_churned_customers");
+    j.optional_number(s.total_churned_customers);
+    j.key("total_new_mrr");
+    j.optional_number(s.total_new_mrr);
+    j.key("total_churned_mrr");
+    j.optional_number(s.total_churned_mrr);
+    j.close('}');
+  };
+  // One period object; `moves` adds the four moved_* members of a group's period.
+  const auto write_period = [&](const PeriodMetrics& m, std::size_t i, const GroupMoves* moves) {
+    j.open('{', true);
+    j.key("period");
+    j.string(period_label(m.period, report.grain));
+    for (const Field& field : fields()) {
+      j.key(field.name);
+      const auto text = machine_text(m, field);
+      if (text) {
+        j.raw(*text);
+      } else {
+        j.null();
+      }
+    }
+    if (report.grain != Grain::month) {
+      j.key("months");
+      j.raw(std::to_string(i < report.period_months.size() ? report.period_months[i] : 0));
+    }
+    if (moves != nullptr) {
+      j.key("moved_in_customers");
+      j.raw(std::to_string(moves->moved_in_customers));
+      j.key("moved_out_customers");
+      j.raw(std::to_string(moves->moved_out_customers));
+      j.key("moved_in_mrr");
+      j.raw(format_money(moves->moved_in_mrr));
+      j.key("moved_out_mrr");
+      j.raw(format_money(moves->moved_out_mrr));
+    }
+    j.close('}');
+  };
+
   if (report.spend) {
     const SpendReport& spend = *report.spend;
     j.key("spend");
@@ -342,45 +413,34 @@ std::string to_json(const MetricsReport& report) {
     j.close('}');
   }
 
-  const RangeSummary& s = report.summary;
   j.key("summary");
-  j.open('{');
-  j.key("average_churn_rate");
-  j.optional_number(s.average_churn_rate);
-  j.key("annualized_churn_rate");
-  j.optional_number(s.annualized_churn_rate);
-  j.key("average_grr");
-  j.optional_number(s.average_grr);
-  j.key("average_nrr");
-  j.optional_number(s.average_nrr);
-  j.key("total_new_customers");
-  j.optional_number(s.total_new_customers);
-  j.key("total_churned_customers");
-  j.optional_number(s.total_churned_customers);
-  j.key("total_new_mrr");
-  j.optional_number(s.total_new_mrr);
-  j.key("total_churned_mrr");
-  j.optional_number(s.total_churned_mrr);
-  j.close('}');
+  write_summary(report.summary);
 
   j.key("periods");
   j.open('[');
-  for (const PeriodMetrics& m : report.periods) {
-    j.open('{', true);
-    j.key("period");
-    j.string(to_string(m.period));
-    for (const Field& field : fields()) {
-      j.key(field.name);
-      const auto text = machine_text(m, field);
-      if (text) {
-        j.raw(*text);
-      } else {
-        j.null();
-      }
-    }
-    j.close('}');
-  }
+  for (std::size_t i = 0; i < report.periods.size(); ++i) write_period(report.periods[i], i, nullptr);
   j.close(']');
+
+  if (!report.group_by.empty()) {
+    j.key("groups");
+    j.open('[');
+    for (std::size_t g = 0; g < report.groups.size(); ++g) {
+      const GroupPeriods& group = report.groups[g];
+      j.open('{');
+      j.key("group");
+      j.string(group.group);
+      j.key("summary");
+      write_summary(g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{});
+      j.key("periods");
+      j.open('[');
+      for (std::size_t i = 0; i < group.periods.size(); ++i) {
+        write_period(group.periods[i], i, i < group.moves.size() ? &group.moves[i] : nullptr);
+      }
+      j.close(']');
+      j.close('}');
+    }
+    j.close(']');
+  }
 
   if (report.thresholds) {
     j.key("thresholds");
@@ -401,7 +461,7 @@ std::string to_json(const MetricsReport& report) {
       j.raw(limit_text(check.threshold));
       j.key("period");
       if (check.period) {
-        j.string(to_string(*check.period));
+        j.string(period_label(*check.period, report.grain));
       } else {
         j.null();
       }
@@ -455,20 +515,50 @@ std::string to_explain_json(const MetricsReport& report) {
 
 std::string to_csv(const MetricsReport& report) {
   std::string out;
+  const bool grouped = !report.group_by.empty();
+  if (grouped) out += "group,";
   const auto& names = period_field_names();
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i) out.push_back(',');
     out += names[i];
   }
+  const bool coarse = report.grain != Grain::month;
+  if (coarse) out += ",months";
+  if (grouped) out += ",moved_in_customers,moved_out_customers,moved_in_mrr,moved_out_mrr";
   out.push_back('\n');
-  for (const PeriodMetrics& m : report.periods) {
-    out += to_string(m.period);
-    for (const Field& field : fields()) {
-      out.push_back(',');
-      if (const auto text = machine_text(m, field)) out += *text;
+  // `group`: nullptr for the all-customers rows (an empty first field).
+  const auto rows = [&](const std::vector<PeriodMetrics>& periods, const std::string* group,
+                        const std::vector<GroupMoves>* moves) {
+    for (std::size_t i = 0; i < periods.size(); ++i) {
+      const PeriodMetrics& m = periods[i];
+      if (grouped) {
+        // The group without a value is "(none)", so that it cannot be taken for all customers.
+        if (group != nullptr) out += csv_field(group->empty() ? std::string("(none)") : *group);
+        out.push_back(',');
+      }
+      out += period_label(m.period, report.grain);
+      for (const Field& field : fields()) {
+        out.push_back(',');
+        if (const auto text = machine_text(m, field)) out += *text;
+      }
+      if (coarse) {
+        out.push_back(',');
+        out += std::to_string(i < report.period_months.size() ? report.period_months[i] : 0);
+      }
+      if (grouped) {
+        if (moves != nullptr && i < moves->size()) {
+          const GroupMoves& mv = (*moves)[i];
+          out += fmt::format(",{},{},{},{}", mv.moved_in_customers, mv.moved_out_customers,
+                             format_money(mv.moved_in_mrr), format_money(mv.moved_out_mrr));
+        } else {
+          out += ",,,,";
+        }
+      }
+      out.push_back('\n');
     }
-    out.push_back('\n');
-  }
+  };
+  rows(report.periods, nullptr, nullptr);
+  for (const GroupPeriods& g : report.groups) rows(g.periods, &g.group, &g.moves);
   return out;
 }
 
@@ -509,7 +599,8 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
 
 struct Column {
   std::string heading;
-  const Field* field;  // nullptr: the period
+  const Field* field;  // nullptr: the period, or a group's moves
+  int moved = 0;       // with field nullptr: 1 = moved_in_customers, 2 = moved_out_customers
 };
 
 const Field* find_field(std::string_view name) {
@@ -534,46 +625,90 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     for (const auto& [heading, name] : key) columns.push_back({heading, find_field(name)});
   }
 
-  std::vector<std::vector<std::string>> cells;
-  for (const PeriodMetrics& m : report.periods) {
-    std::vector<std::string> row;
-    for (const Column& c : columns) row.push_back(c.field ? human_text(m, *c.field) : to_string(m.period));
-    cells.push_back(std::move(row));
-  }
-  std::vector<std::size_t> width(columns.size());
-  for (std::size_t c = 0; c < columns.size(); ++c) {
-    width[c] = columns[c].heading.size();
-    for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
-  }
-
   const char* bold = style.color ? "\x1b[1m" : "";
   const char* dim = style.color ? "\x1b[2m" : "";
   const char* reset = style.color ? "\x1b[0m" : "";
-  std::string out;
-  out += bold;
-  for (std::size_t c = 0; c < columns.size(); ++c) {
-    if (c) out += "  ";
-    out += c == 0 ? fmt::format("{:<{}}", columns[c].heading, width[c])
-                  : fmt::format("{:>{}}", columns[c].heading, width[c]);
-  }
-  out += reset;
-  out.push_back('\n');
-  for (const auto& row : cells) {
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      if (c) out += "  ";
-      const bool null = row[c] == "-";
-      if (null) out += dim;
-      out += c == 0 ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
-      if (null) out += reset;
+  bool partial = false;  // a quarter or year the data covers only in part is starred
+  // The aligned rows of one list of periods (all customers, or one group with its moves).
+  const auto block = [&](const std::vector<Column>& cols, const std::vector<PeriodMetrics>& periods,
+                         const std::vector<GroupMoves>* moves) {
+    std::vector<std::vector<std::string>> cells;
+    for (std::size_t i = 0; i < periods.size(); ++i) {
+      const PeriodMetrics& m = periods[i];
+      std::string label = period_label(m.period, report.grain);
+      if (i < report.period_months.size() && report.period_months[i] < months_in(report.grain)) {
+        label += '*';
+        partial = true;
+      }
+      std::vector<std::string> row;
+      for (const Column& c : cols) {
+        if (c.field) {
+          row.push_back(human_text(m, *c.field));
+        } else if (c.moved == 0) {
+          row.push_back(label);
+        } else if (moves == nullptr || i >= moves->size()) {
+          row.push_back("-");
+        } else {
+          const GroupMoves& mv = (*moves)[i];
+          row.push_back(grouped(static_cast<double>(c.moved == 1 ? mv.moved_in_customers
+                                                                 : mv.moved_out_customers), 0));
+        }
+      }
+      cells.push_back(std::move(row));
     }
-    out.push_back('\n');
-  }
-
+    std::vector<std::size_t> width(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      width[c] = cols[c].heading.size();
+      for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+    }
+    std::string text = bold;
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (c) text += "  ";
+      text += c == 0 ? fmt::format("{:<{}}", cols[c].heading, width[c])
+                     : fmt::format("{:>{}}", cols[c].heading, width[c]);
+    }
+    text += reset;
+    text.push_back('\n');
+    for (const auto& row : cells) {
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        if (c) text += "  ";
+        const bool null = row[c] == "-";
+        if (null) text += dim;
+        text += c == 0 ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
+        if (null) text += reset;
+      }
+      text.push_back('\n');
+    }
+    return text;
+  };
+  std::string out = block(columns, report.periods, nullptr);
   // Trend lines for people, under the key columns only (--all is wide already).
   if (!style.all_columns) {
     const std::string trend = trend_lines(
-        report.periods, style.unicode ? SparkCharset::unicode : SparkCharset::ascii);
+        report.periods, style.unicode ? SparkCharset::unicode : SparkCharset::ascii, 80,
+        report.grain);
     if (!trend.empty()) out += "\n" + trend;
+  }
+  if (!report.group_by.empty()) {
+    // Per group: customers moved in from and out to other groups in place of csat (80 columns).
+    std::vector<Column> group_columns;
+    for (const Column& c : columns) {
+      if (!style.all_columns && c.field != nullptr && std::string_view(c.field->name) == "csat") continue;
+      group_columns.push_back(c);
+      if (!style.all_columns && c.heading == "churn%") {
+        group_columns.push_back({"in", nullptr, 1});
+        group_columns.push_back({"out", nullptr, 2});
+      }
+    }
+    if (style.all_columns) {
+      group_columns.push_back({"moved_in_customers", nullptr, 1});
+      group_columns.push_back({"moved_out_customers", nullptr, 2});
+    }
+    for (const GroupPeriods& g : report.groups) {
+      out += fmt::format("\n{}{} = {}{}\n", bold, report.group_by,
+                         g.group.empty() ? std::string("(none)") : g.group, reset);
+      out += block(group_columns, g.periods, &g.moves);
+    }
   }
 
   const RangeSummary& s = report.summary;
@@ -584,6 +719,13 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   }
   if (s.average_nrr) footer += fmt::format("{}average nrr {:.1f}%", footer.empty() ? "" : ", ", *s.average_nrr);
   if (!footer.empty()) out += "\n" + footer + "\n";
+  if (!report.group_by.empty() && !style.all_columns) {
+    out += fmt::format("{}in/out: customers who moved from/to another {} (not churn){}\n", dim,
+                       report.group_by, reset);
+  }
+  if (partial) {
+    out += fmt::format("{}* the data covers only part of this {}{}\n", dim, to_string(report.grain), reset);
+  }
   std::string input = fmt::format("{} records", grouped(static_cast<double>(report.input.records), 0));
   if (report.activity) {
     input += fmt::format(", {} customers", grouped(static_cast<double>(report.activity->customers), 0));

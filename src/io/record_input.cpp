@@ -57,6 +57,10 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
       specs.push_back({activity_columns()[i], i <= kRevenue});
     }
   }
+  for (ColumnSpec& spec : specs) {
+    const auto& wanted = options.required_columns;
+    if (std::find(wanted.begin(), wanted.end(), spec.name) != wanted.end()) spec.required = true;
+  }
   ColumnMap columns(std::move(specs));
   for (const auto& [canonical, input] : options.renames) {
     if (!columns.rename(canonical, input)) {
@@ -706,7 +710,7 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
     starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
   }
   std::vector<Share> shares(threads);
-  ActivityShards shards(threads);
+  ActivityShards shards(threads, &out);
   std::vector<std::thread> pool;
   for (unsigned k = 0; k < threads; ++k) {
     pool.emplace_back([&, k] {

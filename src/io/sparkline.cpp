@@ -44,7 +44,7 @@ std::string sparkline(std::span<const std::optional<double>> values, SparkCharse
 }
 
 std::string trend_lines(const std::vector<PeriodMetrics>& periods, SparkCharset charset,
-                        std::size_t width) {
+                        std::size_t width, Grain grain) {
   if (periods.size() < 2) return {};
   struct Line {
     const char* label;
@@ -101,8 +101,8 @@ std::string trend_lines(const std::vector<PeriodMetrics>& periods, SparkCharset 
   }
   if (drawn.empty()) return {};
 
-  std::string out = fmt::format("trend {}..{}", to_string(periods[first].period),
-                                to_string(periods.back().period));
+  std::string out = fmt::format("trend {}..{}", period_label(periods[first].period, grain),
+                                period_label(periods.back().period, grain));
   if (first > 0) out += fmt::format(", last {} of {} months", shown, periods.size());
   out.push_back('\n');
   for (const Drawn& d : drawn) {

@@ -8,6 +8,8 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/io/explain.hpp"
+#include "csm/grain.hpp"
+#include "csm/group_metrics.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/thresholds.hpp"
@@ -30,6 +32,11 @@ struct MetricsReport {
   std::optional<ActivityStats> activity;  ///< set for activity records
   std::vector<PeriodMetrics> periods;
   RangeSummary summary;
+  Grain grain = Grain::month;                ///< periods are months, quarters or years
+  std::vector<std::int32_t> period_months;   ///< with a coarser grain: months of data per period
+  std::string group_by;                      ///< --by COLUMN; empty: no groups
+  std::vector<GroupPeriods> groups;          ///< with --by: per group, sorted by name
+  std::vector<RangeSummary> group_summaries; ///< summarize() of each group's months
   std::vector<std::string> warnings;
   std::string version;
   /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").

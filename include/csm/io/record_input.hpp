@@ -30,6 +30,8 @@ struct ReadOptions {
   RecordKind kind = RecordKind::automatic;
   /// (canonical column, input column) pairs from --column.
   std::vector<std::pair<std::string, std::string>> renames;
+  /// Optional columns that must be there all the same (e.g. "segment" for compute --by).
+  std::vector<std::string> required_columns;
   /// Skip invalid records (counted, the first few kept) instead of stopping at the first.
   bool skip_invalid = false;
   std::size_t max_kept_messages = 5;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "csm/grain.hpp"
 #include "csm/period_metrics.hpp"
 
 namespace csm::io {
@@ -21,8 +22,8 @@ std::string sparkline(std::span<const std::optional<double>> values, SparkCharse
 
 /// The trend block: a heading and one line per key rate (churn, retention, nrr, grr, csat; rates
 /// without a defined value left out) with its low and high, the most recent months that fit in
-/// `width` columns. Empty with fewer than 2 periods or no line to draw.
+/// `width` columns, labelled at `grain`. Empty with fewer than 2 periods or no line to draw.
 std::string trend_lines(const std::vector<PeriodMetrics>& periods, SparkCharset charset,
-                        std::size_t width = 80);
+                        std::size_t width = 80, Grain grain = Grain::month);
 
 }  // namespace csm::io

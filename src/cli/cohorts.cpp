@@ -1,0 +1,173 @@
+// `csm-metrics cohorts`: retention of customers grouped by the period they joined in.
+
+#include <unistd.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "cli/commands.hpp"
+#include "cli/run.hpp"
+#include "cli/terminal.hpp"
+#include "csm/activity_aggregator.hpp"
+#include "csm/cohorts.hpp"
+#include "csm/error.hpp"
+#include "csm/io/cohort_writer.hpp"
+#include "csm/io/output_file.hpp"
+#include "csm/io/record_input.hpp"
+
+namespace csm::cli {
+namespace {
+
+struct CohortCommandOptions {
+  std::vector<std::string> files;
+  std::string format = "table";
+  std::string input_format = "auto";
+  std::vector<std::string> columns;
+  bool skip_invalid = false;
+  std::string output;
+  std::string color = "auto";
+  bool quiet = false;
+  unsigned threads = 0;
+  std::string grain = "month";
+  bool exclude_reactivated = false;
+  std::string metric = "logo";
+  std::string by;
+};
+
+int cohorts(const CohortCommandOptions& options, Streams io) {
+  if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+    throw UsageError("no input: give a file (csm-metrics cohorts customers.csv) or pipe records in");
+  }
+  io::ReadOptions read;
+  static const std::map<std::string, io::InputFormat> input_formats = {
+      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
+      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
+      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
+  read.format = input_formats.at(options.input_format);
+  read.kind = io::RecordKind::activity;
+  for (const std::string& spec : options.columns) {
+    const std::size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw UsageError("--column " + spec + ": expected NAME=INPUT_COLUMN, e.g. --column revenue=MRR");
+    }
+    read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  if (!options.by.empty()) {
+    // As compute --by: the column is read as the segment, and must be there.
+    if (options.by != "segment") read.renames.emplace_back("segment", options.by);
+    read.required_columns.emplace_back("segment");
+  }
+  read.skip_invalid = options.skip_invalid;
+  read.threads = io::effective_threads(options.threads);
+
+  io::CohortReport report;
+  report.version = CSM_VERSION;
+  io::RecordInput input(options.files, read);
+  ActivityAggregator aggregator;
+  CohortOptions cohort_options;
+  cohort_options.grain = parse_grain(options.grain).value_or(Grain::month);
+  cohort_options.exclude_reactivated = options.exclude_reactivated;
+  aggregator.collect_cohorts(cohort_options);
+  if (!options.by.empty()) aggregator.group_by_segment();
+  report.group_by = options.by;
+  try {
+    input.read(aggregator);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  aggregator.finish(MetricOptions{}, read.threads);
+  report.activity = aggregator.stats();
+  report.table = aggregator.take_cohorts();
+  report.input = input.report();
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
+    if (!options.quiet) {
+      for (const std::string& message : report.input.skipped_messages) {
+        io.err << "csm-metrics: skipped: " << message << '\n';
+      }
+    }
+  }
+  const auto& covered = report.table.months_covered;
+  const int full = months_in(cohort_options.grain);
+  if (!covered.empty() && covered.front() < full && !report.table.cohorts.empty()) {
+    report.warnings.push_back(period_label(report.table.cohorts.front().period, cohort_options.grain) +
+                              ": the data covers " + std::to_string(covered.front()) + " of its " +
+                              std::to_string(full) + " months");
+  }
+  if (covered.size() > 1 && covered.back() < full) {
+    report.warnings.push_back("the last " + std::string(to_string(cohort_options.grain)) +
+                              " covers " + std::to_string(covered.back()) + " of its " +
+                              std::to_string(full) + " months: its ages are counted at its last month in the data");
+  }
+
+  std::string text;
+  if (options.format == "json") {
+    text = io::cohorts_to_json(report);
+  } else if (options.format == "csv") {
+    text = io::cohorts_to_csv(report);
+  } else {
+    const bool to_stdout = options.output.empty() || options.output == "-";
+    const ColorMode color = options.color == "always"  ? ColorMode::always
+                            : options.color == "never" ? ColorMode::never
+                                                       : ColorMode::automatic;
+    io::CohortTableStyle style;
+    style.metric = options.metric == "revenue" ? io::CohortMetric::revenue
+                   : options.metric == "both"  ? io::CohortMetric::both
+                                               : io::CohortMetric::logo;
+    style.color = to_stdout && use_color(color, io.out);
+    text = io::cohorts_to_table(report, style);
+  }
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+    return kOk;
+  }
+  io.out << text;
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+  return kOk;
+}
+
+}  // namespace
+
+CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
+  auto options = std::make_shared<CohortCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "cohorts", "Retention of customers grouped by the period of their first active month "
+                 "(activity records)");
+  cmd->add_option("files", options->files,
+                  "Input files; none or '-' reads standard input; several are read as one stream");
+  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+  cmd->add_option("--input-format", options->input_format,
+                  "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
+      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+  cmd->add_option("--column", options->columns,
+                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
+      ->type_name("NAME=INPUT");
+  cmd->add_flag("--skip-invalid", options->skip_invalid,
+                "Skip invalid records (counted and reported) instead of stopping at the first");
+  cmd->add_option("--grain", options->grain, "Cohorts and ages in months (default), quarters or years")
+      ->check(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
+  cmd->add_flag("--exclude-reactivated", options->exclude_reactivated,
+                "Count a customer only while it has been active every month since joining "
+                "(default: also after it came back)");
+  cmd->add_option("--metric", options->metric,
+                  "Table: logo retention (default), revenue retention, or both")
+      ->check(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
+  cmd->add_option("--by", options->by,
+                  "Also the cohorts of each group: the value of input column COLUMN in the "
+                  "customer's first active month")
+      ->type_name("COLUMN");
+  cmd->add_option("-o,--output", options->output,
+                  "Write the result to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_option("--color", options->color,
+                  "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
+  cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("-j,--threads", options->threads,
+                  "Threads for large files (default 0: one per core); the result is the same")
+      ->check(CLI::Range(0u, 256u));
+  return [options, io] { return cohorts(*options, io); };
+}
+
+}  // namespace csm::cli
