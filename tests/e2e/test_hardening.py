@@ -7,7 +7,8 @@ docs/reliability.md, "Limits" and "Output safety", says what each of these check
 - memory: past the available memory (an address-space limit, RLIMIT_AS) the run ends with
   `out of memory`, exit 71, and no output file, whatever the limit; never a crash or an abort;
 - output safety: SIGTERM (and SIGINT, SIGHUP) in the middle of `compute -o out.json` leaves
-  out.json as it was or complete, never partial, and no temporary file; `| head -1` ends quietly
+  out.json as it was or complete, never partial, and no temporary file (SIGKILL too, where the
+  file system has O_TMPFILE); `| head -1` ends quietly
   (killed by SIGPIPE, status 141), also when the parent left SIGPIPE ignored.
 
 Usage: test_hardening.py --binary PATH --work DIR [--sanitized]
@@ -321,11 +322,11 @@ def test_signal_at_any_time(r):
             f.write(old)
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=default_signals)
-        time.sleep(whole * (0.05 + 0.11 * k))  # from 5 % to 104 % of a whole run
+        time.sleep(whole * (0.05 + 0.16 * k))  # from 5 % to 149 % of a whole run
         proc.send_signal(signal.SIGTERM)
         out, err = communicate(proc, 300)
         content = open(target, "rb").read()
-        name = f"SIGTERM at {5 + 11 * k} % of the run"
+        name = f"SIGTERM at {5 + 16 * k} % of the run"
         r.check(name + ": killed or finished", proc.returncode in (0, -signal.SIGTERM),
                 f"exit {proc.returncode} {err[:200]!r}")
         is_old, is_new = content == old, content == expected
@@ -335,6 +336,35 @@ def test_signal_at_any_time(r):
         r.no_temp_files(name, work, ["wide.csv", "out.json"])
     print(f"hardening: SIGTERM during a {whole:.2f} s run: out.json old {outcomes['old']} times, "
           f"complete {outcomes['new']} times, partial never")
+
+    # SIGKILL cannot be blocked: the result is written to an unnamed file (O_TMPFILE) that gets a
+    # name only for the instant before the rename, so even then nothing is left behind. Where
+    # the file system has no O_TMPFILE a named temporary file is used and may remain.
+    try:
+        os.close(os.open(work, os.O_TMPFILE | os.O_WRONLY, 0o600))
+        unnamed = True
+    except (OSError, AttributeError):
+        unnamed = False
+    for k in range(5):
+        with open(target, "wb") as f:
+            f.write(old)
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        time.sleep(whole * (0.6 + 0.1 * k))  # the later part of the run: writing the result
+        proc.kill()
+        communicate(proc)
+        content = open(target, "rb").read()
+        name = f"SIGKILL at {60 + 10 * k} % of the run"
+        r.check(name + ": out.json old or complete, never partial", content in (old, expected),
+                f"{len(content)} bytes of {len(expected)}")
+        if unnamed:
+            r.no_temp_files(name, work, ["wide.csv", "out.json"])
+        else:
+            for leftover in os.listdir(work):
+                if leftover.startswith(".csm-metrics-"):
+                    os.unlink(os.path.join(work, leftover))
+    if not unnamed:
+        r.skip("SIGKILL leaves no temporary file", f"no O_TMPFILE in {work}")
 
 
 def test_sigpipe(r):
