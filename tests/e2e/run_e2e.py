@@ -101,8 +101,9 @@ class Runner:
                 stdin_arg.close()
         return proc.returncode, proc.stdout or b"", proc.stderr
 
-    def run_bounded(self, args, seconds, memory, cwd=None):
-        """Runs the binary with a wall-time limit and, unless memory is None, RLIMIT_AS = memory.
+    def run_bounded(self, args, seconds, memory, cwd=None, stack=None):
+        """Runs the binary with a wall-time limit and, unless memory is None, RLIMIT_AS = memory
+        (and RLIMIT_STACK = stack, the size of each new thread's stack, unless None).
 
         Returns (exit code or None on timeout, stdout, stderr, peak RSS in bytes, seconds).
         stdout and stderr go to files and the child is reaped with wait4, for its own ru_maxrss.
@@ -113,6 +114,8 @@ class Runner:
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             if memory is not None:
                 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            if stack is not None:
+                resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
 
         with open(os.path.join(self.work, ".stdout"), "w+b") as out, \
                 open(os.path.join(self.work, ".stderr"), "w+b") as err:
