@@ -1,7 +1,9 @@
 #include <malloc.h>
 
 #include <csignal>
+#include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "cli/run.hpp"
 
@@ -15,5 +17,11 @@ int main(int argc, char** argv) {
   // a parent may have left SIGPIPE ignored (systemd services, some job runners), which would turn
   // it into a "write failed" error (exit 74) on stderr.
   std::signal(SIGPIPE, SIG_DFL);
-  return csm::cli::run(argc, argv, std::cout, std::cerr);
+  try {
+    return csm::cli::run(argc, argv, std::cout, std::cerr);
+  } catch (const std::bad_alloc&) {
+    // Only when memory runs out before run() can report it (setting up the command line).
+    std::fputs("csm-metrics: error: out of memory\n", stderr);
+    return csm::cli::kOsError;
+  }
 }
