@@ -533,7 +533,7 @@ struct Share {
 // its own aggregator, and fold them into `out` in file order. `make_reader(consumer, start)`
 // makes the reader of the share that starts at byte `start`. Returns false (having changed
 // nothing) when a share boundary turned out to fall inside a record (a quoted line break in a
-// CSV field); the caller then reads the file in one stream.
+// CSV field) or when a thread could not be started; the caller then reads the file in one stream.
 template <typename MakeReader>
 bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t body,
                 std::uint64_t lines_before_body, const ColumnMap& columns,
