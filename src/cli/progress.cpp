@@ -8,7 +8,17 @@ namespace csm::cli {
 
 Progress::Progress(bool enabled, std::ostream& err, std::optional<std::uint64_t> total)
     : enabled_(enabled), err_(err), total_(total) {
-  if (enabled_) thread_ = std::thread([this] { loop(); });
+  if (!enabled_) return;
+  try {
+    thread_ = std::thread([this] {
+      try {
+        loop();
+      } catch (...) {  // out of memory while formatting: the progress line is not worth a crash
+      }
+    });
+  } catch (...) {  // no thread to spare (memory, a process limit): run without the progress line
+    enabled_ = false;
+  }
 }
 
 Progress::~Progress() { finish(); }

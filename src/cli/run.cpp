@@ -92,7 +92,10 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     print_error(err, e.what());
     return kIoError;
   } catch (const std::bad_alloc&) {
-    print_error(err, "out of memory (the input has more customers or months than fit in memory)");
+    // Without building a string: this must not need memory itself.
+    err << "csm-metrics: error: out of memory (the input has more customers or months than fit "
+           "in memory)\n";
+    err.flush();
     return kOsError;
   } catch (const std::exception& e) {
     print_error(err, std::string("internal error: ") + e.what());

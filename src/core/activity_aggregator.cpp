@@ -385,17 +385,24 @@ void run_parallel(std::size_t jobs, unsigned threads, Fn&& fn) {
   std::vector<std::exception_ptr> errors(jobs);
   std::vector<std::thread> pool;
   const std::size_t workers = std::min<std::size_t>(threads, jobs);
-  for (std::size_t w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      for (std::size_t j = w; j < jobs; j += workers) {
-        try {
-          fn(j);
-        } catch (...) {
-          errors[j] = std::current_exception();
-        }
+  pool.reserve(workers);
+  const auto work = [&](std::size_t w) {
+    for (std::size_t j = w; j < jobs; j += workers) {
+      try {
+        fn(j);
+      } catch (...) {
+        errors[j] = std::current_exception();
       }
-    });
+    }
+  };
+  // A thread that cannot be started (no memory for its stack, a process limit) is no error:
+  // this thread does that worker's jobs itself, and the result is the same.
+  std::size_t started = 0;
+  try {
+    for (; started < workers; ++started) pool.emplace_back(work, started);
+  } catch (...) {
   }
+  for (std::size_t w = started; w < workers; ++w) work(w);
   for (std::thread& t : pool) t.join();
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
@@ -1097,11 +1104,19 @@ void ActivityShards::receive(unsigned shard) {
 
 void ActivityShards::finish(unsigned shard) {
   Impl& impl = *impl_;
-  for (unsigned to = 0; to < impl.count; ++to) {
-    if (to != shard) impl.send(shard, to);
+  // The thread counts itself finished even when passing on its rows fails (out of memory), or
+  // the others would wait for it forever; the failure then ends the whole read.
+  std::exception_ptr failure;
+  try {
+    for (unsigned to = 0; to < impl.count; ++to) {
+      if (to != shard) impl.send(shard, to);
+    }
+  } catch (...) {
+    failure = std::current_exception();
   }
   impl.finished.fetch_add(1, std::memory_order_acq_rel);
   impl.wake.notify_all();
+  if (failure) std::rethrow_exception(failure);
   for (;;) {
     receive(shard);
     // Every thread sends all it has before it counts itself finished: once all have, one last

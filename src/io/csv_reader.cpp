@@ -210,14 +210,14 @@ std::size_t CsvReader::parse_records(std::string_view buffer, bool at_end) {
       break;
     }
 
-    if (!complete) {
-      if (size - record_start > kMaxRecordBytes) {
-        throw InputError(source_, record_line, "",
-                         "record longer than " + std::to_string(kMaxRecordBytes >> 20) +
-                             " MiB: expected a line break (is this a CSV file?)");
-      }
-      return record_start;
+    // Checked on complete records too, so that the limit does not depend on how the input was
+    // cut into reads (the caller's buffer may hold more than kMaxRecordBytes).
+    if (size - record_start > kMaxRecordBytes && (!complete || p - record_start > kMaxRecordBytes)) {
+      throw InputError(source_, record_line, "",
+                       "record longer than " + std::to_string(kMaxRecordBytes >> 20) +
+                           " MiB: expected a line break (is this a CSV file?)");
     }
+    if (!complete) return record_start;
     pos = p;
     line_ = record_line + newlines;
 
@@ -326,7 +326,10 @@ std::size_t CsvReader::parse_simple_record(std::string_view buffer, std::size_t 
     }
     break;
   }
-  if (field != field_count_ || field == 1 || !plain_ascii(data + pos, p - pos)) return kNotSimple;
+  if (field != field_count_ || field == 1 || p - pos > kMaxRecordBytes ||
+      !plain_ascii(data + pos, p - pos)) {
+    return kNotSimple;
+  }
   const std::uint64_t record_line = line_;
   if (line_break) ++line_;
   ++records_;
@@ -377,6 +380,12 @@ void CsvReader::on_record(const std::vector<std::string_view>& fields, std::uint
                                 "expected " + std::to_string(field_count_) +
                                     " fields as in the header, found " +
                                     std::to_string(fields.size())));
+    return;
+  }
+  // A byte-order mark is only valid at the start of the file; at the start of a line it is what
+  // `cat a.csv b.csv` leaves, and read as part of an id it would make a second customer.
+  if (fields[0].substr(0, 3) == kMidFileBom) {
+    consumer_.reject(InputError(source_, line, "", kMidFileBomMessage));
     return;
   }
   for (Cell& cell : cells_) cell = Cell{};

@@ -156,6 +156,19 @@ struct JsonReader::State {
     throw InputError(r.source_, line, "", std::move(message));
   }
 
+  // A record longer than kMaxJsonRecordBytes, checked both while it is incomplete (so that the
+  // caller's buffer stops growing) and once it is complete (so that the limit does not depend on
+  // how the input was cut into reads).
+  [[noreturn]] void fail_too_long(std::uint64_t record_line) const {
+    throw InputError(r.source_, record_line, "",
+                     "record longer than " + std::to_string(kMaxJsonRecordBytes >> 20) +
+                         " MiB: expected the end of the object (is this a JSON file?)");
+  }
+
+  void check_record_size(std::uint64_t record_line) const {
+    if (static_cast<std::size_t>(p - consumed) > kMaxJsonRecordBytes) fail_too_long(record_line);
+  }
+
   [[noreturn]] void fail_nul() {
     fail("malformed JSON: unexpected NUL byte (is the file UTF-16 or binary?)");
   }
@@ -198,6 +211,7 @@ struct JsonReader::State {
       fail("unexpected end of input: expected " + std::string(expected) + eof_context());
     }
     if (c == 0) fail_nul();
+    if (c == 0xEF && peek_at(1) == 0xBB && peek_at(2) == 0xBF) fail(kMidFileBomMessage);
     std::string message = "malformed JSON: expected ";
     message += expected;
     message += ", found ";
@@ -756,6 +770,7 @@ struct JsonReader::State {
     }
     open_kind = saved_kind;
     open_line = saved_line;
+    check_record_size(element_line);
     r.stage_ = Stage::after_element;
     commit();
     if (c == '{') {
@@ -851,6 +866,7 @@ struct JsonReader::State {
       const std::uint64_t record_line = line;
       if (c == '{') {
         object();
+        check_record_size(record_line);
         end_of_line("a line break after the object");
         r.seen_value_ = true;
         commit();
@@ -864,6 +880,7 @@ struct JsonReader::State {
       }
       if (!is_value_start(c)) fail_expected("a JSON object");
       skip_value(1);
+      check_record_size(record_line);
       end_of_line("a line break after the value");
       r.seen_value_ = true;
       commit();
@@ -882,6 +899,7 @@ struct JsonReader::State {
       if (!r.stopped_) consumed = end;
     } catch (const NeedMore&) {
       // The record at `consumed` is incomplete: the caller appends more bytes and calls again.
+      if (static_cast<std::size_t>(end - consumed) > kMaxJsonRecordBytes) fail_too_long(r.line_);
     }
     return static_cast<std::size_t>(consumed - begin);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -698,7 +699,7 @@ struct Share {
 // its own aggregator, and fold them into `out` in file order. `make_reader(consumer, start)`
 // makes the reader of the share that starts at byte `start`. Returns false (having changed
 // nothing) when a share boundary turned out to fall inside a record (a quoted line break in a
-// CSV field); the caller then reads the file in one stream.
+// CSV field) or when a thread could not be started; the caller then reads the file in one stream.
 template <typename MakeReader>
 bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t body,
                 std::uint64_t lines_before_body, const ColumnMap& columns,
@@ -712,8 +713,15 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
   std::vector<Share> shares(threads);
   ActivityShards shards(threads, &out);
   std::vector<std::thread> pool;
-  for (unsigned k = 0; k < threads; ++k) {
-    pool.emplace_back([&, k] {
+  pool.reserve(threads);
+  // The threads start reading only once all of them exist: each waits for every other in
+  // ActivityShards::finish, so a thread that cannot be started (no memory for its stack, a
+  // process limit) must stop the others before they begin. The file is then read in one stream.
+  std::promise<bool> all_started;
+  const std::shared_future<bool> go = all_started.get_future().share();
+  const auto start_thread = [&](unsigned k) {
+    pool.emplace_back([&, k, go] {
+      if (!go.get()) return;
       Share& share = shares[k];
       share.start = starts[k];
       try {
@@ -759,7 +767,15 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
       }
       share.aggregator = shards.take(k);
     });
+  };
+  try {
+    for (unsigned k = 0; k < threads; ++k) start_thread(k);
+  } catch (...) {
+    all_started.set_value(false);
+    for (std::thread& t : pool) t.join();
+    return false;
   }
+  all_started.set_value(true);
   for (std::thread& t : pool) t.join();
 
   // Shares are trusted in order: each one's start is right only if the one before ended there.

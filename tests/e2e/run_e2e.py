@@ -10,17 +10,26 @@ The bad-input corpus: every file NAME.ext in DATA/bad has a NAME.expect beside i
     args: --input-format json     (optional) options put before the file
     stderr: REGEX                 (optional, repeatable) re.search'ed in the one stderr line
 A new case is a new file plus its .expect; nothing here needs to change.
+A large case is not committed as a large file: NAME.ext.gen describes it and the test writes
+NAME.ext into its work folder first (see generate_case); NAME.expect applies as for a file.
+    text: "customer_id,period,revenue\n"     a Python string or bytes literal, written once
+    repeat: 10485760 "x"                      a literal written COUNT times
+Every run is bounded: CASE_SECONDS of wall time, and (except under sanitizers, --sanitized) an
+address-space limit of CASE_MEMORY (RLIMIT_AS) with the child's peak RSS (wait4) below it.
 
 Usage: run_e2e.py --binary PATH --data DIR --examples DIR --work DIR [--only all|e2e|bad]
+                  [--sanitized]
 Prints one line per failure and `e2e: N passed, M failed`; exits 1 if anything failed.
 """
 
 import argparse
+import ast
 import csv
 import io
 import json
 import os
 import re
+import resource
 import select
 import shlex
 import shutil
@@ -48,6 +57,11 @@ MONEY_FIELDS = ["mrr_start", "mrr_end", "new_mrr", "reactivation_mrr", "expansio
 ERROR_PREFIX = "csm-metrics: error: "
 ANSI = re.compile(r"\x1b\[")
 TIMEOUT = 60
+# Bounds for each run of a bad-input case: generous (the largest case, a 10 MB field, takes well
+# under a second and about 40 MB in a debug build) but far below what a runaway would reach.
+CASE_SECONDS = 10
+CASE_SECONDS_SANITIZED = 60  # ASan + UBSan make the debug build several times slower
+CASE_MEMORY = 512 << 20  # bytes of address space (RLIMIT_AS) and of peak RSS
 
 
 class Runner:
@@ -87,6 +101,47 @@ class Runner:
             if stdin_arg is not subprocess.DEVNULL:
                 stdin_arg.close()
         return proc.returncode, proc.stdout or b"", proc.stderr
+
+    def run_bounded(self, args, seconds, memory, cwd=None, stack=None):
+        """Runs the binary with a wall-time limit and, unless memory is None, RLIMIT_AS = memory
+        (and RLIMIT_STACK = stack, the size of each new thread's stack, unless None).
+
+        Returns (exit code or None on timeout, stdout, stderr, peak RSS in bytes, seconds).
+        stdout and stderr go to files and the child is reaped with wait4, for its own ru_maxrss.
+        """
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CLICOLOR_FORCE")}
+
+        def limits():
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if memory is not None:
+                resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            if stack is not None:
+                resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+
+        with open(os.path.join(self.work, ".stdout"), "w+b") as out, \
+                open(os.path.join(self.work, ".stderr"), "w+b") as err:
+            start = time.monotonic()
+            proc = subprocess.Popen([self.binary] + args, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=err, env=env, cwd=cwd, preexec_fn=limits)
+            code, usage = None, None
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid != 0:
+                    code = os.waitstatus_to_exitcode(status)
+                    break
+                if time.monotonic() - start > seconds:
+                    proc.kill()
+                    _, status, usage = os.wait4(proc.pid, 0)
+                    break
+                time.sleep(0.002)
+            elapsed = time.monotonic() - start
+            proc.returncode = code if code is not None else -9  # reaped here; Popen must not wait
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        if code is None:
+            stderr = b"(timed out) " + stderr
+        return code, stdout, stderr, usage.ru_maxrss * 1024, elapsed
 
     def workdir(self, name):
         path = os.path.join(self.work, name)
@@ -598,13 +653,60 @@ def read_expect(path):
     return expect
 
 
-def test_bad_inputs(r, data):
-    folder = os.path.join(data, "bad")
-    cases = sorted(n for n in os.listdir(folder) if not n.endswith(".expect") and not n.startswith("."))
-    r.check("bad-input corpus is not empty", len(cases) > 0, folder)
-    for name in cases:
+def generate_case(spec_path, target):
+    """Writes the file a NAME.ext.gen spec describes to `target` (see the module docstring)."""
+    with open(spec_path, encoding="utf-8") as spec, open(target, "wb") as out:
+        for number, line in enumerate(spec, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, _, value = line.partition(":")
+            count = 1
+            if key == "repeat":
+                count_text, _, value = value.strip().partition(" ")
+                count = int(count_text)
+            elif key != "text":
+                raise ValueError(f"{spec_path}:{number}: expected 'text:' or 'repeat:'")
+            literal = ast.literal_eval(value.strip())
+            if isinstance(literal, str):
+                literal = literal.encode("utf-8")
+            if not isinstance(literal, bytes):
+                raise ValueError(f"{spec_path}:{number}: expected a string or bytes literal")
+            per_write = max(1, (1 << 20) // max(1, len(literal)))  # about 1 MB at a time
+            while count > 0:
+                out.write(literal * min(count, per_write))
+                count -= per_write
+
+
+def bad_cases(folder, generated):
+    """(case name, path to run, stem of its .expect) for each case, generating the .gen ones."""
+    cases = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".expect") or name.startswith("."):
+            continue
         path = os.path.join(folder, name)
-        stem = name.rsplit(".", 1)[0]
+        if name.endswith(".gen"):
+            name = name[:-len(".gen")]
+            target = os.path.join(generated, name)
+            generate_case(path, target)
+            path = target
+        cases.append((name, path, name.rsplit(".", 1)[0]))
+    return cases
+
+
+def test_bad_inputs(r, data, sanitized):
+    folder = os.path.join(data, "bad")
+    generated = r.workdir("generated")
+    seconds = CASE_SECONDS_SANITIZED if sanitized else CASE_SECONDS
+    memory = None if sanitized else CASE_MEMORY
+    if sanitized:
+        r.skip("bad-input memory bound", "sanitizer build (ASan reserves terabytes of address "
+               f"space, so RLIMIT_AS cannot apply); time bound {seconds} s")
+    cases = bad_cases(folder, generated)
+    r.check("bad-input corpus is not empty", len(cases) > 0, folder)
+    slowest = (0.0, "")
+    largest = (0, "")
+    for name, path, stem in cases:
         expect_path = os.path.join(folder, stem + ".expect")
         if not r.check(f"{name} has {stem}.expect", os.path.isfile(expect_path)):
             continue
@@ -614,7 +716,19 @@ def test_bad_inputs(r, data):
             r.check(f"{name} expectation", False, str(e))
             continue
         args = ["compute"] + expect["args"] + [path]
-        first = r.run(args)
+
+        def bounded(label, run_args):
+            code, out, err, rss, elapsed = r.run_bounded(run_args, seconds, memory)
+            nonlocal slowest, largest
+            slowest = max(slowest, (elapsed, name))
+            largest = max(largest, (rss, name))
+            r.check(f"{name}{label} within {seconds} s", code is not None, f"{elapsed:.1f} s")
+            if memory is not None:
+                r.check(f"{name}{label} peak RSS below {memory >> 20} MB", rss < memory,
+                        f"{rss >> 20} MB")
+            return code, out, err
+
+        first = bounded("", args)
         if expect["exit"] == 0:
             stdout = r.expect_ok(name, first)
             r.check(f"{name} prints a result", bool(stdout))
@@ -622,14 +736,26 @@ def test_bad_inputs(r, data):
             # Every message names the file as it was given, and then the expected details.
             r.expect_error(name, first, expect["exit"], re.escape(path) + ":", *expect["stderr"])
 
-        # The same run with -o over an existing file: a failed run leaves it untouched and leaves
-        # no temporary file; a good run replaces it with what stdout showed.
         work = r.workdir(os.path.join("bad", stem))
         target = os.path.join(work, "out.txt")
+        # With -o to a new file: a failed run creates nothing, not even a temporary file.
+        code, out, err = bounded(" -o new", args[:1] + ["-o", target] + args[1:])
+        r.check(f"{name} -o new exit {expect['exit']}", code == expect["exit"], f"exit {code} {err[:200]!r}")
+        r.check(f"{name} -o new stdout empty", out == b"", repr(out[:200]))
+        if expect["exit"] == 0:
+            content = open(target, "rb").read() if os.path.exists(target) else None
+            r.check(f"{name} -o new wrote the result", content == first[1])
+            os.unlink(target)
+        else:
+            r.check(f"{name} -o new left no file", not os.path.exists(target))
+        r.no_temp_files(f"{name} -o new", work, [])
+
+        # The same run with -o over an existing file: a failed run leaves it untouched and leaves
+        # no temporary file; a good run replaces it with what stdout showed.
         old = b"previous result, must survive a failed run\n"
         with open(target, "wb") as f:
             f.write(old)
-        code, out, err = r.run(args[:1] + ["-o", target] + args[1:])
+        code, out, err = bounded(" -o", args[:1] + ["-o", target] + args[1:])
         r.check(f"{name} -o exit {expect['exit']}", code == expect["exit"], f"exit {code} {err[:200]!r}")
         r.check(f"{name} -o stdout empty", out == b"", repr(out[:200]))
         content = open(target, "rb").read()
@@ -639,6 +765,11 @@ def test_bad_inputs(r, data):
             r.check(f"{name} -o left the old file unchanged", content == old, repr(content[:200]))
             r.check(f"{name} -o same message", err == first[2], f"{err[:200]!r} vs {first[2][:200]!r}")
         r.no_temp_files(f"{name} -o", work, ["out.txt"])
+    if os.path.isdir(generated):
+        shutil.rmtree(generated, ignore_errors=True)
+    print(f"bad inputs: {len(cases)} cases; slowest run {slowest[0]:.2f} s ({slowest[1]}), "
+          f"largest peak RSS {largest[0] >> 20} MB ({largest[1]})"
+          + (" (sanitizer build: memory not bounded)" if sanitized else ""))
 
 
 def guarded(r, test, *args):
@@ -657,6 +788,8 @@ def main():
     parser.add_argument("--examples", help="examples/ (needed unless --only bad)")
     parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
     parser.add_argument("--only", choices=["all", "e2e", "bad"], default="all")
+    parser.add_argument("--sanitized", action="store_true",
+                        help="the binary is built with ASan/UBSan: no address-space limit")
     options = parser.parse_args()
 
     binary = os.path.abspath(options.binary)
@@ -683,7 +816,7 @@ def main():
         guarded(r, test_color, r, examples)
         guarded(r, test_terminal_stdin, r)
     if options.only in ("all", "bad"):
-        guarded(r, test_bad_inputs, r, data)
+        guarded(r, test_bad_inputs, r, data, options.sanitized)
 
     note = f", {r.skipped} skipped" if r.skipped else ""
     print(f"e2e: {r.passed} passed, {r.failed} failed{note}")

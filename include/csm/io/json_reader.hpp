@@ -14,6 +14,8 @@
 namespace csm::io {
 
 inline constexpr std::size_t kMaxJsonDepth = 64;  ///< nesting accepted inside an ignored value
+/// One record (an element of the array or a JSON Lines line), as CSV's kMaxRecordBytes.
+inline constexpr std::size_t kMaxJsonRecordBytes = 64u << 20;
 
 enum class JsonLayout : std::uint8_t { array, lines };
 
