@@ -33,12 +33,18 @@ enum SummarySlot : std::size_t {
   kSumRevenue,
   kSumAcquisitionCost,
 };
+// Slots of the transaction columns.
+enum TransactionSlot : std::size_t { kTxCustomerId, kTxDate, kTxAmount, kTxQuantity };
 
 ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   std::vector<ColumnSpec> specs;
   if (kind == RecordKind::summary) {
     for (std::size_t i = 0; i < summary_columns().size(); ++i) {
       specs.push_back({summary_columns()[i], i <= kChurnedCustomers});
+    }
+  } else if (kind == RecordKind::transaction) {
+    for (std::size_t i = 0; i < transaction_columns().size(); ++i) {
+      specs.push_back({transaction_columns()[i], i <= kTxAmount});
     }
   } else {
     for (std::size_t i = 0; i < activity_columns().size(); ++i) {
@@ -122,6 +128,18 @@ class FieldParser {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(value));
     }
     return month;
+  }
+
+  Date date(std::size_t slot, const Cell& cell) const {
+    const std::string_view value = text(slot, cell);
+    Date day;
+    const PeriodError error = parse_date(value, day);
+    if (error != PeriodError::ok) {
+      fail(slot, (error == PeriodError::syntax ? std::string("expected a date YYYY-MM-DD")
+                                               : std::string(describe(error))) +
+                     ", got " + quote_for_message(value));
+    }
+    return day;
   }
 
   Money money(std::size_t slot, const Cell& cell) const {
@@ -296,6 +314,36 @@ class SummaryConsumer final : public RowConsumer {
   ReadReport& report_;
 };
 
+class TransactionConsumer final : public RowConsumer {
+ public:
+  TransactionConsumer(const ColumnMap& columns, RfmAccumulator& out, RecordGate& gate,
+                      ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    TransactionRecord record;
+    try {
+      const FieldParser f(columns_, where);
+      record.customer_id = f.text(kTxCustomerId, cells[kTxCustomerId]);
+      record.date = f.date(kTxDate, cells[kTxDate]);
+      record.amount = f.money(kTxAmount, cells[kTxAmount]);
+      record.quantity = f.optional_count(kTxQuantity, cells[kTxQuantity]);
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    out_.add(record);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  RfmAccumulator& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool ends_with_ignore_case(std::string_view text, std::string_view suffix) noexcept {
@@ -341,13 +389,30 @@ InputFormat detect_format(const std::string& path, std::string_view head) {
   return format_from_content(head);
 }
 
-// The header (CSV) or the first object (JSON) names the kind: customers_start means summary.
+// Whether `name` (lower case) is a whole column name in a lowered header line or first object.
+bool names_column(std::string_view first, std::string_view name) {
+  std::size_t at = first.find(name);
+  while (at != std::string_view::npos) {
+    const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;
+    const std::size_t after = at + name.size();
+    const bool right_ok = after >= first.size() || std::strchr(" \t,\"\r:", first[after]) != nullptr;
+    if (left_ok && right_ok) return true;
+    at = first.find(name, at + 1);
+  }
+  return false;
+}
+
+// The header (CSV) or the first object (JSON) names the kind: customers_start means summary;
+// date and amount without period mean transactions.
 RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
-  // The name customers_start is looked for under, after --column renames.
-  ColumnMap columns({{"customers_start", true}});
+  // The names looked for, after --column renames.
+  ColumnMap columns({{"customers_start", true}, {"date", true}, {"amount", true}, {"period", true}});
   for (const auto& [canonical, input] : options.renames) columns.rename(canonical, input);
-  std::string wanted;
-  for (char c : columns.display_name(0)) wanted.push_back(lower(c));
+  const auto wanted = [&](std::size_t slot) {
+    std::string name;
+    for (char c : columns.display_name(slot)) name.push_back(lower(c));
+    return name;
+  };
   if (head.substr(0, 3) == "\xef\xbb\xbf") head.remove_prefix(3);
   std::string lowered;
   lowered.reserve(std::min<std::size_t>(head.size(), 1u << 16));
@@ -358,13 +423,10 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
   const bool json = lowered[start] == '{';
   const std::size_t end = lowered.find(json ? '}' : '\n', start);
   const std::string_view first = std::string_view(lowered).substr(start, end - start);
-  std::size_t at = first.find(wanted);
-  while (at != std::string_view::npos) {
-    const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;
-    const std::size_t after = at + wanted.size();
-    const bool right_ok = after >= first.size() || std::strchr(" \t,\"\r:", first[after]) != nullptr;
-    if (left_ok && right_ok) return RecordKind::summary;
-    at = first.find(wanted, at + 1);
+  if (names_column(first, wanted(0))) return RecordKind::summary;
+  if (names_column(first, wanted(1)) && names_column(first, wanted(2)) &&
+      !names_column(first, wanted(3))) {
+    return RecordKind::transaction;
   }
   return RecordKind::activity;
 }
@@ -374,6 +436,11 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
 const std::vector<std::string>& activity_columns() {
   static const std::vector<std::string> columns = {"customer_id", "period", "revenue",
                                                    "acquisition_cost", "csat", "segment"};
+  return columns;
+}
+
+const std::vector<std::string>& transaction_columns() {
+  static const std::vector<std::string> columns = {"customer_id", "date", "amount", "quantity"};
   return columns;
 }
 
@@ -393,6 +460,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "activity";
     case RecordKind::summary:
       return "summary";
+    case RecordKind::transaction:
+      return "transaction";
   }
   return "?";
 }
@@ -752,6 +821,11 @@ void RecordInput::read(ActivityAggregator& aggregator) {
 
 void RecordInput::read(SummaryAggregator& aggregator) {
   impl_->read_all<SummaryAggregator, SummaryConsumer>(RecordKind::summary, report_, aggregator);
+}
+
+void RecordInput::read(RfmAccumulator& accumulator) {
+  impl_->read_all<RfmAccumulator, TransactionConsumer>(RecordKind::transaction, report_,
+                                                       accumulator);
 }
 
 }  // namespace csm::io

@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/rfm.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
-enum class RecordKind : std::uint8_t { automatic, activity, summary };
+enum class RecordKind : std::uint8_t { automatic, activity, summary, transaction };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -48,6 +49,7 @@ struct ReadReport {
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
 const std::vector<std::string>& activity_columns();
 const std::vector<std::string>& summary_columns();
+const std::vector<std::string>& transaction_columns();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
@@ -62,7 +64,8 @@ class RecordInput {
   ~RecordInput();
 
   /// The record kind: as given in the options, or detected from the first input's header or
-  /// first object (a `customers_start` column means summary records). Throws InputError,
+  /// first object (a `customers_start` column means summary records; `date` and `amount`
+  /// without `period` mean transaction records). Throws InputError,
   /// SourceError, std::invalid_argument (an unknown column in a rename).
   RecordKind kind();
 
@@ -70,6 +73,7 @@ class RecordInput {
   /// record unless skipping), SourceError.
   void read(ActivityAggregator& aggregator);
   void read(SummaryAggregator& aggregator);
+  void read(RfmAccumulator& accumulator);
 
   const ReadReport& report() const noexcept { return report_; }
 

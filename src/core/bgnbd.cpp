@@ -1,0 +1,242 @@
+#include "csm/bgnbd.hpp"
+
+// Boost 1.74's hypergeometric_pFq uses these without including them.
+#include <boost/math/special_functions/expm1.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/hypergeometric_pFq.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "csm/error.hpp"
+#include "mle.hpp"
+
+namespace csm {
+namespace {
+
+double digamma(double x) { return boost::math::digamma(x); }
+
+// Sum of the terms n >= 1 of the 2F1(a, b; c; z) series, or nullopt when it converges too slowly
+// (z close to 1). Terms keep a fixed sign after the first few, so there is no cancellation.
+std::optional<double> series_tail(double a, double b, double c, double z) {
+  double term = 1;
+  double sum = 0;
+  for (int n = 0; n < 200000; ++n) {
+    const double dn = n;
+    const double ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1)) * z;
+    term *= ratio;
+    sum += term;
+    if (!std::isfinite(sum)) return std::nullopt;
+    if (std::fabs(ratio) < 1 && std::fabs(term) <= 1e-17 * std::fabs(sum)) return sum;
+    if (term == 0) return sum;
+  }
+  return std::nullopt;
+}
+
+double pfq(double a, double b, double c, double z) {
+  return boost::math::hypergeometric_pFq({a, b}, {c}, z);
+}
+
+// 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; a+b+x-1+s; z), divided by (a - 1), with
+// z = t/(alpha+T+t) and s = 1 for MBG/NBD. By Euler's transformation the power times 2F1 is
+// (1-z)^(a-1) F, F = 2F1(a+b-1+s-r, a-1; a+b+x-1+s; z), whose terms after the first all carry a
+// factor (a - 1): so the division is exact even for a close to 1, and the terms shrink for
+// large x instead of overflowing.
+double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x, double T) {
+  const double z = t / (p.alpha + T + t);
+  const double A = p.a + p.b - 1 + s - p.r;
+  const double B = p.a - 1;
+  const double C = p.a + p.b + x - 1 + s;
+  const double log1mz = std::log1p(-z);
+  std::optional<double> tail = series_tail(A, B, C, z);
+  if (!tail) tail = pfq(A, B, C, z) - 1;
+  // 1 - (1-z)^(a-1) (1 + tail) = -expm1((a-1) log(1-z)) (1 + tail) - tail
+  const double e = std::expm1(B * log1mz);
+  if (std::fabs(B) < 1e-12) {
+    // Limit a -> 1: expm1(B L)/B -> L, tail/B -> d/dB of the series at B = 0.
+    double d = 0, term_over_b = 1;
+    for (int n = 1; n < 200000; ++n) {
+      const double dn = n;
+      term_over_b *= (A + dn - 1) * (dn == 1 ? 1 : (dn - 1)) / ((C + dn - 1) * dn) * z;
+      d += term_over_b;
+      if (std::fabs(term_over_b) <= 1e-17 * std::fabs(d)) break;
+    }
+    return -log1mz - d;
+  }
+  return (-e * (1 + *tail) - *tail) / B;
+}
+
+struct Point {
+  double x, t_x, T, w;
+  std::uint32_t xi;  // index of x among the distinct values
+};
+
+}  // namespace
+
+std::string_view to_string(PurchaseModel model) noexcept {
+  return model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd";
+}
+
+double bgnbd_log_likelihood(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
+                            double T) noexcept {
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+  const double a1 = std::lgamma(p.r + x) - std::lgamma(p.r) + p.r * std::log(p.alpha);
+  const double a2 = std::lgamma(p.a + p.b) + std::lgamma(p.b + x + s) - std::lgamma(p.b) -
+                    std::lgamma(p.a + p.b + x + s);
+  const double a3 = -(p.r + x) * std::log(p.alpha + T);
+  if (x == 0 && s == 0) return a1 + a2 + a3;
+  const double a4 = std::log(p.a) - std::log(p.b + x - 1 + s) - (p.r + x) * std::log(p.alpha + t_x);
+  const double hi = std::max(a3, a4);
+  return a1 + a2 + hi + std::log(std::exp(a3 - hi) + std::exp(a4 - hi));
+}
+
+BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
+                   const FitOptions& options) {
+  if (customers.empty()) {
+    throw InputError("", 0, "", "BG/NBD fit: no customers with a purchase on or before --end");
+  }
+  // Customers with the same (x, t_x, T) contribute the same term: fit on the distinct ones.
+  std::map<std::tuple<double, double, double>, double> groups;
+  double mean_T = 0;
+  for (const RfmCustomer& c : customers) {
+    groups[{static_cast<double>(c.x), c.t_x, c.T}] += 1;
+    mean_T += c.T;
+  }
+  mean_T /= static_cast<double>(customers.size());
+  std::vector<double> xs;
+  std::vector<Point> points;
+  points.reserve(groups.size());
+  for (const auto& [key, w] : groups) {
+    const double x = std::get<0>(key);
+    if (xs.empty() || xs.back() != x) xs.push_back(x);  // the map is ordered by x first
+    points.push_back({x, std::get<1>(key), std::get<2>(key), w,
+                      static_cast<std::uint32_t>(xs.size() - 1)});
+  }
+  const double total_weight = static_cast<double>(customers.size());
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+
+  // Mean negative log-likelihood over u = log(r, alpha, a, b), and its gradient.
+  const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
+                            double penalizer) -> double {
+    const double r = std::exp(u[0]), alpha = std::exp(u[1]), a = std::exp(u[2]), b = std::exp(u[3]);
+    // Terms that depend on x only, once per distinct x.
+    const std::size_t k = xs.size();
+    std::vector<double> c12(k), d_r(k), d_a(k), d_b(k), c4(k), inv_bx(k);
+    const double lab = std::lgamma(a + b), lb = std::lgamma(b), lr = std::lgamma(r);
+    const double pab = digamma(a + b), pb = digamma(b), pr = digamma(r);
+    const double log_alpha = std::log(alpha), log_a = std::log(a);
+    for (std::size_t i = 0; i < k; ++i) {
+      const double x = xs[i];
+      c12[i] = std::lgamma(r + x) - lr + r * log_alpha + lab + std::lgamma(b + x + s) - lb -
+               std::lgamma(a + b + x + s);
+      d_r[i] = digamma(r + x) - pr + log_alpha;
+      const double pabx = digamma(a + b + x + s);
+      d_a[i] = pab - pabx;
+      d_b[i] = pab + digamma(b + x + s) - pb - pabx;
+      inv_bx[i] = 1 / (b + x - 1 + s);
+      c4[i] = log_a - std::log(b + x - 1 + s);
+    }
+    double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
+    for (const Point& pt : points) {
+      const double rx = r + pt.x;
+      const double lT = std::log(alpha + pt.T);
+      const double a3 = -rx * lT;
+      double value = c12[pt.xi];
+      double w3 = 1, w4 = 0;
+      double lt = 0;
+      if (pt.x > 0 || s > 0) {
+        lt = std::log(alpha + pt.t_x);
+        const double a4 = c4[pt.xi] - rx * lt;
+        const double hi = std::max(a3, a4);
+        const double e3 = std::exp(a3 - hi), e4 = std::exp(a4 - hi);
+        value += hi + std::log(e3 + e4);
+        w3 = e3 / (e3 + e4);
+        w4 = e4 / (e3 + e4);
+      } else {
+        value += a3;
+      }
+      ll += pt.w * value;
+      g_r += pt.w * (d_r[pt.xi] - w3 * lT - w4 * lt);
+      g_alpha += pt.w * (r / alpha - w3 * rx / (alpha + pt.T) - w4 * rx / (alpha + pt.t_x));
+      g_a += pt.w * (d_a[pt.xi] + w4 / a);
+      g_b += pt.w * (d_b[pt.xi] - w4 * inv_bx[pt.xi]);
+    }
+    const double pen = penalizer * (r * r + alpha * alpha + a * a + b * b);
+    if (!grad.empty()) {
+      // d/du = theta d/dtheta.
+      grad[0] = -r * g_r / total_weight + penalizer * 2 * r * r;
+      grad[1] = -alpha * g_alpha / total_weight + penalizer * 2 * alpha * alpha;
+      grad[2] = -a * g_a / total_weight + penalizer * 2 * a * a;
+      grad[3] = -b * g_b / total_weight + penalizer * 2 * b * b;
+    }
+    return -ll / total_weight + pen;
+  };
+  const detail::Objective penalised = [&](std::span<const double> u, std::span<double> g) {
+    return mean_nll(u, g, options.penalizer);
+  };
+  const detail::Objective plain = [&](std::span<const double> u, std::span<double> g) {
+    return mean_nll(u, g, 0.0);
+  };
+  const double scale = std::max(mean_T, 1e-6);
+  const std::vector<std::vector<double>> starts = {
+      {0, 0, 0, 0},
+      {std::log(0.5), std::log(scale / 4), 0, 0},
+      {std::log(0.2), std::log(scale / 10), std::log(0.8), std::log(2.5)},
+      {std::log(2.0), std::log(scale), std::log(2.0), std::log(5.0)},
+  };
+  const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
+  if (result.u.empty()) {
+    throw InputError("", 0, "",
+                     std::string(model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD") +
+                         " fit failed: " + result.failure);
+  }
+  BgNbdFit fit;
+  fit.model = model;
+  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
+                std::exp(result.u[3])};
+  fit.log_likelihood = -plain(result.u, {}) * total_weight;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (std::isfinite(se[i])) fit.standard_errors[i] = se[i];
+  }
+  fit.iterations = result.evaluations;
+  fit.starts = result.starts_tried;
+  fit.converged = result.converged;
+  fit.customers = customers.size();
+  return fit;
+}
+
+double bgnbd_p_alive(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
+                     double T) noexcept {
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+  if (x == 0 && s == 0) return 1;
+  // 1 / (1 + a/(b+x-1+s) ((alpha+T)/(alpha+t_x))^(r+x)), the power taken in logs.
+  const double log_odds = std::log(p.a) - std::log(p.b + x - 1 + s) +
+                          (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
+  return 1 / (1 + std::exp(log_odds));
+}
+
+double bgnbd_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t) {
+  // The conditional expectation of a customer just acquired (x = 0, T = 0).
+  return bgnbd_conditional_expected_purchases(model, p, t, 0, 0, 0);
+}
+
+double bgnbd_conditional_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t,
+                                            double x, double t_x, double T) {
+  if (t <= 0) return 0;
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+  const double lead = (p.a + p.b + x - 1 + s) * bracket_over_a_minus_1(s, p, t, x, T);
+  if (x == 0 && s == 0) return lead;
+  return lead * bgnbd_p_alive(model, p, x, t_x, T);
+}
+
+double hyp2f1(double a, double b, double c, double z) {
+  if (z == 0) return 1;
+  const std::optional<double> tail = series_tail(a, b, c, z);
+  return tail ? 1 + *tail : pfq(a, b, c, z);
+}
+
+}  // namespace csm
