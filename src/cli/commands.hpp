@@ -25,5 +25,7 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner add_compute_command(CLI::App& app, Streams io);
 CommandRunner add_calc_command(CLI::App& app, Streams io);
+CommandRunner add_rfm_command(CLI::App& app, Streams io);
+CommandRunner add_predict_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

@@ -29,11 +29,14 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "  csm-metrics compute customers.csv\n"
       "  csm-metrics compute --format json customers.csv | jq '.periods[-1].churn_rate'\n"
       "  csm-metrics calc clv --margin 900 --retention 0.9 --discount-rate 0.01\n"
+      "  csm-metrics predict orders.csv --end 2024-12-31 --unit week --sort clv --top 20\n"
       "Exit status: 0 ok, 2 usage error, 65 invalid input data, 66 input missing or unreadable,\n"
       "74 output error. Run 'csm-metrics COMMAND --help' for the options of a command.");
   const Streams io{out, err};
   const CommandRunner compute = add_compute_command(app, io);
   const CommandRunner calc = add_calc_command(app, io);
+  const CommandRunner rfm = add_rfm_command(app, io);
+  const CommandRunner predict = add_predict_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -62,6 +65,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     for (const CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "compute") return compute();
       if (sub->get_name() == "calc") return calc();
+      if (sub->get_name() == "rfm") return rfm();
+      if (sub->get_name() == "predict") return predict();
     }
     print_error(err, "no command given; try --help");
     return kUsage;
