@@ -15,8 +15,10 @@ case "$mode" in
 esac
 
 packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch2
-          libfast-float-dev python3)
+          libfast-float-dev python3 libnlopt-dev libboost-dev)
 if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+# The predictive cross-checks compare with an independent scipy implementation.
+if [ "$mode" = test ]; then packages+=(python3-scipy); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
