@@ -100,6 +100,11 @@ int compute(const ComputeOptions& options, Streams io) {
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
+    if (report.kind == io::RecordKind::transaction) {
+      throw UsageError(
+          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
+          "'csm-metrics predict'; compute reads activity or summary records");
+    }
     if (report.kind == io::RecordKind::summary) {
       SummaryAggregator aggregator;
       input.read(aggregator);

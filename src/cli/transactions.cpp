@@ -89,8 +89,8 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
   RfmSummary summary = accumulator.finish(units.at(options.unit));
   if (summary.customers.empty()) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
-                     "no purchase on or before --end " + to_string(end) + " (all " +
-                         std::to_string(summary.transactions) + " transactions are after it)");
+                     "no purchase on or before --end " + to_string(end) + " (the " +
+                         std::to_string(summary.transactions) + " transactions read are all after it)");
   }
   return summary;
 }

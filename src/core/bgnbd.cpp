@@ -106,6 +106,11 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
     mean_T += c.T;
   }
   mean_T /= static_cast<double>(customers.size());
+  if (std::get<0>(groups.rbegin()->first) == 0) {
+    throw InputError("", 0, "",
+                     "BG/NBD fit: no customer made a repeat purchase on or before --end; the "
+                     "model needs some customers who bought on two or more days");
+  }
   std::vector<double> xs;
   std::vector<Point> points;
   points.reserve(groups.size());

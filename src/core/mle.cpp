@@ -50,6 +50,7 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
   MleResult best;
   best.value = std::numeric_limits<double>::infinity();
   std::string last_reason = "no start given";
+  bool best_on_bound = false;
   for (const std::vector<double>& start : starts) {
     const auto n = static_cast<unsigned>(start.size());
     ++best.starts_tried;
@@ -78,6 +79,7 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
     const bool stationary = finite && norm(g) < 1e-5 && !on_bound;
     const bool stopped_ok = result > 0 || result == NLOPT_ROUNDOFF_LIMITED;
     if (finite && at < best.value) {
+      best_on_bound = on_bound;
       best.u = u;
       best.value = at;
       best.converged = stationary && stopped_ok;
@@ -86,8 +88,9 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
     if (!finite) {
       last_reason = "the likelihood could not be evaluated (non-finite) near the optimum";
     } else if (on_bound) {
-      last_reason = "a parameter ran off to 0 or infinity (log-parameter " +
-                    std::to_string(u[0]) + ", ...): the data do not identify the model";
+      last_reason =
+          "a parameter ran off to 0 or infinity: the data do not identify the model (too few "
+          "customers, or no repeat purchases)";
     } else if (result == NLOPT_MAXEVAL_REACHED) {
       last_reason = "no convergence within " + std::to_string(max_evaluations) + " evaluations";
     } else {
@@ -95,6 +98,8 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
                     " and gradient norm " + std::to_string(norm(g));
     }
   }
+  // A parameter at 0 or infinity is no estimate: say why instead of printing it.
+  if (!best.converged && best_on_bound) best.u.clear();
   if (best.u.empty()) best.failure = last_reason;
   return best;
 }
