@@ -248,7 +248,7 @@ std::string to_table(const PredictReport& report) {
   std::string out;
   out += fmt::format("{} on {} customers to {} (time unit: {}; horizon {} {}s)\n",
                      f.model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD", f.customers,
-                     to_string(s.end), unit, num(report.horizon), unit);
+                     to_string(s.end), unit, fmt::format("{:.6g}", report.horizon), unit);
   out += fmt::format("  r {:.4f}{}  alpha {:.4f}{}\n  a {:.4f}{}  b {:.4f}{}\n", f.params.r,
                      se_text(f.standard_errors[0]), f.params.alpha, se_text(f.standard_errors[1]),
                      f.params.a, se_text(f.standard_errors[2]), f.params.b,
