@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,10 +55,11 @@ struct RfmSummary {
   std::vector<std::uint64_t> holdout_series;
 };
 
-/// Per-customer accumulation. Memory: one entry per customer (about 64 bytes plus the id) and
-/// 4 bytes per distinct purchase day of that customer on or before the last date of interest;
-/// nothing per row. The days are kept because counting distinct days exactly in any row order
-/// needs them (a row may repeat a day seen earlier).
+/// Per-customer accumulation. Memory: one 64-byte entry per customer plus the id, which holds up
+/// to 6 distinct purchase days; a customer with more keeps all their days in a side array (4
+/// bytes per distinct purchase day on or before the last date of interest). Nothing per row. The
+/// days are kept because counting distinct days exactly in any row order needs them (a row may
+/// repeat a day seen earlier).
 class RfmAccumulator {
  public:
   /// Purchases after `holdout_end` (or after `end` without a holdout) are counted and ignored.
@@ -72,19 +74,49 @@ class RfmAccumulator {
   RfmSummary finish(TimeUnit unit);
 
  private:
-  struct State {
+  static constexpr std::uint32_t kInlineDays = 6;
+  // One cache line per customer.
+  struct alignas(64) State {
     MoneySum total = 0;           // amounts dated <= end
     MoneySum first_amount = 0;    // amounts dated on `first`
     std::int32_t first = INT32_MAX;  // earliest day <= end; INT32_MAX = none
-    std::vector<std::int32_t> days;  // distinct days <= limit, ascending
+    std::uint32_t day_count = 0;     // distinct days <= limit
+    // Ascending distinct days while day_count <= kInlineDays; else days_[day[0]] holds them.
+    std::int32_t day[kInlineDays] = {};
   };
-  void add_to(State& state, std::int32_t day, Money amount);
+  // Rows wait in short queues between hashing their id (prefetching its slot), interning it
+  // (prefetching the customer's entry) and updating the entry, so that several cache misses on
+  // shuffled input are in flight at once.
+  struct Pending {
+    std::uint64_t hash = 0;
+    std::int32_t day = 0;
+    Money amount = 0;
+    std::string id;
+  };
+  struct Interned {
+    std::uint32_t customer = 0;
+    std::int32_t day = 0;
+    Money amount = 0;
+  };
+  static constexpr std::size_t kQueue = 16;
+  static constexpr std::size_t kStates = 8;
+
+  void take(Pending& p);
+  void apply(const Interned& row);
+  void flush();
+  void insert_day(State& state, std::int32_t day);
+  std::span<const std::int32_t> days_of(const State& state) const;
 
   Date end_;
   std::optional<Date> holdout_end_;
   std::int32_t limit_;
   CustomerIndex index_;
   std::vector<State> states_;
+  std::vector<std::vector<std::int32_t>> days_;  // customers with more than kInlineDays days
+  Pending queue_[kQueue];
+  std::size_t queued_ = 0, next_ = 0;
+  Interned interned_[kStates];
+  std::size_t interned_count_ = 0, interned_next_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t used_ = 0;
 };

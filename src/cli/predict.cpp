@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -24,6 +25,23 @@ struct PredictOptions {
   std::size_t top = 0;
   std::string customers_csv;
   std::string holdout_end;
+  bool timings = false;
+};
+
+// Wall-clock seconds of each step, for --timings.
+class Stopwatch {
+ public:
+  void lap(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    text_ += (text_.empty() ? "" : ", ") + std::string(name) + " " +
+             std::to_string(std::chrono::duration<double>(now - last_).count()).substr(0, 5) + " s";
+    last_ = now;
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string text_;
 };
 
 // CLV over the horizon H: margin * spend * sum over steps i = 1..ceil(H) of
@@ -54,9 +72,11 @@ std::string days_text(double days) {
 int predict(const PredictOptions& o, Streams io) {
   std::optional<Date> holdout_end;
   if (!o.holdout_end.empty()) holdout_end = parse_date_option("--holdout-end", o.holdout_end);
+  Stopwatch clock;
   io::PredictReport report;
   report.version = CSM_VERSION;
   report.summary = read_transactions(o.input, holdout_end, report.input, io);
+  clock.lap("read");
   const RfmSummary& s = report.summary;
   const double per_unit = days_per_unit(s.unit);
   const std::string unit(to_string(s.unit));
@@ -68,7 +88,9 @@ int predict(const PredictOptions& o, Streams io) {
   FitOptions fit;
   fit.penalizer = o.penalizer;
   report.purchases = fit_bgnbd(s.customers, model, fit);
+  clock.lap(model == PurchaseModel::bgnbd ? "bgnbd fit" : "mbgnbd fit");
   report.spend = fit_gamma_gamma(s.customers, fit);
+  clock.lap("gamma-gamma fit");
   const BgNbdParams& p = report.purchases.params;
   const GammaGammaParams& g = report.spend.params;
 
@@ -118,6 +140,7 @@ int predict(const PredictOptions& o, Streams io) {
     report.holdout = std::move(h);
   }
 
+  clock.lap("predictions");
   // Order: --sort, ties by customer id (the summary's order), then --top.
   const auto by = [&](auto key, bool descending) {
     std::stable_sort(predictions.begin(), predictions.end(),
@@ -179,6 +202,8 @@ int predict(const PredictOptions& o, Streams io) {
                            : format == "csv" ? io::to_csv(report)
                                              : io::to_table(report);
   write_output(o.input.output, io, text);
+  clock.lap("output");
+  if (o.timings) io.err << "csm-metrics: timings: " << clock.text() << '\n';
   return kOk;
 }
 
@@ -211,6 +236,8 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,
                   "Compare predictions for (--end, DATE] with the purchases actually made");
+  cmd->add_flag("--timings", o->timings,
+                "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
   return [o, io] { return predict(*o, io); };
 }
 

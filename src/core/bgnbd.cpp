@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <tuple>
 
 #include "csm/error.hpp"
 #include "mle.hpp"
@@ -98,28 +96,34 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   if (customers.empty()) {
     throw InputError("", 0, "", "BG/NBD fit: no customers with a purchase on or before --end");
   }
-  // Customers with the same (x, t_x, T) contribute the same term: fit on the distinct ones.
-  std::map<std::tuple<double, double, double>, double> groups;
+  // Customers with the same (x, t_x, T) contribute the same term: fit on the distinct ones,
+  // sorted by x so that terms depending on x alone are computed once per distinct x.
+  std::vector<std::array<double, 3>> keys;
+  keys.reserve(customers.size());
   double mean_T = 0;
   for (const RfmCustomer& c : customers) {
-    groups[{static_cast<double>(c.x), c.t_x, c.T}] += 1;
+    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
     mean_T += c.T;
   }
   mean_T /= static_cast<double>(customers.size());
-  if (std::get<0>(groups.rbegin()->first) == 0) {
+  std::sort(keys.begin(), keys.end());
+  if (keys.back()[0] == 0) {
     throw InputError("", 0, "",
                      "BG/NBD fit: no customer made a repeat purchase on or before --end; the "
                      "model needs some customers who bought on two or more days");
   }
   std::vector<double> xs;
   std::vector<Point> points;
-  points.reserve(groups.size());
-  for (const auto& [key, w] : groups) {
-    const double x = std::get<0>(key);
-    if (xs.empty() || xs.back() != x) xs.push_back(x);  // the map is ordered by x first
-    points.push_back({x, std::get<1>(key), std::get<2>(key), w,
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    const double x = keys[i][0];
+    if (xs.empty() || xs.back() != x) xs.push_back(x);
+    points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
                       static_cast<std::uint32_t>(xs.size() - 1)});
+    i = j;
   }
+  std::vector<std::array<double, 3>>().swap(keys);
   const double total_weight = static_cast<double>(customers.size());
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <utility>
 
 #include "csm/error.hpp"
@@ -19,12 +18,14 @@ double gamma_gamma_log_likelihood(const GammaGammaParams& g, double x, double m)
 }
 
 GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitOptions& options) {
-  std::map<std::pair<double, double>, double> groups;
-  double n = 0, sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0, mean_m = 0;
+  // (x, m) of the customers fitted on, sorted so that equal pairs are counted once with a weight
+  // and equal x share their lgamma/digamma terms.
+  std::vector<std::pair<double, double>> pairs;
+  double n = 0, sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0;
   for (const RfmCustomer& c : customers) {
     if (c.x == 0 || !c.monetary || !(*c.monetary > 0)) continue;
     const double x = c.x, m = *c.monetary;
-    groups[{x, m}] += 1;
+    pairs.emplace_back(x, m);
     n += 1;
     sx += x;
     sm += m;
@@ -37,27 +38,50 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
                      "Gamma-Gamma fit: no customer with repeat purchases (x > 0) of a positive "
                      "amount on or before --end; the spend model needs some");
   }
-  mean_m = sm / n;
+  const double mean_m = sm / n;
   GammaGammaFit fit;
   fit.customers = static_cast<std::uint64_t>(n);
   const double vx = sxx - sx * sx / n, vm = smm - sm * sm / n;
   if (vx > 0 && vm > 0) fit.correlation = (sxm - sx * sm / n) / std::sqrt(vx * vm);
 
-  std::vector<std::array<double, 3>> points;  // x, m, weight
-  for (const auto& [key, w] : groups) points.push_back({key.first, key.second, w});
+  std::sort(pairs.begin(), pairs.end());
+  struct Point {
+    double x, m, w;
+    double lm, lx;  // ln m, ln x: fixed during the fit
+    std::uint32_t xi;
+  };
+  std::vector<Point> points;
+  std::vector<double> xs;
+  for (std::size_t i = 0; i < pairs.size();) {
+    std::size_t j = i;
+    while (j < pairs.size() && pairs[j] == pairs[i]) ++j;
+    const auto [x, m] = pairs[i];
+    if (xs.empty() || xs.back() != x) xs.push_back(x);
+    points.push_back({x, m, static_cast<double>(j - i), std::log(m), std::log(x),
+                      static_cast<std::uint32_t>(xs.size() - 1)});
+    i = j;
+  }
+  std::vector<std::pair<double, double>>().swap(pairs);  // free early
   const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
                             double penalizer) -> double {
     const double p = std::exp(u[0]), q = std::exp(u[1]), v = std::exp(u[2]);
-    double ll = 0, gp = 0, gq = 0, gv = 0;
+    const std::size_t k = xs.size();
+    std::vector<double> lg(k), dg_p(k), dg_q(k);
     const double lq = std::lgamma(q), dq = boost::math::digamma(q), lv = std::log(v);
-    for (const auto& [x, m, w] : points) {
-      const double px = p * x, lvm = std::log(v + m * x), lm = std::log(m), lx = std::log(x);
+    for (std::size_t i = 0; i < k; ++i) {
+      const double px = p * xs[i];
+      lg[i] = std::lgamma(px + q) - std::lgamma(px) - lq + q * lv;
       const double dpxq = boost::math::digamma(px + q);
-      ll += w * (std::lgamma(px + q) - std::lgamma(px) - lq + q * lv + (px - 1) * lm + px * lx -
-                 (px + q) * lvm);
-      gp += w * x * (dpxq - boost::math::digamma(px) + lm + lx - lvm);
-      gq += w * (dpxq - dq + lv - lvm);
-      gv += w * (q / v - (px + q) / (v + m * x));
+      dg_p[i] = dpxq - boost::math::digamma(px);
+      dg_q[i] = dpxq - dq + lv;
+    }
+    double ll = 0, gp = 0, gq = 0, gv = 0;
+    for (const Point& pt : points) {
+      const double px = p * pt.x, lvm = std::log(v + pt.m * pt.x);
+      ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - (px + q) * lvm);
+      gp += pt.w * pt.x * (dg_p[pt.xi] + pt.lm + pt.lx - lvm);
+      gq += pt.w * (dg_q[pt.xi] - lvm);
+      gv += pt.w * (q / v - (px + q) / (v + pt.m * pt.x));
     }
     if (!grad.empty()) {
       grad[0] = -p * gp / n + penalizer * 2 * p * p;

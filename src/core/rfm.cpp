@@ -36,46 +36,111 @@ RfmAccumulator::RfmAccumulator(Date end, std::optional<Date> holdout_end)
       holdout_end_(holdout_end),
       limit_(holdout_end && holdout_end->days > end.days ? holdout_end->days : end.days) {}
 
-void RfmAccumulator::add_to(State& state, std::int32_t day, Money amount) {
-  if (day <= end_.days) {
+std::span<const std::int32_t> RfmAccumulator::days_of(const State& state) const {
+  if (state.day_count <= kInlineDays) return {state.day, state.day_count};
+  const std::vector<std::int32_t>& days = days_[static_cast<std::size_t>(state.day[0])];
+  return {days.data(), days.size()};
+}
+
+void RfmAccumulator::insert_day(State& state, std::int32_t day) {
+  if (state.day_count <= kInlineDays) {
+    std::int32_t* begin = state.day;
+    std::int32_t* end = state.day + state.day_count;
+    // Sorted input appends; other orders insert in place.
+    std::int32_t* at = std::lower_bound(begin, end, day);
+    if (at != end && *at == day) return;
+    if (state.day_count < kInlineDays) {
+      std::copy_backward(at, end, end + 1);
+      *at = day;
+      ++state.day_count;
+      return;
+    }
+    // The 7th distinct day: move them all to a side array.
+    std::vector<std::int32_t> all(begin, end);
+    all.insert(all.begin() + (at - begin), day);
+    state.day[0] = static_cast<std::int32_t>(days_.size());
+    days_.push_back(std::move(all));
+    state.day_count = kInlineDays + 1;
+    return;
+  }
+  std::vector<std::int32_t>& days = days_[static_cast<std::size_t>(state.day[0])];
+  if (day > days.back()) {
+    days.push_back(day);
+  } else {
+    const auto at = std::lower_bound(days.begin(), days.end(), day);
+    if (*at == day) return;
+    days.insert(at, day);
+  }
+  ++state.day_count;
+}
+
+void RfmAccumulator::apply(const Interned& row) {
+  State& state = states_[row.customer];
+  if (row.day <= end_.days) {
     ++used_;
-    state.total += amount;
-    if (day < state.first) {
-      state.first = day;
-      state.first_amount = amount;
-    } else if (day == state.first) {
-      state.first_amount += amount;
+    state.total += row.amount;
+    if (row.day < state.first) {
+      state.first = row.day;
+      state.first_amount = row.amount;
+    } else if (row.day == state.first) {
+      state.first_amount += row.amount;
     }
   }
-  if (day > limit_) return;
-  // Sorted input appends; other orders insert in place (a customer has few purchase days).
-  std::vector<std::int32_t>& days = state.days;
-  if (days.empty() || day > days.back()) {
-    days.push_back(day);
-  } else if (day != days.back()) {
-    const auto at = std::lower_bound(days.begin(), days.end(), day);
-    if (*at != day) days.insert(at, day);
+  if (row.day <= limit_) insert_day(state, row.day);
+}
+
+void RfmAccumulator::take(Pending& p) {
+  const std::uint32_t i = index_.intern(p.id, p.hash);
+  if (i == states_.size()) states_.emplace_back();
+  __builtin_prefetch(&states_[i], 1);
+  if (interned_count_ == kStates) {
+    apply(interned_[interned_next_]);
+    interned_next_ = (interned_next_ + 1) % kStates;
+    --interned_count_;
+  }
+  interned_[(interned_next_ + interned_count_) % kStates] = {i, p.day, p.amount};
+  ++interned_count_;
+}
+
+void RfmAccumulator::flush() {
+  while (queued_ > 0) {
+    take(queue_[next_]);
+    next_ = (next_ + 1) % kQueue;
+    --queued_;
+  }
+  while (interned_count_ > 0) {
+    apply(interned_[interned_next_]);
+    interned_next_ = (interned_next_ + 1) % kStates;
+    --interned_count_;
   }
 }
 
 void RfmAccumulator::add(const TransactionRecord& record) {
   ++records_;
-  const std::uint32_t i = index_.intern(record.customer_id);
-  if (i == states_.size()) states_.emplace_back();
-  add_to(states_[i], record.date.days, record.amount);
+  if (queued_ == kQueue) {
+    take(queue_[next_]);
+    next_ = (next_ + 1) % kQueue;
+    --queued_;
+  }
+  Pending& p = queue_[(next_ + queued_) % kQueue];
+  p.id.assign(record.customer_id);
+  p.hash = CustomerIndex::hash(p.id);
+  index_.prefetch(p.hash);
+  p.day = record.date.days;
+  p.amount = record.amount;
+  ++queued_;
 }
 
 void RfmAccumulator::merge(RfmAccumulator&& other) {
+  flush();
+  other.flush();
   records_ += other.records_;
   used_ += other.used_;
   for (std::uint32_t j = 0; j < other.states_.size(); ++j) {
     const std::uint32_t i = index_.intern(other.index_.id(j));
-    if (i == states_.size()) {
-      states_.push_back(std::move(other.states_[j]));
-      continue;
-    }
+    if (i == states_.size()) states_.emplace_back();
     State& to = states_[i];
-    State& from = other.states_[j];
+    const State& from = other.states_[j];
     to.total += from.total;
     if (from.first < to.first) {
       to.first = from.first;
@@ -83,11 +148,7 @@ void RfmAccumulator::merge(RfmAccumulator&& other) {
     } else if (from.first == to.first && from.first != INT32_MAX) {
       to.first_amount += from.first_amount;
     }
-    std::vector<std::int32_t> both;
-    both.reserve(to.days.size() + from.days.size());
-    std::set_union(to.days.begin(), to.days.end(), from.days.begin(), from.days.end(),
-                   std::back_inserter(both));
-    to.days = std::move(both);
+    for (const std::int32_t day : other.days_of(from)) insert_day(to, day);
   }
   other = RfmAccumulator(end_, holdout_end_);
 }
@@ -97,14 +158,34 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit) {
   out.unit = unit;
   out.end = end_;
   out.holdout_end = holdout_end_;
+  flush();
   out.transactions = records_;
   out.transactions_used = used_;
   const double per_unit = days_per_unit(unit);
 
-  std::vector<std::uint32_t> order(states_.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return index_.id(a) < index_.id(b); });
+  // Customers in bytewise id order, so that any row order gives the same output. The first 8
+  // bytes, big-endian, decide most comparisons without touching the ids.
+  struct Key {
+    std::uint64_t head;
+    std::uint32_t index;
+  };
+  std::vector<std::string_view> ids(states_.size());
+  std::vector<Key> keys(states_.size());
+  for (std::uint32_t i = 0; i < ids.size(); ++i) {
+    ids[i] = index_.id(i);
+    std::uint64_t head = 0;
+    for (std::size_t b = 0; b < 8; ++b) {
+      head = (head << 8) | (b < ids[i].size() ? static_cast<unsigned char>(ids[i][b]) : 0u);
+    }
+    keys[i] = {head, i};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return ids[a.index] < ids[b.index];
+  });
+  std::vector<std::uint32_t> order(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].index;
+  std::vector<Key>().swap(keys);
 
   const std::int32_t series_end = holdout_end_ ? std::max(limit_, end_.days) : end_.days;
   if (holdout_end_ && series_end > end_.days) {
@@ -115,15 +196,16 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit) {
 
   out.customers.reserve(states_.size());
   for (const std::uint32_t i : order) {
-    State& s = states_[i];
+    const State& s = states_[i];
     if (s.first == INT32_MAX) {
       ++out.excluded_customers;
       continue;
     }
     RfmCustomer c;
     c.customer_id = std::string(index_.id(i));
-    const auto calibration_end = std::upper_bound(s.days.begin(), s.days.end(), end_.days);
-    const auto occasions = static_cast<std::uint32_t>(calibration_end - s.days.begin());
+    const std::span<const std::int32_t> days = days_of(s);
+    const auto calibration_end = std::upper_bound(days.begin(), days.end(), end_.days);
+    const auto occasions = static_cast<std::uint32_t>(calibration_end - days.begin());
     c.first = Date{s.first};
     c.last = Date{*(calibration_end - 1)};
     c.x = occasions - 1;
@@ -131,7 +213,7 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit) {
     c.T = static_cast<double>(end_.days - c.first.days) / per_unit;
     c.repeat_amount = s.total - s.first_amount;
     if (c.x > 0) c.monetary = to_double(c.repeat_amount) / static_cast<double>(c.x);
-    for (auto d = calibration_end; d != s.days.end(); ++d) {
+    for (auto d = calibration_end; d != days.end(); ++d) {
       ++c.holdout_x;
       // Unit i holds the days in (end + i units, end + (i + 1) units].
       const double offset = static_cast<double>(*d - end_.days) / per_unit;
@@ -143,7 +225,6 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit) {
     out.repeat_occasions += c.x;
     out.holdout_occasions += c.holdout_x;
     out.customers.push_back(std::move(c));
-    s = State{};  // free the days as we go
   }
   return out;
 }
