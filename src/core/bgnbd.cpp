@@ -69,8 +69,22 @@ double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x
 
 struct Point {
   double x, t_x, T, w;
-  std::uint32_t xi;  // index of x among the distinct values
+  std::uint32_t xi;   // index of x among the distinct values
+  std::uint32_t ti;   // index of T among the distinct values
+  std::uint32_t txi;  // index of t_x among the distinct values
 };
+
+// The distinct values of a list, ascending (data from day counts have few).
+std::vector<double> distinct(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+std::uint32_t index_in(const std::vector<double>& values, double v) {
+  return static_cast<std::uint32_t>(std::lower_bound(values.begin(), values.end(), v) -
+                                    values.begin());
+}
 
 }  // namespace
 
@@ -120,10 +134,21 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
     const double x = keys[i][0];
     if (xs.empty() || xs.back() != x) xs.push_back(x);
     points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
-                      static_cast<std::uint32_t>(xs.size() - 1)});
+                      static_cast<std::uint32_t>(xs.size() - 1), 0, 0});
     i = j;
   }
   std::vector<std::array<double, 3>>().swap(keys);
+  // log(alpha + T), 1/(alpha + T) and the same for t_x are computed once per distinct value.
+  std::vector<double> all_T, all_tx;
+  for (const Point& pt : points) {
+    all_T.push_back(pt.T);
+    all_tx.push_back(pt.t_x);
+  }
+  const std::vector<double> Ts = distinct(std::move(all_T)), txs = distinct(std::move(all_tx));
+  for (Point& pt : points) {
+    pt.ti = index_in(Ts, pt.T);
+    pt.txi = index_in(txs, pt.t_x);
+  }
   const double total_weight = static_cast<double>(customers.size());
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
 
@@ -145,31 +170,43 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
       const double pabx = digamma(a + b + x + s);
       d_a[i] = pab - pabx;
       d_b[i] = pab + digamma(b + x + s) - pb - pabx;
-      inv_bx[i] = 1 / (b + x - 1 + s);
-      c4[i] = log_a - std::log(b + x - 1 + s);
+      // The drop-out term exists only for x > 0 (BG/NBD); for x = 0, b - 1 may be <= 0.
+      const bool dropout_term = x > 0 || s > 0;
+      inv_bx[i] = dropout_term ? 1 / (b + x - 1 + s) : 0;
+      c4[i] = dropout_term ? log_a - std::log(b + x - 1 + s) : 0;
+    }
+    std::vector<double> log_T(Ts.size()), inv_T(Ts.size()), log_tx(txs.size()), inv_tx(txs.size());
+    for (std::size_t i = 0; i < Ts.size(); ++i) {
+      log_T[i] = std::log(alpha + Ts[i]);
+      inv_T[i] = 1 / (alpha + Ts[i]);
+    }
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      log_tx[i] = std::log(alpha + txs[i]);
+      inv_tx[i] = 1 / (alpha + txs[i]);
     }
     double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
     for (const Point& pt : points) {
       const double rx = r + pt.x;
-      const double lT = std::log(alpha + pt.T);
+      const double lT = log_T[pt.ti];
       const double a3 = -rx * lT;
       double value = c12[pt.xi];
       double w3 = 1, w4 = 0;
       double lt = 0;
       if (pt.x > 0 || s > 0) {
-        lt = std::log(alpha + pt.t_x);
+        lt = log_tx[pt.txi];
         const double a4 = c4[pt.xi] - rx * lt;
-        const double hi = std::max(a3, a4);
-        const double e3 = std::exp(a3 - hi), e4 = std::exp(a4 - hi);
-        value += hi + std::log(e3 + e4);
-        w3 = e3 / (e3 + e4);
-        w4 = e4 / (e3 + e4);
+        // log(e^a3 + e^a4) = max + log1p(e^-(|a3 - a4|)); the weights are e^ai / (e^a3 + e^a4).
+        const double e = std::exp(-std::fabs(a3 - a4));
+        value += std::max(a3, a4) + std::log1p(e);
+        const double big = 1 / (1 + e), small = e / (1 + e);
+        w3 = a3 >= a4 ? big : small;
+        w4 = a3 >= a4 ? small : big;
       } else {
         value += a3;
       }
       ll += pt.w * value;
       g_r += pt.w * (d_r[pt.xi] - w3 * lT - w4 * lt);
-      g_alpha += pt.w * (r / alpha - w3 * rx / (alpha + pt.T) - w4 * rx / (alpha + pt.t_x));
+      g_alpha += pt.w * (r / alpha - rx * (w3 * inv_T[pt.ti] + w4 * inv_tx[pt.txi]));
       g_a += pt.w * (d_a[pt.xi] + w4 / a);
       g_b += pt.w * (d_b[pt.xi] - w4 * inv_bx[pt.xi]);
     }
