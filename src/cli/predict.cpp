@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <numeric>
 
@@ -26,7 +28,25 @@ struct PredictOptions {
   std::string customers_csv;
   std::string holdout_end;
   bool timings = false;
+  unsigned threads = 0;
 };
+
+// Run fn(chunk, begin, end) over [0, n) in fixed chunks on `threads` threads. The chunks do not
+// depend on the number of threads, so per-chunk sums added in chunk order give the same result
+// with any number of threads.
+constexpr std::size_t kChunk = 4096;
+template <typename Fn>
+void for_chunks(std::size_t n, unsigned threads, Fn fn) {
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t c = next++; c < chunks; c = next++) fn(c, c * kChunk, std::min(n, (c + 1) * kChunk));
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::min<std::size_t>(threads, chunks); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
 
 // Wall-clock seconds of each step, for --timings.
 class Stopwatch {
@@ -97,28 +117,33 @@ int predict(const PredictOptions& o, Streams io) {
   std::optional<double> holdout_length;
   if (holdout_end) holdout_length = static_cast<double>(holdout_end->days - s.end.days) / per_unit;
   std::vector<io::CustomerPrediction> predictions(s.customers.size());
-  double abs_error = 0, sq_error = 0, predicted_total = 0;
-  for (std::size_t i = 0; i < s.customers.size(); ++i) {
-    const RfmCustomer& c = s.customers[i];
-    io::CustomerPrediction& out = predictions[i];
-    out.customer = i;
-    out.p_alive = bgnbd_p_alive(model, p, c.x, c.t_x, c.T);
-    out.expected_purchases =
-        bgnbd_conditional_expected_purchases(model, p, report.horizon, c.x, c.t_x, c.T);
-    out.expected_spend = gamma_gamma_expected_spend(g, c.x, c.monetary.value_or(0));
-    if (out.expected_spend) {
-      out.clv = clv(o, model, p, c, report.horizon, out.expected_purchases, *out.expected_spend);
+  const unsigned threads = io::effective_threads(o.threads);
+  for_chunks(s.customers.size(), threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const RfmCustomer& c = s.customers[i];
+      io::CustomerPrediction& out = predictions[i];
+      out.customer = i;
+      out.p_alive = bgnbd_p_alive(model, p, c.x, c.t_x, c.T);
+      out.expected_purchases =
+          bgnbd_conditional_expected_purchases(model, p, report.horizon, c.x, c.t_x, c.T);
+      out.expected_spend = gamma_gamma_expected_spend(g, c.x, c.monetary.value_or(0));
+      if (out.expected_spend) {
+        out.clv = clv(o, model, p, c, report.horizon, out.expected_purchases, *out.expected_spend);
+      }
+      if (holdout_length) {
+        out.holdout_predicted =
+            bgnbd_conditional_expected_purchases(model, p, *holdout_length, c.x, c.t_x, c.T);
+      }
     }
-    if (holdout_length) {
-      out.holdout_predicted =
-          bgnbd_conditional_expected_purchases(model, p, *holdout_length, c.x, c.t_x, c.T);
-      const double e = *out.holdout_predicted - static_cast<double>(c.holdout_x);
+  });
+  if (holdout_length) {
+    double abs_error = 0, sq_error = 0, predicted_total = 0;
+    for (const io::CustomerPrediction& out : predictions) {
+      const double e = *out.holdout_predicted - static_cast<double>(s.customers[out.customer].holdout_x);
       abs_error += std::fabs(e);
       sq_error += e * e;
       predicted_total += *out.holdout_predicted;
     }
-  }
-  if (holdout_length) {
     io::HoldoutReport h;
     h.holdout_end = *holdout_end;
     h.length = *holdout_length;
@@ -127,15 +152,27 @@ int predict(const PredictOptions& o, Streams io) {
     const auto n = static_cast<double>(s.customers.size());
     h.mean_absolute_error = abs_error / n;
     h.root_mean_squared_error = std::sqrt(sq_error / n);
-    std::uint64_t actual = 0;
-    for (std::size_t k = 0; k < s.holdout_series.size(); ++k) {
-      actual += s.holdout_series[k];
-      const double t = std::min(static_cast<double>(k + 1), *holdout_length);
-      double predicted = 0;
-      for (const RfmCustomer& c : s.customers) {
-        predicted += bgnbd_conditional_expected_purchases(model, p, t, c.x, c.t_x, c.T);
+    // The predicted cumulative series: per chunk, then added in chunk order.
+    const std::size_t steps = s.holdout_series.size();
+    const std::size_t chunks = (s.customers.size() + kChunk - 1) / kChunk;
+    std::vector<double> partial(chunks * steps, 0.0);
+    for_chunks(s.customers.size(), threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+      for (std::size_t k = 0; k < steps; ++k) {
+        const double t = std::min(static_cast<double>(k + 1), *holdout_length);
+        double sum = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+          const RfmCustomer& c = s.customers[i];
+          sum += bgnbd_conditional_expected_purchases(model, p, t, c.x, c.t_x, c.T);
+        }
+        partial[chunk * steps + k] = sum;
       }
-      h.series.push_back({t, actual, predicted});
+    });
+    std::uint64_t actual = 0;
+    for (std::size_t k = 0; k < steps; ++k) {
+      actual += s.holdout_series[k];
+      double predicted = 0;
+      for (std::size_t chunk = 0; chunk < chunks; ++chunk) predicted += partial[chunk * steps + k];
+      h.series.push_back({std::min(static_cast<double>(k + 1), *holdout_length), actual, predicted});
     }
     report.holdout = std::move(h);
   }
@@ -236,6 +273,10 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,
                   "Compare predictions for (--end, DATE] with the purchases actually made");
+  cmd->add_option("-j,--threads", o->threads,
+                  "Threads for the per-customer predictions (default 0: one per core); the result "
+                  "is the same")
+      ->check(CLI::Range(0u, 256u));
   cmd->add_flag("--timings", o->timings,
                 "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
   return [o, io] { return predict(*o, io); };

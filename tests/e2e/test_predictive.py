@@ -147,6 +147,20 @@ def main():
     check(rc == 0 and "mbgnbd" in doc["model"], f"predict jsonl mbgnbd: {err}")
     check(all(c["p_alive"] < 1 for c in doc["customers"] if c["x"] == 0), "mbgnbd: p_alive < 1 at x = 0")
 
+    # Any row order and any number of threads give byte-identical output.
+    import random
+    with open(cdnow) as f:
+        header, *body = f.read().splitlines()
+    random.Random(5).shuffle(body)
+    shuffled = write("shuffled.csv", "\n".join([header] + body) + "\n")
+    args = end + ["--holdout-end", "1998-06-30", "--discount-rate", "0.01", "--format", "json"]
+    rc1, out1, _ = run(["predict", cdnow] + args + ["-j", "1"])
+    rc2, out2, _ = run(["predict", shuffled] + args + ["-j", "2"])
+    check(rc1 == 0 and rc2 == 0 and json.loads(out1)["customers"] == json.loads(out2)["customers"]
+          and json.loads(out1)["model"] == json.loads(out2)["model"]
+          and json.loads(out1)["holdout"] == json.loads(out2)["holdout"],
+          "shuffled rows and -j 2 give the same predictions")
+
     # Bad input.
     expect_error("negative amount", ["rfm", write("neg.csv", "customer_id,date,amount\na,2024-01-01,5\na,2024-01-03,-5.00\n"), "--end", "2024-02-01"],
                  65, r'neg\.csv:3: amount: expected a decimal >= 0, got "-5\.00"')
