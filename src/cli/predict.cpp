@@ -226,7 +226,8 @@ int predict(const PredictOptions& o, Streams io) {
         "the correlation of x and monetary is " + std::to_string(*report.spend.correlation) +
         "; the Gamma-Gamma model assumes spend does not depend on purchase frequency");
   }
-  if (!o.input.quiet) {
+  // The table shows warnings itself; JSON and CSV readers get them on stderr too.
+  if (!o.input.quiet && o.input.format != "table") {
     for (const std::string& w : report.warnings) io.err << "csm-metrics: warning: " << w << '\n';
   }
 
