@@ -69,6 +69,8 @@ class RfmAccumulator {
   /// Combine another accumulator with the same dates (for readers that split the input).
   void merge(RfmAccumulator&& other);
   std::uint64_t records() const noexcept { return records_; }
+  Date end() const noexcept { return end_; }
+  std::optional<Date> holdout_end() const noexcept { return holdout_end_; }
 
   /// The summary in `unit`. Call once.
   RfmSummary finish(TimeUnit unit);

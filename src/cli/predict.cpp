@@ -28,7 +28,6 @@ struct PredictOptions {
   std::string customers_csv;
   std::string holdout_end;
   bool timings = false;
-  unsigned threads = 0;
 };
 
 // Run fn(chunk, begin, end) over [0, n) in fixed chunks on `threads` threads. The chunks do not
@@ -117,7 +116,7 @@ int predict(const PredictOptions& o, Streams io) {
   std::optional<double> holdout_length;
   if (holdout_end) holdout_length = static_cast<double>(holdout_end->days - s.end.days) / per_unit;
   std::vector<io::CustomerPrediction> predictions(s.customers.size());
-  const unsigned threads = io::effective_threads(o.threads);
+  const unsigned threads = io::effective_threads(o.input.threads);
   for_chunks(s.customers.size(), threads, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       const RfmCustomer& c = s.customers[i];
@@ -274,10 +273,6 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,
                   "Compare predictions for (--end, DATE] with the purchases actually made");
-  cmd->add_option("-j,--threads", o->threads,
-                  "Threads for the per-customer predictions (default 0: one per core); the result "
-                  "is the same")
-      ->check(CLI::Range(0u, 256u));
   cmd->add_flag("--timings", o->timings,
                 "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
   return [o, io] { return predict(*o, io); };

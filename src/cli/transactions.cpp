@@ -32,6 +32,10 @@ void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
   cmd->add_option("-o,--output", options.output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-q,--quiet", options.quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("-j,--threads", options.threads,
+                  "Threads for large files and the predictions (default 0: one per core); the "
+                  "result is the same")
+      ->check(CLI::Range(0u, 256u));
 }
 
 Date parse_date_option(const std::string& option, const std::string& text) {
@@ -68,6 +72,7 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
     read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
   read.skip_invalid = options.skip_invalid;
+  read.threads = io::effective_threads(options.threads);
   static const std::map<std::string, TimeUnit> units = {
       {"day", TimeUnit::day}, {"week", TimeUnit::week}, {"month", TimeUnit::month}};
   RfmAccumulator accumulator(end, holdout_end);

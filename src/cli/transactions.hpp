@@ -22,6 +22,7 @@ struct TransactionOptions {
   std::string unit = "week";
   std::string output;
   bool quiet = false;
+  unsigned threads = 0;  ///< 0 = one per core
 };
 
 /// Register the options above on `cmd`.

@@ -723,6 +723,121 @@ bool try_read_split<ActivityAggregator, JsonReader>(const InputSource& source, s
   return read_split(source, size, 0, 0, columns, options, threads, make, out, report, gate);
 }
 
+// Transaction files split the same way, but each share fills its own RfmAccumulator (customers
+// are not routed to threads) and the shares are merged in file order; the summary is ordered by
+// customer id, so the result does not depend on where the shares begin.
+template <typename MakeReader>
+bool read_split_transactions(const InputSource& source, std::uint64_t size, std::uint64_t body,
+                             std::uint64_t lines_before_body, const ColumnMap& columns,
+                             const ReadOptions& options, unsigned threads, MakeReader make_reader,
+                             RfmAccumulator& out, ReadReport& report, RecordGate& gate) {
+  std::vector<std::uint64_t> starts = {body};
+  for (unsigned k = 1; k < threads; ++k) {
+    const std::uint64_t nominal = body + (size - body) * k / threads;
+    starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
+  }
+  struct TransactionShare {
+    std::uint64_t end = 0;
+    std::uint64_t line_breaks = 0;
+    std::optional<RfmAccumulator> accumulator;
+    ReadReport report;
+    std::vector<InputError> kept;
+    std::exception_ptr failure;
+    std::optional<InputError> input_error;
+  };
+  std::vector<TransactionShare> shares(threads);
+  for (TransactionShare& share : shares) share.accumulator.emplace(out.end(), out.holdout_end());
+  std::vector<std::thread> pool;
+  for (unsigned k = 0; k < threads; ++k) {
+    pool.emplace_back([&, k] {
+      TransactionShare& share = shares[k];
+      try {
+        RecordGate share_gate(options, share.report);
+        TransactionConsumer consumer(columns, *share.accumulator, share_gate, share.report);
+        auto reader = make_reader(consumer, starts[k]);
+        if (k + 1 < threads) reader.stop_at(starts[k + 1]);
+        std::string buffer(kReadBlock, '\0');
+        std::size_t filled = 0;
+        std::uint64_t position = starts[k];
+        for (;;) {
+          bool at_end = false;
+          if (filled < buffer.size()) {
+            const std::size_t n =
+                source.read_at(buffer.data() + filled, buffer.size() - filled, position);
+            at_end = n == 0;
+            position += n;
+            filled += n;
+          }
+          const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
+          if (options.bytes_parsed != nullptr) {
+            options.bytes_parsed->fetch_add(used, std::memory_order_relaxed);
+          }
+          if (reader.stopped() || at_end) break;
+          std::memmove(buffer.data(), buffer.data() + used, filled - used);
+          filled -= used;
+          if (filled == buffer.size()) buffer.resize(buffer.size() * 2);
+        }
+        share.end = reader.offset();
+        share.line_breaks = reader.line_breaks();
+        share.kept = std::move(share_gate.kept);
+      } catch (const InputError& e) {
+        share.input_error = e;
+      } catch (...) {
+        share.failure = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+
+  // As in read_split: each share's start is right only if the one before ended there.
+  std::uint64_t lines_before = lines_before_body;
+  for (unsigned k = 0; k < threads; ++k) {
+    const TransactionShare& share = shares[k];
+    if (share.input_error) throw shifted(*share.input_error, lines_before);
+    if (share.failure) std::rethrow_exception(share.failure);
+    if (k + 1 < threads && share.end != starts[k + 1]) return false;
+    lines_before += share.line_breaks;
+  }
+  lines_before = lines_before_body;
+  for (unsigned k = 0; k < threads; ++k) {
+    TransactionShare& share = shares[k];
+    for (const InputError& e : share.kept) {
+      if (gate.kept.size() < options.max_kept_messages) gate.kept.push_back(shifted(e, lines_before));
+    }
+    lines_before += share.line_breaks;
+    report.records += share.report.records;
+    report.skipped += share.report.skipped;
+    out.merge(std::move(*share.accumulator));
+  }
+  return true;
+}
+
+template <>
+bool try_read_split<RfmAccumulator, CsvReader>(const InputSource& source, std::uint64_t size,
+                                               const CsvReader& header, const ColumnMap& columns,
+                                               const ReadOptions& options, unsigned threads,
+                                               RfmAccumulator& out, ReadReport& report,
+                                               RecordGate& gate) {
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
+    return CsvReader(header, consumer, start);
+  };
+  return read_split_transactions(source, size, header.offset(), header.line_breaks(), columns,
+                                 options, threads, make, out, report, gate);
+}
+template <>
+bool try_read_split<RfmAccumulator, JsonReader>(const InputSource& source, std::uint64_t size,
+                                                const JsonReader& like, const ColumnMap& columns,
+                                                const ReadOptions& options, unsigned threads,
+                                                RfmAccumulator& out, ReadReport& report,
+                                                RecordGate& gate) {
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
+    return start == 0 ? JsonReader(columns, consumer, std::string(like.source()), JsonLayout::lines)
+                      : JsonReader(like, consumer, start);
+  };
+  return read_split_transactions(source, size, 0, 0, columns, options, threads, make, out, report,
+                                 gate);
+}
+
 }  // namespace
 
 unsigned effective_threads(unsigned requested) {
