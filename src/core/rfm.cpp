@@ -148,7 +148,26 @@ void RfmAccumulator::merge(RfmAccumulator&& other) {
     } else if (from.first == to.first && from.first != INT32_MAX) {
       to.first_amount += from.first_amount;
     }
-    for (const std::int32_t day : other.days_of(from)) insert_day(to, day);
+    const std::span<const std::int32_t> theirs = other.days_of(from);
+    if (theirs.size() <= 2) {
+      for (const std::int32_t day : theirs) insert_day(to, day);
+      continue;
+    }
+    // Many days: one sorted union instead of an insertion per day.
+    const std::span<const std::int32_t> ours = days_of(to);
+    std::vector<std::int32_t> both;
+    both.reserve(ours.size() + theirs.size());
+    std::set_union(ours.begin(), ours.end(), theirs.begin(), theirs.end(), std::back_inserter(both));
+    const auto count = static_cast<std::uint32_t>(both.size());
+    if (count <= kInlineDays) {
+      std::copy(both.begin(), both.end(), to.day);
+    } else if (to.day_count > kInlineDays) {
+      days_[static_cast<std::size_t>(to.day[0])] = std::move(both);
+    } else {
+      to.day[0] = static_cast<std::int32_t>(days_.size());
+      days_.push_back(std::move(both));
+    }
+    to.day_count = count;
   }
   other = RfmAccumulator(end_, holdout_end_);
 }
