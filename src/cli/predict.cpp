@@ -275,7 +275,11 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Compare predictions for (--end, DATE] with the purchases actually made");
   cmd->add_flag("--timings", o->timings,
                 "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
-  return [o, io] { return predict(*o, io); };
+  return [o, io] {
+    normalise(o->input);
+    o->model = lower_case(o->model);
+    return predict(*o, io);
+  };
 }
 
 }  // namespace csm::cli

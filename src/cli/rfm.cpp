@@ -12,6 +12,7 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
              "input of the predictive models");
   add_transaction_options(cmd, *options);
   return [options, io] {
+    normalise(*options);
     io::RfmReport report;
     report.version = CSM_VERSION;
     report.summary = read_transactions(*options, std::nullopt, report.input, io);

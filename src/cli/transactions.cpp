@@ -38,6 +38,19 @@ void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
       ->check(CLI::Range(0u, 256u));
 }
 
+std::string lower_case(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+void normalise(TransactionOptions& options) {
+  options.format = lower_case(options.format);
+  options.input_format = lower_case(options.input_format);
+  options.unit = lower_case(options.unit);
+}
+
 Date parse_date_option(const std::string& option, const std::string& text) {
   Date date;
   const PeriodError error = parse_date(text, date);

@@ -25,6 +25,11 @@ struct TransactionOptions {
   unsigned threads = 0;  ///< 0 = one per core
 };
 
+/// Lower-case the option values that CLI11 accepted in any case (--unit WEEK, -f JSON).
+void normalise(TransactionOptions& options);
+/// `text` in ASCII lower case.
+std::string lower_case(std::string text);
+
 /// Register the options above on `cmd`.
 void add_transaction_options(CLI::App* cmd, TransactionOptions& options);
 

@@ -161,6 +161,12 @@ def main():
           and json.loads(out1)["holdout"] == json.loads(out2)["holdout"],
           "shuffled rows and -j 2 give the same predictions")
 
+    # Option values in any case.
+    rc, out, err = run(["rfm", cdnow] + end + ["--unit", "WEEK", "--format", "JSON", "--input-format", "CSV"])
+    check(rc == 0 and json.loads(out)["unit"] == "week", f"option values in upper case: rfm {rc} {err}")
+    rc, out, err = run(["predict", cdnow] + end + ["--model", "MBGNBD", "--format", "Json", "--top", "1"])
+    check(rc == 0 and "mbgnbd" in json.loads(out)["model"], f"option values in upper case: predict {rc} {err}")
+
     # Bad input.
     expect_error("negative amount", ["rfm", write("neg.csv", "customer_id,date,amount\na,2024-01-01,5\na,2024-01-03,-5.00\n"), "--end", "2024-02-01"],
                  65, r'neg\.csv:3: amount: expected a decimal >= 0, got "-5\.00"')
