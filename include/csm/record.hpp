@@ -36,4 +36,13 @@ struct SummaryRecord {
   std::optional<Money> acquisition_cost;  ///< acquisition spend of the period
 };
 
+/// One purchase (one input row of a transaction file). Purchases of one customer on the same day
+/// are one purchase occasion. The id view is valid only until the next record.
+struct TransactionRecord {
+  std::string_view customer_id;
+  Date date;
+  Money amount = 0;                       ///< >= 0
+  std::optional<std::int64_t> quantity;   ///< >= 0 when given; read and checked, not used yet
+};
+
 }  // namespace csm

@@ -36,5 +36,7 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
 /// `check`: only the data report of `compute --explain` (defined in compute.cpp, which it shares).
 CommandRunner add_check_command(CLI::App& app, Streams io);
 CommandRunner add_cohorts_command(CLI::App& app, Streams io);
+CommandRunner add_rfm_command(CLI::App& app, Streams io);
+CommandRunner add_predict_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

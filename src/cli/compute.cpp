@@ -183,6 +183,11 @@ int compute(const ComputeOptions& options, Streams io) {
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
+    if (report.kind == io::RecordKind::transaction) {
+      throw UsageError(
+          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
+          "'csm-metrics predict'; compute reads activity or summary records");
+    }
     if (read.until && report.kind != io::RecordKind::subscription) {
       throw UsageError("--until applies to subscription records only");
     }

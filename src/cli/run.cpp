@@ -31,6 +31,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "  csm-metrics calc clv --margin 900 --retention 0.9 --discount-rate 0.01\n"
       "  csm-metrics report customers.csv -o report.html\n"
       "  csm-metrics at-risk customers.csv --top 20\n"
+      "  csm-metrics predict orders.csv --end 2024-12-31 --unit week --sort clv --top 20\n"
       "Exit status: 0 ok, 1 a --fail-if threshold crossed, 2 usage error, 65 invalid input data,\n"
       "66 input missing or unreadable, 74 output error. Run 'csm-metrics COMMAND --help' for the\n"
       "options of a command.");
@@ -41,6 +42,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner at_risk = add_at_risk_command(app, io);
   const CommandRunner check = add_check_command(app, io);
   const CommandRunner cohorts = add_cohorts_command(app, io);
+  const CommandRunner rfm = add_rfm_command(app, io);
+  const CommandRunner predict = add_predict_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -73,6 +76,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "at-risk") return at_risk();
       if (sub->get_name() == "check") return check();
       if (sub->get_name() == "cohorts") return cohorts();
+      if (sub->get_name() == "rfm") return rfm();
+      if (sub->get_name() == "predict") return predict();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

@@ -98,6 +98,26 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   if (::stat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) {
     throw OutputError(path + ": is a directory, expected a file name");
   }
+  // A device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written to, never replaced: a
+  // rename would put a regular file in place of /dev/null.
+  if (existing.st_mode != 0 && !S_ISREG(existing.st_mode)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, "cannot open for writing", errno);
+    // Not write_all: fsync fails on a pipe, and there is nothing to flush to disk.
+    std::size_t written = 0;
+    while (written < text.size()) {
+      const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int error = errno;
+        ::close(fd);
+        fail(path, "write failed", error);
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) fail(path, "write failed", errno);
+    return;
+  }
   const std::string directory = directory_of(path);
   // Block termination signals while a temporary file exists, so that a kill between creation
   // and rename cannot leave it behind; they are delivered right after. (SIGKILL cannot be

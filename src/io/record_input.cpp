@@ -5,6 +5,7 @@
 #include <cstring>
 #include <future>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "csm/error.hpp"
@@ -39,6 +40,9 @@ enum SpendSlot : std::size_t { kSpendPeriod, kAmount, kChannel, kSpendSegment };
 // Slots of the subscription columns.
 enum SubscriptionSlot : std::size_t { kSubCustomerId, kStartDate, kEndDate, kMrr, kSubSegment, kSubAcquisitionCost };
 
+// Slots of the transaction columns.
+enum TransactionSlot : std::size_t { kTxCustomerId, kTxDate, kTxAmount, kTxQuantity };
+
 ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   std::vector<ColumnSpec> specs;
   if (kind == RecordKind::summary) {
@@ -52,6 +56,10 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   } else if (kind == RecordKind::subscription) {
     for (std::size_t i = 0; i < subscription_columns().size(); ++i) {
       specs.push_back({subscription_columns()[i], i == kSubCustomerId || i == kStartDate || i == kMrr});
+    }
+  } else if (kind == RecordKind::transaction) {
+    for (std::size_t i = 0; i < transaction_columns().size(); ++i) {
+      specs.push_back({transaction_columns()[i], i <= kTxAmount});
     }
   } else {
     for (std::size_t i = 0; i < activity_columns().size(); ++i) {
@@ -440,6 +448,36 @@ class SubscriptionConsumer final : public RowConsumer {
   ReadReport& report_;
 };
 
+class TransactionConsumer final : public RowConsumer {
+ public:
+  TransactionConsumer(const ColumnMap& columns, RfmAccumulator& out, RecordGate& gate,
+                      ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+
+  void row(std::span<const Cell> cells, const Location& where) override {
+    TransactionRecord record;
+    try {
+      const FieldParser f(columns_, where);
+      record.customer_id = f.text(kTxCustomerId, cells[kTxCustomerId]);
+      record.date = f.date(kTxDate, cells[kTxDate]);
+      record.amount = f.money(kTxAmount, cells[kTxAmount]);
+      record.quantity = f.optional_count(kTxQuantity, cells[kTxQuantity]);
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    out_.add(record);
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  RfmAccumulator& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool ends_with_ignore_case(std::string_view text, std::string_view suffix) noexcept {
@@ -514,10 +552,14 @@ bool head_has_column(std::string_view head, const ReadOptions& options, const ch
 }
 
 // The header (CSV) or the first object (JSON) names the kind: customers_start means summary,
-// start_date subscription records.
+// start_date subscription records, date and amount without period transaction records.
 RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
   if (head_has_column(head, options, "customers_start")) return RecordKind::summary;
   if (head_has_column(head, options, "start_date")) return RecordKind::subscription;
+  if (head_has_column(head, options, "date") && head_has_column(head, options, "amount") &&
+      !head_has_column(head, options, "period")) {
+    return RecordKind::transaction;
+  }
   return RecordKind::activity;
 }
 
@@ -526,6 +568,11 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
 const std::vector<std::string>& activity_columns() {
   static const std::vector<std::string> columns = {"customer_id", "period", "revenue",
                                                    "acquisition_cost", "csat", "segment"};
+  return columns;
+}
+
+const std::vector<std::string>& transaction_columns() {
+  static const std::vector<std::string> columns = {"customer_id", "date", "amount", "quantity"};
   return columns;
 }
 
@@ -558,6 +605,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "summary";
     case RecordKind::subscription:
       return "subscription";
+    case RecordKind::transaction:
+      return "transaction";
     case RecordKind::spend:
       return "spend";
   }
@@ -837,6 +886,128 @@ bool try_read_split<ActivityAggregator, JsonReader>(const InputSource& source, s
   return read_split(source, size, 0, 0, columns, options, threads, make, out, report, gate);
 }
 
+// Transaction files split the same way, but each share fills its own RfmAccumulator (customers
+// are not routed to threads) and the shares are merged in file order; the summary is ordered by
+// customer id, so the result does not depend on where the shares begin.
+template <typename MakeReader>
+bool read_split_transactions(const InputSource& source, std::uint64_t size, std::uint64_t body,
+                             std::uint64_t lines_before_body, const ColumnMap& columns,
+                             const ReadOptions& options, unsigned threads, MakeReader make_reader,
+                             RfmAccumulator& out, ReadReport& report, RecordGate& gate) {
+  std::vector<std::uint64_t> starts = {body};
+  for (unsigned k = 1; k < threads; ++k) {
+    const std::uint64_t nominal = body + (size - body) * k / threads;
+    starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
+  }
+  struct TransactionShare {
+    std::uint64_t end = 0;
+    std::uint64_t line_breaks = 0;
+    std::optional<RfmAccumulator> accumulator;
+    ReadReport report;
+    std::vector<InputError> kept;
+    std::exception_ptr failure;
+    std::optional<InputError> input_error;
+  };
+  std::vector<TransactionShare> shares(threads);
+  for (TransactionShare& share : shares) share.accumulator.emplace(out.end(), out.holdout_end());
+  const auto work = [&](unsigned k) {
+    TransactionShare& share = shares[k];
+    try {
+      RecordGate share_gate(options, share.report);
+      TransactionConsumer consumer(columns, *share.accumulator, share_gate, share.report);
+      auto reader = make_reader(consumer, starts[k]);
+      if (k + 1 < threads) reader.stop_at(starts[k + 1]);
+      std::string buffer(kReadBlock, '\0');
+      std::size_t filled = 0;
+      std::uint64_t position = starts[k];
+      for (;;) {
+        bool at_end = false;
+        if (filled < buffer.size()) {
+          const std::size_t n =
+              source.read_at(buffer.data() + filled, buffer.size() - filled, position);
+          at_end = n == 0;
+          position += n;
+          filled += n;
+        }
+        const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
+        if (options.bytes_parsed != nullptr) {
+          options.bytes_parsed->fetch_add(used, std::memory_order_relaxed);
+        }
+        if (reader.stopped() || at_end) break;
+        std::memmove(buffer.data(), buffer.data() + used, filled - used);
+        filled -= used;
+        if (filled == buffer.size()) buffer.resize(buffer.size() * 2);
+      }
+      share.end = reader.offset();
+      share.line_breaks = reader.line_breaks();
+      share.kept = std::move(share_gate.kept);
+    } catch (const InputError& e) {
+      share.input_error = e;
+    } catch (...) {
+      share.failure = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  try {
+    for (unsigned k = 0; k < threads; ++k) pool.emplace_back(work, k);
+  } catch (const std::system_error&) {
+    // A thread could not be started (no memory for its stack, a process limit): the shares are
+    // not merged yet, so the file is read again in one stream.
+    for (std::thread& t : pool) t.join();
+    return false;
+  }
+  for (std::thread& t : pool) t.join();
+
+  // As in read_split: each share's start is right only if the one before ended there.
+  std::uint64_t lines_before = lines_before_body;
+  for (unsigned k = 0; k < threads; ++k) {
+    const TransactionShare& share = shares[k];
+    if (share.input_error) throw shifted(*share.input_error, lines_before);
+    if (share.failure) std::rethrow_exception(share.failure);
+    if (k + 1 < threads && share.end != starts[k + 1]) return false;
+    lines_before += share.line_breaks;
+  }
+  lines_before = lines_before_body;
+  for (unsigned k = 0; k < threads; ++k) {
+    TransactionShare& share = shares[k];
+    for (const InputError& e : share.kept) {
+      if (gate.kept.size() < options.max_kept_messages) gate.kept.push_back(shifted(e, lines_before));
+    }
+    lines_before += share.line_breaks;
+    report.records += share.report.records;
+    report.skipped += share.report.skipped;
+    out.merge(std::move(*share.accumulator));
+  }
+  return true;
+}
+
+template <>
+bool try_read_split<RfmAccumulator, CsvReader>(const InputSource& source, std::uint64_t size,
+                                               const CsvReader& header, const ColumnMap& columns,
+                                               const ReadOptions& options, unsigned threads,
+                                               RfmAccumulator& out, ReadReport& report,
+                                               RecordGate& gate) {
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
+    return CsvReader(header, consumer, start);
+  };
+  return read_split_transactions(source, size, header.offset(), header.line_breaks(), columns,
+                                 options, threads, make, out, report, gate);
+}
+template <>
+bool try_read_split<RfmAccumulator, JsonReader>(const InputSource& source, std::uint64_t size,
+                                                const JsonReader& like, const ColumnMap& columns,
+                                                const ReadOptions& options, unsigned threads,
+                                                RfmAccumulator& out, ReadReport& report,
+                                                RecordGate& gate) {
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
+    return start == 0 ? JsonReader(columns, consumer, std::string(like.source()), JsonLayout::lines)
+                      : JsonReader(like, consumer, start);
+  };
+  return read_split_transactions(source, size, 0, 0, columns, options, threads, make, out, report,
+                                 gate);
+}
+
 }  // namespace
 
 unsigned effective_threads(unsigned requested) {
@@ -939,6 +1110,11 @@ void RecordInput::read(ActivityAggregator& aggregator) {
     return;
   }
   impl_->read_all<ActivityAggregator, ActivityConsumer>(RecordKind::activity, report_, aggregator);
+}
+
+void RecordInput::read(RfmAccumulator& accumulator) {
+  impl_->read_all<RfmAccumulator, TransactionConsumer>(RecordKind::transaction, report_,
+                                                       accumulator);
 }
 
 void RecordInput::read(SummaryAggregator& aggregator) {

@@ -1,5 +1,6 @@
 #include "csm/io/output_file.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -209,5 +210,24 @@ TEST_CASE("output file: an unwritable directory fails and keeps the old file", "
   CHECK_THROWS_AS(write_file_atomically(path, "new\n"), OutputError);
   ::chmod(dir.path().c_str(), 0755);
   CHECK(slurp(path) == "old\n");
+  CHECK(temp_files(dir.path()).empty());
+}
+
+TEST_CASE("output file: a pipe is written to, not replaced by a file", "[io][output]") {
+  // -o /dev/null or a FIFO: a rename would put a regular file in its place (found when
+  // `-o /dev/null` turned /dev/null into a file). A FIFO in a scratch directory stands in.
+  const ScratchDir dir;
+  const std::string fifo = dir.path("pipe");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(reader >= 0);
+  write_file_atomically(fifo, "through the pipe\n");
+  char buffer[64] = {};
+  const ssize_t n = ::read(reader, buffer, sizeof buffer);
+  ::close(reader);
+  CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) == "through the pipe\n");
+  struct stat st {};
+  REQUIRE(::stat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
   CHECK(temp_files(dir.path()).empty());
 }

@@ -15,6 +15,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_sink.hpp"
 #include "csm/input_profile.hpp"
+#include "csm/rfm.hpp"
 #include "csm/spend.hpp"
 #include "csm/subscription.hpp"
 #include "csm/summary_metrics.hpp"
@@ -23,7 +24,7 @@ namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
 /// `spend` is the marketing spend file of `--spend` (period, amount): never detected, only asked for.
-enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend };
+enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend, transaction };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -69,6 +70,7 @@ const std::vector<std::string>& activity_columns();
 const std::vector<std::string>& summary_columns();
 const std::vector<std::string>& subscription_columns();
 const std::vector<std::string>& spend_columns();
+const std::vector<std::string>& transaction_columns();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
@@ -84,7 +86,7 @@ class RecordInput {
 
   /// The record kind: as given in the options, or detected from the first input's header or
   /// first object (a `customers_start` column means summary records, a `start_date` column
-  /// subscription records). Throws InputError,
+  /// subscription records, `date` and `amount` without `period` transaction records). Throws InputError,
   /// SourceError, std::invalid_argument (an unknown column in a rename).
   RecordKind kind();
 
@@ -97,6 +99,8 @@ class RecordInput {
   void read(ActivitySink& sink);
   /// Read spend records (period, amount, optional channel or segment), whatever kind() says.
   void read(SpendTotals& totals);
+  /// Read transaction records into the per-customer purchase summary (rfm, predict).
+  void read(RfmAccumulator& accumulator);
 
   const ReadReport& report() const noexcept { return report_; }
 

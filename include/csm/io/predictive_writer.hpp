@@ -1,0 +1,80 @@
+#pragma once
+/// Writers for `rfm` and `predict` (docs/predictive.md describes every field): JSON for scripts,
+/// CSV for spreadsheets, an aligned table for people.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csm/bgnbd.hpp"
+#include "csm/gamma_gamma.hpp"
+#include "csm/io/record_input.hpp"
+#include "csm/rfm.hpp"
+
+namespace csm::io {
+
+/// Everything one run of `rfm` reports.
+struct RfmReport {
+  std::string version;
+  ReadReport input;
+  RfmSummary summary;
+  std::vector<std::string> notes;
+};
+
+/// One customer's predictions; `customer` indexes RfmSummary::customers.
+struct CustomerPrediction {
+  std::size_t customer = 0;
+  double p_alive = 1;
+  double expected_purchases = 0;       ///< over the horizon
+  std::optional<double> expected_spend;  ///< per future purchase
+  std::optional<double> clv;           ///< over the horizon, with margin and discounting
+  std::optional<double> holdout_predicted;  ///< purchases expected in (end, holdout_end]
+};
+
+/// One point of the holdout tracking series, per whole unit after --end.
+struct HoldoutPoint {
+  double t = 0;                    ///< units after --end (the last point may be a partial unit)
+  std::uint64_t actual = 0;        ///< cumulative repeat purchases made
+  double predicted = 0;            ///< cumulative repeat purchases predicted
+};
+
+struct HoldoutReport {
+  Date holdout_end;
+  double length = 0;             ///< units from --end to --holdout-end
+  std::uint64_t actual_total = 0;
+  double predicted_total = 0;
+  double mean_absolute_error = 0;  ///< per customer
+  double root_mean_squared_error = 0;
+  std::vector<HoldoutPoint> series;
+};
+
+/// Everything one run of `predict` reports.
+struct PredictReport {
+  std::string version;
+  ReadReport input;
+  RfmSummary summary;
+  double horizon = 0;
+  double margin = 1;
+  double discount_rate = 0;
+  BgNbdFit purchases;
+  GammaGammaFit spend;
+  std::vector<CustomerPrediction> customers;  ///< in output order (after --sort and --top)
+  std::uint64_t customers_total = 0;         ///< before --top
+  std::string sort;
+  std::optional<HoldoutReport> holdout;
+  std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+  bool customers_in_json = true;  ///< false with --customers-csv
+};
+
+std::string to_json(const RfmReport& report);
+std::string to_csv(const RfmReport& report);
+std::string to_table(const RfmReport& report);
+
+std::string to_json(const PredictReport& report);
+/// The per-customer predictions, one CSV line each (also what --customers-csv writes).
+std::string to_csv(const PredictReport& report);
+std::string to_table(const PredictReport& report);
+
+}  // namespace csm::io

@@ -1,0 +1,126 @@
+#include "cli/transactions.hpp"
+
+#include <unistd.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "csm/error.hpp"
+#include "csm/io/output_file.hpp"
+
+namespace csm::cli {
+
+void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
+  cmd->add_option("files", options.files,
+                  "Transaction files; none or '-' reads standard input; several are one stream");
+  cmd->add_option("--end", options.end,
+                  "End of the calibration period, YYYY-MM-DD (purchases after it are not used)")
+      ->required();
+  cmd->add_option("--unit", options.unit,
+                  "Time unit of t_x, T and horizons: day, week (7 days) or month (365.25/12 days)")
+      ->check(CLI::IsMember({"day", "week", "month"}, CLI::ignore_case));
+  cmd->add_option("-f,--format", options.format, "Output: table (default), json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+  cmd->add_option("--input-format", options.input_format,
+                  "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
+      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+  cmd->add_option("--column", options.columns,
+                  "Read a column under another name, e.g. --column amount=Total (repeatable)")
+      ->type_name("NAME=INPUT");
+  cmd->add_flag("--skip-invalid", options.skip_invalid,
+                "Skip invalid records (counted and reported) instead of stopping at the first");
+  cmd->add_option("-o,--output", options.output,
+                  "Write the result to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_flag("-q,--quiet", options.quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("-j,--threads", options.threads,
+                  "Threads for large files and the predictions (default 0: one per core); the "
+                  "result is the same")
+      ->check(CLI::Range(0u, 256u));
+}
+
+std::string lower_case(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+void normalise(TransactionOptions& options) {
+  options.format = lower_case(options.format);
+  options.input_format = lower_case(options.input_format);
+  options.unit = lower_case(options.unit);
+}
+
+Date parse_date_option(const std::string& option, const std::string& text) {
+  Date date;
+  const PeriodError error = parse_date(text, date);
+  if (error != PeriodError::ok) {
+    throw UsageError(option + ": expected a date as YYYY-MM-DD, got " + quote_for_message(text));
+  }
+  return date;
+}
+
+RfmSummary read_transactions(const TransactionOptions& options, std::optional<Date> holdout_end,
+                             io::ReadReport& report, Streams io) {
+  if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+    throw UsageError("no input: give a transaction file, pipe records in, or use '-' to type them");
+  }
+  const Date end = parse_date_option("--end", options.end);
+  if (holdout_end && *holdout_end <= end) {
+    throw UsageError("--holdout-end " + to_string(*holdout_end) + " must be after --end " +
+                     to_string(end));
+  }
+  io::ReadOptions read;
+  static const std::map<std::string, io::InputFormat> input_formats = {
+      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
+      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
+      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
+  read.format = input_formats.at(options.input_format);
+  read.kind = io::RecordKind::transaction;
+  for (const std::string& spec : options.columns) {
+    const std::size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw UsageError("--column " + spec + ": expected NAME=INPUT_COLUMN, e.g. --column amount=Total");
+    }
+    read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  read.skip_invalid = options.skip_invalid;
+  read.threads = io::effective_threads(options.threads);
+  static const std::map<std::string, TimeUnit> units = {
+      {"day", TimeUnit::day}, {"week", TimeUnit::week}, {"month", TimeUnit::month}};
+  RfmAccumulator accumulator(end, holdout_end);
+  io::RecordInput input(options.files, read);
+  try {
+    input.read(accumulator);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  report = input.report();
+  if (report.skipped > 0 && !options.quiet) {
+    for (const std::string& message : report.skipped_messages) {
+      io.err << "csm-metrics: skipped: " << message << '\n';
+    }
+    if (report.skipped > report.skipped_messages.size()) {
+      io.err << "csm-metrics: skipped " << report.skipped << " invalid records in all\n";
+    }
+  }
+  RfmSummary summary = accumulator.finish(units.at(options.unit));
+  if (summary.customers.empty()) {
+    throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
+                     "no purchase on or before --end " + to_string(end) + " (the " +
+                         std::to_string(summary.transactions) + " transactions read are all after it)");
+  }
+  return summary;
+}
+
+void write_output(const std::string& path, Streams io, const std::string& text) {
+  if (!path.empty() && path != "-") {
+    io::write_file_atomically(path, text);
+    return;
+  }
+  io.out << text;
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+}
+
+}  // namespace csm::cli

@@ -1,0 +1,47 @@
+#pragma once
+// What `rfm` and `predict` share: the input options, --end/--unit, and reading transactions into
+// the per-customer summary.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "csm/io/record_input.hpp"
+#include "csm/rfm.hpp"
+
+namespace csm::cli {
+
+struct TransactionOptions {
+  std::vector<std::string> files;
+  std::string format = "table";
+  std::string input_format = "auto";
+  std::vector<std::string> columns;
+  bool skip_invalid = false;
+  std::string end;
+  std::string unit = "week";
+  std::string output;
+  bool quiet = false;
+  unsigned threads = 0;  ///< 0 = one per core
+};
+
+/// Lower-case the option values that CLI11 accepted in any case (--unit WEEK, -f JSON).
+void normalise(TransactionOptions& options);
+/// `text` in ASCII lower case.
+std::string lower_case(std::string text);
+
+/// Register the options above on `cmd`.
+void add_transaction_options(CLI::App* cmd, TransactionOptions& options);
+
+/// A date option value, or UsageError naming the option.
+Date parse_date_option(const std::string& option, const std::string& text);
+
+/// Read the transactions into a summary at --end in --unit (holdout purchases counted too).
+/// Skipped records are reported on stderr unless quiet.
+RfmSummary read_transactions(const TransactionOptions& options, std::optional<Date> holdout_end,
+                             io::ReadReport& report, Streams io);
+
+/// stdout, or -o FILE written atomically.
+void write_output(const std::string& path, Streams io, const std::string& text);
+
+}  // namespace csm::cli

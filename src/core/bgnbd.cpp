@@ -1,0 +1,288 @@
+#include "csm/bgnbd.hpp"
+
+// Boost 1.74's hypergeometric_pFq uses these without including them.
+#include <boost/math/special_functions/expm1.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/hypergeometric_pFq.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "csm/error.hpp"
+#include "mle.hpp"
+
+namespace csm {
+namespace {
+
+double digamma(double x) { return boost::math::digamma(x); }
+
+// Sum of the terms n >= 1 of the 2F1(a, b; c; z) series, or nullopt when it converges too slowly
+// (z close to 1). Terms keep a fixed sign after the first few, so there is no cancellation.
+std::optional<double> series_tail(double a, double b, double c, double z) {
+  double term = 1;
+  double sum = 0;
+  for (int n = 0; n < 200000; ++n) {
+    const double dn = n;
+    const double ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1)) * z;
+    term *= ratio;
+    sum += term;
+    if (!std::isfinite(sum)) return std::nullopt;
+    if (std::fabs(ratio) < 1 && std::fabs(term) <= 1e-17 * std::fabs(sum)) return sum;
+    if (term == 0) return sum;
+  }
+  return std::nullopt;
+}
+
+double pfq(double a, double b, double c, double z) {
+  return boost::math::hypergeometric_pFq({a, b}, {c}, z);
+}
+
+// 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; a+b+x-1+s; z), divided by (a - 1), with
+// z = t/(alpha+T+t) and s = 1 for MBG/NBD. By Euler's transformation the power times 2F1 is
+// (1-z)^(a-1) F, F = 2F1(a+b-1+s-r, a-1; a+b+x-1+s; z), whose terms after the first all carry a
+// factor (a - 1): so the division is exact even for a close to 1, and the terms shrink for
+// large x instead of overflowing.
+double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x, double T) {
+  const double z = t / (p.alpha + T + t);
+  const double A = p.a + p.b - 1 + s - p.r;
+  const double B = p.a - 1;
+  const double C = p.a + p.b + x - 1 + s;
+  const double log1mz = std::log1p(-z);
+  std::optional<double> tail = series_tail(A, B, C, z);
+  if (!tail) tail = pfq(A, B, C, z) - 1;
+  // 1 - (1-z)^(a-1) (1 + tail) = -expm1((a-1) log(1-z)) (1 + tail) - tail
+  const double e = std::expm1(B * log1mz);
+  if (std::fabs(B) < 1e-12) {
+    // Limit a -> 1: expm1(B L)/B -> L, tail/B -> d/dB of the series at B = 0.
+    double d = 0, term_over_b = 1;
+    for (int n = 1; n < 200000; ++n) {
+      const double dn = n;
+      term_over_b *= (A + dn - 1) * (dn == 1 ? 1 : (dn - 1)) / ((C + dn - 1) * dn) * z;
+      d += term_over_b;
+      if (std::fabs(term_over_b) <= 1e-17 * std::fabs(d)) break;
+    }
+    return -log1mz - d;
+  }
+  return (-e * (1 + *tail) - *tail) / B;
+}
+
+struct Point {
+  double x, t_x, T, w;
+  std::uint32_t xi;   // index of x among the distinct values
+  std::uint32_t ti;   // index of T among the distinct values
+  std::uint32_t txi;  // index of t_x among the distinct values
+};
+
+// The distinct values of a list, ascending (data from day counts have few).
+std::vector<double> distinct(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+std::uint32_t index_in(const std::vector<double>& values, double v) {
+  return static_cast<std::uint32_t>(std::lower_bound(values.begin(), values.end(), v) -
+                                    values.begin());
+}
+
+}  // namespace
+
+std::string_view to_string(PurchaseModel model) noexcept {
+  return model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd";
+}
+
+double bgnbd_log_likelihood(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
+                            double T) noexcept {
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+  const double a1 = std::lgamma(p.r + x) - std::lgamma(p.r) + p.r * std::log(p.alpha);
+  const double a2 = std::lgamma(p.a + p.b) + std::lgamma(p.b + x + s) - std::lgamma(p.b) -
+                    std::lgamma(p.a + p.b + x + s);
+  const double a3 = -(p.r + x) * std::log(p.alpha + T);
+  if (x == 0 && s == 0) return a1 + a2 + a3;
+  const double a4 = std::log(p.a) - std::log(p.b + x - 1 + s) - (p.r + x) * std::log(p.alpha + t_x);
+  const double hi = std::max(a3, a4);
+  return a1 + a2 + hi + std::log(std::exp(a3 - hi) + std::exp(a4 - hi));
+}
+
+BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
+                   const FitOptions& options) {
+  if (customers.empty()) {
+    throw InputError("", 0, "", "BG/NBD fit: no customers with a purchase on or before --end");
+  }
+  // Customers with the same (x, t_x, T) contribute the same term: fit on the distinct ones,
+  // sorted by x so that terms depending on x alone are computed once per distinct x.
+  std::vector<std::array<double, 3>> keys;
+  keys.reserve(customers.size());
+  double mean_T = 0;
+  for (const RfmCustomer& c : customers) {
+    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
+    mean_T += c.T;
+  }
+  mean_T /= static_cast<double>(customers.size());
+  std::sort(keys.begin(), keys.end());
+  if (keys.back()[0] == 0) {
+    throw InputError("", 0, "",
+                     "BG/NBD fit: no customer made a repeat purchase on or before --end; the "
+                     "model needs some customers who bought on two or more days");
+  }
+  std::vector<double> xs;
+  std::vector<Point> points;
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    const double x = keys[i][0];
+    if (xs.empty() || xs.back() != x) xs.push_back(x);
+    points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
+                      static_cast<std::uint32_t>(xs.size() - 1), 0, 0});
+    i = j;
+  }
+  std::vector<std::array<double, 3>>().swap(keys);
+  // log(alpha + T), 1/(alpha + T) and the same for t_x are computed once per distinct value.
+  std::vector<double> all_T, all_tx;
+  for (const Point& pt : points) {
+    all_T.push_back(pt.T);
+    all_tx.push_back(pt.t_x);
+  }
+  const std::vector<double> Ts = distinct(std::move(all_T)), txs = distinct(std::move(all_tx));
+  for (Point& pt : points) {
+    pt.ti = index_in(Ts, pt.T);
+    pt.txi = index_in(txs, pt.t_x);
+  }
+  const double total_weight = static_cast<double>(customers.size());
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+
+  // Mean negative log-likelihood over u = log(r, alpha, a, b), and its gradient.
+  const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
+                            double penalizer) -> double {
+    const double r = std::exp(u[0]), alpha = std::exp(u[1]), a = std::exp(u[2]), b = std::exp(u[3]);
+    // Terms that depend on x only, once per distinct x.
+    const std::size_t k = xs.size();
+    std::vector<double> c12(k), d_r(k), d_a(k), d_b(k), c4(k), inv_bx(k);
+    const double lab = std::lgamma(a + b), lb = std::lgamma(b), lr = std::lgamma(r);
+    const double pab = digamma(a + b), pb = digamma(b), pr = digamma(r);
+    const double log_alpha = std::log(alpha), log_a = std::log(a);
+    for (std::size_t i = 0; i < k; ++i) {
+      const double x = xs[i];
+      c12[i] = std::lgamma(r + x) - lr + r * log_alpha + lab + std::lgamma(b + x + s) - lb -
+               std::lgamma(a + b + x + s);
+      d_r[i] = digamma(r + x) - pr + log_alpha;
+      const double pabx = digamma(a + b + x + s);
+      d_a[i] = pab - pabx;
+      d_b[i] = pab + digamma(b + x + s) - pb - pabx;
+      // The drop-out term exists only for x > 0 (BG/NBD); for x = 0, b - 1 may be <= 0.
+      const bool dropout_term = x > 0 || s > 0;
+      inv_bx[i] = dropout_term ? 1 / (b + x - 1 + s) : 0;
+      c4[i] = dropout_term ? log_a - std::log(b + x - 1 + s) : 0;
+    }
+    std::vector<double> log_T(Ts.size()), inv_T(Ts.size()), log_tx(txs.size()), inv_tx(txs.size());
+    for (std::size_t i = 0; i < Ts.size(); ++i) {
+      log_T[i] = std::log(alpha + Ts[i]);
+      inv_T[i] = 1 / (alpha + Ts[i]);
+    }
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      log_tx[i] = std::log(alpha + txs[i]);
+      inv_tx[i] = 1 / (alpha + txs[i]);
+    }
+    double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
+    for (const Point& pt : points) {
+      const double rx = r + pt.x;
+      const double lT = log_T[pt.ti];
+      const double a3 = -rx * lT;
+      double value = c12[pt.xi];
+      double w3 = 1, w4 = 0;
+      double lt = 0;
+      if (pt.x > 0 || s > 0) {
+        lt = log_tx[pt.txi];
+        const double a4 = c4[pt.xi] - rx * lt;
+        // log(e^a3 + e^a4) = max + log1p(e^-(|a3 - a4|)); the weights are e^ai / (e^a3 + e^a4).
+        const double e = std::exp(-std::fabs(a3 - a4));
+        value += std::max(a3, a4) + std::log1p(e);
+        const double big = 1 / (1 + e), small = e / (1 + e);
+        w3 = a3 >= a4 ? big : small;
+        w4 = a3 >= a4 ? small : big;
+      } else {
+        value += a3;
+      }
+      ll += pt.w * value;
+      g_r += pt.w * (d_r[pt.xi] - w3 * lT - w4 * lt);
+      g_alpha += pt.w * (r / alpha - rx * (w3 * inv_T[pt.ti] + w4 * inv_tx[pt.txi]));
+      g_a += pt.w * (d_a[pt.xi] + w4 / a);
+      g_b += pt.w * (d_b[pt.xi] - w4 * inv_bx[pt.xi]);
+    }
+    const double pen = penalizer * (r * r + alpha * alpha + a * a + b * b);
+    if (!grad.empty()) {
+      // d/du = theta d/dtheta.
+      grad[0] = -r * g_r / total_weight + penalizer * 2 * r * r;
+      grad[1] = -alpha * g_alpha / total_weight + penalizer * 2 * alpha * alpha;
+      grad[2] = -a * g_a / total_weight + penalizer * 2 * a * a;
+      grad[3] = -b * g_b / total_weight + penalizer * 2 * b * b;
+    }
+    return -ll / total_weight + pen;
+  };
+  const detail::Objective penalised = [&](std::span<const double> u, std::span<double> g) {
+    return mean_nll(u, g, options.penalizer);
+  };
+  const detail::Objective plain = [&](std::span<const double> u, std::span<double> g) {
+    return mean_nll(u, g, 0.0);
+  };
+  const double scale = std::max(mean_T, 1e-6);
+  const std::vector<std::vector<double>> starts = {
+      {0, 0, 0, 0},
+      {std::log(0.5), std::log(scale / 4), 0, 0},
+      {std::log(0.2), std::log(scale / 10), std::log(0.8), std::log(2.5)},
+      {std::log(2.0), std::log(scale), std::log(2.0), std::log(5.0)},
+  };
+  const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
+  if (result.u.empty()) {
+    throw InputError("", 0, "",
+                     std::string(model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD") +
+                         " fit failed: " + result.failure);
+  }
+  BgNbdFit fit;
+  fit.model = model;
+  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
+                std::exp(result.u[3])};
+  fit.log_likelihood = -plain(result.u, {}) * total_weight;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (std::isfinite(se[i])) fit.standard_errors[i] = se[i];
+  }
+  fit.iterations = result.evaluations;
+  fit.starts = result.starts_tried;
+  fit.converged = result.converged;
+  fit.customers = customers.size();
+  return fit;
+}
+
+double bgnbd_p_alive(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
+                     double T) noexcept {
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+  if (x == 0 && s == 0) return 1;
+  // 1 / (1 + a/(b+x-1+s) ((alpha+T)/(alpha+t_x))^(r+x)), the power taken in logs.
+  const double log_odds = std::log(p.a) - std::log(p.b + x - 1 + s) +
+                          (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
+  return 1 / (1 + std::exp(log_odds));
+}
+
+double bgnbd_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t) {
+  // The conditional expectation of a customer just acquired (x = 0, T = 0).
+  return bgnbd_conditional_expected_purchases(model, p, t, 0, 0, 0);
+}
+
+double bgnbd_conditional_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t,
+                                            double x, double t_x, double T) {
+  if (t <= 0) return 0;
+  const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
+  const double lead = (p.a + p.b + x - 1 + s) * bracket_over_a_minus_1(s, p, t, x, T);
+  if (x == 0 && s == 0) return lead;
+  return lead * bgnbd_p_alive(model, p, x, t_x, T);
+}
+
+double hyp2f1(double a, double b, double c, double z) {
+  if (z == 0) return 1;
+  const std::optional<double> tail = series_tail(a, b, c, z);
+  return tail ? 1 + *tail : pfq(a, b, c, z);
+}
+
+}  // namespace csm

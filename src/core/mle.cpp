@@ -1,0 +1,158 @@
+#include "mle.hpp"
+
+#include <nlopt.h>
+
+#include <cmath>
+#include <limits>
+
+namespace csm::detail {
+namespace {
+
+struct Call {
+  const Objective* objective;
+  unsigned evaluations = 0;
+  bool non_finite = false;
+};
+
+double nlopt_objective(unsigned n, const double* u, double* grad, void* data) {
+  auto* call = static_cast<Call*>(data);
+  ++call->evaluations;
+  std::vector<double> g(grad != nullptr ? n : 0);
+  double value = std::numeric_limits<double>::infinity();
+  try {
+    value = (*call->objective)(std::span<const double>(u, n), std::span<double>(g));
+  } catch (...) {
+    value = std::numeric_limits<double>::quiet_NaN();
+  }
+  bool finite = std::isfinite(value);
+  for (double x : g) finite = finite && std::isfinite(x);
+  if (!finite) {
+    // L-BFGS cannot step back from a non-finite point: report a huge value with a gradient that
+    // points back towards the start, and remember that it happened.
+    call->non_finite = true;
+    for (unsigned i = 0; i < g.size(); ++i) g[i] = u[i] * 1e3;
+    value = 1e300;
+  }
+  for (unsigned i = 0; i < g.size(); ++i) grad[i] = g[i];
+  return value;
+}
+
+double norm(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x * x;
+  return std::sqrt(s);
+}
+
+}  // namespace
+
+MleResult minimise(const Objective& objective, const std::vector<std::vector<double>>& starts,
+                   unsigned max_evaluations) {
+  MleResult best;
+  best.value = std::numeric_limits<double>::infinity();
+  std::string last_reason = "no start given";
+  bool best_on_bound = false;
+  for (const std::vector<double>& start : starts) {
+    const auto n = static_cast<unsigned>(start.size());
+    ++best.starts_tried;
+    Call call{&objective};
+    nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, n);
+    std::vector<double> lower(n, -30.0), upper(n, 30.0);
+    nlopt_set_lower_bounds(opt, lower.data());
+    nlopt_set_upper_bounds(opt, upper.data());
+    nlopt_set_min_objective(opt, nlopt_objective, &call);
+    nlopt_set_ftol_rel(opt, 1e-15);
+    nlopt_set_xtol_rel(opt, 1e-11);
+    nlopt_set_maxeval(opt, static_cast<int>(max_evaluations));
+    std::vector<double> u = start;
+    double value = 0;
+    const nlopt_result result = nlopt_optimize(opt, u.data(), &value);
+    nlopt_destroy(opt);
+    best.evaluations += call.evaluations;
+
+    // Judge the point by its gradient, not only by NLopt's stop reason: L-BFGS often stops
+    // "round-off limited" at an optimum it cannot improve in double precision.
+    std::vector<double> g(n);
+    const double at = objective(u, g);
+    const bool finite = std::isfinite(at) && std::isfinite(norm(g)) && value < 1e299;
+    bool on_bound = false;
+    for (double x : u) on_bound = on_bound || std::fabs(x) > 29.999;
+    const bool stationary = finite && norm(g) < 1e-5 && !on_bound;
+    const bool stopped_ok = result > 0 || result == NLOPT_ROUNDOFF_LIMITED;
+    if (finite && at < best.value) {
+      best_on_bound = on_bound;
+      best.u = u;
+      best.value = at;
+      best.converged = stationary && stopped_ok;
+    }
+    if (stationary && stopped_ok) break;
+    if (!finite) {
+      last_reason = "the likelihood could not be evaluated (non-finite) near the optimum";
+    } else if (on_bound) {
+      last_reason =
+          "a parameter ran off to 0 or infinity: the data do not identify the model (too few "
+          "customers, or no repeat purchases)";
+    } else if (result == NLOPT_MAXEVAL_REACHED) {
+      last_reason = "no convergence within " + std::to_string(max_evaluations) + " evaluations";
+    } else {
+      last_reason = "the optimiser stopped with NLopt code " + std::to_string(result) +
+                    " and gradient norm " + std::to_string(norm(g));
+    }
+  }
+  // A parameter at 0 or infinity is no estimate: say why instead of printing it.
+  if (!best.converged && best_on_bound) best.u.clear();
+  if (best.u.empty()) best.failure = last_reason;
+  return best;
+}
+
+std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
+                                    double n) {
+  const std::size_t k = u.size();
+  const auto gradient_theta = [&](const std::vector<double>& theta) {
+    std::vector<double> uu(k), g(k);
+    for (std::size_t i = 0; i < k; ++i) uu[i] = std::log(theta[i]);
+    unpenalised(uu, g);
+    for (std::size_t i = 0; i < k; ++i) g[i] = g[i] / theta[i] * n;  // d(total)/d(theta)
+    return g;
+  };
+  std::vector<double> theta(k);
+  for (std::size_t i = 0; i < k; ++i) theta[i] = std::exp(u[i]);
+  std::vector<std::vector<double>> h(k, std::vector<double>(k));
+  for (std::size_t j = 0; j < k; ++j) {
+    const double step = 1e-5 * theta[j];
+    std::vector<double> plus = theta, minus = theta;
+    plus[j] += step;
+    minus[j] -= step;
+    const std::vector<double> gp = gradient_theta(plus), gm = gradient_theta(minus);
+    for (std::size_t i = 0; i < k; ++i) h[i][j] = (gp[i] - gm[i]) / (2 * step);
+  }
+  // Symmetrise, then invert by Gauss-Jordan with partial pivoting (k <= 4).
+  std::vector<std::vector<double>> a(k, std::vector<double>(2 * k, 0.0));
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) a[i][j] = (h[i][j] + h[j][i]) / 2;
+    a[i][k + i] = 1;
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t c = 0; c < k; ++c) {
+    std::size_t p = c;
+    for (std::size_t r = c + 1; r < k; ++r) {
+      if (std::fabs(a[r][c]) > std::fabs(a[p][c])) p = r;
+    }
+    if (!(std::fabs(a[p][c]) > 0)) return std::vector<double>(k, nan);
+    std::swap(a[p], a[c]);
+    const double pivot = a[c][c];
+    for (double& x : a[c]) x /= pivot;
+    for (std::size_t r = 0; r < k; ++r) {
+      if (r == c) continue;
+      const double f = a[r][c];
+      for (std::size_t j = 0; j < 2 * k; ++j) a[r][j] -= f * a[c][j];
+    }
+  }
+  std::vector<double> se(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    const double v = a[i][k + i];
+    se[i] = v > 0 && std::isfinite(v) ? std::sqrt(v) : nan;
+  }
+  return se;
+}
+
+}  // namespace csm::detail

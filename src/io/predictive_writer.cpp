@@ -1,0 +1,293 @@
+#include "csm/io/predictive_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace csm::io {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json number_or_null(const std::optional<double>& value) {
+  if (!value || !std::isfinite(*value)) return nullptr;
+  return *value;
+}
+
+Json finite(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
+
+std::string dump(const Json& j) {
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Json input_json(const ReadReport& input, const RfmSummary& s) {
+  Json j;
+  j["sources"] = input.sources;
+  j["records"] = input.records;
+  j["skipped_records"] = input.skipped;
+  j["transactions_used"] = s.transactions_used;
+  j["transactions_after_end"] = s.transactions - s.transactions_used;
+  j["customers"] = s.customers.size();
+  j["excluded_customers"] = s.excluded_customers;
+  j["customers_with_repeats"] = s.customers_with_repeats;
+  j["repeat_occasions"] = s.repeat_occasions;
+  return j;
+}
+
+// CSV field: quoted when it holds a comma, quote or line break.
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string num(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
+std::string num(const std::optional<double>& value) { return value ? num(*value) : ""; }
+
+std::string fixed(const std::optional<double>& value, int decimals) {
+  if (!value || !std::isfinite(*value)) return "-";
+  return fmt::format("{:.{}f}", *value, decimals);
+}
+
+// Aligned columns: the first left-aligned, the rest right-aligned.
+std::string table(const std::vector<std::string>& heads, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(heads.size());
+  for (std::size_t c = 0; c < heads.size(); ++c) width[c] = heads[c].size();
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) out += "  ";
+      out += c == 0 ? fmt::format("{:<{}}", cells[c], width[c]) : fmt::format("{:>{}}", cells[c], width[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+  };
+  line(heads);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
+std::string se_text(const std::optional<double>& se) { return se ? fmt::format(" (se {:.4g})", *se) : " (se -)"; }
+
+}  // namespace
+
+std::string to_json(const RfmReport& report) {
+  const RfmSummary& s = report.summary;
+  Json j;
+  j["version"] = report.version;
+  j["unit"] = std::string(to_string(s.unit));
+  j["days_per_unit"] = days_per_unit(s.unit);
+  j["end"] = to_string(s.end);
+  j["input"] = input_json(report.input, s);
+  j["notes"] = report.notes;
+  Json customers = Json::array();
+  for (const RfmCustomer& c : s.customers) {
+    Json o;
+    o["customer_id"] = c.customer_id;
+    o["first_purchase"] = to_string(c.first);
+    o["x"] = c.x;
+    o["t_x"] = c.t_x;
+    o["T"] = c.T;
+    o["monetary"] = number_or_null(c.monetary);
+    customers.push_back(std::move(o));
+  }
+  j["customers"] = std::move(customers);
+  return dump(j);
+}
+
+std::string to_csv(const RfmReport& report) {
+  const RfmSummary& s = report.summary;
+  std::string out = "customer_id,first_purchase,x,t_x,T,monetary,unit\n";
+  const std::string unit(to_string(s.unit));
+  for (const RfmCustomer& c : s.customers) {
+    out += fmt::format("{},{},{},{},{},{},{}\n", csv_field(c.customer_id), to_string(c.first), c.x,
+                       num(c.t_x), num(c.T), num(c.monetary), unit);
+  }
+  return out;
+}
+
+std::string to_table(const RfmReport& report) {
+  const RfmSummary& s = report.summary;
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(s.customers.size());
+  for (const RfmCustomer& c : s.customers) {
+    rows.push_back({c.customer_id, to_string(c.first), std::to_string(c.x), fmt::format("{:.2f}", c.t_x),
+                    fmt::format("{:.2f}", c.T), fixed(c.monetary, 2)});
+  }
+  std::string out = table({"customer_id", "first", "x", "t_x", "T", "monetary"}, rows);
+  out += fmt::format(
+      "{} customers ({} with repeat purchases, {} repeat occasions); t_x and T in {}s, to {}; "
+      "{} customers first bought after it\n",
+      s.customers.size(), s.customers_with_repeats, s.repeat_occasions, to_string(s.unit),
+      to_string(s.end), s.excluded_customers);
+  return out;
+}
+
+std::string to_json(const PredictReport& report) {
+  const RfmSummary& s = report.summary;
+  const BgNbdFit& f = report.purchases;
+  const GammaGammaFit& g = report.spend;
+  Json j;
+  j["version"] = report.version;
+  j["unit"] = std::string(to_string(s.unit));
+  j["days_per_unit"] = days_per_unit(s.unit);
+  j["horizon"] = report.horizon;
+  j["end"] = to_string(s.end);
+  j["margin"] = report.margin;
+  j["discount_rate"] = report.discount_rate;
+  j["input"] = input_json(report.input, s);
+  Json model;
+  Json purchases;
+  purchases["model"] = std::string(to_string(f.model));
+  purchases["r"] = f.params.r;
+  purchases["alpha"] = f.params.alpha;
+  purchases["a"] = f.params.a;
+  purchases["b"] = f.params.b;
+  purchases["log_likelihood"] = finite(f.log_likelihood);
+  purchases["standard_errors"] = {{"r", number_or_null(f.standard_errors[0])},
+                                  {"alpha", number_or_null(f.standard_errors[1])},
+                                  {"a", number_or_null(f.standard_errors[2])},
+                                  {"b", number_or_null(f.standard_errors[3])}};
+  purchases["customers"] = f.customers;
+  purchases["iterations"] = f.iterations;
+  purchases["starts"] = f.starts;
+  purchases["converged"] = f.converged;
+  model[f.model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd"] = std::move(purchases);
+  Json spend;
+  spend["p"] = g.params.p;
+  spend["q"] = g.params.q;
+  spend["gamma"] = g.params.gamma;
+  spend["log_likelihood"] = finite(g.log_likelihood);
+  spend["standard_errors"] = {{"p", number_or_null(g.standard_errors[0])},
+                              {"q", number_or_null(g.standard_errors[1])},
+                              {"gamma", number_or_null(g.standard_errors[2])}};
+  spend["customers"] = g.customers;
+  spend["iterations"] = g.iterations;
+  spend["starts"] = g.starts;
+  spend["converged"] = g.converged;
+  spend["correlation_x_monetary"] = number_or_null(g.correlation);
+  model["gamma_gamma"] = std::move(spend);
+  j["model"] = std::move(model);
+  if (report.holdout) {
+    const HoldoutReport& h = *report.holdout;
+    Json o;
+    o["holdout_end"] = to_string(h.holdout_end);
+    o["length"] = h.length;
+    o["actual_purchases"] = h.actual_total;
+    o["predicted_purchases"] = finite(h.predicted_total);
+    o["mean_absolute_error"] = finite(h.mean_absolute_error);
+    o["root_mean_squared_error"] = finite(h.root_mean_squared_error);
+    Json series = Json::array();
+    for (const HoldoutPoint& p : h.series) {
+      series.push_back({{"t", p.t}, {"actual", p.actual}, {"predicted", finite(p.predicted)}});
+    }
+    o["cumulative"] = std::move(series);
+    j["holdout"] = std::move(o);
+  }
+  j["notes"] = report.notes;
+  j["warnings"] = report.warnings;
+  j["sort"] = report.sort;
+  j["customers_total"] = report.customers_total;
+  if (report.customers_in_json) {
+    Json customers = Json::array();
+    for (const CustomerPrediction& p : report.customers) {
+      const RfmCustomer& c = s.customers[p.customer];
+      Json o;
+      o["customer_id"] = c.customer_id;
+      o["x"] = c.x;
+      o["t_x"] = c.t_x;
+      o["T"] = c.T;
+      o["monetary"] = number_or_null(c.monetary);
+      o["p_alive"] = finite(p.p_alive);
+      o["expected_purchases"] = finite(p.expected_purchases);
+      o["expected_spend"] = number_or_null(p.expected_spend);
+      o["clv"] = number_or_null(p.clv);
+      if (report.holdout) {
+        o["holdout_actual"] = c.holdout_x;
+        o["holdout_predicted"] = number_or_null(p.holdout_predicted);
+      }
+      customers.push_back(std::move(o));
+    }
+    j["customers"] = std::move(customers);
+  }
+  return dump(j);
+}
+
+std::string to_csv(const PredictReport& report) {
+  const RfmSummary& s = report.summary;
+  std::string out =
+      "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv";
+  if (report.holdout) out += ",holdout_actual,holdout_predicted";
+  out += ",unit,horizon\n";
+  const std::string unit(to_string(s.unit));
+  const std::string horizon = num(report.horizon);
+  for (const CustomerPrediction& p : report.customers) {
+    const RfmCustomer& c = s.customers[p.customer];
+    out += fmt::format("{},{},{},{},{},{},{},{},{}", csv_field(c.customer_id), c.x, num(c.t_x),
+                       num(c.T), num(c.monetary), num(p.p_alive), num(p.expected_purchases),
+                       num(p.expected_spend), num(p.clv));
+    if (report.holdout) out += fmt::format(",{},{}", c.holdout_x, num(p.holdout_predicted));
+    out += fmt::format(",{},{}\n", unit, horizon);
+  }
+  return out;
+}
+
+std::string to_table(const PredictReport& report) {
+  const RfmSummary& s = report.summary;
+  const BgNbdFit& f = report.purchases;
+  const GammaGammaFit& g = report.spend;
+  const std::string unit(to_string(s.unit));
+  std::string out;
+  out += fmt::format("{} on {} customers to {} (time unit: {}; horizon {} {}s)\n",
+                     f.model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD", f.customers,
+                     to_string(s.end), unit, fmt::format("{:.6g}", report.horizon), unit);
+  out += fmt::format("  r {:.4f}{}  alpha {:.4f}{}\n  a {:.4f}{}  b {:.4f}{}\n", f.params.r,
+                     se_text(f.standard_errors[0]), f.params.alpha, se_text(f.standard_errors[1]),
+                     f.params.a, se_text(f.standard_errors[2]), f.params.b,
+                     se_text(f.standard_errors[3]));
+  out += fmt::format("  log-likelihood {:.2f}, {} evaluations, {}\n", f.log_likelihood,
+                     f.iterations, f.converged ? "converged" : "NOT converged");
+  out += fmt::format("Gamma-Gamma on {} customers with repeat purchases\n", g.customers);
+  out += fmt::format("  p {:.4f}{}  q {:.4f}{}  gamma {:.4f}{}\n", g.params.p,
+                     se_text(g.standard_errors[0]), g.params.q, se_text(g.standard_errors[1]),
+                     g.params.gamma, se_text(g.standard_errors[2]));
+  out += fmt::format("  log-likelihood {:.2f}, {}; correlation of x and monetary {}\n",
+                     g.log_likelihood, g.converged ? "converged" : "NOT converged",
+                     fixed(g.correlation, 3));
+  if (report.holdout) {
+    const HoldoutReport& h = *report.holdout;
+    out += fmt::format(
+        "Holdout to {} ({:.2f} {}s): {} purchases made, {:.1f} predicted; mean absolute error "
+        "{:.3f} per customer\n",
+        to_string(h.holdout_end), h.length, unit, h.actual_total, h.predicted_total,
+        h.mean_absolute_error);
+  }
+  if (report.customers_in_json) {
+    out += '\n';
+    std::vector<std::vector<std::string>> rows;
+    for (const CustomerPrediction& p : report.customers) {
+      const RfmCustomer& c = s.customers[p.customer];
+      rows.push_back({c.customer_id, std::to_string(c.x), fixed(c.monetary, 2),
+                      fmt::format("{:.3f}", p.p_alive), fmt::format("{:.3f}", p.expected_purchases),
+                      fixed(p.expected_spend, 2), fixed(p.clv, 2)});
+    }
+    out += table({"customer_id", "x", "monetary", "p_alive", "purchases", "spend", "clv"}, rows);
+    if (report.customers.size() < report.customers_total) {
+      out += fmt::format("(top {} of {} customers by {})\n", report.customers.size(),
+                         report.customers_total, report.sort);
+    }
+  }
+  for (const std::string& w : report.warnings) out += "warning: " + w + '\n';
+  for (const std::string& n : report.notes) out += "note: " + n + '\n';
+  return out;
+}
+
+}  // namespace csm::io
