@@ -205,9 +205,11 @@ bool all_null(const svg::Series& s) {
 
 // Words for a chart's <desc>: each series' latest value and its range.
 std::string describe_series(const std::vector<std::string>& categories, const std::vector<svg::Series>& series,
-                            Unit unit) {
+                            Unit unit, Grain grain) {
+  std::string periods = word(grain) + "s";
+  periods.front() = static_cast<char>(periods.front() - 'a' + 'A');  // "Months", "Quarters", "Years"
   std::string text;
-  if (!categories.empty()) text = "Months " + categories.front() + " to " + categories.back() + ". ";
+  if (!categories.empty()) text = periods + " " + categories.front() + " to " + categories.back() + ". ";
   for (const svg::Series& s : series) {
     std::optional<double> lo;
     std::optional<double> hi;
@@ -226,7 +228,7 @@ std::string describe_series(const std::vector<std::string>& categories, const st
                         svg::format_value(*s.values[last], unit), last < categories.size() ? categories[last] : "",
                         svg::format_value(*lo, unit), svg::format_value(*hi, unit));
   }
-  return text + "Months without a value are gaps.";
+  return text + periods + " without a value are gaps.";
 }
 
 void figure(std::string& out, const std::string& heading, const std::string& chart, const std::string& how) {
@@ -258,7 +260,7 @@ void line_figure(std::string& out, const std::vector<std::string>& labels, Grain
     return;
   }
   svg::LineChart chart;
-  chart.text = {f.id, f.title, "Line chart. " + describe_series(labels, f.series, f.unit)};
+  chart.text = {f.id, f.title, "Line chart. " + describe_series(labels, f.series, f.unit, grain)};
   chart.categories = labels;
   chart.x_label = word(grain);
   chart.series = std::move(f.series);
@@ -282,7 +284,7 @@ void customers_section(std::string& out, const MetricsReport& r) {
   bars.down = {series_of(p, "churned", &PeriodMetrics::churned_customers, kVermillion)};
   std::vector<svg::Series> described = bars.up;
   described.push_back(bars.down.front());
-  bars.text.description = "Stacked bars. " + describe_series(labels, described, Unit::count);
+  bars.text.description = "Stacked bars. " + describe_series(labels, described, Unit::count, r.grain);
   bars.categories = labels;
   bars.x_label = word(r.grain);
   bars.unit = Unit::count;
@@ -462,7 +464,7 @@ void group_section(std::string& out, const GroupBreakdown& g, Grain grain) {
     svg::SmallMultiples sm;
     sm.text.id = c.id;
     sm.text.title = std::string(c.heading) + " by " + g.by;
-    sm.text.description = "Small multiples, one panel per group. " + describe_series(labels, c.series, c.unit);
+    sm.text.description = "Small multiples, one panel per group. " + describe_series(labels, c.series, c.unit, grain);
     sm.categories = labels;
     sm.panels = c.series;
     sm.unit = c.unit;

@@ -333,4 +333,5 @@ TEST_CASE("html report: quarterly cohorts and periods are labelled at their grai
   CHECK(has(html, "<th scope=\"col\" class=\"num\">2025-Q1</th>"));
   CHECK(has(html, "Periods are quarters"));
   CHECK(has(svg_with_id(html, "chart-churn"), ">quarter</text>"));
+  CHECK(has(svg_with_id(html, "chart-churn"), "Quarters 2025-Q1 to 2025-Q1."));
 }
