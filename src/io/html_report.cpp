@@ -510,6 +510,8 @@ void settings_section(std::string& out, const MetricsReport& r) {
   } else {
     row("months", "0");
   }
+  if (r.grain != Grain::month) row("periods", escape(word(r.grain) + "s (--grain " + word(r.grain) + ")"));
+  if (!r.group_by.empty()) row("groups", "by <code>" + escape(r.group_by) + "</code> (--by)");
   row("csat threshold", fmt::format("a response &ge; {} is satisfied", r.options.csat_threshold));
   row("gross margin (for clv)", escape(fmt::format("{}", r.options.gross_margin)));
   row("discount rate per month (for clv)", escape(fmt::format("{}", r.options.discount_rate)));

@@ -170,6 +170,7 @@ TEST_CASE("report --by segment: one panel per segment, their latest months", "[c
                             last["period"].get<std::string>() + "</td><td class=\"num\">" +
                             std::to_string(last["customers_end"].get<long>()) + "</td>"));
   }
+  CHECK(has(page.out, "<tr><th scope=\"row\">groups</th><td>by <code>segment</code> (--by)</td></tr>"));
   // Without --by, no group section; a missing column is an input error, as for compute.
   CHECK(!has(run_report({example("activity.csv")}).out, "id=\"groups\""));
   CHECK(run_report({example("activity.csv"), "--by", "plan"}).code != 0);
@@ -183,6 +184,7 @@ TEST_CASE("report --grain quarter: the charts by quarter, the same numbers as co
   // 2025-Q4 by hand: 30 customers active in 2025-09, 2 gone by December: 100 * 2 / 30 = 6.7 %.
   CHECK(has(churn, "<title>churn_rate 2025-Q4: 6.7%</title>"));
   CHECK(has(page.out, "<th scope=\"col\" class=\"num\">2025-Q4</th><th scope=\"col\" class=\"num\">2025-Q3</th>"));
+  CHECK(has(page.out, "<tr><th scope=\"row\">periods</th><td>quarters (--grain quarter)</td></tr>"));
   // The heat map stays monthly unless --cohort-grain says otherwise.
   CHECK(has(svg_with_id(page.out, "chart-cohorts"), "<title>2025-01 (22), 11: 81.8%</title>"));
 }
