@@ -7,6 +7,8 @@
 
 #include "cli/commands.hpp"
 #include "csm/activity_aggregator.hpp"
+#include "csm/grain.hpp"
+#include "csm/group_metrics.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/summary_metrics.hpp"
 
@@ -68,7 +70,7 @@ void add_input_options(CLI::App& cmd, InputOptions& options) {
 }
 
 io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
-                               std::atomic<std::uint64_t>* bytes_parsed) {
+                               std::atomic<std::uint64_t>* bytes_parsed, CohortRequest* cohorts) {
   static const std::map<std::string, io::InputFormat> input_formats = {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
@@ -82,6 +84,11 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
   read.format = input_formats.at(lower(options.input_format));
   read.kind = kinds.at(lower(options.kind));
   read.renames = renames_of(options.columns);
+  // --by COLUMN, as compute: the column is read as the segment, which the aggregation groups on.
+  if (!options.by.empty()) {
+    if (lower(options.by) != "segment") read.renames.emplace_back("segment", options.by);
+    read.required_columns.emplace_back("segment");
+  }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   read.bytes_parsed = bytes_parsed;
@@ -92,21 +99,56 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
+    if (report.kind == io::RecordKind::transaction) {
+      throw UsageError(
+          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
+          "'csm-metrics predict'; this command reads activity or summary records");
+    }
     if (report.kind == io::RecordKind::summary) {
+      if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
       SummaryAggregator aggregator;
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics);
     } else {
+      // One pass: the metrics, the groups and the cohorts all come from this aggregation.
       ActivityAggregator aggregator;
+      if (!options.by.empty()) aggregator.group_by_segment();
+      if (cohorts != nullptr) aggregator.collect_cohorts(cohorts->options);
       input.read(aggregator);
       report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
+      if (const auto& subscriptions = input.report().subscriptions) {
+        report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
+      }
+      if (!options.by.empty()) {
+        report.group_by = options.by;
+        report.groups = aggregator.take_groups();
+      }
+      if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
     }
+  } catch (const TooManyGroups& e) {
+    throw UsageError("--by " + options.by + ": " + e.what());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
   report.input = input.report();
-  report.summary = summarize(report.periods);
+  report.summary = summarize(report.periods);  // from the months, whatever the grain
+  // --grain: as compute, the periods (and each group's) rolled up after the monthly summaries.
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
+  report.grain = parse_grain(lower(options.grain)).value_or(Grain::month);
+  if (report.grain != Grain::month) {
+    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, options.metrics);
+    GrainPeriods rolled = roll_up(report.periods, report.grain, options.metrics);
+    report.periods = std::move(rolled.periods);
+    report.period_months = std::move(rolled.months);
+    for (std::size_t i = 0; i < report.periods.size(); ++i) {
+      if (report.period_months[i] < months_in(report.grain)) {
+        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
+                                  ": the data covers " + std::to_string(report.period_months[i]) +
+                                  " of its " + std::to_string(months_in(report.grain)) + " months");
+      }
+    }
+  }
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");

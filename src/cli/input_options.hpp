@@ -6,10 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "csm/cohorts.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/period_metrics.hpp"
 
@@ -24,6 +26,15 @@ struct InputOptions {
   MetricOptions metrics;
   bool quiet = false;
   unsigned threads = 0;
+  std::string by;               ///< --by COLUMN: also the metrics per group; empty = none
+  std::string grain = "month";  ///< --grain: month, quarter or year
+};
+
+/// Ask read_metrics for the cohort table too, from the same single read (activity and
+/// subscription records; summary records have no customers, so `table` stays empty).
+struct CohortRequest {
+  CohortOptions options;
+  std::optional<CohortTable> table;
 };
 
 /// Register FILE..., --input-format, --kind, --column, --skip-invalid, --csat-threshold,
@@ -31,9 +42,12 @@ struct InputOptions {
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
 /// Read every input and fill kind, options, input, activity, periods, summary and warnings of a
-/// report. Skipped records are listed on `err` unless quiet. Throws UsageError (a bad --column),
-/// InputError, SourceError, RevenueOverflow.
+/// report; with `by` also group_by, groups and group_summaries, with a coarser `grain` the periods
+/// rolled up as compute does; with `cohorts` also its table. Skipped records are listed on `err`
+/// unless quiet. Throws UsageError (a bad --column, --by with summary records), InputError,
+/// SourceError, RevenueOverflow.
 io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
-                               std::atomic<std::uint64_t>* bytes_parsed = nullptr);
+                               std::atomic<std::uint64_t>* bytes_parsed = nullptr,
+                               CohortRequest* cohorts = nullptr);
 
 }  // namespace csm::cli

@@ -3,12 +3,14 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <ctime>
 
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "csm/error.hpp"
+#include "csm/grain.hpp"
 #include "csm/io/html_report.hpp"
 #include "csm/io/output_file.hpp"
 
@@ -20,6 +22,7 @@ struct ReportOptions {
   std::string output;
   std::string title = "Customer-success report";
   bool timestamp = false;
+  std::string cohort_grain = "month";
 };
 
 std::string utc_now() {
@@ -39,9 +42,21 @@ int report(const ReportOptions& options, Streams io) {
   }
   io::ReportInput page;
   page.title = options.title;
-  page.metrics = read_metrics(options.input, io.err);
-  // Cohorts (page.cohorts) and groups (page.groups, from --by) go here once compute has them;
-  // their sections appear in the page as soon as they are set.
+  // The metrics, the groups of --by and the cohort table come from one read of the input.
+  CohortRequest cohorts;
+  std::string cohort_grain = options.cohort_grain;
+  for (char& ch : cohort_grain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  cohorts.options.grain = parse_grain(cohort_grain).value_or(Grain::month);
+  page.metrics = read_metrics(options.input, io.err, nullptr, &cohorts);
+  if (cohorts.table && !cohorts.table->cohorts.empty()) page.cohorts = io::cohort_retention(*cohorts.table);
+  if (!page.metrics.group_by.empty()) {
+    io::GroupBreakdown groups;
+    groups.by = page.metrics.group_by;
+    for (const GroupPeriods& g : page.metrics.groups) {
+      groups.groups.push_back({g.group.empty() ? std::string("(none)") : g.group, g.periods});
+    }
+    page.groups = std::move(groups);
+  }
   if (options.timestamp) page.timestamp = utc_now();
 
   const std::string html = io::to_html(page);
@@ -64,6 +79,16 @@ CommandRunner add_report_command(CLI::App& app, Streams io) {
   add_input_options(*cmd, options->input);
   cmd->add_option("-o,--output", options->output,
                   "Write the page to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_option("--by", options->input.by,
+                  "Also a section per group: the value of input column COLUMN (e.g. segment, plan), "
+                  "as compute --by")
+      ->type_name("COLUMN");
+  cmd->add_option("--grain", options->input.grain,
+                  "Periods of the charts: month (default), quarter or year, rolled up as compute --grain")
+      ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
+  cmd->add_option("--cohort-grain", options->cohort_grain,
+                  "Cohorts and ages of the heat map in months (default), quarters or years")
+      ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
   cmd->add_option("--title", options->title, "Title of the page")->default_val("Customer-success report");
   cmd->add_flag("--timestamp", options->timestamp,
                 "Put the current time (UTC) in the footer; without it, the same input gives the same bytes");

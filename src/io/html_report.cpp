@@ -64,7 +64,11 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace
 }
 )css";
 
-std::string period_text(const PeriodMetrics& m) { return to_string(m.period); }
+// A period's label at the grain of the report: "2025-03", "2025-Q1" or "2025".
+std::string period_text(const PeriodMetrics& m, Grain grain) { return period_label(m.period, grain); }
+
+// "month", "quarter" or "year".
+std::string word(Grain grain) { return std::string(to_string(grain)); }
 
 std::optional<double> as_double(const Count& v) {
   return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
@@ -137,9 +141,9 @@ void headline_section(std::string& out, const MetricsReport& r) {
   const PeriodMetrics& now = r.periods.back();
   const PeriodMetrics* before = r.periods.size() >= 2 ? &r.periods[r.periods.size() - 2] : nullptr;
   out += "<table class=\"headline\">\n<thead><tr><th scope=\"col\">metric</th>";
-  out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>", escape(period_text(now)));
+  out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>", escape(period_text(now, r.grain)));
   out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>",
-                     before ? escape(period_text(*before)) : "previous month");
+                     before ? escape(period_text(*before, r.grain)) : "previous " + word(r.grain));
   out += "<th scope=\"col\" class=\"num\">change</th></tr></thead>\n<tbody>\n";
   for (const Headline& h : headlines()) {
     const auto v_now = h.get(now);
@@ -152,7 +156,14 @@ void headline_section(std::string& out, const MetricsReport& r) {
   out += "<p class=\"note\">&#9650; up, &#9660; down; pp = percentage points. Green marks a change for the "
          "better, orange one for the worse (churn and CAC are better when they fall). &ndash; = not defined "
          "(docs/metrics.md lists when each value is null).";
-  if (!before) out += " Only one month of data: there is no month before to compare with.";
+  if (!before) {
+    out += " Only one " + word(r.grain) + " of data: there is no " + word(r.grain) + " before to compare with.";
+  }
+  if (r.grain != Grain::month) {
+    out += "</p>\n<p class=\"note\">Periods are " + word(r.grain) +
+           "s: movements are summed over their months; start counts and MRR are those of the first "
+           "month, end counts and MRR those of the last (docs/metrics.md, section 10).";
+  }
   out += "</p>\n";
   const RangeSummary& s = r.summary;
   if (s.average_churn_rate || s.average_nrr) {
@@ -172,9 +183,9 @@ void headline_section(std::string& out, const MetricsReport& r) {
   out += "</section>\n";
 }
 
-std::vector<std::string> period_labels(const std::vector<PeriodMetrics>& periods) {
+std::vector<std::string> period_labels(const std::vector<PeriodMetrics>& periods, Grain grain) {
   std::vector<std::string> labels;
-  for (const PeriodMetrics& m : periods) labels.push_back(period_text(m));
+  for (const PeriodMetrics& m : periods) labels.push_back(period_text(m, grain));
   return labels;
 }
 
@@ -194,9 +205,11 @@ bool all_null(const svg::Series& s) {
 
 // Words for a chart's <desc>: each series' latest value and its range.
 std::string describe_series(const std::vector<std::string>& categories, const std::vector<svg::Series>& series,
-                            Unit unit) {
+                            Unit unit, Grain grain) {
+  std::string periods = word(grain) + "s";
+  periods.front() = static_cast<char>(periods.front() - 'a' + 'A');  // "Months", "Quarters", "Years"
   std::string text;
-  if (!categories.empty()) text = "Months " + categories.front() + " to " + categories.back() + ". ";
+  if (!categories.empty()) text = periods + " " + categories.front() + " to " + categories.back() + ". ";
   for (const svg::Series& s : series) {
     std::optional<double> lo;
     std::optional<double> hi;
@@ -215,7 +228,7 @@ std::string describe_series(const std::vector<std::string>& categories, const st
                         svg::format_value(*s.values[last], unit), last < categories.size() ? categories[last] : "",
                         svg::format_value(*lo, unit), svg::format_value(*hi, unit));
   }
-  return text + "Months without a value are gaps.";
+  return text + periods + " without a value are gaps.";
 }
 
 void figure(std::string& out, const std::string& heading, const std::string& chart, const std::string& how) {
@@ -231,7 +244,7 @@ void note(std::string& out, const std::string& heading, const std::string& text)
 struct LineFigure {
   const char* id;
   const char* heading;
-  const char* title;
+  std::string title;
   std::vector<svg::Series> series;
   Unit unit;
   const char* y_label;
@@ -241,15 +254,15 @@ struct LineFigure {
   const char* empty_note;
 };
 
-void line_figure(std::string& out, const std::vector<std::string>& labels, LineFigure f) {
+void line_figure(std::string& out, const std::vector<std::string>& labels, Grain grain, LineFigure f) {
   if (std::all_of(f.series.begin(), f.series.end(), all_null)) {
     note(out, f.heading, f.empty_note);
     return;
   }
   svg::LineChart chart;
-  chart.text = {f.id, f.title, "Line chart. " + describe_series(labels, f.series, f.unit)};
+  chart.text = {f.id, f.title, "Line chart. " + describe_series(labels, f.series, f.unit, grain)};
   chart.categories = labels;
-  chart.x_label = "month";
+  chart.x_label = word(grain);
   chart.series = std::move(f.series);
   chart.unit = f.unit;
   chart.y_label = f.y_label;
@@ -260,20 +273,20 @@ void line_figure(std::string& out, const std::vector<std::string>& labels, LineF
 
 void customers_section(std::string& out, const MetricsReport& r) {
   const auto& p = r.periods;
-  const auto labels = period_labels(p);
+  const auto labels = period_labels(p, r.grain);
   out += "<section id=\"customers\">\n<h2>Customers</h2>\n";
   svg::StackedBars bars;
   bars.text.id = "chart-customers";
-  bars.text.title = "Customers per month by movement";
+  bars.text.title = "Customers per " + word(r.grain) + " by movement";
   bars.up = {series_of(p, "retained", &PeriodMetrics::retained_customers, kBlue),
              series_of(p, "new", &PeriodMetrics::new_customers, kGreen),
              series_of(p, "reactivated", &PeriodMetrics::reactivated_customers, kSky)};
   bars.down = {series_of(p, "churned", &PeriodMetrics::churned_customers, kVermillion)};
   std::vector<svg::Series> described = bars.up;
   described.push_back(bars.down.front());
-  bars.text.description = "Stacked bars. " + describe_series(labels, described, Unit::count);
+  bars.text.description = "Stacked bars. " + describe_series(labels, described, Unit::count, r.grain);
   bars.categories = labels;
-  bars.x_label = "month";
+  bars.x_label = word(r.grain);
   bars.unit = Unit::count;
   bars.y_label = "customers";
   figure(out, "Customers over time", svg::stacked_bars(bars),
@@ -281,8 +294,8 @@ void customers_section(std::string& out, const MetricsReport& r) {
          "reactivated); the bar below the line is the customers lost that month. A month whose bar "
          "below is longer than its green and light-blue parts above shrank.");
 
-  line_figure(out, labels,
-              {"chart-churn", "Churn rate", "Churn rate per month",
+  line_figure(out, labels, r.grain,
+              {"chart-churn", "Churn rate", "Churn rate per " + word(r.grain),
                {series_of(p, "churn_rate", &PeriodMetrics::churn_rate, kVermillion)}, Unit::percent,
                "churn rate (% of customers at start)", 0, std::nullopt,
                "How to read: the share of the customers active at the start of a month who were gone by "
@@ -294,7 +307,7 @@ void customers_section(std::string& out, const MetricsReport& r) {
 
 void revenue_section(std::string& out, const MetricsReport& r) {
   const auto& p = r.periods;
-  const auto labels = period_labels(p);
+  const auto labels = period_labels(p, r.grain);
   out += "<section id=\"revenue\">\n<h2>Revenue</h2>\n";
 
   if (!p.empty()) {
@@ -304,11 +317,11 @@ void revenue_section(std::string& out, const MetricsReport& r) {
                                            as_double(m.contraction_mrr),  as_double(m.churned_mrr),
                                            as_double(m.mrr_end)};
     const bool complete = std::all_of(std::begin(parts), std::end(parts), [](const auto& v) { return v.has_value(); });
-    const std::string heading = "MRR bridge for " + period_text(m);
+    const std::string heading = "MRR bridge for " + period_text(m, r.grain);
     if (complete) {
       svg::Waterfall w;
       w.text.id = "chart-bridge";
-      w.text.title = "MRR bridge for " + period_text(m);
+      w.text.title = "MRR bridge for " + period_text(m, r.grain);
       w.steps = {{"start", *parts[0], svg::StepKind::total},
                  {"new", *parts[1], svg::StepKind::increase},
                  {"reactivation", *parts[2], svg::StepKind::increase},
@@ -323,7 +336,7 @@ void revenue_section(std::string& out, const MetricsReport& r) {
       }
       w.text.description = desc;
       w.unit = Unit::money;
-      w.x_label = "revenue movements in " + period_text(m);
+      w.x_label = "revenue movements in " + period_text(m, r.grain);
       w.y_label = "MRR (money per month)";
       figure(out, heading, svg::waterfall(w),
              "How to read: start from last month's recurring revenue (mrr_start), add what new, "
@@ -336,13 +349,13 @@ void revenue_section(std::string& out, const MetricsReport& r) {
     }
   }
 
-  line_figure(out, labels,
-              {"chart-mrr", "MRR over time", "MRR at the end of each month",
+  line_figure(out, labels, r.grain,
+              {"chart-mrr", "MRR over time", "MRR at the end of each " + word(r.grain),
                {series_of(p, "mrr_end", &PeriodMetrics::mrr_end, kBlue)}, Unit::money, "MRR (money per month)", 0,
                std::nullopt, "How to read: total recurring revenue of the customers active in each month.",
                "Not available: the input has no revenue."});
-  line_figure(out, labels,
-              {"chart-retention", "Retention, GRR and NRR", "Retention rates per month",
+  line_figure(out, labels, r.grain,
+              {"chart-retention", "Retention, GRR and NRR", "Retention rates per " + word(r.grain),
                {series_of(p, "retention_rate", &PeriodMetrics::retention_rate), series_of(p, "grr", &PeriodMetrics::grr),
                 series_of(p, "nrr", &PeriodMetrics::nrr)},
                Unit::percent, "percent (%)", std::nullopt, 100,
@@ -356,17 +369,17 @@ void revenue_section(std::string& out, const MetricsReport& r) {
 
 void satisfaction_section(std::string& out, const MetricsReport& r) {
   const auto& p = r.periods;
-  const auto labels = period_labels(p);
+  const auto labels = period_labels(p, r.grain);
   out += "<section id=\"satisfaction\">\n<h2>Satisfaction and acquisition</h2>\n";
-  line_figure(out, labels,
-              {"chart-csat", "CSAT", "CSAT per month", {series_of(p, "csat", &PeriodMetrics::csat, kPurple)},
+  line_figure(out, labels, r.grain,
+              {"chart-csat", "CSAT", "CSAT per " + word(r.grain), {series_of(p, "csat", &PeriodMetrics::csat, kPurple)},
                Unit::percent, "satisfied responses (%)", 0, 100,
                fmt::format("How to read: the percent of the month's survey responses scoring {} or more. "
                            "A month without responses is a gap; few responses make a month's value jumpy.",
                            r.options.csat_threshold),
                "Not shown: the input has no csat responses in any month."});
-  line_figure(out, labels,
-              {"chart-cac", "CAC", "CAC per month", {series_of(p, "cac", &PeriodMetrics::cac, kBlue)}, Unit::money,
+  line_figure(out, labels, r.grain,
+              {"chart-cac", "CAC", "CAC per " + word(r.grain), {series_of(p, "cac", &PeriodMetrics::cac, kBlue)}, Unit::money,
                "money per new customer", 0, std::nullopt,
                "How to read: the month's acquisition spend divided by the customers acquired in it. Lower "
                "is better. A month without new customers is a gap.",
@@ -381,31 +394,32 @@ void cohort_section(std::string& out, const CohortRetention& c) {
   h.text.id = "chart-cohorts";
   h.text.title = "Cohort retention heat map";
   h.text.description = fmt::format(
-      "Heat map of {} cohorts by {} months of age; each cell is the percent of the cohort still "
+      "Heat map of {} cohorts by {} {}s of age; each cell is the percent of the cohort still "
       "active; blank cells are not observed yet.",
-      c.cohorts.size(), c.ages.size());
+      c.cohorts.size(), c.ages.size(), word(c.grain));
   for (std::size_t i = 0; i < c.cohorts.size(); ++i) {
     h.row_labels.push_back(i < c.sizes.size() ? fmt::format("{} ({})", c.cohorts[i], c.sizes[i]) : c.cohorts[i]);
   }
   h.column_labels = c.ages;
   h.cells = c.percent;
   h.unit = Unit::percent;
-  h.x_label = "months since the cohort's first month";
+  h.x_label = word(c.grain) + "s since the cohort's first " + word(c.grain);
   h.y_label = c.sizes.empty() ? "cohort" : "cohort (customers)";
   svg::Frame frame;
   frame.left = c.sizes.empty() ? 70 : 110;
   frame.top = 26;
   frame.bottom = 46;
   std::string how =
-      "How to read: each row is a cohort, the customers who started in that month; reading along "
-      "the row shows what percent of them were still active 1, 2, 3&hellip; months later. Darker is "
-      "better; compare rows to see whether newer cohorts keep customers longer.";
+      "How to read: each row is a cohort, the customers who started in that " + word(c.grain) +
+      "; reading along the row shows what percent of them were still active 1, 2, 3&hellip; " +
+      word(c.grain) + "s later. Darker is better; compare rows to see whether newer cohorts keep "
+      "customers longer.";
   if (!c.note.empty()) how += " " + escape(c.note);
   figure(out, "Retention by cohort", svg::heat_map(h, frame), how);
   out += "</section>\n";
 }
 
-void group_section(std::string& out, const GroupBreakdown& g) {
+void group_section(std::string& out, const GroupBreakdown& g, Grain grain) {
   out += "<section id=\"groups\">\n<h2>By " + escape(g.by) + "</h2>\n";
   // One period axis for all groups: the union of their months, a missing month is a gap.
   std::map<YearMonth, std::size_t> slot;
@@ -415,7 +429,7 @@ void group_section(std::string& out, const GroupBreakdown& g) {
   std::vector<std::string> labels;
   for (auto& [month, index] : slot) {
     index = labels.size();
-    labels.push_back(to_string(month));
+    labels.push_back(period_label(month, grain));
   }
   auto panels = [&](auto member) {
     std::vector<svg::Series> list;
@@ -450,7 +464,7 @@ void group_section(std::string& out, const GroupBreakdown& g) {
     svg::SmallMultiples sm;
     sm.text.id = c.id;
     sm.text.title = std::string(c.heading) + " by " + g.by;
-    sm.text.description = "Small multiples, one panel per group. " + describe_series(labels, c.series, c.unit);
+    sm.text.description = "Small multiples, one panel per group. " + describe_series(labels, c.series, c.unit, grain);
     sm.categories = labels;
     sm.panels = c.series;
     sm.unit = c.unit;
@@ -460,7 +474,7 @@ void group_section(std::string& out, const GroupBreakdown& g) {
   }
   // The latest month of each group, as numbers.
   out += "<table class=\"groups\">\n<thead><tr><th scope=\"col\">" + escape(g.by) +
-         "</th><th scope=\"col\">month</th><th scope=\"col\" class=\"num\">active</th><th scope=\"col\" "
+         "</th><th scope=\"col\">" + word(grain) + "</th><th scope=\"col\" class=\"num\">active</th><th scope=\"col\" "
          "class=\"num\">MRR</th><th scope=\"col\" class=\"num\">churn rate</th><th scope=\"col\" "
          "class=\"num\">NRR</th></tr></thead>\n<tbody>\n";
   for (const GroupMetrics& group : g.groups) {
@@ -469,7 +483,7 @@ void group_section(std::string& out, const GroupBreakdown& g) {
     out += fmt::format(
         "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-        escape(group.name), escape(period_text(m)), value_text(as_double(m.customers_end), Unit::count),
+        escape(group.name), escape(period_text(m, grain)), value_text(as_double(m.customers_end), Unit::count),
         value_text(as_double(m.mrr_end), Unit::money), value_text(m.churn_rate, Unit::percent),
         value_text(m.nrr, Unit::percent));
   }
@@ -496,6 +510,8 @@ void settings_section(std::string& out, const MetricsReport& r) {
   } else {
     row("months", "0");
   }
+  if (r.grain != Grain::month) row("periods", escape(word(r.grain) + "s (--grain " + word(r.grain) + ")"));
+  if (!r.group_by.empty()) row("groups", "by <code>" + escape(r.group_by) + "</code> (--by)");
   row("csat threshold", fmt::format("a response &ge; {} is satisfied", r.options.csat_threshold));
   row("gross margin (for clv)", escape(fmt::format("{}", r.options.gross_margin)));
   row("discount rate per month (for clv)", escape(fmt::format("{}", r.options.discount_rate)));
@@ -509,6 +525,38 @@ void settings_section(std::string& out, const MetricsReport& r) {
 }
 
 }  // namespace
+
+CohortRetention cohort_retention(const CohortTable& table, std::size_t max_cohorts) {
+  CohortRetention c;
+  c.grain = table.options.grain;
+  const std::size_t total = table.cohorts.size();
+  const std::size_t first = total > max_cohorts ? total - max_cohorts : 0;
+  std::size_t ages = 0;
+  for (std::size_t i = first; i < total; ++i) ages = std::max(ages, table.cohorts[i].ages.size());
+  for (std::size_t k = 0; k < ages; ++k) c.ages.push_back(std::to_string(k));
+  for (std::size_t i = first; i < total; ++i) {
+    const Cohort& cohort = table.cohorts[i];
+    c.cohorts.push_back(period_label(cohort.period, c.grain));
+    c.sizes.push_back(cohort.customers);
+    std::vector<std::optional<double>> row(ages);
+    for (std::size_t k = 0; k < cohort.ages.size(); ++k) row[k] = cohort.ages[k].logo_retention;
+    c.percent.push_back(std::move(row));
+  }
+  std::string note = "Logo retention: a customer counts at every age at which it is active, also after a gap "
+                     "(csm-metrics cohorts gives revenue retention too).";
+  if (first > 0) {
+    note += fmt::format(" The latest {} of {} cohorts are shown; csm-metrics cohorts lists them all.",
+                        total - first, total);
+  }
+  const auto& covered = table.months_covered;
+  const int full = months_in(c.grain);
+  if (covered.size() > 1 && covered.back() < full) {
+    note += fmt::format(" The last {} covers {} of its {} months: its ages are counted at its last month in the data.",
+                        word(c.grain), covered.back(), full);
+  }
+  c.note = std::move(note);
+  return c;
+}
 
 std::string to_html(const ReportInput& input) {
   const MetricsReport& r = input.metrics;
@@ -543,7 +591,7 @@ std::string to_html(const ReportInput& input) {
   revenue_section(out, r);
   satisfaction_section(out, r);
   if (input.cohorts) cohort_section(out, *input.cohorts);
-  if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups);
+  if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups, r.grain);
   settings_section(out, r);
 
   out += "<footer>Made by csm-metrics " + escape(r.version);

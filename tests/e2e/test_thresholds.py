@@ -147,6 +147,44 @@ def test_usage_errors(r, small):
     r.check("bad expression before reading: exit 2", code == 2, repr(err))
 
 
+def test_group_crossing(r, small):
+    """--by: every group is checked too. examples/activity.csv, 2025-Q4 by hand (a customer-month's
+    group is its segment; a customer is active with revenue > 0):
+        all customers: 30 active in 2025-09 (S of the quarter); ember-games (mid-market) gone in
+            October, redwood-accounting (mid-market) gone in November, nobody in December -> C = 2,
+            churn 100 * 2 / 30 = 6.67 (not > 8)
+        mid-market: S = 13 active mid-market customers in 2025-09, the same two churn -> C = 2,
+            churn 100 * 2 / 13 = 15.38 (> 8: crossed)
+        enterprise: S = 6, C = 0 -> 0; smb: S = 11, C = 0 -> 0
+    """
+    activity = os.path.join(os.path.dirname(small), "..", "..", "..", "examples", "activity.csv")
+    args = ["compute", os.path.normpath(activity), "--by", "segment", "--grain", "quarter",
+            "--fail-if", "churn_rate > 8"]
+    code, _, err = r.run(args)
+    r.check("--by: mid-market crosses: exit 1", code == 1, f"exit {code}, {err!r}")
+    lines = [l for l in err.decode().splitlines() if l.startswith(CROSSED)]
+    r.check("--by: one crossing line, for mid-market in 2025-Q4", len(lines) == 1
+            and "(group mid-market)" in lines[0] and "2025-Q4" in lines[0]
+            and "churn_rate > 8" in lines[0] and "15.38" in lines[0], repr(lines))
+    code, out, err = r.run(args + ["--format", "json"])
+    r.check("--by json: exit 1", code == 1, f"exit {code}")
+    doc = r.json_of("--by json", out.decode())
+    if doc is None:
+        return
+    checks = doc.get("thresholds", [])
+    by_group = {c.get("group"): c for c in checks}
+    r.check("--by json: one check for all customers and one per group (3 segments)", len(checks) == 4
+            and set(by_group) == {None, "enterprise", "mid-market", "smb"}, repr(checks))
+    mid = by_group.get("mid-market", {})
+    r.check("--by json: mid-market 2025-Q4 crossed at 2/13", mid.get("period") == "2025-Q4" and mid.get("crossed") is True
+            and abs(float(mid.get("value") or 0) - 100 * 2 / 13) < 0.01, repr(mid))
+    everyone = by_group.get(None, {})
+    r.check("--by json: all customers 2/30 not crossed", everyone.get("crossed") is False
+            and abs(float(everyone.get("value") or 0) - 100 * 2 / 30) < 0.01, repr(everyone))
+    r.check("--by json: only mid-market crossed", [c.get("group") for c in checks if c.get("crossed")] == ["mid-market"],
+            repr(checks))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -158,7 +196,8 @@ def main():
     os.makedirs(work)
     r = Runner(os.path.abspath(options.binary), work)
     small = os.path.join(os.path.abspath(options.data), "e2e", "small.csv")
-    for test in (test_exit_status, test_json_member, test_output_file, test_usage_errors):
+    for test in (test_exit_status, test_json_member, test_output_file, test_usage_errors,
+                 test_group_crossing):
         guarded(r, test, r, small)
     print(f"thresholds e2e: {r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0

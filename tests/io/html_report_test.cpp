@@ -259,3 +259,79 @@ TEST_CASE("html report: an input without months", "[report]") {
   CHECK(has(html, "The input has no months, so there is nothing to report."));
   CHECK(count(html, "<svg") == count(html, "</svg>"));
 }
+
+namespace {
+
+// A cohort of `customers` joining in `period`, with the logo retention of each age given.
+csm::Cohort cohort_of(YearMonth period, std::int64_t customers, const std::vector<double>& retention) {
+  csm::Cohort c;
+  c.period = period;
+  c.customers = customers;
+  for (const double r : retention) {
+    csm::CohortAge age;
+    age.logo_retention = r;
+    c.ages.push_back(age);
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("html report: the heat map of a cohort table", "[report]") {
+  csm::CohortTable table;
+  // Three monthly cohorts over three months: ages 3, 2 and 1 observed; 100 %, 75 %, 50 % etc.
+  table.cohorts = {cohort_of(YearMonth::from(2025, 1), 4, {100, 75, 50}),
+                   cohort_of(YearMonth::from(2025, 2), 2, {100, 50}),
+                   cohort_of(YearMonth::from(2025, 3), 1, {100})};
+  table.months_covered = {1, 1, 1};
+  const CohortRetention c = csm::io::cohort_retention(table);
+  CHECK(c.cohorts == std::vector<std::string>{"2025-01", "2025-02", "2025-03"});
+  CHECK(c.sizes == std::vector<std::int64_t>{4, 2, 1});
+  CHECK(c.ages == std::vector<std::string>{"0", "1", "2"});
+  REQUIRE(c.percent.size() == 3);
+  CHECK(c.percent[0] == std::vector<std::optional<double>>{100.0, 75.0, 50.0});
+  // Ages not observed yet are blank (nullopt), so every row is as wide as the oldest.
+  CHECK(c.percent[2] == std::vector<std::optional<double>>{100.0, std::nullopt, std::nullopt});
+  CHECK(!has(c.note, "latest"));
+
+  ReportInput in = sample();
+  in.cohorts = c;
+  const std::string heat = svg_with_id(to_html(in), "chart-cohorts");
+  CHECK(has(heat, "<title>2025-01 (4), 2: 50.0%</title>"));
+  CHECK(has(heat, "months since the cohort&#39;s first month"));
+}
+
+TEST_CASE("html report: many cohorts: the latest 24, and a note saying so", "[report]") {
+  csm::CohortTable table;
+  // 30 monthly cohorts 2023-01 .. 2025-06, cohort i observed for 30 - i ages.
+  for (int i = 0; i < 30; ++i) {
+    table.cohorts.push_back(cohort_of(YearMonth::from(2023 + i / 12, i % 12 + 1), 10,
+                                      std::vector<double>(static_cast<std::size_t>(30 - i), 90.0)));
+  }
+  const CohortRetention c = csm::io::cohort_retention(table);
+  REQUIRE(c.cohorts.size() == 24);
+  CHECK(c.cohorts.front() == "2023-07");  // 30 - 24 = 6 cohorts left out: 2023-01 .. 2023-06
+  CHECK(c.cohorts.back() == "2025-06");
+  CHECK(c.ages.size() == 24);             // the oldest shown (i = 6) has 30 - 6 ages
+  CHECK(has(c.note, "The latest 24 of 30 cohorts are shown"));
+}
+
+TEST_CASE("html report: quarterly cohorts and periods are labelled at their grain", "[report]") {
+  csm::CohortTable table;
+  table.options.grain = csm::Grain::quarter;
+  table.cohorts = {cohort_of(YearMonth::from(2025, 1), 3, {100, 66.7}), cohort_of(YearMonth::from(2025, 4), 1, {100})};
+  table.months_covered = {3, 2};  // the last quarter has 2 of its 3 months
+  const CohortRetention c = csm::io::cohort_retention(table);
+  CHECK(c.cohorts == std::vector<std::string>{"2025-Q1", "2025-Q2"});
+  CHECK(has(c.note, "The last quarter covers 2 of its 3 months"));
+
+  ReportInput in = sample();
+  in.cohorts = c;
+  in.metrics.grain = csm::Grain::quarter;  // the sample's two months read as two quarters' labels
+  const std::string html = to_html(in);
+  CHECK(has(svg_with_id(html, "chart-cohorts"), "quarters since the cohort&#39;s first quarter"));
+  CHECK(has(html, "<th scope=\"col\" class=\"num\">2025-Q1</th>"));
+  CHECK(has(html, "Periods are quarters"));
+  CHECK(has(svg_with_id(html, "chart-churn"), ">quarter</text>"));
+  CHECK(has(svg_with_id(html, "chart-churn"), "Quarters 2025-Q1 to 2025-Q1."));
+}

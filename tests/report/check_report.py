@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The HTML report, checked with parsers and in a real browser (Python 3 standard library only).
 
-1. Builds the report of examples/activity.csv (and of examples/summary.csv) with the real binary.
+1. Builds the report of examples/activity.csv with --by segment (and without, and of
+   examples/summary.csv) with the real binary.
 2. Structure: the HTML parses with every element closed, each <svg> is well-formed XML
    (xml.etree), every chart has a <title>, a <desc>, an aria-label, axis titles and drawn content
    (a non-empty line path or a bar of non-zero size), ids are unique, and nothing refers outside
@@ -43,9 +44,12 @@ from collections import Counter
 
 SKIP = 77
 SVG_NS = "{http://www.w3.org/2000/svg}"
-# Charts the example data must produce (it has csat responses and acquisition costs).
-EXPECTED_CHARTS = ["chart-customers", "chart-churn", "chart-bridge", "chart-mrr", "chart-retention",
-                   "chart-csat", "chart-cac"]
+# Charts the example data must produce (it has csat responses, acquisition costs and customers, so
+# cohorts), and with --by segment the small multiples of the groups.
+BASE_CHARTS = ["chart-customers", "chart-churn", "chart-bridge", "chart-mrr", "chart-retention",
+               "chart-csat", "chart-cac", "chart-cohorts"]
+GROUP_CHARTS = ["chart-groups-customers", "chart-groups-mrr", "chart-groups-churn", "chart-groups-nrr"]
+EXPECTED_CHARTS = BASE_CHARTS + GROUP_CHARTS
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
         "wbr"}
 FORBIDDEN_TAGS = {"script", "link", "img", "iframe", "object", "embed", "image", "use", "foreignobject",
@@ -376,17 +380,17 @@ def main():
     os.makedirs(work)
     c = Checks()
 
-    # 1. The report of the example, to a file and to stdout.
+    # 1. The report of the example with --by segment, to a file and to stdout.
     activity = os.path.join(a.examples, "activity.csv")
     page = os.path.join(work, "report.html")
-    rc, out, err = run(binary, ["report", activity, "-o", page])
+    rc, out, err = run(binary, ["report", activity, "--by", "segment", "-o", page])
     c.check("report -o: exit 0, nothing on stdout or stderr", rc == 0 and out == b"" and err == "", f"{rc} {err}")
     if not os.path.exists(page):
         print(f"report: {c.passed} passed, {c.failed + 1} failed")
         return 1
     with open(page, "rb") as f:
         page_bytes = f.read()
-    rc, out, _ = run(binary, ["report", activity])
+    rc, out, _ = run(binary, ["report", activity, "--by", "segment"])
     c.check("report to stdout: the same bytes", rc == 0 and out == page_bytes)
     text = page_bytes.decode("utf-8")
     c.check("no time stamp without --timestamp", " UTC" not in text)
@@ -396,7 +400,18 @@ def main():
 
     # 2. Structure.
     chart_count = check_structure(c, "activity", text, EXPECTED_CHARTS,
-                                  ["headline", "customers", "revenue", "satisfaction", "settings"])
+                                  ["headline", "customers", "revenue", "satisfaction", "cohorts", "groups",
+                                   "settings"])
+    # The heat map has one row per monthly cohort (12) and the groups one panel per segment (3).
+    c.check("activity: 12 cohort rows", len(re.findall(r'<text class="tick"[^>]*>2025-\d\d \(\d+\)</text>',
+                                                         text)) == 12)
+    for segment in ("enterprise", "mid-market", "smb"):
+        c.check(f"activity: a panel for {segment}", f">{segment}</text>" in text)
+    rc, out, _ = run(binary, ["report", activity])
+    plain = out.decode("utf-8")
+    check_structure(c, "activity without --by", plain, BASE_CHARTS,
+                    ["headline", "customers", "revenue", "satisfaction", "cohorts", "settings"])
+    c.check("without --by: no group section", 'id="groups"' not in plain)
     rc, out, _ = run(binary, ["report", os.path.join(a.examples, "summary.csv")])
     c.check("summary input: exit 0", rc == 0)
     summary = out.decode("utf-8")
@@ -413,7 +428,8 @@ def main():
         os.makedirs(os.path.join(work, sub))
         with open(os.path.join(work, sub, "activity.csv"), "w", encoding="utf-8") as f:
             f.write(header + "".join(body))
-    outputs = [run(binary, ["report", "activity.csv"], cwd=os.path.join(work, sub))[1] for sub in ("sorted", "shuffled")]
+    outputs = [run(binary, ["report", "activity.csv", "--by", "segment"], cwd=os.path.join(work, sub))[1]
+               for sub in ("sorted", "shuffled")]
     c.check("shuffled rows give byte-identical HTML", outputs[0] == outputs[1] and len(outputs[0]) > 1000)
 
     hostile = os.path.join(work, HOSTILE + ".csv")
@@ -423,7 +439,7 @@ def main():
     c.check("hostile file name: exit 0", rc == 0, err)
     c.check("hostile file name: escaped", "<script" not in hostile_text
             and "&lt;script&gt;&amp;&quot;&#39;.csv" in hostile_text)
-    check_structure(c, "hostile", hostile_text, EXPECTED_CHARTS, ["headline", "settings"])
+    check_structure(c, "hostile", hostile_text, BASE_CHARTS, ["headline", "settings"])
 
     missing_out = os.path.join(work, "missing.html")
     rc, _, err = run(binary, ["report", os.path.join(work, "no-such-file.csv"), "-o", missing_out])

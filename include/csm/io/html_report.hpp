@@ -3,11 +3,14 @@
 /// network) with the headline numbers, charts of the monthly metrics, and the settings and input
 /// they came from. docs/report.md describes every section. Same input, same bytes.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "csm/cohorts.hpp"
+#include "csm/grain.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/period_metrics.hpp"
 
@@ -22,9 +25,18 @@ struct CohortRetention {
   std::vector<std::string> ages;                            ///< column labels, e.g. "0", "1", ...
   std::vector<std::vector<std::optional<double>>> percent;  ///< [cohort][age]
   std::string note;                                         ///< e.g. how cohorts were defined
+  Grain grain = Grain::month;                               ///< what a cohort and an age span
 };
 
-/// The monthly metrics of one group (e.g. one segment of `--by segment`).
+/// Cohorts shown in the heat map at most; with more, the latest ones (the note says so).
+inline constexpr std::size_t kMaxHeatMapCohorts = 24;
+
+/// The heat map of a cohort table (logo retention): its latest `max_cohorts` cohorts, labelled at
+/// the table's grain, with a note on the cohorts left out and on a last period the data covers
+/// only in part.
+CohortRetention cohort_retention(const CohortTable& table, std::size_t max_cohorts = kMaxHeatMapCohorts);
+
+/// The metrics of one group (e.g. one segment of `--by segment`).
 struct GroupMetrics {
   std::string name;
   std::vector<PeriodMetrics> periods;
