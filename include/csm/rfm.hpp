@@ -3,14 +3,14 @@
 /// purchase occasions), t_x (recency), T (age) and the mean repeat spend. Rows arrive one at a
 /// time, in any order; the result does not depend on the order.
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "csm/customer_index.hpp"
 #include "csm/decimal.hpp"
 #include "csm/month.hpp"
 #include "csm/record.hpp"
@@ -55,72 +55,71 @@ struct RfmSummary {
   std::vector<std::uint64_t> holdout_series;
 };
 
-/// Per-customer accumulation. Memory: one 64-byte entry per customer plus the id, which holds up
-/// to 6 distinct purchase days; a customer with more keeps all their days in a side array (4
-/// bytes per distinct purchase day on or before the last date of interest). Nothing per row. The
-/// days are kept because counting distinct days exactly in any row order needs them (a row may
-/// repeat a day seen earlier).
+/// Per-customer accumulation. Each row goes to a log of 16-byte entries (customer index, day,
+/// amount) split into 64 buckets by customer; finish() sorts each bucket by (customer, day) and
+/// walks it once, so the result does not depend on the row order. While reading, a bucket log
+/// is compacted (same customer and day summed into one entry) whenever the log has doubled since
+/// the last compaction (first at kFirstCompaction entries): memory is 16 bytes per row up to
+/// that point, and after it 16 bytes per distinct (customer, day) plus at most as much again.
 class RfmAccumulator {
  public:
+  /// Log entries held before the first compaction (16 bytes each: 256 MiB).
+  static constexpr std::size_t kFirstCompaction = std::size_t{16} << 20;
+
   /// Purchases after `holdout_end` (or after `end` without a holdout) are counted and ignored.
   explicit RfmAccumulator(Date end, std::optional<Date> holdout_end = std::nullopt);
+  RfmAccumulator(RfmAccumulator&&) noexcept;
+  RfmAccumulator& operator=(RfmAccumulator&&) noexcept;
+  ~RfmAccumulator();
 
   void add(const TransactionRecord& record);
   /// Combine another accumulator with the same dates (for readers that split the input).
   void merge(RfmAccumulator&& other);
-  std::uint64_t records() const noexcept { return records_; }
+  std::uint64_t records() const noexcept;
+  /// Compact the log first at `entries` entries instead of kFirstCompaction (tests use a few).
+  void compact_after(std::size_t entries) noexcept;
   Date end() const noexcept { return end_; }
   std::optional<Date> holdout_end() const noexcept { return holdout_end_; }
 
-  /// The summary in `unit`. Call once.
-  RfmSummary finish(TimeUnit unit);
+  /// The summary in `unit`, sorting and walking the buckets on up to `threads` threads (the
+  /// result is the same with any number). Call once.
+  RfmSummary finish(TimeUnit unit, unsigned threads = 1);
 
  private:
-  static constexpr std::uint32_t kInlineDays = 6;
-  // One cache line per customer.
-  struct alignas(64) State {
-    MoneySum total = 0;           // amounts dated <= end
-    MoneySum first_amount = 0;    // amounts dated on `first`
-    std::int32_t first = INT32_MAX;  // earliest day <= end; INT32_MAX = none
-    std::uint32_t day_count = 0;     // distinct days <= limit
-    // Ascending distinct days while day_count <= kInlineDays; else days_[day[0]] holds them.
-    std::int32_t day[kInlineDays] = {};
-  };
-  // Rows wait in short queues between hashing their id (prefetching its slot), interning it
-  // (prefetching the customer's entry) and updating the entry, so that several cache misses on
-  // shuffled input are in flight at once.
-  struct Pending {
-    std::uint64_t hash = 0;
-    std::int32_t day = 0;
-    Money amount = 0;
-    std::string id;
-  };
-  struct Interned {
-    std::uint32_t customer = 0;
-    std::int32_t day = 0;
-    Money amount = 0;
-  };
-  static constexpr std::size_t kQueue = 16;
-  static constexpr std::size_t kStates = 8;
-
-  void take(Pending& p);
-  void apply(const Interned& row);
-  void flush();
-  void insert_day(State& state, std::int32_t day);
-  std::span<const std::int32_t> days_of(const State& state) const;
-
+  friend class RfmShards;
+  struct Impl;
   Date end_;
   std::optional<Date> holdout_end_;
-  std::int32_t limit_;
-  CustomerIndex index_;
-  std::vector<State> states_;
-  std::vector<std::vector<std::int32_t>> days_;  // customers with more than kInlineDays days
-  Pending queue_[kQueue];
-  std::size_t queued_ = 0, next_ = 0;
-  Interned interned_[kStates];
-  std::size_t interned_count_ = 0, interned_next_ = 0;
-  std::uint64_t records_ = 0;
-  std::uint64_t used_ = 0;
+  std::unique_ptr<Impl> impl_;
+  // Parts filled by other threads whose customers are disjoint from impl_'s and each other's
+  // (RfmShards): finish() walks them side by side instead of merging their ids.
+  std::vector<std::unique_ptr<Impl>> disjoint_;
+};
+
+/// Several threads feeding one summary at once. Each customer belongs to one shard (by the hash
+/// of its id): a thread adds rows through its own shard, which keeps the rows of its own
+/// customers and passes the others to their shards in batches. The shards so hold disjoint
+/// customers, and combine at the end without interning any id twice.
+class RfmShards {
+ public:
+  RfmShards(unsigned count, Date end, std::optional<Date> holdout_end);
+  ~RfmShards();
+  RfmShards(const RfmShards&) = delete;
+  RfmShards& operator=(const RfmShards&) = delete;
+
+  /// Take a row in the thread of `shard` (each thread uses only its own shard number).
+  void add(unsigned shard, const TransactionRecord& record);
+  /// Take in the rows other threads passed to `shard`; call now and then from its thread.
+  void receive(unsigned shard);
+  /// The thread of `shard` has no more rows (or stopped on an error): pass on what it holds,
+  /// then take in rows until every thread has finished.
+  void finish(unsigned shard);
+  /// Every shard's rows as one accumulator, once every thread has finished.
+  RfmAccumulator take();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace csm

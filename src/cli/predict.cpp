@@ -94,6 +94,7 @@ int predict(const PredictOptions& o, Streams io) {
   Stopwatch clock;
   io::PredictReport report;
   report.version = CSM_VERSION;
+  report.threads = o.input.threads;
   report.summary = read_transactions(o.input, holdout_end, report.input, io);
   clock.lap("read");
   const RfmSummary& s = report.summary;

@@ -15,6 +15,7 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
     normalise(*options);
     io::RfmReport report;
     report.version = CSM_VERSION;
+    report.threads = options->threads;
     report.summary = read_transactions(*options, std::nullopt, report.input, io);
     report.notes.push_back(
         "x counts repeat purchase occasions (distinct purchase days after the first) on or "

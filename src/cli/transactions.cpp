@@ -104,7 +104,7 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
       io.err << "csm-metrics: skipped " << report.skipped << " invalid records in all\n";
     }
   }
-  RfmSummary summary = accumulator.finish(units.at(options.unit));
+  RfmSummary summary = accumulator.finish(units.at(options.unit), read.threads);
   if (summary.customers.empty()) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no purchase on or before --end " + to_string(end) + " (the " +

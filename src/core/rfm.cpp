@@ -1,9 +1,24 @@
 #include "csm/rfm.hpp"
 
+#include <sys/mman.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cmath>
-#include <iterator>
-#include <numeric>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <system_error>
+#include <thread>
+
+#include "csm/customer_index.hpp"
 
 namespace csm {
 
@@ -31,221 +46,635 @@ std::string_view to_string(TimeUnit unit) noexcept {
   return "?";
 }
 
+
+namespace {
+
+// One transaction row (or, after compaction, one customer-day).
+struct alignas(16) Entry {
+  std::uint32_t customer;  // index in the CustomerIndex
+  std::int32_t day;        // Date::days
+  Money amount;
+};
+static_assert(sizeof(Entry) == 16);
+
+// A contiguous array that grows by remapping pages instead of copying, so that growing never
+// needs the old and the new array at once (the peak memory of a reallocating vector).
+class EntryArray {
+ public:
+  EntryArray() = default;
+  EntryArray(const EntryArray&) = delete;
+  EntryArray& operator=(const EntryArray&) = delete;
+  ~EntryArray() { release(); }
+
+  std::size_t size() const noexcept { return size_; }
+  Entry* data() noexcept { return data_; }
+  const Entry* data() const noexcept { return data_; }
+  Entry& operator[](std::size_t i) noexcept { return data_[i]; }
+
+  void release() noexcept {
+    if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(Entry));
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+  }
+
+  void push_back(const Entry& e) {
+    if (size_ == capacity_) grow();
+    data_[size_++] = e;
+  }
+
+  /// Append whole cache lines without reading the destination first (non-temporal stores): the
+  /// rows are not looked at again until the log is sorted, long after.
+  void append_streaming(const Entry* entries, std::size_t n) {
+    while (capacity_ - size_ < n) grow();
+#if defined(__SSE2__)
+    for (std::size_t i = 0; i < n; ++i) {
+      _mm_stream_si128(reinterpret_cast<__m128i*>(data_ + size_ + i),
+                       _mm_load_si128(reinterpret_cast<const __m128i*>(entries + i)));
+    }
+#else
+    std::memcpy(data_ + size_, entries, n * sizeof(Entry));
+#endif
+    size_ += n;
+  }
+
+  /// Keep the first n entries and give the pages past them back to the system.
+  void truncate(std::size_t n) noexcept {
+    size_ = n;
+    constexpr std::size_t kPage = 4096;
+    const std::size_t keep = (n * sizeof(Entry) + kPage - 1) / kPage * kPage;
+    const std::size_t all = capacity_ * sizeof(Entry);
+    if (data_ != nullptr && keep < all) {
+      ::madvise(reinterpret_cast<char*>(data_) + keep, all - keep, MADV_DONTNEED);
+    }
+  }
+
+ private:
+  void grow() {
+    const std::size_t capacity = capacity_ == 0 ? (std::size_t{1} << 14) : capacity_ * 2;
+    void* memory = nullptr;
+    if (data_ == nullptr) {
+      memory = ::mmap(nullptr, capacity * sizeof(Entry), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    } else {
+      memory = ::mremap(data_, capacity_ * sizeof(Entry), capacity * sizeof(Entry), MREMAP_MAYMOVE);
+    }
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<Entry*>(memory);
+    capacity_ = capacity;
+  }
+
+  Entry* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// The log is split into 64 buckets by the low bits of the customer index, so that each bucket
+// holds whole customers and sorts within the cache: by the rest of the customer index with a
+// counting sort, then by day inside each customer.
+constexpr int kBucketBits = 6;
+constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
+
+std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuckets - 1); }
+
+// Sort one bucket by (customer, day) into `scratch` (reused between buckets).
+void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
+                 std::vector<std::uint32_t>& counts) {
+  const std::size_t keys = (customers >> kBucketBits) + 1;
+  counts.assign(keys + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
+  for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
+  scratch.resize(n);
+  for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> kBucketBits]++] = a[i];
+  // Days in order inside each customer: runs are mostly short (insertion sort), but one
+  // customer may have many rows.
+  std::size_t begin = 0;
+  while (begin < n) {
+    std::size_t end = begin + 1;
+    while (end < n && scratch[end].customer == scratch[begin].customer) ++end;
+    if (end - begin > 24) {
+      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(begin),
+                scratch.begin() + static_cast<std::ptrdiff_t>(end),
+                [](const Entry& l, const Entry& r) { return l.day < r.day; });
+    } else {
+      for (std::size_t i = begin + 1; i < end; ++i) {
+        const Entry e = scratch[i];
+        std::size_t j = i;
+        for (; j > begin && scratch[j - 1].day > e.day; --j) scratch[j] = scratch[j - 1];
+        scratch[j] = e;
+      }
+    }
+    begin = end;
+  }
+}
+
+// One customer's summary from their entries, sorted by day.
+struct Walked {
+  MoneySum repeat_amount = 0;
+  std::int32_t first = INT32_MAX;  // INT32_MAX: no purchase on or before end (excluded)
+  std::int32_t last = 0;
+  std::uint32_t x = 0;
+  std::uint32_t holdout_x = 0;
+};
+
+// Run job(0..jobs-1) on up to `threads` threads, this one included. A thread that cannot be
+// started is no error: the others take its jobs. The first exception is rethrown.
+template <typename Job>
+void run_jobs(std::size_t jobs, unsigned threads, Job job) {
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(std::max<unsigned>(threads, 1));
+  const auto work = [&](std::size_t w) {
+    try {
+      for (std::size_t j = next++; j < jobs; j = next++) job(w, j);
+    } catch (...) {
+      errors[w] = std::current_exception();
+      next = jobs;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads && t < jobs; ++t) {
+    try {
+      pool.emplace_back(work, t);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  work(0);
+  for (std::thread& t : pool) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+}  // namespace
+
+struct RfmAccumulator::Impl {
+  Impl(std::int32_t end_day, std::int32_t limit_day) : end(end_day), limit(limit_day) {}
+
+  std::int32_t end;
+  std::int32_t limit;  // the last day logged: holdout_end, or end
+  CustomerIndex customers;
+  EntryArray buckets[kBuckets];
+  std::uint64_t records = 0;
+  std::uint64_t used = 0;
+  std::size_t entries = 0;    // in the buckets (and staged)
+  std::size_t compacted = 0;  // entries left by the last compaction
+  std::size_t first_compaction = RfmAccumulator::kFirstCompaction;
+
+  // Rows wait in a short queue between hashing their id (prefetching its slot) and interning
+  // it, so that several cache misses on shuffled input are in flight at once.
+  static constexpr std::size_t kQueue = 16;
+  struct Pending {
+    std::uint64_t hash;
+    std::int32_t day;
+    Money amount;
+    std::uint32_t length;
+    char inline_id[20];
+    std::string long_id;
+  };
+  Pending queue[kQueue];
+  std::size_t queued = 0;
+  std::size_t next = 0;
+
+  // Rows of each bucket gather in one cache line before they are written out with streaming
+  // stores, so that 64 scattered output streams do not each cost a read of memory.
+  struct Staging {
+    static constexpr std::size_t kLine = 64 / sizeof(Entry);
+    alignas(64) Entry entries[kLine];
+    std::size_t size = 0;
+  };
+  Staging staged[kBuckets];
+
+  bool empty() const noexcept { return records == 0 && customers.size() == 0 && queued == 0; }
+
+  void add_hashed(std::string_view id, std::uint64_t hash, std::int32_t day, Money amount) {
+    ++records;
+    if (day <= end) ++used;
+    if (queued == kQueue) {
+      take(queue[next]);
+      --queued;
+      next = (next + 1) % kQueue;
+    }
+    Pending& p = queue[(next + queued) % kQueue];
+    p.hash = hash;
+    customers.prefetch(p.hash);
+    p.day = day;
+    p.amount = amount;
+    p.length = static_cast<std::uint32_t>(id.size());
+    if (id.size() <= sizeof p.inline_id) {
+      std::memcpy(p.inline_id, id.data(), id.size());
+    } else {
+      p.long_id.assign(id);
+    }
+    ++queued;
+  }
+
+  void take(const Pending& p) {
+    const std::string_view id = p.length <= sizeof p.inline_id
+                                    ? std::string_view(p.inline_id, p.length)
+                                    : std::string_view(p.long_id);
+    // Customers with only rows after the last day of interest are still interned: they are
+    // counted as excluded.
+    const std::uint32_t customer = customers.intern(id, p.hash);
+    if (p.day > limit) return;
+    log(Entry{customer, p.day, p.amount});
+  }
+
+  void log(const Entry& e) {
+    const std::size_t b = bucket_of(e.customer);
+    Staging& staging = staged[b];
+    staging.entries[staging.size++] = e;
+    if (staging.size == Staging::kLine) {
+      buckets[b].append_streaming(staging.entries, Staging::kLine);
+      staging.size = 0;
+    }
+    if (++entries >= std::max(first_compaction, 2 * compacted)) compact();
+  }
+
+  void flush_staged() {
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      for (std::size_t i = 0; i < staged[b].size; ++i) buckets[b].push_back(staged[b].entries[i]);
+      staged[b].size = 0;
+    }
+#if defined(__SSE2__)
+    _mm_sfence();  // streaming stores are visible to other threads (and to sorting) after this
+#endif
+  }
+
+  void drain() {
+    for (; queued > 0; --queued, next = (next + 1) % kQueue) take(queue[next]);
+    flush_staged();
+  }
+
+  // Sort each bucket by customer and day, and sum the rows of each customer-day into one entry.
+  void compact() {
+    flush_staged();
+    std::vector<Entry> scratch;
+    std::vector<std::uint32_t> counts;
+    entries = 0;
+    for (EntryArray& bucket : buckets) {
+      sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
+      std::size_t out = 0;
+      for (const Entry& e : scratch) {
+        if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].day == e.day) {
+          // A sum beyond Money stays two entries of the same day: the walk adds them exactly.
+          if (const auto sum = checked_add(bucket[out - 1].amount, e.amount)) {
+            bucket[out - 1].amount = *sum;
+            continue;
+          }
+        }
+        bucket[out++] = e;
+      }
+      bucket.truncate(out);
+      entries += out;
+    }
+    compacted = entries;
+  }
+
+  // Take over everything of `other`: its customers join this numbering, its rows these buckets.
+  void absorb(Impl& other) {
+    other.drain();
+    const CustomerIndex& ids = other.customers;
+    std::vector<std::uint32_t> to_here(ids.size());
+    std::vector<std::uint64_t> hashes(ids.size());
+    for (std::uint32_t i = 0; i < ids.size(); ++i) hashes[i] = CustomerIndex::hash(ids.id(i));
+    constexpr std::size_t kAhead = 8;
+    for (std::uint32_t i = 0; i < ids.size(); ++i) {
+      if (i + kAhead < ids.size()) customers.prefetch(hashes[i + kAhead]);
+      to_here[i] = customers.intern(ids.id(i), hashes[i]);
+    }
+    std::vector<std::uint64_t>().swap(hashes);
+    other.customers = CustomerIndex();
+    for (EntryArray& bucket : other.buckets) {
+      for (std::size_t i = 0; i < bucket.size(); ++i) {
+        Entry e = bucket[i];
+        e.customer = to_here[e.customer];
+        log(e);
+      }
+      bucket.release();
+    }
+    flush_staged();
+    records += other.records;
+    used += other.used;
+  }
+};
+
 RfmAccumulator::RfmAccumulator(Date end, std::optional<Date> holdout_end)
     : end_(end),
       holdout_end_(holdout_end),
-      limit_(holdout_end && holdout_end->days > end.days ? holdout_end->days : end.days) {}
+      impl_(std::make_unique<Impl>(
+          end.days, holdout_end && holdout_end->days > end.days ? holdout_end->days : end.days)) {}
+RfmAccumulator::RfmAccumulator(RfmAccumulator&&) noexcept = default;
+RfmAccumulator& RfmAccumulator::operator=(RfmAccumulator&&) noexcept = default;
+RfmAccumulator::~RfmAccumulator() = default;
 
-std::span<const std::int32_t> RfmAccumulator::days_of(const State& state) const {
-  if (state.day_count <= kInlineDays) return {state.day, state.day_count};
-  const std::vector<std::int32_t>& days = days_[static_cast<std::size_t>(state.day[0])];
-  return {days.data(), days.size()};
+std::uint64_t RfmAccumulator::records() const noexcept {
+  std::uint64_t n = impl_->records;
+  for (const auto& part : disjoint_) n += part->records;
+  return n;
 }
 
-void RfmAccumulator::insert_day(State& state, std::int32_t day) {
-  if (state.day_count <= kInlineDays) {
-    std::int32_t* begin = state.day;
-    std::int32_t* end = state.day + state.day_count;
-    // Sorted input appends; other orders insert in place.
-    std::int32_t* at = std::lower_bound(begin, end, day);
-    if (at != end && *at == day) return;
-    if (state.day_count < kInlineDays) {
-      std::copy_backward(at, end, end + 1);
-      *at = day;
-      ++state.day_count;
-      return;
-    }
-    // The 7th distinct day: move them all to a side array.
-    std::vector<std::int32_t> all(begin, end);
-    all.insert(all.begin() + (at - begin), day);
-    state.day[0] = static_cast<std::int32_t>(days_.size());
-    days_.push_back(std::move(all));
-    state.day_count = kInlineDays + 1;
-    return;
-  }
-  std::vector<std::int32_t>& days = days_[static_cast<std::size_t>(state.day[0])];
-  if (day > days.back()) {
-    days.push_back(day);
-  } else {
-    const auto at = std::lower_bound(days.begin(), days.end(), day);
-    if (*at == day) return;
-    days.insert(at, day);
-  }
-  ++state.day_count;
-}
-
-void RfmAccumulator::apply(const Interned& row) {
-  State& state = states_[row.customer];
-  if (row.day <= end_.days) {
-    ++used_;
-    state.total += row.amount;
-    if (row.day < state.first) {
-      state.first = row.day;
-      state.first_amount = row.amount;
-    } else if (row.day == state.first) {
-      state.first_amount += row.amount;
-    }
-  }
-  if (row.day <= limit_) insert_day(state, row.day);
-}
-
-void RfmAccumulator::take(Pending& p) {
-  const std::uint32_t i = index_.intern(p.id, p.hash);
-  if (i == states_.size()) states_.emplace_back();
-  __builtin_prefetch(&states_[i], 1);
-  if (interned_count_ == kStates) {
-    apply(interned_[interned_next_]);
-    interned_next_ = (interned_next_ + 1) % kStates;
-    --interned_count_;
-  }
-  interned_[(interned_next_ + interned_count_) % kStates] = {i, p.day, p.amount};
-  ++interned_count_;
-}
-
-void RfmAccumulator::flush() {
-  while (queued_ > 0) {
-    take(queue_[next_]);
-    next_ = (next_ + 1) % kQueue;
-    --queued_;
-  }
-  while (interned_count_ > 0) {
-    apply(interned_[interned_next_]);
-    interned_next_ = (interned_next_ + 1) % kStates;
-    --interned_count_;
-  }
+void RfmAccumulator::compact_after(std::size_t entries) noexcept {
+  impl_->first_compaction = std::max<std::size_t>(entries, 1);
 }
 
 void RfmAccumulator::add(const TransactionRecord& record) {
-  ++records_;
-  if (queued_ == kQueue) {
-    take(queue_[next_]);
-    next_ = (next_ + 1) % kQueue;
-    --queued_;
-  }
-  Pending& p = queue_[(next_ + queued_) % kQueue];
-  p.id.assign(record.customer_id);
-  p.hash = CustomerIndex::hash(p.id);
-  index_.prefetch(p.hash);
-  p.day = record.date.days;
-  p.amount = record.amount;
-  ++queued_;
+  impl_->add_hashed(record.customer_id, CustomerIndex::hash(record.customer_id), record.date.days,
+                    record.amount);
 }
 
 void RfmAccumulator::merge(RfmAccumulator&& other) {
-  flush();
-  other.flush();
-  records_ += other.records_;
-  used_ += other.used_;
-  for (std::uint32_t j = 0; j < other.states_.size(); ++j) {
-    const std::uint32_t i = index_.intern(other.index_.id(j));
-    if (i == states_.size()) states_.emplace_back();
-    State& to = states_[i];
-    const State& from = other.states_[j];
-    to.total += from.total;
-    if (from.first < to.first) {
-      to.first = from.first;
-      to.first_amount = from.first_amount;
-    } else if (from.first == to.first && from.first != INT32_MAX) {
-      to.first_amount += from.first_amount;
-    }
-    const std::span<const std::int32_t> theirs = other.days_of(from);
-    if (theirs.size() <= 2) {
-      for (const std::int32_t day : theirs) insert_day(to, day);
-      continue;
-    }
-    // Many days: one sorted union instead of an insertion per day.
-    const std::span<const std::int32_t> ours = days_of(to);
-    std::vector<std::int32_t> both;
-    both.reserve(ours.size() + theirs.size());
-    std::set_union(ours.begin(), ours.end(), theirs.begin(), theirs.end(), std::back_inserter(both));
-    const auto count = static_cast<std::uint32_t>(both.size());
-    if (count <= kInlineDays) {
-      std::copy(both.begin(), both.end(), to.day);
-    } else if (to.day_count > kInlineDays) {
-      days_[static_cast<std::size_t>(to.day[0])] = std::move(both);
-    } else {
-      to.day[0] = static_cast<std::int32_t>(days_.size());
-      days_.push_back(std::move(both));
-    }
-    to.day_count = count;
+  const std::size_t first_compaction = impl_->first_compaction;
+  if (impl_->empty() && disjoint_.empty()) {
+    // Nothing here yet (one file read in shards): take the other's parts as they are.
+    impl_ = std::move(other.impl_);
+    disjoint_ = std::move(other.disjoint_);
+  } else {
+    // One numbering: the part with the most customers (the fewest ids to intern again) takes in
+    // every other part.
+    std::vector<std::unique_ptr<Impl>> parts;
+    parts.push_back(std::move(impl_));
+    parts.push_back(std::move(other.impl_));
+    for (auto& part : disjoint_) parts.push_back(std::move(part));
+    for (auto& part : other.disjoint_) parts.push_back(std::move(part));
+    disjoint_.clear();
+    for (auto& part : parts) part->drain();
+    std::iter_swap(parts.begin(),
+                   std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) {
+                     return a->customers.size() < b->customers.size();
+                   }));
+    impl_ = std::move(parts.front());
+    impl_->first_compaction = first_compaction;
+    for (std::size_t i = 1; i < parts.size(); ++i) impl_->absorb(*parts[i]);
   }
-  other = RfmAccumulator(end_, holdout_end_);
+  impl_->first_compaction = first_compaction;
+  other.impl_ = std::make_unique<Impl>(impl_->end, impl_->limit);
+  other.impl_->first_compaction = first_compaction;
+  other.disjoint_.clear();
 }
 
-RfmSummary RfmAccumulator::finish(TimeUnit unit) {
+RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
+  // The parts: impl_ and those of other threads with disjoint customers.
+  std::vector<Impl*> parts = {impl_.get()};
+  for (auto& part : disjoint_) parts.push_back(part.get());
   RfmSummary out;
   out.unit = unit;
   out.end = end_;
   out.holdout_end = holdout_end_;
-  flush();
-  out.transactions = records_;
-  out.transactions_used = used_;
+  for (Impl* part : parts) {
+    part->drain();
+    out.transactions += part->records;
+    out.transactions_used += part->used;
+  }
   const double per_unit = days_per_unit(unit);
+  const std::int32_t end_day = impl_->end;
+  const std::int32_t limit = impl_->limit;
+
+  std::size_t series_units = 0;
+  if (holdout_end_ && limit > end_day) {
+    series_units =
+        static_cast<std::size_t>(std::ceil(static_cast<double>(limit - end_day) / per_unit));
+  }
+
+  // Each bucket of each part holds whole customers: threads sort and walk disjoint buckets into
+  // the per-customer results; their holdout counts are exact integers, added up after.
+  threads = std::max(1u, threads);
+  std::vector<std::vector<Walked>> walked(parts.size());
+  for (std::size_t k = 0; k < parts.size(); ++k) walked[k].resize(parts[k]->customers.size());
+  std::vector<std::vector<std::uint64_t>> series(threads, std::vector<std::uint64_t>(series_units, 0));
+  std::vector<std::vector<Entry>> scratches(threads);
+  std::vector<std::vector<std::uint32_t>> counters(threads);
+  run_jobs(parts.size() * kBuckets, threads, [&](std::size_t worker, std::size_t job) {
+    Impl& part = *parts[job / kBuckets];
+    std::vector<Walked>& results = walked[job / kBuckets];
+    std::vector<Entry>& scratch = scratches[worker];
+    EntryArray& bucket = part.buckets[job % kBuckets];
+    sort_bucket(bucket.data(), bucket.size(), results.size(), scratch, counters[worker]);
+    bucket.release();
+    std::uint64_t* units = series[worker].data();
+    std::size_t i = 0;
+    const std::size_t n = scratch.size();
+    while (i < n) {
+      const std::uint32_t customer = scratch[i].customer;
+      Walked w;
+      MoneySum total = 0;
+      MoneySum first_amount = 0;
+      std::uint32_t occasions = 0;
+      std::int32_t previous = INT32_MIN;
+      for (; i < n && scratch[i].customer == customer; ++i) {
+        const Entry& e = scratch[i];
+        if (e.day <= end_day) {
+          total += e.amount;
+          if (w.first == INT32_MAX) w.first = e.day;
+          if (e.day == w.first) first_amount += e.amount;
+          if (e.day != previous) {
+            ++occasions;
+            w.last = e.day;
+          }
+        } else if (e.day != previous && w.first != INT32_MAX) {
+          ++w.holdout_x;
+          // Unit i holds the days in (end + i units, end + (i + 1) units].
+          const double offset = static_cast<double>(e.day - end_day) / per_unit;
+          auto unit_index = static_cast<std::size_t>(std::ceil(offset)) - 1;
+          if (unit_index >= series_units) unit_index = series_units - 1;
+          ++units[unit_index];
+        }
+        previous = e.day;
+      }
+      if (w.first != INT32_MAX) {
+        w.x = occasions - 1;
+        w.repeat_amount = total - first_amount;
+      }
+      results[customer] = w;
+    }
+  });
+  std::vector<std::vector<Entry>>().swap(scratches);
 
   // Customers in bytewise id order, so that any row order gives the same output. The first 8
   // bytes, big-endian, decide most comparisons without touching the ids.
   struct Key {
     std::uint64_t head;
     std::uint32_t index;
+    std::uint32_t part;
   };
-  std::vector<std::string_view> ids(states_.size());
-  std::vector<Key> keys(states_.size());
-  for (std::uint32_t i = 0; i < ids.size(); ++i) {
-    ids[i] = index_.id(i);
-    std::uint64_t head = 0;
-    for (std::size_t b = 0; b < 8; ++b) {
-      head = (head << 8) | (b < ids[i].size() ? static_cast<unsigned char>(ids[i][b]) : 0u);
+  std::vector<Key> keys;
+  std::size_t customer_count = 0;
+  for (const auto& results : walked) customer_count += results.size();
+  keys.reserve(customer_count);
+  for (std::uint32_t k = 0; k < parts.size(); ++k) {
+    const CustomerIndex& ids = parts[k]->customers;
+    for (std::uint32_t i = 0; i < walked[k].size(); ++i) {
+      if (walked[k][i].first == INT32_MAX) {
+        ++out.excluded_customers;
+        continue;
+      }
+      const std::string_view id = ids.id(i);
+      std::uint64_t head = 0;
+      for (std::size_t b = 0; b < 8; ++b) {
+        head = (head << 8) | (b < id.size() ? static_cast<unsigned char>(id[b]) : 0u);
+      }
+      keys.push_back({head, i, k});
     }
-    keys[i] = {head, i};
   }
+  const auto id_of = [&](const Key& key) { return parts[key.part]->customers.id(key.index); };
   std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
     if (a.head != b.head) return a.head < b.head;
-    return ids[a.index] < ids[b.index];
+    return id_of(a) < id_of(b);
   });
-  std::vector<std::uint32_t> order(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].index;
-  std::vector<Key>().swap(keys);
 
-  const std::int32_t series_end = holdout_end_ ? std::max(limit_, end_.days) : end_.days;
-  if (holdout_end_ && series_end > end_.days) {
-    const auto units = static_cast<std::size_t>(
-        std::ceil(static_cast<double>(series_end - end_.days) / per_unit));
-    out.holdout_series.assign(units, 0);
+  out.holdout_series.assign(series_units, 0);
+  for (const auto& counts : series) {
+    for (std::size_t u = 0; u < series_units; ++u) out.holdout_series[u] += counts[u];
   }
-
-  out.customers.reserve(states_.size());
-  for (const std::uint32_t i : order) {
-    const State& s = states_[i];
-    if (s.first == INT32_MAX) {
-      ++out.excluded_customers;
-      continue;
-    }
-    RfmCustomer c;
-    c.customer_id = std::string(index_.id(i));
-    const std::span<const std::int32_t> days = days_of(s);
-    const auto calibration_end = std::upper_bound(days.begin(), days.end(), end_.days);
-    const auto occasions = static_cast<std::uint32_t>(calibration_end - days.begin());
-    c.first = Date{s.first};
-    c.last = Date{*(calibration_end - 1)};
-    c.x = occasions - 1;
-    c.t_x = static_cast<double>(c.last.days - c.first.days) / per_unit;
-    c.T = static_cast<double>(end_.days - c.first.days) / per_unit;
-    c.repeat_amount = s.total - s.first_amount;
+  out.customers.resize(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const Walked& w = walked[keys[k].part][keys[k].index];
+    RfmCustomer& c = out.customers[k];
+    c.customer_id.assign(id_of(keys[k]));
+    c.first = Date{w.first};
+    c.last = Date{w.last};
+    c.x = w.x;
+    c.t_x = static_cast<double>(w.last - w.first) / per_unit;
+    c.T = static_cast<double>(end_day - w.first) / per_unit;
+    c.repeat_amount = w.repeat_amount;
     if (c.x > 0) c.monetary = to_double(c.repeat_amount) / static_cast<double>(c.x);
-    for (auto d = calibration_end; d != days.end(); ++d) {
-      ++c.holdout_x;
-      // Unit i holds the days in (end + i units, end + (i + 1) units].
-      const double offset = static_cast<double>(*d - end_.days) / per_unit;
-      auto bucket = static_cast<std::size_t>(std::ceil(offset)) - 1;
-      if (bucket >= out.holdout_series.size()) bucket = out.holdout_series.size() - 1;
-      ++out.holdout_series[bucket];
-    }
+    c.holdout_x = w.holdout_x;
     if (c.x > 0) ++out.customers_with_repeats;
     out.repeat_occasions += c.x;
     out.holdout_occasions += c.holdout_x;
-    out.customers.push_back(std::move(c));
   }
   return out;
+}
+
+struct RfmShards::Impl {
+  struct Inbox {
+    std::mutex mutex;
+    std::vector<std::string> batches;
+  };
+  static constexpr std::size_t kBatchBytes = 256 * 1024;
+  // One row of a batch: hash, day, amount, id length, id bytes.
+  static constexpr std::size_t kRowHead = 8 + 4 + 8 + 4;
+
+  unsigned count = 0;
+  std::vector<RfmAccumulator> shards;
+  std::vector<std::string> outbox;  // [from * count + to]: rows on their way
+  std::unique_ptr<Inbox[]> inbox;
+  std::atomic<unsigned> finished{0};
+  std::mutex wait_mutex;
+  std::condition_variable wake;
+
+  unsigned owner(std::uint64_t hash) const noexcept {
+    // High bits (the low ones choose the slot in the customer table), scaled to 0..count-1.
+    return static_cast<unsigned>(((hash >> 32) * count) >> 32);
+  }
+
+  void send(unsigned from, unsigned to) {
+    std::string& batch = outbox[from * count + to];
+    if (batch.empty()) return;
+    {
+      const std::lock_guard<std::mutex> lock(inbox[to].mutex);
+      inbox[to].batches.push_back(std::move(batch));
+    }
+    batch = std::string();
+    batch.reserve(kBatchBytes + 64);
+    wake.notify_all();
+  }
+};
+
+RfmShards::RfmShards(unsigned count, Date end, std::optional<Date> holdout_end)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& impl = *impl_;
+  impl.count = std::max(1u, count);
+  for (unsigned k = 0; k < impl.count; ++k) impl.shards.emplace_back(end, holdout_end);
+  impl.outbox.resize(static_cast<std::size_t>(impl.count) * impl.count);
+  impl.inbox = std::make_unique<Impl::Inbox[]>(impl.count);
+}
+
+RfmShards::~RfmShards() = default;
+
+void RfmShards::add(unsigned shard, const TransactionRecord& record) {
+  Impl& impl = *impl_;
+  const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
+  const unsigned owner = impl.owner(hash);
+  if (owner == shard) {
+    impl.shards[shard].impl_->add_hashed(record.customer_id, hash, record.date.days, record.amount);
+    return;
+  }
+  std::string& batch = impl.outbox[shard * impl.count + owner];
+  const auto length = static_cast<std::uint32_t>(record.customer_id.size());
+  const std::size_t at = batch.size();
+  batch.resize(at + Impl::kRowHead + length);
+  char* p = batch.data() + at;
+  std::memcpy(p, &hash, 8);
+  std::memcpy(p + 8, &record.date.days, 4);
+  std::memcpy(p + 12, &record.amount, 8);
+  std::memcpy(p + 20, &length, 4);
+  if (length != 0) std::memcpy(p + Impl::kRowHead, record.customer_id.data(), length);
+  if (batch.size() >= Impl::kBatchBytes) impl.send(shard, owner);
+}
+
+void RfmShards::receive(unsigned shard) {
+  Impl& impl = *impl_;
+  std::vector<std::string> batches;
+  {
+    const std::lock_guard<std::mutex> lock(impl.inbox[shard].mutex);
+    batches.swap(impl.inbox[shard].batches);
+  }
+  RfmAccumulator::Impl& mine = *impl.shards[shard].impl_;
+  for (const std::string& batch : batches) {
+    const char* p = batch.data();
+    const char* const end = p + batch.size();
+    while (p < end) {
+      std::uint64_t hash;
+      std::int32_t day;
+      Money amount;
+      std::uint32_t length;
+      std::memcpy(&hash, p, 8);
+      std::memcpy(&day, p + 8, 4);
+      std::memcpy(&amount, p + 12, 8);
+      std::memcpy(&length, p + 20, 4);
+      p += Impl::kRowHead;
+      mine.add_hashed(std::string_view(p, length), hash, day, amount);
+      p += length;
+    }
+  }
+}
+
+void RfmShards::finish(unsigned shard) {
+  Impl& impl = *impl_;
+  // The thread counts itself finished even when passing on its rows fails (out of memory), or
+  // the others would wait for it forever; the failure then ends the whole read.
+  std::exception_ptr failure;
+  try {
+    for (unsigned to = 0; to < impl.count; ++to) {
+      if (to != shard) impl.send(shard, to);
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  impl.finished.fetch_add(1, std::memory_order_acq_rel);
+  impl.wake.notify_all();
+  if (failure) std::rethrow_exception(failure);
+  for (;;) {
+    receive(shard);
+    // Every thread sends all it has before it counts itself finished: once all have, one last
+    // receive takes the rest.
+    if (impl.finished.load(std::memory_order_acquire) == impl.count) {
+      receive(shard);
+      return;
+    }
+    std::unique_lock<std::mutex> lock(impl.wait_mutex);
+    impl.wake.wait_for(lock, std::chrono::milliseconds(1));
+  }
+}
+
+RfmAccumulator RfmShards::take() {
+  Impl& impl = *impl_;
+  RfmAccumulator all = std::move(impl.shards.front());
+  for (std::size_t k = 1; k < impl.shards.size(); ++k) {
+    all.disjoint_.push_back(std::move(impl.shards[k].impl_));
+    impl.shards[k] = RfmAccumulator(all.end_, all.holdout_end_);
+  }
+  return all;
 }
 
 }  // namespace csm

@@ -2,7 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <system_error>
+#include <thread>
+#include <iterator>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 namespace csm::io {
@@ -35,19 +42,80 @@ Json input_json(const ReadReport& input, const RfmSummary& s) {
   return j;
 }
 
-// CSV field: quoted when it holds a comma, quote or line break.
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+std::string num(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
+
+// The large CSV outputs are formatted in place, chunk by chunk (no string per field); the text
+// is the same as num() gives.
+void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
+
+void append_num(fmt::memory_buffer& out, double value) {
+  if (std::isfinite(value)) fmt::format_to(std::back_inserter(out), "{}", value);
+}
+void append_num(fmt::memory_buffer& out, const std::optional<double>& value) {
+  if (value) append_num(out, *value);
 }
 
-std::string num(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
-std::string num(const std::optional<double>& value) { return value ? num(*value) : ""; }
+// CSV field: quoted when it holds a comma, quote or line break.
+void append_csv_field(fmt::memory_buffer& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    append(out, text);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+// YYYY-MM-DD, as to_string(Date).
+void append_date(fmt::memory_buffer& out, Date date) { append(out, to_string(date)); }
+
+// Rows [0, n) formatted by row(i, buffer) in chunks on up to `threads` threads (0: one per
+// core), appended to `out` in order: the text does not depend on the number of threads.
+template <typename Row>
+void format_rows(std::string& out, std::size_t n, unsigned threads, Row row) {
+  constexpr std::size_t kChunk = 8192;
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> parts(chunks);
+  std::vector<std::exception_ptr> errors(threads);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&](unsigned w) {
+    try {
+      fmt::memory_buffer buffer;
+      for (std::size_t c = next++; c < chunks; c = next++) {
+        buffer.clear();
+        for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
+        parts[c].assign(buffer.data(), buffer.size());
+      }
+    } catch (...) {
+      errors[w] = std::current_exception();
+      next = chunks;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads && t < chunks; ++t) {
+    try {
+      pool.emplace_back(work, t);
+    } catch (const std::system_error&) {
+      break;  // the threads started (and this one) take its chunks
+    }
+  }
+  work(0);
+  for (std::thread& t : pool) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  std::size_t total = out.size();
+  for (const std::string& part : parts) total += part.size();
+  out.reserve(total);
+  for (std::string& part : parts) {
+    out += part;
+    std::string().swap(part);
+  }
+}
 
 std::string fixed(const std::optional<double>& value, int decimals) {
   if (!value || !std::isfinite(*value)) return "-";
@@ -106,11 +174,22 @@ std::string to_json(const RfmReport& report) {
 std::string to_csv(const RfmReport& report) {
   const RfmSummary& s = report.summary;
   std::string out = "customer_id,first_purchase,x,t_x,T,monetary,unit\n";
-  const std::string unit(to_string(s.unit));
-  for (const RfmCustomer& c : s.customers) {
-    out += fmt::format("{},{},{},{},{},{},{}\n", csv_field(c.customer_id), to_string(c.first), c.x,
-                       num(c.t_x), num(c.T), num(c.monetary), unit);
-  }
+  const std::string_view unit = to_string(s.unit);
+  format_rows(out, s.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
+    const RfmCustomer& c = s.customers[i];
+    append_csv_field(line, c.customer_id);
+    line.push_back(',');
+    append_date(line, c.first);
+    fmt::format_to(std::back_inserter(line), ",{},", c.x);
+    append_num(line, c.t_x);
+    line.push_back(',');
+    append_num(line, c.T);
+    line.push_back(',');
+    append_num(line, c.monetary);
+    line.push_back(',');
+    append(line, unit);
+    line.push_back('\n');
+  });
   return out;
 }
 
@@ -223,20 +302,35 @@ std::string to_json(const PredictReport& report) {
 
 std::string to_csv(const PredictReport& report) {
   const RfmSummary& s = report.summary;
-  std::string out =
-      "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv";
+  std::string out = "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv";
   if (report.holdout) out += ",holdout_actual,holdout_predicted";
   out += ",unit,horizon\n";
-  const std::string unit(to_string(s.unit));
-  const std::string horizon = num(report.horizon);
-  for (const CustomerPrediction& p : report.customers) {
+  // The same last two fields on every line.
+  const std::string tail = "," + std::string(to_string(s.unit)) + "," + num(report.horizon) + "\n";
+  format_rows(out, report.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
+    const CustomerPrediction& p = report.customers[i];
     const RfmCustomer& c = s.customers[p.customer];
-    out += fmt::format("{},{},{},{},{},{},{},{},{}", csv_field(c.customer_id), c.x, num(c.t_x),
-                       num(c.T), num(c.monetary), num(p.p_alive), num(p.expected_purchases),
-                       num(p.expected_spend), num(p.clv));
-    if (report.holdout) out += fmt::format(",{},{}", c.holdout_x, num(p.holdout_predicted));
-    out += fmt::format(",{},{}\n", unit, horizon);
-  }
+    append_csv_field(line, c.customer_id);
+    fmt::format_to(std::back_inserter(line), ",{},", c.x);
+    append_num(line, c.t_x);
+    line.push_back(',');
+    append_num(line, c.T);
+    line.push_back(',');
+    append_num(line, c.monetary);
+    line.push_back(',');
+    append_num(line, p.p_alive);
+    line.push_back(',');
+    append_num(line, p.expected_purchases);
+    line.push_back(',');
+    append_num(line, p.expected_spend);
+    line.push_back(',');
+    append_num(line, p.clv);
+    if (report.holdout) {
+      fmt::format_to(std::back_inserter(line), ",{},", c.holdout_x);
+      append_num(line, p.holdout_predicted);
+    }
+    append(line, tail);
+  });
   return out;
 }
 

@@ -448,10 +448,12 @@ class SubscriptionConsumer final : public RowConsumer {
   ReadReport& report_;
 };
 
-class TransactionConsumer final : public RowConsumer {
+// Out: an RfmAccumulator, or a thread's RfmShard below.
+template <typename Out>
+class BasicTransactionConsumer final : public RowConsumer {
  public:
-  TransactionConsumer(const ColumnMap& columns, RfmAccumulator& out, RecordGate& gate,
-                      ReadReport& report)
+  BasicTransactionConsumer(const ColumnMap& columns, Out& out, RecordGate& gate,
+                           ReadReport& report)
       : columns_(columns), out_(out), gate_(gate), report_(report) {}
 
   void row(std::span<const Cell> cells, const Location& where) override {
@@ -473,9 +475,17 @@ class TransactionConsumer final : public RowConsumer {
 
  private:
   const ColumnMap& columns_;
-  RfmAccumulator& out_;
+  Out& out_;
   RecordGate& gate_;
   ReadReport& report_;
+};
+using TransactionConsumer = BasicTransactionConsumer<RfmAccumulator>;
+
+// One reading thread's way into RfmShards.
+struct RfmShard {
+  RfmShards& shards;
+  unsigned shard;
+  void add(const TransactionRecord& record) { shards.add(shard, record); }
 };
 
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -886,9 +896,10 @@ bool try_read_split<ActivityAggregator, JsonReader>(const InputSource& source, s
   return read_split(source, size, 0, 0, columns, options, threads, make, out, report, gate);
 }
 
-// Transaction files split the same way, but each share fills its own RfmAccumulator (customers
-// are not routed to threads) and the shares are merged in file order; the summary is ordered by
-// customer id, so the result does not depend on where the shares begin.
+// Transaction files split the same way, and like activity records each customer's rows go to
+// the thread that owns the customer (RfmShards): the threads hold disjoint customers, which the
+// summary walks side by side. It is ordered by customer id, so the result does not depend on
+// where the shares begin.
 template <typename MakeReader>
 bool read_split_transactions(const InputSource& source, std::uint64_t size, std::uint64_t body,
                              std::uint64_t lines_before_body, const ColumnMap& columns,
@@ -902,19 +913,27 @@ bool read_split_transactions(const InputSource& source, std::uint64_t size, std:
   struct TransactionShare {
     std::uint64_t end = 0;
     std::uint64_t line_breaks = 0;
-    std::optional<RfmAccumulator> accumulator;
     ReadReport report;
     std::vector<InputError> kept;
     std::exception_ptr failure;
     std::optional<InputError> input_error;
   };
   std::vector<TransactionShare> shares(threads);
-  for (TransactionShare& share : shares) share.accumulator.emplace(out.end(), out.holdout_end());
+  RfmShards shards(threads, out.end(), out.holdout_end());
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  // The threads start reading only once all of them exist: each waits for every other in
+  // RfmShards::finish, so a thread that cannot be started must stop the others before they
+  // begin. The file is then read in one stream.
+  std::promise<bool> all_started;
+  const std::shared_future<bool> go = all_started.get_future().share();
   const auto work = [&](unsigned k) {
+    if (!go.get()) return;
     TransactionShare& share = shares[k];
     try {
       RecordGate share_gate(options, share.report);
-      TransactionConsumer consumer(columns, *share.accumulator, share_gate, share.report);
+      RfmShard sink{shards, k};
+      BasicTransactionConsumer<RfmShard> consumer(columns, sink, share_gate, share.report);
       auto reader = make_reader(consumer, starts[k]);
       if (k + 1 < threads) reader.stop_at(starts[k + 1]);
       std::string buffer(kReadBlock, '\0');
@@ -933,6 +952,7 @@ bool read_split_transactions(const InputSource& source, std::uint64_t size, std:
         if (options.bytes_parsed != nullptr) {
           options.bytes_parsed->fetch_add(used, std::memory_order_relaxed);
         }
+        shards.receive(k);  // rows of this thread's customers that the others read
         if (reader.stopped() || at_end) break;
         std::memmove(buffer.data(), buffer.data() + used, filled - used);
         filled -= used;
@@ -946,17 +966,23 @@ bool read_split_transactions(const InputSource& source, std::uint64_t size, std:
     } catch (...) {
       share.failure = std::current_exception();
     }
+    // Always: the other threads wait for every thread to finish before they stop.
+    try {
+      shards.finish(k);
+    } catch (...) {
+      if (!share.failure) share.failure = std::current_exception();
+    }
   };
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
   try {
     for (unsigned k = 0; k < threads; ++k) pool.emplace_back(work, k);
-  } catch (const std::system_error&) {
-    // A thread could not be started (no memory for its stack, a process limit): the shares are
-    // not merged yet, so the file is read again in one stream.
+  } catch (...) {
+    // A thread could not be started (no memory for its stack, a process limit): nothing is
+    // read yet, so the file is read again in one stream.
+    all_started.set_value(false);
     for (std::thread& t : pool) t.join();
     return false;
   }
+  all_started.set_value(true);
   for (std::thread& t : pool) t.join();
 
   // As in read_split: each share's start is right only if the one before ended there.
@@ -977,8 +1003,9 @@ bool read_split_transactions(const InputSource& source, std::uint64_t size, std:
     lines_before += share.line_breaks;
     report.records += share.report.records;
     report.skipped += share.report.skipped;
-    out.merge(std::move(*share.accumulator));
+    for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
   }
+  out.merge(shards.take());
   return true;
 }
 

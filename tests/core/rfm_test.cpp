@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "csm/bgnbd.hpp"
@@ -107,6 +109,83 @@ TEST_CASE("rfm: two accumulators merged equal one fed everything", "[core][rfm]"
     CHECK(a.customers[i].repeat_amount == b.customers[i].repeat_amount);
     CHECK(a.customers[i].T == b.customers[i].T);
   }
+}
+
+TEST_CASE("rfm: compacting the log changes nothing; a second implementation agrees",
+          "[core][rfm]") {
+  // Random purchases of 300 customers over 2024 (many on the same day), end 2024-09-30,
+  // holdout to 2024-12-31; one customer with 400 rows (sorted by a different path). The
+  // reference: a map of customer -> day -> summed amount, walked in order.
+  std::mt19937 rng(11);
+  std::vector<TransactionRecord> rows;
+  std::vector<std::string> ids;
+  for (int c = 0; c < 300; ++c) ids.push_back("k" + std::to_string(c * 7919 % 1000));
+  const Date first_day = day("2024-01-01");
+  for (int k = 0; k < 6000; ++k) {
+    TransactionRecord r;
+    r.customer_id = k < 400 ? ids[0] : ids[rng() % ids.size()];
+    r.date = Date{first_day.days + static_cast<std::int32_t>(rng() % 366)};
+    r.amount = static_cast<csm::Money>(rng() % 100'000'000);
+    rows.push_back(r);
+  }
+  std::shuffle(rows.begin(), rows.end(), rng);
+  const Date end = day("2024-09-30"), holdout = day("2024-12-31");
+  std::map<std::string, std::map<std::int32_t, csm::MoneySum>> reference;
+  for (const TransactionRecord& r : rows) {
+    if (r.date <= holdout) reference[std::string(r.customer_id)][r.date.days] += r.amount;
+  }
+  for (const std::size_t compact_at : {std::size_t{0}, std::size_t{1}, std::size_t{100}}) {
+    INFO("compact after " << compact_at);
+    RfmAccumulator acc(end, holdout);
+    if (compact_at > 0) acc.compact_after(compact_at);
+    for (const TransactionRecord& r : rows) acc.add(r);
+    const csm::RfmSummary s = acc.finish(TimeUnit::day, 3);
+    std::size_t k = 0;
+    std::uint64_t excluded = 0;
+    for (const auto& [id, days] : reference) {
+      if (days.begin()->first > end.days) {
+        ++excluded;
+        continue;
+      }
+      REQUIRE(k < s.customers.size());
+      const csm::RfmCustomer& c = s.customers[k++];
+      CHECK(c.customer_id == id);
+      std::uint32_t occasions = 0, after = 0;
+      std::int32_t last = 0;
+      csm::MoneySum repeat = 0;
+      for (const auto& [d, amount] : days) {
+        if (d <= end.days) {
+          if (occasions > 0) repeat += amount;
+          ++occasions;
+          last = d;
+        } else {
+          ++after;
+        }
+      }
+      CHECK(c.first.days == days.begin()->first);
+      CHECK(c.x == occasions - 1);
+      CHECK(c.t_x == static_cast<double>(last - days.begin()->first));
+      CHECK(c.repeat_amount == repeat);
+      CHECK(c.holdout_x == after);
+    }
+    CHECK(k == s.customers.size());
+    CHECK(s.excluded_customers == excluded);
+    CHECK(s.transactions == rows.size());
+  }
+}
+
+TEST_CASE("rfm: same-day amounts beyond Money stay exact", "[core][rfm]") {
+  // Two purchases of 6e18 micro-units on one repeat day: 1.2e19 does not fit in an int64, so
+  // compaction keeps them apart and the walk adds them as a MoneySum.
+  RfmAccumulator acc(day("2024-01-31"));
+  acc.compact_after(1);
+  acc.add(tx("a", "2024-01-01", 1));
+  acc.add(tx("a", "2024-01-10", 6'000'000'000'000'000'000));
+  acc.add(tx("a", "2024-01-10", 6'000'000'000'000'000'000));
+  const csm::RfmSummary s = acc.finish(TimeUnit::day);
+  REQUIRE(s.customers.size() == 1);
+  CHECK(s.customers[0].x == 1);
+  CHECK(s.customers[0].repeat_amount == csm::MoneySum{6'000'000'000'000'000'000} * 2);
 }
 
 TEST_CASE("bgnbd: P(alive) and the likelihood by hand", "[core][bgnbd]") {

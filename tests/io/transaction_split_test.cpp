@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "csm/error.hpp"
 #include "csm/io/predictive_writer.hpp"
@@ -56,7 +57,7 @@ struct Result {
   std::vector<std::string> skipped;
 };
 
-Result summarise(const std::string& path, unsigned threads, bool skip_invalid = false) {
+Result summarise(const std::vector<std::string>& paths, unsigned threads, bool skip_invalid = false) {
   csm::io::ReadOptions options;
   options.threads = threads;
   options.split_min_bytes = 1;  // split even these small files
@@ -64,7 +65,7 @@ Result summarise(const std::string& path, unsigned threads, bool skip_invalid = 
   options.kind = csm::io::RecordKind::transaction;
   Result result;
   try {
-    csm::io::RecordInput input({path}, options);
+    csm::io::RecordInput input(paths, options);
     csm::Date end, holdout;
     csm::parse_date("2024-08-31", end);
     csm::parse_date("2024-12-31", holdout);
@@ -79,6 +80,10 @@ Result summarise(const std::string& path, unsigned threads, bool skip_invalid = 
     result.error = e.what();
   }
   return result;
+}
+
+Result summarise(const std::string& path, unsigned threads, bool skip_invalid = false) {
+  return summarise(std::vector<std::string>{path}, threads, skip_invalid);
 }
 
 }  // namespace
@@ -108,4 +113,19 @@ TEST_CASE("transactions: split reading reports the same error and skips", "[io][
   CHECK(skip_one.skipped.size() == 1);
   CHECK(skip_many.skipped == skip_one.skipped);
   CHECK(skip_many.csv == skip_one.csv);
+}
+
+TEST_CASE("transactions: several files read in shares give the summary of one stream",
+          "[io][split][rfm]") {
+  // The second file's shards are merged into the first file's (which are disjoint among
+  // themselves): customers c0..c1999 appear in both files.
+  const TempFile first(make_transactions(2000, false, 5)), second(make_transactions(2000, false, 6));
+  const Result one = summarise(std::vector<std::string>{first.path, second.path}, 1);
+  REQUIRE(one.error.empty());
+  for (unsigned threads : {2u, 3u}) {
+    INFO("threads " << threads);
+    const Result many = summarise(std::vector<std::string>{first.path, second.path}, threads);
+    CHECK(many.error.empty());
+    CHECK(many.csv == one.csv);
+  }
 }

@@ -20,6 +20,7 @@ struct RfmReport {
   ReadReport input;
   RfmSummary summary;
   std::vector<std::string> notes;
+  unsigned threads = 0;  ///< threads formatting the CSV rows (0: one per core); same text
 };
 
 /// One customer's predictions; `customer` indexes RfmSummary::customers.
@@ -66,6 +67,7 @@ struct PredictReport {
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
   bool customers_in_json = true;  ///< false with --customers-csv
+  unsigned threads = 0;  ///< threads formatting the CSV rows (0: one per core); same text
 };
 
 std::string to_json(const RfmReport& report);
