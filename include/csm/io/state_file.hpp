@@ -1,0 +1,49 @@
+#pragma once
+/// Partial aggregation states (`compute --emit-state`, `merge`): a versioned line-based text
+/// format with a checksum trailer, described in docs/scale-out.md.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csm/activity_state.hpp"
+#include "csm/grain.hpp"
+#include "csm/period_metrics.hpp"
+
+namespace csm::io {
+
+/// The format version this build writes and reads (the number on the first line).
+inline constexpr int kStateFormatVersion = 1;
+
+/// One `compute --emit-state` output: the settings that change the numbers, the shard, what was
+/// read, and the counts and sums.
+struct ActivityState {
+  std::string tool_version;          ///< informational
+  std::uint32_t shard = 0;           ///< this input is shard `shard` of `shard_count`
+  std::uint32_t shard_count = 1;
+  MetricOptions options;
+  Grain grain = Grain::month;
+  std::string group_by;              ///< --by COLUMN as given; empty: no groups
+  std::vector<std::string> sources;  ///< the input names, in reading order
+  std::uint64_t records = 0;         ///< records taken
+  std::uint64_t skipped = 0;         ///< invalid records skipped (--skip-invalid)
+  ActivityRaw raw;
+};
+
+/// The state as text, ending with its `end` line.
+std::string to_state_text(const ActivityState& state);
+
+/// Read a state written by to_state_text(). Throws InputError("name", line, "", message) for a
+/// file that is not a state, of another format version or kind, truncated or corrupted.
+ActivityState parse_activity_state(std::string_view text, const std::string& name);
+
+/// The record kind of a state ("activity", "cohorts", "rfm") from its first two lines; throws
+/// InputError like parse_activity_state.
+std::string state_kind(std::string_view text, const std::string& name);
+
+/// A string as one field of a state line: "=" then the bytes, with '%', bytes up to ' ' and
+/// DEL as %XX.
+std::string encode_state_string(std::string_view text);
+
+}  // namespace csm::io
