@@ -168,6 +168,7 @@ int compute(const ComputeOptions& options, Streams io) {
     if (read.kind != io::RecordKind::automatic && read.kind != io::RecordKind::activity) {
       throw UsageError("--emit-state needs activity records");
     }
+    read.allow_empty = true;  // an empty shard has an empty state
   }
   if (!options.until.empty()) {
     YearMonth until;

@@ -1107,11 +1107,11 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     }
   }
   for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());
-  if (report.records == 0 && report.skipped == 0) {
+  if (report.records == 0 && report.skipped == 0 && !impl.options.allow_empty) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no records: expected at least one data record");
   }
-  if (report.records == 0) {
+  if (report.records == 0 && report.skipped > 0) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no valid records: all " + std::to_string(report.skipped) +
                          " records were invalid and skipped");

@@ -52,6 +52,8 @@ struct ReadOptions {
   /// (csm::shard_of), else an InputError that --skip-invalid does not skip.
   std::uint32_t shard = 0;
   std::uint32_t shard_count = 0;
+  /// Inputs without records are no error (an empty shard of `compute --emit-state`).
+  bool allow_empty = false;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
