@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "csm/error.hpp"
 
@@ -13,6 +14,10 @@ namespace {
 
 constexpr std::string_view kMagic = "csm-metrics state ";
 constexpr std::size_t kCountFields = 14;  // MonthCounts: 7 counts, 7 sums
+// Bounds on what a state may hold, far above any real input, so that adding 65536 states and
+// deriving the rates cannot overflow: counts up to 2^40, amounts up to 30 digits (< 2^100).
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 40;
+constexpr std::size_t kMaxAmountDigits = 30;
 
 std::string int128_text(MoneySum v) {
   if (v == 0) return "0";
@@ -119,7 +124,7 @@ class Lines {
   MoneySum money(std::string_view field) const {
     const bool negative = !field.empty() && field[0] == '-';
     const std::string_view digits = negative ? field.substr(1) : field;
-    if (digits.empty() || digits.size() > 38 || (digits.size() > 1 && digits[0] == '0')) {
+    if (digits.empty() || digits.size() > kMaxAmountDigits || (digits.size() > 1 && digits[0] == '0')) {
       fail("invalid amount " + quote_for_message(field));
     }
     UnsignedMoneySum v = 0;
@@ -127,7 +132,6 @@ class Lines {
       if (c < '0' || c > '9') fail("invalid amount " + quote_for_message(field));
       v = v * 10 + static_cast<unsigned>(c - '0');
     }
-    // 38 digits fit in 127 bits.
     return negative ? -static_cast<MoneySum>(v) : static_cast<MoneySum>(v);
   }
   double real(std::string_view field) const {
@@ -172,13 +176,13 @@ class Lines {
     std::int64_t* const counts[] = {&c.start, &c.churned, &c.fresh, &c.reactivated, &c.end, &c.expanded, &c.contracted};
     MoneySum* const sums[] = {&c.mrr_start, &c.mrr_end, &c.new_mrr, &c.reactivation_mrr, &c.expansion_mrr,
                               &c.contraction_mrr, &c.churned_mrr};
-    for (std::size_t k = 0; k < 7; ++k) *counts[k] = integer<std::int64_t>(f[at + k], 0);
+    for (std::size_t k = 0; k < 7; ++k) *counts[k] = integer<std::int64_t>(f[at + k], 0, kMaxCount);
     for (std::size_t k = 0; k < 7; ++k) *sums[k] = money(f[at + 7 + k]);
     return c;
   }
   MonthSums sums(const std::vector<std::string_view>& f, std::size_t at) const {
     MonthSums s;
-    for (std::size_t k = 0; k < 5; ++k) s.csat_by_score[k] = integer<std::uint64_t>(f[at + k]);
+    for (std::size_t k = 0; k < 5; ++k) s.csat_by_score[k] = integer<std::uint64_t>(f[at + k], 0, std::uint64_t{1} << 40);
     s.acquisition_cost = money(f[at + 5]);
     return s;
   }
@@ -382,8 +386,8 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
       group.sums.push_back(lines.sums(f, 2 + kCountFields));
       GroupMoves m;
       const std::size_t at = 2 + kCountFields + 6;
-      m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0);
-      m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0);
+      m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0, kMaxCount);
+      m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0, kMaxCount);
       m.moved_in_mrr = lines.money(f[at + 2]);
       m.moved_out_mrr = lines.money(f[at + 3]);
       group.moves.push_back(m);
