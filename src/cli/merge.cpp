@@ -92,8 +92,8 @@ int merge(const MergeOptions& options, Streams io) {
     if (s.shard_count != head.shard_count) {
       throw InputError(names[i], 0, "",
                        "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
-                           " of " + std::to_string(s.shard_count) + " shards, but " + names[0] +
-                           " is one of " + std::to_string(head.shard_count));
+                           ", but " + names[0] + " is shard " + std::to_string(head.shard) + "/" +
+                           std::to_string(head.shard_count) + " (a different number of shards)");
     }
     const std::string difference = setting_difference(head, s);
     if (!difference.empty()) {

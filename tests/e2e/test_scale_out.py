@@ -143,7 +143,7 @@ def test_refusals(binary, work, source):
     # A state of 2 shards (the whole input is shard 0 of 1 when there is no --shard).
     whole = os.path.join(work, "whole.st")
     ok(binary, "compute", "-q", source, "--emit-state", whole)
-    refused(binary, ["merge", states[0], whole], [whole, "of 1 shards"], "different N", work)
+    refused(binary, ["merge", states[0], whole], [whole, "a different number of shards"], "different N", work)
     for option, value in (("--csat-threshold", "3"), ("--gross-margin", "0.5"), ("--discount-rate", "0.01"),
                           ("--by", "segment"), ("--grain", "quarter"), ("--quick-ratio-without-reactivation", None)):
         path = os.path.join(work, "setting.st")
