@@ -8,6 +8,7 @@
 #include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/io/metrics_writer.hpp"
+#include "csm/io/predictive_writer.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/source.hpp"
 #include "csm/io/state_file.hpp"
@@ -74,16 +75,124 @@ std::string setting_difference(const io::ActivityState& a, const io::ActivitySta
   return {};
 }
 
+void write_text(const MergeOptions& options, Streams io, const std::string& text) {
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+    return;
+  }
+  io.out << text;
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+}
+
+// The shard of each state, checked: one N, no shard twice; returns the state index by shard
+// (states.size() for a missing shard) and names the missing ones in `missing`.
+template <typename State>
+std::vector<std::size_t> check_shards(const std::vector<State>& states, const std::vector<std::string>& names,
+                                      std::vector<std::uint32_t>& missing) {
+  const State& head = states.front();
+  std::vector<std::size_t> by_shard(head.shard_count, states.size());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const State& s = states[i];
+    if (s.shard_count != head.shard_count) {
+      throw InputError(names[i], 0, "",
+                       "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
+                           ", but " + names[0] + " is shard " + std::to_string(head.shard) + "/" +
+                           std::to_string(head.shard_count) + " (a different number of shards)");
+    }
+    std::size_t& slot = by_shard[s.shard];
+    if (slot != states.size()) {
+      throw InputError(names[i], 0, "",
+                       "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
+                           " again: " + names[slot] + " is the same shard (overlapping states)");
+    }
+    slot = i;
+  }
+  for (std::uint32_t k = 0; k < head.shard_count; ++k) {
+    if (by_shard[k] == states.size()) missing.push_back(k);
+  }
+  return by_shard;
+}
+
+// rfm states: the customers of the shards concatenate (in id order), the totals add.
+int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
+              const std::vector<std::string>& names) {
+  std::vector<io::RfmState> states;
+  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_rfm_state(texts[i], names[i]));
+  const io::RfmState& head = states.front();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const RfmSummary& a = head.summary;
+    const RfmSummary& b = states[i].summary;
+    if (a.end != b.end) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": --end " + to_string(b.end) +
+                                            " here, " + to_string(a.end) + " in the first state");
+    }
+    if (a.unit != b.unit) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": --unit " +
+                                            std::string(to_string(b.unit)) + " here, " +
+                                            std::string(to_string(a.unit)) + " in the first state");
+    }
+  }
+  std::vector<std::uint32_t> missing;
+  const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
+  io::RfmReport report;
+  report.version = CSM_VERSION;
+  report.input.kind = io::RecordKind::transaction;
+  if (!missing.empty()) {
+    const std::string what = "shards " + shard_list(missing) + " of " + std::to_string(head.shard_count) + " missing";
+    if (!options.allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
+    if (!options.quiet) io.err << "csm-metrics: warning: partial merge: " << what << '\n';
+  }
+  RfmSummary& summary = report.summary;
+  summary.unit = head.summary.unit;
+  summary.end = head.summary.end;
+  for (const std::size_t i : by_shard) {
+    if (i == states.size()) continue;
+    const io::RfmState& s = states[i];
+    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
+    report.input.records += s.records;
+    report.input.skipped += s.skipped;
+    summary.transactions += s.summary.transactions;
+    summary.transactions_used += s.summary.transactions_used;
+    summary.excluded_customers += s.summary.excluded_customers;
+    summary.customers_with_repeats += s.summary.customers_with_repeats;
+    summary.repeat_occasions += s.summary.repeat_occasions;
+    summary.customers.insert(summary.customers.end(), s.summary.customers.begin(), s.summary.customers.end());
+  }
+  std::sort(summary.customers.begin(), summary.customers.end(),
+            [](const RfmCustomer& a, const RfmCustomer& b) { return a.customer_id < b.customer_id; });
+  for (std::size_t i = 1; i < summary.customers.size(); ++i) {
+    if (summary.customers[i - 1].customer_id == summary.customers[i].customer_id) {
+      throw InputError(names[0], 0, "", "customer " + quote_for_message(summary.customers[i].customer_id) +
+                                            " is in two states: not customer shards");
+    }
+  }
+  if (summary.customers.empty()) {
+    throw InputError(names[0], 0, "", "no purchase on or before --end " + to_string(summary.end) + " in any state");
+  }
+  // As `rfm` does (src/cli/rfm.cpp).
+  report.notes.push_back(
+      "x counts repeat purchase occasions (distinct purchase days after the first) on or "
+      "before end; purchases of one customer on the same day are one occasion");
+  const std::string text = options.format == "json" ? io::to_json(report)
+                           : options.format == "csv" ? io::to_csv(report)
+                                                     : io::to_table(report);
+  write_text(options, io, text);
+  return kOk;
+}
+
 int merge(const MergeOptions& options, Streams io) {
   if (options.files.empty()) throw UsageError("merge: give the state files to merge");
-  std::vector<io::ActivityState> states;
+  std::vector<std::string> texts;
   std::vector<std::string> names;
   for (const std::string& path : options.files) {
-    const std::string text = read_whole(path);
-    const std::string name = path == "-" ? "<stdin>" : path;
-    states.push_back(io::parse_activity_state(text, name));
-    names.push_back(name);
+    texts.push_back(read_whole(path));
+    names.push_back(path == "-" ? "<stdin>" : path);
   }
+  const std::string kind = io::state_kind(texts.front(), names.front());
+  if (kind == "rfm") return merge_rfm(options, io, texts, names);
+  std::vector<io::ActivityState> states;
+  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_activity_state(texts[i], names[i]));
   // Every check before any output: the shards must make one whole with one set of settings.
   const io::ActivityState& head = states.front();
   std::vector<std::size_t> by_shard(head.shard_count, states.size());

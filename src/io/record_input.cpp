@@ -484,6 +484,14 @@ class TransactionConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
+    if (gate_.shard_count != 0 && shard_of(record.customer_id, gate_.shard_count) != gate_.shard) {
+      throw InputError(std::string(where.source), where.line, columns_.display_name(kTxCustomerId),
+                       "customer " + quote_for_message(record.customer_id) + " belongs to shard " +
+                           std::to_string(shard_of(record.customer_id, gate_.shard_count)) + "/" +
+                           std::to_string(gate_.shard_count) + ", not to shard " +
+                           std::to_string(gate_.shard) + "/" + std::to_string(gate_.shard_count) +
+                           " (--shard); split the input with 'csm-metrics shard'");
+    }
     out_.add(record);
     ++report_.records;
   }

@@ -401,4 +401,97 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
   return state;
 }
 
+std::string to_state_text(const RfmState& state) {
+  std::string out;
+  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+  out += "kind rfm\n";
+  out += "tool " + encode_state_string(state.tool_version) + "\n";
+  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  const RfmSummary& s = state.summary;
+  out += "end_date " + to_string(s.end) + "\n";
+  out += "unit " + std::string(to_string(s.unit)) + "\n";
+  out += "sources " + std::to_string(state.sources.size()) + "\n";
+  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
+  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  out += "totals " + std::to_string(s.transactions) + " " + std::to_string(s.transactions_used) + " " +
+         std::to_string(s.excluded_customers) + "\n";
+  out += "customers " + std::to_string(s.customers.size()) + "\n";
+  for (const RfmCustomer& c : s.customers) {
+    out += "c " + encode_state_string(c.customer_id) + " " + to_string(c.first) + " " + to_string(c.last) +
+           " " + std::to_string(c.x) + " " + double_text(c.t_x) + " " + double_text(c.T) + " " +
+           int128_text(c.repeat_amount) + " " + (c.monetary ? double_text(*c.monetary) : std::string("-")) + "\n";
+  }
+  std::uint64_t lines = 0;
+  for (const char c : out) lines += c == '\n' ? 1u : 0u;
+  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  return out;
+}
+
+RfmState parse_rfm_state(std::string_view text, const std::string& name) {
+  const std::string kind = state_kind(text, name);
+  if (kind != "rfm") throw InputError(name, 2, "", "a " + kind + " state, not an rfm state");
+  Lines lines(checked_body(text, name), name);
+  RfmState state;
+  lines.next();
+  lines.next();
+  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
+  {
+    const auto& f = lines.expect("shard", 2);
+    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
+    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
+  }
+  RfmSummary& s = state.summary;
+  const auto date = [&](std::string_view field) {
+    Date d;
+    if (field.size() != 10 || parse_date(field, d) != PeriodError::ok) lines.fail("invalid date " + quote_for_message(field));
+    return d;
+  };
+  s.end = date(lines.expect("end_date", 1)[1]);
+  {
+    const auto& f = lines.expect("unit", 1);
+    if (f[1] == "day") s.unit = TimeUnit::day;
+    else if (f[1] == "week") s.unit = TimeUnit::week;
+    else if (f[1] == "month") s.unit = TimeUnit::month;
+    else lines.fail("invalid unit " + quote_for_message(f[1]));
+  }
+  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
+  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
+  {
+    const auto& f = lines.expect("read", 2);
+    state.records = lines.integer<std::uint64_t>(f[1]);
+    state.skipped = lines.integer<std::uint64_t>(f[2]);
+  }
+  {
+    const auto& f = lines.expect("totals", 3);
+    s.transactions = lines.integer<std::uint64_t>(f[1], 0, std::uint64_t{1} << 50);
+    s.transactions_used = lines.integer<std::uint64_t>(f[2], 0, std::uint64_t{1} << 50);
+    s.excluded_customers = lines.integer<std::uint64_t>(f[3], 0, std::uint64_t{1} << 50);
+  }
+  const auto count = lines.integer<std::uint64_t>(lines.expect("customers", 1)[1], 0, std::uint64_t{1} << 40);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto& f = lines.expect("c", 8);
+    RfmCustomer c;
+    c.customer_id = lines.string(f[1]);
+    if (!s.customers.empty() && !(s.customers.back().customer_id < c.customer_id)) {
+      lines.fail("customers out of order (or repeated): " + quote_for_message(c.customer_id));
+    }
+    c.first = date(f[2]);
+    c.last = date(f[3]);
+    c.x = lines.integer<std::uint32_t>(f[4]);
+    c.t_x = lines.real(f[5]);
+    c.T = lines.real(f[6]);
+    c.repeat_amount = lines.money(f[7]);
+    if (f[8] != "-") c.monetary = lines.real(f[8]);
+    if (c.last < c.first || s.end < c.last) lines.fail("customer dates out of order");
+    if (c.x > 0) ++s.customers_with_repeats;
+    s.repeat_occasions += c.x;
+    s.customers.push_back(std::move(c));
+  }
+  if (!lines.done()) {
+    lines.next();
+    lines.fail("unexpected line after the customers");
+  }
+  return state;
+}
+
 }  // namespace csm::io

@@ -168,10 +168,37 @@ def test_refusals(binary, work, source):
         refused(binary, ["merge", states[0], bad, states[2]], [bad], what, work)
 
 
+def test_rfm(binary, work, source):
+    """rfm --emit-state per shard, merged: the same rfm output as one rfm over the shard files."""
+    for n in (1, 2, 3):
+        out_dir = os.path.join(work, "rfm-%d" % n)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        ok(binary, "shard", "-q", "-n", str(n), source, "-o", out_dir)
+        files = [os.path.join(out_dir, "shard-%d-of-%d.csv" % (i, n)) for i in range(n)]
+        states = []
+        for i, f in enumerate(files):
+            state = os.path.join(out_dir, "%d.csmstate" % i)
+            ok(binary, "rfm", "-q", "--end", "1997-09-30", "--unit", "week", "--shard", "%d/%d" % (i, n), f,
+               "--emit-state", state)
+            states.append(state)
+        for fmt in ("json", "csv", "table"):
+            one = ok(binary, "rfm", "-q", "--end", "1997-09-30", "--unit", "week", "-f", fmt, *files)
+            merged = ok(binary, "merge", "-f", fmt, *reversed(states))
+            check(one == merged, "rfm N=%d %s: merge equals one rfm" % (n, fmt))
+    other = os.path.join(work, "rfm-other.csmstate")
+    ok(binary, "rfm", "-q", "--end", "1997-10-31", "--shard", "1/3", files[1], "--emit-state", other)
+    refused(binary, ["merge", states[0], other, states[2]], [other, "--end"], "rfm: different --end", work)
+    refused(binary, ["merge", states[0], states[0], states[2]], [states[0], "same shard"], "rfm: overlapping", work)
+    refused(binary, ["merge", states[0], states[2]], ["shards 1 of 3 missing"], "rfm: missing shard", work)
+    code, _, err = run(binary, "rfm", "-q", "--end", "1997-09-30", "--shard", "0/3", files[1], "--emit-state", other)
+    check(code == 65 and "not to shard 0/3" in err, "rfm: a record of another shard is refused (%s)" % err.strip())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--tools", required=True)
+    parser.add_argument("--data", required=True)
     parser.add_argument("--work", required=True)
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
@@ -197,6 +224,7 @@ def main():
     test_shard_files(binary, work, gen, 4)
     test_shard_files(binary, work, edge, 3)
     test_refusals(binary, work, gen)
+    test_rfm(binary, work, os.path.join(args.data, "cdnow", "cdnow_transactions.csv"))
     print("scale_out: %d passed, %d failed" % (PASSED[0], len(FAILURES)))
     return 1 if FAILURES else 0
 

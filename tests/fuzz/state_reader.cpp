@@ -27,6 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(csm::shard_hash(text)));
     text += "end " + std::to_string(lines) + " " + hex + "\n";
   }
+  try {  // an rfm state: parses, writes out and parses back to the same text
+    const csm::io::RfmState rfm = csm::io::parse_rfm_state(text, "fuzz");
+    const std::string written = csm::io::to_state_text(rfm);
+    if (csm::io::to_state_text(csm::io::parse_rfm_state(written, "written")) != written) {
+      csm::fuzz::fail("an rfm state round-trips", written);
+    }
+    return 0;
+  } catch (const csm::InputError&) {
+  }
   csm::io::ActivityState state;
   try {
     state = csm::io::parse_activity_state(text, "fuzz");

@@ -10,6 +10,7 @@
 #include "csm/activity_state.hpp"
 #include "csm/grain.hpp"
 #include "csm/period_metrics.hpp"
+#include "csm/rfm.hpp"
 
 namespace csm::io {
 
@@ -33,6 +34,21 @@ struct ActivityState {
 
 /// The state as text, ending with its `end` line.
 std::string to_state_text(const ActivityState& state);
+
+/// One `rfm --emit-state` output: the per-customer summary of a customer shard.
+struct RfmState {
+  std::string tool_version;
+  std::uint32_t shard = 0;
+  std::uint32_t shard_count = 1;
+  std::vector<std::string> sources;
+  std::uint64_t records = 0;
+  std::uint64_t skipped = 0;
+  RfmSummary summary;  ///< unit, end and the customers (no holdout: rfm has none)
+};
+
+std::string to_state_text(const RfmState& state);
+/// Read an rfm state; throws InputError like parse_activity_state.
+RfmState parse_rfm_state(std::string_view text, const std::string& name);
 
 /// Read a state written by to_state_text(). Throws InputError("name", line, "", message) for a
 /// file that is not a state, of another format version or kind, truncated or corrupted.
