@@ -195,31 +195,14 @@ int merge(const MergeOptions& options, Streams io) {
   for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_activity_state(texts[i], names[i]));
   // Every check before any output: the shards must make one whole with one set of settings.
   const io::ActivityState& head = states.front();
-  std::vector<std::size_t> by_shard(head.shard_count, states.size());
   for (std::size_t i = 0; i < states.size(); ++i) {
-    const io::ActivityState& s = states[i];
-    if (s.shard_count != head.shard_count) {
-      throw InputError(names[i], 0, "",
-                       "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
-                           ", but " + names[0] + " is shard " + std::to_string(head.shard) + "/" +
-                           std::to_string(head.shard_count) + " (a different number of shards)");
-    }
-    const std::string difference = setting_difference(head, s);
+    const std::string difference = setting_difference(head, states[i]);
     if (!difference.empty()) {
       throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": " + difference);
     }
-    std::size_t& slot = by_shard[s.shard];
-    if (slot != states.size()) {
-      throw InputError(names[i], 0, "",
-                       "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
-                           " again: " + names[slot] + " is the same shard (overlapping states)");
-    }
-    slot = i;
   }
   std::vector<std::uint32_t> missing;
-  for (std::uint32_t k = 0; k < head.shard_count; ++k) {
-    if (by_shard[k] == states.size()) missing.push_back(k);
-  }
+  const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
   io::MetricsReport report;
   if (!missing.empty()) {
     const std::string what = "shards " + shard_list(missing) + " of " +

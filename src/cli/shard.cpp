@@ -111,7 +111,9 @@ std::vector<std::string> split_fields(std::string_view record, char separator) {
 }
 
 // CSV or TSV: the header goes to every shard, each record to its customer's shard.
-void shard_delimited(io::InputSource& source, char separator, const ShardOptions& options, ShardFiles& out) {
+// `first_file`: the header goes to the shards (later files' headers only locate the column).
+void shard_delimited(io::InputSource& source, char separator, const ShardOptions& options, ShardFiles& out,
+                     bool first_file) {
   ByteStream in(source);
   std::string record;
   std::uint64_t line = 1;
@@ -132,7 +134,9 @@ void shard_delimited(io::InputSource& source, char separator, const ShardOptions
       }
       column = static_cast<std::size_t>(found - names.begin());
       have_header = true;
-      for (std::uint32_t i = 0; i < out.size(); ++i) out[i] << record;
+      if (first_file) {
+        for (std::uint32_t i = 0; i < out.size(); ++i) out[i] << record;
+      }
       return;
     }
     const std::string_view trimmed_end = std::string_view(record).substr(0, record.find_last_not_of("\r\n") + 1);
@@ -250,12 +254,7 @@ int shard(const ShardOptions& options, Streams io) {
     if (format == "jsonl") {
       shard_json_lines(source, options, out);
     } else {
-      if (header_written) {
-        // Later files repeat the header: a second header in a shard would be a record. Each
-        // file is sharded into the same files, so their headers must agree; we write only the
-        // first and check nothing more here (compute reports a mismatch).
-      }
-      shard_delimited(source, format == "tsv" ? '\t' : ',', options, out);
+      shard_delimited(source, format == "tsv" ? '\t' : ',', options, out, !header_written);
       header_written = true;
     }
   }

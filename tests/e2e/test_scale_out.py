@@ -168,6 +168,30 @@ def test_refusals(binary, work, source):
         refused(binary, ["merge", states[0], bad, states[2]], [bad], what, work)
 
 
+def test_several_inputs(binary, work, source):
+    """Two CSV files sharded together: one header per shard, the same metrics as the whole."""
+    with open(source, encoding="utf-8") as f:
+        header = f.readline()
+        rows = f.readlines()
+    halves = []
+    for k, part in enumerate((rows[: len(rows) // 2], rows[len(rows) // 2:])):
+        path = os.path.join(work, "half-%d.csv" % k)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(header + "".join(part))
+        halves.append(path)
+    out_dir = os.path.join(work, "two-inputs")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    ok(binary, "shard", "-q", "-n", "2", *halves, "-o", out_dir)
+    files = [os.path.join(out_dir, "shard-%d-of-2.csv" % i) for i in range(2)]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            check(f.read().count(header) == 1, "two inputs: %s has one header" % path)
+    whole = json.loads(ok(binary, "compute", "-q", "-f", "json", source))
+    sharded = json.loads(ok(binary, "compute", "-q", "-f", "json", *files))
+    whole["input"]["sources"] = sharded["input"]["sources"] = []
+    check(whole == sharded, "two inputs sharded: the same metrics as the whole")
+
+
 def test_rfm(binary, work, source):
     """rfm --emit-state per shard, merged: the same rfm output as one rfm over the shard files."""
     for n in (1, 2, 3):
@@ -224,6 +248,7 @@ def main():
     test_shard_files(binary, work, gen, 4)
     test_shard_files(binary, work, edge, 3)
     test_refusals(binary, work, gen)
+    test_several_inputs(binary, work, gen)
     test_rfm(binary, work, os.path.join(args.data, "cdnow", "cdnow_transactions.csv"))
     print("scale_out: %d passed, %d failed" % (PASSED[0], len(FAILURES)))
     return 1 if FAILURES else 0
