@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/cohorts.hpp"
 #include "csm/decimal.hpp"
 #include "csm/group_metrics.hpp"
 #include "csm/period_metrics.hpp"
@@ -74,6 +75,15 @@ void widen(ActivityRaw& raw, YearMonth first, YearMonth last);
 /// the union of their ranges first. Throws std::invalid_argument when one is grouped and the
 /// other not.
 void add_raw(ActivityRaw& into, const ActivityRaw& other);
+
+/// Add a month-grain cohort table of other customers (another customer shard): cohorts by
+/// month, cells by age; groups by name. Rates are not filled.
+void add_month_cohorts(CohortTable& into, const CohortTable& other);
+
+/// The cohort table at `options.grain` from the month-grain table of all customers, whose data
+/// run from `first` to `last` (the same table collect_cohorts() with that grain gives).
+CohortTable roll_up_cohorts(const CohortTable& monthly, YearMonth first, YearMonth last,
+                            const CohortOptions& options);
 
 /// 64-bit FNV-1a of the bytes of `id` (offset basis 14695981039346656037, prime 1099511628211):
 /// the shard hash of docs/scale-out.md, the same on every machine and version.

@@ -7,6 +7,7 @@
 #include "cli/terminal.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/error.hpp"
+#include "csm/io/cohort_writer.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/predictive_writer.hpp"
 #include "csm/io/output_file.hpp"
@@ -25,6 +26,7 @@ struct MergeOptions {
   bool all = false;
   std::string color = "auto";
   bool quiet = false;
+  std::string metric = "logo";  // cohort states, table output
 };
 
 std::string read_whole(const std::string& path) {
@@ -181,6 +183,102 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
   return kOk;
 }
 
+// cohorts states: month tables add up, then roll up to the grain over the whole range.
+int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
+                  const std::vector<std::string>& names) {
+  std::vector<io::CohortState> states;
+  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_cohort_state(texts[i], names[i]));
+  const io::CohortState& head = states.front();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const io::CohortState& s = states[i];
+    std::string difference;
+    if (s.options.grain != head.options.grain) {
+      difference = "--grain " + std::string(to_string(s.options.grain)) + " here, " +
+                   std::string(to_string(head.options.grain)) + " in the first state";
+    } else if (s.options.exclude_reactivated != head.options.exclude_reactivated) {
+      difference = std::string("--exclude-reactivated ") + (s.options.exclude_reactivated ? "on" : "off") +
+                   " here, " + (head.options.exclude_reactivated ? "on" : "off") + " in the first state";
+    } else if (s.group_by != head.group_by) {
+      difference = "--by " + (s.group_by.empty() ? std::string("(none)") : quote_for_message(s.group_by)) +
+                   " here, " + (head.group_by.empty() ? std::string("(none)") : quote_for_message(head.group_by)) +
+                   " in the first state";
+    }
+    if (!difference.empty()) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": " + difference);
+    }
+  }
+  std::vector<std::uint32_t> missing;
+  const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
+  io::CohortReport report;
+  report.version = CSM_VERSION;
+  report.group_by = head.group_by;
+  report.input.kind = io::RecordKind::activity;
+  if (!missing.empty()) {
+    const std::string what = "shards " + shard_list(missing) + " of " + std::to_string(head.shard_count) + " missing";
+    if (!options.allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
+    const std::string note = "partial merge: " + what + "; the cohorts cover the other shards only";
+    report.warnings.push_back(note);
+    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
+  }
+  CohortTable monthly;
+  ActivityStats& st = report.activity;
+  for (const std::size_t i : by_shard) {
+    if (i == states.size()) continue;
+    const io::CohortState& s = states[i];
+    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
+    report.input.records += s.records;
+    report.input.skipped += s.skipped;
+    st.records += s.stats.records;
+    st.zero_revenue_records += s.stats.zero_revenue_records;
+    st.customers += s.stats.customers;
+    st.customer_months += s.stats.customer_months;
+    st.has_acquisition_cost = st.has_acquisition_cost || s.stats.has_acquisition_cost;
+    if (s.stats.first && (!st.first || *s.stats.first < *st.first)) st.first = s.stats.first;
+    if (s.stats.last && (!st.last || *st.last < *s.stats.last)) st.last = s.stats.last;
+    add_month_cohorts(monthly, s.monthly);
+  }
+  if (st.first) {
+    report.table = roll_up_cohorts(monthly, *st.first, *st.last, head.options);
+  } else {
+    report.table.options = head.options;
+  }
+  // As `cohorts` does (src/cli/cohorts.cpp).
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
+  }
+  const auto& covered = report.table.months_covered;
+  const int full = months_in(head.options.grain);
+  if (!covered.empty() && covered.front() < full && !report.table.cohorts.empty()) {
+    report.warnings.push_back(period_label(report.table.cohorts.front().period, head.options.grain) +
+                              ": the data covers " + std::to_string(covered.front()) + " of its " +
+                              std::to_string(full) + " months");
+  }
+  if (covered.size() > 1 && covered.back() < full) {
+    report.warnings.push_back("the last " + std::string(to_string(head.options.grain)) + " covers " +
+                              std::to_string(covered.back()) + " of its " + std::to_string(full) +
+                              " months: its ages are counted at its last month in the data");
+  }
+  std::string text;
+  if (options.format == "json") {
+    text = io::cohorts_to_json(report);
+  } else if (options.format == "csv") {
+    text = io::cohorts_to_csv(report);
+  } else {
+    const bool to_stdout = options.output.empty() || options.output == "-";
+    const ColorMode color = options.color == "always"  ? ColorMode::always
+                            : options.color == "never" ? ColorMode::never
+                                                       : ColorMode::automatic;
+    io::CohortTableStyle style;
+    style.metric = options.metric == "revenue" ? io::CohortMetric::revenue
+                   : options.metric == "both"  ? io::CohortMetric::both
+                                               : io::CohortMetric::logo;
+    style.color = to_stdout && use_color(color, io.out);
+    text = io::cohorts_to_table(report, style);
+  }
+  write_text(options, io, text);
+  return kOk;
+}
+
 int merge(const MergeOptions& options, Streams io) {
   if (options.files.empty()) throw UsageError("merge: give the state files to merge");
   std::vector<std::string> texts;
@@ -191,6 +289,7 @@ int merge(const MergeOptions& options, Streams io) {
   }
   const std::string kind = io::state_kind(texts.front(), names.front());
   if (kind == "rfm") return merge_rfm(options, io, texts, names);
+  if (kind == "cohorts") return merge_cohorts(options, io, texts, names);
   std::vector<io::ActivityState> states;
   for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_activity_state(texts[i], names[i]));
   // Every check before any output: the shards must make one whole with one set of settings.
@@ -304,6 +403,9 @@ CommandRunner add_merge_command(CLI::App& app, Streams io) {
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
       ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
   cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("--metric", options->metric,
+                  "Cohort states, table: logo (default), revenue or both (as cohorts --metric)")
+      ->transform(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
   return [options, io] { return merge(*options, io); };
 }
 

@@ -177,6 +177,108 @@ void add_raw(ActivityRaw& into, const ActivityRaw& other) {
   into.groups = std::move(merged);
 }
 
+namespace {
+
+void add_cohort_list(std::vector<Cohort>& into, const std::vector<Cohort>& other) {
+  std::vector<Cohort> out;
+  std::size_t a = 0;
+  std::size_t b = 0;
+  while (a < into.size() || b < other.size()) {
+    if (b == other.size() || (a < into.size() && into[a].period < other[b].period)) {
+      out.push_back(std::move(into[a++]));
+    } else if (a == into.size() || other[b].period < into[a].period) {
+      out.push_back(other[b++]);
+    } else {
+      Cohort c = std::move(into[a++]);
+      const Cohort& d = other[b++];
+      c.customers += d.customers;
+      if (c.ages.size() < d.ages.size()) c.ages.resize(d.ages.size());
+      for (std::size_t k = 0; k < d.ages.size(); ++k) {
+        c.ages[k].active_customers += d.ages[k].active_customers;
+        c.ages[k].revenue += d.ages[k].revenue;
+      }
+      out.push_back(std::move(c));
+    }
+  }
+  into = std::move(out);
+}
+
+std::vector<Cohort> roll_up_list(const std::vector<Cohort>& monthly, std::int32_t first, std::int32_t last,
+                                 int g) {
+  const std::int32_t first_period = first / g;
+  const auto period_count = static_cast<std::size_t>(last / g - first_period + 1);
+  std::vector<Cohort> out;
+  for (std::size_t c = 0; c < period_count; ++c) {
+    const std::int32_t period = first_period + static_cast<std::int32_t>(c);
+    Cohort cohort;
+    cohort.period = YearMonth{period * g};
+    std::vector<const Cohort*> members;
+    for (const Cohort& m : monthly) {
+      if (m.period.index / g == period) {
+        members.push_back(&m);
+        cohort.customers += m.customers;
+      }
+    }
+    if (cohort.customers == 0) continue;
+    for (std::size_t age = 0; c + age < period_count; ++age) {
+      const std::int32_t p = period + static_cast<std::int32_t>(age);
+      const std::int32_t reference = std::min((p + 1) * g - 1, last);
+      CohortAge cell;
+      for (const Cohort* m : members) {
+        const auto k = static_cast<std::size_t>(reference - m->period.index);
+        if (k < m->ages.size()) {
+          cell.active_customers += m->ages[k].active_customers;
+          cell.revenue += m->ages[k].revenue;
+        }
+      }
+      cohort.ages.push_back(cell);
+    }
+    out.push_back(std::move(cohort));
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_month_cohorts(CohortTable& into, const CohortTable& other) {
+  add_cohort_list(into.cohorts, other.cohorts);
+  std::vector<CohortGroup> merged;
+  std::size_t a = 0;
+  std::size_t b = 0;
+  while (a < into.groups.size() || b < other.groups.size()) {
+    if (b == other.groups.size() || (a < into.groups.size() && into.groups[a].group < other.groups[b].group)) {
+      merged.push_back(std::move(into.groups[a++]));
+    } else if (a == into.groups.size() || other.groups[b].group < into.groups[a].group) {
+      merged.push_back(other.groups[b++]);
+    } else {
+      CohortGroup g = std::move(into.groups[a++]);
+      add_cohort_list(g.cohorts, other.groups[b++].cohorts);
+      merged.push_back(std::move(g));
+    }
+  }
+  into.groups = std::move(merged);
+}
+
+CohortTable roll_up_cohorts(const CohortTable& monthly, YearMonth first, YearMonth last,
+                            const CohortOptions& options) {
+  CohortTable table;
+  table.options = options;
+  const int g = months_in(options.grain);
+  const std::int32_t first_period = first.index / g;
+  const auto period_count = static_cast<std::size_t>(last.index / g - first_period + 1);
+  for (std::size_t p = 0; p < period_count; ++p) {
+    const std::int32_t begin = std::max(first.index, (first_period + static_cast<std::int32_t>(p)) * g);
+    const std::int32_t end = std::min(last.index, (first_period + static_cast<std::int32_t>(p) + 1) * g - 1);
+    table.months_covered.push_back(end - begin + 1);
+  }
+  table.cohorts = roll_up_list(monthly.cohorts, first.index, last.index, g);
+  for (const CohortGroup& group : monthly.groups) {
+    table.groups.push_back({group.group, roll_up_list(group.cohorts, first.index, last.index, g)});
+  }
+  derive_cohort_rates(table);
+  return table;
+}
+
 std::uint64_t shard_hash(std::string_view id) noexcept {
   std::uint64_t h = 14695981039346656037ULL;
   for (const char c : id) {

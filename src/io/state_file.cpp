@@ -494,4 +494,146 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
   return state;
 }
 
+namespace {
+
+void append_stats(std::string& out, const ActivityStats& st) {
+  out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
+         std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
+         (st.first ? to_string(*st.first) : std::string("-")) + " " +
+         (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
+}
+
+void append_cohorts(std::string& out, const std::vector<Cohort>& cohorts) {
+  for (const Cohort& c : cohorts) {
+    out += "cohort " + to_string(c.period) + " " + std::to_string(c.customers) + " " + std::to_string(c.ages.size()) + "\n";
+    for (const CohortAge& a : c.ages) out += "a " + std::to_string(a.active_customers) + " " + int128_text(a.revenue) + "\n";
+  }
+}
+
+ActivityStats parse_stats(Lines& lines) {
+  ActivityStats st;
+  const auto& f = lines.expect("stats", 7);
+  st.records = lines.integer<std::uint64_t>(f[1]);
+  st.zero_revenue_records = lines.integer<std::uint64_t>(f[2]);
+  st.customers = lines.integer<std::uint64_t>(f[3]);
+  st.customer_months = lines.integer<std::uint64_t>(f[4]);
+  if ((f[5] == "-") != (f[6] == "-")) lines.fail("'stats' line: first and last period must both be set or both '-'");
+  if (f[5] != "-") {
+    st.first = lines.month(f[5]);
+    st.last = lines.month(f[6]);
+    if (*st.last < *st.first) lines.fail("'stats' line: the last period is before the first");
+  }
+  st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
+  return st;
+}
+
+std::vector<Cohort> parse_cohorts(Lines& lines, std::uint64_t count, const ActivityStats& st) {
+  std::vector<Cohort> out;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto& f = lines.expect("cohort", 3);
+    Cohort c;
+    c.period = lines.month(f[1]);
+    c.customers = lines.integer<std::int64_t>(f[2], 0, kMaxCount);
+    const auto ages = lines.integer<std::uint64_t>(f[3], 0, 120000);
+    if (!st.first || c.period < *st.first || *st.last < c.period ||
+        ages != static_cast<std::uint64_t>(st.last->index - c.period.index + 1)) {
+      lines.fail("cohort " + to_string(c.period) + " outside the months of the state, or the wrong number of ages");
+    }
+    if (!out.empty() && !(out.back().period < c.period)) lines.fail("cohorts out of order");
+    for (std::uint64_t k = 0; k < ages; ++k) {
+      const auto& a = lines.expect("a", 2);
+      CohortAge age;
+      age.active_customers = lines.integer<std::int64_t>(a[1], 0, kMaxCount);
+      age.revenue = lines.money(a[2]);
+      c.ages.push_back(age);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_state_text(const CohortState& state) {
+  std::string out;
+  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+  out += "kind cohorts\n";
+  out += "tool " + encode_state_string(state.tool_version) + "\n";
+  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  out += "grain " + std::string(to_string(state.options.grain)) + "\n";
+  out += std::string("exclude_reactivated ") + (state.options.exclude_reactivated ? "1" : "0") + "\n";
+  out += "by " + std::string(state.group_by.empty() ? "0 " : "1 ") + encode_state_string(state.group_by) + "\n";
+  out += "sources " + std::to_string(state.sources.size()) + "\n";
+  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
+  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  append_stats(out, state.stats);
+  out += "cohorts " + std::to_string(state.monthly.cohorts.size()) + "\n";
+  append_cohorts(out, state.monthly.cohorts);
+  out += "groups " + std::to_string(state.monthly.groups.size()) + "\n";
+  for (const CohortGroup& g : state.monthly.groups) {
+    out += "group " + encode_state_string(g.group) + " " + std::to_string(g.cohorts.size()) + "\n";
+    append_cohorts(out, g.cohorts);
+  }
+  std::uint64_t lines = 0;
+  for (const char c : out) lines += c == '\n' ? 1u : 0u;
+  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  return out;
+}
+
+CohortState parse_cohort_state(std::string_view text, const std::string& name) {
+  const std::string kind = state_kind(text, name);
+  if (kind != "cohorts") throw InputError(name, 2, "", "a " + kind + " state, not a cohorts state");
+  Lines lines(checked_body(text, name), name);
+  CohortState state;
+  lines.next();
+  lines.next();
+  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
+  {
+    const auto& f = lines.expect("shard", 2);
+    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
+    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
+  }
+  {
+    const auto& f = lines.expect("grain", 1);
+    const auto grain = parse_grain(f[1]);
+    if (!grain || f[1] != to_string(*grain)) lines.fail("invalid grain " + quote_for_message(f[1]));
+    state.options.grain = *grain;
+  }
+  state.options.exclude_reactivated = lines.integer<int>(lines.expect("exclude_reactivated", 1)[1], 0, 1) == 1;
+  bool grouped = false;
+  {
+    const auto& f = lines.expect("by", 2);
+    grouped = lines.integer<int>(f[1], 0, 1) == 1;
+    state.group_by = lines.string(f[2]);
+    if (grouped == state.group_by.empty()) lines.fail("'by' line: grouping flag and column disagree");
+  }
+  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
+  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
+  {
+    const auto& f = lines.expect("read", 2);
+    state.records = lines.integer<std::uint64_t>(f[1]);
+    state.skipped = lines.integer<std::uint64_t>(f[2]);
+  }
+  state.stats = parse_stats(lines);
+  state.monthly.cohorts = parse_cohorts(lines, lines.integer<std::uint64_t>(lines.expect("cohorts", 1)[1], 0, 120000), state.stats);
+  const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
+  if (group_count > 0 && !grouped) lines.fail("groups in a state without --by");
+  for (std::uint64_t g = 0; g < group_count; ++g) {
+    const auto& f = lines.expect("group", 2);
+    CohortGroup group;
+    group.group = lines.string(f[1]);
+    const auto count = lines.integer<std::uint64_t>(f[2], 0, 120000);
+    if (!state.monthly.groups.empty() && !(state.monthly.groups.back().group < group.group)) {
+      lines.fail("groups out of order (or repeated): " + quote_for_message(group.group));
+    }
+    group.cohorts = parse_cohorts(lines, count, state.stats);
+    state.monthly.groups.push_back(std::move(group));
+  }
+  if (!lines.done()) {
+    lines.next();
+    lines.fail("unexpected line after the groups");
+  }
+  return state;
+}
+
 }  // namespace csm::io

@@ -192,6 +192,30 @@ def test_several_inputs(binary, work, source):
     check(whole == sharded, "two inputs sharded: the same metrics as the whole")
 
 
+def test_cohorts(binary, work, source, tag):
+    """cohorts --emit-state per shard (month tables), merged and rolled up: the same table."""
+    for n in (1, 2, 3):
+        out_dir = os.path.join(work, "cohorts-%s-%d" % (tag, n))
+        shutil.rmtree(out_dir, ignore_errors=True)
+        ok(binary, "shard", "-q", "-n", str(n), source, "-o", out_dir)
+        files = [os.path.join(out_dir, "shard-%d-of-%d.csv" % (i, n)) for i in range(n)]
+        for extra in ([], ["--grain", "quarter"], ["--by", "segment", "--grain", "year", "--exclude-reactivated"]):
+            states = []
+            for i, f in enumerate(files):
+                state = os.path.join(out_dir, "%d.csmstate" % i)
+                ok(binary, "cohorts", "-q", *extra, "--shard", "%d/%d" % (i, n), f, "--emit-state", state)
+                states.append(state)
+            for fmt in ("json", "csv", "table"):
+                one = ok(binary, "cohorts", "-q", *extra, "-f", fmt, *files)
+                merged = ok(binary, "merge", "-f", fmt, *reversed(states))
+                check(one == merged, "cohorts %s N=%d %s %s: merge equals one cohorts" % (tag, n, " ".join(extra), fmt))
+    if n == 3:
+        other = os.path.join(work, "cohorts-other.csmstate")
+        ok(binary, "cohorts", "-q", "--shard", "1/3", files[1], "--emit-state", other)
+        refused(binary, ["merge", states[0], other, states[2]], [other, "--grain"], "cohorts: different --grain", work)
+        refused(binary, ["merge", states[0], states[2]], ["shards 1 of 3 missing"], "cohorts: missing shard", work)
+
+
 def test_rfm(binary, work, source):
     """rfm --emit-state per shard, merged: the same rfm output as one rfm over the shard files."""
     for n in (1, 2, 3):
@@ -249,6 +273,8 @@ def main():
     test_shard_files(binary, work, edge, 3)
     test_refusals(binary, work, gen)
     test_several_inputs(binary, work, gen)
+    test_cohorts(binary, work, edge, "edge")
+    test_cohorts(binary, work, gen, "gen")
     test_rfm(binary, work, os.path.join(args.data, "cdnow", "cdnow_transactions.csv"))
     print("scale_out: %d passed, %d failed" % (PASSED[0], len(FAILURES)))
     return 1 if FAILURES else 0

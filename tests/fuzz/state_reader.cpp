@@ -36,6 +36,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     return 0;
   } catch (const csm::InputError&) {
   }
+  try {  // a cohorts state: parses, writes out the same, and rolls up
+    const csm::io::CohortState cohorts = csm::io::parse_cohort_state(text, "fuzz");
+    const std::string written = csm::io::to_state_text(cohorts);
+    if (csm::io::to_state_text(csm::io::parse_cohort_state(written, "written")) != written) {
+      csm::fuzz::fail("a cohorts state round-trips", written);
+    }
+    if (cohorts.stats.first) {
+      csm::CohortTable sum = cohorts.monthly;
+      csm::add_month_cohorts(sum, cohorts.monthly);
+      (void)csm::roll_up_cohorts(sum, *cohorts.stats.first, *cohorts.stats.last, cohorts.options);
+    }
+    return 0;
+  } catch (const csm::InputError&) {
+  }
   csm::io::ActivityState state;
   try {
     state = csm::io::parse_activity_state(text, "fuzz");

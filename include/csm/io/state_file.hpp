@@ -47,6 +47,25 @@ struct RfmState {
 };
 
 std::string to_state_text(const RfmState& state);
+
+/// One `cohorts --emit-state` output: the cohort table of a customer shard at month grain (rolled
+/// up to `options.grain` by merge).
+struct CohortState {
+  std::string tool_version;
+  std::uint32_t shard = 0;
+  std::uint32_t shard_count = 1;
+  CohortOptions options;  ///< as asked (the table itself is by month)
+  std::string group_by;
+  std::vector<std::string> sources;
+  std::uint64_t records = 0;
+  std::uint64_t skipped = 0;
+  ActivityStats stats;
+  CohortTable monthly;
+};
+
+std::string to_state_text(const CohortState& state);
+/// Read a cohorts state; throws InputError like parse_activity_state.
+CohortState parse_cohort_state(std::string_view text, const std::string& name);
 /// Read an rfm state; throws InputError like parse_activity_state.
 RfmState parse_rfm_state(std::string_view text, const std::string& name);
 
