@@ -1,6 +1,7 @@
 // Partial states (csm/activity_state.hpp): customer shards finished separately and added give
 // the metrics of one aggregation of everything; the boundary rule of widen(); the shard hash.
 #include <catch2/catch.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -108,4 +109,66 @@ TEST_CASE("adding a grouped state to an ungrouped one is refused", "[state]") {
   csm::ActivityRaw grouped;
   grouped.grouped = true;
   CHECK_THROWS_AS(csm::add_raw(plain, grouped), std::invalid_argument);
+}
+
+TEST_CASE("month cohort tables of customer shards, added and rolled up, equal the direct table", "[state]") {
+  std::mt19937 rng(11);
+  std::vector<csm::ActivityRecord> records;
+  std::vector<std::string> ids;
+  const std::vector<std::string> segments = {"a", "b"};
+  for (int i = 0; i < 400; ++i) ids.push_back("k" + std::to_string(rng() % 90));
+  for (int i = 0; i < 400; ++i) {
+    // Months 2..11 of 2024: the range starts and ends inside quarters.
+    records.push_back(rec(ids[static_cast<std::size_t>(i)], static_cast<int>(2 + rng() % 10),
+                          static_cast<csm::Money>(rng() % 3) * kUnit, segments[rng() % 2]));
+  }
+  for (const csm::Grain grain : {csm::Grain::month, csm::Grain::quarter, csm::Grain::year}) {
+    for (const bool exclude : {false, true}) {
+      csm::CohortOptions options;
+      options.grain = grain;
+      options.exclude_reactivated = exclude;
+      csm::ActivityAggregator whole;  // the direct computation at the grain
+      whole.group_by_segment();
+      whole.collect_cohorts(options);
+      csm::CohortOptions monthly = options;
+      monthly.grain = csm::Grain::month;
+      std::vector<csm::ActivityAggregator> shards(3);
+      for (auto& s : shards) {
+        s.group_by_segment();
+        s.collect_cohorts(monthly);
+      }
+      for (const auto& r : records) {
+        whole.add(r);
+        shards[csm::shard_of(r.customer_id, 3)].add(r);
+      }
+      (void)whole.finish(csm::MetricOptions{});
+      const csm::CohortTable expected = whole.take_cohorts();
+      csm::CohortTable sum;
+      std::optional<csm::YearMonth> first;
+      std::optional<csm::YearMonth> last;
+      for (auto& s : shards) {
+        (void)s.finish(csm::MetricOptions{});
+        if (!first || *s.stats().first < *first) first = s.stats().first;
+        if (!last || *last < *s.stats().last) last = s.stats().last;
+        csm::add_month_cohorts(sum, s.take_cohorts());
+      }
+      const csm::CohortTable got = csm::roll_up_cohorts(sum, *first, *last, options);
+      CHECK(got.months_covered == expected.months_covered);
+      REQUIRE(got.cohorts.size() == expected.cohorts.size());
+      for (std::size_t c = 0; c < got.cohorts.size(); ++c) {
+        CHECK(got.cohorts[c].period == expected.cohorts[c].period);
+        CHECK(got.cohorts[c].customers == expected.cohorts[c].customers);
+        REQUIRE(got.cohorts[c].ages.size() == expected.cohorts[c].ages.size());
+        for (std::size_t a = 0; a < got.cohorts[c].ages.size(); ++a) {
+          CHECK(got.cohorts[c].ages[a].active_customers == expected.cohorts[c].ages[a].active_customers);
+          CHECK(got.cohorts[c].ages[a].revenue == expected.cohorts[c].ages[a].revenue);
+        }
+      }
+      REQUIRE(got.groups.size() == expected.groups.size());
+      for (std::size_t g = 0; g < got.groups.size(); ++g) {
+        CHECK(got.groups[g].group == expected.groups[g].group);
+        CHECK(got.groups[g].cohorts.size() == expected.groups[g].cohorts.size());
+      }
+    }
+  }
 }
