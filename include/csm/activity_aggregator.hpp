@@ -22,6 +22,8 @@
 
 namespace csm {
 
+struct ActivityRaw;  // csm/activity_state.hpp
+
 /// What went into the metrics, for the "input" member of the output.
 struct ActivityStats {
   std::uint64_t records = 0;
@@ -70,6 +72,10 @@ class ActivityAggregator {
   /// The metrics of every month from the first to the last, continuously. Uses up to `threads`
   /// threads. Throws RevenueOverflow when a customer's monthly revenue sum exceeds kMaxMoney.
   std::vector<PeriodMetrics> finish(const MetricOptions& options, unsigned threads = 1);
+
+  /// The counts and sums finish() makes its metrics of (csm/activity_state.hpp), for a partial
+  /// state; the cohorts too, with collect_cohorts(). Call instead of finish(), not with it.
+  ActivityRaw finish_raw(unsigned threads = 1);
 
   /// Valid after finish().
   const ActivityStats& stats() const noexcept { return stats_; }

@@ -7,6 +7,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/run.hpp"
+#include "cli/scale_out.hpp"
+#include "csm/io/state_file.hpp"
 #include "cli/terminal.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/cohorts.hpp"
@@ -32,6 +34,8 @@ struct CohortCommandOptions {
   bool exclude_reactivated = false;
   std::string metric = "logo";
   std::string by;
+  std::string emit_state;  // --emit-state FILE
+  std::string shard;       // --shard I/N
 };
 
 int cohorts(const CohortCommandOptions& options, Streams io) {
@@ -60,6 +64,13 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
 
+  std::pair<std::uint32_t, std::uint32_t> shard{0, 1};
+  if (!options.shard.empty()) {
+    shard = parse_shard_spec(options.shard);
+    read.shard = shard.first;
+    read.shard_count = shard.second;
+  }
+  if (!options.emit_state.empty()) read.allow_empty = true;  // an empty shard has an empty state
   io::CohortReport report;
   report.version = CSM_VERSION;
   io::RecordInput input(options.files, read);
@@ -67,6 +78,39 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   CohortOptions cohort_options;
   cohort_options.grain = parse_grain(options.grain).value_or(Grain::month);
   cohort_options.exclude_reactivated = options.exclude_reactivated;
+  if (!options.emit_state.empty()) {
+    // A partial state holds months: merge rolls them up once it knows the whole range.
+    CohortOptions monthly = cohort_options;
+    monthly.grain = Grain::month;
+    aggregator.collect_cohorts(monthly);
+    if (!options.by.empty()) aggregator.group_by_segment();
+    try {
+      input.read(aggregator);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    (void)aggregator.finish(MetricOptions{}, read.threads);
+    io::CohortState state;
+    state.tool_version = CSM_VERSION;
+    state.shard = shard.first;
+    state.shard_count = shard.second;
+    state.options = cohort_options;
+    state.group_by = options.by;
+    state.sources = input.report().sources;
+    state.records = input.report().records;
+    state.skipped = input.report().skipped;
+    state.stats = aggregator.stats();
+    state.monthly = aggregator.take_cohorts();
+    const std::string text = io::to_state_text(state);
+    if (options.emit_state == "-") {
+      io.out << text;
+      io.out.flush();
+      if (!io.out) throw OutputError("<stdout>: write failed");
+    } else {
+      io::write_file_atomically(options.emit_state, text);
+    }
+    return kOk;
+  }
   aggregator.collect_cohorts(cohort_options);
   if (!options.by.empty()) aggregator.group_by_segment();
   report.group_by = options.by;
@@ -167,6 +211,12 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")
       ->check(CLI::Range(0u, 256u));
+  cmd->add_option("--emit-state", options->emit_state,
+                  "Write the partial state (cohorts by month) to FILE for 'csm-metrics merge' "
+                  "instead of the table (docs/scale-out.md)")
+      ->type_name("FILE");
+  cmd->add_option("--shard", options->shard, "The input is shard I of N of 'csm-metrics shard' (checked)")
+      ->type_name("I/N");
   return [options, io] { return cohorts(*options, io); };
 }
 

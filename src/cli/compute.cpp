@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
+#include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
@@ -46,6 +47,8 @@ struct ComputeOptions {
   bool check_only = false;  // `check`: only the data report
   std::string grain = "month";
   std::string by;
+  std::string emit_state;  // --emit-state FILE: the partial state instead of metrics
+  std::string shard;       // --shard I/N
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -151,6 +154,22 @@ int compute(const ComputeOptions& options, Streams io) {
   if (!options.by.empty()) read.required_columns.emplace_back("segment");
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
+  std::pair<std::uint32_t, std::uint32_t> shard{0, 1};
+  if (!options.shard.empty()) {
+    shard = parse_shard_spec(options.shard);
+    read.shard = shard.first;
+    read.shard_count = shard.second;
+  }
+  if (!options.emit_state.empty()) {
+    if (!options.spend.empty() || options.explain || !options.fail_if.empty()) {
+      throw UsageError("--emit-state writes a partial state: --spend, --explain and --fail-if "
+                       "apply to the metrics of 'csm-metrics merge' (not supported there yet)");
+    }
+    if (read.kind != io::RecordKind::automatic && read.kind != io::RecordKind::activity) {
+      throw UsageError("--emit-state needs activity records");
+    }
+    read.allow_empty = true;  // an empty shard has an empty state
+  }
   if (!options.until.empty()) {
     YearMonth until;
     if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
@@ -200,6 +219,20 @@ int compute(const ComputeOptions& options, Streams io) {
       ActivityAggregator aggregator;
       if (!options.by.empty()) aggregator.group_by_segment();
       input.read(aggregator);
+      if (!options.emit_state.empty()) {
+        if (report.kind != io::RecordKind::activity) throw UsageError("--emit-state needs activity records");
+        EmitStateRequest request;
+        request.path = options.emit_state;
+        request.shard = shard.first;
+        request.shard_count = shard.second;
+        request.options = options.metrics;
+        request.grain = parse_grain(options.grain).value_or(Grain::month);
+        request.group_by = options.by;
+        request.threads = read.threads;
+        request.quiet = options.quiet;
+        progress.finish();
+        return emit_activity_state(aggregator, input, request, io);
+      }
       report.periods = aggregator.finish(options.metrics, read.threads);
       report.activity = aggregator.stats();
       if (const auto& subscriptions = input.report().subscriptions) {
@@ -379,6 +412,14 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "Periods: month (default), quarter or year (movements summed, start and end "
                   "counts from the first and last month)")
       ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
+  cmd->add_option("--emit-state", options->emit_state,
+                  "Write the partial aggregation state of the input to FILE ('-': stdout) instead "
+                  "of metrics, for 'csm-metrics merge' (activity records; docs/scale-out.md)")
+      ->type_name("FILE");
+  cmd->add_option("--shard", options->shard,
+                  "The input is shard I of N of 'csm-metrics shard': check every record's "
+                  "customer_id hashes to I (recorded in the --emit-state state)")
+      ->type_name("I/N");
   return [options, io] { return compute(*options, io); };
 }
 

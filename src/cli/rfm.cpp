@@ -1,7 +1,9 @@
 #include "cli/commands.hpp"
 #include "cli/run.hpp"
+#include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
 #include "csm/io/predictive_writer.hpp"
+#include "csm/io/state_file.hpp"
 
 namespace csm::cli {
 
@@ -11,8 +13,36 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
       "rfm", "Per-customer summary of transaction records (x, t_x, T, monetary) at --end, the "
              "input of the predictive models");
   add_transaction_options(cmd, *options);
-  return [options, io] {
+  auto emit_state = std::make_shared<std::string>();
+  auto shard = std::make_shared<std::string>();
+  cmd->add_option("--emit-state", *emit_state,
+                  "Write the per-customer summary as a partial state to FILE ('-': stdout) for "
+                  "'csm-metrics merge' (docs/scale-out.md)")
+      ->type_name("FILE");
+  cmd->add_option("--shard", *shard, "The input is shard I of N of 'csm-metrics shard' (checked)")
+      ->type_name("I/N");
+  return [options, io, emit_state, shard] {
     normalise(*options);
+    std::pair<std::uint32_t, std::uint32_t> spec{0, 1};
+    if (!shard->empty()) {
+      spec = parse_shard_spec(*shard);
+      options->shard = spec.first;
+      options->shard_count = spec.second;
+    }
+    if (!emit_state->empty()) {
+      options->allow_empty = true;
+      io::RfmState state;
+      state.tool_version = CSM_VERSION;
+      state.shard = spec.first;
+      state.shard_count = spec.second;
+      io::ReadReport input;
+      state.summary = read_transactions(*options, std::nullopt, input, io);
+      state.sources = input.sources;
+      state.records = input.records;
+      state.skipped = input.skipped;
+      write_output(*emit_state, io, io::to_state_text(state));
+      return kOk;
+    }
     io::RfmReport report;
     report.version = CSM_VERSION;
     report.threads = options->threads;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/scale_out.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
 
@@ -44,6 +45,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner cohorts = add_cohorts_command(app, io);
   const CommandRunner rfm = add_rfm_command(app, io);
   const CommandRunner predict = add_predict_command(app, io);
+  const CommandRunner merge = add_merge_command(app, io);
+  const CommandRunner shard = add_shard_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +81,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "cohorts") return cohorts();
       if (sub->get_name() == "rfm") return rfm();
       if (sub->get_name() == "predict") return predict();
+      if (sub->get_name() == "merge") return merge();
+      if (sub->get_name() == "shard") return shard();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

@@ -86,6 +86,9 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
   }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
+  read.shard = options.shard;
+  read.shard_count = options.shard_count;
+  read.allow_empty = options.allow_empty;
   static const std::map<std::string, TimeUnit> units = {
       {"day", TimeUnit::day}, {"week", TimeUnit::week}, {"month", TimeUnit::month}};
   RfmAccumulator accumulator(end, holdout_end);
@@ -105,7 +108,7 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
     }
   }
   RfmSummary summary = accumulator.finish(units.at(options.unit), read.threads);
-  if (summary.customers.empty()) {
+  if (summary.customers.empty() && !options.allow_empty) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no purchase on or before --end " + to_string(end) + " (the " +
                          std::to_string(summary.transactions) + " transactions read are all after it)");

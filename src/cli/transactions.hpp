@@ -23,6 +23,9 @@ struct TransactionOptions {
   std::string output;
   bool quiet = false;
   unsigned threads = 0;  ///< 0 = one per core
+  std::uint32_t shard = 0;        ///< --shard I/N: every customer in shard I of N
+  std::uint32_t shard_count = 0;  ///< 0: no --shard
+  bool allow_empty = false;       ///< an empty summary is no error (rfm --emit-state of a shard)
 };
 
 /// Lower-case the option values that CLI11 accepted in any case (--unit WEEK, -f JSON).

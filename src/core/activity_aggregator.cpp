@@ -1,4 +1,5 @@
 #include "csm/activity_aggregator.hpp"
+#include "csm/activity_state.hpp"
 
 #include <sys/mman.h>
 
@@ -139,22 +140,8 @@ void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vect
 // Below this many entries a part's log is compacted only at the end.
 constexpr std::size_t kFirstCompaction = std::size_t{8} << 20;
 
-// Per-month counts of one walk over customers; added up across threads (exact integers).
-struct MonthCounts {
-  std::int64_t start = 0, churned = 0, fresh = 0, reactivated = 0, end = 0, expanded = 0,
-               contracted = 0;
-  MoneySum mrr_start = 0, mrr_end = 0, new_mrr = 0, reactivation_mrr = 0, expansion_mrr = 0,
-           contraction_mrr = 0, churned_mrr = 0;
-
-  MonthCounts& operator+=(const MonthCounts& o) noexcept {
-    start += o.start, churned += o.churned, fresh += o.fresh, reactivated += o.reactivated;
-    end += o.end, expanded += o.expanded, contracted += o.contracted;
-    mrr_start += o.mrr_start, mrr_end += o.mrr_end, new_mrr += o.new_mrr;
-    reactivation_mrr += o.reactivation_mrr, expansion_mrr += o.expansion_mrr;
-    contraction_mrr += o.contraction_mrr, churned_mrr += o.churned_mrr;
-    return *this;
-  }
-};
+// Per-month counts of one walk over customers (MonthCounts, csm/activity_state.hpp) are added
+// up across threads (exact integers).
 
 // One customer's months in order, each month once: its role in every month of the range.
 void walk_customer(const Entry* months, std::size_t n, std::int32_t first, std::int32_t last,
@@ -713,6 +700,16 @@ void ActivityAggregator::extend_range(YearMonth first, YearMonth last) noexcept 
 
 std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& options,
                                                       unsigned threads) {
+  // The same code path as `merge` of partial states: counts and sums first, then the metrics.
+  const ActivityRaw raw = finish_raw(threads);
+  if (grouping_ == nullptr) return periods_from_raw(raw, options);
+  std::vector<GroupPeriods> groups;
+  std::vector<PeriodMetrics> periods = periods_from_raw(raw, options, &groups);
+  grouping_->result = std::move(groups);
+  return periods;
+}
+
+ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
   threads = std::max(1u, threads);
   for (auto& part : parts_) part->drain();
   std::erase_if(parts_, [](const std::unique_ptr<Part>& part) { return part->entries == 0; });
@@ -737,9 +734,13 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   stats_.customers = 0;
   for (const auto& part : parts_) stats_.customers += part->customers.size();
 
-  std::vector<PeriodMetrics> periods;
+  ActivityRaw raw;
+  raw.grouped = grouping_ != nullptr;
   if (grouping_ != nullptr) grouping_->result.clear();
-  if (!stats_.first) return periods;
+  if (!stats_.first) {
+    raw.stats = stats_;
+    return raw;
+  }
   const std::int32_t first = stats_.first->index;
   const std::int32_t last = stats_.last->index;
   const auto month_count = static_cast<std::size_t>(last - first + 1);
@@ -870,39 +871,6 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     stats_.customer_months += slice_customer_months[s];
   }
 
-  // The fields of one month from its counts and its csat and cost totals.
-  const auto fill = [&](PeriodMetrics& m, YearMonth month, const MonthCounts& c,
-                        const MonthTotals* month_totals) {
-    m.period = month;
-    m.customers_start = c.start;
-    m.churned_customers = c.churned;
-    m.new_customers = c.fresh;
-    m.reactivated_customers = c.reactivated;
-    m.customers_end = c.end;
-    m.expanded_customers = c.expanded;
-    m.contracted_customers = c.contracted;
-    m.mrr_start = c.mrr_start;
-    m.mrr_end = c.mrr_end;
-    m.new_mrr = c.new_mrr;
-    m.reactivation_mrr = c.reactivation_mrr;
-    m.expansion_mrr = c.expansion_mrr;
-    m.contraction_mrr = c.contraction_mrr;
-    m.churned_mrr = c.churned_mrr;
-    std::int64_t responses = 0;
-    std::int64_t satisfied = 0;
-    if (month_totals) {
-      for (int score = 1; score <= 5; ++score) {
-        const auto n = static_cast<std::int64_t>(month_totals->csat_by_score[score - 1]);
-        responses += n;
-        if (score >= options.csat_threshold) satisfied += n;
-      }
-    }
-    m.csat_responses = responses;
-    m.csat_satisfied = satisfied;
-    if (stats_.has_acquisition_cost) {
-      m.acquisition_cost = month_totals ? month_totals->acquisition_cost : 0;
-    }
-  };
   const auto totals_at = [](const std::vector<MonthTotals>& series, std::int32_t base,
                             YearMonth month) -> const MonthTotals* {
     const std::int64_t offset = month.index - base;
@@ -911,11 +879,19 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
                : nullptr;
   };
 
-  periods.resize(month_count);
+  const auto sums_at = [&](const std::vector<MonthTotals>& series, std::int32_t base,
+                           YearMonth month) {
+    MonthSums sums;
+    if (const MonthTotals* t = totals_at(series, base, month)) {
+      for (int k = 0; k < 5; ++k) sums.csat_by_score[k] = t->csat_by_score[k];
+      sums.acquisition_cost = t->acquisition_cost;
+    }
+    return sums;
+  };
+  raw.counts = std::move(totals);
+  raw.sums.resize(month_count);
   for (std::size_t i = 0; i < month_count; ++i) {
-    const YearMonth month{first + static_cast<std::int32_t>(i)};
-    fill(periods[i], month, totals[i], totals_at(months_, months_base_, month));
-    derive_rates(periods[i], options);
+    raw.sums[i] = sums_at(months_, months_base_, YearMonth{first + static_cast<std::int32_t>(i)});
   }
 
   if (cohorts_ != nullptr) {
@@ -970,24 +946,27 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
     std::vector<std::uint32_t> by_name(group_count);
     for (std::uint32_t g = 0; g < group_count; ++g) by_name[rank[g]] = g;
     for (const std::uint32_t g : by_name) {
-      GroupPeriods out;
-      out.group = group_names[g];
-      out.periods.resize(month_count);
+      GroupRaw out;
+      out.name = group_names[g];
+      out.counts.resize(month_count);
       out.moves.resize(month_count);
+      out.sums.resize(month_count);
       const bool has_totals = g < grouping_->totals.size();
       for (std::size_t i = 0; i < month_count; ++i) {
         GroupMonthCounts sum;
         for (std::size_t s = 0; s < slices; ++s) sum += slice_group_counts[s][g * month_count + i];
-        const YearMonth month{first + static_cast<std::int32_t>(i)};
-        fill(out.periods[i], month, sum.counts,
-             has_totals ? totals_at(grouping_->totals[g], grouping_->base[g], month) : nullptr);
-        derive_group_rates(out.periods[i], options);
+        out.counts[i] = sum.counts;
         out.moves[i] = sum.moves;
+        if (has_totals) {
+          out.sums[i] = sums_at(grouping_->totals[g], grouping_->base[g],
+                                YearMonth{first + static_cast<std::int32_t>(i)});
+        }
       }
-      grouping_->result.push_back(std::move(out));
+      raw.groups.push_back(std::move(out));
     }
   }
-  return periods;
+  raw.stats = stats_;
+  return raw;
 }
 
 struct ActivityShards::Impl {

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <thread>
 
+#include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/io/columns.hpp"
 #include "csm/io/csv_reader.hpp"
@@ -238,7 +239,8 @@ class FieldParser {
 class RecordGate {
  public:
   RecordGate(const ReadOptions& options, ReadReport& report)
-      : profile(options.profile), options_(options), report_(report) {}
+      : profile(options.profile), shard(options.shard), shard_count(options.shard_count),
+        options_(options), report_(report) {}
   void invalid(const InputError& error) {
     if (!options_.skip_invalid) throw error;
     ++report_.skipped;
@@ -249,6 +251,9 @@ class RecordGate {
   std::vector<InputError> kept;
   /// --explain: where valid rows are described (nullptr: not asked for).
   InputProfile* profile;
+  /// --shard: the shard every record must be in (shard_count 0: no check).
+  std::uint32_t shard;
+  std::uint32_t shard_count;
 
  private:
   const ReadOptions& options_;
@@ -281,6 +286,7 @@ class ActivityConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
+    if (gate_.shard_count != 0) check_shard(record.customer_id, where);
     if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
     if (out_ != nullptr) {
       out_->add(record);
@@ -294,6 +300,18 @@ class ActivityConsumer final : public RowConsumer {
   void reject(const InputError& error) override { gate_.invalid(error); }
 
  private:
+  // Not a bad record but a wrong input for this shard: never skipped.
+  void check_shard(std::string_view id, const Location& where) const {
+    const std::uint32_t owner = shard_of(id, gate_.shard_count);
+    if (owner == gate_.shard) return;
+    throw InputError(std::string(where.source), where.line, columns_.display_name(kCustomerId),
+                     "customer " + quote_for_message(id) + " belongs to shard " +
+                         std::to_string(owner) + "/" + std::to_string(gate_.shard_count) +
+                         ", not to shard " + std::to_string(gate_.shard) + "/" +
+                         std::to_string(gate_.shard_count) +
+                         " (--shard); split the input with 'csm-metrics shard'");
+  }
+
   void describe_row(const ActivityRecord& r, std::string_view period_text) {
     std::uint64_t h = InputProfile::kSeed;
     h = InputProfile::mix(h, r.customer_id);
@@ -467,6 +485,14 @@ class BasicTransactionConsumer final : public RowConsumer {
     } catch (const InputError& error) {
       gate_.invalid(error);
       return;
+    }
+    if (gate_.shard_count != 0 && shard_of(record.customer_id, gate_.shard_count) != gate_.shard) {
+      throw InputError(std::string(where.source), where.line, columns_.display_name(kTxCustomerId),
+                       "customer " + quote_for_message(record.customer_id) + " belongs to shard " +
+                           std::to_string(shard_of(record.customer_id, gate_.shard_count)) + "/" +
+                           std::to_string(gate_.shard_count) + ", not to shard " +
+                           std::to_string(gate_.shard) + "/" + std::to_string(gate_.shard_count) +
+                           " (--shard); split the input with 'csm-metrics shard'");
     }
     out_.add(record);
     ++report_.records;
@@ -1116,11 +1142,11 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     }
   }
   for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());
-  if (report.records == 0 && report.skipped == 0) {
+  if (report.records == 0 && report.skipped == 0 && !impl.options.allow_empty) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no records: expected at least one data record");
   }
-  if (report.records == 0) {
+  if (report.records == 0 && report.skipped > 0) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no valid records: all " + std::to_string(report.skipped) +
                          " records were invalid and skipped");

@@ -48,6 +48,12 @@ struct ReadOptions {
   std::optional<YearMonth> until;
   /// When set, every valid row is described to it (--explain). Such a read uses one thread.
   InputProfile* profile = nullptr;
+  /// `--shard I/N` (N > 0): every activity record's customer_id must be in shard I of N
+  /// (csm::shard_of), else an InputError that --skip-invalid does not skip.
+  std::uint32_t shard = 0;
+  std::uint32_t shard_count = 0;
+  /// Inputs without records are no error (an empty shard of `compute --emit-state`).
+  bool allow_empty = false;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.

@@ -1,0 +1,84 @@
+#pragma once
+/// Partial aggregation states (`compute --emit-state`, `merge`): a versioned line-based text
+/// format with a checksum trailer, described in docs/scale-out.md.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csm/activity_state.hpp"
+#include "csm/grain.hpp"
+#include "csm/period_metrics.hpp"
+#include "csm/rfm.hpp"
+
+namespace csm::io {
+
+/// The format version this build writes and reads (the number on the first line).
+inline constexpr int kStateFormatVersion = 1;
+
+/// One `compute --emit-state` output: the settings that change the numbers, the shard, what was
+/// read, and the counts and sums.
+struct ActivityState {
+  std::string tool_version;          ///< informational
+  std::uint32_t shard = 0;           ///< this input is shard `shard` of `shard_count`
+  std::uint32_t shard_count = 1;
+  MetricOptions options;
+  Grain grain = Grain::month;
+  std::string group_by;              ///< --by COLUMN as given; empty: no groups
+  std::vector<std::string> sources;  ///< the input names, in reading order
+  std::uint64_t records = 0;         ///< records taken
+  std::uint64_t skipped = 0;         ///< invalid records skipped (--skip-invalid)
+  ActivityRaw raw;
+};
+
+/// The state as text, ending with its `end` line.
+std::string to_state_text(const ActivityState& state);
+
+/// One `rfm --emit-state` output: the per-customer summary of a customer shard.
+struct RfmState {
+  std::string tool_version;
+  std::uint32_t shard = 0;
+  std::uint32_t shard_count = 1;
+  std::vector<std::string> sources;
+  std::uint64_t records = 0;
+  std::uint64_t skipped = 0;
+  RfmSummary summary;  ///< unit, end and the customers (no holdout: rfm has none)
+};
+
+std::string to_state_text(const RfmState& state);
+
+/// One `cohorts --emit-state` output: the cohort table of a customer shard at month grain (rolled
+/// up to `options.grain` by merge).
+struct CohortState {
+  std::string tool_version;
+  std::uint32_t shard = 0;
+  std::uint32_t shard_count = 1;
+  CohortOptions options;  ///< as asked (the table itself is by month)
+  std::string group_by;
+  std::vector<std::string> sources;
+  std::uint64_t records = 0;
+  std::uint64_t skipped = 0;
+  ActivityStats stats;
+  CohortTable monthly;
+};
+
+std::string to_state_text(const CohortState& state);
+/// Read a cohorts state; throws InputError like parse_activity_state.
+CohortState parse_cohort_state(std::string_view text, const std::string& name);
+/// Read an rfm state; throws InputError like parse_activity_state.
+RfmState parse_rfm_state(std::string_view text, const std::string& name);
+
+/// Read a state written by to_state_text(). Throws InputError("name", line, "", message) for a
+/// file that is not a state, of another format version or kind, truncated or corrupted.
+ActivityState parse_activity_state(std::string_view text, const std::string& name);
+
+/// The record kind of a state ("activity", "cohorts", "rfm") from its first two lines; throws
+/// InputError like parse_activity_state.
+std::string state_kind(std::string_view text, const std::string& name);
+
+/// A string as one field of a state line: "=" then the bytes, with '%', bytes up to ' ' and
+/// DEL as %XX.
+std::string encode_state_string(std::string_view text);
+
+}  // namespace csm::io

@@ -1,0 +1,58 @@
+#include <charconv>
+
+#include "cli/run.hpp"
+#include "cli/scale_out.hpp"
+#include "csm/activity_state.hpp"
+#include "csm/error.hpp"
+#include "csm/io/output_file.hpp"
+#include "csm/io/state_file.hpp"
+
+namespace csm::cli {
+
+std::pair<std::uint32_t, std::uint32_t> parse_shard_spec(const std::string& spec) {
+  const std::size_t slash = spec.find('/');
+  std::uint32_t index = 0;
+  std::uint32_t count = 0;
+  const auto number = [](std::string_view text, std::uint32_t& out) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return !text.empty() && error == std::errc() && end == text.data() + text.size();
+  };
+  if (slash == std::string::npos || !number(std::string_view(spec).substr(0, slash), index) ||
+      !number(std::string_view(spec).substr(slash + 1), count) || count == 0 || index >= count) {
+    throw UsageError("--shard " + spec + ": expected I/N with 0 <= I < N, e.g. --shard 0/4");
+  }
+  return {index, count};
+}
+
+int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& input,
+                        const EmitStateRequest& request, Streams io) {
+  io::ActivityState state;
+  state.tool_version = CSM_VERSION;
+  state.shard = request.shard;
+  state.shard_count = request.shard_count;
+  state.options = request.options;
+  state.grain = request.grain;
+  state.group_by = request.group_by;
+  const io::ReadReport& read = input.report();
+  state.sources = read.sources;
+  state.records = read.records;
+  state.skipped = read.skipped;
+  state.raw = aggregator.finish_raw(request.threads);
+  if (read.skipped > 0 && !request.quiet) {
+    for (const std::string& message : read.skipped_messages) {
+      io.err << "csm-metrics: skipped: " << message << '\n';
+    }
+    io.err << "csm-metrics: warning: skipped " << read.skipped << " invalid records\n";
+  }
+  const std::string text = io::to_state_text(state);
+  if (request.path == "-") {
+    io.out << text;
+    io.out.flush();
+    if (!io.out) throw OutputError("<stdout>: write failed");
+  } else {
+    io::write_file_atomically(request.path, text);
+  }
+  return kOk;
+}
+
+}  // namespace csm::cli

@@ -1,0 +1,412 @@
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "cli/run.hpp"
+#include "cli/scale_out.hpp"
+#include "cli/terminal.hpp"
+#include "csm/activity_state.hpp"
+#include "csm/error.hpp"
+#include "csm/io/cohort_writer.hpp"
+#include "csm/io/metrics_writer.hpp"
+#include "csm/io/predictive_writer.hpp"
+#include "csm/io/output_file.hpp"
+#include "csm/io/source.hpp"
+#include "csm/io/state_file.hpp"
+#include "csm/summary_metrics.hpp"
+
+namespace csm::cli {
+namespace {
+
+struct MergeOptions {
+  std::vector<std::string> files;
+  std::string format = "table";
+  std::string output;
+  bool allow_partial = false;
+  bool all = false;
+  std::string color = "auto";
+  bool quiet = false;
+  std::string metric = "logo";  // cohort states, table output
+};
+
+std::string read_whole(const std::string& path) {
+  io::InputSource source = io::InputSource::open(path);
+  std::string text;
+  char buffer[1 << 16];
+  for (;;) {
+    const std::size_t n = source.read(buffer, sizeof buffer);
+    if (n == 0) break;
+    text.append(buffer, n);
+  }
+  return text;
+}
+
+std::string shard_list(const std::vector<std::uint32_t>& shards) {
+  std::string out;
+  for (const std::uint32_t s : shards) out += (out.empty() ? "" : ", ") + std::to_string(s);
+  return out;
+}
+
+// The first setting in which `b` differs from `a`, as "name (a vs b)"; empty when all agree.
+std::string setting_difference(const io::ActivityState& a, const io::ActivityState& b) {
+  const auto differ = [](const std::string& name, const std::string& x, const std::string& y) {
+    return name + " " + x + " here, " + y + " in the first state";
+  };
+  if (a.options.csat_threshold != b.options.csat_threshold) {
+    return differ("--csat-threshold", std::to_string(b.options.csat_threshold), std::to_string(a.options.csat_threshold));
+  }
+  // Exact comparison: the states hold the values bit for bit (%.17g).
+  if (a.options.gross_margin != b.options.gross_margin) {  // NOLINT(clang-diagnostic-float-equal)
+    return differ("--gross-margin", std::to_string(b.options.gross_margin), std::to_string(a.options.gross_margin));
+  }
+  if (a.options.discount_rate != b.options.discount_rate) {
+    return differ("--discount-rate", std::to_string(b.options.discount_rate), std::to_string(a.options.discount_rate));
+  }
+  if (a.options.quick_ratio_reactivation != b.options.quick_ratio_reactivation) {
+    const auto text = [](bool on) { return std::string(on ? "off" : "on"); };
+    return differ("--quick-ratio-without-reactivation", text(b.options.quick_ratio_reactivation),
+                  text(a.options.quick_ratio_reactivation));
+  }
+  if (a.grain != b.grain) {
+    return differ("--grain", std::string(to_string(b.grain)), std::string(to_string(a.grain)));
+  }
+  if (a.group_by != b.group_by) {
+    const auto text = [](const std::string& by) { return by.empty() ? std::string("(none)") : quote_for_message(by); };
+    return differ("--by", text(b.group_by), text(a.group_by));
+  }
+  return {};
+}
+
+void write_text(const MergeOptions& options, Streams io, const std::string& text) {
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+    return;
+  }
+  io.out << text;
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+}
+
+// The shard of each state, checked: one N, no shard twice; returns the state index by shard
+// (states.size() for a missing shard) and names the missing ones in `missing`.
+template <typename State>
+std::vector<std::size_t> check_shards(const std::vector<State>& states, const std::vector<std::string>& names,
+                                      std::vector<std::uint32_t>& missing) {
+  const State& head = states.front();
+  std::vector<std::size_t> by_shard(head.shard_count, states.size());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const State& s = states[i];
+    if (s.shard_count != head.shard_count) {
+      throw InputError(names[i], 0, "",
+                       "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
+                           ", but " + names[0] + " is shard " + std::to_string(head.shard) + "/" +
+                           std::to_string(head.shard_count) + " (a different number of shards)");
+    }
+    std::size_t& slot = by_shard[s.shard];
+    if (slot != states.size()) {
+      throw InputError(names[i], 0, "",
+                       "shard " + std::to_string(s.shard) + "/" + std::to_string(s.shard_count) +
+                           " again: " + names[slot] + " is the same shard (overlapping states)");
+    }
+    slot = i;
+  }
+  for (std::uint32_t k = 0; k < head.shard_count; ++k) {
+    if (by_shard[k] == states.size()) missing.push_back(k);
+  }
+  return by_shard;
+}
+
+// rfm states: the customers of the shards concatenate (in id order), the totals add.
+int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
+              const std::vector<std::string>& names) {
+  std::vector<io::RfmState> states;
+  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_rfm_state(texts[i], names[i]));
+  const io::RfmState& head = states.front();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const RfmSummary& a = head.summary;
+    const RfmSummary& b = states[i].summary;
+    if (a.end != b.end) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": --end " + to_string(b.end) +
+                                            " here, " + to_string(a.end) + " in the first state");
+    }
+    if (a.unit != b.unit) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": --unit " +
+                                            std::string(to_string(b.unit)) + " here, " +
+                                            std::string(to_string(a.unit)) + " in the first state");
+    }
+  }
+  std::vector<std::uint32_t> missing;
+  const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
+  io::RfmReport report;
+  report.version = CSM_VERSION;
+  report.input.kind = io::RecordKind::transaction;
+  if (!missing.empty()) {
+    const std::string what = "shards " + shard_list(missing) + " of " + std::to_string(head.shard_count) + " missing";
+    if (!options.allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
+    if (!options.quiet) io.err << "csm-metrics: warning: partial merge: " << what << '\n';
+  }
+  RfmSummary& summary = report.summary;
+  summary.unit = head.summary.unit;
+  summary.end = head.summary.end;
+  for (const std::size_t i : by_shard) {
+    if (i == states.size()) continue;
+    const io::RfmState& s = states[i];
+    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
+    report.input.records += s.records;
+    report.input.skipped += s.skipped;
+    summary.transactions += s.summary.transactions;
+    summary.transactions_used += s.summary.transactions_used;
+    summary.excluded_customers += s.summary.excluded_customers;
+    summary.customers_with_repeats += s.summary.customers_with_repeats;
+    summary.repeat_occasions += s.summary.repeat_occasions;
+    summary.customers.insert(summary.customers.end(), s.summary.customers.begin(), s.summary.customers.end());
+  }
+  std::sort(summary.customers.begin(), summary.customers.end(),
+            [](const RfmCustomer& a, const RfmCustomer& b) { return a.customer_id < b.customer_id; });
+  for (std::size_t i = 1; i < summary.customers.size(); ++i) {
+    if (summary.customers[i - 1].customer_id == summary.customers[i].customer_id) {
+      throw InputError(names[0], 0, "", "customer " + quote_for_message(summary.customers[i].customer_id) +
+                                            " is in two states: not customer shards");
+    }
+  }
+  if (summary.customers.empty()) {
+    throw InputError(names[0], 0, "", "no purchase on or before --end " + to_string(summary.end) + " in any state");
+  }
+  // As `rfm` does (src/cli/rfm.cpp).
+  report.notes.push_back(
+      "x counts repeat purchase occasions (distinct purchase days after the first) on or "
+      "before end; purchases of one customer on the same day are one occasion");
+  const std::string text = options.format == "json" ? io::to_json(report)
+                           : options.format == "csv" ? io::to_csv(report)
+                                                     : io::to_table(report);
+  write_text(options, io, text);
+  return kOk;
+}
+
+// cohorts states: month tables add up, then roll up to the grain over the whole range.
+int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
+                  const std::vector<std::string>& names) {
+  std::vector<io::CohortState> states;
+  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_cohort_state(texts[i], names[i]));
+  const io::CohortState& head = states.front();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const io::CohortState& s = states[i];
+    std::string difference;
+    if (s.options.grain != head.options.grain) {
+      difference = "--grain " + std::string(to_string(s.options.grain)) + " here, " +
+                   std::string(to_string(head.options.grain)) + " in the first state";
+    } else if (s.options.exclude_reactivated != head.options.exclude_reactivated) {
+      difference = std::string("--exclude-reactivated ") + (s.options.exclude_reactivated ? "on" : "off") +
+                   " here, " + (head.options.exclude_reactivated ? "on" : "off") + " in the first state";
+    } else if (s.group_by != head.group_by) {
+      difference = "--by " + (s.group_by.empty() ? std::string("(none)") : quote_for_message(s.group_by)) +
+                   " here, " + (head.group_by.empty() ? std::string("(none)") : quote_for_message(head.group_by)) +
+                   " in the first state";
+    }
+    if (!difference.empty()) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": " + difference);
+    }
+  }
+  std::vector<std::uint32_t> missing;
+  const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
+  io::CohortReport report;
+  report.version = CSM_VERSION;
+  report.group_by = head.group_by;
+  report.input.kind = io::RecordKind::activity;
+  if (!missing.empty()) {
+    const std::string what = "shards " + shard_list(missing) + " of " + std::to_string(head.shard_count) + " missing";
+    if (!options.allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
+    const std::string note = "partial merge: " + what + "; the cohorts cover the other shards only";
+    report.warnings.push_back(note);
+    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
+  }
+  CohortTable monthly;
+  ActivityStats& st = report.activity;
+  for (const std::size_t i : by_shard) {
+    if (i == states.size()) continue;
+    const io::CohortState& s = states[i];
+    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
+    report.input.records += s.records;
+    report.input.skipped += s.skipped;
+    st.records += s.stats.records;
+    st.zero_revenue_records += s.stats.zero_revenue_records;
+    st.customers += s.stats.customers;
+    st.customer_months += s.stats.customer_months;
+    st.has_acquisition_cost = st.has_acquisition_cost || s.stats.has_acquisition_cost;
+    if (s.stats.first && (!st.first || *s.stats.first < *st.first)) st.first = s.stats.first;
+    if (s.stats.last && (!st.last || *st.last < *s.stats.last)) st.last = s.stats.last;
+    add_month_cohorts(monthly, s.monthly);
+  }
+  if (st.first) {
+    report.table = roll_up_cohorts(monthly, *st.first, *st.last, head.options);
+  } else {
+    report.table.options = head.options;
+  }
+  // As `cohorts` does (src/cli/cohorts.cpp).
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
+  }
+  const auto& covered = report.table.months_covered;
+  const int full = months_in(head.options.grain);
+  if (!covered.empty() && covered.front() < full && !report.table.cohorts.empty()) {
+    report.warnings.push_back(period_label(report.table.cohorts.front().period, head.options.grain) +
+                              ": the data covers " + std::to_string(covered.front()) + " of its " +
+                              std::to_string(full) + " months");
+  }
+  if (covered.size() > 1 && covered.back() < full) {
+    report.warnings.push_back("the last " + std::string(to_string(head.options.grain)) + " covers " +
+                              std::to_string(covered.back()) + " of its " + std::to_string(full) +
+                              " months: its ages are counted at its last month in the data");
+  }
+  std::string text;
+  if (options.format == "json") {
+    text = io::cohorts_to_json(report);
+  } else if (options.format == "csv") {
+    text = io::cohorts_to_csv(report);
+  } else {
+    const bool to_stdout = options.output.empty() || options.output == "-";
+    const ColorMode color = options.color == "always"  ? ColorMode::always
+                            : options.color == "never" ? ColorMode::never
+                                                       : ColorMode::automatic;
+    io::CohortTableStyle style;
+    style.metric = options.metric == "revenue" ? io::CohortMetric::revenue
+                   : options.metric == "both"  ? io::CohortMetric::both
+                                               : io::CohortMetric::logo;
+    style.color = to_stdout && use_color(color, io.out);
+    text = io::cohorts_to_table(report, style);
+  }
+  write_text(options, io, text);
+  return kOk;
+}
+
+int merge(const MergeOptions& options, Streams io) {
+  if (options.files.empty()) throw UsageError("merge: give the state files to merge");
+  std::vector<std::string> texts;
+  std::vector<std::string> names;
+  for (const std::string& path : options.files) {
+    texts.push_back(read_whole(path));
+    names.push_back(path == "-" ? "<stdin>" : path);
+  }
+  const std::string kind = io::state_kind(texts.front(), names.front());
+  if (kind == "rfm") return merge_rfm(options, io, texts, names);
+  if (kind == "cohorts") return merge_cohorts(options, io, texts, names);
+  std::vector<io::ActivityState> states;
+  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_activity_state(texts[i], names[i]));
+  // Every check before any output: the shards must make one whole with one set of settings.
+  const io::ActivityState& head = states.front();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const std::string difference = setting_difference(head, states[i]);
+    if (!difference.empty()) {
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": " + difference);
+    }
+  }
+  std::vector<std::uint32_t> missing;
+  const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
+  io::MetricsReport report;
+  if (!missing.empty()) {
+    const std::string what = "shards " + shard_list(missing) + " of " +
+                             std::to_string(head.shard_count) + " missing";
+    if (!options.allow_partial) {
+      throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
+    }
+    const std::string note = "partial merge: " + what + "; the metrics cover the other shards only";
+    report.warnings.push_back(note);
+    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
+  }
+
+  // In shard order: the sources are listed as a single run over the shards' files in that order.
+  ActivityRaw raw;
+  raw.grouped = head.raw.grouped;
+  report.input.kind = io::RecordKind::activity;
+  for (const std::size_t i : by_shard) {
+    if (i == states.size()) continue;
+    const io::ActivityState& s = states[i];
+    add_raw(raw, s.raw);
+    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
+    report.input.records += s.records;
+    report.input.skipped += s.skipped;
+  }
+
+  report.version = CSM_VERSION;
+  report.kind = io::RecordKind::activity;
+  report.options = head.options;
+  if (raw.grouped) {
+    report.group_by = head.group_by;
+    report.periods = periods_from_raw(raw, head.options, &report.groups);
+  } else {
+    report.periods = periods_from_raw(raw, head.options);
+  }
+  report.activity = raw.stats;
+  // As compute does after reading (src/cli/compute.cpp).
+  report.summary = summarize(report.periods);
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
+  report.grain = head.grain;
+  if (report.grain != Grain::month) {
+    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, head.options);
+    GrainPeriods rolled = roll_up(report.periods, report.grain, head.options);
+    report.periods = std::move(rolled.periods);
+    report.period_months = std::move(rolled.months);
+    for (std::size_t i = 0; i < report.periods.size(); ++i) {
+      if (report.period_months[i] < months_in(report.grain)) {
+        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
+                                  ": the data covers " + std::to_string(report.period_months[i]) +
+                                  " of its " + std::to_string(months_in(report.grain)) + " months");
+      }
+    }
+  }
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
+  }
+
+  std::string text;
+  if (options.format == "json") {
+    text = io::to_json(report);
+  } else if (options.format == "csv") {
+    text = io::to_csv(report);
+  } else {
+    const bool to_stdout = options.output.empty() || options.output == "-";
+    const ColorMode color = options.color == "always"  ? ColorMode::always
+                            : options.color == "never" ? ColorMode::never
+                                                       : ColorMode::automatic;
+    io::TableStyle style;
+    style.all_columns = options.all;
+    style.color = to_stdout && use_color(color, io.out);
+    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
+    text = io::to_table(report, style);
+  }
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+  } else {
+    io.out << text;
+    io.out.flush();
+    if (!io.out) throw OutputError("<stdout>: write failed");
+  }
+  return kOk;
+}
+
+}  // namespace
+
+CommandRunner add_merge_command(CLI::App& app, Streams io) {
+  auto options = std::make_shared<MergeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "merge", "Merge partial states of customer shards (compute --emit-state) into the metrics "
+               "one compute over all the inputs gives (docs/scale-out.md)");
+  cmd->add_option("states", options->files, "State files (.csmstate), any order")->required();
+  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+      ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+  cmd->add_flag("--allow-partial", options->allow_partial,
+                "Merge even when shards are missing (a warning names them)");
+  cmd->add_option("-o,--output", options->output,
+                  "Write the result to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
+  cmd->add_option("--color", options->color,
+                  "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
+      ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
+  cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("--metric", options->metric,
+                  "Cohort states, table: logo (default), revenue or both (as cohorts --metric)")
+      ->transform(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
+  return [options, io] { return merge(*options, io); };
+}
+
+}  // namespace csm::cli

@@ -1,0 +1,639 @@
+#include "csm/io/state_file.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "csm/error.hpp"
+
+namespace csm::io {
+namespace {
+
+constexpr std::string_view kMagic = "csm-metrics state ";
+constexpr std::size_t kCountFields = 14;  // MonthCounts: 7 counts, 7 sums
+// Bounds on what a state may hold, far above any real input, so that adding 65536 states and
+// deriving the rates cannot overflow: counts up to 2^40, amounts up to 30 digits (< 2^100).
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 40;
+constexpr std::size_t kMaxAmountDigits = 30;
+
+std::string int128_text(MoneySum v) {
+  if (v == 0) return "0";
+  const bool negative = v < 0;
+  auto u = negative ? UnsignedMoneySum(0) - static_cast<UnsignedMoneySum>(v) : static_cast<UnsignedMoneySum>(v);
+  std::string digits;
+  while (u != 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  }
+  if (negative) digits.push_back('-');
+  return {digits.rbegin(), digits.rend()};
+}
+
+std::string double_text(double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+void append_counts(std::string& out, const MonthCounts& c) {
+  for (const std::int64_t n : {c.start, c.churned, c.fresh, c.reactivated, c.end, c.expanded, c.contracted}) {
+    out += ' ';
+    out += std::to_string(n);
+  }
+  for (const MoneySum m : {c.mrr_start, c.mrr_end, c.new_mrr, c.reactivation_mrr, c.expansion_mrr,
+                           c.contraction_mrr, c.churned_mrr}) {
+    out += ' ';
+    out += int128_text(m);
+  }
+}
+
+void append_sums(std::string& out, const MonthSums& s) {
+  for (const std::uint64_t n : s.csat_by_score) {
+    out += ' ';
+    out += std::to_string(n);
+  }
+  out += ' ';
+  out += int128_text(s.acquisition_cost);
+}
+
+std::string hex64(std::uint64_t v) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
+  return buffer;
+}
+
+// Reads the lines of a state, each split at single spaces, with errors naming file and line.
+class Lines {
+ public:
+  Lines(std::string_view text, const std::string& name) : text_(text), name_(name) {}
+
+  [[noreturn]] void fail(const std::string& message) const {
+    throw InputError(name_, line_, "", message);
+  }
+  bool done() const noexcept { return pos_ >= text_.size(); }
+  std::uint64_t line() const noexcept { return line_; }
+
+  // The next line's fields; the first is its keyword.
+  const std::vector<std::string_view>& next() {
+    if (done()) fail("truncated state: expected more lines");
+    const std::size_t eol = text_.find('\n', pos_);
+    if (eol == std::string_view::npos) fail("truncated state: the last line has no newline");
+    const std::string_view line = text_.substr(pos_, eol - pos_);
+    pos_ = eol + 1;
+    ++line_;
+    fields_.clear();
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t space = line.find(' ', start);
+      fields_.push_back(line.substr(start, space == std::string_view::npos ? std::string_view::npos : space - start));
+      if (space == std::string_view::npos) break;
+      start = space + 1;
+    }
+    return fields_;
+  }
+  // The next line, which must be `keyword` with `count` values after it.
+  const std::vector<std::string_view>& expect(std::string_view keyword, std::size_t count) {
+    const auto& f = next();
+    if (f[0] != keyword) fail("expected a '" + std::string(keyword) + "' line, found " + quote_for_message(f[0]));
+    if (f.size() != count + 1) {
+      fail("'" + std::string(keyword) + "' line: expected " + std::to_string(count) + " values, found " +
+           std::to_string(f.size() - 1));
+    }
+    return f;
+  }
+  std::string_view peek_keyword() const {
+    if (done()) return {};
+    const std::size_t end = text_.find_first_of(" \n", pos_);
+    return text_.substr(pos_, end == std::string_view::npos ? std::string_view::npos : end - pos_);
+  }
+
+  template <typename T>
+  T integer(std::string_view field, T min = std::numeric_limits<T>::min(),
+            T max = std::numeric_limits<T>::max()) const {
+    T value{};
+    const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+    if (field.empty() || error != std::errc() || end != field.data() + field.size() || value < min ||
+        value > max || (field.size() > 1 && field[0] == '0') || field[0] == '+') {
+      fail("invalid number " + quote_for_message(field));
+    }
+    return value;
+  }
+  MoneySum money(std::string_view field) const {
+    const bool negative = !field.empty() && field[0] == '-';
+    const std::string_view digits = negative ? field.substr(1) : field;
+    if (digits.empty() || digits.size() > kMaxAmountDigits || (digits.size() > 1 && digits[0] == '0')) {
+      fail("invalid amount " + quote_for_message(field));
+    }
+    UnsignedMoneySum v = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') fail("invalid amount " + quote_for_message(field));
+      v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    return negative ? -static_cast<MoneySum>(v) : static_cast<MoneySum>(v);
+  }
+  double real(std::string_view field) const {
+    const std::string text(field);
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(v)) {
+      fail("invalid number " + quote_for_message(field));
+    }
+    return v;
+  }
+  YearMonth month(std::string_view field) const {
+    YearMonth m;
+    if (field.size() != 7 || parse_period(field, m) != PeriodError::ok) {
+      fail("invalid month " + quote_for_message(field));
+    }
+    return m;
+  }
+  std::string string(std::string_view field) const {
+    if (field.empty() || field[0] != '=') fail("invalid string field " + quote_for_message(field));
+    std::string out;
+    for (std::size_t i = 1; i < field.size(); ++i) {
+      const char c = field[i];
+      if (c != '%') {
+        out += c;
+        continue;
+      }
+      const auto hex = [&](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        fail("invalid escape in string field " + quote_for_message(field));
+      };
+      if (i + 2 >= field.size()) fail("invalid escape in string field " + quote_for_message(field));
+      out += static_cast<char>(hex(field[i + 1]) * 16 + hex(field[i + 2]));
+      i += 2;
+    }
+    return out;
+  }
+  MonthCounts counts(const std::vector<std::string_view>& f, std::size_t at) const {
+    MonthCounts c;
+    std::int64_t* const counts[] = {&c.start, &c.churned, &c.fresh, &c.reactivated, &c.end, &c.expanded, &c.contracted};
+    MoneySum* const sums[] = {&c.mrr_start, &c.mrr_end, &c.new_mrr, &c.reactivation_mrr, &c.expansion_mrr,
+                              &c.contraction_mrr, &c.churned_mrr};
+    for (std::size_t k = 0; k < 7; ++k) *counts[k] = integer<std::int64_t>(f[at + k], 0, kMaxCount);
+    for (std::size_t k = 0; k < 7; ++k) *sums[k] = money(f[at + 7 + k]);
+    return c;
+  }
+  MonthSums sums(const std::vector<std::string_view>& f, std::size_t at) const {
+    MonthSums s;
+    for (std::size_t k = 0; k < 5; ++k) s.csat_by_score[k] = integer<std::uint64_t>(f[at + k], 0, std::uint64_t{1} << 40);
+    s.acquisition_cost = money(f[at + 5]);
+    return s;
+  }
+
+ private:
+  std::string_view text_;
+  const std::string& name_;
+  std::size_t pos_ = 0;
+  std::uint64_t line_ = 0;
+  std::vector<std::string_view> fields_;
+};
+
+// The text without its `end` line, after checking that line: the count of lines before it and
+// the FNV-1a hash of their bytes.
+std::string_view checked_body(std::string_view text, const std::string& name) {
+  if (text.empty()) throw InputError(name, 0, "", "empty file: not a csm-metrics state");
+  if (text.back() != '\n') throw InputError(name, 0, "", "truncated state: no newline at the end");
+  const std::size_t start = text.rfind('\n', text.size() - 2);
+  const std::size_t begin = start == std::string_view::npos ? 0 : start + 1;
+  const std::string_view last = text.substr(begin, text.size() - 1 - begin);
+  std::uint64_t lines = 0;
+  for (std::size_t i = 0; i < begin; ++i) lines += text[i] == '\n' ? 1u : 0u;
+  if (last.substr(0, 4) != "end ") {
+    throw InputError(name, lines + 1, "", "truncated state: the last line is not its 'end' line");
+  }
+  const std::string_view body = text.substr(0, begin);
+  const std::string expected = "end " + std::to_string(lines) + " " + hex64(shard_hash(body));
+  if (last != expected) {
+    throw InputError(name, lines + 1, "", "corrupted state: the checksum or line count of its 'end' line does not match its contents");
+  }
+  return body;
+}
+
+}  // namespace
+
+std::string encode_state_string(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "=";
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == '%' || b == 0x7f) {
+      out += '%';
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string to_state_text(const ActivityState& state) {
+  std::string out;
+  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+  out += "kind activity\n";
+  out += "tool " + encode_state_string(state.tool_version) + "\n";
+  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  out += "csat_threshold " + std::to_string(state.options.csat_threshold) + "\n";
+  out += "gross_margin " + double_text(state.options.gross_margin) + "\n";
+  out += "discount_rate " + double_text(state.options.discount_rate) + "\n";
+  out += std::string("quick_ratio_reactivation ") + (state.options.quick_ratio_reactivation ? "1" : "0") + "\n";
+  out += "grain " + std::string(to_string(state.grain)) + "\n";
+  out += "by " + std::string(state.raw.grouped ? "1 " : "0 ") + encode_state_string(state.group_by) + "\n";
+  out += "sources " + std::to_string(state.sources.size()) + "\n";
+  for (const std::string& s : state.sources) out += "source " + encode_state_string(s) + "\n";
+  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  const ActivityStats& st = state.raw.stats;
+  out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
+         std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
+         (st.first ? to_string(*st.first) : std::string("-")) + " " +
+         (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
+  const auto month_text = [&](std::size_t i) {
+    return to_string(YearMonth{st.first->index + static_cast<std::int32_t>(i)});
+  };
+  for (std::size_t i = 0; i < state.raw.counts.size(); ++i) {
+    out += "month " + month_text(i);
+    append_counts(out, state.raw.counts[i]);
+    append_sums(out, state.raw.sums[i]);
+    out += '\n';
+  }
+  out += "groups " + std::to_string(state.raw.groups.size()) + "\n";
+  for (const GroupRaw& g : state.raw.groups) {
+    out += "group " + encode_state_string(g.name) + "\n";
+    for (std::size_t i = 0; i < g.counts.size(); ++i) {
+      out += "gmonth " + month_text(i);
+      append_counts(out, g.counts[i]);
+      append_sums(out, g.sums[i]);
+      const GroupMoves& m = g.moves[i];
+      out += " " + std::to_string(m.moved_in_customers) + " " + std::to_string(m.moved_out_customers) + " " +
+             int128_text(m.moved_in_mrr) + " " + int128_text(m.moved_out_mrr);
+      out += '\n';
+    }
+  }
+  std::uint64_t lines = 0;
+  for (const char c : out) lines += c == '\n' ? 1u : 0u;
+  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  return out;
+}
+
+std::string state_kind(std::string_view text, const std::string& name) {
+  const std::size_t eol = text.find('\n');
+  const std::string_view first = text.substr(0, eol);
+  if (first.substr(0, kMagic.size()) != kMagic) {
+    throw InputError(name, 1, "", "not a csm-metrics state (it does not start with \"csm-metrics state\")");
+  }
+  const std::string_view version = first.substr(kMagic.size());
+  if (version != std::to_string(kStateFormatVersion)) {
+    throw InputError(name, 1, "", "state format version " + quote_for_message(version) +
+                                      "; this csm-metrics reads version " +
+                                      std::to_string(kStateFormatVersion));
+  }
+  const std::string_view body = checked_body(text, name);
+  Lines lines(body, name);
+  lines.next();
+  const auto& kind = lines.expect("kind", 1);
+  if (kind[1] != "activity" && kind[1] != "cohorts" && kind[1] != "rfm") {
+    lines.fail("unknown state kind " + quote_for_message(kind[1]));
+  }
+  return std::string(kind[1]);
+}
+
+ActivityState parse_activity_state(std::string_view text, const std::string& name) {
+  const std::string kind = state_kind(text, name);
+  if (kind != "activity") {
+    throw InputError(name, 2, "", "a " + kind + " state, not an activity state");
+  }
+  Lines lines(checked_body(text, name), name);
+  ActivityState state;
+  lines.next();
+  lines.next();
+  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
+  {
+    const auto& f = lines.expect("shard", 2);
+    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
+    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
+  }
+  state.options.csat_threshold = lines.integer<int>(lines.expect("csat_threshold", 1)[1], 1, 5);
+  state.options.gross_margin = lines.real(lines.expect("gross_margin", 1)[1]);
+  state.options.discount_rate = lines.real(lines.expect("discount_rate", 1)[1]);
+  state.options.quick_ratio_reactivation = lines.integer<int>(lines.expect("quick_ratio_reactivation", 1)[1], 0, 1) == 1;
+  {
+    const auto& f = lines.expect("grain", 1);
+    const auto grain = parse_grain(f[1]);
+    if (!grain || f[1] != to_string(*grain)) lines.fail("invalid grain " + quote_for_message(f[1]));
+    state.grain = *grain;
+  }
+  {
+    const auto& f = lines.expect("by", 2);
+    state.raw.grouped = lines.integer<int>(f[1], 0, 1) == 1;
+    state.group_by = lines.string(f[2]);
+    if (state.raw.grouped == state.group_by.empty()) lines.fail("'by' line: grouping flag and column disagree");
+  }
+  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
+  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
+  {
+    const auto& f = lines.expect("read", 2);
+    state.records = lines.integer<std::uint64_t>(f[1]);
+    state.skipped = lines.integer<std::uint64_t>(f[2]);
+  }
+  ActivityStats& st = state.raw.stats;
+  {
+    const auto& f = lines.expect("stats", 7);
+    st.records = lines.integer<std::uint64_t>(f[1]);
+    st.zero_revenue_records = lines.integer<std::uint64_t>(f[2]);
+    st.customers = lines.integer<std::uint64_t>(f[3]);
+    st.customer_months = lines.integer<std::uint64_t>(f[4]);
+    if ((f[5] == "-") != (f[6] == "-")) lines.fail("'stats' line: first and last period must both be set or both '-'");
+    if (f[5] != "-") {
+      st.first = lines.month(f[5]);
+      st.last = lines.month(f[6]);
+      if (*st.last < *st.first) lines.fail("'stats' line: the last period is before the first");
+    }
+    st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
+  }
+  const std::size_t months = st.first ? static_cast<std::size_t>(st.last->index - st.first->index + 1) : 0;
+  const auto check_month = [&](std::string_view field, std::size_t i) {
+    if (lines.month(field).index != st.first->index + static_cast<std::int32_t>(i)) {
+      lines.fail("expected month " + to_string(YearMonth{st.first->index + static_cast<std::int32_t>(i)}) +
+                 ", found " + quote_for_message(field));
+    }
+  };
+  for (std::size_t i = 0; i < months; ++i) {
+    const auto& f = lines.expect("month", 1 + kCountFields + 6);
+    check_month(f[1], i);
+    state.raw.counts.push_back(lines.counts(f, 2));
+    state.raw.sums.push_back(lines.sums(f, 2 + kCountFields));
+  }
+  const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
+  if (group_count > 0 && !state.raw.grouped) lines.fail("groups in a state without --by");
+  if (group_count > 0 && months == 0) lines.fail("groups in a state without months");
+  for (std::uint64_t g = 0; g < group_count; ++g) {
+    GroupRaw group;
+    group.name = lines.string(lines.expect("group", 1)[1]);
+    if (!state.raw.groups.empty() && !(state.raw.groups.back().name < group.name)) {
+      lines.fail("groups out of order (or repeated): " + quote_for_message(group.name));
+    }
+    for (std::size_t i = 0; i < months; ++i) {
+      const auto& f = lines.expect("gmonth", 1 + kCountFields + 6 + 4);
+      check_month(f[1], i);
+      group.counts.push_back(lines.counts(f, 2));
+      group.sums.push_back(lines.sums(f, 2 + kCountFields));
+      GroupMoves m;
+      const std::size_t at = 2 + kCountFields + 6;
+      m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0, kMaxCount);
+      m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0, kMaxCount);
+      m.moved_in_mrr = lines.money(f[at + 2]);
+      m.moved_out_mrr = lines.money(f[at + 3]);
+      group.moves.push_back(m);
+    }
+    state.raw.groups.push_back(std::move(group));
+  }
+  if (!lines.done()) {
+    lines.next();
+    lines.fail("unexpected line after the groups");
+  }
+  return state;
+}
+
+std::string to_state_text(const RfmState& state) {
+  std::string out;
+  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+  out += "kind rfm\n";
+  out += "tool " + encode_state_string(state.tool_version) + "\n";
+  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  const RfmSummary& s = state.summary;
+  out += "end_date " + to_string(s.end) + "\n";
+  out += "unit " + std::string(to_string(s.unit)) + "\n";
+  out += "sources " + std::to_string(state.sources.size()) + "\n";
+  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
+  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  out += "totals " + std::to_string(s.transactions) + " " + std::to_string(s.transactions_used) + " " +
+         std::to_string(s.excluded_customers) + "\n";
+  out += "customers " + std::to_string(s.customers.size()) + "\n";
+  for (const RfmCustomer& c : s.customers) {
+    out += "c " + encode_state_string(c.customer_id) + " " + to_string(c.first) + " " + to_string(c.last) +
+           " " + std::to_string(c.x) + " " + double_text(c.t_x) + " " + double_text(c.T) + " " +
+           int128_text(c.repeat_amount) + " " + (c.monetary ? double_text(*c.monetary) : std::string("-")) + "\n";
+  }
+  std::uint64_t lines = 0;
+  for (const char c : out) lines += c == '\n' ? 1u : 0u;
+  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  return out;
+}
+
+RfmState parse_rfm_state(std::string_view text, const std::string& name) {
+  const std::string kind = state_kind(text, name);
+  if (kind != "rfm") throw InputError(name, 2, "", "a " + kind + " state, not an rfm state");
+  Lines lines(checked_body(text, name), name);
+  RfmState state;
+  lines.next();
+  lines.next();
+  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
+  {
+    const auto& f = lines.expect("shard", 2);
+    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
+    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
+  }
+  RfmSummary& s = state.summary;
+  const auto date = [&](std::string_view field) {
+    Date d;
+    if (field.size() != 10 || parse_date(field, d) != PeriodError::ok) lines.fail("invalid date " + quote_for_message(field));
+    return d;
+  };
+  s.end = date(lines.expect("end_date", 1)[1]);
+  {
+    const auto& f = lines.expect("unit", 1);
+    if (f[1] == "day") s.unit = TimeUnit::day;
+    else if (f[1] == "week") s.unit = TimeUnit::week;
+    else if (f[1] == "month") s.unit = TimeUnit::month;
+    else lines.fail("invalid unit " + quote_for_message(f[1]));
+  }
+  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
+  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
+  {
+    const auto& f = lines.expect("read", 2);
+    state.records = lines.integer<std::uint64_t>(f[1]);
+    state.skipped = lines.integer<std::uint64_t>(f[2]);
+  }
+  {
+    const auto& f = lines.expect("totals", 3);
+    s.transactions = lines.integer<std::uint64_t>(f[1], 0, std::uint64_t{1} << 50);
+    s.transactions_used = lines.integer<std::uint64_t>(f[2], 0, std::uint64_t{1} << 50);
+    s.excluded_customers = lines.integer<std::uint64_t>(f[3], 0, std::uint64_t{1} << 50);
+  }
+  const auto count = lines.integer<std::uint64_t>(lines.expect("customers", 1)[1], 0, std::uint64_t{1} << 40);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto& f = lines.expect("c", 8);
+    RfmCustomer c;
+    c.customer_id = lines.string(f[1]);
+    if (!s.customers.empty() && !(s.customers.back().customer_id < c.customer_id)) {
+      lines.fail("customers out of order (or repeated): " + quote_for_message(c.customer_id));
+    }
+    c.first = date(f[2]);
+    c.last = date(f[3]);
+    c.x = lines.integer<std::uint32_t>(f[4]);
+    c.t_x = lines.real(f[5]);
+    c.T = lines.real(f[6]);
+    c.repeat_amount = lines.money(f[7]);
+    if (f[8] != "-") c.monetary = lines.real(f[8]);
+    if (c.last < c.first || s.end < c.last) lines.fail("customer dates out of order");
+    if (c.x > 0) ++s.customers_with_repeats;
+    s.repeat_occasions += c.x;
+    s.customers.push_back(std::move(c));
+  }
+  if (!lines.done()) {
+    lines.next();
+    lines.fail("unexpected line after the customers");
+  }
+  return state;
+}
+
+namespace {
+
+void append_stats(std::string& out, const ActivityStats& st) {
+  out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
+         std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
+         (st.first ? to_string(*st.first) : std::string("-")) + " " +
+         (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
+}
+
+void append_cohorts(std::string& out, const std::vector<Cohort>& cohorts) {
+  for (const Cohort& c : cohorts) {
+    out += "cohort " + to_string(c.period) + " " + std::to_string(c.customers) + " " + std::to_string(c.ages.size()) + "\n";
+    for (const CohortAge& a : c.ages) out += "a " + std::to_string(a.active_customers) + " " + int128_text(a.revenue) + "\n";
+  }
+}
+
+ActivityStats parse_stats(Lines& lines) {
+  ActivityStats st;
+  const auto& f = lines.expect("stats", 7);
+  st.records = lines.integer<std::uint64_t>(f[1]);
+  st.zero_revenue_records = lines.integer<std::uint64_t>(f[2]);
+  st.customers = lines.integer<std::uint64_t>(f[3]);
+  st.customer_months = lines.integer<std::uint64_t>(f[4]);
+  if ((f[5] == "-") != (f[6] == "-")) lines.fail("'stats' line: first and last period must both be set or both '-'");
+  if (f[5] != "-") {
+    st.first = lines.month(f[5]);
+    st.last = lines.month(f[6]);
+    if (*st.last < *st.first) lines.fail("'stats' line: the last period is before the first");
+  }
+  st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
+  return st;
+}
+
+std::vector<Cohort> parse_cohorts(Lines& lines, std::uint64_t count, const ActivityStats& st) {
+  std::vector<Cohort> out;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto& f = lines.expect("cohort", 3);
+    Cohort c;
+    c.period = lines.month(f[1]);
+    c.customers = lines.integer<std::int64_t>(f[2], 0, kMaxCount);
+    const auto ages = lines.integer<std::uint64_t>(f[3], 0, 120000);
+    if (!st.first || c.period < *st.first || *st.last < c.period ||
+        ages != static_cast<std::uint64_t>(st.last->index - c.period.index + 1)) {
+      lines.fail("cohort " + to_string(c.period) + " outside the months of the state, or the wrong number of ages");
+    }
+    if (!out.empty() && !(out.back().period < c.period)) lines.fail("cohorts out of order");
+    for (std::uint64_t k = 0; k < ages; ++k) {
+      const auto& a = lines.expect("a", 2);
+      CohortAge age;
+      age.active_customers = lines.integer<std::int64_t>(a[1], 0, kMaxCount);
+      age.revenue = lines.money(a[2]);
+      c.ages.push_back(age);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_state_text(const CohortState& state) {
+  std::string out;
+  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+  out += "kind cohorts\n";
+  out += "tool " + encode_state_string(state.tool_version) + "\n";
+  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  out += "grain " + std::string(to_string(state.options.grain)) + "\n";
+  out += std::string("exclude_reactivated ") + (state.options.exclude_reactivated ? "1" : "0") + "\n";
+  out += "by " + std::string(state.group_by.empty() ? "0 " : "1 ") + encode_state_string(state.group_by) + "\n";
+  out += "sources " + std::to_string(state.sources.size()) + "\n";
+  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
+  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  append_stats(out, state.stats);
+  out += "cohorts " + std::to_string(state.monthly.cohorts.size()) + "\n";
+  append_cohorts(out, state.monthly.cohorts);
+  out += "groups " + std::to_string(state.monthly.groups.size()) + "\n";
+  for (const CohortGroup& g : state.monthly.groups) {
+    out += "group " + encode_state_string(g.group) + " " + std::to_string(g.cohorts.size()) + "\n";
+    append_cohorts(out, g.cohorts);
+  }
+  std::uint64_t lines = 0;
+  for (const char c : out) lines += c == '\n' ? 1u : 0u;
+  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  return out;
+}
+
+CohortState parse_cohort_state(std::string_view text, const std::string& name) {
+  const std::string kind = state_kind(text, name);
+  if (kind != "cohorts") throw InputError(name, 2, "", "a " + kind + " state, not a cohorts state");
+  Lines lines(checked_body(text, name), name);
+  CohortState state;
+  lines.next();
+  lines.next();
+  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
+  {
+    const auto& f = lines.expect("shard", 2);
+    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
+    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
+  }
+  {
+    const auto& f = lines.expect("grain", 1);
+    const auto grain = parse_grain(f[1]);
+    if (!grain || f[1] != to_string(*grain)) lines.fail("invalid grain " + quote_for_message(f[1]));
+    state.options.grain = *grain;
+  }
+  state.options.exclude_reactivated = lines.integer<int>(lines.expect("exclude_reactivated", 1)[1], 0, 1) == 1;
+  bool grouped = false;
+  {
+    const auto& f = lines.expect("by", 2);
+    grouped = lines.integer<int>(f[1], 0, 1) == 1;
+    state.group_by = lines.string(f[2]);
+    if (grouped == state.group_by.empty()) lines.fail("'by' line: grouping flag and column disagree");
+  }
+  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
+  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
+  {
+    const auto& f = lines.expect("read", 2);
+    state.records = lines.integer<std::uint64_t>(f[1]);
+    state.skipped = lines.integer<std::uint64_t>(f[2]);
+  }
+  state.stats = parse_stats(lines);
+  state.monthly.cohorts = parse_cohorts(lines, lines.integer<std::uint64_t>(lines.expect("cohorts", 1)[1], 0, 120000), state.stats);
+  const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
+  if (group_count > 0 && !grouped) lines.fail("groups in a state without --by");
+  for (std::uint64_t g = 0; g < group_count; ++g) {
+    const auto& f = lines.expect("group", 2);
+    CohortGroup group;
+    group.group = lines.string(f[1]);
+    const auto count = lines.integer<std::uint64_t>(f[2], 0, 120000);
+    if (!state.monthly.groups.empty() && !(state.monthly.groups.back().group < group.group)) {
+      lines.fail("groups out of order (or repeated): " + quote_for_message(group.group));
+    }
+    group.cohorts = parse_cohorts(lines, count, state.stats);
+    state.monthly.groups.push_back(std::move(group));
+  }
+  if (!lines.done()) {
+    lines.next();
+    lines.fail("unexpected line after the groups");
+  }
+  return state;
+}
+
+}  // namespace csm::io
