@@ -37,7 +37,7 @@ int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& i
   state.sources = read.sources;
   state.records = read.records;
   state.skipped = read.skipped;
-  state.raw = aggregator.finish_raw(request.threads);
+  state.raw = aggregator.finish_raw(request.threads, request.grain);
   if (read.skipped > 0 && !request.quiet) {
     for (const std::string& message : read.skipped_messages) {
       io.err << "csm-metrics: skipped: " << message << '\n';

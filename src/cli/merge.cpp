@@ -2,6 +2,7 @@
 #include <memory>
 #include <set>
 
+#include "cli/grain_report.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
@@ -317,6 +318,7 @@ int merge(const MergeOptions& options, Streams io) {
   // In shard order: the sources are listed as a single run over the shards' files in that order.
   ActivityRaw raw;
   raw.grouped = head.raw.grouped;
+  raw.grain = head.raw.grain;
   report.input.kind = io::RecordKind::activity;
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
@@ -341,19 +343,7 @@ int merge(const MergeOptions& options, Streams io) {
   report.summary = summarize(report.periods);
   for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
   report.grain = head.grain;
-  if (report.grain != Grain::month) {
-    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, head.options);
-    GrainPeriods rolled = roll_up(report.periods, report.grain, head.options);
-    report.periods = std::move(rolled.periods);
-    report.period_months = std::move(rolled.months);
-    for (std::size_t i = 0; i < report.periods.size(); ++i) {
-      if (report.period_months[i] < months_in(report.grain)) {
-        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
-                                  ": the data covers " + std::to_string(report.period_months[i]) +
-                                  " of its " + std::to_string(months_in(report.grain)) + " months");
-      }
-    }
-  }
+  roll_up_report(report, &raw, head.options);
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
   }

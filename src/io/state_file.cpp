@@ -263,6 +263,18 @@ std::string to_state_text(const ActivityState& state) {
     append_sums(out, state.raw.sums[i]);
     out += '\n';
   }
+  // With a coarser grain, the walk over the period-end snapshots, one line per period (named by
+  // its first month).
+  const std::int32_t grain_months = months_in(state.grain);
+  const auto period_text = [&](std::size_t i) {
+    return to_string(
+        YearMonth{(st.first->index / grain_months + static_cast<std::int32_t>(i)) * grain_months});
+  };
+  for (std::size_t i = 0; i < state.raw.period_counts.size(); ++i) {
+    out += "period " + period_text(i);
+    append_counts(out, state.raw.period_counts[i]);
+    out += '\n';
+  }
   out += "groups " + std::to_string(state.raw.groups.size()) + "\n";
   for (const GroupRaw& g : state.raw.groups) {
     out += "group " + encode_state_string(g.name) + "\n";
@@ -271,6 +283,14 @@ std::string to_state_text(const ActivityState& state) {
       append_counts(out, g.counts[i]);
       append_sums(out, g.sums[i]);
       const GroupMoves& m = g.moves[i];
+      out += " " + std::to_string(m.moved_in_customers) + " " + std::to_string(m.moved_out_customers) + " " +
+             int128_text(m.moved_in_mrr) + " " + int128_text(m.moved_out_mrr);
+      out += '\n';
+    }
+    for (std::size_t i = 0; i < g.period_counts.size(); ++i) {
+      out += "gperiod " + period_text(i);
+      append_counts(out, g.period_counts[i]);
+      const GroupMoves& m = g.period_moves[i];
       out += " " + std::to_string(m.moved_in_customers) + " " + std::to_string(m.moved_out_customers) + " " +
              int128_text(m.moved_in_mrr) + " " + int128_text(m.moved_out_mrr);
       out += '\n';
@@ -328,6 +348,7 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     const auto grain = parse_grain(f[1]);
     if (!grain || f[1] != to_string(*grain)) lines.fail("invalid grain " + quote_for_message(f[1]));
     state.grain = *grain;
+    state.raw.grain = *grain;
   }
   {
     const auto& f = lines.expect("by", 2);
@@ -370,6 +391,30 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     state.raw.counts.push_back(lines.counts(f, 2));
     state.raw.sums.push_back(lines.sums(f, 2 + kCountFields));
   }
+  const std::int32_t grain_months = months_in(state.grain);
+  const std::size_t periods =
+      st.first && state.grain != Grain::month
+          ? static_cast<std::size_t>(st.last->index / grain_months - st.first->index / grain_months + 1)
+          : 0;
+  const auto check_period = [&](std::string_view field, std::size_t i) {
+    const YearMonth want{(st.first->index / grain_months + static_cast<std::int32_t>(i)) * grain_months};
+    if (lines.month(field) != want) {
+      lines.fail("expected period " + to_string(want) + ", found " + quote_for_message(field));
+    }
+  };
+  const auto read_moves = [&](const std::vector<std::string_view>& f, std::size_t at) {
+    GroupMoves m;
+    m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0, kMaxCount);
+    m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0, kMaxCount);
+    m.moved_in_mrr = lines.money(f[at + 2]);
+    m.moved_out_mrr = lines.money(f[at + 3]);
+    return m;
+  };
+  for (std::size_t i = 0; i < periods; ++i) {
+    const auto& f = lines.expect("period", 1 + kCountFields);
+    check_period(f[1], i);
+    state.raw.period_counts.push_back(lines.counts(f, 2));
+  }
   const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
   if (group_count > 0 && !state.raw.grouped) lines.fail("groups in a state without --by");
   if (group_count > 0 && months == 0) lines.fail("groups in a state without months");
@@ -384,13 +429,13 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
       check_month(f[1], i);
       group.counts.push_back(lines.counts(f, 2));
       group.sums.push_back(lines.sums(f, 2 + kCountFields));
-      GroupMoves m;
-      const std::size_t at = 2 + kCountFields + 6;
-      m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0, kMaxCount);
-      m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0, kMaxCount);
-      m.moved_in_mrr = lines.money(f[at + 2]);
-      m.moved_out_mrr = lines.money(f[at + 3]);
-      group.moves.push_back(m);
+      group.moves.push_back(read_moves(f, 2 + kCountFields + 6));
+    }
+    for (std::size_t i = 0; i < periods; ++i) {
+      const auto& f = lines.expect("gperiod", 1 + kCountFields + 4);
+      check_period(f[1], i);
+      group.period_counts.push_back(lines.counts(f, 2));
+      group.period_moves.push_back(read_moves(f, 2 + kCountFields));
     }
     state.raw.groups.push_back(std::move(group));
   }

@@ -73,7 +73,7 @@ TEST_CASE("bad states are refused with the file name", "[state]") {
   CHECK_THAT(error_of(changed), Catch::Contains("part.csmstate") && Catch::Contains("corrupted"));
   std::string version = text;
   version.replace(0, 19, "csm-metrics state 9");
-  CHECK_THAT(error_of(version), Catch::Contains("state format version") && Catch::Contains("reads version 1"));
+  CHECK_THAT(error_of(version), Catch::Contains("state format version") && Catch::Contains("reads version 2"));
   CHECK_THAT(error_of("customer_id,period\n"), Catch::Contains("not a csm-metrics state"));
   CHECK_THAT(error_of(""), Catch::Contains("part.csmstate"));
 }

@@ -15,7 +15,7 @@
 namespace csm::io {
 
 /// The format version this build writes and reads (the number on the first line).
-inline constexpr int kStateFormatVersion = 1;
+inline constexpr int kStateFormatVersion = 2;
 
 /// One `compute --emit-state` output: the settings that change the numbers, the shard, what was
 /// read, and the counts and sums.
