@@ -491,6 +491,73 @@ def test_hadoop_scripts(binary, work, root):
     check(merged == whole, "hadoop scripts: the merged states give the metrics of one compute")
 
 
+# --- the Spark code of docs/scale-out.md, against a stand-in for the RDD calls it uses ------------
+
+SPARK_STANDIN = r"""
+import glob, os, sys, types
+pyspark = types.ModuleType("pyspark")
+class SparkFiles:
+    @staticmethod
+    def getRootDirectory():
+        return os.environ["SPARK_FILES"]
+pyspark.SparkFiles = SparkFiles
+sys.modules["pyspark"] = pyspark
+
+class RDD:  # in-process, as the PySpark documentation describes each call
+    def __init__(self, items=None, partitions=None):
+        self.items, self.partitions = items, partitions
+    def flatMap(self, f):
+        return RDD([y for x in self.items for y in f(x)])
+    def partitionBy(self, n, func):
+        parts = [[] for _ in range(n)]
+        for k, v in self.items:
+            parts[func(k) % n].append((k, v))
+        return RDD(partitions=parts)
+    def mapPartitionsWithIndex(self, f):
+        return RDD([y for i, part in enumerate(self.partitions) for y in f(i, iter(part))])
+    def collect(self):
+        return list(self.items)
+
+class Context:
+    def binaryFiles(self, pattern):
+        files = sorted(glob.glob(os.environ["SPARK_INPUT"]))
+        return RDD([(p, open(p, "rb").read()) for p in files])
+sc = Context()
+exec(compile(open(os.environ["SPARK_CODE"]).read(), "docs/scale-out.md (spark)", "exec"))
+"""
+
+
+def test_spark_code(binary, work, root):
+    with open(os.path.join(root, "docs", "scale-out.md"), encoding="utf-8") as f:
+        doc = f.read()
+    match = re.search(r"<!-- tested with a stand-in for Spark: spark -->\s*```python\n(.*?)```", doc, re.S)
+    check(match is not None, "docs/scale-out.md has the Spark code marked as tested")
+    if match is None:
+        return
+    d = os.path.join(work, "spark")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "input"))
+    os.makedirs(os.path.join(d, "files"))
+    os.makedirs(os.path.join(d, "driver"))
+    shutil.copy(binary, os.path.join(d, "files", "csm-metrics"))
+    a = write(os.path.join(d, "input", "a.csv"), A)
+    b = write(os.path.join(d, "input", "b.csv"), B)
+    code = write(os.path.join(d, "spark_code.py"), match.group(1))
+    env = dict(os.environ, SPARK_FILES=os.path.join(d, "files"), SPARK_INPUT=os.path.join(d, "input", "*.csv"),
+               SPARK_CODE=code)
+    p = subprocess.run([sys.executable, "-c", SPARK_STANDIN], cwd=os.path.join(d, "driver"), env=env,
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "the Spark code runs (%d: %s)" % (p.returncode, p.stderr[-1500:]))
+    states = sorted(os.path.join(d, "driver", n) for n in os.listdir(os.path.join(d, "driver")))
+    check(len(states) == 100, "the Spark code writes one state per shard (%d)" % len(states))
+    if p.returncode != 0 or not states:
+        return
+    merged = json.loads(ok(binary, "merge", "-f", "json", *states))
+    whole = json.loads(ok(binary, "compute", "-q", "-f", "json", a, b))
+    merged["input"]["sources"] = whole["input"]["sources"] = []
+    check(merged == whole, "the Spark code's states merge to the metrics of one compute")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -514,6 +581,7 @@ def main():
     test_reader(binary, work, examples, data)
     test_xargs_recipe(binary, work, root)
     test_hadoop_scripts(binary, work, root)
+    test_spark_code(binary, work, root)
     print("scale_out_extra: %d passed, %d failed" % (PASSED[0], len(FAILURES)))
     return 1 if FAILURES else 0
 
