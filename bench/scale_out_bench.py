@@ -76,6 +76,28 @@ def main():
     size = os.path.getsize(big)
     shard_counts = [int(n) for n in args.shards.split(",")]
 
+    # rfm states first (a failure there shows before the long rounds): bytes per customer, and the merge of N of them.
+    tx = os.path.join(args.work, "tx.csv")
+    if not os.path.exists(tx):
+        # gen_transactions.py needs numpy: Debian's python3-numpy is for /usr/bin/python3.
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        subprocess.run([python, os.path.join(ROOT, "tools", "gen_transactions.py"), "--customers",
+                        str(args.rfm_customers), "--seed", "1", "-o", tx], check=True)
+    rd = os.path.join(args.work, "rfm")
+    shutil.rmtree(rd, ignore_errors=True)
+    subprocess.run([binary, "shard", "-q", "-n", "4", tx, "-o", rd], check=True)
+    rfm_states = []
+    for i in range(4):
+        rfm_states.append(os.path.join(rd, "%d.st" % i))
+        subprocess.run([binary, "rfm", "-q", "--end", "2025-01-31", "--shard", "%d/4" % i,
+                        os.path.join(rd, "shard-%d-of-4.csv" % i), "--emit-state", rfm_states[-1]], check=True)
+    rfm_bytes = sum(os.path.getsize(s) for s in rfm_states)
+    rfm_customers = 0
+    for s in rfm_states:
+        for line in open(s, encoding="utf-8"):
+            rfm_customers += line.startswith("c ")
+    rfm_merge = [timed([binary, "merge", "-f", "json", *rfm_states, "-o", os.path.join(rd, "m.json")]) for _ in range(args.runs)]
+    id_len = len(open(tx).readlines()[1].split(",")[0])
     one = {"wall": [], "cpu": []}
     res = {n: {"shard": [], "shard_cpu": [], "each": [], "each_cpu": [], "merge": [], "merge_cpu": []} for n in shard_counts}
     sizes = {}
@@ -114,26 +136,6 @@ def main():
         print("round %d of %d done" % (r + 1, args.runs), file=sys.stderr)
 
     months = len(reference["periods"])
-    # rfm states: bytes per customer, and the merge of N of them.
-    tx = os.path.join(args.work, "tx.csv")
-    if not os.path.exists(tx):
-        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_transactions.py"), "--customers",
-                        str(args.rfm_customers), "--seed", "1", "-o", tx], check=True)
-    rd = os.path.join(args.work, "rfm")
-    shutil.rmtree(rd, ignore_errors=True)
-    subprocess.run([binary, "shard", "-q", "-n", "4", tx, "-o", rd], check=True)
-    rfm_states = []
-    for i in range(4):
-        rfm_states.append(os.path.join(rd, "%d.st" % i))
-        subprocess.run([binary, "rfm", "-q", "--end", "2025-01-31", "--shard", "%d/4" % i,
-                        os.path.join(rd, "shard-%d-of-4.csv" % i), "--emit-state", rfm_states[-1]], check=True)
-    rfm_bytes = sum(os.path.getsize(s) for s in rfm_states)
-    rfm_customers = 0
-    for s in rfm_states:
-        for line in open(s, encoding="utf-8"):
-            rfm_customers += line.startswith("c ")
-    rfm_merge = [timed([binary, "merge", "-f", "json", *rfm_states, "-o", os.path.join(rd, "m.json")]) for _ in range(args.runs)]
-    id_len = len(open(tx).readlines()[1].split(",")[0])
 
     one_wall = med(one["wall"])
     out = []
