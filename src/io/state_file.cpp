@@ -229,7 +229,8 @@ std::string article(const std::string& kind) {
 // nobody: a shard's state starts at its first row).
 void check_walk(const Lines& lines, const std::vector<MonthCounts>& months, const std::string& month) {
   const MonthCounts& c = months.back();
-  if (c.end != c.start - c.churned + c.fresh + c.reactivated || c.churned > c.start) {
+  if (c.end != c.start - c.churned + c.fresh + c.reactivated || c.churned > c.start ||
+      c.expanded + c.contracted > c.start - c.churned) {
     lines.fail("month " + month + ": inconsistent counts (expected end = start - churned + new + reactivated)");
   }
   if (c.mrr_end != c.mrr_start - c.churned_mrr + c.new_mrr + c.reactivation_mrr + c.expansion_mrr - c.contraction_mrr) {
