@@ -120,7 +120,7 @@ TEST_CASE("a state of another csm-metrics version is refused, naming both", "[st
     csm::io::check_state_tool_version("0.0.9", "0.1.0", "part.csmstate");
     FAIL("no error");
   } catch (const csm::InputError& e) {
-    CHECK_THAT(std::string(e.what()), Catch::Contains("part.csmstate:3") && Catch::Contains("'0.0.9'") &&
+    CHECK_THAT(std::string(e.what()), Catch::Contains("part.csmstate:3") && Catch::Contains("\"0.0.9\"") &&
                                           Catch::Contains("this is csm-metrics 0.1.0"));
   }
 }
