@@ -25,6 +25,16 @@
 namespace csm::cli {
 namespace {
 
+constexpr const char* kEmitStateSummary =
+    "--emit-state needs activity or subscription records (one row per customer): summary records "
+    "(one row per month) are refused, since a month's totals cannot be split by customer";
+constexpr const char* kExplainNeedsRows =
+    "the data report needs the rows, and a state keeps only sums: run 'csm-metrics check' on the "
+    "shard instead";
+constexpr const char* kMergeApplies = "give it to 'csm-metrics merge', which applies it to the merged metrics";
+constexpr const char* kStateIsTheOutput =
+    "the state goes to the --emit-state FILE; output options apply to 'csm-metrics merge'";
+
 struct ComputeOptions {
   std::vector<std::string> files;
   std::string format = "table";
@@ -73,32 +83,26 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
 
 namespace {
 
-void write_result(const ComputeOptions& options, Streams io, const std::string& text) {
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-    return;
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
-}
-
 // --spend: read the spend file with the same readers and rules (not the --column renames, which
 // are for the customer records) and put its month totals into acquisition_cost.
-void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::MetricsReport& report,
-               Streams io) {
-  io::ReadOptions spend_read = read;
+void add_spend(const MetricsOutput& options, io::MetricsReport& report, Streams io) {
+  io::ReadOptions spend_read = options.spend_read;
   spend_read.kind = io::RecordKind::spend;
   spend_read.renames.clear();
+  spend_read.required_columns.clear();
   spend_read.bytes_parsed = nullptr;
   spend_read.profile = nullptr;
+  spend_read.shard = 0;
+  spend_read.shard_count = 0;
+  spend_read.allow_empty = false;
+  spend_read.until.reset();
   io::RecordInput input({options.spend}, spend_read);
   SpendTotals totals;
   input.read(totals);
   io::SpendReport spend;
   spend.input = input.report();
   spend.mode = options.spend_mode == "add" ? SpendMode::add : SpendMode::replace;
-  spend.applied = apply_spend(report.periods, totals, spend.mode, options.metrics);
+  spend.applied = apply_spend(report.periods, totals, spend.mode, report.options);
   std::vector<std::string> notes;
   if (spend.input.skipped > 0) {
     notes.push_back("skipped " + std::to_string(spend.input.skipped) + " invalid spend records");
@@ -126,6 +130,103 @@ void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::M
   }
   report.spend = std::move(spend);
 }
+
+void write_result(const MetricsOutput& options, Streams io, const std::string& text) {
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+    return;
+  }
+  io.out << text;
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+}
+
+}  // namespace
+
+int finish_metrics(io::MetricsReport& report, const MetricsOutput& options, Streams io) {
+  // Spend and the data report apply to the months, before any roll-up to quarters or years.
+  if (!options.spend.empty()) add_spend(options, report, io);
+  report.summary = summarize(report.periods);  // from the months, whatever the grain
+  if (options.profile != nullptr) {
+    report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
+                                      *options.profile);
+  }
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
+  report.grain = options.grain;
+  if (report.grain != Grain::month) {
+    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, report.options);
+    GrainPeriods rolled = roll_up(report.periods, report.grain, report.options);
+    report.periods = std::move(rolled.periods);
+    report.period_months = std::move(rolled.months);
+    for (std::size_t i = 0; i < report.periods.size(); ++i) {
+      if (report.period_months[i] < months_in(report.grain)) {
+        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
+                                  ": the data covers " + std::to_string(report.period_months[i]) +
+                                  " of its " + std::to_string(months_in(report.grain)) + " months");
+      }
+    }
+  }
+
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
+                              " invalid records");
+    if (!options.quiet) {
+      for (const std::string& message : report.input.skipped_messages) {
+        io.err << "csm-metrics: skipped: " << message << '\n';
+      }
+      if (report.input.skipped > report.input.skipped_messages.size()) {
+        io.err << "csm-metrics: skipped " << report.input.skipped << " invalid records in all\n";
+      }
+    }
+  }
+
+  if (!options.thresholds.empty()) {
+    // All customers, then each group with --by (the group's own summary, from its months).
+    std::vector<ThresholdSeries> series{{"", report.periods, report.summary}};
+    for (std::size_t g = 0; g < report.groups.size(); ++g) {
+      const GroupPeriods& group = report.groups[g];
+      series.push_back({group.group.empty() ? std::string("(none)") : group.group, group.periods,
+                        g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{}});
+    }
+    report.thresholds = evaluate_thresholds(
+        options.thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
+    for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) {
+      report.warnings.push_back(note);
+      if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
+    }
+  }
+
+  std::string text;
+  if (options.check_only) {
+    text = options.format == "json" ? io::to_explain_json(report) : io::explain_text(*report.explain);
+  } else if (options.format == "json") {
+    text = io::to_json(report);
+  } else if (options.format == "csv") {
+    text = io::to_csv(report);
+  } else {
+    const bool to_stdout = options.output.empty() || options.output == "-";
+    const ColorMode color = options.color == "always"  ? ColorMode::always
+                            : options.color == "never" ? ColorMode::never
+                                                       : ColorMode::automatic;
+    io::TableStyle style;
+    style.all_columns = options.all;
+    style.color = to_stdout && use_color(color, io.out);
+    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
+    text = io::to_table(report, style);
+  }
+  // The report comes before the metrics, on stderr, unless it is inside the JSON.
+  if (report.explain && !options.check_only && options.format != "json") {
+    io.err << io::explain_text(*report.explain);
+    io.err.flush();
+  }
+  write_result(options, io, text);
+  if (report.thresholds && print_crossings(*report.thresholds, io.err, report.grain)) {
+    return kThresholdCrossed;
+  }
+  return kOk;
+}
+
+namespace {
 
 int compute(const ComputeOptions& options, Streams io) {
   // With no file on a terminal, reading stdin would just wait for typing: say what is expected.
@@ -160,14 +261,9 @@ int compute(const ComputeOptions& options, Streams io) {
     read.shard = shard.first;
     read.shard_count = shard.second;
   }
-  if (!options.emit_state.empty()) {
-    if (!options.spend.empty() || options.explain || !options.fail_if.empty()) {
-      throw UsageError("--emit-state writes a partial state: --spend, --explain and --fail-if "
-                       "apply to the metrics of 'csm-metrics merge' (not supported there yet)");
-    }
-    if (read.kind != io::RecordKind::automatic && read.kind != io::RecordKind::activity) {
-      throw UsageError("--emit-state needs activity records");
-    }
+  const bool emit = !options.emit_state.empty();
+  if (emit) {
+    if (read.kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
     read.allow_empty = true;  // an empty shard has an empty state
   }
   if (!options.until.empty()) {
@@ -210,6 +306,13 @@ int compute(const ComputeOptions& options, Streams io) {
     if (read.until && report.kind != io::RecordKind::subscription) {
       throw UsageError("--until applies to subscription records only");
     }
+    if (emit && report.kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
+    if (emit && report.kind == io::RecordKind::subscription && !read.until) {
+      throw UsageError(
+          "--emit-state with subscription records needs --until YYYY-MM, the same for every shard: "
+          "without it each shard would end its range at its own latest date, so its open "
+          "subscriptions would churn too early");
+    }
     if (report.kind == io::RecordKind::summary) {
       if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
       SummaryAggregator aggregator;
@@ -219,8 +322,7 @@ int compute(const ComputeOptions& options, Streams io) {
       ActivityAggregator aggregator;
       if (!options.by.empty()) aggregator.group_by_segment();
       input.read(aggregator);
-      if (!options.emit_state.empty()) {
-        if (report.kind != io::RecordKind::activity) throw UsageError("--emit-state needs activity records");
+      if (emit) {
         EmitStateRequest request;
         request.path = options.emit_state;
         request.shard = shard.first;
@@ -228,6 +330,8 @@ int compute(const ComputeOptions& options, Streams io) {
         request.options = options.metrics;
         request.grain = parse_grain(options.grain).value_or(Grain::month);
         request.group_by = options.by;
+        request.subscriptions = report.kind == io::RecordKind::subscription;
+        request.until = read.until;
         request.threads = read.threads;
         request.quiet = options.quiet;
         progress.finish();
@@ -250,86 +354,22 @@ int compute(const ComputeOptions& options, Streams io) {
   }
   progress.finish();
   report.input = input.report();
-  // Spend and the data report apply to the months, before any roll-up to quarters or years.
-  if (!options.spend.empty()) add_spend(options, read, report, io);
-  report.summary = summarize(report.periods);  // from the months, whatever the grain
-  if (read.profile != nullptr) {
-    report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
-                                      profile);
-  }
-  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  report.grain = parse_grain(options.grain).value_or(Grain::month);
-  if (report.grain != Grain::month) {
-    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, options.metrics);
-    GrainPeriods rolled = roll_up(report.periods, report.grain, options.metrics);
-    report.periods = std::move(rolled.periods);
-    report.period_months = std::move(rolled.months);
-    for (std::size_t i = 0; i < report.periods.size(); ++i) {
-      if (report.period_months[i] < months_in(report.grain)) {
-        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
-                                  ": the data covers " + std::to_string(report.period_months[i]) +
-                                  " of its " + std::to_string(months_in(report.grain)) + " months");
-      }
-    }
-  }
 
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
-                              " invalid records");
-    if (!options.quiet) {
-      for (const std::string& message : report.input.skipped_messages) {
-        io.err << "csm-metrics: skipped: " << message << '\n';
-      }
-      if (report.input.skipped > report.input.skipped_messages.size()) {
-        io.err << "csm-metrics: skipped " << report.input.skipped << " invalid records in all\n";
-      }
-    }
-  }
-
-  if (!thresholds.empty()) {
-    // All customers, then each group with --by (the group's own summary, from its months).
-    std::vector<ThresholdSeries> series{{"", report.periods, report.summary}};
-    for (std::size_t g = 0; g < report.groups.size(); ++g) {
-      const GroupPeriods& group = report.groups[g];
-      series.push_back({group.group.empty() ? std::string("(none)") : group.group, group.periods,
-                        g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{}});
-    }
-    report.thresholds = evaluate_thresholds(
-        thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
-    for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) {
-      report.warnings.push_back(note);
-      if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
-    }
-  }
-
-  std::string text;
-  if (options.check_only) {
-    text = options.format == "json" ? io::to_explain_json(report) : io::explain_text(*report.explain);
-  } else if (options.format == "json") {
-    text = io::to_json(report);
-  } else if (options.format == "csv") {
-    text = io::to_csv(report);
-  } else {
-    const bool to_stdout = options.output.empty() || options.output == "-";
-    const ColorMode color = options.color == "always"  ? ColorMode::always
-                            : options.color == "never" ? ColorMode::never
-                                                       : ColorMode::automatic;
-    io::TableStyle style;
-    style.all_columns = options.all;
-    style.color = to_stdout && use_color(color, io.out);
-    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
-    text = io::to_table(report, style);
-  }
-  // The report comes before the metrics, on stderr, unless it is inside the JSON.
-  if (report.explain && !options.check_only && options.format != "json") {
-    io.err << io::explain_text(*report.explain);
-    io.err.flush();
-  }
-  write_result(options, io, text);
-  if (report.thresholds && print_crossings(*report.thresholds, io.err, report.grain)) {
-    return kThresholdCrossed;
-  }
-  return kOk;
+  MetricsOutput output;
+  output.spend = options.spend;
+  output.spend_mode = options.spend_mode;
+  output.spend_read = read;
+  output.thresholds = thresholds;
+  output.fail_scope = options.fail_scope;
+  output.format = options.format;
+  output.output = options.output;
+  output.all = options.all;
+  output.color = options.color;
+  output.quiet = options.quiet;
+  output.check_only = options.check_only;
+  output.profile = read.profile;
+  output.grain = parse_grain(options.grain).value_or(Grain::month);
+  return finish_metrics(report, output, io);
 }
 
 }  // namespace
@@ -420,7 +460,20 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "The input is shard I of N of 'csm-metrics shard': check every record's "
                   "customer_id hashes to I (recorded in the --emit-state state)")
       ->type_name("I/N");
-  return [options, io] { return compute(*options, io); };
+  return [options, io, cmd] {
+    if (!options->emit_state.empty()) {
+      refuse_with_emit_state(*cmd, {{"--explain", kExplainNeedsRows},
+                                    {"--spend", kMergeApplies},
+                                    {"--spend-mode", kMergeApplies},
+                                    {"--fail-if", kMergeApplies},
+                                    {"--fail-scope", kMergeApplies},
+                                    {"--output", kStateIsTheOutput},
+                                    {"--format", kStateIsTheOutput},
+                                    {"--all", kStateIsTheOutput},
+                                    {"--color", kStateIsTheOutput}});
+    }
+    return compute(*options, io);
+  };
 }
 
 CommandRunner add_check_command(CLI::App& app, Streams io) {
