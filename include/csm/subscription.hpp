@@ -64,8 +64,10 @@ class SubscriptionExpander {
   void add(const SubscriptionRecord& record);
 
   /// Expand the waiting open subscriptions and set the aggregator's range of months. Throws
-  /// std::invalid_argument when `until` is before every start month.
-  void finish();
+  /// std::invalid_argument when `until` is before every start month, unless `allow_empty_range`
+  /// (a customer shard of `compute --emit-state`, whose subscriptions may all start later while
+  /// other shards' do not).
+  void finish(bool allow_empty_range = false);
 
   const SubscriptionStats& stats() const noexcept { return stats_; }
 

@@ -255,7 +255,13 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
       ->type_name("FILE");
   cmd->add_option("--shard", options->shard, "The input is shard I of N of 'csm-metrics shard' (checked)")
       ->type_name("I/N");
-  return [options, io] { return cohorts(*options, io); };
+  return [options, io, cmd] {
+    if (!options->emit_state.empty()) {
+      const std::string why = "the state goes to the --emit-state FILE; output options apply to 'csm-metrics merge'";
+      refuse_with_emit_state(*cmd, {{"--output", why}, {"--format", why}, {"--metric", why}, {"--color", why}});
+    }
+    return cohorts(*options, io);
+  };
 }
 
 }  // namespace csm::cli

@@ -27,6 +27,16 @@
 namespace csm::cli {
 namespace {
 
+constexpr const char* kEmitStateSummary =
+    "--emit-state needs activity or subscription records (one row per customer): summary records "
+    "(one row per month) are refused, since a month's totals cannot be split by customer";
+constexpr const char* kExplainNeedsRows =
+    "the data report needs the rows, and a state keeps only sums: run 'csm-metrics check' on the "
+    "shard instead";
+constexpr const char* kMergeApplies = "give it to 'csm-metrics merge', which applies it to the merged metrics";
+constexpr const char* kStateIsTheOutput =
+    "the state goes to the --emit-state FILE; output options apply to 'csm-metrics merge'";
+
 struct ComputeOptions {
   std::vector<std::string> files;
   std::string format = "table";
@@ -75,33 +85,25 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
 
 namespace {
 
-void write_result(const ComputeOptions& options, Streams io, const std::string& text) {
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-    return;
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
-}
-
 // --spend: read the spend file with the same readers and rules (not the --column renames, which
 // are for the customer records) and put its month totals into acquisition_cost.
-void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::MetricsReport& report,
-               Streams io) {
-  io::ReadOptions spend_read = read;
+void add_spend(const MetricsOutput& options, io::MetricsReport& report, Streams io) {
+  io::ReadOptions spend_read = options.spend_read;
   spend_read.kind = io::RecordKind::spend;
   spend_read.renames.clear();
-  spend_read.required_columns.clear();  // --by's column is optional in a spend file
+  spend_read.required_columns.clear();
   spend_read.bytes_parsed = nullptr;
   spend_read.profile = nullptr;
+  spend_read.shard = 0;
+  spend_read.shard_count = 0;
+  spend_read.allow_empty = false;
+  spend_read.until.reset();
   // With --by COLUMN, a COLUMN column in the spend file says which group each amount was for.
+  const std::string& by = report.group_by;
   SpendGroupColumn group_column = SpendGroupColumn::none;
-  if (!options.by.empty()) {
-    group_column = iequals(options.by, "channel") ? SpendGroupColumn::channel : SpendGroupColumn::segment;
-    if (!iequals(options.by, "segment") && !iequals(options.by, "channel")) {
-      spend_read.renames.emplace_back("segment", options.by);
-    }
+  if (!by.empty()) {
+    group_column = iequals(by, "channel") ? SpendGroupColumn::channel : SpendGroupColumn::segment;
+    if (!iequals(by, "segment") && !iequals(by, "channel")) spend_read.renames.emplace_back("segment", by);
   }
   io::RecordInput input({options.spend}, spend_read);
   SpendTotals totals(group_column);
@@ -109,26 +111,26 @@ void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::M
   io::SpendReport spend;
   spend.input = input.report();
   spend.mode = options.spend_mode == "add" ? SpendMode::add : SpendMode::replace;
-  spend.applied = apply_spend(report.periods, totals, spend.mode, options.metrics);
+  spend.applied = apply_spend(report.periods, totals, spend.mode, report.options);
   std::vector<std::string> notes;
-  if (!options.by.empty()) {
-    const GroupSpendApplied groups = apply_spend_to_groups(report.groups, totals, spend.mode, options.metrics);
+  if (!by.empty()) {
+    const GroupSpendApplied groups = apply_spend_to_groups(report.groups, totals, spend.mode, report.options);
     if (!groups.attributed) {
       notes.push_back(spend.mode == SpendMode::replace
-                          ? "the spend file has no " + options.by +
+                          ? "the spend file has no " + by +
                                 " values: the groups' acquisition_cost and cac are unknown (null); "
-                                "give the spend a " + options.by + " column to split it"
-                          : "the spend file has no " + options.by +
+                                "give the spend a " + by + " column to split it"
+                          : "the spend file has no " + by +
                                 " values: the spend is added to the all-customers figures only");
     }
     if (!groups.unknown.empty()) {
       std::string names;
       for (const std::string& name : groups.unknown) names += (names.empty() ? "" : ", ") + name;
-      notes.push_back("spend for " + options.by + " values without customers (" + names + ", " +
+      notes.push_back("spend for " + by + " values without customers (" + names + ", " +
                       format_money(groups.unknown_amount) + ") is in the all-customers figures only");
     }
     if (groups.attributed && groups.ungrouped > 0) {
-      notes.push_back("spend rows without a " + options.by + " value (" + format_money(groups.ungrouped) +
+      notes.push_back("spend rows without a " + by + " value (" + format_money(groups.ungrouped) +
                       ") are in the all-customers figures only");
     }
   }
@@ -159,135 +161,25 @@ void add_spend(const ComputeOptions& options, const io::ReadOptions& read, io::M
   report.spend = std::move(spend);
 }
 
-int compute(const ComputeOptions& options, Streams io) {
-  // With no file on a terminal, reading stdin would just wait for typing: say what is expected.
-  if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
-    throw UsageError(
-        "no input: give a file (csm-metrics compute customers.csv), pipe records in, or use '-' "
-        "to type them");
+void write_result(const MetricsOutput& options, Streams io, const std::string& text) {
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+    return;
   }
-  // A malformed threshold stops the run before any reading.
-  const std::vector<Threshold> thresholds = parse_fail_if(options.fail_if);
-  io::ReadOptions read;
-  static const std::map<std::string, io::InputFormat> input_formats = {
-      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
-      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
-      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  static const std::map<std::string, io::RecordKind> kinds = {
-      {"auto", io::RecordKind::automatic},
-      {"activity", io::RecordKind::activity},
-      {"summary", io::RecordKind::summary},
-      {"subscription", io::RecordKind::subscription}};
-  read.format = input_formats.at(options.input_format);
-  read.kind = kinds.at(options.kind);
-  read.renames = parse_renames(options.columns);
-  // --by COLUMN: the column is read as the segment, which the aggregation groups on.
-  if (!options.by.empty() && !iequals(options.by, "segment")) read.renames.emplace_back("segment", options.by);
-  if (!options.by.empty()) read.required_columns.emplace_back("segment");
-  read.skip_invalid = options.skip_invalid;
-  read.threads = io::effective_threads(options.threads);
-  std::pair<std::uint32_t, std::uint32_t> shard{0, 1};
-  if (!options.shard.empty()) {
-    shard = parse_shard_spec(options.shard);
-    read.shard = shard.first;
-    read.shard_count = shard.second;
-  }
-  if (!options.emit_state.empty()) {
-    if (!options.spend.empty() || options.explain || !options.fail_if.empty()) {
-      throw UsageError("--emit-state writes a partial state: --spend, --explain and --fail-if "
-                       "apply to the metrics of 'csm-metrics merge' (not supported there yet)");
-    }
-    if (read.kind != io::RecordKind::automatic && read.kind != io::RecordKind::activity) {
-      throw UsageError("--emit-state needs activity records");
-    }
-    read.allow_empty = true;  // an empty shard has an empty state
-  }
-  if (!options.until.empty()) {
-    YearMonth until;
-    if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
-      throw UsageError("--until " + options.until + ": expected a month as YYYY-MM");
-    }
-    read.until = until;
-  }
+  io.out << text;
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+}
 
-  // Progress only for a person watching: stderr a terminal, not --quiet, not NO_COLOR.
-  std::optional<std::uint64_t> total_bytes = std::uint64_t{0};
-  for (const std::string& path : options.files.empty() ? std::vector<std::string>{"-"} : options.files) {
-    struct stat st {};
-    if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      total_bytes.reset();
-      break;
-    }
-    *total_bytes += static_cast<std::uint64_t>(st.st_size);
-  }
-  const char* no_color = std::getenv("NO_COLOR");
-  Progress progress(!options.quiet && is_terminal(io.err) && (no_color == nullptr || *no_color == '\0'),
-                    io.err, total_bytes);
-  read.bytes_parsed = progress.counter();
+}  // namespace
 
-  InputProfile profile;
-  if (options.explain || options.check_only) read.profile = &profile;
-
-  io::MetricsReport report;
-  report.version = CSM_VERSION;
-  report.options = options.metrics;
-  report.grain = parse_grain(options.grain).value_or(Grain::month);
-  ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
-  io::RecordInput input(options.files, read);
-  try {
-    report.kind = input.kind();
-    if (report.kind == io::RecordKind::transaction) {
-      throw UsageError(
-          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
-          "'csm-metrics predict'; compute reads activity or summary records");
-    }
-    if (read.until && report.kind != io::RecordKind::subscription) {
-      throw UsageError("--until applies to subscription records only");
-    }
-    if (report.kind == io::RecordKind::summary) {
-      if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
-      SummaryAggregator aggregator;
-      input.read(aggregator);
-      report.periods = aggregator.finish(options.metrics);
-    } else {
-      ActivityAggregator aggregator;
-      if (!options.by.empty()) aggregator.group_by_segment();
-      input.read(aggregator);
-      if (!options.emit_state.empty()) {
-        if (report.kind != io::RecordKind::activity) throw UsageError("--emit-state needs activity records");
-        EmitStateRequest request;
-        request.path = options.emit_state;
-        request.shard = shard.first;
-        request.shard_count = shard.second;
-        request.options = options.metrics;
-        request.grain = parse_grain(options.grain).value_or(Grain::month);
-        request.group_by = options.by;
-        request.threads = read.threads;
-        request.quiet = options.quiet;
-        progress.finish();
-        return emit_activity_state(aggregator, input, request, io);
-      }
-      raw = aggregator.finish_raw(read.threads, report.grain);
-      if (!options.by.empty()) report.group_by = options.by;
-      report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
-      report.activity = raw.stats;
-      if (const auto& subscriptions = input.report().subscriptions) {
-        report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
-      }
-    }
-  } catch (const TooManyGroups& e) {
-    throw UsageError("--by " + options.by + ": " + e.what());
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  progress.finish();
-  report.input = input.report();
+int finish_metrics(io::MetricsReport& report, const MetricsOutput& options, Streams io) {
   // Spend and the data report apply to the months, before any roll-up to quarters or years.
-  if (!options.spend.empty()) add_spend(options, read, report, io);
+  if (!options.spend.empty()) add_spend(options, report, io);
   report.summary = summarize(report.periods);  // from the months, whatever the grain
-  if (read.profile != nullptr) {
+  if (options.profile != nullptr) {
     report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
-                                      profile);
+                                      *options.profile);
     if (report.spend) {  // the spend file's invalid values too, by column
       for (const auto& [field, n] : report.spend->input.skipped_by_field) {
         report.explain->invalid_by_field["spend." + field] += n;
@@ -295,7 +187,8 @@ int compute(const ComputeOptions& options, Streams io) {
     }
   }
   for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  roll_up_report(report, report.kind == io::RecordKind::summary ? nullptr : &raw, options.metrics);
+  report.grain = options.grain;
+  roll_up_report(report, options.raw, report.options);
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
@@ -310,7 +203,7 @@ int compute(const ComputeOptions& options, Streams io) {
     }
   }
 
-  if (!thresholds.empty()) {
+  if (!options.thresholds.empty()) {
     // All customers, then each group with --by (the group's own summary, from its months).
     std::vector<ThresholdSeries> series{{"", report.periods, report.summary}};
     for (std::size_t g = 0; g < report.groups.size(); ++g) {
@@ -319,7 +212,7 @@ int compute(const ComputeOptions& options, Streams io) {
                         g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{}});
     }
     report.thresholds = evaluate_thresholds(
-        thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
+        options.thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
     for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) {
       report.warnings.push_back(note);
       if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
@@ -354,6 +247,152 @@ int compute(const ComputeOptions& options, Streams io) {
     return kThresholdCrossed;
   }
   return kOk;
+}
+
+namespace {
+
+int compute(const ComputeOptions& options, Streams io) {
+  // With no file on a terminal, reading stdin would just wait for typing: say what is expected.
+  if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+    throw UsageError(
+        "no input: give a file (csm-metrics compute customers.csv), pipe records in, or use '-' "
+        "to type them");
+  }
+  // A malformed threshold stops the run before any reading.
+  const std::vector<Threshold> thresholds = parse_fail_if(options.fail_if);
+  io::ReadOptions read;
+  static const std::map<std::string, io::InputFormat> input_formats = {
+      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
+      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
+      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
+  static const std::map<std::string, io::RecordKind> kinds = {
+      {"auto", io::RecordKind::automatic},
+      {"activity", io::RecordKind::activity},
+      {"summary", io::RecordKind::summary},
+      {"subscription", io::RecordKind::subscription}};
+  read.format = input_formats.at(options.input_format);
+  read.kind = kinds.at(options.kind);
+  read.renames = parse_renames(options.columns);
+  // --by COLUMN: the column is read as the segment, which the aggregation groups on.
+  if (!options.by.empty() && !iequals(options.by, "segment")) read.renames.emplace_back("segment", options.by);
+  if (!options.by.empty()) read.required_columns.emplace_back("segment");
+  read.skip_invalid = options.skip_invalid;
+  read.threads = io::effective_threads(options.threads);
+  std::pair<std::uint32_t, std::uint32_t> shard{0, 1};
+  if (!options.shard.empty()) {
+    shard = parse_shard_spec(options.shard);
+    read.shard = shard.first;
+    read.shard_count = shard.second;
+  }
+  const bool emit = !options.emit_state.empty();
+  if (emit) {
+    if (read.kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
+    read.allow_empty = true;  // an empty shard has an empty state
+  }
+  if (!options.until.empty()) {
+    YearMonth until;
+    if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
+      throw UsageError("--until " + options.until + ": expected a month as YYYY-MM");
+    }
+    read.until = until;
+  }
+
+  // Progress only for a person watching: stderr a terminal, not --quiet, not NO_COLOR.
+  std::optional<std::uint64_t> total_bytes = std::uint64_t{0};
+  for (const std::string& path : options.files.empty() ? std::vector<std::string>{"-"} : options.files) {
+    struct stat st {};
+    if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      total_bytes.reset();
+      break;
+    }
+    *total_bytes += static_cast<std::uint64_t>(st.st_size);
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  Progress progress(!options.quiet && is_terminal(io.err) && (no_color == nullptr || *no_color == '\0'),
+                    io.err, total_bytes);
+  read.bytes_parsed = progress.counter();
+
+  InputProfile profile;
+  if (options.explain || options.check_only) read.profile = &profile;
+
+  io::MetricsReport report;
+  report.version = CSM_VERSION;
+  report.options = options.metrics;
+  ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
+  io::RecordInput input(options.files, read);
+  try {
+    report.kind = input.kind();
+    if (report.kind == io::RecordKind::transaction) {
+      throw UsageError(
+          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
+          "'csm-metrics predict'; compute reads activity or summary records");
+    }
+    if (read.until && report.kind != io::RecordKind::subscription) {
+      throw UsageError("--until applies to subscription records only");
+    }
+    if (emit && report.kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
+    if (emit && report.kind == io::RecordKind::subscription && !read.until) {
+      throw UsageError(
+          "--emit-state with subscription records needs --until YYYY-MM, the same for every shard: "
+          "without it each shard would end its range at its own latest date, so its open "
+          "subscriptions would churn too early");
+    }
+    if (report.kind == io::RecordKind::summary) {
+      if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
+      SummaryAggregator aggregator;
+      input.read(aggregator);
+      report.periods = aggregator.finish(options.metrics);
+    } else {
+      ActivityAggregator aggregator;
+      if (!options.by.empty()) aggregator.group_by_segment();
+      input.read(aggregator);
+      if (emit) {
+        EmitStateRequest request;
+        request.path = options.emit_state;
+        request.shard = shard.first;
+        request.shard_count = shard.second;
+        request.options = options.metrics;
+        request.grain = parse_grain(options.grain).value_or(Grain::month);
+        request.group_by = options.by;
+        request.subscriptions = report.kind == io::RecordKind::subscription;
+        request.until = read.until;
+        request.threads = read.threads;
+        request.quiet = options.quiet;
+        progress.finish();
+        return emit_activity_state(aggregator, input, request, io);
+      }
+      raw = aggregator.finish_raw(read.threads, parse_grain(options.grain).value_or(Grain::month));
+      if (!options.by.empty()) report.group_by = options.by;
+      report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
+      report.activity = raw.stats;
+      if (const auto& subscriptions = input.report().subscriptions) {
+        report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
+      }
+    }
+  } catch (const TooManyGroups& e) {
+    throw UsageError("--by " + options.by + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  progress.finish();
+  report.input = input.report();
+
+  MetricsOutput output;
+  output.spend = options.spend;
+  output.spend_mode = options.spend_mode;
+  output.spend_read = read;
+  output.thresholds = thresholds;
+  output.fail_scope = options.fail_scope;
+  output.format = options.format;
+  output.output = options.output;
+  output.all = options.all;
+  output.color = options.color;
+  output.quiet = options.quiet;
+  output.check_only = options.check_only;
+  output.profile = read.profile;
+  output.grain = parse_grain(options.grain).value_or(Grain::month);
+  if (report.kind != io::RecordKind::summary) output.raw = &raw;
+  return finish_metrics(report, output, io);
 }
 
 }  // namespace
@@ -433,8 +472,8 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "segment, plan, country)")
       ->type_name("COLUMN");
   cmd->add_option("--grain", options->grain,
-                  "Periods: month (default), quarter or year (customers compared at the last "
-                  "month of each period; docs/metrics.md, section 10)")
+                  "Periods: month (default), quarter or year (movements summed, start and end "
+                  "counts from the first and last month)")
       ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
   cmd->add_option("--emit-state", options->emit_state,
                   "Write the partial aggregation state of the input to FILE ('-': stdout) instead "
@@ -444,7 +483,20 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
                   "The input is shard I of N of 'csm-metrics shard': check every record's "
                   "customer_id hashes to I (recorded in the --emit-state state)")
       ->type_name("I/N");
-  return [options, io] { return compute(*options, io); };
+  return [options, io, cmd] {
+    if (!options->emit_state.empty()) {
+      refuse_with_emit_state(*cmd, {{"--explain", kExplainNeedsRows},
+                                    {"--spend", kMergeApplies},
+                                    {"--spend-mode", kMergeApplies},
+                                    {"--fail-if", kMergeApplies},
+                                    {"--fail-scope", kMergeApplies},
+                                    {"--output", kStateIsTheOutput},
+                                    {"--format", kStateIsTheOutput},
+                                    {"--all", kStateIsTheOutput},
+                                    {"--color", kStateIsTheOutput}});
+    }
+    return compute(*options, io);
+  };
 }
 
 CommandRunner add_check_command(CLI::App& app, Streams io) {

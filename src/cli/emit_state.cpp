@@ -5,6 +5,7 @@
 #include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/io/output_file.hpp"
+#include "csm/io/source.hpp"
 #include "csm/io/state_file.hpp"
 
 namespace csm::cli {
@@ -24,6 +25,39 @@ std::pair<std::uint32_t, std::uint32_t> parse_shard_spec(const std::string& spec
   return {index, count};
 }
 
+void refuse_with_emit_state(const CLI::App& cmd,
+                            const std::vector<std::pair<std::string, std::string>>& refused) {
+  for (const auto& [name, why] : refused) {
+    const CLI::Option* option = cmd.get_option_no_throw(name);
+    if (option != nullptr && option->count() > 0) {
+      throw UsageError("--emit-state writes a partial state, not metrics: " + name + ": " + why);
+    }
+  }
+}
+
+std::string missing_shards_text(const std::vector<std::uint32_t>& missing, std::uint32_t count) {
+  constexpr std::size_t kListed = 8;
+  std::string list;
+  const std::size_t listed = missing.size() <= kListed + 1 ? missing.size() : kListed;
+  for (std::size_t i = 0; i < listed; ++i) {
+    list += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + std::to_string(missing[i]);
+  }
+  if (listed < missing.size()) list += " and " + std::to_string(missing.size() - listed) + " more";
+  return (missing.size() == 1 ? "shard " : "shards ") + list + " of " + std::to_string(count) + " missing";
+}
+
+std::string read_state_file(const std::string& path) {
+  io::InputSource source = io::InputSource::open(path);
+  std::string text;
+  char buffer[1 << 16];
+  for (;;) {
+    const std::size_t n = source.read(buffer, sizeof buffer);
+    if (n == 0) break;
+    text.append(buffer, n);
+  }
+  return text;
+}
+
 int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& input,
                         const EmitStateRequest& request, Streams io) {
   io::ActivityState state;
@@ -33,11 +67,15 @@ int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& i
   state.options = request.options;
   state.grain = request.grain;
   state.group_by = request.group_by;
+  state.subscriptions = request.subscriptions;
+  state.until = request.until;
   const io::ReadReport& read = input.report();
   state.sources = read.sources;
   state.records = read.records;
   state.skipped = read.skipped;
   state.raw = aggregator.finish_raw(request.threads, request.grain);
+  // As compute reports subscription records: the zero-MRR subscriptions as read, not month rows.
+  if (read.subscriptions) state.raw.stats.zero_revenue_records = read.subscriptions->zero_mrr;
   if (read.skipped > 0 && !request.quiet) {
     for (const std::string& message : read.skipped_messages) {
       io.err << "csm-metrics: skipped: " << message << '\n';

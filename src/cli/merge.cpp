@@ -2,7 +2,7 @@
 #include <memory>
 #include <set>
 
-#include "cli/grain_report.hpp"
+#include "cli/alerts.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
@@ -28,24 +28,62 @@ struct MergeOptions {
   std::string color = "auto";
   bool quiet = false;
   std::string metric = "logo";  // cohort states, table output
+  std::string spend;            // activity states: --spend FILE, as compute
+  std::string spend_mode = "replace";
+  std::vector<std::string> fail_if;  // activity states: --fail-if, as compute
+  std::string fail_scope = "latest";
+  std::vector<std::string> given;    // the options given, for refusals by state kind
 };
 
-std::string read_whole(const std::string& path) {
-  io::InputSource source = io::InputSource::open(path);
-  std::string text;
-  char buffer[1 << 16];
-  for (;;) {
-    const std::size_t n = source.read(buffer, sizeof buffer);
-    if (n == 0) break;
-    text.append(buffer, n);
-  }
-  return text;
+bool given(const MergeOptions& options, const std::string& name) {
+  return std::find(options.given.begin(), options.given.end(), name) != options.given.end();
 }
 
-std::string shard_list(const std::vector<std::uint32_t>& shards) {
-  std::string out;
-  for (const std::uint32_t s : shards) out += (out.empty() ? "" : ", ") + std::to_string(s);
-  return out;
+// Options that apply to one kind of state only.
+void refuse_options(const MergeOptions& options, const std::string& kind) {
+  const auto refuse = [&](const std::string& name, const std::string& only) {
+    if (given(options, name)) {
+      throw UsageError("merge " + name + ": applies to " + only + " states; these are " + kind + " states");
+    }
+  };
+  if (kind != "cohorts") refuse("--metric", "cohorts");
+  if (kind != "activity") {
+    for (const char* name : {"--spend", "--spend-mode", "--fail-if", "--fail-scope", "--all"}) {
+      refuse(name, "activity (compute --emit-state)");
+    }
+  }
+}
+
+// Shards missing: refused without --allow-partial; with it, a warning on stderr (even with -q:
+// the numbers are not those of the whole data) that the output carries too.
+void missing_shards(const MergeOptions& options, Streams io, const std::vector<std::uint32_t>& missing,
+                    std::uint32_t count, const std::string& first_name, const std::string& covers,
+                    std::vector<std::string>& warnings) {
+  if (missing.empty()) return;
+  const std::string what = missing_shards_text(missing, count);
+  if (!options.allow_partial) throw InputError(first_name, 0, "", what + " (--allow-partial merges what there is)");
+  const std::string note = "partial merge: " + what + "; " + covers;
+  warnings.push_back(note);
+  io.err << "csm-metrics: warning: " << note << '\n';
+}
+
+// compute and cohorts refuse inputs without records; so does a merge whose states have none.
+void require_records(std::uint64_t records, std::uint64_t skipped) {
+  if (records == 0 && skipped == 0) {
+    throw InputError("", 0, "", "no records in any state: expected at least one data record");
+  }
+  if (records == 0) {
+    throw InputError("", 0, "", "no valid records: all " + std::to_string(skipped) +
+                                    " records of the states were invalid and skipped");
+  }
+}
+
+// As compute --by: at most kMaxGroups groups in all.
+void check_group_count(std::size_t groups, const std::string& by) {
+  if (groups > ActivityAggregator::kMaxGroups) {
+    throw UsageError("--by " + by + ": more than " + std::to_string(ActivityAggregator::kMaxGroups) +
+                     " distinct values in the grouping column (in the merged states)");
+  }
 }
 
 // The first setting in which `b` differs from `a`, as "name (a vs b)"; empty when all agree.
@@ -58,10 +96,12 @@ std::string setting_difference(const io::ActivityState& a, const io::ActivitySta
   }
   // Exact comparison: the states hold the values bit for bit (%.17g).
   if (a.options.gross_margin != b.options.gross_margin) {  // NOLINT(clang-diagnostic-float-equal)
-    return differ("--gross-margin", std::to_string(b.options.gross_margin), std::to_string(a.options.gross_margin));
+    return differ("--gross-margin", io::shortest_double_text(b.options.gross_margin),
+                  io::shortest_double_text(a.options.gross_margin));
   }
   if (a.options.discount_rate != b.options.discount_rate) {
-    return differ("--discount-rate", std::to_string(b.options.discount_rate), std::to_string(a.options.discount_rate));
+    return differ("--discount-rate", io::shortest_double_text(b.options.discount_rate),
+                  io::shortest_double_text(a.options.discount_rate));
   }
   if (a.options.quick_ratio_reactivation != b.options.quick_ratio_reactivation) {
     const auto text = [](bool on) { return std::string(on ? "off" : "on"); };
@@ -74,6 +114,14 @@ std::string setting_difference(const io::ActivityState& a, const io::ActivitySta
   if (a.group_by != b.group_by) {
     const auto text = [](const std::string& by) { return by.empty() ? std::string("(none)") : quote_for_message(by); };
     return differ("--by", text(b.group_by), text(a.group_by));
+  }
+  if (a.subscriptions != b.subscriptions) {
+    const auto text = [](bool subscriptions) { return std::string(subscriptions ? "subscription" : "activity"); };
+    return differ("records:", text(b.subscriptions), text(a.subscriptions));
+  }
+  if (a.until != b.until) {
+    const auto text = [](const std::optional<YearMonth>& m) { return m ? to_string(*m) : std::string("(none)"); };
+    return differ("--until", text(b.until), text(a.until));
   }
   return {};
 }
@@ -117,11 +165,16 @@ std::vector<std::size_t> check_shards(const std::vector<State>& states, const st
   return by_shard;
 }
 
+}  // namespace
+
 // rfm states: the customers of the shards concatenate (in id order), the totals add.
-int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
-              const std::vector<std::string>& names) {
+MergedRfm merge_rfm_states(const std::vector<std::string>& texts, const std::vector<std::string>& names,
+                           bool allow_partial) {
   std::vector<io::RfmState> states;
-  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_rfm_state(texts[i], names[i]));
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    states.push_back(io::parse_rfm_state(texts[i], names[i]));
+    io::check_state_tool_version(states.back().tool_version, CSM_VERSION, names[i]);
+  }
   const io::RfmState& head = states.front();
   for (std::size_t i = 0; i < states.size(); ++i) {
     const RfmSummary& a = head.summary;
@@ -138,23 +191,22 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
   }
   std::vector<std::uint32_t> missing;
   const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
-  io::RfmReport report;
-  report.version = CSM_VERSION;
-  report.input.kind = io::RecordKind::transaction;
+  MergedRfm merged;
+  merged.input.kind = io::RecordKind::transaction;
   if (!missing.empty()) {
-    const std::string what = "shards " + shard_list(missing) + " of " + std::to_string(head.shard_count) + " missing";
-    if (!options.allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
-    if (!options.quiet) io.err << "csm-metrics: warning: partial merge: " << what << '\n';
+    const std::string what = missing_shards_text(missing, head.shard_count);
+    if (!allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
+    merged.warnings.push_back("partial merge: " + what + "; the customers are those of the other shards only");
   }
-  RfmSummary& summary = report.summary;
+  RfmSummary& summary = merged.summary;
   summary.unit = head.summary.unit;
   summary.end = head.summary.end;
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
     const io::RfmState& s = states[i];
-    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
-    report.input.records += s.records;
-    report.input.skipped += s.skipped;
+    merged.input.sources.insert(merged.input.sources.end(), s.sources.begin(), s.sources.end());
+    merged.input.records += s.records;
+    merged.input.skipped += s.skipped;
     summary.transactions += s.summary.transactions;
     summary.transactions_used += s.summary.transactions_used;
     summary.excluded_customers += s.summary.excluded_customers;
@@ -170,9 +222,24 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
                                             " is in two states: not customer shards");
     }
   }
+  require_records(merged.input.records, merged.input.skipped);
   if (summary.customers.empty()) {
     throw InputError(names[0], 0, "", "no purchase on or before --end " + to_string(summary.end) + " in any state");
   }
+  return merged;
+}
+
+namespace {
+
+int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
+              const std::vector<std::string>& names) {
+  MergedRfm merged = merge_rfm_states(texts, names, options.allow_partial);
+  io::RfmReport report;
+  report.version = CSM_VERSION;
+  report.input = std::move(merged.input);
+  report.summary = std::move(merged.summary);
+  report.warnings = std::move(merged.warnings);
+  for (const std::string& w : report.warnings) io.err << "csm-metrics: warning: " << w << '\n';
   // As `rfm` does (src/cli/rfm.cpp).
   report.notes.push_back(
       "x counts repeat purchase occasions (distinct purchase days after the first) on or "
@@ -188,7 +255,10 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
 int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std::string>& texts,
                   const std::vector<std::string>& names) {
   std::vector<io::CohortState> states;
-  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_cohort_state(texts[i], names[i]));
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    states.push_back(io::parse_cohort_state(texts[i], names[i]));
+    io::check_state_tool_version(states.back().tool_version, CSM_VERSION, names[i]);
+  }
   const io::CohortState& head = states.front();
   for (std::size_t i = 0; i < states.size(); ++i) {
     const io::CohortState& s = states[i];
@@ -214,13 +284,8 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
   report.version = CSM_VERSION;
   report.group_by = head.group_by;
   report.input.kind = io::RecordKind::activity;
-  if (!missing.empty()) {
-    const std::string what = "shards " + shard_list(missing) + " of " + std::to_string(head.shard_count) + " missing";
-    if (!options.allow_partial) throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
-    const std::string note = "partial merge: " + what + "; the cohorts cover the other shards only";
-    report.warnings.push_back(note);
-    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
-  }
+  missing_shards(options, io, missing, head.shard_count, names[0], "the cohorts cover the other shards only",
+                 report.warnings);
   CohortTable monthly;
   ActivityStats& st = report.activity;
   for (const std::size_t i : by_shard) {
@@ -238,6 +303,8 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
     if (s.stats.last && (!st.last || *st.last < *s.stats.last)) st.last = s.stats.last;
     add_month_cohorts(monthly, s.monthly);
   }
+  require_records(report.input.records, report.input.skipped);
+  check_group_count(monthly.groups.size(), head.group_by);
   if (st.first) {
     report.table = roll_up_cohorts(monthly, *st.first, *st.last, head.options);
   } else {
@@ -282,17 +349,23 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
 
 int merge(const MergeOptions& options, Streams io) {
   if (options.files.empty()) throw UsageError("merge: give the state files to merge");
+  // A malformed threshold stops the run before any reading, as in compute.
+  const std::vector<Threshold> thresholds = parse_fail_if(options.fail_if);
   std::vector<std::string> texts;
   std::vector<std::string> names;
   for (const std::string& path : options.files) {
-    texts.push_back(read_whole(path));
+    texts.push_back(read_state_file(path));
     names.push_back(path == "-" ? "<stdin>" : path);
   }
   const std::string kind = io::state_kind(texts.front(), names.front());
+  refuse_options(options, kind);
   if (kind == "rfm") return merge_rfm(options, io, texts, names);
   if (kind == "cohorts") return merge_cohorts(options, io, texts, names);
   std::vector<io::ActivityState> states;
-  for (std::size_t i = 0; i < texts.size(); ++i) states.push_back(io::parse_activity_state(texts[i], names[i]));
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    states.push_back(io::parse_activity_state(texts[i], names[i]));
+    io::check_state_tool_version(states.back().tool_version, CSM_VERSION, names[i]);
+  }
   // Every check before any output: the shards must make one whole with one set of settings.
   const io::ActivityState& head = states.front();
   for (std::size_t i = 0; i < states.size(); ++i) {
@@ -304,22 +377,14 @@ int merge(const MergeOptions& options, Streams io) {
   std::vector<std::uint32_t> missing;
   const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
   io::MetricsReport report;
-  if (!missing.empty()) {
-    const std::string what = "shards " + shard_list(missing) + " of " +
-                             std::to_string(head.shard_count) + " missing";
-    if (!options.allow_partial) {
-      throw InputError(names[0], 0, "", what + " (--allow-partial merges what there is)");
-    }
-    const std::string note = "partial merge: " + what + "; the metrics cover the other shards only";
-    report.warnings.push_back(note);
-    if (!options.quiet) io.err << "csm-metrics: warning: " << note << '\n';
-  }
+  missing_shards(options, io, missing, head.shard_count, names[0], "the metrics cover the other shards only",
+                 report.warnings);
 
   // In shard order: the sources are listed as a single run over the shards' files in that order.
   ActivityRaw raw;
   raw.grouped = head.raw.grouped;
   raw.grain = head.raw.grain;
-  report.input.kind = io::RecordKind::activity;
+  report.input.kind = head.subscriptions ? io::RecordKind::subscription : io::RecordKind::activity;
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
     const io::ActivityState& s = states[i];
@@ -328,9 +393,15 @@ int merge(const MergeOptions& options, Streams io) {
     report.input.records += s.records;
     report.input.skipped += s.skipped;
   }
+  // As compute refuses: no records, too many groups, --until before every subscription.
+  require_records(report.input.records, report.input.skipped);
+  check_group_count(raw.groups.size(), head.group_by);
+  if (head.subscriptions && !raw.stats.first) {
+    throw UsageError("--until " + to_string(*head.until) + " is before the month of every start_date");
+  }
 
   report.version = CSM_VERSION;
-  report.kind = io::RecordKind::activity;
+  report.kind = report.input.kind;
   report.options = head.options;
   if (raw.grouped) {
     report.group_by = head.group_by;
@@ -339,39 +410,22 @@ int merge(const MergeOptions& options, Streams io) {
     report.periods = periods_from_raw(raw, head.options);
   }
   report.activity = raw.stats;
-  // As compute does after reading (src/cli/compute.cpp).
-  report.summary = summarize(report.periods);
-  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  report.grain = head.grain;
-  roll_up_report(report, &raw, head.options);
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
-  }
 
-  std::string text;
-  if (options.format == "json") {
-    text = io::to_json(report);
-  } else if (options.format == "csv") {
-    text = io::to_csv(report);
-  } else {
-    const bool to_stdout = options.output.empty() || options.output == "-";
-    const ColorMode color = options.color == "always"  ? ColorMode::always
-                            : options.color == "never" ? ColorMode::never
-                                                       : ColorMode::automatic;
-    io::TableStyle style;
-    style.all_columns = options.all;
-    style.color = to_stdout && use_color(color, io.out);
-    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
-    text = io::to_table(report, style);
-  }
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-  } else {
-    io.out << text;
-    io.out.flush();
-    if (!io.out) throw OutputError("<stdout>: write failed");
-  }
-  return kOk;
+  // From here on exactly what compute does after reading (src/cli/compute.cpp).
+  MetricsOutput output;
+  output.spend = options.spend;
+  output.spend_mode = options.spend_mode;
+  output.spend_read.threads = io::effective_threads(0);
+  output.thresholds = thresholds;
+  output.fail_scope = options.fail_scope;
+  output.format = options.format;
+  output.output = options.output;
+  output.all = options.all;
+  output.color = options.color;
+  output.quiet = options.quiet;
+  output.grain = head.grain;
+  output.raw = &raw;
+  return finish_metrics(report, output, io);
 }
 
 }  // namespace
@@ -396,7 +450,26 @@ CommandRunner add_merge_command(CLI::App& app, Streams io) {
   cmd->add_option("--metric", options->metric,
                   "Cohort states, table: logo (default), revenue or both (as cohorts --metric)")
       ->transform(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
-  return [options, io] { return merge(*options, io); };
+  CLI::Option* spend = cmd->add_option("--spend", options->spend,
+                  "Activity states: marketing spend per month as acquisition_cost, as compute --spend")
+      ->type_name("FILE");
+  cmd->add_option("--spend-mode", options->spend_mode,
+                  "With --spend: replace (default) the records' acquisition_cost, or add to it")
+      ->transform(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
+      ->needs(spend);
+  cmd->add_option("--fail-if", options->fail_if,
+                  "Activity states: exit with status 1 when FIELD OP NUMBER holds, as compute --fail-if")
+      ->type_name("EXPR")
+      ->allow_extra_args(false);
+  cmd->add_option("--fail-scope", options->fail_scope,
+                  "Periods --fail-if checks: latest (default, the last month) or all")
+      ->transform(CLI::IsMember({"latest", "all"}, CLI::ignore_case));
+  return [options, io, cmd] {
+    for (const char* name : {"--metric", "--spend", "--spend-mode", "--fail-if", "--fail-scope", "--all"}) {
+      if (cmd->get_option(name)->count() > 0) options->given.emplace_back(name);
+    }
+    return merge(*options, io);
+  };
 }
 
 }  // namespace csm::cli

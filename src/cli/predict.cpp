@@ -7,11 +7,14 @@
 
 #include "cli/commands.hpp"
 #include "cli/run.hpp"
+#include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
 #include "csm/bgnbd.hpp"
 #include "csm/gamma_gamma.hpp"
 #include "csm/io/output_file.hpp"
+#include "csm/error.hpp"
 #include "csm/io/predictive_writer.hpp"
+#include "csm/io/state_file.hpp"
 
 namespace csm::cli {
 namespace {
@@ -28,6 +31,9 @@ struct PredictOptions {
   std::string customers_csv;
   std::string holdout_end;
   bool timings = false;
+  bool from_state = false;     ///< the files are rfm states (rfm --emit-state) to merge and fit
+  bool allow_partial = false;  ///< with from_state: fit even when shards are missing
+  bool unit_given = false;     ///< --unit on the command line
 };
 
 // Run fn(chunk, begin, end) over [0, n) in fixed chunks on `threads` threads. The chunks do not
@@ -95,7 +101,44 @@ int predict(const PredictOptions& o, Streams io) {
   io::PredictReport report;
   report.version = CSM_VERSION;
   report.threads = o.input.threads;
-  report.summary = read_transactions(o.input, holdout_end, report.input, io);
+  std::size_t warnings_shown = 0;  // warnings already on stderr
+  if (o.from_state) {
+    // The per-customer summary from the shards' rfm states, merged as `merge` does; then the
+    // same fits and output as from transactions.
+    if (holdout_end) {
+      throw UsageError("--holdout-end needs the purchases after --end, which rfm states do not hold: "
+                       "run predict --holdout-end on the transactions");
+    }
+    if (o.input.files.empty()) throw UsageError("--from-state: give the rfm state files (rfm --emit-state)");
+    std::vector<std::string> texts;
+    std::vector<std::string> names;
+    for (const std::string& path : o.input.files) {
+      texts.push_back(read_state_file(path));
+      names.push_back(path == "-" ? "<stdin>" : path);
+    }
+    if (const std::string kind = io::state_kind(texts.front(), names.front()); kind != "rfm") {
+      throw InputError(names.front(), 2, "", std::string(kind == "activity" ? "an " : "a ") + kind + " state: predict --from-state fits rfm states (rfm --emit-state)");
+    }
+    MergedRfm merged = merge_rfm_states(texts, names, o.allow_partial);
+    if (!o.input.end.empty() && parse_date_option("--end", o.input.end) != merged.summary.end) {
+      throw UsageError("--end " + o.input.end + ": the states were computed with --end " +
+                       to_string(merged.summary.end) + " (leave --end out with --from-state)");
+    }
+    if (o.unit_given && o.input.unit != to_string(merged.summary.unit)) {
+      throw UsageError("--unit " + o.input.unit + ": the states were computed with --unit " +
+                       std::string(to_string(merged.summary.unit)) + " (leave --unit out with --from-state)");
+    }
+    report.input = std::move(merged.input);
+    report.summary = std::move(merged.summary);
+    for (std::string& w : merged.warnings) {
+      io.err << "csm-metrics: warning: " << w << '\n';  // even with -q: not the whole data
+      report.warnings.push_back(std::move(w));
+    }
+    warnings_shown = report.warnings.size();
+  } else {
+    if (o.input.end.empty()) throw UsageError("--end is required (the end of the calibration period, YYYY-MM-DD)");
+    report.summary = read_transactions(o.input, holdout_end, report.input, io);
+  }
   clock.lap("read");
   const RfmSummary& s = report.summary;
   const double per_unit = days_per_unit(s.unit);
@@ -228,7 +271,9 @@ int predict(const PredictOptions& o, Streams io) {
   }
   // The table shows warnings itself; JSON and CSV readers get them on stderr too.
   if (!o.input.quiet && o.input.format != "table") {
-    for (const std::string& w : report.warnings) io.err << "csm-metrics: warning: " << w << '\n';
+    for (std::size_t i = warnings_shown; i < report.warnings.size(); ++i) {
+      io.err << "csm-metrics: warning: " << report.warnings[i] << '\n';
+    }
   }
 
   if (!o.customers_csv.empty()) {
@@ -276,7 +321,23 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Compare predictions for (--end, DATE] with the purchases actually made");
   cmd->add_flag("--timings", o->timings,
                 "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
-  return [o, io] {
+  cmd->add_flag("--from-state", o->from_state,
+                "The files are rfm states of customer shards (rfm --emit-state): merge them and fit "
+                "the merged summary (--end and --unit come from the states; docs/scale-out.md)");
+  cmd->add_flag("--allow-partial", o->allow_partial,
+                "With --from-state: fit even when shards are missing (a warning names them)");
+  cmd->get_option("--end")->required(false);
+  return [o, io, cmd] {
+    if (o->from_state) {
+      for (const char* name : {"--column", "--skip-invalid", "--input-format"}) {
+        if (cmd->get_option(name)->count() > 0) {
+          throw UsageError(std::string(name) + " applies to transaction files, not to --from-state states");
+        }
+      }
+    } else if (o->allow_partial) {
+      throw UsageError("--allow-partial applies to --from-state");
+    }
+    o->unit_given = cmd->get_option("--unit")->count() > 0;
     normalise(o->input);
     o->model = lower_case(o->model);
     return predict(*o, io);

@@ -21,8 +21,12 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
       ->type_name("FILE");
   cmd->add_option("--shard", *shard, "The input is shard I of N of 'csm-metrics shard' (checked)")
       ->type_name("I/N");
-  return [options, io, emit_state, shard] {
+  return [options, io, emit_state, shard, cmd] {
     normalise(*options);
+    if (!emit_state->empty()) {
+      const std::string why = "the state goes to the --emit-state FILE; output options apply to 'csm-metrics merge'";
+      refuse_with_emit_state(*cmd, {{"--output", why}, {"--format", why}});
+    }
     std::pair<std::uint32_t, std::uint32_t> spec{0, 1};
     if (!shard->empty()) {
       spec = parse_shard_spec(*shard);

@@ -2,14 +2,20 @@
 /// Scale-out: `compute --emit-state`, `merge` and `shard` (docs/scale-out.md).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/grain.hpp"
+#include "csm/input_profile.hpp"
+#include "csm/io/metrics_writer.hpp"
+#include "csm/io/predictive_writer.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
+#include "csm/thresholds.hpp"
 
 namespace csm::cli {
 
@@ -24,9 +30,61 @@ struct EmitStateRequest {
   MetricOptions options;
   Grain grain = Grain::month;
   std::string group_by;
+  bool subscriptions = false;       ///< subscription records (expanded into months)
+  std::optional<YearMonth> until;   ///< their --until
   unsigned threads = 1;
   bool quiet = false;
 };
+
+/// With --emit-state: throw UsageError for the first of `refused` (option name, why) that was
+/// given on `cmd`, e.g. "--emit-state writes a state, not metrics: --format: ...".
+void refuse_with_emit_state(const CLI::App& cmd,
+                            const std::vector<std::pair<std::string, std::string>>& refused);
+
+/// What compute and merge do once the months are aggregated: --spend, the summaries, the data
+/// report, the roll-up to the grain, the warnings, --fail-if, and the output. One code path, so
+/// that a merge of shards prints exactly what compute prints.
+struct MetricsOutput {
+  std::string spend;                   ///< --spend FILE
+  std::string spend_mode = "replace";  ///< --spend-mode
+  io::ReadOptions spend_read;          ///< how to read it (format, threads, --skip-invalid)
+  std::vector<Threshold> thresholds;   ///< --fail-if
+  std::string fail_scope = "latest";
+  std::string format = "table";
+  std::string output;                  ///< -o FILE (empty or "-": stdout)
+  bool all = false;
+  std::string color = "auto";
+  bool quiet = false;
+  bool check_only = false;             ///< `check`: only the data report
+  InputProfile* profile = nullptr;     ///< --explain / check: the rows described while reading
+  Grain grain = Grain::month;
+  /// Activity records: the aggregation the months were finished from, counted at `grain` (the
+  /// periods of a coarser grain come from it); nullptr for summary records.
+  const ActivityRaw* raw = nullptr;
+};
+
+/// `report` holds the month periods (and groups), activity stats and input; finish and write it.
+/// Returns kOk, or kThresholdCrossed when a --fail-if holds.
+int finish_metrics(io::MetricsReport& report, const MetricsOutput& output, Streams io);
+
+/// The rfm states in `paths` (already read into `texts`, named `names`), checked (one version,
+/// the same --end and --unit, customer shards that make a whole unless `allow_partial`) and
+/// concatenated into one summary, as `merge` prints it and `predict --from-state` fits it.
+/// Warnings (a partial merge) go to `warnings`.
+struct MergedRfm {
+  io::ReadReport input;
+  RfmSummary summary;
+  std::vector<std::string> warnings;
+};
+MergedRfm merge_rfm_states(const std::vector<std::string>& texts, const std::vector<std::string>& names,
+                           bool allow_partial);
+
+/// The whole of a state file (or stdin for "-").
+std::string read_state_file(const std::string& path);
+
+/// The partial-merge warning: "partial merge: shards 3, 5, 7 and 12 more of 64 missing; the
+/// metrics cover the other shards only" (at most 8 shards listed).
+std::string missing_shards_text(const std::vector<std::uint32_t>& missing, std::uint32_t count);
 
 /// Finish `aggregator` (read from `input`) into a partial state and write it. Returns kOk.
 int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& input,

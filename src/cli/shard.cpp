@@ -1,5 +1,7 @@
 // `csm-metrics shard`: split inputs into N files by the shard hash of the customer id
 // (csm::shard_of), streaming: a record is written out as soon as it is read.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -47,33 +49,56 @@ class ByteStream {
   std::size_t size_ = 0;
 };
 
+// The N shard files, written to temporary files in the output directory and renamed to their
+// names only when every input has been read: a failed run leaves no shard file half written
+// (and no temporary file either).
 class ShardFiles {
  public:
   ShardFiles(const std::string& dir, std::uint32_t count, const std::string& extension) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw OutputError(dir + ": cannot create the directory: " + ec.message());
+    const std::string tag = ".partial-" + std::to_string(::getpid());
     for (std::uint32_t i = 0; i < count; ++i) {
-      const std::string path = (std::filesystem::path(dir) /
-                                ("shard-" + std::to_string(i) + "-of-" + std::to_string(count) + extension))
-                                   .string();
-      auto& out = files_.emplace_back(std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
-      if (!*out) throw OutputError(path + ": cannot create the file");
-      paths_.push_back(path);
+      const std::string name = "shard-" + std::to_string(i) + "-of-" + std::to_string(count) + extension;
+      paths_.push_back((std::filesystem::path(dir) / name).string());
+      temporary_.push_back((std::filesystem::path(dir) / ("." + name + tag)).string());
+      auto& out = files_.emplace_back(std::make_unique<std::ofstream>(temporary_.back(), std::ios::binary | std::ios::trunc));
+      if (!*out) throw OutputError(temporary_.back() + ": cannot create the file");
+    }
+  }
+  ShardFiles(const ShardFiles&) = delete;
+  ShardFiles& operator=(const ShardFiles&) = delete;
+  ~ShardFiles() {
+    if (committed_) return;
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+      files_[i]->close();
+      std::error_code ec;
+      std::filesystem::remove(temporary_[i], ec);
     }
   }
   std::ofstream& operator[](std::uint32_t i) { return *files_[i]; }
   std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(files_.size()); }
-  void close() {
+  // Close every file, then rename them all to their names.
+  void commit() {
     for (std::size_t i = 0; i < files_.size(); ++i) {
+      files_[i]->flush();
       files_[i]->close();
       if (!*files_[i]) throw OutputError(paths_[i] + ": write failed");
     }
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+      std::error_code ec;
+      std::filesystem::rename(temporary_[i], paths_[i], ec);
+      if (ec) throw OutputError(paths_[i] + ": cannot write the file: " + ec.message());
+    }
+    committed_ = true;
   }
 
  private:
   std::vector<std::unique_ptr<std::ofstream>> files_;
   std::vector<std::string> paths_;
+  std::vector<std::string> temporary_;
+  bool committed_ = false;
 };
 
 std::string lower_trimmed(std::string_view s) {
@@ -110,42 +135,114 @@ std::vector<std::string> split_fields(std::string_view record, char separator) {
   return fields;
 }
 
+// The fields of one CSV/TSV record as they are written (quotes kept), without the line end.
+std::vector<std::string_view> raw_fields(std::string_view record, char separator) {
+  std::vector<std::string_view> fields;
+  bool quoted = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    if (record[i] == '"') quoted = !quoted;
+    if (!quoted && record[i] == separator) {
+      fields.push_back(record.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  fields.push_back(record.substr(start));
+  return fields;
+}
+
+// The first input's header, which every shard file gets: later inputs must have the same
+// columns, in any order (their records are rewritten in the first header's order).
+struct FirstHeader {
+  std::string name;                  // the first input's name
+  std::vector<std::string> columns;  // its column names, trimmed and in lower case
+};
+
+std::string name_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + quote_for_message(n);
+  return out;
+}
+
 // CSV or TSV: the header goes to every shard, each record to its customer's shard.
-// `first_file`: the header goes to the shards (later files' headers only locate the column).
+// The first input (`first` still empty) sets the header; a later input's header locates the id
+// column and, when its columns are in another order, maps its fields to the first header's order.
 void shard_delimited(io::InputSource& source, char separator, const ShardOptions& options, ShardFiles& out,
-                     bool first_file) {
+                     FirstHeader& first) {
   ByteStream in(source);
   std::string record;
   std::uint64_t line = 1;
   std::uint64_t record_line = 1;
   bool have_header = false;
   std::size_t column = 0;
+  std::vector<std::size_t> order;  // empty: fields in the first header's order already
+  std::string rewritten;
   const auto take = [&]() {
     if (record.empty()) return;
     std::string_view text = record;
     if (!have_header) {
       if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
       const std::vector<std::string> names = split_fields(text, separator);
-      const auto found = std::find_if(names.begin(), names.end(), [&](const std::string& n) {
-        return lower_trimmed(n) == lower_trimmed(options.by);
-      });
-      if (found == names.end()) {
+      std::vector<std::string> columns;
+      for (const std::string& n : names) columns.push_back(lower_trimmed(n));
+      const auto found = std::find(columns.begin(), columns.end(), lower_trimmed(options.by));
+      if (found == columns.end()) {
         throw InputError(source.name(), record_line, "", "no column " + quote_for_message(options.by) + " in the header");
       }
-      column = static_cast<std::size_t>(found - names.begin());
+      column = static_cast<std::size_t>(found - columns.begin());
       have_header = true;
-      if (first_file) {
+      if (first.name.empty()) {
+        first.name = source.name();
+        first.columns = columns;
         for (std::uint32_t i = 0; i < out.size(); ++i) out[i] << record;
+        return;
+      }
+      if (columns == first.columns) return;
+      // The same columns in another order: each field goes to its place in the first header.
+      std::vector<std::string> missing;
+      std::vector<std::string> extra;
+      for (const std::string& c : first.columns) {
+        if (std::count(columns.begin(), columns.end(), c) != 1) missing.push_back(c);
+      }
+      for (const std::string& c : columns) {
+        if (std::count(first.columns.begin(), first.columns.end(), c) != 1) extra.push_back(c);
+      }
+      if (!missing.empty() || !extra.empty() || columns.size() != first.columns.size()) {
+        std::string what = "the columns differ from those of " + first.name + ", whose header every shard file has";
+        if (!missing.empty()) what += "; not here (or not once): " + name_list(missing);
+        if (!extra.empty()) what += "; only here (or more than once): " + name_list(extra);
+        throw InputError(source.name(), record_line, "", what + " (shard the inputs with different columns separately)");
+      }
+      for (const std::string& c : first.columns) {
+        order.push_back(static_cast<std::size_t>(std::find(columns.begin(), columns.end(), c) - columns.begin()));
       }
       return;
     }
-    const std::string_view trimmed_end = std::string_view(record).substr(0, record.find_last_not_of("\r\n") + 1);
-    if (trimmed_end.find_first_not_of(" \t") == std::string_view::npos) return;  // blank line
+    const std::size_t content_end = record.find_last_not_of("\r\n") + 1;
+    const std::string_view content = std::string_view(record).substr(0, content_end);
+    if (content.find_first_not_of(" \t") == std::string_view::npos) return;  // blank line
     const std::vector<std::string> fields = split_fields(record, separator);
     if (column >= fields.size()) {
       throw InputError(source.name(), record_line, options.by, "the record has no such field");
     }
-    out[shard_of(fields[column], out.size())] << record;
+    std::ofstream& shard_file = out[shard_of(fields[column], out.size())];
+    if (order.empty()) {
+      shard_file << record;
+      return;
+    }
+    const std::vector<std::string_view> raw = raw_fields(content, separator);
+    if (raw.size() != order.size()) {
+      throw InputError(source.name(), record_line, "",
+                       "expected " + std::to_string(order.size()) + " fields (as the header), found " +
+                           std::to_string(raw.size()));
+    }
+    rewritten.clear();
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (k > 0) rewritten += separator;
+      rewritten += raw[order[k]];
+    }
+    rewritten.append(record, content_end, std::string::npos);  // the line end as it was
+    shard_file << rewritten;
   };
   bool quoted = false;
   for (int c = in.get(); c != -1; c = in.get()) {
@@ -159,6 +256,10 @@ void shard_delimited(io::InputSource& source, char separator, const ShardOptions
         record_line = line;
       }
     }
+  }
+  if (quoted) {  // as compute says of the same input
+    throw InputError(source.name(), record_line, "",
+                     "unterminated quoted field: expected a closing '\"' before the end of the input");
   }
   if (!record.empty()) {
     record += '\n';
@@ -243,7 +344,7 @@ int shard(const ShardOptions& options, Streams io) {
   if (format == "ndjson") format = "jsonl";
   const std::string extension = format == "json" ? ".jsonl" : "." + format;
   ShardFiles out(options.output, options.count, extension);
-  bool header_written = false;
+  FirstHeader first;
   for (const std::string& path : files) {
     if (format == "json") {
       if (path == "-") throw UsageError("shard: a JSON array is read from a file, not stdin (or use JSON Lines)");
@@ -254,11 +355,10 @@ int shard(const ShardOptions& options, Streams io) {
     if (format == "jsonl") {
       shard_json_lines(source, options, out);
     } else {
-      shard_delimited(source, format == "tsv" ? '\t' : ',', options, out, !header_written);
-      header_written = true;
+      shard_delimited(source, format == "tsv" ? '\t' : ',', options, out, first);
     }
   }
-  out.close();
+  out.commit();
   if (!options.quiet) {
     io.err << "csm-metrics: wrote " << options.count << " shards to " << options.output << '\n';
   }

@@ -83,10 +83,10 @@ void SubscriptionExpander::expand(std::string_view customer, YearMonth start,
   }
 }
 
-void SubscriptionExpander::finish() {
+void SubscriptionExpander::finish(bool allow_empty_range) {
   const std::optional<YearMonth> last = until_ ? until_ : last_;
   if (!first_) {
-    if (until_ && stats_.subscriptions > 0) {
+    if (until_ && stats_.subscriptions > 0 && !allow_empty_range) {
       throw std::invalid_argument("--until " + to_string(*until_) +
                                   " is before the month of every start_date");
     }

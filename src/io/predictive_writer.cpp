@@ -156,6 +156,7 @@ std::string to_json(const RfmReport& report) {
   j["end"] = to_string(s.end);
   j["input"] = input_json(report.input, s);
   j["notes"] = report.notes;
+  if (!report.warnings.empty()) j["warnings"] = report.warnings;
   Json customers = Json::array();
   for (const RfmCustomer& c : s.customers) {
     Json o;

@@ -1201,7 +1201,7 @@ void RecordInput::read(ActivityAggregator& aggregator) {
     SubscriptionExpander expander(aggregator, impl_->options.until);
     impl_->read_all<SubscriptionExpander, SubscriptionConsumer>(RecordKind::subscription, report_,
                                                                 expander);
-    expander.finish();
+    expander.finish(impl_->options.allow_empty);
     report_.subscriptions = expander.stats();
     return;
   }

@@ -18,6 +18,7 @@ constexpr std::size_t kCountFields = 14;  // MonthCounts: 7 counts, 7 sums
 // deriving the rates cannot overflow: counts up to 2^40, amounts up to 30 digits (< 2^100).
 constexpr std::int64_t kMaxCount = std::int64_t{1} << 40;
 constexpr std::size_t kMaxAmountDigits = 30;
+constexpr double kMaxDiscountRate = 1e6;  // as compute --discount-rate
 
 std::string int128_text(MoneySum v) {
   if (v == 0) return "0";
@@ -216,7 +217,49 @@ std::string_view checked_body(std::string_view text, const std::string& name) {
   return body;
 }
 
+// "an activity", "a cohorts", "an rfm": the kind with its article.
+std::string article(const std::string& kind) {
+  return (kind == "activity" || kind == "rfm" ? "an " : "a ") + kind;
+}
+
+// The month walk's identities, which every state a csm-metrics wrote satisfies (a hand-made or
+// damaged state with a valid checksum must not turn into plausible numbers): customers and MRR
+// at the end are those at the start less churn plus new and reactivated (and expansion less
+// contraction for MRR), and each month starts where the one before ended (the first with
+// nobody: a shard's state starts at its first row).
+void check_walk(const Lines& lines, const std::vector<MonthCounts>& months, const std::string& month,
+                const char* unit = "month") {
+  const MonthCounts& c = months.back();
+  if (c.end != c.start - c.churned + c.fresh + c.reactivated || c.churned > c.start ||
+      c.expanded + c.contracted > c.start - c.churned) {
+    lines.fail(unit + (" " + month) + ": inconsistent counts (expected end = start - churned + new + reactivated)");
+  }
+  if (c.mrr_end != c.mrr_start - c.churned_mrr + c.new_mrr + c.reactivation_mrr + c.expansion_mrr - c.contraction_mrr) {
+    lines.fail(unit + (" " + month) + ": inconsistent MRR (expected mrr_end = mrr_start - churned + new + "
+               "reactivation + expansion - contraction)");
+  }
+  const MonthCounts before = months.size() > 1 ? months[months.size() - 2] : MonthCounts{};
+  if (c.start != before.end || c.mrr_start != before.mrr_end) {
+    lines.fail(unit + (" " + month) + ": does not start where the " + unit + " before ended");
+  }
+}
+
 }  // namespace
+
+std::string shortest_double_text(double v) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, result.ptr);
+}
+
+void check_state_tool_version(const std::string& state_version, const std::string& this_version,
+                              const std::string& name) {
+  if (state_version == this_version) return;
+  throw InputError(name, 3, "", "a state written by csm-metrics " + quote_for_message(state_version) +
+                                    "; this is csm-metrics " + this_version +
+                                    ", which merges only its own states (another version may compute a "
+                                    "number differently): run every shard with one version");
+}
 
 std::string encode_state_string(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -246,6 +289,8 @@ std::string to_state_text(const ActivityState& state) {
   out += std::string("quick_ratio_reactivation ") + (state.options.quick_ratio_reactivation ? "1" : "0") + "\n";
   out += "grain " + std::string(to_string(state.grain)) + "\n";
   out += "by " + std::string(state.raw.grouped ? "1 " : "0 ") + encode_state_string(state.group_by) + "\n";
+  out += std::string("records ") + (state.subscriptions ? "subscription" : "activity") + "\n";
+  out += "until " + (state.until ? to_string(*state.until) : std::string("-")) + "\n";
   out += "sources " + std::to_string(state.sources.size()) + "\n";
   for (const std::string& s : state.sources) out += "source " + encode_state_string(s) + "\n";
   out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
@@ -327,7 +372,7 @@ std::string state_kind(std::string_view text, const std::string& name) {
 ActivityState parse_activity_state(std::string_view text, const std::string& name) {
   const std::string kind = state_kind(text, name);
   if (kind != "activity") {
-    throw InputError(name, 2, "", "a " + kind + " state, not an activity state");
+    throw InputError(name, 2, "", article(kind) + " state, not an activity state");
   }
   Lines lines(checked_body(text, name), name);
   ActivityState state;
@@ -339,9 +384,23 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
     state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
   }
-  state.options.csat_threshold = lines.integer<int>(lines.expect("csat_threshold", 1)[1], 1, 5);
+  // The same ranges as the command line (compute --csat-threshold, --gross-margin, --discount-rate).
+  {
+    const auto& f = lines.expect("csat_threshold", 1);
+    if (f[1].size() != 1 || f[1][0] < '1' || f[1][0] > '5') {
+      lines.fail("csat_threshold " + quote_for_message(f[1]) + ": expected 1..5 (--csat-threshold)");
+    }
+    state.options.csat_threshold = f[1][0] - '0';
+  }
   state.options.gross_margin = lines.real(lines.expect("gross_margin", 1)[1]);
+  if (!(state.options.gross_margin >= 0 && state.options.gross_margin <= 1)) {
+    lines.fail("gross_margin " + shortest_double_text(state.options.gross_margin) + ": expected 0..1 (--gross-margin)");
+  }
   state.options.discount_rate = lines.real(lines.expect("discount_rate", 1)[1]);
+  if (!(state.options.discount_rate >= 0 && state.options.discount_rate <= kMaxDiscountRate)) {
+    lines.fail("discount_rate " + shortest_double_text(state.options.discount_rate) +
+               ": expected 0..1000000 (--discount-rate)");
+  }
   state.options.quick_ratio_reactivation = lines.integer<int>(lines.expect("quick_ratio_reactivation", 1)[1], 0, 1) == 1;
   {
     const auto& f = lines.expect("grain", 1);
@@ -355,6 +414,20 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     state.raw.grouped = lines.integer<int>(f[1], 0, 1) == 1;
     state.group_by = lines.string(f[2]);
     if (state.raw.grouped == state.group_by.empty()) lines.fail("'by' line: grouping flag and column disagree");
+  }
+  {
+    const auto& f = lines.expect("records", 1);
+    if (f[1] != "activity" && f[1] != "subscription") {
+      lines.fail("records " + quote_for_message(f[1]) + ": expected activity or subscription");
+    }
+    state.subscriptions = f[1] == "subscription";
+  }
+  {
+    const auto& f = lines.expect("until", 1);
+    if (f[1] != "-") state.until = lines.month(f[1]);
+    if (state.subscriptions != state.until.has_value()) {
+      lines.fail("'until' line: subscription states have an --until month, activity states none");
+    }
   }
   const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
   for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
@@ -390,6 +463,14 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     check_month(f[1], i);
     state.raw.counts.push_back(lines.counts(f, 2));
     state.raw.sums.push_back(lines.sums(f, 2 + kCountFields));
+    check_walk(lines, state.raw.counts, to_string(YearMonth{st.first->index + static_cast<std::int32_t>(i)}));
+  }
+  if (months > 0 && st.customers == 0) lines.fail("'stats' line: months but no customers");
+  if (st.records < st.customer_months || st.customer_months < st.customers) {
+    lines.fail("'stats' line: expected records >= customer-months >= customers");
+  }
+  if (state.subscriptions && st.first && *state.until < *st.last) {
+    lines.fail("'stats' line: months after --until " + to_string(*state.until));
   }
   const std::int32_t grain_months = months_in(state.grain);
   const std::size_t periods =
@@ -414,6 +495,7 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     const auto& f = lines.expect("period", 1 + kCountFields);
     check_period(f[1], i);
     state.raw.period_counts.push_back(lines.counts(f, 2));
+    check_walk(lines, state.raw.period_counts, std::string(f[1]), "period");
   }
   const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
   if (group_count > 0 && !state.raw.grouped) lines.fail("groups in a state without --by");
@@ -474,7 +556,7 @@ std::string to_state_text(const RfmState& state) {
 
 RfmState parse_rfm_state(std::string_view text, const std::string& name) {
   const std::string kind = state_kind(text, name);
-  if (kind != "rfm") throw InputError(name, 2, "", "a " + kind + " state, not an rfm state");
+  if (kind != "rfm") throw InputError(name, 2, "", article(kind) + " state, not an rfm state");
   Lines lines(checked_body(text, name), name);
   RfmState state;
   lines.next();
@@ -511,6 +593,7 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
     s.transactions = lines.integer<std::uint64_t>(f[1], 0, std::uint64_t{1} << 50);
     s.transactions_used = lines.integer<std::uint64_t>(f[2], 0, std::uint64_t{1} << 50);
     s.excluded_customers = lines.integer<std::uint64_t>(f[3], 0, std::uint64_t{1} << 50);
+    if (s.transactions_used > s.transactions) lines.fail("'totals' line: more transactions used than read");
   }
   const auto count = lines.integer<std::uint64_t>(lines.expect("customers", 1)[1], 0, std::uint64_t{1} << 40);
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -528,6 +611,19 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
     c.repeat_amount = lines.money(f[7]);
     if (f[8] != "-") c.monetary = lines.real(f[8]);
     if (c.last < c.first || s.end < c.last) lines.fail("customer dates out of order");
+    // t_x, T and monetary follow from the dates, x and the amount (as RfmAccumulator computes
+    // them): a state whose numbers disagree was not written by csm-metrics.
+    const double per_unit = days_per_unit(s.unit);
+    if (c.t_x != static_cast<double>(c.last.days - c.first.days) / per_unit ||
+        c.T != static_cast<double>(s.end.days - c.first.days) / per_unit) {
+      lines.fail("customer " + quote_for_message(c.customer_id) + ": t_x or T does not match its dates and --unit");
+    }
+    if ((c.x == 0) != (c.last == c.first) || c.x > static_cast<std::uint32_t>(c.last.days - c.first.days) ||
+        (c.x == 0) == c.monetary.has_value() || (c.x == 0 && c.repeat_amount != 0) ||
+        (c.monetary && *c.monetary != to_double(c.repeat_amount) / static_cast<double>(c.x))) {
+      lines.fail("customer " + quote_for_message(c.customer_id) +
+                 ": x, the dates, the repeat amount and monetary do not agree");
+    }
     if (c.x > 0) ++s.customers_with_repeats;
     s.repeat_occasions += c.x;
     s.customers.push_back(std::move(c));
@@ -589,6 +685,9 @@ std::vector<Cohort> parse_cohorts(Lines& lines, std::uint64_t count, const Activ
       const auto& a = lines.expect("a", 2);
       CohortAge age;
       age.active_customers = lines.integer<std::int64_t>(a[1], 0, kMaxCount);
+      if (age.active_customers > c.customers) {
+        lines.fail("cohort " + to_string(c.period) + ": more active customers than the cohort has");
+      }
       age.revenue = lines.money(a[2]);
       c.ages.push_back(age);
     }
@@ -627,7 +726,7 @@ std::string to_state_text(const CohortState& state) {
 
 CohortState parse_cohort_state(std::string_view text, const std::string& name) {
   const std::string kind = state_kind(text, name);
-  if (kind != "cohorts") throw InputError(name, 2, "", "a " + kind + " state, not a cohorts state");
+  if (kind != "cohorts") throw InputError(name, 2, "", article(kind) + " state, not a cohorts state");
   Lines lines(checked_body(text, name), name);
   CohortState state;
   lines.next();

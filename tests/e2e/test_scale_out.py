@@ -135,10 +135,10 @@ def test_refusals(binary, work, source):
           "wrong shard: exit 65 naming file:line and the shard (%d, %s)" % (code, err.strip()))
     check(not os.path.exists(os.path.join(work, "x.st")), "wrong shard: no state written")
     refused(binary, ["merge", states[0], states[1], states[1]], [states[1], "same shard"], "overlapping", work)
-    refused(binary, ["merge", states[0], states[1]], ["shards 2 of 3 missing"], "missing shard", work)
+    refused(binary, ["merge", states[0], states[1]], ["shard 2 of 3 missing"], "missing shard", work)
     # --allow-partial merges and names the missing shard.
     code, out, err = run(binary, "merge", "--allow-partial", "-f", "json", states[0], states[2])
-    check(code == 0 and "shards 1 of 3 missing" in err and "shards 1 of 3 missing" in json.loads(out)["warnings"][0],
+    check(code == 0 and "shard 1 of 3 missing" in err and "shard 1 of 3 missing" in json.loads(out)["warnings"][0],
           "--allow-partial: merged, with a warning naming shard 1 (%d, %s)" % (code, err.strip()))
     # A state of 2 shards (the whole input is shard 0 of 1 when there is no --shard).
     whole = os.path.join(work, "whole.st")
@@ -213,7 +213,7 @@ def test_cohorts(binary, work, source, tag):
         other = os.path.join(work, "cohorts-other.csmstate")
         ok(binary, "cohorts", "-q", "--shard", "1/3", files[1], "--emit-state", other)
         refused(binary, ["merge", states[0], other, states[2]], [other, "--grain"], "cohorts: different --grain", work)
-        refused(binary, ["merge", states[0], states[2]], ["shards 1 of 3 missing"], "cohorts: missing shard", work)
+        refused(binary, ["merge", states[0], states[2]], ["shard 1 of 3 missing"], "cohorts: missing shard", work)
 
 
 def test_rfm(binary, work, source):
@@ -237,7 +237,7 @@ def test_rfm(binary, work, source):
     ok(binary, "rfm", "-q", "--end", "1997-10-31", "--shard", "1/3", files[1], "--emit-state", other)
     refused(binary, ["merge", states[0], other, states[2]], [other, "--end"], "rfm: different --end", work)
     refused(binary, ["merge", states[0], states[0], states[2]], [states[0], "same shard"], "rfm: overlapping", work)
-    refused(binary, ["merge", states[0], states[2]], ["shards 1 of 3 missing"], "rfm: missing shard", work)
+    refused(binary, ["merge", states[0], states[2]], ["shard 1 of 3 missing"], "rfm: missing shard", work)
     code, _, err = run(binary, "rfm", "-q", "--end", "1997-09-30", "--shard", "0/3", files[1], "--emit-state", other)
     check(code == 65 and "not to shard 0/3" in err, "rfm: a record of another shard is refused (%s)" % err.strip())
 

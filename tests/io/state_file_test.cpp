@@ -1,6 +1,7 @@
 // The partial-state file: round trip, and the refusals of a truncated, corrupted or other-version
 // state (each an InputError naming the file).
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <string>
 
 #include "csm/activity_aggregator.hpp"
@@ -33,6 +34,24 @@ csm::io::ActivityState sample() {
   state.records = 3;
   state.raw = aggregator.finish_raw();
   return state;
+}
+
+// `text` (a state) with `from` replaced by `to` and a correct `end` line again: a state edited by
+// hand, which the checksum alone does not catch. The trailer is worked out here independently.
+std::string edited(const std::string& text, const std::string& from, const std::string& to) {
+  std::string body = text.substr(0, text.rfind("end "));
+  const std::size_t at = body.find(from);
+  REQUIRE(at != std::string::npos);
+  body.replace(at, from.size(), to);
+  std::uint64_t h = 14695981039346656037ull;
+  std::uint64_t lines = 0;
+  for (const char c : body) {
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    lines += c == '\n' ? 1u : 0u;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return body + "end " + std::to_string(lines) + " " + hex + "\n";
 }
 
 std::string error_of(const std::string& text) {
@@ -76,4 +95,52 @@ TEST_CASE("bad states are refused with the file name", "[state]") {
   CHECK_THAT(error_of(version), Catch::Contains("state format version") && Catch::Contains("reads version 2"));
   CHECK_THAT(error_of("customer_id,period\n"), Catch::Contains("not a csm-metrics state"));
   CHECK_THAT(error_of(""), Catch::Contains("part.csmstate"));
+}
+
+TEST_CASE("a state's settings and counts are checked like the command line's", "[state]") {
+  const std::string text = csm::io::to_state_text(sample());
+  CHECK(error_of(edited(text, "csat_threshold 4", "csat_threshold 4")) == "(no error)");
+  CHECK_THAT(error_of(edited(text, "gross_margin 0.10000000000000001", "gross_margin 1.01")),
+             Catch::Contains("part.csmstate:6") && Catch::Contains("gross_margin 1.01: expected 0..1"));
+  CHECK_THAT(error_of(edited(text, "discount_rate 0", "discount_rate -1")), Catch::Contains("discount_rate -1"));
+  CHECK_THAT(error_of(edited(text, "csat_threshold 4", "csat_threshold 0")), Catch::Contains("expected 1..5"));
+  // 2024-01: a is new (S 0, N 1, E 1, mrr_end 10). An end count of 2 breaks E = S - C + N + A.
+  CHECK_THAT(error_of(edited(text, "month 2024-01 0 0 1 0 1 ", "month 2024-01 0 0 1 0 2 ")),
+             Catch::Contains("month 2024-01: inconsistent counts"));
+  // New MRR 11 with mrr_end 10 breaks the MRR bridge.
+  CHECK_THAT(error_of(edited(text, " 0 10000000 10000000 0", " 0 10000000 11000000 0")),
+             Catch::Contains("inconsistent MRR"));
+  CHECK_THAT(error_of(edited(text, "records activity\nuntil -", "records subscription\nuntil -")),
+             Catch::Contains("'until' line"));
+}
+
+TEST_CASE("a state of another csm-metrics version is refused, naming both", "[state]") {
+  CHECK_NOTHROW(csm::io::check_state_tool_version("0.1.0", "0.1.0", "s"));
+  try {
+    csm::io::check_state_tool_version("0.0.9", "0.1.0", "part.csmstate");
+    FAIL("no error");
+  } catch (const csm::InputError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("part.csmstate:3") && Catch::Contains("\"0.0.9\"") &&
+                                          Catch::Contains("this is csm-metrics 0.1.0"));
+  }
+}
+
+TEST_CASE("settings print in the shortest text that reads back exactly", "[state]") {
+  CHECK(csm::io::shortest_double_text(0.7) == "0.7");
+  CHECK(csm::io::shortest_double_text(0.7000000000000001) == "0.7000000000000001");
+  CHECK(csm::io::shortest_double_text(1) == "1");
+  CHECK(csm::io::shortest_double_text(0.1) == "0.1");
+}
+
+TEST_CASE("a subscription state round-trips with its --until", "[state]") {
+  csm::io::ActivityState state = sample();
+  state.subscriptions = true;
+  state.until = csm::YearMonth::from(2024, 2);
+  const std::string text = csm::io::to_state_text(state);
+  CHECK(text.find("records subscription\nuntil 2024-02\n") != std::string::npos);
+  const csm::io::ActivityState back = csm::io::parse_activity_state(text, "s");
+  CHECK(back.subscriptions);
+  CHECK(back.until == csm::YearMonth::from(2024, 2));
+  // Months after --until cannot be: 2024-02 is the state's last month.
+  CHECK_THAT(error_of(edited(text, "until 2024-02", "until 2024-01")), Catch::Contains("months after --until 2024-01"));
 }

@@ -20,6 +20,7 @@ struct RfmReport {
   ReadReport input;
   RfmSummary summary;
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  ///< in JSON only when there are any (merge: a partial merge)
   unsigned threads = 0;  ///< threads formatting the CSV rows (0: one per core); same text
 };
 

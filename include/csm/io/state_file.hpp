@@ -3,6 +3,7 @@
 /// format with a checksum trailer, described in docs/scale-out.md.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,9 @@
 
 namespace csm::io {
 
-/// The format version this build writes and reads (the number on the first line).
+/// The format version this build writes and reads (the number on the first line). Version 2 added
+/// the `records` and `until` lines of activity states (subscription records) and the `period` and
+/// `gperiod` lines of the period-end counts (--grain quarter|year).
 inline constexpr int kStateFormatVersion = 2;
 
 /// One `compute --emit-state` output: the settings that change the numbers, the shard, what was
@@ -26,6 +29,9 @@ struct ActivityState {
   MetricOptions options;
   Grain grain = Grain::month;
   std::string group_by;              ///< --by COLUMN as given; empty: no groups
+  /// Subscription records (expanded into months) instead of activity records.
+  bool subscriptions = false;
+  std::optional<YearMonth> until;    ///< subscription records: --until (required for a state)
   std::vector<std::string> sources;  ///< the input names, in reading order
   std::uint64_t records = 0;         ///< records taken
   std::uint64_t skipped = 0;         ///< invalid records skipped (--skip-invalid)
@@ -76,6 +82,15 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
 /// The record kind of a state ("activity", "cohorts", "rfm") from its first two lines; throws
 /// InputError like parse_activity_state.
 std::string state_kind(std::string_view text, const std::string& name);
+
+/// Refuse a state written by another version of csm-metrics than `this_version` (InputError
+/// naming the file and both versions): another version may compute some number differently.
+void check_state_tool_version(const std::string& state_version, const std::string& this_version,
+                              const std::string& name);
+
+/// A setting value in a message: the shortest text that reads back as the same double (0.7 and
+/// 0.7000000000000001 print differently).
+std::string shortest_double_text(double v);
 
 /// A string as one field of a state line: "=" then the bytes, with '%', bytes up to ' ' and
 /// DEL as %XX.
