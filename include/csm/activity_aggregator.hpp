@@ -15,6 +15,7 @@
 #include "csm/customer_index.hpp"
 #include "csm/cohorts.hpp"
 #include "csm/decimal.hpp"
+#include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
 #include "csm/month.hpp"
 #include "csm/period_metrics.hpp"
@@ -74,8 +75,9 @@ class ActivityAggregator {
   std::vector<PeriodMetrics> finish(const MetricOptions& options, unsigned threads = 1);
 
   /// The counts and sums finish() makes its metrics of (csm/activity_state.hpp), for a partial
-  /// state; the cohorts too, with collect_cohorts(). Call instead of finish(), not with it.
-  ActivityRaw finish_raw(unsigned threads = 1);
+  /// state or a roll-up to `grain` (which also counts the period-end snapshots of that grain);
+  /// the cohorts too, with collect_cohorts(). Call instead of finish(), not with it.
+  ActivityRaw finish_raw(unsigned threads = 1, Grain grain = Grain::month);
 
   /// Valid after finish().
   const ActivityStats& stats() const noexcept { return stats_; }

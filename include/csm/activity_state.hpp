@@ -12,12 +12,14 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/cohorts.hpp"
 #include "csm/decimal.hpp"
+#include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
 #include "csm/period_metrics.hpp"
 
 namespace csm {
 
-/// One month's counts of the customer walk (the letters of docs/metrics.md, section 2).
+/// One month's counts of the customer walk (the letters of docs/metrics.md, section 2); also one
+/// quarter's or year's, from the customers' state at the period ends (section 10).
 struct MonthCounts {
   std::int64_t start = 0, churned = 0, fresh = 0, reactivated = 0, end = 0, expanded = 0,
                contracted = 0;
@@ -51,6 +53,8 @@ struct GroupRaw {
   std::vector<MonthCounts> counts;
   std::vector<GroupMoves> moves;
   std::vector<MonthSums> sums;
+  std::vector<MonthCounts> period_counts;  ///< as ActivityRaw::period_counts
+  std::vector<GroupMoves> period_moves;    ///< moves between the period ends
 };
 
 /// Everything needed to finish the metrics of activity records, month by month from
@@ -61,6 +65,11 @@ struct ActivityRaw {
   std::vector<MonthSums> sums;
   bool grouped = false;
   std::vector<GroupRaw> groups;  ///< sorted by name (byte order)
+  /// With a grain coarser than a month: the walk over the periods of that grain, each customer
+  /// seen in the period's last month (the data's last month for the last period), from the period
+  /// of stats.first to that of stats.last. Empty at month grain.
+  Grain grain = Grain::month;
+  std::vector<MonthCounts> period_counts;
 };
 
 /// The metrics of every month of `raw` (and with `groups`, of every group).
@@ -69,7 +78,16 @@ std::vector<PeriodMetrics> periods_from_raw(const ActivityRaw& raw, const Metric
 
 /// `raw` over the wider range first..last: months outside are empty, except that the customers
 /// active in its last month start and churn in the month after it (they have no later rows).
+/// Periods of a coarser grain likewise; when the old last month was not the end of its period,
+/// that period's end moves past the customers' last rows, so all its start customers churn.
 void widen(ActivityRaw& raw, YearMonth first, YearMonth last);
+
+/// The periods of raw.grain: customers, movements and MRR from raw.period_counts, csat and
+/// acquisition cost summed over the months of `monthly` (periods_from_raw of the same raw, after
+/// any marketing spend was applied to it), then the rates. With groups, `groups` (the monthly
+/// groups of periods_from_raw) are rolled up in place from raw.groups.
+GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, const ActivityRaw& raw,
+                     const MetricOptions& options, std::vector<GroupPeriods>* groups = nullptr);
 
 /// Add `other`, whose customers are not in `into` (another customer shard). Both are widened to
 /// the union of their ranges first. Throws std::invalid_argument when one is grouped and the

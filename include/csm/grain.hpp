@@ -1,8 +1,10 @@
 #pragma once
-/// Time grains coarser than a month: quarters and years rolled up from the monthly metrics
-/// (docs/metrics.md, "Quarters and years"). Movements are summed over the months of a period;
-/// customers_start and mrr_start are those of its first month, customers_end and mrr_end those of
-/// its last, so E = S - C + N + A and the MRR bridge hold for the period as they do for a month.
+/// Time grains coarser than a month: quarters and years (docs/metrics.md, "Quarters and years").
+/// Activity records compare each customer at the period ends (ActivityAggregator::finish_raw with
+/// a grain, roll_up in csm/activity_state.hpp); roll_up() here is the roll-up of monthly metrics
+/// alone, for summary records: movements are summed over the months of a period, customers_start
+/// and mrr_start are those of its first month, customers_end and mrr_end those of its last.
+/// Either way E = S - C + N + A and the MRR bridge hold for the period as they do for a month.
 
 #include <cstdint>
 #include <optional>
@@ -50,5 +52,8 @@ GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, Grain grain,
 /// retention is turned into its monthly equivalent r^(1/months) first (nullopt when r < 0).
 Rate clv_for_period(Rate arpu, Rate retention_rate, std::int32_t months,
                     const MetricOptions& options) noexcept;
+
+/// m.clv from clv_for_period(), and m.ltv_cac, which follows it.
+void derive_period_clv(PeriodMetrics& m, std::int32_t months, const MetricOptions& options) noexcept;
 
 }  // namespace csm

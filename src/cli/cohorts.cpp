@@ -10,6 +10,7 @@
 #include "cli/scale_out.hpp"
 #include "csm/io/state_file.hpp"
 #include "cli/terminal.hpp"
+#include "cli/transactions.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/cohorts.hpp"
 #include "csm/error.hpp"
@@ -36,6 +37,8 @@ struct CohortCommandOptions {
   std::string by;
   std::string emit_state;  // --emit-state FILE
   std::string shard;       // --shard I/N
+  std::string kind = "auto";
+  std::string until;  // subscription records: last month of the range
 };
 
 int cohorts(const CohortCommandOptions& options, Streams io) {
@@ -47,8 +50,19 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
       {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
+  static const std::map<std::string, io::RecordKind> kinds = {
+      {"auto", io::RecordKind::automatic},
+      {"activity", io::RecordKind::activity},
+      {"subscription", io::RecordKind::subscription}};
   read.format = input_formats.at(options.input_format);
-  read.kind = io::RecordKind::activity;
+  read.kind = kinds.at(options.kind);
+  if (!options.until.empty()) {
+    YearMonth until;
+    if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
+      throw UsageError("--until " + options.until + ": expected a month as YYYY-MM");
+    }
+    read.until = until;
+  }
   for (const std::string& spec : options.columns) {
     const std::size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -58,7 +72,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   }
   if (!options.by.empty()) {
     // As compute --by: the column is read as the segment, and must be there.
-    if (options.by != "segment") read.renames.emplace_back("segment", options.by);
+    if (lower_case(options.by) != "segment") read.renames.emplace_back("segment", options.by);
     read.required_columns.emplace_back("segment");
   }
   read.skip_invalid = options.skip_invalid;
@@ -74,6 +88,23 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   io::CohortReport report;
   report.version = CSM_VERSION;
   io::RecordInput input(options.files, read);
+  // Customers by month are what cohorts are made of: activity records, or subscriptions turned
+  // into them as compute does. Summary records have no customers.
+  const io::RecordKind kind = input.kind();
+  if (kind == io::RecordKind::summary) {
+    throw UsageError("cohorts need one row per customer (activity or subscription records); "
+                     "summary records have counts only");
+  }
+  if (kind == io::RecordKind::transaction) {
+    throw UsageError("these are transaction records (date, amount): they are read by "
+                     "'csm-metrics rfm' and 'csm-metrics predict'");
+  }
+  if (read.until && kind != io::RecordKind::subscription) {
+    throw UsageError("--until applies to subscription records only");
+  }
+  if (!options.emit_state.empty() && kind != io::RecordKind::activity) {
+    throw UsageError("--emit-state needs activity records");
+  }
   ActivityAggregator aggregator;
   CohortOptions cohort_options;
   cohort_options.grain = parse_grain(options.grain).value_or(Grain::month);
@@ -177,27 +208,34 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
   auto options = std::make_shared<CohortCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "cohorts", "Retention of customers grouped by the period of their first active month "
-                 "(activity records)");
+                 "(activity or subscription records)");
   cmd->add_option("files", options->files,
                   "Input files; none or '-' reads standard input; several are read as one stream");
   cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_option("--input-format", options->input_format,
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
-      ->check(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
+  cmd->add_option("--kind", options->kind,
+                  "Record kind: auto (a start_date column means subscription), activity, subscription")
+      ->transform(CLI::IsMember({"auto", "activity", "subscription"}, CLI::ignore_case));
+  cmd->add_option("--until", options->until,
+                  "Subscription records: the last month of the range, YYYY-MM (default: the latest "
+                  "start or end month)")
+      ->type_name("YYYY-MM");
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT");
   cmd->add_flag("--skip-invalid", options->skip_invalid,
                 "Skip invalid records (counted and reported) instead of stopping at the first");
   cmd->add_option("--grain", options->grain, "Cohorts and ages in months (default), quarters or years")
-      ->check(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
   cmd->add_flag("--exclude-reactivated", options->exclude_reactivated,
                 "Count a customer only while it has been active every month since joining "
                 "(default: also after it came back)");
   cmd->add_option("--metric", options->metric,
                   "Table: logo retention (default), revenue retention, or both")
-      ->check(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
   cmd->add_option("--by", options->by,
                   "Also the cohorts of each group: the value of input column COLUMN in the "
                   "customer's first active month")
@@ -206,7 +244,7 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_option("--color", options->color,
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
   cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("-j,--threads", options->threads,
                   "Threads for large files (default 0: one per core); the result is the same")

@@ -10,11 +10,13 @@
 
 #include "cli/alerts.hpp"
 #include "cli/commands.hpp"
+#include "cli/grain_report.hpp"
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
 #include "csm/activity_aggregator.hpp"
+#include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/grain.hpp"
 #include "csm/io/metrics_writer.hpp"
@@ -96,14 +98,42 @@ void add_spend(const MetricsOutput& options, io::MetricsReport& report, Streams 
   spend_read.shard_count = 0;
   spend_read.allow_empty = false;
   spend_read.until.reset();
+  // With --by COLUMN, a COLUMN column in the spend file says which group each amount was for.
+  const std::string& by = report.group_by;
+  SpendGroupColumn group_column = SpendGroupColumn::none;
+  if (!by.empty()) {
+    group_column = iequals(by, "channel") ? SpendGroupColumn::channel : SpendGroupColumn::segment;
+    if (!iequals(by, "segment") && !iequals(by, "channel")) spend_read.renames.emplace_back("segment", by);
+  }
   io::RecordInput input({options.spend}, spend_read);
-  SpendTotals totals;
+  SpendTotals totals(group_column);
   input.read(totals);
   io::SpendReport spend;
   spend.input = input.report();
   spend.mode = options.spend_mode == "add" ? SpendMode::add : SpendMode::replace;
   spend.applied = apply_spend(report.periods, totals, spend.mode, report.options);
   std::vector<std::string> notes;
+  if (!by.empty()) {
+    const GroupSpendApplied groups = apply_spend_to_groups(report.groups, totals, spend.mode, report.options);
+    if (!groups.attributed) {
+      notes.push_back(spend.mode == SpendMode::replace
+                          ? "the spend file has no " + by +
+                                " values: the groups' acquisition_cost and cac are unknown (null); "
+                                "give the spend a " + by + " column to split it"
+                          : "the spend file has no " + by +
+                                " values: the spend is added to the all-customers figures only");
+    }
+    if (!groups.unknown.empty()) {
+      std::string names;
+      for (const std::string& name : groups.unknown) names += (names.empty() ? "" : ", ") + name;
+      notes.push_back("spend for " + by + " values without customers (" + names + ", " +
+                      format_money(groups.unknown_amount) + ") is in the all-customers figures only");
+    }
+    if (groups.attributed && groups.ungrouped > 0) {
+      notes.push_back("spend rows without a " + by + " value (" + format_money(groups.ungrouped) +
+                      ") are in the all-customers figures only");
+    }
+  }
   if (spend.input.skipped > 0) {
     notes.push_back("skipped " + std::to_string(spend.input.skipped) + " invalid spend records");
     if (!options.quiet) {
@@ -150,22 +180,15 @@ int finish_metrics(io::MetricsReport& report, const MetricsOutput& options, Stre
   if (options.profile != nullptr) {
     report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
                                       *options.profile);
-  }
-  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  report.grain = options.grain;
-  if (report.grain != Grain::month) {
-    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, report.options);
-    GrainPeriods rolled = roll_up(report.periods, report.grain, report.options);
-    report.periods = std::move(rolled.periods);
-    report.period_months = std::move(rolled.months);
-    for (std::size_t i = 0; i < report.periods.size(); ++i) {
-      if (report.period_months[i] < months_in(report.grain)) {
-        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
-                                  ": the data covers " + std::to_string(report.period_months[i]) +
-                                  " of its " + std::to_string(months_in(report.grain)) + " months");
+    if (report.spend) {  // the spend file's invalid values too, by column
+      for (const auto& [field, n] : report.spend->input.skipped_by_field) {
+        report.explain->invalid_by_field["spend." + field] += n;
       }
     }
   }
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
+  report.grain = options.grain;
+  roll_up_report(report, options.raw, report.options);
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
@@ -295,6 +318,7 @@ int compute(const ComputeOptions& options, Streams io) {
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
+  ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
@@ -337,14 +361,12 @@ int compute(const ComputeOptions& options, Streams io) {
         progress.finish();
         return emit_activity_state(aggregator, input, request, io);
       }
-      report.periods = aggregator.finish(options.metrics, read.threads);
-      report.activity = aggregator.stats();
+      raw = aggregator.finish_raw(read.threads, parse_grain(options.grain).value_or(Grain::month));
+      if (!options.by.empty()) report.group_by = options.by;
+      report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
+      report.activity = raw.stats;
       if (const auto& subscriptions = input.report().subscriptions) {
         report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
-      }
-      if (!options.by.empty()) {
-        report.group_by = options.by;
-        report.groups = aggregator.take_groups();
       }
     }
   } catch (const TooManyGroups& e) {
@@ -369,6 +391,7 @@ int compute(const ComputeOptions& options, Streams io) {
   output.check_only = options.check_only;
   output.profile = read.profile;
   output.grain = parse_grain(options.grain).value_or(Grain::month);
+  if (report.kind != io::RecordKind::summary) output.raw = &raw;
   return finish_metrics(report, output, io);
 }
 

@@ -73,7 +73,7 @@ int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& i
   state.sources = read.sources;
   state.records = read.records;
   state.skipped = read.skipped;
-  state.raw = aggregator.finish_raw(request.threads);
+  state.raw = aggregator.finish_raw(request.threads, request.grain);
   // As compute reports subscription records: the zero-MRR subscriptions as read, not month rows.
   if (read.subscriptions) state.raw.stats.zero_revenue_records = read.subscriptions->zero_mrr;
   if (read.skipped > 0 && !request.quiet) {

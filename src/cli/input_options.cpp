@@ -6,7 +6,9 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/grain_report.hpp"
 #include "csm/activity_aggregator.hpp"
+#include "csm/activity_state.hpp"
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
 #include "csm/io/record_input.hpp"
@@ -96,6 +98,8 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
+  report.grain = parse_grain(lower(options.grain)).value_or(Grain::month);
+  ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
   io::RecordInput input(options.files, read);
   try {
     report.kind = input.kind();
@@ -115,14 +119,12 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
       if (!options.by.empty()) aggregator.group_by_segment();
       if (cohorts != nullptr) aggregator.collect_cohorts(cohorts->options);
       input.read(aggregator);
-      report.periods = aggregator.finish(options.metrics, read.threads);
-      report.activity = aggregator.stats();
+      raw = aggregator.finish_raw(read.threads, report.grain);
+      if (!options.by.empty()) report.group_by = options.by;
+      report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
+      report.activity = raw.stats;
       if (const auto& subscriptions = input.report().subscriptions) {
         report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
-      }
-      if (!options.by.empty()) {
-        report.group_by = options.by;
-        report.groups = aggregator.take_groups();
       }
       if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
     }
@@ -135,20 +137,7 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
   report.summary = summarize(report.periods);  // from the months, whatever the grain
   // --grain: as compute, the periods (and each group's) rolled up after the monthly summaries.
   for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  report.grain = parse_grain(lower(options.grain)).value_or(Grain::month);
-  if (report.grain != Grain::month) {
-    for (GroupPeriods& g : report.groups) g = roll_up(g, report.grain, options.metrics);
-    GrainPeriods rolled = roll_up(report.periods, report.grain, options.metrics);
-    report.periods = std::move(rolled.periods);
-    report.period_months = std::move(rolled.months);
-    for (std::size_t i = 0; i < report.periods.size(); ++i) {
-      if (report.period_months[i] < months_in(report.grain)) {
-        report.warnings.push_back(period_label(report.periods[i].period, report.grain) +
-                                  ": the data covers " + std::to_string(report.period_months[i]) +
-                                  " of its " + std::to_string(months_in(report.grain)) + " months");
-      }
-    }
-  }
+  roll_up_report(report, report.kind == io::RecordKind::summary ? nullptr : &raw, options.metrics);
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");

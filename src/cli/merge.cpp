@@ -383,6 +383,7 @@ int merge(const MergeOptions& options, Streams io) {
   // In shard order: the sources are listed as a single run over the shards' files in that order.
   ActivityRaw raw;
   raw.grouped = head.raw.grouped;
+  raw.grain = head.raw.grain;
   report.input.kind = head.subscriptions ? io::RecordKind::subscription : io::RecordKind::activity;
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
@@ -423,6 +424,7 @@ int merge(const MergeOptions& options, Streams io) {
   output.color = options.color;
   output.quiet = options.quiet;
   output.grain = head.grain;
+  output.raw = &raw;
   return finish_metrics(report, output, io);
 }
 

@@ -58,6 +58,9 @@ struct MetricsOutput {
   bool check_only = false;             ///< `check`: only the data report
   InputProfile* profile = nullptr;     ///< --explain / check: the rows described while reading
   Grain grain = Grain::month;
+  /// Activity records: the aggregation the months were finished from, counted at `grain` (the
+  /// periods of a coarser grain come from it); nullptr for summary records.
+  const ActivityRaw* raw = nullptr;
 };
 
 /// `report` holds the month periods (and groups), activity stats and input; finish and write it.

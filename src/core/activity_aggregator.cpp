@@ -143,23 +143,59 @@ constexpr std::size_t kFirstCompaction = std::size_t{8} << 20;
 // Per-month counts of one walk over customers (MonthCounts, csm/activity_state.hpp) are added
 // up across threads (exact integers).
 
-// One customer's months in order, each month once: its role in every month of the range.
-void walk_customer(const Entry* months, std::size_t n, std::int32_t first, std::int32_t last,
-                   MonthCounts* counts) {
-  std::int32_t prev_month = 0;
+// Where one walk counts. Months: every month is its own slot. Periods (quarters, years): one slot
+// per period, and a customer is looked at only in the period's reference month, its last (the
+// data's last month for the last period): the period-end snapshots of docs/metrics.md, section 10.
+struct MonthSlots {
+  std::int32_t first;  // month index of slot 0
+  std::int32_t last_slot;
+  bool observe(std::int32_t month, std::int32_t& slot) const noexcept {
+    slot = month - first;
+    return true;
+  }
+  std::int32_t slot_of(std::int32_t month) const noexcept { return month - first; }
+};
+
+struct PeriodSlots {
+  std::int32_t months;  // per period: 3 or 12
+  std::int32_t first_period;
+  std::int32_t last_month;
+  std::int32_t last_slot;
+  PeriodSlots(std::int32_t period_months, std::int32_t first, std::int32_t last) noexcept
+      : months(period_months),
+        first_period(first / period_months),
+        last_month(last),
+        last_slot(last / period_months - first / period_months) {}
+  bool observe(std::int32_t month, std::int32_t& slot) const noexcept {
+    const std::int32_t period = month / months;
+    slot = period - first_period;
+    return month == std::min((period + 1) * months - 1, last_month);
+  }
+  std::int32_t slot_of(std::int32_t month) const noexcept { return month / months - first_period; }
+};
+
+// One customer's months in order, each month once: its role in every slot of the range. A customer
+// is new in the slot of its first active month if it is active at that slot's reference month;
+// active at a reference month without being active at the one before, it is back (reactivated).
+template <typename Slots>
+void walk_customer(const Entry* months, std::size_t n, const Slots& slots, MonthCounts* counts) {
+  std::int32_t prev_slot = 0;
   Money prev_revenue = 0;
-  bool seen_active = false;
+  bool seen_active = false;  // at a reference month
+  std::int32_t first_slot = -1;
   for (std::size_t i = 0; i < n; ++i) {
     const Money revenue = months[i].revenue;
     if (revenue <= 0) continue;
-    const std::int32_t month = months[i].month;
-    MonthCounts& m = counts[month - first];
+    if (first_slot < 0) first_slot = slots.slot_of(months[i].month);
+    std::int32_t slot = 0;
+    if (!slots.observe(months[i].month, slot)) continue;
+    MonthCounts& m = counts[slot];
     ++m.end;
     m.mrr_end += revenue;
-    if (!seen_active) {
+    if (slot == first_slot) {
       ++m.fresh;
       m.new_mrr += revenue;
-    } else if (prev_month == month - 1) {
+    } else if (seen_active && prev_slot == slot - 1) {
       if (revenue > prev_revenue) {
         ++m.expanded;
         m.expansion_mrr += revenue - prev_revenue;
@@ -170,21 +206,23 @@ void walk_customer(const Entry* months, std::size_t n, std::int32_t first, std::
     } else {
       ++m.reactivated;
       m.reactivation_mrr += revenue;
-      MonthCounts& gone = counts[prev_month + 1 - first];  // churned after its last active month
-      ++gone.churned;
-      gone.churned_mrr += prev_revenue;
+      if (seen_active) {
+        MonthCounts& gone = counts[prev_slot + 1];  // churned after its last active slot
+        ++gone.churned;
+        gone.churned_mrr += prev_revenue;
+      }
     }
-    if (month < last) {
-      MonthCounts& next = counts[month + 1 - first];
+    if (slot < slots.last_slot) {
+      MonthCounts& next = counts[slot + 1];
       ++next.start;
       next.mrr_start += revenue;
     }
     seen_active = true;
-    prev_month = month;
+    prev_slot = slot;
     prev_revenue = revenue;
   }
-  if (seen_active && prev_month < last) {
-    MonthCounts& gone = counts[prev_month + 1 - first];
+  if (seen_active && prev_slot < slots.last_slot) {
+    MonthCounts& gone = counts[prev_slot + 1];
     ++gone.churned;
     gone.churned_mrr += prev_revenue;
   }
@@ -248,31 +286,35 @@ struct GroupMonthCounts {
 };
 
 // One customer's months in order, each once, with the month's group in `customer`: its role in
-// the groups of every month. Counts go to counts[group * months + month - first].
-void walk_groups(const Entry* months, std::size_t n, std::int32_t first, std::int32_t last,
-                 std::size_t month_count, GroupMonthCounts* counts) {
-  const auto at = [&](std::uint32_t group, std::int32_t month) -> GroupMonthCounts& {
-    return counts[group * month_count + static_cast<std::size_t>(month - first)];
+// the groups of every slot (as walk_customer). Counts go to counts[group * slot_count + slot].
+template <typename Slots>
+void walk_groups(const Entry* months, std::size_t n, const Slots& slots, std::size_t slot_count,
+                 GroupMonthCounts* counts) {
+  const auto at = [&](std::uint32_t group, std::int32_t slot) -> GroupMonthCounts& {
+    return counts[group * slot_count + static_cast<std::size_t>(slot)];
   };
-  std::int32_t prev_month = 0;
+  std::int32_t prev_slot = 0;
   Money prev_revenue = 0;
   std::uint32_t prev_group = 0;
   bool seen_active = false;
+  std::int32_t first_slot = -1;
   for (std::size_t i = 0; i < n; ++i) {
     const Money revenue = months[i].revenue;
     if (revenue <= 0) continue;
-    const std::int32_t month = months[i].month;
+    if (first_slot < 0) first_slot = slots.slot_of(months[i].month);
+    std::int32_t slot = 0;
+    if (!slots.observe(months[i].month, slot)) continue;
     const std::uint32_t group = months[i].customer;
-    GroupMonthCounts& g = at(group, month);
+    GroupMonthCounts& g = at(group, slot);
     MonthCounts& m = g.counts;
     ++m.end;
     m.mrr_end += revenue;
-    if (!seen_active) {
+    if (slot == first_slot) {
       ++m.fresh;
       m.new_mrr += revenue;
-    } else if (prev_month == month - 1) {
-      if (group != prev_group) {  // a move: out of last month's group, into this one
-        GroupMoves& out = at(prev_group, month).moves;
+    } else if (seen_active && prev_slot == slot - 1) {
+      if (group != prev_group) {  // a move: out of the last slot's group, into this one
+        GroupMoves& out = at(prev_group, slot).moves;
         ++out.moved_out_customers;
         out.moved_out_mrr += prev_revenue;
         ++g.moves.moved_in_customers;
@@ -288,22 +330,24 @@ void walk_groups(const Entry* months, std::size_t n, std::int32_t first, std::in
     } else {
       ++m.reactivated;
       m.reactivation_mrr += revenue;
-      MonthCounts& gone = at(prev_group, prev_month + 1).counts;
-      ++gone.churned;
-      gone.churned_mrr += prev_revenue;
+      if (seen_active) {
+        MonthCounts& gone = at(prev_group, prev_slot + 1).counts;
+        ++gone.churned;
+        gone.churned_mrr += prev_revenue;
+      }
     }
-    if (month < last) {
-      MonthCounts& next = at(group, month + 1).counts;
+    if (slot < slots.last_slot) {
+      MonthCounts& next = at(group, slot + 1).counts;
       ++next.start;
       next.mrr_start += revenue;
     }
     seen_active = true;
-    prev_month = month;
+    prev_slot = slot;
     prev_revenue = revenue;
     prev_group = group;
   }
-  if (seen_active && prev_month < last) {
-    MonthCounts& gone = at(prev_group, prev_month + 1).counts;
+  if (seen_active && prev_slot < slots.last_slot) {
+    MonthCounts& gone = at(prev_group, prev_slot + 1).counts;
     ++gone.churned;
     gone.churned_mrr += prev_revenue;
   }
@@ -709,7 +753,7 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
   return periods;
 }
 
-ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
+ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   threads = std::max(1u, threads);
   for (auto& part : parts_) part->drain();
   std::erase_if(parts_, [](const std::unique_ptr<Part>& part) { return part->entries == 0; });
@@ -736,6 +780,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
 
   ActivityRaw raw;
   raw.grouped = grouping_ != nullptr;
+  raw.grain = grain;
   if (grouping_ != nullptr) grouping_->result.clear();
   if (!stats_.first) {
     raw.stats = stats_;
@@ -744,6 +789,11 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
   const std::int32_t first = stats_.first->index;
   const std::int32_t last = stats_.last->index;
   const auto month_count = static_cast<std::size_t>(last - first + 1);
+  const MonthSlots month_slots{first, last - first};
+  // Quarters or years: a second walk of each customer over the period-end snapshots.
+  const bool by_period = grain != Grain::month;
+  const PeriodSlots period_slots(months_in(grain), first, last);
+  const auto slot_count = by_period ? static_cast<std::size_t>(period_slots.last_slot + 1) : 0;
 
   // Groups: their names now, and each id's place in name order (the tie-break of a month with
   // rows of several groups).
@@ -767,6 +817,9 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
   std::vector<std::vector<MonthCounts>> slice_counts(slices, std::vector<MonthCounts>(month_count));
   std::vector<std::vector<GroupMonthCounts>> slice_group_counts(
       slices, std::vector<GroupMonthCounts>(group_count * month_count));
+  std::vector<std::vector<MonthCounts>> slice_period_counts(slices, std::vector<MonthCounts>(slot_count));
+  std::vector<std::vector<GroupMonthCounts>> slice_group_period_counts(
+      slices, std::vector<GroupMonthCounts>(group_count * slot_count));
   std::vector<std::uint64_t> slice_customer_months(slices, 0);
   // Cohorts: periods of the grain from the data's first to its last.
   const int grain_months = cohorts_ ? months_in(cohorts_->options.grain) : 1;
@@ -788,6 +841,12 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
     std::vector<Entry> months;  // with groups: one customer's months, the group in `customer`
     MonthCounts* counts = slice_counts[s].data();
     GroupMonthCounts* group_counts = slice_group_counts[s].data();
+    MonthCounts* period_counts = slice_period_counts[s].data();
+    GroupMonthCounts* group_period_counts = slice_group_period_counts[s].data();
+    const auto walk = [&](const Entry* customer_months, std::size_t n) {
+      walk_customer(customer_months, n, month_slots, counts);
+      if (by_period) walk_customer(customer_months, n, period_slots, period_counts);
+    };
     for (std::size_t job = jobs * s / slices; job < jobs * (s + 1) / slices; ++job) {
       Part& part = *parts_[job / kBuckets];
       EntryArray& bucket = part.buckets[job % kBuckets];
@@ -798,7 +857,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
         while (i < bucket.size()) {
           std::size_t j = i + 1;
           while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
-          walk_customer(bucket.data() + i, j - i, first, last, counts);
+          walk(bucket.data() + i, j - i);
           walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, period_count,
                       unbroken_only, slice_cohorts[s]);
           i = j;
@@ -811,7 +870,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
         while (i < bucket.size()) {
           std::size_t j = i + 1;
           while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
-          walk_customer(bucket.data() + i, j - i, first, last, counts);
+          walk(bucket.data() + i, j - i);
           i = j;
         }
         continue;
@@ -842,8 +901,11 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
           }
         }
         slice_customer_months[s] += months.size();
-        walk_customer(months.data(), months.size(), first, last, counts);
-        walk_groups(months.data(), months.size(), first, last, month_count, group_counts);
+        walk(months.data(), months.size());
+        walk_groups(months.data(), months.size(), month_slots, month_count, group_counts);
+        if (by_period) {
+          walk_groups(months.data(), months.size(), period_slots, slot_count, group_period_counts);
+        }
         if (cohorts_ != nullptr) {
           walk_cohort(months.data(), months.size(), last, grain_months, first_period,
                       period_count, unbroken_only, slice_cohorts[s]);
@@ -865,9 +927,11 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
   });
 
   std::vector<MonthCounts> totals(month_count);
+  raw.period_counts.assign(slot_count, MonthCounts{});
   stats_.customer_months = 0;
   for (std::size_t s = 0; s < slices; ++s) {
     for (std::size_t i = 0; i < month_count; ++i) totals[i] += slice_counts[s][i];
+    for (std::size_t i = 0; i < slot_count; ++i) raw.period_counts[i] += slice_period_counts[s][i];
     stats_.customer_months += slice_customer_months[s];
   }
 
@@ -951,6 +1015,14 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads) {
       out.counts.resize(month_count);
       out.moves.resize(month_count);
       out.sums.resize(month_count);
+      out.period_counts.resize(slot_count);
+      out.period_moves.resize(slot_count);
+      for (std::size_t i = 0; i < slot_count; ++i) {
+        GroupMonthCounts sum;
+        for (std::size_t s = 0; s < slices; ++s) sum += slice_group_period_counts[s][g * slot_count + i];
+        out.period_counts[i] = sum.counts;
+        out.period_moves[i] = sum.moves;
+      }
       const bool has_totals = g < grouping_->totals.size();
       for (std::size_t i = 0; i < month_count; ++i) {
         GroupMonthCounts sum;

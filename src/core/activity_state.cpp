@@ -6,10 +6,8 @@
 namespace csm {
 namespace {
 
-// The fields of one month from its counts and its csat and cost sums.
-void fill(PeriodMetrics& m, YearMonth month, const MonthCounts& c, const MonthSums& sums,
-          bool has_acquisition_cost, const MetricOptions& options) {
-  m.period = month;
+// The customers, movements and MRR of one month or period from its counts.
+void fill_counts(PeriodMetrics& m, const MonthCounts& c) {
   m.customers_start = c.start;
   m.churned_customers = c.churned;
   m.new_customers = c.fresh;
@@ -24,6 +22,13 @@ void fill(PeriodMetrics& m, YearMonth month, const MonthCounts& c, const MonthSu
   m.expansion_mrr = c.expansion_mrr;
   m.contraction_mrr = c.contraction_mrr;
   m.churned_mrr = c.churned_mrr;
+}
+
+// The fields of one month from its counts and its csat and cost sums.
+void fill(PeriodMetrics& m, YearMonth month, const MonthCounts& c, const MonthSums& sums,
+          bool has_acquisition_cost, const MetricOptions& options) {
+  m.period = month;
+  fill_counts(m, c);
   std::int64_t responses = 0;
   std::int64_t satisfied = 0;
   for (int score = 1; score <= 5; ++score) {
@@ -55,6 +60,41 @@ void widen_counts(std::vector<MonthCounts>& counts, std::size_t offset, std::siz
     next.mrr_start += last.mrr_end;
     next.churned += last.end;
     next.churned_mrr += last.mrr_end;
+  }
+  counts = std::move(out);
+}
+
+// The same for the periods of a grain of `g` months: the old range old_first..old_last (month
+// indexes) becomes first..last.
+template <typename Moves>
+void widen_periods(std::vector<MonthCounts>& counts, std::vector<Moves>* moves, std::int32_t g,
+                   std::int32_t old_first, std::int32_t old_last, std::int32_t first,
+                   std::int32_t last) {
+  const auto offset = static_cast<std::size_t>(old_first / g - first / g);
+  const auto size = static_cast<std::size_t>(last / g - first / g + 1);
+  std::vector<MonthCounts> out = shifted(counts, offset, size);
+  if (moves != nullptr) *moves = shifted(*moves, offset, size);
+  if (!counts.empty() && last > old_last) {
+    const std::size_t at = offset + counts.size() - 1;  // the period of the old last month
+    if (old_last % g != g - 1) {
+      // Its reference month moves past old_last, where these customers have no rows: every
+      // customer at its start churns, and nobody is there at its end.
+      MonthCounts& p = out[at];
+      MonthCounts ended;
+      ended.start = p.start;
+      ended.mrr_start = p.mrr_start;
+      ended.churned = p.start;
+      ended.churned_mrr = p.mrr_start;
+      p = ended;
+      if (moves != nullptr) (*moves)[at] = Moves{};
+    } else if (at + 1 < size) {
+      const MonthCounts& p = out[at];
+      MonthCounts& next = out[at + 1];
+      next.start += p.end;
+      next.mrr_start += p.mrr_end;
+      next.churned += p.end;
+      next.churned_mrr += p.mrr_end;
+    }
   }
   counts = std::move(out);
 }
@@ -93,25 +133,42 @@ std::vector<PeriodMetrics> periods_from_raw(const ActivityRaw& raw, const Metric
 
 void widen(ActivityRaw& raw, YearMonth first, YearMonth last) {
   const auto size = static_cast<std::size_t>(last.index - first.index + 1);
+  const std::int32_t g = months_in(raw.grain);
+  const auto periods = raw.grain == Grain::month
+                           ? std::size_t{0}
+                           : static_cast<std::size_t>(last.index / g - first.index / g + 1);
   if (!raw.stats.first) {
     raw.counts.assign(size, MonthCounts{});
     raw.sums.assign(size, MonthSums{});
-    for (GroupRaw& g : raw.groups) {
-      g.counts.assign(size, MonthCounts{});
-      g.moves.assign(size, GroupMoves{});
-      g.sums.assign(size, MonthSums{});
+    raw.period_counts.assign(periods, MonthCounts{});
+    for (GroupRaw& group : raw.groups) {
+      group.counts.assign(size, MonthCounts{});
+      group.moves.assign(size, GroupMoves{});
+      group.sums.assign(size, MonthSums{});
+      group.period_counts.assign(periods, MonthCounts{});
+      group.period_moves.assign(periods, GroupMoves{});
     }
   } else {
     if (first > *raw.stats.first || last < *raw.stats.last) {
       throw std::invalid_argument("widen: the new range does not hold the old one");
     }
     const auto offset = static_cast<std::size_t>(raw.stats.first->index - first.index);
+    const std::int32_t old_first = raw.stats.first->index;
+    const std::int32_t old_last = raw.stats.last->index;
     widen_counts(raw.counts, offset, size);
     raw.sums = shifted(raw.sums, offset, size);
-    for (GroupRaw& g : raw.groups) {
-      widen_counts(g.counts, offset, size);
-      g.moves = shifted(g.moves, offset, size);
-      g.sums = shifted(g.sums, offset, size);
+    if (periods > 0) {
+      widen_periods<GroupMoves>(raw.period_counts, nullptr, g, old_first, old_last, first.index,
+                                last.index);
+    }
+    for (GroupRaw& group : raw.groups) {
+      widen_counts(group.counts, offset, size);
+      group.moves = shifted(group.moves, offset, size);
+      group.sums = shifted(group.sums, offset, size);
+      if (periods > 0) {
+        widen_periods(group.period_counts, &group.period_moves, g, old_first, old_last, first.index,
+                      last.index);
+      }
     }
   }
   raw.stats.first = first;
@@ -121,6 +178,9 @@ void widen(ActivityRaw& raw, YearMonth first, YearMonth last) {
 void add_raw(ActivityRaw& into, const ActivityRaw& other) {
   if (into.grouped != other.grouped) {
     throw std::invalid_argument("adding a grouped aggregation state to an ungrouped one");
+  }
+  if (into.grain != other.grain) {
+    throw std::invalid_argument("adding aggregation states of different grains");
   }
   ActivityStats& s = into.stats;
   const ActivityStats& o = other.stats;
@@ -147,6 +207,11 @@ void add_raw(ActivityRaw& into, const ActivityRaw& other) {
     const auto size = static_cast<std::size_t>(last.index - first.index + 1);
     into.counts.assign(size, MonthCounts{});
     into.sums.assign(size, MonthSums{});
+    const std::int32_t g = months_in(into.grain);
+    into.period_counts.assign(into.grain == Grain::month
+                                  ? 0
+                                  : static_cast<std::size_t>(last.index / g - first.index / g + 1),
+                              MonthCounts{});
     into.groups.clear();
   }
   widen(wide, first, last);
@@ -154,6 +219,7 @@ void add_raw(ActivityRaw& into, const ActivityRaw& other) {
     into.counts[i] += wide.counts[i];
     into.sums[i] += wide.sums[i];
   }
+  for (std::size_t i = 0; i < into.period_counts.size(); ++i) into.period_counts[i] += wide.period_counts[i];
   // Groups: the union by name, in name order.
   std::vector<GroupRaw> merged;
   std::size_t a = 0;
@@ -171,10 +237,65 @@ void add_raw(ActivityRaw& into, const ActivityRaw& other) {
         g.moves[i] += h.moves[i];
         g.sums[i] += h.sums[i];
       }
+      for (std::size_t i = 0; i < g.period_counts.size(); ++i) {
+        g.period_counts[i] += h.period_counts[i];
+        g.period_moves[i] += h.period_moves[i];
+      }
       merged.push_back(std::move(g));
     }
   }
   into.groups = std::move(merged);
+}
+
+namespace {
+
+// A period of the roll-up: labels, months, csat and acquisition cost from the monthly roll-up
+// `summed`, the customers and the MRR from the period-end snapshot counts.
+PeriodMetrics from_snapshots(const PeriodMetrics& summed, const MonthCounts& counts) {
+  PeriodMetrics p;
+  p.period = summed.period;
+  fill_counts(p, counts);
+  p.csat_responses = summed.csat_responses;
+  p.csat_satisfied = summed.csat_satisfied;
+  p.acquisition_cost = summed.acquisition_cost;
+  return p;
+}
+
+}  // namespace
+
+GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, const ActivityRaw& raw,
+                     const MetricOptions& options, std::vector<GroupPeriods>* groups) {
+  GrainPeriods out = roll_up(monthly, raw.grain, options);
+  if (raw.grain == Grain::month) return out;
+  if (out.periods.size() != raw.period_counts.size()) {
+    throw std::logic_error("roll_up: the periods of the months and of the counts differ");
+  }
+  for (std::size_t i = 0; i < out.periods.size(); ++i) {
+    PeriodMetrics& p = out.periods[i];
+    p = from_snapshots(p, raw.period_counts[i]);
+    derive_rates(p, options);
+    derive_period_clv(p, out.months[i], options);
+  }
+  if (groups == nullptr) return out;
+  if (groups->size() != raw.groups.size()) {
+    throw std::logic_error("roll_up: the groups of the months and of the counts differ");
+  }
+  for (std::size_t k = 0; k < groups->size(); ++k) {
+    GroupPeriods& group = (*groups)[k];
+    const GroupRaw& counts = raw.groups[k];
+    GroupPeriods rolled = roll_up(group, raw.grain, options);
+    if (rolled.periods.size() != counts.period_counts.size()) {
+      throw std::logic_error("roll_up: the periods of a group's months and counts differ");
+    }
+    for (std::size_t i = 0; i < rolled.periods.size(); ++i) {
+      PeriodMetrics& p = rolled.periods[i];
+      p = from_snapshots(p, counts.period_counts[i]);
+      derive_group_rates(p, options, out.months[i]);
+    }
+    rolled.moves = counts.period_moves;
+    group = std::move(rolled);
+  }
+  return out;
 }
 
 namespace {

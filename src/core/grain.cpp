@@ -69,6 +69,12 @@ Rate clv_for_period(Rate arpu, Rate retention_rate, std::int32_t months,
   return formulas::clv(arpu, Rate(100.0 * monthly), options.gross_margin, options.discount_rate);
 }
 
+void derive_period_clv(PeriodMetrics& m, std::int32_t months, const MetricOptions& options) noexcept {
+  m.clv = clv_for_period(m.arpu, m.retention_rate, months, options);
+  m.ltv_cac.reset();
+  if (m.clv && m.cac && *m.cac != 0) m.ltv_cac = *m.clv / *m.cac;
+}
+
 namespace {
 
 template <typename T>
@@ -121,7 +127,7 @@ GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, Grain grain,
       p = head;  // one month: nothing to roll up
     } else {
       derive_rates(p, options);
-      p.clv = clv_for_period(p.arpu, p.retention_rate, months, options);
+      derive_period_clv(p, months, options);
     }
     out.periods.push_back(p);
     out.months.push_back(months);

@@ -10,7 +10,8 @@ void derive_group_rates(PeriodMetrics& m, const MetricOptions& options, std::int
     m.retention_rate = 100.0 * static_cast<double>(*m.retained_customers) /
                        static_cast<double>(*m.customers_start);
   }
-  m.clv = clv_for_period(m.arpu, m.retention_rate, months, options);
+  // clv and ltv_cac follow the group's retention, not the one derive_rates() made of E - N - A.
+  derive_period_clv(m, months, options);
 }
 
 GroupPeriods roll_up(const GroupPeriods& monthly, Grain grain, const MetricOptions& options) {

@@ -597,10 +597,21 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
       field.member);
 }
 
+// "average monthly churn 2.94% (annualized 30.1%), average nrr 100.6%", or "" when undefined.
+std::string summary_line(const RangeSummary& s) {
+  std::string line;
+  if (s.average_churn_rate) {
+    line += fmt::format("average monthly churn {:.2f}% (annualized {:.1f}%)", *s.average_churn_rate,
+                        s.annualized_churn_rate.value_or(0));
+  }
+  if (s.average_nrr) line += fmt::format("{}average nrr {:.1f}%", line.empty() ? "" : ", ", *s.average_nrr);
+  return line;
+}
+
 struct Column {
   std::string heading;
   const Field* field;  // nullptr: the period, or a group's moves
-  int moved = 0;       // with field nullptr: 1 = moved_in_customers, 2 = moved_out_customers
+  int moved = 0;  // with field nullptr: 1..4 = moved_in/out_customers, moved_in/out_mrr
 };
 
 const Field* find_field(std::string_view name) {
@@ -650,8 +661,20 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
           row.push_back("-");
         } else {
           const GroupMoves& mv = (*moves)[i];
-          row.push_back(grouped(static_cast<double>(c.moved == 1 ? mv.moved_in_customers
-                                                                 : mv.moved_out_customers), 0));
+          switch (c.moved) {
+            case 1:
+              row.push_back(grouped(static_cast<double>(mv.moved_in_customers), 0));
+              break;
+            case 2:
+              row.push_back(grouped(static_cast<double>(mv.moved_out_customers), 0));
+              break;
+            case 3:
+              row.push_back(grouped(to_double(mv.moved_in_mrr), 2));
+              break;
+            default:
+              row.push_back(grouped(to_double(mv.moved_out_mrr), 2));
+              break;
+          }
         }
       }
       cells.push_back(std::move(row));
@@ -703,21 +726,23 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     if (style.all_columns) {
       group_columns.push_back({"moved_in_customers", nullptr, 1});
       group_columns.push_back({"moved_out_customers", nullptr, 2});
+      group_columns.push_back({"moved_in_mrr", nullptr, 3});
+      group_columns.push_back({"moved_out_mrr", nullptr, 4});
     }
-    for (const GroupPeriods& g : report.groups) {
+    for (std::size_t k = 0; k < report.groups.size(); ++k) {
+      const GroupPeriods& g = report.groups[k];
       out += fmt::format("\n{}{} = {}{}\n", bold, report.group_by,
                          g.group.empty() ? std::string("(none)") : g.group, reset);
       out += block(group_columns, g.periods, &g.moves);
+      if (k < report.group_summaries.size()) {
+        const std::string line = summary_line(report.group_summaries[k]);
+        if (!line.empty()) out += fmt::format("{}{}{}\n", dim, line, reset);
+      }
     }
   }
 
+  const std::string footer = summary_line(report.summary);
   const RangeSummary& s = report.summary;
-  std::string footer;
-  if (s.average_churn_rate) {
-    footer += fmt::format("average monthly churn {:.2f}% (annualized {:.1f}%)", *s.average_churn_rate,
-                          s.annualized_churn_rate.value_or(0));
-  }
-  if (s.average_nrr) footer += fmt::format("{}average nrr {:.1f}%", footer.empty() ? "" : ", ", *s.average_nrr);
   if (!footer.empty()) out += "\n" + footer + "\n";
   if (!report.group_by.empty() && !style.all_columns) {
     out += fmt::format("{}in/out: customers who moved from/to another {} (not churn){}\n", dim,

@@ -236,6 +236,32 @@ class FieldParser {
 };
 
 // Counts and keeps skipped records, or stops the run at the first one.
+// The errors of one record's fields, each field checked on its own: the first is the record's
+// error; with --skip-invalid every bad field is counted (the data report lists invalid values by
+// column, and a row with a bad revenue and a bad csat has two).
+class FieldErrors {
+ public:
+  template <typename Parse>
+  void check(Parse&& parse) {
+    try {
+      parse();
+    } catch (const InputError& error) {
+      if (!first_) {
+        first_ = error;
+      } else {
+        more_.push_back(error.field());
+      }
+    }
+  }
+  bool any() const noexcept { return first_.has_value(); }
+  const InputError& first() const { return *first_; }
+  const std::vector<std::string>& more_fields() const noexcept { return more_; }
+
+ private:
+  std::optional<InputError> first_;
+  std::vector<std::string> more_;
+};
+
 class RecordGate {
  public:
   RecordGate(const ReadOptions& options, ReadReport& report)
@@ -246,6 +272,12 @@ class RecordGate {
     ++report_.skipped;
     ++report_.skipped_by_field[error.field().empty() ? "(record)" : error.field()];
     if (kept.size() < options_.max_kept_messages) kept.push_back(error);
+  }
+  void invalid(const FieldErrors& errors) {
+    invalid(errors.first());
+    for (const std::string& field : errors.more_fields()) {
+      ++report_.skipped_by_field[field.empty() ? "(record)" : field];
+    }
   }
   /// The first few skipped records' errors, in input order.
   std::vector<InputError> kept;
@@ -274,18 +306,18 @@ class ActivityConsumer final : public RowConsumer {
 
   void row(std::span<const Cell> cells, const Location& where) override {
     ActivityRecord record;
-    try {
-      const FieldParser f(columns_, where);
-      record.customer_id = f.text(kCustomerId, cells[kCustomerId]);
-      record.period = f.period(kPeriod, cells[kPeriod]);
-      record.revenue = f.money(kRevenue, cells[kRevenue]);
-      record.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]);
-      record.csat = f.csat(kCsat, cells[kCsat]);
-      if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
-    } catch (const InputError& error) {
-      gate_.invalid(error);
+    const FieldParser f(columns_, where);
+    FieldErrors errors;
+    errors.check([&] { record.customer_id = f.text(kCustomerId, cells[kCustomerId]); });
+    errors.check([&] { record.period = f.period(kPeriod, cells[kPeriod]); });
+    errors.check([&] { record.revenue = f.money(kRevenue, cells[kRevenue]); });
+    errors.check([&] { record.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]); });
+    errors.check([&] { record.csat = f.csat(kCsat, cells[kCsat]); });
+    if (errors.any()) {
+      gate_.invalid(errors);
       return;
     }
+    if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
     if (gate_.shard_count != 0) check_shard(record.customer_id, where);
     if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
     if (out_ != nullptr) {
@@ -394,14 +426,18 @@ class SpendConsumer final : public RowConsumer {
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SpendRecord r;
-    try {
-      const FieldParser f(columns_, where);
-      r.period = f.period(kSpendPeriod, cells[kSpendPeriod]);
-      r.amount = f.money(kAmount, cells[kAmount]);
+    const FieldParser f(columns_, where);
+    FieldErrors errors;
+    errors.check([&] { r.period = f.period(kSpendPeriod, cells[kSpendPeriod]); });
+    errors.check([&] { r.amount = f.money(kAmount, cells[kAmount]); });
+    errors.check([&] {
       if (!is_blank(cells[kChannel])) r.channel = f.text(kChannel, cells[kChannel]);
-      if (!is_blank(cells[kSpendSegment])) f.text(kSpendSegment, cells[kSpendSegment]);
-    } catch (const InputError& error) {
-      gate_.invalid(error);
+    });
+    errors.check([&] {
+      if (!is_blank(cells[kSpendSegment])) r.segment = f.text(kSpendSegment, cells[kSpendSegment]);
+    });
+    if (errors.any()) {
+      gate_.invalid(errors);
       return;
     }
     out_.add(r);
@@ -424,14 +460,21 @@ class SubscriptionConsumer final : public RowConsumer {
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SubscriptionRecord r;
-    try {
-      const FieldParser f(columns_, where);
-      r.customer_id = f.text(kSubCustomerId, cells[kSubCustomerId]);
-      r.start = f.date(kStartDate, cells[kStartDate]);
-      r.end = f.optional_date(kEndDate, cells[kEndDate]);
-      r.mrr = f.money(kMrr, cells[kMrr]);
+    const FieldParser f(columns_, where);
+    FieldErrors errors;
+    errors.check([&] { r.customer_id = f.text(kSubCustomerId, cells[kSubCustomerId]); });
+    errors.check([&] { r.start = f.date(kStartDate, cells[kStartDate]); });
+    errors.check([&] { r.end = f.optional_date(kEndDate, cells[kEndDate]); });
+    errors.check([&] { r.mrr = f.money(kMrr, cells[kMrr]); });
+    errors.check([&] {
       if (!is_blank(cells[kSubSegment])) r.segment = f.text(kSubSegment, cells[kSubSegment]);
-      r.acquisition_cost = f.optional_money(kSubAcquisitionCost, cells[kSubAcquisitionCost]);
+    });
+    errors.check([&] { r.acquisition_cost = f.optional_money(kSubAcquisitionCost, cells[kSubAcquisitionCost]); });
+    if (errors.any()) {
+      gate_.invalid(errors);
+      return;
+    }
+    try {
       if (r.end && *r.end < r.start) {
         f.fail(kEndDate, "expected a date on or after " + columns_.display_name(kStartDate) + " (" +
                              to_string(r.start) + "), got " + to_string(*r.end));

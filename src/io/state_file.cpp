@@ -227,19 +227,20 @@ std::string article(const std::string& kind) {
 // at the end are those at the start less churn plus new and reactivated (and expansion less
 // contraction for MRR), and each month starts where the one before ended (the first with
 // nobody: a shard's state starts at its first row).
-void check_walk(const Lines& lines, const std::vector<MonthCounts>& months, const std::string& month) {
+void check_walk(const Lines& lines, const std::vector<MonthCounts>& months, const std::string& month,
+                const char* unit = "month") {
   const MonthCounts& c = months.back();
   if (c.end != c.start - c.churned + c.fresh + c.reactivated || c.churned > c.start ||
       c.expanded + c.contracted > c.start - c.churned) {
-    lines.fail("month " + month + ": inconsistent counts (expected end = start - churned + new + reactivated)");
+    lines.fail(unit + (" " + month) + ": inconsistent counts (expected end = start - churned + new + reactivated)");
   }
   if (c.mrr_end != c.mrr_start - c.churned_mrr + c.new_mrr + c.reactivation_mrr + c.expansion_mrr - c.contraction_mrr) {
-    lines.fail("month " + month + ": inconsistent MRR (expected mrr_end = mrr_start - churned + new + "
+    lines.fail(unit + (" " + month) + ": inconsistent MRR (expected mrr_end = mrr_start - churned + new + "
                "reactivation + expansion - contraction)");
   }
   const MonthCounts before = months.size() > 1 ? months[months.size() - 2] : MonthCounts{};
   if (c.start != before.end || c.mrr_start != before.mrr_end) {
-    lines.fail("month " + month + ": does not start where the month before ended");
+    lines.fail(unit + (" " + month) + ": does not start where the " + unit + " before ended");
   }
 }
 
@@ -307,6 +308,18 @@ std::string to_state_text(const ActivityState& state) {
     append_sums(out, state.raw.sums[i]);
     out += '\n';
   }
+  // With a coarser grain, the walk over the period-end snapshots, one line per period (named by
+  // its first month).
+  const std::int32_t grain_months = months_in(state.grain);
+  const auto period_text = [&](std::size_t i) {
+    return to_string(
+        YearMonth{(st.first->index / grain_months + static_cast<std::int32_t>(i)) * grain_months});
+  };
+  for (std::size_t i = 0; i < state.raw.period_counts.size(); ++i) {
+    out += "period " + period_text(i);
+    append_counts(out, state.raw.period_counts[i]);
+    out += '\n';
+  }
   out += "groups " + std::to_string(state.raw.groups.size()) + "\n";
   for (const GroupRaw& g : state.raw.groups) {
     out += "group " + encode_state_string(g.name) + "\n";
@@ -315,6 +328,14 @@ std::string to_state_text(const ActivityState& state) {
       append_counts(out, g.counts[i]);
       append_sums(out, g.sums[i]);
       const GroupMoves& m = g.moves[i];
+      out += " " + std::to_string(m.moved_in_customers) + " " + std::to_string(m.moved_out_customers) + " " +
+             int128_text(m.moved_in_mrr) + " " + int128_text(m.moved_out_mrr);
+      out += '\n';
+    }
+    for (std::size_t i = 0; i < g.period_counts.size(); ++i) {
+      out += "gperiod " + period_text(i);
+      append_counts(out, g.period_counts[i]);
+      const GroupMoves& m = g.period_moves[i];
       out += " " + std::to_string(m.moved_in_customers) + " " + std::to_string(m.moved_out_customers) + " " +
              int128_text(m.moved_in_mrr) + " " + int128_text(m.moved_out_mrr);
       out += '\n';
@@ -386,6 +407,7 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     const auto grain = parse_grain(f[1]);
     if (!grain || f[1] != to_string(*grain)) lines.fail("invalid grain " + quote_for_message(f[1]));
     state.grain = *grain;
+    state.raw.grain = *grain;
   }
   {
     const auto& f = lines.expect("by", 2);
@@ -450,6 +472,31 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
   if (state.subscriptions && st.first && *state.until < *st.last) {
     lines.fail("'stats' line: months after --until " + to_string(*state.until));
   }
+  const std::int32_t grain_months = months_in(state.grain);
+  const std::size_t periods =
+      st.first && state.grain != Grain::month
+          ? static_cast<std::size_t>(st.last->index / grain_months - st.first->index / grain_months + 1)
+          : 0;
+  const auto check_period = [&](std::string_view field, std::size_t i) {
+    const YearMonth want{(st.first->index / grain_months + static_cast<std::int32_t>(i)) * grain_months};
+    if (lines.month(field) != want) {
+      lines.fail("expected period " + to_string(want) + ", found " + quote_for_message(field));
+    }
+  };
+  const auto read_moves = [&](const std::vector<std::string_view>& f, std::size_t at) {
+    GroupMoves m;
+    m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0, kMaxCount);
+    m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0, kMaxCount);
+    m.moved_in_mrr = lines.money(f[at + 2]);
+    m.moved_out_mrr = lines.money(f[at + 3]);
+    return m;
+  };
+  for (std::size_t i = 0; i < periods; ++i) {
+    const auto& f = lines.expect("period", 1 + kCountFields);
+    check_period(f[1], i);
+    state.raw.period_counts.push_back(lines.counts(f, 2));
+    check_walk(lines, state.raw.period_counts, std::string(f[1]), "period");
+  }
   const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
   if (group_count > 0 && !state.raw.grouped) lines.fail("groups in a state without --by");
   if (group_count > 0 && months == 0) lines.fail("groups in a state without months");
@@ -464,13 +511,13 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
       check_month(f[1], i);
       group.counts.push_back(lines.counts(f, 2));
       group.sums.push_back(lines.sums(f, 2 + kCountFields));
-      GroupMoves m;
-      const std::size_t at = 2 + kCountFields + 6;
-      m.moved_in_customers = lines.integer<std::int64_t>(f[at], 0, kMaxCount);
-      m.moved_out_customers = lines.integer<std::int64_t>(f[at + 1], 0, kMaxCount);
-      m.moved_in_mrr = lines.money(f[at + 2]);
-      m.moved_out_mrr = lines.money(f[at + 3]);
-      group.moves.push_back(m);
+      group.moves.push_back(read_moves(f, 2 + kCountFields + 6));
+    }
+    for (std::size_t i = 0; i < periods; ++i) {
+      const auto& f = lines.expect("gperiod", 1 + kCountFields + 4);
+      check_period(f[1], i);
+      group.period_counts.push_back(lines.counts(f, 2));
+      group.period_moves.push_back(read_moves(f, 2 + kCountFields));
     }
     state.raw.groups.push_back(std::move(group));
   }

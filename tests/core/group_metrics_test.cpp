@@ -278,3 +278,31 @@ TEST_CASE("groups: more distinct values than kMaxGroups is an error", "[groups]"
   feed(a, rows);  // exactly kMaxGroups values: fine
   CHECK_THROWS_AS(feed(a, {{"c", 1, 1, "one too many"}}), csm::TooManyGroups);
 }
+
+TEST_CASE("groups: clv and ltv_cac follow the group's retention", "[groups]") {
+  // A group's month: S 10, C 1, one customer moved out (retained for the group: R = S - C = 9),
+  // none moved in, N 2, A 0, E = 10 - 1 - 1 + 2 = 10. For all customers retention would be
+  // (E - N - A) / S = 80 %; the group's is R / S = 90 %. arpu 1000 / 10 = 100, cac 300 / 2 = 150.
+  // clv = 100 / (1 - 0.9) = 1000, ltv_cac = 1000 / 150 = 6.67 (not 100 / 0.2 / 150 = 3.33).
+  csm::PeriodMetrics m;
+  m.customers_start = 10;
+  m.churned_customers = 1;
+  m.new_customers = 2;
+  m.reactivated_customers = 0;
+  m.customers_end = 10;
+  m.expanded_customers = 0;
+  m.contracted_customers = 0;
+  m.mrr_start = money(1000);
+  m.mrr_end = money(1000);
+  m.new_mrr = money(200);
+  m.reactivation_mrr = 0;
+  m.expansion_mrr = 0;
+  m.contraction_mrr = 0;
+  m.churned_mrr = money(100);
+  m.acquisition_cost = money(300);
+  csm::derive_group_rates(m, csm::MetricOptions{});
+  CHECK(*m.retention_rate == Approx(90.0));
+  CHECK(*m.cac == Approx(150.0));
+  CHECK(*m.clv == Approx(1000.0));
+  CHECK(*m.ltv_cac == Approx(1000.0 / 150.0));
+}

@@ -134,9 +134,9 @@ TEST_CASE("unit economics: null rules", "[core][unit_economics]") {
 // Spend 600 in May and 90 in July (outside the data), records' own acquisition_cost 1200 in May.
 TEST_CASE("apply_spend: replace, add, and months outside the data", "[core][unit_economics]") {
   csm::SpendTotals spend;
-  spend.add({YearMonth::from(2024, 5), 400 * csm::kMoneyScale, "ads"});
-  spend.add({YearMonth::from(2024, 5), 200 * csm::kMoneyScale, "events"});
-  spend.add({YearMonth::from(2024, 7), 90 * csm::kMoneyScale, ""});
+  spend.add({YearMonth::from(2024, 5), 400 * csm::kMoneyScale, "ads", ""});
+  spend.add({YearMonth::from(2024, 5), 200 * csm::kMoneyScale, "events", ""});
+  spend.add({YearMonth::from(2024, 7), 90 * csm::kMoneyScale, "", ""});
   const MetricOptions options;
 
   std::vector<PeriodMetrics> replaced = {month()};

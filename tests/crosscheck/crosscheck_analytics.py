@@ -5,7 +5,11 @@ on data from tools/gen_activity.py (whose customers move between segments when t
 their tier or downgrade below it). Standard library only; nothing is shared with the C++ code.
 
 The reference works on sets, the plain way: for each month the dict customer -> (revenue, group);
-groups, quarters and cohorts are then read off those dicts by their definitions.
+groups, quarters and cohorts are then read off those dicts by their definitions. A month compares
+the dicts of two consecutive months; a quarter or year compares the dicts of the reference months
+(the last month of the period before and of this one), with csat and acquisition cost summed over
+its months. Every field is compared: counts, money, rates, csat, cac, the unit economics, clv and
+each group's summary.
 
 Usage: crosscheck_analytics.py --binary PATH --work DIR
 """
@@ -59,9 +63,10 @@ class Reference:
     def months(self) -> range:
         return range(self.first, self.last + 1)
 
-    def group_month(self, g: str, m: int, seen_before: set[str]) -> dict[str, Any]:
-        before = self.active.get(m - 1, {})
-        now = self.active.get(m, {})
+    def compare(self, g: str, before: dict[str, tuple[Decimal, str]],
+                now: dict[str, tuple[Decimal, str]], seen_before: set[str],
+                months: list[int]) -> dict[str, Any]:
+        """Group g between two snapshots; seen_before: customers active before the period."""
         S = [c for c, (_, gg) in before.items() if gg == g]
         E = [c for c, (_, gg) in now.items() if gg == g]
         C = [c for c in S if c not in now]
@@ -72,7 +77,7 @@ class Reference:
         both = [c for c in E if c in before]
         X = [c for c in both if now[c][0] > before[c][0]]
         K = [c for c in both if now[c][0] < before[c][0]]
-        scores = self.csat.get((g, m), [])
+        scores = [s for m in months for s in self.csat.get((g, m), [])]
         return {
             "customers_start": len(S), "churned_customers": len(C), "new_customers": len(N),
             "reactivated_customers": len(A), "customers_end": len(E),
@@ -85,70 +90,82 @@ class Reference:
             "contraction_mrr": sum((before[c][0] - now[c][0] for c in K), Decimal(0)),
             "churned_mrr": sum((before[c][0] for c in C), Decimal(0)),
             "csat_responses": len(scores), "csat_satisfied": sum(1 for s in scores if s >= 4),
-            "acquisition_cost": self.cost.get((g, m), Decimal(0)),
+            "acquisition_cost": sum((self.cost.get((g, m), Decimal(0)) for m in months), Decimal(0)),
             "moved_in_customers": len(inn), "moved_out_customers": len(out),
             "moved_in_mrr": sum((before[c][0] for c in inn), Decimal(0)),
             "moved_out_mrr": sum((before[c][0] for c in out), Decimal(0)),
         }
 
-    def all_month(self, m: int, seen_before: set[str]) -> dict[str, Any]:
-        """All customers: one group holding everyone."""
-        saved = self.active
-        self.active = {k: {c: (v, "*") for c, (v, _) in d.items()} for k, d in saved.items()
-                       if k in (m - 1, m)}
+    def periods(self, group: Optional[str], size: int) -> list[dict[str, Any]]:
+        """Periods of `size` months (1: months), each its reference month against the one before."""
+        g = "*" if group is None else group
+        view = self.active
+        if group is None:  # all customers: one group holding everyone
+            view = {m: {c: (v, "*") for c, (v, _) in d.items()} for m, d in self.active.items()}
         csat, cost = self.csat, self.cost
-        self.csat = {("*", m): [s for (g, mm), ss in csat.items() if mm == m for s in ss]}
-        self.cost = {("*", m): sum((v for (g, mm), v in cost.items() if mm == m), Decimal(0))}
+        if group is None:
+            self.csat = defaultdict(list)
+            for (_, m), scores in csat.items():
+                self.csat[("*", m)].extend(scores)
+            self.cost = defaultdict(Decimal)
+            for (_, m), v in cost.items():
+                self.cost[("*", m)] += v
         try:
-            return self.group_month("*", m, seen_before)
+            out = []
+            for number in range(self.first // size, self.last // size + 1):
+                start, end = number * size, min((number + 1) * size - 1, self.last)
+                before = view.get(start - 1, {}) if number > self.first // size else {}
+                seen = {c for m in range(self.first, start) for c in view.get(m, {})}
+                months = list(range(max(start, self.first), end + 1))
+                p = self.compare(g, before, view.get(end, {}), seen, months)
+                p.update(first=start, months=len(months))
+                out.append(p)
+            return out
         finally:
-            self.active, self.csat, self.cost = saved, csat, cost
-
-    def monthly(self, group: Optional[str]) -> list[dict[str, Any]]:
-        out = []
-        seen: set[str] = set()
-        for m in self.months():
-            p = self.all_month(m, seen) if group is None else self.group_month(group, m, seen)
-            p["month"] = m
-            out.append(p)
-            seen.update(self.active.get(m - 1, {}))
-        return out
-
-    @staticmethod
-    def coarse(monthly: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
-        """Periods of `size` months: movements summed, start of the first month, end of the last."""
-        periods: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for p in monthly:
-            periods[p["month"] // size].append(p)
-        out = []
-        for number in sorted(periods):
-            ps = periods[number]
-            q = {k: sum((p[k] for p in ps), type(ps[0][k])(0)) for k in ps[0]
-                 if k not in ("month", "customers_start", "mrr_start", "customers_end", "mrr_end")}
-            q.update(customers_start=ps[0]["customers_start"], mrr_start=ps[0]["mrr_start"],
-                     customers_end=ps[-1]["customers_end"], mrr_end=ps[-1]["mrr_end"],
-                     months=len(ps), first=number * size)
-            out.append(q)
-        return out
+            self.csat, self.cost = csat, cost
 
     @staticmethod
     def rates(p: dict[str, Any], months: int) -> dict[str, Any]:
         S, C = p["customers_start"], p["churned_customers"]
         r = pct(S - C, S)
-        arpu = None if p["customers_end"] == 0 else Fraction(p["mrr_end"]) / p["customers_end"]
+        E, N = p["customers_end"], p["new_customers"]
+        arpu = None if E == 0 else Fraction(p["mrr_end"]) / E
         clv = None
         if arpu is not None and r is not None and r >= 0:
             monthly = (float(r) / 100) ** (1 / months)
             if 1 - monthly > 0:
                 clv = float(arpu) / (1 - monthly)
         start = Fraction(p["mrr_start"])
+        cac = None if N == 0 else Fraction(p["acquisition_cost"]) / N
+        gains = Fraction(p["new_mrr"]) + Fraction(p["expansion_mrr"]) + Fraction(p["reactivation_mrr"])
+        losses = Fraction(p["churned_mrr"]) + Fraction(p["contraction_mrr"])
         return {"churn_rate": pct(C, S), "retention_rate": r,
                 "expansion_rate": pct(p["expanded_customers"], S),
                 "grr": pct(start - Fraction(p["churned_mrr"]) - Fraction(p["contraction_mrr"]), start),
                 "nrr": pct(start - Fraction(p["churned_mrr"]) - Fraction(p["contraction_mrr"])
                            + Fraction(p["expansion_mrr"]), start),
                 "arpu": arpu, "clv": clv,
-                "retained_customers": S - C}
+                "retained_customers": S - C,
+                "csat": pct(p["csat_satisfied"], p["csat_responses"]),
+                "cac": cac,
+                "cac_payback_months": None if cac is None or not arpu else cac / arpu,
+                "ltv_cac": None if clv is None or not cac else clv / float(cac),
+                "quick_ratio": None if losses == 0 else gains / losses}
+
+    @staticmethod
+    def summary(monthly: list[dict[str, Any]]) -> dict[str, Any]:
+        """The summary member: means of the monthly rates that are defined, totals."""
+        def mean(key: str) -> Optional[float]:
+            values = [float(v) for v in (Reference.rates(p, 1)[key] for p in monthly) if v is not None]
+            return None if not values else sum(values) / len(values)
+        churn = mean("churn_rate")
+        return {"average_churn_rate": churn,
+                "annualized_churn_rate": None if churn is None else 100 * (1 - (1 - churn / 100) ** 12),
+                "average_grr": mean("grr"), "average_nrr": mean("nrr"),
+                "total_new_customers": sum(p["new_customers"] for p in monthly),
+                "total_churned_customers": sum(p["churned_customers"] for p in monthly),
+                "total_new_mrr": sum((p["new_mrr"] for p in monthly), Decimal(0)),
+                "total_churned_mrr": sum((p["churned_mrr"] for p in monthly), Decimal(0))}
 
     def cohorts(self, size: int, unbroken_only: bool,
                 group: Optional[str] = None) -> list[dict[str, Any]]:
@@ -232,7 +249,7 @@ def check_periods(ck: Checker, where: str, got: list[Any], want: list[dict[str, 
         return
     for g, w in zip(got, want):
         at = f"{where} {g['period']}"
-        ck.same(at + " period", g["period"], label(w.get("first", w.get("month", 0)), size))
+        ck.same(at + " period", g["period"], label(w["first"], size))
         for k in EXACT + (MOVES if moves else ()):
             ck.same(f"{at} {k}", g[k], w[k])
         for k, v in Reference.rates(w, w.get("months", 1)).items():
@@ -259,18 +276,17 @@ def main() -> int:
                                     "-j", "2", path])
             where = f"seed {seed} {grain}"
             ck.same(where + " group_by", doc.get("group_by"), "segment")
-            want_all = ref.monthly(None)
-            if size > 1:
-                want_all = Reference.coarse(want_all, size)
-            check_periods(ck, where + " all", doc["periods"], want_all, size, False)
+            check_periods(ck, where + " all", doc["periods"], ref.periods(None, size), size, False)
+            check_summary(ck, where + " summary", doc["summary"], Reference.summary(ref.periods(None, 1)))
             names = [g["group"] for g in doc["groups"]]
             ck.same(where + " groups", names, ref.groups)
             for g in doc["groups"]:
-                want = ref.monthly(g["group"])
-                moved += sum(p["moved_in_customers"] for p in want)
-                if size > 1:
-                    want = Reference.coarse(want, size)
-                check_periods(ck, f"{where} group {g['group']}", g["periods"], want, size, True)
+                monthly = ref.periods(g["group"], 1)
+                moved += sum(p["moved_in_customers"] for p in monthly)
+                check_periods(ck, f"{where} group {g['group']}", g["periods"],
+                              ref.periods(g["group"], size), size, True)
+                check_summary(ck, f"{where} group {g['group']} summary", g["summary"],
+                              Reference.summary(monthly))
         if moved == 0:
             ck.problems.append(f"seed {seed}: no customer moved between segments; the data tests nothing")
         for grain, size in (("month", 1), ("quarter", 3), ("year", 12)):
@@ -292,6 +308,11 @@ def main() -> int:
         print("MISMATCH", problem)
     print(f"crosscheck_analytics: {ck.values} values compared, {len(ck.problems)} problems")
     return 1 if ck.problems else 0
+
+
+def check_summary(ck: Checker, where: str, got: dict[str, Any], want: dict[str, Any]) -> None:
+    for k, v in want.items():
+        ck.same(f"{where} {k}", got.get(k), v)
 
 
 def check_cohorts(ck: Checker, where: str, got: list[Any], want: list[dict[str, Any]],

@@ -141,6 +141,65 @@ def test_subscriptions(r, examples):
                 and p["2025-03"]["churned_customers"] == 1, p.get("2025-03"))
 
 
+def test_subscriptions_like_activity(r, examples):
+    """compute --by/--grain and cohorts give the same on subscriptions as on the activity rows they
+    stand for (written here by hand from the rule: active in a month if active on its last day,
+    end_date exclusive)."""
+    subs = r.write("like-subs.csv", "customer_id,start_date,end_date,mrr,segment\n"
+                   "a,2025-01-10,2025-04-15,100,pro\n"    # Jan, Feb, Mar (ended before Apr 30)
+                   "a,2025-03-01,,20,pro\n"               # Mar .. Jun (the range's end)
+                   "b,2025-02-28,2025-03-31,50,basic\n"   # Feb only (Mar 31 is its end, excluded)
+                   "c,2025-04-01,2025-06-30,30,basic\n"   # Apr, May
+                   "d,2025-01-31,,40,basic\n")            # Jan .. Jun
+    activity = r.write("like-activity.csv", "customer_id,period,revenue,segment\n"
+                       "a,2025-01,100,pro\na,2025-02,100,pro\na,2025-03,120,pro\n"
+                       "a,2025-04,20,pro\na,2025-05,20,pro\na,2025-06,20,pro\n"
+                       "b,2025-02,50,basic\nc,2025-04,30,basic\nc,2025-05,30,basic\n"
+                       "d,2025-01,40,basic\nd,2025-02,40,basic\nd,2025-03,40,basic\n"
+                       "d,2025-04,40,basic\nd,2025-05,40,basic\nd,2025-06,40,basic\n")
+    for args in (["compute", "--by", "segment"], ["compute", "--grain", "quarter", "--by", "segment"],
+                 ["compute", "--grain", "year"], ["cohorts", "--by", "segment"],
+                 ["cohorts", "--grain", "quarter", "--exclude-reactivated"]):
+        got = [r.run(args + ["-f", "json", path]) for path in (subs, activity)]
+        r.check(f"{' '.join(args)}: both exit 0", got[0][0] == 0 and got[1][0] == 0,
+                got[0][2] + got[1][2])
+        if got[0][0] != 0 or got[1][0] != 0:
+            continue
+        a_doc, b_doc = json.loads(got[0][1]), json.loads(got[1][1])
+        for key in ("periods", "groups", "cohorts", "summary"):
+            r.check(f"{' '.join(args)} on subscriptions: {key} as on activity records",
+                    a_doc.get(key) == b_doc.get(key), (a_doc.get(key), b_doc.get(key)))
+    # The cohorts table of the subscriptions, by hand: January's cohort is a and d (140.00);
+    # February: b; April: c. In June a (20) and d (40) are active: January's logo retention
+    # at age 5 is 100 %, its revenue 60/140 = 42.9 %.
+    code, out, err = r.run(["cohorts", "-f", "json", subs])
+    if code == 0:
+        doc = json.loads(out)
+        jan = doc["cohorts"][0]
+        r.check("subscription cohorts: January", jan["cohort"] == "2025-01" and jan["customers"] == 2
+                and str(jan["revenue"]) in ("140", "140.0", "140.00"), jan)
+        r.check("subscription cohorts: January at age 5", len(jan["ages"]) == 6
+                and jan["ages"][5]["active_customers"] == 2
+                and close(jan["ages"][5]["revenue_retention"], 100.0 * 60 / 140), jan["ages"][5])
+        r.check("subscription cohorts", [c["cohort"] for c in doc["cohorts"]]
+                == ["2025-01", "2025-02", "2025-04"], doc["cohorts"])
+    r.error("cohorts on summary records", ["cohorts", os.path.join(examples, "summary.csv")], 2,
+            "summary records")
+    r.error("cohorts --until on activity records", ["cohorts", "--until", "2025-09", activity], 2,
+            "--until applies to subscription records only")
+    report = r.ok_json("cohorts --until", ["cohorts", "--until", "2025-09", "-f", "json", subs])
+    if report:
+        r.check("cohorts --until runs the ages to September",
+                len(report["cohorts"][0]["ages"]) == 9, report["cohorts"][0])
+    # Option values in any case, as for compute.
+    upper = r.run(["cohorts", "--grain", "QUARTER", "--metric", "BOTH", "--input-format", "CSV",
+                   "-f", "JSON", activity])
+    lower = r.run(["cohorts", "--grain", "quarter", "--metric", "both", "--input-format", "csv",
+                   "-f", "json", activity])
+    r.check("cohorts options in any case", upper == lower and upper[0] == 0
+            and json.loads(upper[1])["grain"] == "quarter", upper[2])
+
+
 # ---- --spend and the unit economics -----------------------------------------------------------
 def test_spend(r, examples):
     subs = os.path.join(examples, "subscriptions.csv")
@@ -223,6 +282,61 @@ def test_spend(r, examples):
     r.check("the key table leaves them out", code == 0 and "quick_ratio" not in out, out[:300])
 
 
+def test_spend_by_group(r, examples):
+    # Customers: a (pro) and b (basic) join in January, c (pro) in February.
+    records = r.write("spend-groups.csv", "customer_id,period,revenue,segment,plan\n"
+                      "a,2024-01,100,pro,P\n" "b,2024-01,50,basic,B\n"
+                      "a,2024-02,100,pro,P\n" "b,2024-02,50,basic,B\n" "c,2024-02,80,pro,P\n")
+    # Spend by segment: January pro 300, basic 100; February pro 200, 40 for no segment, 25 for
+    # enterprise (a segment without customers).
+    spend = r.write("spend-segments.csv", "period,amount,segment\n"
+                    "2024-01,300,pro\n" "2024-01,100,basic\n" "2024-02,200,pro\n"
+                    "2024-02,40,\n" "2024-02,25,enterprise\n")
+    code, out, err = r.run(["compute", "--by", "segment", "--spend", spend, "-f", "json", records])
+    r.check("spend by segment exit 0", code == 0, err)
+    if code == 0:
+        report = json.loads(out)
+        groups = {g["group"]: by_period(g) for g in report["groups"]}
+        # All customers: January 400 over N 2 = 200; February 200 + 40 + 25 = 265 over N 1 (c).
+        r.check("all January cac 200", close(by_period(report)["2024-01"]["cac"], 200.0))
+        r.check("all February cac 265", close(by_period(report)["2024-02"]["cac"], 265.0))
+        # pro: 300 over a, then 200 over c; basic: 100 over b, then 0 spent and nobody new (null).
+        r.check("pro January cac 300", close(groups["pro"]["2024-01"]["cac"], 300.0), groups["pro"])
+        r.check("pro February cac 200", close(groups["pro"]["2024-02"]["cac"], 200.0))
+        r.check("basic January cac 100", close(groups["basic"]["2024-01"]["cac"], 100.0))
+        r.check("basic February cost 0, cac null",
+                groups["basic"]["2024-02"]["acquisition_cost"] == 0
+                and groups["basic"]["2024-02"]["cac"] is None, groups["basic"]["2024-02"])
+        r.check("spend without customers is named",
+                any("enterprise" in w and "25.00" in w for w in report["warnings"]), report["warnings"])
+        r.check("spend without a segment is named",
+                any("without a segment value (40.00)" in w for w in report["warnings"]), report["warnings"])
+    # The spend file of the examples has no segment column: the groups' cost is unknown (null)
+    # in replace mode, and says so; in add mode the groups keep their records' costs.
+    plain = r.write("spend-plain.csv", "period,amount\n2024-01,90\n")
+    code, out, err = r.run(["compute", "--by", "segment", "--spend", plain, "-f", "json", records])
+    r.check("spend without groups exit 0", code == 0, err)
+    if code == 0:
+        report = json.loads(out)
+        r.check("all-customers cac from the spend", close(by_period(report)["2024-01"]["cac"], 45.0))
+        r.check("groups' cost unknown",
+                all(p["acquisition_cost"] is None and p["cac"] is None
+                    for g in report["groups"] for p in g["periods"]), report["groups"])
+        r.check("groups' cost warning", "no segment values" in err, err)
+    code, out, err = r.run(["compute", "--by", "segment", "--spend", os.path.join(examples, "spend.csv"),
+                            os.path.join(examples, "activity.csv")])
+    r.check("the examples' spend file with --by", code == 0, err)
+    # --by plan: the spend file's plan column names the groups.
+    by_plan = r.write("spend-plans.csv", "period,amount,plan\n2024-01,60,P\n2024-02,30,P\n")
+    code, out, err = r.run(["compute", "--by", "plan", "--spend", by_plan, "-f", "json", records])
+    r.check("spend by plan exit 0", code == 0, err)
+    if code == 0:
+        groups = {g["group"]: by_period(g) for g in json.loads(out)["groups"]}
+        r.check("plan P cac: 60 over a, 30 over c",
+                close(groups["P"]["2024-01"]["cac"], 60.0) and close(groups["P"]["2024-02"]["cac"], 30.0))
+        r.check("plan B: nothing spent", groups["B"]["2024-01"]["acquisition_cost"] == 0)
+
+
 # ---- the data report: compute --explain, check -------------------------------------------------
 def test_explain(r, examples):
     # Rows by hand: lines 2 and 3 are one row written twice (10.0 = 10.00): 1 duplicate;
@@ -285,8 +399,22 @@ def test_explain(r, examples):
             and "months none active               0" in out, out)
     r.error("check --format csv is refused", ["check", "--format", "csv", path], 2, "--format")
 
+    # One row with two bad values: one record skipped, both values counted by column. A spend
+    # file's invalid rows are in the report too, by column with "spend." in front.
+    two = r.write("two-bad.csv", "customer_id,period,revenue,csat\n"
+                                 "a,2025-01,10,4\n"
+                                 "b,2025-01,ten,9\n")
+    bad_spend = r.write("bad-spend-explain.csv", "period,amount\n2025-01,5\n2025-13,x\n")
+    report = r.ok_json("two bad values", ["compute", "--explain", "--skip-invalid", "-q",
+                                          "--spend", bad_spend, "--format", "json", two])
+    if report:
+        e = report.get("explain", {})
+        r.check("two bad values in one row", e.get("rows_skipped") == 1
+                and e.get("invalid_by_field") == {"csat": 1, "revenue": 1, "spend.amount": 1,
+                                                  "spend.period": 1}, e)
 
-TESTS = [test_subscriptions, test_spend, test_explain]
+
+TESTS = [test_subscriptions, test_subscriptions_like_activity, test_spend, test_spend_by_group, test_explain]
 
 
 def main():

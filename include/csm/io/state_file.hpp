@@ -16,7 +16,8 @@
 namespace csm::io {
 
 /// The format version this build writes and reads (the number on the first line). Version 2 added
-/// the `records` and `until` lines of activity states (subscription records).
+/// the `records` and `until` lines of activity states (subscription records) and the `period` and
+/// `gperiod` lines of the period-end counts (--grain quarter|year).
 inline constexpr int kStateFormatVersion = 2;
 
 /// One `compute --emit-state` output: the settings that change the numbers, the shard, what was
