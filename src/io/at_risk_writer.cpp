@@ -103,9 +103,9 @@ std::string to_json(const AtRiskReport& report) {
     out += (i ? ", " : "") + json_string(report.input.sources[i]);
   }
   out += fmt::format(
-      "],\n    \"records\": {},\n    \"skipped_records\": {},\n    \"customers\": {},\n"
+      "],\n    \"record_kind\": {},\n    \"records\": {},\n    \"skipped_records\": {},\n    \"customers\": {},\n"
       "    \"active_customers\": {},\n    \"customers_at_risk\": {},\n    \"tier_limit\": {}\n  }},\n",
-      report.input.records, report.input.skipped, r.customers, r.active_customers,
+      json_string(to_string(report.input.kind)), report.input.records, report.input.skipped, r.customers, r.active_customers,
       r.customers_at_risk.size(), r.active_customers ? format_money(r.tier_limit) : "null");
   out += "  \"customers\": [";
   for (std::size_t i = 0; i < shown(report); ++i) {
