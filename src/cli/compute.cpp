@@ -143,7 +143,15 @@ int compute(const ComputeOptions& options, Streams io) {
     }
     report.thresholds = evaluate_thresholds(
         thresholds, series, lower_ascii(options.fail_scope) == "all" ? ThresholdScope::all : ThresholdScope::latest);
-    for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) {
+    std::vector<std::string> notes;
+    for (const Threshold& t : thresholds) {
+      if (t.group_only) {
+        notes.push_back("--fail-if " + t.expression + ": " + t.field +
+                        " is a field of groups only: checked for each group, not for all customers");
+      }
+    }
+    for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) notes.push_back(note);
+    for (const std::string& note : notes) {
       report.warnings.push_back(note);
       if (!in.quiet) io.err << "csm-metrics: note: " << note << '\n';
     }

@@ -209,9 +209,15 @@ def test_group_fields(r, small):
     r.check("group fields: two crossing lines", lines == [
         CROSSED + "moved_out_mrr >= 100.00 in 2024-03 (group pro): 100.00",
         CROSSED + "moved_in_customers > 0 in 2024-03 (group team, large): 1"], repr(lines))
+    note = "csm-metrics: note: --fail-if moved_in_customers > 0: moved_in_customers is a field of groups only: " \
+           "checked for each group, not for all customers"
+    r.check("group fields: a note says all customers are not checked", note in err.decode().splitlines(),
+            repr(err))
     doc = r.json_of("group fields json", out.decode())
     if doc is None:
         return
+    r.check("group fields: the note is in the JSON warnings", note[len("csm-metrics: note: "):] in doc["warnings"],
+            repr(doc["warnings"]))
     checks = doc.get("thresholds", [])
     # No check for all customers (they have no moves); 2 expressions x 4 groups.
     r.check("group fields: checks for the groups only", len(checks) == 8
