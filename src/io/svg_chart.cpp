@@ -616,32 +616,36 @@ std::string heat_map(const HeatMap& chart, const Frame& frame_in) {
     out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
                        num(frame.left - 6), num(y + kHeatRowHeight / 2 + 4), escape(chart.row_labels[r]));
     for (std::size_t c = 0; c < columns; ++c) {
-      const std::optional<double> v =
-          r < chart.cells.size() && c < chart.cells[r].size() && chart.cells[r][c] && std::isfinite(*chart.cells[r][c])
-              ? chart.cells[r][c]
-              : std::nullopt;
+      // A plain double and a flag: GCC 12 warns (maybe-uninitialized) about a copied optional here.
+      double value = 0;
+      bool has_value = false;
+      if (r < chart.cells.size() && c < chart.cells[r].size() && chart.cells[r][c].has_value() &&
+          std::isfinite(chart.cells[r][c].value())) {
+        value = chart.cells[r][c].value();
+        has_value = true;
+      }
       const double cx = frame.left + cell_width * static_cast<double>(c);
       const std::string where =
           escape(chart.row_labels[r]) + ", " + escape(c < chart.column_labels.size() ? chart.column_labels[c] : "");
-      if (!v) {
+      if (!has_value) {
         out += fmt::format(
             "<rect class=\"no-data\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"url(#{})\"><title>{}: no "
             "data</title></rect>\n",
             num(cx + 0.5), num(y + 0.5), num(cell_width - 1), num(kHeatRowHeight - 1), hatch, where);
         continue;
       }
-      const double share = (*v - chart.lo) / span;
+      const double share = (value - chart.lo) / span;
       out += fmt::format(
           "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>",
           num(cx + 0.5), num(y + 0.5), num(cell_width - 1), num(kHeatRowHeight - 1), heat_colour(share), where,
-          escape(format_value(*v, chart.unit)));
+          escape(format_value(value, chart.unit)));
       if (labels) {
         // Light text on dark cells; the class lets a page's CSS keep that choice.
         const bool dark = share > 0.55;
         out += fmt::format(
             "<text class=\"cell{}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{}\">{}</text>",
             dark ? " light" : "", num(cx + cell_width / 2), num(y + kHeatRowHeight / 2 + 4),
-            dark ? "#ffffff" : "#000000", escape(heat_cell_label(*v, chart.unit)));
+            dark ? "#ffffff" : "#000000", escape(heat_cell_label(value, chart.unit)));
       }
       out += '\n';
     }
