@@ -17,25 +17,31 @@
 
 namespace csm {
 
-/// The rules' thresholds (the command-line options).
+/// The rules' thresholds (the command-line options). evaluate() checks their ranges.
 struct AtRiskOptions {
   std::optional<YearMonth> as_of;        ///< the month evaluated; default: the latest in the data
-  int window = 3;                        ///< months looked back by contraction and low_csat
-  Money contraction_pct = 20'000'000;    ///< percent in micro-units: 20 %
-  int csat_max = 2;                      ///< a response <= this is low
-  int gap_window = 6;                    ///< months in which a return after a gap counts
-  int flat_months = 6;                   ///< months of unchanged revenue for flat_low_tier
+  int contraction_window = 3;            ///< contraction: months before as_of whose highest revenue counts (>= 1)
+  Money contraction_pct = 20'000'000;    ///< contraction: percent in micro-units, 0 < pct < 100: 20 %
+  int csat_window = 3;                   ///< low_csat: months looked at, as_of included (>= 1)
+  int csat_max = 2;                      ///< low_csat: a response <= this is low (1..5)
+  int gap_window = 6;                    ///< gap_return: months in which a return after a gap counts (>= 2)
+  int flat_months = 6;                   ///< flat_low_tier: months of unchanged revenue (>= 2)
+  Money low_tier_pct = 25'000'000;       ///< flat_low_tier: percentile in micro-units, 0 < pct <= 100: 25
 };
 
+/// The nearest-rank percentile rank: the smallest k in 1..n with k >= n * pct / 100 (pct in
+/// micro-units, 0 < pct <= 100), i.e. ceil(n * pct / 100), computed exactly. 0 when n is 0.
+std::size_t percentile_rank(std::size_t n, Money pct) noexcept;
+
 /// contraction: revenue(as_of) is at least contraction_pct below the largest revenue of the
-/// `window` months before.
+/// `contraction_window` months before.
 struct ContractionEvidence {
   MoneySum previous_max = 0;
   YearMonth previous_max_period;  ///< the latest month with that revenue
   double drop_pct = 0;            ///< 100 (previous_max - latest) / previous_max
 };
 
-/// low_csat: responses <= csat_max in the last `window` months (as_of included).
+/// low_csat: responses <= csat_max in the last `csat_window` months (as_of included).
 struct LowCsatEvidence {
   int lowest = 0;              ///< lowest score among them
   YearMonth period;            ///< the latest month with a response of that lowest score
@@ -49,10 +55,10 @@ struct GapReturnEvidence {
 };
 
 /// flat_low_tier: the same revenue for at least flat_months months up to as_of, and at most the
-/// 25th percentile (nearest rank) of the as_of revenue of the active customers.
+/// low_tier_pct percentile (nearest rank) of the as_of revenue of the active customers.
 struct FlatLowTierEvidence {
   int months_unchanged = 0;  ///< consecutive months with this revenue, ending at as_of
-  MoneySum tier_limit = 0;   ///< the 25th percentile
+  MoneySum tier_limit = 0;   ///< the low_tier_pct percentile
 };
 
 struct AtRiskCustomer {
@@ -72,7 +78,7 @@ struct AtRiskResult {
   std::optional<YearMonth> as_of;       ///< nullopt only when there were no records
   std::uint64_t customers = 0;          ///< distinct customer ids in the input
   std::uint64_t active_customers = 0;   ///< revenue > 0 in as_of
-  MoneySum tier_limit = 0;              ///< the 25th percentile used by flat_low_tier
+  MoneySum tier_limit = 0;              ///< the low_tier_pct percentile used by flat_low_tier
   /// Customers with at least one reason: revenue_at_risk descending, then customer_id.
   std::vector<AtRiskCustomer> customers_at_risk;
 };
@@ -88,8 +94,11 @@ class CustomerHistory final : public ActivitySink {
 
   /// Throws RevenueOverflow when a customer's month adds up to more than kMaxMoney.
   void add(const ActivityRecord& record) override;
+  /// The range of months of the input reaches `last` (subscription records: --until, or an end
+  /// month no subscription is active in), so the default as_of is at least `last`.
+  void extend_range(YearMonth first, YearMonth last) override;
 
-  /// The latest month of any record, if any.
+  /// The latest month of any record (or of the range given to extend_range), if any.
   std::optional<YearMonth> last_period() const noexcept { return last_; }
 
   /// Apply the rules. Throws std::invalid_argument for options out of range.

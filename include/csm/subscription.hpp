@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/activity_sink.hpp"
 #include "csm/decimal.hpp"
 #include "csm/month.hpp"
 
@@ -40,7 +41,8 @@ struct SubscriptionStats {
   std::uint64_t never_active = 0;  ///< active on no month's last day (in the range)
 };
 
-/// Feeds an ActivityAggregator with one record per (subscription, active month). Subscriptions
+/// Feeds an ActivityAggregator (or any ActivitySink, e.g. the at-risk history) with one record per
+/// (subscription, active month). Subscriptions
 /// with an end date (or all of them, when `until` is given) are expanded as they arrive; open ones
 /// wait, compactly (about 48 bytes plus the id and segment each), until finish() knows where the
 /// range ends.
@@ -49,6 +51,7 @@ class SubscriptionExpander {
   /// `until`: the last month of the range; without it, the latest month of any start_date or
   /// end_date.
   SubscriptionExpander(ActivityAggregator& out, std::optional<YearMonth> until);
+  SubscriptionExpander(ActivitySink& out, std::optional<YearMonth> until);
 
   /// The most months the range may span: every open subscription costs one entry per month of
   /// it, so a mistyped year (2925) must not turn into centuries of entries.
@@ -84,7 +87,16 @@ class SubscriptionExpander {
     std::optional<Money> acquisition_cost;
   };
 
-  ActivityAggregator& out_;
+  void emit(const ActivityRecord& row) {
+    if (aggregator_ != nullptr) {
+      aggregator_->add(row);
+    } else {
+      sink_->add(row);
+    }
+  }
+
+  ActivityAggregator* aggregator_ = nullptr;  // one of the two is set
+  ActivitySink* sink_ = nullptr;
   std::optional<YearMonth> until_;
   std::optional<YearMonth> first_;  // earliest start month (within until)
   std::optional<YearMonth> last_;   // latest start or end month

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "csm/decimal.hpp"
+#include "csm/group_metrics.hpp"
 #include "csm/month.hpp"
 #include "csm/period_metrics.hpp"
 
@@ -26,6 +27,7 @@ struct Threshold {
   std::string expression;  ///< as given, surrounding spaces removed
   std::string field;       ///< "churn_rate", or "summary.average_churn_rate"
   bool summary = false;    ///< a field of the range summary, checked once per series
+  bool group_only = false; ///< a field only groups have (moved_in_customers, ...): needs --by
   FieldKind kind = FieldKind::rate;
   CompareOp op = CompareOp::greater;
   MoneySum exact_limit = 0;  ///< counts and money: the limit in micro-units
@@ -52,20 +54,28 @@ class ThresholdError : public std::invalid_argument {
 /// such as 5, -2.5 or 0.25, no exponent). Throws ThresholdError.
 Threshold parse_threshold(std::string_view expression);
 
-/// The field names an expression may use: the period fields, then "summary.<field>".
+/// The field names an expression may use on every series: the period fields, then
+/// "summary.<field>".
 const std::vector<std::string>& threshold_field_names();
 
-/// The name in threshold_field_names() nearest to `name` (edit distance), or "" if none is close.
+/// The fields only a group's periods have (compute --by): the customers and MRR that moved in
+/// from or out to other groups.
+const std::vector<std::string>& group_threshold_field_names();
+
+/// The name in threshold_field_names() or group_threshold_field_names() nearest to `name` (edit
+/// distance), or "" if none is close.
 std::string nearest_field_name(std::string_view name);
 
 enum class ThresholdScope { latest, all };
 
 /// The periods of one series to check, with its label ("" for the whole input; a group's name
-/// once results are grouped).
+/// once results are grouped). A group also has its moves (moves[i] belongs to periods[i]); the
+/// whole input has none, and group-only fields are not checked on it.
 struct ThresholdSeries {
   std::string label;
   std::span<const PeriodMetrics> periods;
   RangeSummary summary;
+  std::span<const GroupMoves> moves = {};
 };
 
 /// One threshold checked on one period (or on a range summary).
@@ -79,7 +89,8 @@ struct ThresholdCheck {
 };
 
 /// Check every threshold on every series: period fields on the last period (`latest`) or on
-/// each period (`all`), summary fields once per series. Order: series, then threshold, then period.
+/// each period (`all`), summary fields once per series, group-only fields only on series with
+/// moves. Order: series, then threshold, then period.
 std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& thresholds,
                                                 const std::vector<ThresholdSeries>& series,
                                                 ThresholdScope scope);

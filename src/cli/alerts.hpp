@@ -12,8 +12,13 @@
 namespace csm::cli {
 
 /// Parse every --fail-if expression. Throws UsageError naming the option, the position (with a
-/// caret under the expression) and the nearest field name for an unknown one.
-std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions);
+/// caret under the expression) and, for an unknown field, the nearest name and every valid one;
+/// also for a group-only field (moved_in_customers, ...) when the run has no groups (`grouped`
+/// false: no --by).
+std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions, bool grouped = false);
+
+/// The valid field names as indented lines of at most `width` characters, for messages.
+std::string field_name_lines(std::size_t width = 100);
 
 /// One note per check whose value is null, e.g. "churn_rate is null in 2024-05: no customers at
 /// start" (for stderr and the JSON warnings).

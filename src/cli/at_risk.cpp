@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
-#include <cmath>
-#include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "csm/at_risk.hpp"
 #include "csm/error.hpp"
@@ -18,24 +18,46 @@ namespace csm::cli {
 namespace {
 
 struct AtRiskCliOptions {
-  std::vector<std::string> files;
+  InputOptions input;  // files, --input-format, --kind, --until, --column, --skip-invalid, -q
   std::string format = "table";
-  std::string input_format = "auto";
-  std::vector<std::string> columns;
-  bool skip_invalid = false;
   std::string output;
-  bool quiet = false;
   std::string as_of;
-  int window = 3;
-  double contraction_pct = 20;
+  std::optional<int> window;  // --window: both windows unless given apart
+  std::optional<int> contraction_window;
+  std::optional<int> csat_window;
+  std::string contraction_pct = "20";
+  std::string low_tier_pct = "25";
   int csat_max = 2;
   int gap_window = 6;
   int flat_months = 6;
   std::size_t top = 0;
 };
 
+// A percentage option read exactly (a plain decimal, at most 6 decimal places), in micro-units,
+// in (0, 100) or, with `hundred_ok`, (0, 100].
+Money percent_option(const char* option, const std::string& text, bool hundred_ok) {
+  Money micro = 0;
+  const DecimalError error = parse_money(text, micro);
+  const std::string range = hundred_ok ? "above 0, at most 100" : "above 0 and below 100";
+  if (error == DecimalError::too_precise) {
+    throw UsageError(std::string(option) + " " + quote_for_message(text) +
+                     ": at most 6 decimal places (e.g. 12.5)");
+  }
+  if (error != DecimalError::ok || micro > 100 * kMoneyScale) {
+    throw UsageError(std::string(option) + " " + quote_for_message(text) +
+                     ": expected a percentage " + range + " as a plain decimal, e.g. 20 or 12.5");
+  }
+  if (micro == 0 || (!hundred_ok && micro == 100 * kMoneyScale)) {
+    std::string why = micro == 0 ? "" : " (at 100 the revenue would have to fall to 0, and only customers with revenue are evaluated)";
+    throw UsageError(std::string(option) + " " + quote_for_message(text) + ": expected a percentage " +
+                     range + why);
+  }
+  return micro;
+}
+
 int at_risk(const AtRiskCliOptions& options, Streams io) {
-  if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+  const InputOptions& in = options.input;
+  if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError(
         "no input: give a file (csm-metrics at-risk customers.csv), pipe records in, or use '-' "
         "to type them");
@@ -44,12 +66,13 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   report.version = CSM_VERSION;
   report.top = options.top;
   AtRiskOptions& rules = report.options;
-  rules.window = options.window;
+  rules.contraction_window = options.contraction_window.value_or(options.window.value_or(3));
+  rules.csat_window = options.csat_window.value_or(options.window.value_or(3));
   rules.csat_max = options.csat_max;
   rules.gap_window = options.gap_window;
   rules.flat_months = options.flat_months;
-  // Percent to micro-units; the option allows at most 6 decimals' worth of precision.
-  rules.contraction_pct = static_cast<Money>(std::llround(options.contraction_pct * 1e6));
+  rules.contraction_pct = percent_option("--contraction-pct", options.contraction_pct, false);
+  rules.low_tier_pct = percent_option("--low-tier-pct", options.low_tier_pct, true);
   if (!options.as_of.empty()) {
     YearMonth month;
     std::string_view text = options.as_of;
@@ -62,24 +85,27 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
     rules.as_of = month;
   }
 
-  io::ReadOptions read;
-  static const std::map<std::string, io::InputFormat> input_formats = {
-      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
-      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
-      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  read.format = input_formats.at(options.input_format);
-  read.kind = io::RecordKind::automatic;
-  read.renames = parse_renames(options.columns);
-  read.skip_invalid = options.skip_invalid;
+  // The same reading as compute: activity records, or subscription records expanded into the
+  // activity of their months (csat then has no responses).
+  io::ReadOptions read = read_options(in);
   read.threads = 1;  // the history is filled in one stream
-
-  io::RecordInput input(options.files, read);
+  io::RecordInput input(in.files, read);
   CustomerHistory history;
   try {
-    if (input.kind() == io::RecordKind::summary) {
-      throw InputError(options.files.empty() ? "<stdin>" : options.files.front(), 0, "",
-                       "at-risk needs activity records (one row per customer and month), not "
+    const io::RecordKind kind = input.kind();
+    const std::string source = in.files.empty() ? "<stdin>" : in.files.front();
+    if (kind == io::RecordKind::summary) {
+      throw InputError(source, 0, "",
+                       "at-risk needs records per customer (activity or subscription records), not "
                        "summary records");
+    }
+    if (kind == io::RecordKind::transaction) {
+      throw UsageError(
+          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
+          "'csm-metrics predict' (P(alive) per customer); at-risk reads activity or subscription records");
+    }
+    if (read.until && kind != io::RecordKind::subscription) {
+      throw UsageError("--until applies to subscription records only");
     }
     input.read(history);
     report.result = history.evaluate(rules);
@@ -92,7 +118,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
                               " invalid records");
-    if (!options.quiet) {
+    if (!in.quiet) {
       for (const std::string& message : report.input.skipped_messages) {
         io.err << "csm-metrics: skipped: " << message << '\n';
       }
@@ -101,13 +127,14 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   if (report.result.as_of && report.result.active_customers == 0) {
     const std::string note = "no customer has revenue in " + to_string(*report.result.as_of);
     report.warnings.push_back(note);
-    if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
+    if (!in.quiet) io.err << "csm-metrics: note: " << note << '\n';
   }
 
   std::string text;
-  if (options.format == "json") {
+  const std::string format = lower_ascii(options.format);
+  if (format == "json") {
     text = io::to_json(report);
-  } else if (options.format == "csv") {
+  } else if (format == "csv") {
     text = io::to_csv(report);
   } else {
     text = io::to_table(report);
@@ -129,37 +156,32 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
   CLI::App* cmd = app.add_subcommand(
       "at-risk", "Customers active in the latest month that show a warning sign (contraction, "
                  "low csat, a return after a gap, flat revenue at a low tier); docs/at-risk.md");
-  cmd->add_option("files", options->files,
-                  "Activity records; none or '-' reads standard input; several are read as one stream");
   cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
-  cmd->add_option("--input-format", options->input_format,
-                  "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
-      ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
-  cmd->add_option("--column", options->columns,
-                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
-      ->type_name("NAME=INPUT")
-      ->allow_extra_args(false);
-  cmd->add_flag("--skip-invalid", options->skip_invalid,
-                "Skip invalid records (counted and reported) instead of stopping at the first");
+  add_record_options(*cmd, options->input);
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
-  cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_flag("-q,--quiet", options->input.quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("--as-of", options->as_of,
                   "Evaluate this month (YYYY-MM) instead of the latest month in the data")
       ->type_name("YYYY-MM");
-  cmd->add_option("--window", options->window,
-                  "Months looked back by contraction and low_csat")
-      ->check(CLI::Range(1, 1200))
-      ->default_val(3);
   cmd->add_option("--contraction-pct", options->contraction_pct,
                   "contraction: latest revenue at least this many percent below the highest of "
-                  "the window")
-      ->check(CLI::Range(0.0, 100.0))
-      ->default_val(20);
+                  "the contraction window (above 0, below 100; default 20)")
+      ->type_name("PCT");
+  cmd->add_option("--contraction-window", options->contraction_window,
+                  "contraction: the months before the latest whose highest revenue it is compared "
+                  "with (default 3, or --window)")
+      ->check(CLI::Range(1, 1200));
   cmd->add_option("--csat-max", options->csat_max, "low_csat: a response <= this (1..5)")
       ->check(CLI::Range(1, 5))
       ->default_val(2);
+  cmd->add_option("--csat-window", options->csat_window,
+                  "low_csat: the months looked at, the latest included (default 3, or --window)")
+      ->check(CLI::Range(1, 1200));
+  cmd->add_option("--window", options->window,
+                  "Both --contraction-window and --csat-window, where not given apart")
+      ->check(CLI::Range(1, 1200));
   cmd->add_option("--gap-window", options->gap_window,
                   "gap_return: a return after a month without revenue within this many months")
       ->check(CLI::Range(2, 1200))
@@ -168,6 +190,10 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
                   "flat_low_tier: revenue unchanged for at least this many months")
       ->check(CLI::Range(2, 1200))
       ->default_val(6);
+  cmd->add_option("--low-tier-pct", options->low_tier_pct,
+                  "flat_low_tier: the low tier is revenue at most this percentile (nearest rank) "
+                  "of the latest month's revenue of active customers (above 0, at most 100; default 25)")
+      ->type_name("PCT");
   cmd->add_option("--top", options->top, "Show at most N customers (0: all)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1000000000}));
   return [options, io] { return at_risk(*options, io); };

@@ -9,15 +9,16 @@
 #include "cli/grain_report.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
+#include "csm/error.hpp"
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
-#include "csm/io/record_input.hpp"
+#include "csm/io/explain.hpp"
+#include "csm/spend.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::cli {
-namespace {
 
-std::vector<std::pair<std::string, std::string>> renames_of(const std::vector<std::string>& specs) {
+std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
   std::vector<std::pair<std::string, std::string>> renames;
   for (const std::string& spec : specs) {
     const std::size_t eq = spec.find('=');
@@ -29,16 +30,13 @@ std::vector<std::pair<std::string, std::string>> renames_of(const std::vector<st
   return renames;
 }
 
-// CLI11's IsMember(..., ignore_case) accepts "CSV" but passes it on as typed.
-std::string lower(std::string text) {
+std::string lower_ascii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 
-}  // namespace
-
-void add_input_options(CLI::App& cmd, InputOptions& options) {
+void add_record_options(CLI::App& cmd, InputOptions& options) {
   cmd.add_option("files", options.files,
                  "Input files; none or '-' reads standard input; several are read as one stream");
   cmd.add_option("--input-format", options.input_format,
@@ -48,12 +46,19 @@ void add_input_options(CLI::App& cmd, InputOptions& options) {
                  "Record kind: auto (a customers_start column means summary, start_date "
                  "subscription), activity, summary, subscription")
       ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+  cmd.add_option("--until", options.until,
+                 "Subscription records: the last month of the range, YYYY-MM (default: the "
+                 "latest start_date or end_date)")
+      ->type_name("YYYY-MM");
   cmd.add_option("--column", options.columns,
                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT")
       ->allow_extra_args(false);
   cmd.add_flag("--skip-invalid", options.skip_invalid,
                "Skip invalid records (counted and reported) instead of stopping at the first");
+}
+
+void add_metric_options(CLI::App& cmd, InputOptions& options) {
   cmd.add_option("--csat-threshold", options.metrics.csat_threshold,
                  "A csat response >= this counts as satisfied (1..5)")
       ->check(CLI::Range(1, 5))
@@ -65,14 +70,51 @@ void add_input_options(CLI::App& cmd, InputOptions& options) {
                  "Discount rate per month for clv, a fraction >= 0")
       ->check(CLI::Range(0.0, 1e6))
       ->default_val(0.0);
+  InputOptions* target = &options;
+  cmd.add_flag("--quick-ratio-without-reactivation",
+               [target](std::int64_t) { target->metrics.quick_ratio_reactivation = false; },
+               "Quick ratio: leave reactivation_mrr out of the gains");
+  CLI::Option* spend =
+      cmd.add_option("--spend", options.spend,
+                     "Marketing spend file (period, amount, optional channel or segment; CSV/TSV/JSON), "
+                     "summed per month into acquisition_cost")
+          ->type_name("FILE");
+  cmd.add_option("--spend-mode", options.spend_mode,
+                 "With --spend: replace (default) the records' acquisition_cost, or add to it")
+      ->transform(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
+      ->needs(spend);
+}
+
+void add_group_options(CLI::App& cmd, InputOptions& options) {
+  cmd.add_option("--by", options.by,
+                 "Also every metric per group: the value of input column COLUMN (e.g. segment, "
+                 "plan, country); moves between groups are not churn")
+      ->type_name("COLUMN");
+  cmd.add_option("--grain", options.grain,
+                 "Periods: month (default), quarter or year (movements summed, start and end "
+                 "counts from the first and last month)")
+      ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
+}
+
+void add_input_options(CLI::App& cmd, InputOptions& options) {
+  add_record_options(cmd, options);
+  add_metric_options(cmd, options);
   cmd.add_flag("-q,--quiet", options.quiet, "No notes on stderr (errors are still printed)");
   cmd.add_option("-j,--threads", options.threads,
                  "Threads for large files (default 0: one per core); the result is the same")
       ->check(CLI::Range(0u, 256u));
 }
 
-io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
-                               std::atomic<std::uint64_t>* bytes_parsed, CohortRequest* cohorts) {
+std::optional<YearMonth> parse_until(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  YearMonth until;
+  if (text.size() != 7 || parse_period(text, until) != PeriodError::ok) {
+    throw UsageError("--until " + text + ": expected a month as YYYY-MM, e.g. 2025-12");
+  }
+  return until;
+}
+
+io::ReadOptions read_options(const InputOptions& options) {
   static const std::map<std::string, io::InputFormat> input_formats = {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
@@ -83,22 +125,144 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
       {"summary", io::RecordKind::summary},
       {"subscription", io::RecordKind::subscription}};
   io::ReadOptions read;
-  read.format = input_formats.at(lower(options.input_format));
-  read.kind = kinds.at(lower(options.kind));
-  read.renames = renames_of(options.columns);
-  // --by COLUMN, as compute: the column is read as the segment, which the aggregation groups on.
+  read.format = input_formats.at(lower_ascii(options.input_format));
+  read.kind = kinds.at(lower_ascii(options.kind));
+  read.renames = parse_renames(options.columns);
+  // --by COLUMN: the column is read as the segment, which the aggregation groups on.
   if (!options.by.empty()) {
-    if (lower(options.by) != "segment") read.renames.emplace_back("segment", options.by);
+    if (lower_ascii(options.by) != "segment") read.renames.emplace_back("segment", options.by);
     read.required_columns.emplace_back("segment");
   }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
-  read.bytes_parsed = bytes_parsed;
+  read.until = parse_until(options.until);
+  return read;
+}
 
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// --spend: read the spend file with the same readers and rules (not the --column renames, which
+// are for the customer records) and put its month totals into acquisition_cost, of all customers
+// and, with --by, of each group the spend names.
+void add_spend(const FinishOptions& options, io::MetricsReport& report, std::ostream& err) {
+  io::ReadOptions spend_read = options.spend_read;
+  spend_read.kind = io::RecordKind::spend;
+  spend_read.renames.clear();
+  spend_read.required_columns.clear();  // --by's column is optional in a spend file
+  spend_read.bytes_parsed = nullptr;
+  spend_read.profile = nullptr;
+  spend_read.shard = 0;
+  spend_read.shard_count = 0;
+  spend_read.allow_empty = false;
+  spend_read.until.reset();
+  // With --by COLUMN, a COLUMN column in the spend file says which group each amount was for.
+  const std::string& by = report.group_by;
+  SpendGroupColumn group_column = SpendGroupColumn::none;
+  if (!by.empty()) {
+    group_column = iequals(by, "channel") ? SpendGroupColumn::channel : SpendGroupColumn::segment;
+    if (!iequals(by, "segment") && !iequals(by, "channel")) spend_read.renames.emplace_back("segment", by);
+  }
+  io::RecordInput input({options.spend}, spend_read);
+  SpendTotals totals(group_column);
+  input.read(totals);
+  io::SpendReport spend;
+  spend.input = input.report();
+  spend.mode = lower_ascii(options.spend_mode) == "add" ? SpendMode::add : SpendMode::replace;
+  spend.applied = apply_spend(report.periods, totals, spend.mode, report.options);
+  std::vector<std::string> notes;
+  if (!by.empty()) {
+    const GroupSpendApplied groups = apply_spend_to_groups(report.groups, totals, spend.mode, report.options);
+    if (!groups.attributed) {
+      notes.push_back(spend.mode == SpendMode::replace
+                          ? "the spend file has no " + by +
+                                " values: the groups' acquisition_cost and cac are unknown (null); "
+                                "give the spend a " + by + " column to split it"
+                          : "the spend file has no " + by +
+                                " values: the spend is added to the all-customers figures only");
+    }
+    if (!groups.unknown.empty()) {
+      std::string names;
+      for (const std::string& name : groups.unknown) names += (names.empty() ? "" : ", ") + name;
+      notes.push_back("spend for " + by + " values without customers (" + names + ", " +
+                      format_money(groups.unknown_amount) + ") is in the all-customers figures only");
+    }
+    if (groups.attributed && groups.ungrouped > 0) {
+      notes.push_back("spend rows without a " + by + " value (" + format_money(groups.ungrouped) +
+                      ") are in the all-customers figures only");
+    }
+  }
+  if (spend.input.skipped > 0) {
+    notes.push_back("skipped " + std::to_string(spend.input.skipped) + " invalid spend records");
+    if (!options.quiet) {
+      for (const std::string& message : spend.input.skipped_messages) {
+        err << "csm-metrics: skipped: " << message << '\n';
+      }
+    }
+  }
+  if (spend.applied.replaced_record_costs) {
+    notes.push_back("--spend replaces the acquisition_cost of the records (--spend-mode add adds "
+                    "the two)");
+  }
+  if (!spend.applied.outside.empty()) {
+    std::string months;
+    for (const YearMonth month : spend.applied.outside) {
+      months += (months.empty() ? "" : ", ") + to_string(month);
+    }
+    notes.push_back("spend in months outside the data left out: " + months + " (" +
+                    format_money(spend.applied.total - spend.applied.applied) + ")");
+  }
+  for (const std::string& note : notes) {
+    if (!options.quiet) err << "csm-metrics: warning: " << note << '\n';
+    report.warnings.push_back(note);
+  }
+  report.spend = std::move(spend);
+}
+
+}  // namespace
+
+void finish_periods(io::MetricsReport& report, const FinishOptions& options, std::ostream& err) {
+  // Spend and the data report apply to the months, before any roll-up to quarters or years.
+  if (!options.spend.empty()) add_spend(options, report, err);
+  report.summary = summarize(report.periods);  // from the months, whatever the grain
+  if (options.profile != nullptr) {
+    report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
+                                      *options.profile);
+    if (report.spend) {  // the spend file's invalid values too, by column
+      for (const auto& [field, n] : report.spend->input.skipped_by_field) {
+        report.explain->invalid_by_field["spend." + field] += n;
+      }
+    }
+  }
+  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
+  report.grain = options.grain;
+  roll_up_report(report, options.raw, report.options);
+
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
+    if (!options.quiet) {
+      for (const std::string& message : report.input.skipped_messages) {
+        err << "csm-metrics: skipped: " << message << '\n';
+      }
+      if (report.input.skipped > report.input.skipped_messages.size()) {
+        err << "csm-metrics: skipped " << report.input.skipped << " invalid records in all\n";
+      }
+    }
+  }
+}
+
+io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
+                               std::ostream& err, CohortRequest* cohorts,
+                               const std::function<void()>& read_done, const std::string& command) {
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
-  report.grain = parse_grain(lower(options.grain)).value_or(Grain::month);
+  const Grain grain = parse_grain(lower_ascii(options.grain)).value_or(Grain::month);
   ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
   io::RecordInput input(options.files, read);
   try {
@@ -106,7 +270,10 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
     if (report.kind == io::RecordKind::transaction) {
       throw UsageError(
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
-          "'csm-metrics predict'; this command reads activity or summary records");
+          "'csm-metrics predict'; " + command + " reads activity, subscription or summary records");
+    }
+    if (read.until && report.kind != io::RecordKind::subscription) {
+      throw UsageError("--until applies to subscription records only");
     }
     if (report.kind == io::RecordKind::summary) {
       if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
@@ -119,7 +286,7 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
       if (!options.by.empty()) aggregator.group_by_segment();
       if (cohorts != nullptr) aggregator.collect_cohorts(cohorts->options);
       input.read(aggregator);
-      raw = aggregator.finish_raw(read.threads, report.grain);
+      raw = aggregator.finish_raw(read.threads, grain);
       if (!options.by.empty()) report.group_by = options.by;
       report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
       report.activity = raw.stats;
@@ -133,23 +300,17 @@ io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  if (read_done) read_done();
   report.input = input.report();
-  report.summary = summarize(report.periods);  // from the months, whatever the grain
-  // --grain: as compute, the periods (and each group's) rolled up after the monthly summaries.
-  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  roll_up_report(report, report.kind == io::RecordKind::summary ? nullptr : &raw, options.metrics);
-
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
-    if (!options.quiet) {
-      for (const std::string& message : report.input.skipped_messages) {
-        err << "csm-metrics: skipped: " << message << '\n';
-      }
-      if (report.input.skipped > report.input.skipped_messages.size()) {
-        err << "csm-metrics: skipped " << report.input.skipped << " invalid records in all\n";
-      }
-    }
-  }
+  FinishOptions finish;
+  finish.spend = options.spend;
+  finish.spend_mode = options.spend_mode;
+  finish.spend_read = read;
+  finish.quiet = options.quiet;
+  finish.profile = read.profile;
+  finish.grain = grain;
+  finish.raw = report.kind == io::RecordKind::summary ? nullptr : &raw;
+  finish_periods(report, finish, err);
   return report;
 }
 

@@ -1,18 +1,22 @@
 #pragma once
-/// The input and metric options of the commands that read records (`report` now; `compute` reads
-/// the same way and can move onto this at the next change to it), and reading the inputs into the
-/// metrics of a MetricsReport.
+/// The input and metric options of the commands that read records (compute, check, report,
+/// at-risk), registered with one set of words and checks, and reading the inputs into the metrics
+/// of a MetricsReport with one code path: `compute` and `report` print the same numbers because
+/// they come from read_metrics() with the same options.
 
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "csm/activity_state.hpp"
 #include "csm/cohorts.hpp"
+#include "csm/grain.hpp"
+#include "csm/input_profile.hpp"
 #include "csm/io/metrics_writer.hpp"
+#include "csm/io/record_input.hpp"
 #include "csm/period_metrics.hpp"
 
 namespace csm::cli {
@@ -21,9 +25,12 @@ struct InputOptions {
   std::vector<std::string> files;  ///< empty = standard input
   std::string input_format = "auto";
   std::string kind = "auto";
+  std::string until;                 ///< --until YYYY-MM (subscription records); empty = none
   std::vector<std::string> columns;  ///< NAME=INPUT renames
   bool skip_invalid = false;
   MetricOptions metrics;
+  std::string spend;                  ///< --spend FILE; empty = none
+  std::string spend_mode = "replace";  ///< --spend-mode replace|add
   bool quiet = false;
   unsigned threads = 0;
   std::string by;               ///< --by COLUMN: also the metrics per group; empty = none
@@ -37,17 +44,57 @@ struct CohortRequest {
   std::optional<CohortTable> table;
 };
 
-/// Register FILE..., --input-format, --kind, --column, --skip-invalid, --csat-threshold,
-/// --gross-margin, --discount-rate, -q and -j on `cmd`, with compute's words and checks.
+/// FILE..., --input-format, --kind, --until, --column, --skip-invalid: how records are read.
+void add_record_options(CLI::App& cmd, InputOptions& options);
+/// --csat-threshold, --gross-margin, --discount-rate, --quick-ratio-without-reactivation,
+/// --spend, --spend-mode: what the metrics are computed with.
+void add_metric_options(CLI::App& cmd, InputOptions& options);
+/// --by COLUMN and --grain month|quarter|year.
+void add_group_options(CLI::App& cmd, InputOptions& options);
+/// add_record_options, add_metric_options, then -q and -j.
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
-/// Read every input and fill kind, options, input, activity, periods, summary and warnings of a
-/// report; with `by` also group_by, groups and group_summaries, with a coarser `grain` the periods
-/// rolled up as compute does; with `cohorts` also its table. Skipped records are listed on `err`
-/// unless quiet. Throws UsageError (a bad --column, --by with summary records), InputError,
-/// SourceError, RevenueOverflow.
-io::MetricsReport read_metrics(const InputOptions& options, std::ostream& err,
-                               std::atomic<std::uint64_t>* bytes_parsed = nullptr,
-                               CohortRequest* cohorts = nullptr);
+/// `text` in ASCII lower case (CLI11's IsMember(..., ignore_case) accepts "CSV" but passes it on
+/// as typed).
+std::string lower_ascii(std::string text);
+
+/// --until as a month; throws UsageError for anything but YYYY-MM.
+std::optional<YearMonth> parse_until(const std::string& text);
+
+/// The reader's options for `options` (format, kind, renames, --by's column, --until,
+/// --skip-invalid, threads). The caller may add a shard, a profile or a progress counter.
+/// Throws UsageError (a malformed --column or --until).
+io::ReadOptions read_options(const InputOptions& options);
+
+/// What compute, report and merge do to the months once the records are aggregated.
+struct FinishOptions {
+  std::string spend;                   ///< --spend FILE; empty = none
+  std::string spend_mode = "replace";  ///< --spend-mode
+  io::ReadOptions spend_read;          ///< how to read it (format, threads, --skip-invalid)
+  bool quiet = false;
+  InputProfile* profile = nullptr;     ///< --explain / check: the rows described while reading
+  Grain grain = Grain::month;
+  /// Activity records: the aggregation the months were finished from, counted at `grain` (the
+  /// periods of a coarser grain come from it); nullptr for summary records.
+  const ActivityRaw* raw = nullptr;
+};
+
+/// --spend into acquisition_cost (all customers and, with --by, the groups it names), the
+/// summaries of the months, the data report, the roll-up to the grain, and the warning for
+/// skipped records (listed on `err` unless quiet). One code path for compute, report and merge.
+void finish_periods(io::MetricsReport& report, const FinishOptions& options, std::ostream& err);
+
+/// Read every input (with `read`, from read_options()) and fill kind, options, input, activity,
+/// spend, periods, summary and warnings of a report; with `by` also group_by, groups and
+/// group_summaries; with a coarser `grain` the periods rolled up; with `read.profile` set also
+/// `explain` (of the monthly periods); with `cohorts` also its table. `read_done` is called once
+/// the records are read (compute ends its progress line there). Skipped records are listed on
+/// `err` unless quiet. `command` names the command in messages. Throws UsageError (--by or
+/// --until with records they do not apply to, transaction records), InputError, SourceError,
+/// RevenueOverflow.
+io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
+                               std::ostream& err, CohortRequest* cohorts = nullptr,
+                               const std::function<void()>& read_done = {},
+                               const std::string& command = "this command");
 
 }  // namespace csm::cli

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/alerts.hpp"
+#include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
@@ -349,8 +350,9 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
 
 int merge(const MergeOptions& options, Streams io) {
   if (options.files.empty()) throw UsageError("merge: give the state files to merge");
-  // A malformed threshold stops the run before any reading, as in compute.
-  const std::vector<Threshold> thresholds = parse_fail_if(options.fail_if);
+  // A malformed threshold stops the run before any reading, as in compute (group-only fields are
+  // checked against the states' --by once they are read).
+  (void)parse_fail_if(options.fail_if, true);
   std::vector<std::string> texts;
   std::vector<std::string> names;
   for (const std::string& path : options.files) {
@@ -411,21 +413,24 @@ int merge(const MergeOptions& options, Streams io) {
   }
   report.activity = raw.stats;
 
-  // From here on exactly what compute does after reading (src/cli/compute.cpp).
+  // From here on exactly what compute does after reading (cli/input_options.cpp, compute.cpp).
+  FinishOptions finish;
+  finish.spend = options.spend;
+  finish.spend_mode = options.spend_mode;
+  finish.spend_read.threads = io::effective_threads(0);
+  finish.quiet = options.quiet;
+  finish.grain = head.grain;
+  finish.raw = &raw;
+  finish_periods(report, finish, io.err);
   MetricsOutput output;
-  output.spend = options.spend;
-  output.spend_mode = options.spend_mode;
-  output.spend_read.threads = io::effective_threads(0);
-  output.thresholds = thresholds;
-  output.fail_scope = options.fail_scope;
-  output.format = options.format;
+  output.thresholds = parse_fail_if(options.fail_if, raw.grouped);
+  output.fail_scope = lower_ascii(options.fail_scope);
+  output.format = lower_ascii(options.format);
   output.output = options.output;
   output.all = options.all;
-  output.color = options.color;
+  output.color = lower_ascii(options.color);
   output.quiet = options.quiet;
-  output.grain = head.grain;
-  output.raw = &raw;
-  return finish_metrics(report, output, io);
+  return write_metrics(report, output, io);
 }
 
 }  // namespace

@@ -3,8 +3,11 @@
 
 #include <unistd.h>
 
-#include <cctype>
+#include <fmt/format.h>
+
 #include <ctime>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
@@ -34,20 +37,50 @@ std::string utc_now() {
   return std::string(text, n);
 }
 
+// The arguments of a `report` run that makes the same page: the files and every option whose
+// value differs from its default.
+std::vector<std::string> equivalent_command(const ReportOptions& options, const std::string& cohort_grain) {
+  const InputOptions& in = options.input;
+  std::vector<std::string> args{"csm-metrics", "report"};
+  if (in.files.empty()) args.emplace_back("-");
+  for (const std::string& file : in.files) args.push_back(file);
+  const auto add = [&args](const char* option, const std::string& value) {
+    args.emplace_back(option);
+    args.push_back(value);
+  };
+  if (lower_ascii(in.input_format) != "auto") add("--input-format", lower_ascii(in.input_format));
+  if (lower_ascii(in.kind) != "auto") add("--kind", lower_ascii(in.kind));
+  if (!in.until.empty()) add("--until", in.until);
+  for (const std::string& column : in.columns) add("--column", column);
+  if (in.skip_invalid) args.emplace_back("--skip-invalid");
+  if (in.metrics.csat_threshold != 4) add("--csat-threshold", std::to_string(in.metrics.csat_threshold));
+  if (in.metrics.gross_margin != 1.0) add("--gross-margin", fmt::format("{}", in.metrics.gross_margin));
+  if (in.metrics.discount_rate != 0.0) add("--discount-rate", fmt::format("{}", in.metrics.discount_rate));
+  if (!in.metrics.quick_ratio_reactivation) args.emplace_back("--quick-ratio-without-reactivation");
+  if (!in.spend.empty()) add("--spend", in.spend);
+  if (!in.spend.empty() && lower_ascii(in.spend_mode) != "replace") add("--spend-mode", lower_ascii(in.spend_mode));
+  if (!in.by.empty()) add("--by", in.by);
+  if (lower_ascii(in.grain) != "month") add("--grain", lower_ascii(in.grain));
+  if (cohort_grain != "month") add("--cohort-grain", cohort_grain);
+  if (options.title != "Customer-success report") add("--title", options.title);
+  return args;
+}
+
 int report(const ReportOptions& options, Streams io) {
-  if (options.input.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+  const InputOptions& in = options.input;
+  if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError(
         "no input: give a file (csm-metrics report customers.csv -o report.html), pipe records in, or "
         "use '-' to type them");
   }
   io::ReportInput page;
   page.title = options.title;
-  // The metrics, the groups of --by and the cohort table come from one read of the input.
+  // The metrics, the groups of --by and the cohort table come from one read of the input, by the
+  // same code as compute's (cli/input_options.cpp).
   CohortRequest cohorts;
-  std::string cohort_grain = options.cohort_grain;
-  for (char& ch : cohort_grain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string cohort_grain = lower_ascii(options.cohort_grain);
   cohorts.options.grain = parse_grain(cohort_grain).value_or(Grain::month);
-  page.metrics = read_metrics(options.input, io.err, nullptr, &cohorts);
+  page.metrics = read_metrics(in, read_options(in), io.err, &cohorts, {}, "report");
   if (cohorts.table && !cohorts.table->cohorts.empty()) page.cohorts = io::cohort_retention(*cohorts.table);
   if (!page.metrics.group_by.empty()) {
     io::GroupBreakdown groups;
@@ -58,6 +91,16 @@ int report(const ReportOptions& options, Streams io) {
     page.groups = std::move(groups);
   }
   if (options.timestamp) page.timestamp = utc_now();
+  io::ReportSettings settings;
+  settings.input_format = lower_ascii(in.input_format);
+  settings.kind = lower_ascii(in.kind);
+  settings.columns = in.columns;
+  settings.skip_invalid = in.skip_invalid;
+  settings.until = parse_until(in.until);
+  if (!in.spend.empty()) settings.spend_file = in.spend;
+  settings.cohort_grain = cohorts.options.grain;
+  settings.command = equivalent_command(options, cohort_grain);
+  page.settings = std::move(settings);
 
   const std::string html = io::to_html(page);
   if (!options.output.empty() && options.output != "-") {
@@ -79,13 +122,7 @@ CommandRunner add_report_command(CLI::App& app, Streams io) {
   add_input_options(*cmd, options->input);
   cmd->add_option("-o,--output", options->output,
                   "Write the page to this file (atomically: all or nothing) instead of stdout");
-  cmd->add_option("--by", options->input.by,
-                  "Also a section per group: the value of input column COLUMN (e.g. segment, plan), "
-                  "as compute --by")
-      ->type_name("COLUMN");
-  cmd->add_option("--grain", options->input.grain,
-                  "Periods of the charts: month (default), quarter or year, rolled up as compute --grain")
-      ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
+  add_group_options(*cmd, options->input);
   cmd->add_option("--cohort-grain", options->cohort_grain,
                   "Cohorts and ages of the heat map in months (default), quarters or years")
       ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));

@@ -41,13 +41,10 @@ struct EmitStateRequest {
 void refuse_with_emit_state(const CLI::App& cmd,
                             const std::vector<std::pair<std::string, std::string>>& refused);
 
-/// What compute and merge do once the months are aggregated: --spend, the summaries, the data
-/// report, the roll-up to the grain, the warnings, --fail-if, and the output. One code path, so
-/// that a merge of shards prints exactly what compute prints.
+/// The output of compute and merge once the metrics are finished (finish_periods(),
+/// cli/input_options.hpp): --fail-if, then the table, JSON or CSV. One code path, so that a merge
+/// of shards prints exactly what compute prints. Option values are in lower case.
 struct MetricsOutput {
-  std::string spend;                   ///< --spend FILE
-  std::string spend_mode = "replace";  ///< --spend-mode
-  io::ReadOptions spend_read;          ///< how to read it (format, threads, --skip-invalid)
   std::vector<Threshold> thresholds;   ///< --fail-if
   std::string fail_scope = "latest";
   std::string format = "table";
@@ -56,16 +53,11 @@ struct MetricsOutput {
   std::string color = "auto";
   bool quiet = false;
   bool check_only = false;             ///< `check`: only the data report
-  InputProfile* profile = nullptr;     ///< --explain / check: the rows described while reading
-  Grain grain = Grain::month;
-  /// Activity records: the aggregation the months were finished from, counted at `grain` (the
-  /// periods of a coarser grain come from it); nullptr for summary records.
-  const ActivityRaw* raw = nullptr;
 };
 
-/// `report` holds the month periods (and groups), activity stats and input; finish and write it.
-/// Returns kOk, or kThresholdCrossed when a --fail-if holds.
-int finish_metrics(io::MetricsReport& report, const MetricsOutput& output, Streams io);
+/// Check the thresholds and write `report`. Returns kOk, or kThresholdCrossed when a --fail-if
+/// holds.
+int write_metrics(io::MetricsReport& report, const MetricsOutput& output, Streams io);
 
 /// The rfm states in `paths` (already read into `texts`, named `names`), checked (one version,
 /// the same --end and --unit, customer shards that make a whole unless `allow_partial`) and

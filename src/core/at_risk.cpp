@@ -66,13 +66,34 @@ void CustomerHistory::add(const ActivityRecord& record) {
   if (!last_ || record.period > *last_) last_ = record.period;
 }
 
+void CustomerHistory::extend_range(YearMonth /*first*/, YearMonth last) {
+  if (!last_ || last > *last_) last_ = last;
+}
+
+std::size_t percentile_rank(std::size_t n, Money pct) noexcept {
+  if (n == 0) return 0;
+  // ceil(n * pct / (100 * scale)) exactly; n * pct <= n * 1e8 fits 64 bits for any n a vector
+  // in memory can have (below 1.8e11).
+  const std::uint64_t hundred = 100 * static_cast<std::uint64_t>(kMoneyScale);
+  const std::uint64_t scaled = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(pct);
+  const auto rank = static_cast<std::size_t>((scaled + hundred - 1) / hundred);
+  return std::clamp<std::size_t>(rank, 1, n);
+}
+
 AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
-  if (o.window < 1) throw std::invalid_argument("--window: expected at least 1 month");
+  if (o.contraction_window < 1) {
+    throw std::invalid_argument("--contraction-window: expected at least 1 month");
+  }
+  if (o.csat_window < 1) throw std::invalid_argument("--csat-window: expected at least 1 month");
   if (o.gap_window < 2) throw std::invalid_argument("--gap-window: expected at least 2 months");
   if (o.flat_months < 2) throw std::invalid_argument("--flat-months: expected at least 2 months");
   if (o.csat_max < 1 || o.csat_max > 5) throw std::invalid_argument("--csat-max: expected 1..5");
-  if (o.contraction_pct <= 0 || o.contraction_pct > 100 * kMoneyScale) {
-    throw std::invalid_argument("--contraction-pct: expected a percentage above 0, at most 100");
+  // At 100 % the rule would need revenue(L) <= 0, and only customers with revenue are evaluated.
+  if (o.contraction_pct <= 0 || o.contraction_pct >= 100 * kMoneyScale) {
+    throw std::invalid_argument("--contraction-pct: expected a percentage above 0 and below 100");
+  }
+  if (o.low_tier_pct <= 0 || o.low_tier_pct > 100 * kMoneyScale) {
+    throw std::invalid_argument("--low-tier-pct: expected a percentile above 0, at most 100");
   }
   AtRiskResult result;
   result.customers = customers_.size();
@@ -80,8 +101,8 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
   if (!result.as_of) return result;
   const std::int32_t L = result.as_of->index;
 
-  // The tier limit: nearest-rank 25th percentile of the as_of revenue of active customers,
-  // the value at rank ceil(n / 4) in ascending order.
+  // The tier limit: the nearest-rank low_tier_pct percentile of the as_of revenue of active
+  // customers, the value at rank ceil(n * pct / 100) in ascending order.
   std::vector<MoneySum> latest;
   for (const auto& c : customers_) {
     const MoneySum r = c->revenue(L);
@@ -90,7 +111,7 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
   result.active_customers = latest.size();
   if (latest.empty()) return result;
   std::sort(latest.begin(), latest.end());
-  result.tier_limit = latest[(latest.size() + 3) / 4 - 1];
+  result.tier_limit = latest[percentile_rank(latest.size(), o.low_tier_pct) - 1];
 
   const MoneySum hundred = 100 * MoneySum{kMoneyScale};
   for (const auto& cp : customers_) {
@@ -101,10 +122,10 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
     row.customer_id = c.id;
     row.revenue_at_risk = revenue;
 
-    // contraction: the largest revenue in L-window .. L-1 (the latest month if tied).
+    // contraction: the largest revenue in L-contraction_window .. L-1 (the latest month if tied).
     MoneySum previous_max = 0;
     std::int32_t previous_max_month = 0;
-    for (std::int32_t m = L - o.window; m < L; ++m) {
+    for (std::int32_t m = L - o.contraction_window; m < L; ++m) {
       const MoneySum r = c.revenue(m);
       if (r > 0 && r >= previous_max) {
         previous_max = r;
@@ -118,9 +139,9 @@ AtRiskResult CustomerHistory::evaluate(const AtRiskOptions& o) const {
           100.0 * to_double(previous_max - revenue) / to_double(previous_max)};
     }
 
-    // low_csat: responses <= csat_max in L-window+1 .. L.
+    // low_csat: responses <= csat_max in L-csat_window+1 .. L.
     LowCsatEvidence low;
-    for (auto it = c.from(L - o.window + 1); it != c.months.end() && it->month <= L; ++it) {
+    for (auto it = c.from(L - o.csat_window + 1); it != c.months.end() && it->month <= L; ++it) {
       for (int score = 1; score <= o.csat_max; ++score) {
         const std::uint64_t n = it->csat[static_cast<std::size_t>(score - 1)];
         if (n == 0) continue;

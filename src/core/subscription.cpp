@@ -6,7 +6,10 @@
 namespace csm {
 
 SubscriptionExpander::SubscriptionExpander(ActivityAggregator& out, std::optional<YearMonth> until)
-    : out_(out), until_(until) {}
+    : aggregator_(&out), until_(until) {}
+
+SubscriptionExpander::SubscriptionExpander(ActivitySink& out, std::optional<YearMonth> until)
+    : sink_(&out), until_(until) {}
 
 std::optional<std::pair<const char*, std::string>> SubscriptionExpander::range_problem(
     const SubscriptionRecord& record) const {
@@ -72,14 +75,14 @@ void SubscriptionExpander::expand(std::string_view customer, YearMonth start,
     row.period = start;
     row.revenue = 0;
     row.acquisition_cost = acquisition_cost;
-    out_.add(row);
+    emit(row);
     return;
   }
   for (YearMonth m = start; m <= last_active; m = m.next()) {
     row.period = m;
     row.revenue = mrr;
     row.acquisition_cost = m == start ? acquisition_cost : std::nullopt;
-    out_.add(row);
+    emit(row);
   }
 }
 
@@ -99,7 +102,11 @@ void SubscriptionExpander::finish(bool allow_empty_range) {
   }
   std::vector<Waiting>().swap(waiting_);
   std::string().swap(text_);
-  out_.extend_range(*first_, *last);
+  if (aggregator_ != nullptr) {
+    aggregator_->extend_range(*first_, *last);
+  } else {
+    sink_->extend_range(*first_, *last);
+  }
 }
 
 }  // namespace csm

@@ -75,6 +75,22 @@ const std::vector<SummaryField>& summary_fields() {
   return list;
 }
 
+// The members a group's period object has beyond PeriodMetrics, in output order.
+struct GroupField {
+  const char* name;
+  std::variant<std::int64_t GroupMoves::*, MoneySum GroupMoves::*> member;
+};
+const std::vector<GroupField>& group_fields() {
+  using G = GroupMoves;
+  static const std::vector<GroupField> list = {
+      {"moved_in_customers", &G::moved_in_customers},
+      {"moved_out_customers", &G::moved_out_customers},
+      {"moved_in_mrr", &G::moved_in_mrr},
+      {"moved_out_mrr", &G::moved_out_mrr},
+  };
+  return list;
+}
+
 constexpr std::string_view kSummaryPrefix = "summary.";
 
 FieldKind kind_of(const PeriodMember& member) {
@@ -236,12 +252,24 @@ const std::vector<std::string>& threshold_field_names() {
   return names;
 }
 
+const std::vector<std::string>& group_threshold_field_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list;
+    for (const GroupField& f : group_fields()) list.emplace_back(f.name);
+    return list;
+  }();
+  return names;
+}
+
 std::string nearest_field_name(std::string_view name) {
   std::string wanted;
   for (const char c : name) wanted.push_back(lower(c));
   std::string best;
   std::size_t best_distance = std::string::npos;
-  for (const std::string& candidate : threshold_field_names()) {
+  std::vector<std::string> candidates = threshold_field_names();
+  candidates.insert(candidates.end(), group_threshold_field_names().begin(),
+                    group_threshold_field_names().end());
+  for (const std::string& candidate : candidates) {
     std::size_t distance = edit_distance(wanted, candidate);
     // "average_nrr" is one step from "summary.average_nrr", not eight.
     if (candidate.starts_with(kSummaryPrefix)) {
@@ -291,6 +319,14 @@ Threshold parse_threshold(std::string_view expression) {
     for (const PeriodField& f : period_fields()) {
       if (field == f.name) {
         t.kind = kind_of(f.member);
+        found = true;
+      }
+    }
+    for (const GroupField& f : group_fields()) {
+      if (field == f.name) {
+        t.kind = std::holds_alternative<std::int64_t GroupMoves::*>(f.member) ? FieldKind::count
+                                                                              : FieldKind::money;
+        t.group_only = true;
         found = true;
       }
     }
@@ -422,6 +458,27 @@ std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& th
                 }
               },
               f.member);
+          checks.push_back(std::move(check));
+        }
+        continue;
+      }
+      if (t.group_only) {
+        // Moves between groups: only a group's periods have them (never null).
+        const GroupField* field = nullptr;
+        for (const GroupField& f : group_fields()) {
+          if (t.field == f.name) field = &f;
+        }
+        if (field == nullptr || s.moves.empty()) continue;
+        const std::size_t n = std::min(s.moves.size(), s.periods.size());
+        for (std::size_t i = scope == ThresholdScope::latest ? n - 1 : 0; i < n; ++i) {
+          ThresholdCheck check{t, s.label, s.periods[i].period, std::nullopt, false, {}};
+          std::visit(
+              [&](auto member) {
+                const auto value = s.moves[i].*member;
+                check.value = value_text(std::optional(value));
+                check.crossed = crosses(value, t);
+              },
+              field->member);
           checks.push_back(std::move(check));
         }
         continue;

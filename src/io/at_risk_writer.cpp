@@ -57,6 +57,22 @@ std::string pct_text(Money micro) {
   return text;
 }
 
+// A percentile as an ordinal: "25th", "1st", "12.5th", "100th".
+std::string ordinal(Money micro) {
+  std::string text = pct_text(micro);
+  if (text.find('.') != std::string::npos) return text + "th";
+  const int n = std::stoi(text);
+  const char* suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th"
+                       : n % 10 == 1                    ? "st"
+                       : n % 10 == 2                    ? "nd"
+                       : n % 10 == 3                    ? "rd"
+                                                        : "th";
+  return text + suffix;
+}
+
+// "3 months", "1 month".
+std::string months(int n) { return std::to_string(n) + (n == 1 ? " month" : " months"); }
+
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
   std::string out = "\"";
@@ -76,18 +92,20 @@ std::string to_json(const AtRiskReport& report) {
   out += "  \"tool\": \"csm-metrics\",\n  \"version\": " + json_string(report.version) + ",\n";
   out += "  \"kind\": \"at_risk\",\n";
   out += fmt::format(
-      "  \"settings\": {{\"as_of\": {}, \"window\": {}, \"contraction_pct\": {}, \"csat_max\": {}, "
-      "\"gap_window\": {}, \"flat_months\": {}, \"top\": {}}},\n",
-      r.as_of ? json_string(to_string(*r.as_of)) : "null", o.window, pct_text(o.contraction_pct),
-      o.csat_max, o.gap_window, o.flat_months, report.top == 0 ? "null" : std::to_string(report.top));
+      "  \"settings\": {{\"as_of\": {}, \"contraction_window\": {}, \"contraction_pct\": {}, "
+      "\"csat_window\": {}, \"csat_max\": {}, \"gap_window\": {}, \"flat_months\": {}, "
+      "\"low_tier_pct\": {}, \"top\": {}}},\n",
+      r.as_of ? json_string(to_string(*r.as_of)) : "null", o.contraction_window,
+      pct_text(o.contraction_pct), o.csat_window, o.csat_max, o.gap_window, o.flat_months,
+      pct_text(o.low_tier_pct), report.top == 0 ? "null" : std::to_string(report.top));
   out += "  \"input\": {\n    \"sources\": [";
   for (std::size_t i = 0; i < report.input.sources.size(); ++i) {
     out += (i ? ", " : "") + json_string(report.input.sources[i]);
   }
   out += fmt::format(
-      "],\n    \"records\": {},\n    \"skipped_records\": {},\n    \"customers\": {},\n"
+      "],\n    \"record_kind\": {},\n    \"records\": {},\n    \"skipped_records\": {},\n    \"customers\": {},\n"
       "    \"active_customers\": {},\n    \"customers_at_risk\": {},\n    \"tier_limit\": {}\n  }},\n",
-      report.input.records, report.input.skipped, r.customers, r.active_customers,
+      json_string(to_string(report.input.kind)), report.input.records, report.input.skipped, r.customers, r.active_customers,
       r.customers_at_risk.size(), r.active_customers ? format_money(r.tier_limit) : "null");
   out += "  \"customers\": [";
   for (std::size_t i = 0; i < shown(report); ++i) {
@@ -198,9 +216,10 @@ std::string to_table(const AtRiskReport& report) {
                                     to_string(c.gap_return->returned), c.gap_return->gap_months));
     }
     if (c.flat_low_tier) {
-      add("flat_low_tier", fmt::format("unchanged {} months, <= {} (25th pct.)",
+      add("flat_low_tier", fmt::format("unchanged {} months, <= {} ({} pct.)",
                                        c.flat_low_tier->months_unchanged,
-                                       grouped_money(c.flat_low_tier->tier_limit)));
+                                       grouped_money(c.flat_low_tier->tier_limit),
+                                       ordinal(o.low_tier_pct)));
     }
   }
   std::size_t w_customer = 8;  // "customer"
@@ -232,14 +251,15 @@ std::string to_table(const AtRiskReport& report) {
     out += fmt::format(" (top {} shown)", shown(report));
   }
   out += "\n";
-  out += fmt::format("rules: contraction    revenue >= {}% below the highest of the {} months before\n",
-                     pct_text(o.contraction_pct), o.window);
-  out += fmt::format("       low_csat       a csat response <= {} in the last {} months\n", o.csat_max,
-                     o.window);
+  out += fmt::format("rules: contraction    revenue >= {}% below the highest of the {} before\n",
+                     pct_text(o.contraction_pct), months(o.contraction_window));
+  out += fmt::format("       low_csat       a csat response <= {} in the last {}\n", o.csat_max,
+                     months(o.csat_window));
   out += fmt::format("       gap_return     back after a month without revenue, in the last {} months\n",
                      o.gap_window);
-  out += fmt::format("       flat_low_tier  unchanged >= {} months at <= {} (25th percentile)\n",
-                     o.flat_months, r.active_customers ? grouped_money(r.tier_limit) : "-");
+  out += fmt::format("       flat_low_tier  unchanged >= {} months at <= {} ({} percentile)\n",
+                     o.flat_months, r.active_customers ? grouped_money(r.tier_limit) : "-",
+                     ordinal(o.low_tier_pct));
   return out;
 }
 

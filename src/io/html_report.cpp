@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string_view>
 
 #include "csm/io/svg_chart.hpp"
 
@@ -251,7 +252,7 @@ struct LineFigure {
   std::optional<double> y_floor;
   std::optional<double> y_ceiling;
   std::string how;
-  const char* empty_note;
+  std::string empty_note;
 };
 
 void line_figure(std::string& out, const std::vector<std::string>& labels, Grain grain, LineFigure f) {
@@ -289,19 +290,20 @@ void customers_section(std::string& out, const MetricsReport& r) {
   bars.x_label = word(r.grain);
   bars.unit = Unit::count;
   bars.y_label = "customers";
+  const std::string g = word(r.grain);
   figure(out, "Customers over time", svg::stacked_bars(bars),
-         "How to read: the bar above the line is the month's active customers (retained + new + "
-         "reactivated); the bar below the line is the customers lost that month. A month whose bar "
+         "How to read: the bar above the line is the " + g + "'s active customers (retained + new + "
+         "reactivated); the bar below the line is the customers lost that " + g + ". A " + g + " whose bar "
          "below is longer than its green and light-blue parts above shrank.");
 
   line_figure(out, labels, r.grain,
               {"chart-churn", "Churn rate", "Churn rate per " + word(r.grain),
                {series_of(p, "churn_rate", &PeriodMetrics::churn_rate, kVermillion)}, Unit::percent,
                "churn rate (% of customers at start)", 0, std::nullopt,
-               "How to read: the share of the customers active at the start of a month who were gone by "
-               "its end (100&middot;C/S). Lower is better. The first month has no customers at start, so "
+               "How to read: the share of the customers active at the start of a " + g + " who were gone by "
+               "its end (100&middot;C/S). Lower is better. The first " + g + " has no customers at start, so "
                "its value is missing (a gap), not zero.",
-               "Not available: no month has customers at its start."});
+               "Not available: no " + g + " has customers at its start."});
   out += "</section>\n";
 }
 
@@ -339,9 +341,9 @@ void revenue_section(std::string& out, const MetricsReport& r) {
       w.x_label = "revenue movements in " + period_text(m, r.grain);
       w.y_label = "MRR (money per month)";
       figure(out, heading, svg::waterfall(w),
-             "How to read: start from last month's recurring revenue (mrr_start), add what new, "
-             "reactivated and expanding customers brought, subtract what contracting and churned "
-             "customers took away, and you arrive at this month's (mrr_end).");
+             "How to read: start from the recurring revenue at the start of the " + word(r.grain) +
+                 " (mrr_start), add what new, reactivated and expanding customers brought, subtract "
+                 "what contracting and churned customers took away, and you arrive at its end (mrr_end).");
     } else {
       note(out, heading,
            "Not available: the bridge needs revenue movements, which only activity records give "
@@ -352,18 +354,19 @@ void revenue_section(std::string& out, const MetricsReport& r) {
   line_figure(out, labels, r.grain,
               {"chart-mrr", "MRR over time", "MRR at the end of each " + word(r.grain),
                {series_of(p, "mrr_end", &PeriodMetrics::mrr_end, kBlue)}, Unit::money, "MRR (money per month)", 0,
-               std::nullopt, "How to read: total recurring revenue of the customers active in each month.",
+               std::nullopt, "How to read: total recurring revenue of the customers active at the end of each " + word(r.grain) + ".",
                "Not available: the input has no revenue."});
   line_figure(out, labels, r.grain,
               {"chart-retention", "Retention, GRR and NRR", "Retention rates per " + word(r.grain),
                {series_of(p, "retention_rate", &PeriodMetrics::retention_rate), series_of(p, "grr", &PeriodMetrics::grr),
                 series_of(p, "nrr", &PeriodMetrics::nrr)},
                Unit::percent, "percent (%)", std::nullopt, 100,
-               "How to read: retention_rate is the share of last month's customers still here; GRR the "
-               "share of last month's revenue kept before expansion (at most 100&nbsp;%); NRR the same "
+               "How to read: retention_rate is the share of the customers at the start of the " + word(r.grain) +
+                   " still there at its end; GRR the share of the revenue at its start kept before expansion "
+                   "(at most 100&nbsp;%); NRR the same "
                "with expansion added, so above 100&nbsp;% means existing customers grew faster than they "
                "left. Missing values are gaps.",
-               "Not available: no month has customers or revenue at its start."});
+               "Not available: no " + word(r.grain) + " has customers or revenue at its start."});
   out += "</section>\n";
 }
 
@@ -374,17 +377,17 @@ void satisfaction_section(std::string& out, const MetricsReport& r) {
   line_figure(out, labels, r.grain,
               {"chart-csat", "CSAT", "CSAT per " + word(r.grain), {series_of(p, "csat", &PeriodMetrics::csat, kPurple)},
                Unit::percent, "satisfied responses (%)", 0, 100,
-               fmt::format("How to read: the percent of the month's survey responses scoring {} or more. "
-                           "A month without responses is a gap; few responses make a month's value jumpy.",
-                           r.options.csat_threshold),
-               "Not shown: the input has no csat responses in any month."});
+               fmt::format("How to read: the percent of the {0}'s survey responses scoring {1} or more. "
+                           "A {0} without responses is a gap; few responses make a {0}'s value jumpy.",
+                           word(r.grain), r.options.csat_threshold),
+               "Not shown: the input has no csat responses in any " + word(r.grain) + "."});
   line_figure(out, labels, r.grain,
               {"chart-cac", "CAC", "CAC per " + word(r.grain), {series_of(p, "cac", &PeriodMetrics::cac, kBlue)}, Unit::money,
                "money per new customer", 0, std::nullopt,
-               "How to read: the month's acquisition spend divided by the customers acquired in it. Lower "
-               "is better. A month without new customers is a gap.",
-               "Not shown: no month has both acquisition spend and new customers (the input has no "
-               "acquisition_cost, or no month with N &gt; 0)."});
+               "How to read: the " + word(r.grain) + "'s acquisition spend divided by the customers acquired in it. Lower "
+               "is better. A " + word(r.grain) + " without new customers is a gap.",
+               "Not shown: no " + word(r.grain) + " has both acquisition spend and new customers (the input has no "
+               "acquisition_cost, or no " + word(r.grain) + " with N &gt; 0)."});
   out += "</section>\n";
 }
 
@@ -456,7 +459,7 @@ void group_section(std::string& out, const GroupBreakdown& g, Grain grain) {
       {"chart-groups-mrr", "MRR", panels(&PeriodMetrics::mrr_end), Unit::money, "MRR (money per month)",
        "How to read: recurring revenue of each group's active customers, on one shared scale."},
       {"chart-groups-churn", "Churn rate", panels(&PeriodMetrics::churn_rate), Unit::percent,
-       "churn rate (%)", "How to read: the share of each group's customers at the start of a month lost in it; gaps where a group had no customers at the start."},
+       "churn rate (%)", "How to read: the share of each group's customers at the start of a period lost in it; gaps where a group had no customers at the start."},
       {"chart-groups-nrr", "NRR", panels(&PeriodMetrics::nrr), Unit::percent, "NRR (%)",
        "How to read: net revenue retention of each group; above 100&nbsp;% the group's existing customers grew."},
   };
@@ -490,17 +493,55 @@ void group_section(std::string& out, const GroupBreakdown& g, Grain grain) {
   out += "</tbody>\n</table>\n</section>\n";
 }
 
-void settings_section(std::string& out, const MetricsReport& r) {
+// An argument as a POSIX shell word: as it is when it has only safe characters, else in single
+// quotes (a quote inside becomes '\'').
+std::string shell_word(const std::string& arg) {
+  const bool safe = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_-./:=@%+,").find(c) != std::string_view::npos;
+  });
+  if (safe) return arg;
+  std::string quoted = "'";
+  for (const char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted.push_back(c);
+    }
+  }
+  return quoted + "'";
+}
+
+void settings_section(std::string& out, const ReportInput& input) {
+  const MetricsReport& r = input.metrics;
+  const std::optional<ReportSettings>& s = input.settings;
   out += "<section id=\"settings\">\n<h2>Settings and input</h2>\n<table class=\"settings\">\n<tbody>\n";
   auto row = [&out](const std::string& name, const std::string& value_html) {
     out += "<tr><th scope=\"row\">" + escape(name) + "</th><td>" + value_html + "</td></tr>\n";
   };
+  auto code = [](const std::string& text) { return "<code>" + escape(text) + "</code>"; };
   std::string sources;
-  for (const std::string& s : r.input.sources) {
-    sources += (sources.empty() ? "" : "<br>") + std::string("<code>") + escape(s) + "</code>";
+  for (const std::string& source : r.input.sources) {
+    sources += (sources.empty() ? "" : "<br>") + code(source);
   }
   row("sources", sources.empty() ? "&ndash;" : sources);
-  row("record kind", escape(std::string(to_string(r.kind))));
+  if (s) {
+    row("input format", s->input_format == "auto" ? "auto (by extension, else content)"
+                                                  : escape(s->input_format) + " (--input-format)");
+    row("record kind", escape(std::string(to_string(r.kind))) +
+                           (s->kind == "auto" ? " (detected; --kind auto)" : " (--kind " + escape(s->kind) + ")"));
+    std::string columns;
+    for (const std::string& c : s->columns) columns += (columns.empty() ? "" : "<br>") + code("--column " + c);
+    row("column mappings", columns.empty() ? "none (the canonical column names)" : columns);
+    row("invalid records", s->skip_invalid ? "skipped and counted (--skip-invalid)"
+                                           : "stop the run (no --skip-invalid)");
+    if (r.kind == RecordKind::subscription || s->until) {
+      row("subscriptions run to", s->until ? escape(to_string(*s->until)) + " (--until)"
+                                           : "the latest start_date or end_date (no --until)");
+    }
+  } else {
+    row("record kind", escape(std::string(to_string(r.kind))));
+  }
   row("records", escape(svg::format_number(static_cast<double>(r.input.records), 0)));
   row("invalid records skipped", escape(svg::format_number(static_cast<double>(r.input.skipped), 0)));
   if (r.activity) row("customers", escape(svg::format_number(static_cast<double>(r.activity->customers), 0)));
@@ -510,15 +551,37 @@ void settings_section(std::string& out, const MetricsReport& r) {
   } else {
     row("months", "0");
   }
-  if (r.grain != Grain::month) row("periods", escape(word(r.grain) + "s (--grain " + word(r.grain) + ")"));
+  row("periods", r.grain == Grain::month ? "months (--grain month)"
+                                         : escape(word(r.grain) + "s (--grain " + word(r.grain) + ")"));
   if (!r.group_by.empty()) row("groups", "by <code>" + escape(r.group_by) + "</code> (--by)");
+  if (s && input.cohorts) {
+    row("cohorts", escape(word(s->cohort_grain) + "s (--cohort-grain " + word(s->cohort_grain) + ")"));
+  }
+  if (r.spend) {
+    std::string spend = s && s->spend_file ? code(*s->spend_file) : std::string("a spend file");
+    spend += r.spend->mode == SpendMode::add ? ", added to the records' acquisition_cost (--spend-mode add)"
+                                             : ", replacing the records' acquisition_cost (--spend-mode replace)";
+    spend += fmt::format("; {} records, {} applied", r.spend->input.records,
+                         escape(svg::format_value(to_double(r.spend->applied.applied), Unit::money)));
+    row("marketing spend", spend);
+  } else if (s) {
+    row("marketing spend", "none (the records' acquisition_cost; no --spend)");
+  }
   row("csat threshold", fmt::format("a response &ge; {} is satisfied", r.options.csat_threshold));
   row("gross margin (for clv)", escape(fmt::format("{}", r.options.gross_margin)));
   row("discount rate per month (for clv)", escape(fmt::format("{}", r.options.discount_rate)));
+  row("quick ratio", r.options.quick_ratio_reactivation
+                         ? "gains include reactivation_mrr"
+                         : "gains without reactivation_mrr (--quick-ratio-without-reactivation)");
   std::string warnings;
   for (const std::string& w : r.warnings) warnings += (warnings.empty() ? "" : "<br>") + escape(w);
   row("warnings", warnings.empty() ? "none" : warnings);
   row("computed by", "csm-metrics " + escape(r.version));
+  if (s && !s->command.empty()) {
+    std::string command;
+    for (const std::string& arg : s->command) command += (command.empty() ? "" : " ") + shell_word(arg);
+    row("made with", code(command));
+  }
   out += "</tbody>\n</table>\n";
   out += "<p class=\"note\">The same numbers as <code>csm-metrics compute</code> with these options; "
          "docs/metrics.md defines every field.</p>\n</section>\n";
@@ -592,7 +655,7 @@ std::string to_html(const ReportInput& input) {
   satisfaction_section(out, r);
   if (input.cohorts) cohort_section(out, *input.cohorts);
   if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups, r.grain);
-  settings_section(out, r);
+  settings_section(out, input);
 
   out += "<footer>Made by csm-metrics " + escape(r.version);
   if (input.timestamp) out += " on " + escape(*input.timestamp);

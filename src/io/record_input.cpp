@@ -1218,6 +1218,14 @@ void RecordInput::read(SummaryAggregator& aggregator) {
 }
 
 void RecordInput::read(ActivitySink& sink) {
+  if (kind() == RecordKind::subscription) {
+    SubscriptionExpander expander(sink, impl_->options.until);
+    impl_->read_all<SubscriptionExpander, SubscriptionConsumer>(RecordKind::subscription, report_,
+                                                                expander);
+    expander.finish();
+    report_.subscriptions = expander.stats();
+    return;
+  }
   impl_->read_all<ActivitySink, ActivityConsumer>(RecordKind::activity, report_, sink);
 }
 

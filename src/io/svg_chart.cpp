@@ -238,7 +238,7 @@ double nice_number(double x, bool round) noexcept {
   return nice * power;
 }
 
-Ticks nice_ticks(double lo, double hi, int target) {
+Ticks nice_ticks(double lo, double hi, int target, bool integers) {
   if (!std::isfinite(lo) && !std::isfinite(hi)) lo = hi = 0;
   if (!std::isfinite(lo)) lo = hi;
   if (!std::isfinite(hi)) hi = lo;
@@ -255,7 +255,8 @@ Ticks nice_ticks(double lo, double hi, int target) {
   }
   target = std::max(target, 2);
   const double range = nice_number(hi - lo, false);
-  const double step = nice_number(range / (target - 1), true);
+  double step = nice_number(range / (target - 1), true);
+  if (integers && step < 1) step = 1;  // counts: no 0.2 of a customer
   Ticks t;
   t.step = step;
   t.min = std::floor(lo / step + 1e-9) * step;
@@ -355,7 +356,8 @@ std::string line_chart(const LineChart& chart, const Frame& frame) {
   const bool any = range.any;
   if (chart.y_floor) range.add(*chart.y_floor);
   if (chart.y_ceiling) range.add(*chart.y_ceiling);
-  Plot plot{frame, nice_ticks(range.any ? range.lo : 0, range.any ? range.hi : 1), chart.categories.size()};
+  Plot plot{frame, nice_ticks(range.any ? range.lo : 0, range.any ? range.hi : 1, 5, chart.unit == Unit::count),
+            chart.categories.size()};
 
   std::string out;
   open_svg(out, chart.text, frame.width, frame.height);
@@ -392,7 +394,7 @@ std::string stacked_bars(const StackedBars& chart, const Frame& frame) {
     range.add(stack_height(chart.up, i));
     range.add(-stack_height(chart.down, i));
   }
-  Plot plot{frame, nice_ticks(range.lo, range.hi), n};
+  Plot plot{frame, nice_ticks(range.lo, range.hi, 5, chart.unit == Unit::count), n};
 
   std::string out;
   open_svg(out, chart.text, frame.width, frame.height);
@@ -543,16 +545,54 @@ std::string heat_colour(double share) {
   return fmt::format("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]);
 }
 
+std::string heat_cell_label(double value, Unit unit) {
+  return format_number(value, 0) + (unit == Unit::percent ? "%" : "");
+}
+
+double heat_label_width(std::string_view label) {
+  // Generous advances for 11 px sans-serif text (DejaVu Sans, the widest common fallback, has
+  // digits of 0.636 em and a percent sign of 0.95 em): 0.64 em a character, 0.96 em for "%" and
+  // the minus sign.
+  double em = 0;
+  for (std::size_t i = 0; i < label.size(); ++i) {
+    const auto c = static_cast<unsigned char>(label[i]);
+    if ((c & 0xC0U) == 0x80U) continue;  // a continuation byte of a code point already counted
+    em += c == '%' || c >= 0x80U ? 0.96 : 0.64;
+  }
+  return em * kHeatLabelFontSize;
+}
+
+bool heat_labels_fit(const HeatMap& chart, double cell_width) {
+  // One rule for the whole grid: every value prints if the widest one fits with room on both
+  // sides, else none does (a few labels among unlabelled cells read as the only values, and
+  // labels that touch run together into "0%0%0%").
+  double widest = 0;
+  for (const auto& row : chart.cells) {
+    for (const auto& v : row) {
+      if (v && std::isfinite(*v)) widest = std::max(widest, heat_label_width(heat_cell_label(*v, chart.unit)));
+    }
+  }
+  return widest > 0 && cell_width >= widest + kHeatLabelPadding;
+}
+
 std::string heat_map(const HeatMap& chart, const Frame& frame_in) {
   Frame frame = frame_in;
   frame.height = frame.top + kHeatRowHeight * static_cast<double>(chart.row_labels.size()) + frame.bottom;
   const double span = chart.hi > chart.lo ? chart.hi - chart.lo : 1;
   const std::size_t columns = std::max<std::size_t>(chart.column_labels.size(), 1);
   const double cell_width = frame.plot_width() / static_cast<double>(columns);
+  const bool labels = heat_labels_fit(chart, cell_width);
+  // Cells without a value are hatched, so that they never look like a low value's light fill.
+  const std::string hatch = escape(chart.text.id) + "-no-data";
 
   std::string out;
   open_svg(out, chart.text, frame.width, frame.height);
-  // A stepped key: five swatches from lo to hi.
+  out += fmt::format(
+      "<defs><pattern id=\"{}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
+      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{}\" stroke-width=\"2\"/></pattern></defs>\n",
+      hatch, kHeatNoDataStroke);
+  // A stepped key: five swatches from lo to hi, then the hatch for no data.
   out += "<g class=\"legend\">\n";
   double x = frame.left;
   for (int k = 0; k <= 4; ++k) {
@@ -563,7 +603,11 @@ std::string heat_map(const HeatMap& chart, const Frame& frame_in) {
     out += fmt::format("<text class=\"legend-label\" x=\"{}\" y=\"14\">{}</text>\n", num(x + 18), escape(label));
     x += 18 + text_width(label) + 14;
   }
-  out += fmt::format("<text class=\"legend-label\" x=\"{}\" y=\"14\">(blank: no data)</text>\n", num(x));
+  out += fmt::format("<rect class=\"no-data-key\" x=\"{}\" y=\"4\" width=\"14\" height=\"12\" fill=\"url(#{})\" "
+                     "stroke=\"#999\"/>",
+                     num(x), hatch);
+  out += fmt::format("<text class=\"legend-label\" x=\"{}\" y=\"14\">no data (not observed yet)</text>\n",
+                     num(x + 18));
   out += "</g>\n";
 
   out += "<g class=\"cells\">\n";
@@ -571,25 +615,37 @@ std::string heat_map(const HeatMap& chart, const Frame& frame_in) {
     const double y = frame.top + kHeatRowHeight * static_cast<double>(r);
     out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
                        num(frame.left - 6), num(y + kHeatRowHeight / 2 + 4), escape(chart.row_labels[r]));
-    if (r >= chart.cells.size()) continue;
-    for (std::size_t c = 0; c < chart.cells[r].size() && c < columns; ++c) {
-      const auto& v = chart.cells[r][c];
-      if (!v || !std::isfinite(*v)) continue;
-      const double share = (*v - chart.lo) / span;
+    for (std::size_t c = 0; c < columns; ++c) {
+      // A plain double and a flag: GCC 12 warns (maybe-uninitialized) about a copied optional here.
+      double value = 0;
+      bool has_value = false;
+      if (r < chart.cells.size() && c < chart.cells[r].size() && chart.cells[r][c].has_value() &&
+          std::isfinite(chart.cells[r][c].value())) {
+        value = chart.cells[r][c].value();
+        has_value = true;
+      }
       const double cx = frame.left + cell_width * static_cast<double>(c);
-      const std::string label = format_number(*v, 0) + (chart.unit == Unit::percent ? "%" : "");
+      const std::string where =
+          escape(chart.row_labels[r]) + ", " + escape(c < chart.column_labels.size() ? chart.column_labels[c] : "");
+      if (!has_value) {
+        out += fmt::format(
+            "<rect class=\"no-data\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"url(#{})\"><title>{}: no "
+            "data</title></rect>\n",
+            num(cx + 0.5), num(y + 0.5), num(cell_width - 1), num(kHeatRowHeight - 1), hatch, where);
+        continue;
+      }
+      const double share = (value - chart.lo) / span;
       out += fmt::format(
-          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}, {}: {}</title></rect>",
-          num(cx + 0.5), num(y + 0.5), num(cell_width - 1), num(kHeatRowHeight - 1), heat_colour(share),
-          escape(chart.row_labels[r]), escape(c < chart.column_labels.size() ? chart.column_labels[c] : ""),
-          escape(format_value(*v, chart.unit)));
-      if (cell_width >= text_width(label) + 4) {
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>",
+          num(cx + 0.5), num(y + 0.5), num(cell_width - 1), num(kHeatRowHeight - 1), heat_colour(share), where,
+          escape(format_value(value, chart.unit)));
+      if (labels) {
         // Light text on dark cells; the class lets a page's CSS keep that choice.
         const bool dark = share > 0.55;
         out += fmt::format(
             "<text class=\"cell{}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{}\">{}</text>",
             dark ? " light" : "", num(cx + cell_width / 2), num(y + kHeatRowHeight / 2 + 4),
-            dark ? "#ffffff" : "#000000", escape(label));
+            dark ? "#ffffff" : "#000000", escape(heat_cell_label(value, chart.unit)));
       }
       out += '\n';
     }
@@ -626,7 +682,7 @@ std::string small_multiples(const SmallMultiples& chart, const Frame& panel) {
   }
   if (chart.y_floor) range.add(*chart.y_floor);
   if (chart.y_ceiling) range.add(*chart.y_ceiling);
-  const Ticks ticks = nice_ticks(range.any ? range.lo : 0, range.any ? range.hi : 1, 3);
+  const Ticks ticks = nice_ticks(range.any ? range.lo : 0, range.any ? range.hi : 1, 3, chart.unit == Unit::count);
   const std::size_t columns = std::max<std::size_t>(chart.columns, 1);
   const std::size_t rows = std::max<std::size_t>((chart.panels.size() + columns - 1) / columns, 1);
   constexpr double kHeader = 20;  // one line naming the shared y axis

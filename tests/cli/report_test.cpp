@@ -61,6 +61,77 @@ std::string percent_text(double value) {
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
+// The page's number formats, written out here independently: thousands separated by commas,
+// money with 2 decimals, percent with 1 and a "%", counts whole.
+std::string grouped(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  std::string plain = text;
+  const std::size_t dot = std::min(plain.find('.'), plain.size());
+  for (std::size_t at = dot; at > 3; at -= 3) plain.insert(at - 3, ",");
+  return plain;
+}
+std::string money_text(const nlohmann::json& v) { return grouped(std::stod(v.dump()), 2); }
+std::string pct_text(const nlohmann::json& v) { return grouped(v.get<double>(), 1) + "%"; }
+std::string count_text(const nlohmann::json& v) { return std::to_string(v.get<long>()); }
+
+// Every value the charts draw for the periods of `compute --format json` with `args`, compared
+// with the page of `report` with the same args: the bars, the lines, the bridge of the latest
+// period, and the headline.
+void check_charts_equal_compute(const std::vector<std::string>& args) {
+  std::vector<std::string> report_args = args;
+  report_args.insert(report_args.begin(), "-q");
+  const Result page = run_report(report_args);
+  REQUIRE(page.code == 0);
+  std::vector<std::string> compute_args = {"compute", "-q", "--format", "json"};
+  compute_args.insert(compute_args.end(), args.begin(), args.end());
+  const Result json = run_command(compute_args);
+  REQUIRE(json.code == 0);
+  const nlohmann::json doc = nlohmann::json::parse(json.out);
+  REQUIRE(!doc["periods"].empty());
+  const std::string bars = svg_with_id(page.out, "chart-customers");
+  const std::string churn = svg_with_id(page.out, "chart-churn");
+  const std::string mrr = svg_with_id(page.out, "chart-mrr");
+  const std::string retention = svg_with_id(page.out, "chart-retention");
+  const std::string cac = svg_with_id(page.out, "chart-cac");
+  std::size_t values = 0;
+  for (const auto& p : doc["periods"]) {
+    const std::string period = p["period"];
+    INFO(period);
+    for (const auto& [field, label] : {std::pair{"retained_customers", "retained"}, {"new_customers", "new"},
+                                       {"reactivated_customers", "reactivated"}, {"churned_customers", "churned"}}) {
+      if (p[field].get<long>() > 0) {
+        CHECK(has(bars, "<title>" + period + " " + label + ": " + count_text(p[field]) + "</title>"));
+        ++values;
+      } else {
+        CHECK_FALSE(has(bars, "<title>" + period + " " + label + ":"));  // no bar for 0
+      }
+    }
+    const auto line = [&](const std::string& svg, const char* field, const std::string& text) {
+      INFO(field);
+      if (p[field].is_null()) {
+        CHECK_FALSE(has(svg, "<title>" + std::string(field) + " " + period + ":"));  // a gap
+      } else {
+        CHECK(has(svg, "<title>" + std::string(field) + " " + period + ": " + text + "</title>"));
+        ++values;
+      }
+    };
+    line(churn, "churn_rate", p["churn_rate"].is_null() ? "" : pct_text(p["churn_rate"]));
+    line(mrr, "mrr_end", money_text(p["mrr_end"]));
+    for (const char* field : {"retention_rate", "grr", "nrr"}) {
+      line(retention, field, p[field].is_null() ? "" : pct_text(p[field]));
+    }
+    if (!cac.empty()) line(cac, "cac", p["cac"].is_null() ? "" : grouped(p["cac"].get<double>(), 2));
+  }
+  const auto& last = doc["periods"].back();
+  const std::string bridge = svg_with_id(page.out, "chart-bridge");
+  CHECK(has(bridge, "<title>start: " + money_text(last["mrr_start"]) + "</title>"));
+  CHECK(has(bridge, "<title>end: " + money_text(last["mrr_end"]) + "</title>"));
+  CHECK(has(page.out, "<th scope=\"row\">Active customers</th><td class=\"num\">" + count_text(last["customers_end"]) +
+                          "</td>"));
+  CHECK(values > doc["periods"].size());  // the comparison compared something
+}
+
 }  // namespace
 
 TEST_CASE("report: the page on stdout, nothing on stderr", "[cli][report]") {
@@ -181,10 +252,104 @@ TEST_CASE("report --grain quarter: the charts by quarter, the same numbers as co
   const Result page = run_report({example("activity.csv"), "--grain", "quarter"});
   REQUIRE(page.code == 0);
   const std::string churn = svg_with_id(page.out, "chart-churn");
-  // 2025-Q4 by hand: 30 customers active in 2025-09, 2 gone by December: 100 * 2 / 30 = 6.7 %.
-  CHECK(has(churn, "<title>churn_rate 2025-Q4: 6.7%</title>"));
+  // The quarters' numbers are compute --grain quarter's (the quarter rules are compute's, so the
+  // expectation comes from it, not from hard-coded quarter values).
+  const Result json = run_command({"compute", "--grain", "quarter", "--format", "json", example("activity.csv")});
+  REQUIRE(json.code == 0);
+  const nlohmann::json doc = nlohmann::json::parse(json.out);
+  for (const auto& p : doc["periods"]) {
+    INFO(p["period"]);
+    if (p["churn_rate"].is_null()) {
+      CHECK_FALSE(has(churn, "<title>churn_rate " + p["period"].get<std::string>() + ":"));
+    } else {
+      CHECK(has(churn, "<title>churn_rate " + p["period"].get<std::string>() + ": " + pct_text(p["churn_rate"]) +
+                           "</title>"));
+    }
+  }
+  check_charts_equal_compute({example("activity.csv"), "--grain", "quarter"});
   CHECK(has(page.out, "<th scope=\"col\" class=\"num\">2025-Q4</th><th scope=\"col\" class=\"num\">2025-Q3</th>"));
   CHECK(has(page.out, "<tr><th scope=\"row\">periods</th><td>quarters (--grain quarter)</td></tr>"));
   // The heat map stays monthly unless --cohort-grain says otherwise.
   CHECK(has(svg_with_id(page.out, "chart-cohorts"), "<title>2025-01 (22), 11: 81.8%</title>"));
+}
+
+TEST_CASE("report takes compute's --until, --spend and --spend-mode: the charts are compute's numbers",
+          "[cli][report]") {
+  const std::string subscriptions = example("subscriptions.csv");
+  const std::string spend = example("spend.csv");
+  SECTION("subscription records") { check_charts_equal_compute({subscriptions}); }
+  SECTION("--until 2025-12") { check_charts_equal_compute({subscriptions, "--until", "2025-12"}); }
+  SECTION("--until 2025-12 --spend") {
+    check_charts_equal_compute({subscriptions, "--until", "2025-12", "--spend", spend});
+  }
+  SECTION("--spend-mode add, --grain quarter") {
+    check_charts_equal_compute({subscriptions, "--spend", spend, "--spend-mode", "add", "--grain", "quarter"});
+  }
+  SECTION("activity records with --spend and --by") {
+    check_charts_equal_compute({example("activity.csv"), "--spend", spend, "--by", "segment"});
+  }
+  SECTION("by hand: --until 2025-12 runs the open subscriptions to December") {
+    // examples/subscriptions.csv: open in June are acme-corp 199 + 49, birchwood-homes 199,
+    // cedar-analytics 899, evergreen-legal 199, fjord-outdoor 49, harbor-pine 49, juniper-health
+    // 199: 248 + 199 + 899 + 199 + 49 + 49 + 199 = 1,842.00 in every month to December.
+    const Result page = run_report({subscriptions, "--until", "2025-12"});
+    REQUIRE(page.code == 0);
+    CHECK(has(svg_with_id(page.out, "chart-mrr"), "<title>mrr_end 2025-12: 1,842.00</title>"));
+    CHECK(has(page.out, "2025-01 to 2025-12 &middot; 12 months"));
+    CHECK(has(page.out, "<tr><th scope=\"row\">subscriptions run to</th><td>2025-12 (--until)</td></tr>"));
+    // Without --until the range ends in June (granite-peak-it's end month).
+    CHECK(has(run_report({subscriptions}).out, "2025-01 to 2025-06 &middot; 6 months"));
+  }
+  SECTION("by hand: --spend replaces acquisition_cost in the CAC line") {
+    // spend.csv: 2025-01 1200.00 + 400.00 = 1,600.00, 2025-02 1,500.00. New (first month with
+    // revenue): in January acme-corp, Bluefin Labs and birchwood-homes (started 01-06, 01-20 and
+    // 01-31, all active on Jan 31); in February cedar-analytics only (delta-dental's 02-14 ..
+    // 02-28 is active on no month's last day). CAC 1,600.00 / 3 = 533.33 and 1,500.00 / 1.
+    const Result page = run_report({subscriptions, "--spend", spend, "-q"});
+    REQUIRE(page.code == 0);
+    const std::string cac = svg_with_id(page.out, "chart-cac");
+    CHECK(has(cac, "<title>cac 2025-01: 533.33</title>"));
+    CHECK(has(cac, "<title>cac 2025-02: 1,500.00</title>"));
+    CHECK(has(page.out, "<code>" + spend + "</code>, replacing the records' acquisition_cost (--spend-mode replace)"));
+  }
+  SECTION("--quick-ratio-without-reactivation is accepted and recorded") {
+    const Result page = run_report({subscriptions, "--quick-ratio-without-reactivation"});
+    REQUIRE(page.code == 0);
+    CHECK(has(page.out, "gains without reactivation_mrr (--quick-ratio-without-reactivation)"));
+    CHECK(has(page.out, "--quick-ratio-without-reactivation</code>"));  // in the command that makes it again
+  }
+  SECTION("refusals as in compute") {
+    const Result until = run_report({example("activity.csv"), "--until", "2025-06"});
+    CHECK(until.code == 2);
+    CHECK(has(until.err, "--until applies to subscription records only"));
+    CHECK(run_report({subscriptions, "--until", "2025-6"}).code == 2);
+    CHECK(run_report({subscriptions, "--spend-mode", "add"}).code == 2);  // needs --spend
+    CHECK(run_report({subscriptions, "--spend", data_file("no-such-spend.csv")}).code == 66);
+  }
+}
+
+TEST_CASE("report: the settings table has what it takes to make the page again", "[cli][report]") {
+  const Result page = run_report({data_file("e2e/small.csv"), "--cohort-grain", "quarter", "--column",
+                                  "revenue=revenue", "--skip-invalid", "--input-format", "csv", "--grain", "Quarter",
+                                  "--csat-threshold", "5", "--title", "Q1 & more"});
+  REQUIRE(page.code == 0);
+  const auto row = [&](const std::string& name, const std::string& value) {
+    INFO(name);
+    CHECK(has(page.out, "<tr><th scope=\"row\">" + name + "</th><td>" + value + "</td></tr>"));
+  };
+  row("input format", "csv (--input-format)");
+  row("record kind", "activity (detected; --kind auto)");
+  row("column mappings", "<code>--column revenue=revenue</code>");
+  row("invalid records", "skipped and counted (--skip-invalid)");
+  row("cohorts", "quarters (--cohort-grain quarter)");
+  row("periods", "quarters (--grain quarter)");
+  row("made with", "<code>csm-metrics report " + data_file("e2e/small.csv") +
+                       " --input-format csv --column revenue=revenue --skip-invalid --csat-threshold 5 --grain quarter "
+                       "--cohort-grain quarter --title &#39;Q1 &amp; more&#39;</code>");
+  // The command makes the same page (it has no time stamp and no -o).
+  const Result again = run_report({data_file("e2e/small.csv"), "--input-format", "csv", "--column", "revenue=revenue",
+                                   "--skip-invalid", "--csat-threshold", "5", "--grain", "quarter", "--cohort-grain",
+                                   "quarter", "--title", "Q1 & more"});
+  REQUIRE(again.code == 0);
+  CHECK(again.out == page.out);
 }

@@ -4,7 +4,8 @@
 //   newbie 50, flat50 50, tinychange 30 (10 + 20), tiny 20, tiny5 20, bigflat 900  -> 14 active
 //   (gone has no 2025-08 row, zero has revenue 0 there).
 // Tier limit: ascending 20, 20, 30, 50, 50, 80, ...; rank ceil(14 / 4) = 4 -> 50.00.
-// Defaults: window 3, contraction 20 %, csat <= 2, gap window 6, flat 6 months.
+// Defaults: contraction and csat windows 3, contraction 20 %, csat <= 2, gap window 6, flat 6
+// months, low tier at the 25th percentile.
 //   shrink: 500, 400, 300 in 05..07, 240 in 08: 240 <= 0.8 * 500 = 400 -> contraction, 100 (500 -
 //     240) / 500 = 52 %, max in 2025-05.
 //   oldmax: 1000 in 04 is outside 05..07; max 300 (latest 2025-07); 200 <= 240 -> 33.33 %.
@@ -161,6 +162,11 @@ const csm::AtRiskCustomer& find(const AtRiskResult& r, const std::string& id) {
   return r.customers_at_risk.front();
 }
 
+bool find_any(const AtRiskResult& r, const std::string& id) {
+  return std::any_of(r.customers_at_risk.begin(), r.customers_at_risk.end(),
+                     [&](const csm::AtRiskCustomer& c) { return c.customer_id == id; });
+}
+
 YearMonth month(int y, int m) { return YearMonth::from(y, m); }
 
 }  // namespace
@@ -223,15 +229,17 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
       if (c.customer_id != "shrink") CHECK_FALSE(c.contraction);
     }
   }
-  SECTION("--window 4: oldmax's 1000 in 2025-04 counts (200 is 80 % below)") {
+  SECTION("--contraction-window 4: oldmax's 1000 in 2025-04 counts (200 is 80 % below)") {
     AtRiskOptions o;
-    o.window = 4;
+    o.contraction_window = 4;
     const AtRiskResult r = evaluate(kRows, o);
     const auto& c = find(r, "oldmax");
     REQUIRE(c.contraction);
     CHECK(c.contraction->previous_max == 1000 * kUnit);
     CHECK(c.contraction->previous_max_period == month(2025, 4));
     CHECK(c.contraction->drop_pct == Approx(80.0));
+    // The csat window stays 3 months: oldsad's csat 1 in 2025-05 is still outside 06..08.
+    CHECK_FALSE(find_any(r, "oldsad"));
   }
   SECTION("--csat-max 1: sad keeps one low response") {
     AtRiskOptions o;
@@ -242,14 +250,61 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
     CHECK(c.low_csat->responses == 1);
     CHECK(c.low_csat->period == month(2025, 6));
   }
-  SECTION("--window 1: sad's csat 2 in 2025-08 only") {
+  SECTION("--csat-window 1: sad's csat 2 in 2025-08 only; contraction keeps 3 months") {
     AtRiskOptions o;
-    o.window = 1;
+    o.csat_window = 1;
     const AtRiskResult r = evaluate(kRows, o);
     const auto& c = find(r, "sad");
     REQUIRE(c.low_csat);
     CHECK(c.low_csat->lowest == 2);
     CHECK(c.low_csat->period == month(2025, 8));
+    // shrink's maximum is still 500 in 2025-05 (of 05..07), not 300 in 2025-07 (a 1-month window).
+    REQUIRE(find(r, "shrink").contraction);
+    CHECK(find(r, "shrink").contraction->previous_max == 500 * kUnit);
+  }
+  SECTION("--csat-window 4: oldsad's csat 1 in 2025-05 counts") {
+    AtRiskOptions o;
+    o.csat_window = 4;
+    const AtRiskResult r = evaluate(kRows, o);
+    const auto& c = find(r, "oldsad");
+    REQUIRE(c.low_csat);
+    CHECK(c.low_csat->lowest == 1);
+    CHECK(c.low_csat->period == month(2025, 5));
+    CHECK(c.low_csat->responses == 1);
+  }
+  // The 14 active revenues of 2025-08 ascending: 20, 20, 30, 50, 50, 80, 80.01, 100, 150, 170,
+  // 200, 220, 240, 900. Flat for >= 6 months: tiny 20 (8), tinychange 30 (6), flat50 50 (6),
+  // sad 150 (8), bigflat 900 (8).
+  SECTION("--low-tier-pct 10: rank ceil(14 * 0.1) = 2 -> 20.00: only tiny") {
+    AtRiskOptions o;
+    o.low_tier_pct = 10 * kUnit;
+    const AtRiskResult r = evaluate(kRows, o);
+    CHECK(r.tier_limit == 20 * kUnit);
+    for (const auto& c : r.customers_at_risk) {
+      CHECK(c.flat_low_tier.has_value() == (c.customer_id == "tiny"));
+    }
+  }
+  SECTION("--low-tier-pct 20: rank ceil(2.8) = 3 -> 30.00: tiny and tinychange") {
+    AtRiskOptions o;
+    o.low_tier_pct = 20 * kUnit;
+    const AtRiskResult r = evaluate(kRows, o);
+    CHECK(r.tier_limit == 30 * kUnit);
+    CHECK(find(r, "tiny").flat_low_tier);
+    CHECK(find(r, "tinychange").flat_low_tier);
+    CHECK_FALSE(find_any(r, "flat50"));
+  }
+  SECTION("--low-tier-pct 100: rank 14 -> 900.00: every flat customer") {
+    AtRiskOptions o;
+    o.low_tier_pct = 100 * kUnit;
+    const AtRiskResult r = evaluate(kRows, o);
+    CHECK(r.tier_limit == 900 * kUnit);
+    std::vector<std::string> flat;
+    for (const auto& c : r.customers_at_risk) {
+      if (c.flat_low_tier) flat.push_back(c.customer_id);
+    }
+    // Sorted by revenue at risk: bigflat 900, sad 150, flat50 50, tinychange 30, tiny 20.
+    CHECK(flat == std::vector<std::string>{"bigflat", "sad", "flat50", "tinychange", "tiny"});
+    CHECK(find(r, "sad").reasons() == std::vector<std::string_view>{"low_csat", "flat_low_tier"});
   }
   SECTION("--gap-window 7: oldback's return in 2025-02 counts, after 1 month") {
     AtRiskOptions o;
@@ -292,8 +347,24 @@ TEST_CASE("at-risk: the options move the lines", "[core][at_risk]") {
 TEST_CASE("at-risk: options out of range are refused", "[core][at_risk]") {
   CustomerHistory h;
   AtRiskOptions o;
-  o.window = 0;
+  o.contraction_window = 0;
   CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
+  o = {};
+  o.csat_window = 0;
+  CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
+  o = {};
+  // 100 % would need revenue 0, and only customers with revenue are evaluated: never fires.
+  o.contraction_pct = 100 * kUnit;
+  CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
+  o.contraction_pct = 100 * kUnit - 1;  // 99.999999 % is allowed
+  CHECK_NOTHROW(h.evaluate(o));
+  o = {};
+  o.low_tier_pct = 0;
+  CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
+  o.low_tier_pct = 100 * kUnit + 1;
+  CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
+  o.low_tier_pct = 100 * kUnit;
+  CHECK_NOTHROW(h.evaluate(o));
   o = {};
   o.gap_window = 1;
   CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
@@ -301,6 +372,19 @@ TEST_CASE("at-risk: options out of range are refused", "[core][at_risk]") {
   o.contraction_pct = 0;
   CHECK_THROWS_AS(h.evaluate(o), std::invalid_argument);
   CHECK_FALSE(h.evaluate({}).as_of.has_value());  // no records: nothing to evaluate
+}
+
+TEST_CASE("at-risk: the nearest-rank percentile, exactly", "[core][at_risk]") {
+  using csm::percentile_rank;
+  CHECK(percentile_rank(0, 25 * kUnit) == 0);
+  CHECK(percentile_rank(14, 25 * kUnit) == 4);   // ceil(3.5)
+  CHECK(percentile_rank(4, 25 * kUnit) == 1);    // exactly 1
+  CHECK(percentile_rank(5, 25 * kUnit) == 2);    // ceil(1.25)
+  CHECK(percentile_rank(1, 1) == 1);             // 0.000001 %: at least the first
+  CHECK(percentile_rank(100, 100 * kUnit) == 100);
+  CHECK(percentile_rank(3, 33'333'333) == 1);    // 3 * 33.333333 / 100 = 0.99999999
+  CHECK(percentile_rank(3, 33'333'334) == 2);    // 3 * 33.333334 / 100 = 1.00000002
+  CHECK(percentile_rank(8, 12'500'000) == 1);    // 8 * 12.5 / 100 = 1 exactly
 }
 
 TEST_CASE("at-risk: the same records in any order give the same result", "[core][at_risk]") {

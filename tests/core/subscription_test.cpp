@@ -1,5 +1,7 @@
 #include "csm/subscription.hpp"
 
+#include "csm/at_risk.hpp"
+
 #include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
@@ -172,4 +174,53 @@ TEST_CASE("the range of subscriptions is capped at 1200 months", "[core][subscri
   ActivityAggregator other;
   SubscriptionExpander until(other, YearMonth::from(2024, 12));
   CHECK_FALSE(until.range_problem(typo));
+}
+
+// Subscriptions into the at-risk history (any ActivitySink), by hand:
+//   p: 2025-01-10 .. (open) 100 and 2025-01-10 .. 2025-04-01 50 -> Jan..Mar 150, Apr.. 100.
+//   q: 2025-01-05 .. 2025-03-01 80 and 2025-05-01 .. (open) 80 -> Jan, Feb 80; Mar, Apr none;
+//      May.. 80 (a return after a 2-month gap).
+//   r: 2025-06-30 .. 2025-07-01 10 -> active on June 30 only: June.
+// Without --until the range ends at the latest start or end month, 2025-07 (r's end): p has 100,
+// q 80, r nothing -> 2 of 3 customers active. p: the highest of Apr..Jun is 100, not above 100
+// by 20 % -> no contraction; flat only 4 months. q: back in May (in Feb..Jul) after Mar, Apr.
+// With --until 2025-05 the month is May and r (starting after it) is left out: p's highest of
+// Feb..Apr is 150 (latest in Mar), 100 <= 0.8 * 150 = 120 -> contraction, 100 * 50 / 150 =
+// 33.3 %; q back in May. Sorted by revenue: p (100), q (80).
+TEST_CASE("subscriptions feed the at-risk history as their months' revenue", "[core][subscription]") {
+  const auto evaluate = [](std::optional<YearMonth> until) {
+    csm::CustomerHistory history;
+    SubscriptionExpander expander(history, until);
+    expander.add(sub("p", "2025-01-10", nullptr, 100));
+    expander.add(sub("p", "2025-01-10", "2025-04-01", 50));
+    expander.add(sub("q", "2025-01-05", "2025-03-01", 80));
+    expander.add(sub("q", "2025-05-01", nullptr, 80));
+    expander.add(sub("r", "2025-06-30", "2025-07-01", 10));
+    expander.finish();
+    return history.evaluate({});
+  };
+  const csm::AtRiskResult july = evaluate(std::nullopt);
+  CHECK(july.as_of == YearMonth::from(2025, 7));
+  CHECK(july.customers == 3);
+  CHECK(july.active_customers == 2);
+  REQUIRE(july.customers_at_risk.size() == 1);
+  CHECK(july.customers_at_risk[0].customer_id == "q");
+  CHECK(july.customers_at_risk[0].revenue_at_risk == money(80));
+  REQUIRE(july.customers_at_risk[0].gap_return);
+  CHECK(july.customers_at_risk[0].gap_return->returned == YearMonth::from(2025, 5));
+  CHECK(july.customers_at_risk[0].gap_return->gap_months == 2);
+  CHECK(july.customers_at_risk[0].reasons() == std::vector<std::string_view>{"gap_return"});
+
+  const csm::AtRiskResult may = evaluate(YearMonth::from(2025, 5));
+  CHECK(may.as_of == YearMonth::from(2025, 5));
+  CHECK(may.customers == 2);
+  REQUIRE(may.customers_at_risk.size() == 2);
+  CHECK(may.customers_at_risk[0].customer_id == "p");
+  REQUIRE(may.customers_at_risk[0].contraction);
+  CHECK(may.customers_at_risk[0].contraction->previous_max == money(150));
+  CHECK(may.customers_at_risk[0].contraction->previous_max_period == YearMonth::from(2025, 3));
+  CHECK(may.customers_at_risk[0].contraction->drop_pct == Approx(100.0 / 3));
+  CHECK(may.customers_at_risk[1].customer_id == "q");
+  REQUIRE(may.customers_at_risk[1].gap_return);
+  CHECK(may.customers_at_risk[1].gap_return->returned == YearMonth::from(2025, 5));
 }

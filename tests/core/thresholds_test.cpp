@@ -239,6 +239,47 @@ TEST_CASE("thresholds: summary fields once per series, groups keep their label",
   CHECK(n[0].null_reason == "no month with a defined value");
 }
 
+TEST_CASE("thresholds: group fields (moves between groups) apply to groups only", "[core][thresholds]") {
+  const Threshold in = csm::parse_threshold("Moved_In_Customers > 0");
+  CHECK(in.field == "moved_in_customers");
+  CHECK(in.group_only);
+  CHECK(in.kind == FieldKind::count);
+  const Threshold mrr = csm::parse_threshold("moved_out_mrr >= 99.5");
+  CHECK(mrr.group_only);
+  CHECK(mrr.kind == FieldKind::money);
+  CHECK(mrr.exact_limit == 99'500'000);
+  CHECK_FALSE(csm::parse_threshold("churn_rate > 5").group_only);
+  CHECK(csm::group_threshold_field_names() ==
+        std::vector<std::string>{"moved_in_customers", "moved_out_customers", "moved_in_mrr", "moved_out_mrr"});
+  CHECK(csm::nearest_field_name("moved_in_customer") == "moved_in_customers");
+  CHECK(csm::nearest_field_name("moved_out_mr") == "moved_out_mrr");
+
+  // Two months of one group: 2024-01 nobody moved; 2024-02 one customer with 100.00 came in from
+  // another group, none left.
+  const std::vector<PeriodMetrics> periods = {month(1, std::nullopt, 0, 1), month(2, 0.0, 0, 2)};
+  std::vector<csm::GroupMoves> moves(2);
+  moves[1].moved_in_customers = 1;
+  moves[1].moved_in_mrr = 100 * kUnit;
+  const std::vector<ThresholdSeries> series = {{"", periods, csm::summarize(periods), {}},
+                                               {"pro", periods, csm::summarize(periods), moves}};
+  // All customers have no moves: no check for them, only for the group.
+  const auto latest = csm::evaluate_thresholds({in, mrr}, series, ThresholdScope::latest);
+  REQUIRE(latest.size() == 2);
+  CHECK(latest[0].group == "pro");
+  CHECK(latest[0].period == YearMonth::from(2024, 2));
+  CHECK(latest[0].value == "1");
+  CHECK(latest[0].crossed);  // 1 > 0
+  CHECK(latest[1].value == "0.00");
+  CHECK_FALSE(latest[1].crossed);  // 0.00 >= 99.5 does not hold
+  const auto all = csm::evaluate_thresholds({csm::parse_threshold("moved_in_mrr == 100")}, series,
+                                            ThresholdScope::all);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].period == YearMonth::from(2024, 1));
+  CHECK_FALSE(all[0].crossed);  // 0.00
+  CHECK(all[1].value == "100.00");
+  CHECK(all[1].crossed);        // exactly 100.00
+}
+
 TEST_CASE("thresholds: null reasons name the zero denominator", "[core][thresholds]") {
   PeriodMetrics m;
   m.period = YearMonth::from(2024, 5);

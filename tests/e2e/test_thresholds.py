@@ -132,6 +132,14 @@ def test_usage_errors(r, small):
         ("average_nrr < 100", ["did you mean summary.average_nrr?"]),
         ("mrr_end > 1.0000001", ["at most 6 decimal places"]),
     ]
+    # An unknown field lists the valid names (period, summary and group fields).
+    code, _, err = r.run(["compute", "--fail-if", "nope > 1", small])
+    text = err.decode()
+    r.check("unknown field: exit 2", code == 2, repr(text))
+    for mention in ("period fields: customers_start,", "quick_ratio", "cac_payback_months", "ltv_cac",
+                    "summary fields: summary.average_churn_rate,", "group fields (with --by): moved_in_customers,",
+                    "moved_out_mrr", "docs/alerts.md"):
+        r.check(f"unknown field lists {mention!r}", mention in text, repr(text))
     for expression, mentions in cases:
         code, out, err = r.run(["compute", "--fail-if", expression, small])
         text = err.decode()
@@ -185,6 +193,51 @@ def test_group_crossing(r, small):
             repr(checks))
 
 
+def test_group_fields(r, small):
+    """moved_in_customers and the other group fields. tests/data/analytics/moves.csv --by plan, by
+    hand: a is on pro in January and February and on "team, large" in March (120 there, 100 in
+    February); nobody else changes plan. So in 2024-03 "team, large" has moved_in_customers 1 and
+    moved_in_mrr 100.00 (a's February revenue), pro moved_out_customers 1 and moved_out_mrr 100.00;
+    the groups "" and basic none; in January and February nobody moved.
+    """
+    moves = os.path.join(os.path.dirname(small), "..", "analytics", "moves.csv")
+    args = ["compute", moves, "--by", "plan", "--fail-if", "moved_in_customers > 0",
+            "--fail-if", "moved_out_mrr >= 100"]
+    code, out, err = r.run(args + ["--format", "json"])
+    lines = [l for l in err.decode().splitlines() if l.startswith(CROSSED)]
+    r.check("group fields: exit 1", code == 1, f"exit {code}, {err!r}")
+    r.check("group fields: two crossing lines", lines == [
+        CROSSED + "moved_out_mrr >= 100.00 in 2024-03 (group pro): 100.00",
+        CROSSED + "moved_in_customers > 0 in 2024-03 (group team, large): 1"], repr(lines))
+    note = "csm-metrics: note: --fail-if moved_in_customers > 0: moved_in_customers is a field of groups only: " \
+           "checked for each group, not for all customers"
+    r.check("group fields: a note says all customers are not checked", note in err.decode().splitlines(),
+            repr(err))
+    doc = r.json_of("group fields json", out.decode())
+    if doc is None:
+        return
+    r.check("group fields: the note is in the JSON warnings", note[len("csm-metrics: note: "):] in doc["warnings"],
+            repr(doc["warnings"]))
+    checks = doc.get("thresholds", [])
+    # No check for all customers (they have no moves); 2 expressions x 4 groups.
+    r.check("group fields: checks for the groups only", len(checks) == 8
+            and all(c.get("group") is not None for c in checks), repr(checks))
+    team = [c for c in checks if c.get("group") == "team, large" and c["field"] == "moved_in_customers"]
+    r.check("group fields: team's check", team == [{"expression": "moved_in_customers > 0", "group": "team, large",
+                                                    "field": "moved_in_customers", "op": ">", "limit": 0,
+                                                    "period": "2024-03", "value": 1, "crossed": True, "note": None}],
+            repr(team))
+    code, _, err = r.run(args + ["--fail-scope", "all"])
+    lines = [l for l in err.decode().splitlines() if l.startswith(CROSSED)]
+    r.check("group fields --fail-scope all: still only March crosses", code == 1 and len(lines) == 2, repr(lines))
+    # Without --by there are no groups: a usage error, before reading.
+    code, out, err = r.run(["compute", "--fail-if", "moved_in_customers > 0", moves])
+    text = err.decode()
+    r.check("group field without --by: exit 2", code == 2 and out == b"", f"exit {code}, {text!r}")
+    r.check("group field without --by: says why", "moved_in_customers is a field of groups only" in text
+            and "--by COLUMN" in text, repr(text))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -197,7 +250,7 @@ def main():
     r = Runner(os.path.abspath(options.binary), work)
     small = os.path.join(os.path.abspath(options.data), "e2e", "small.csv")
     for test in (test_exit_status, test_json_member, test_output_file, test_usage_errors,
-                 test_group_crossing):
+                 test_group_crossing, test_group_fields):
         guarded(r, test, r, small)
     print(f"thresholds e2e: {r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0

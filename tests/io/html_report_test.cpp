@@ -335,3 +335,82 @@ TEST_CASE("html report: quarterly cohorts and periods are labelled at their grai
   CHECK(has(svg_with_id(html, "chart-churn"), ">quarter</text>"));
   CHECK(has(svg_with_id(html, "chart-churn"), "Quarters 2025-Q1 to 2025-Q1."));
 }
+
+TEST_CASE("html report: one month: whole-number count axes, no comparison", "[report]") {
+  ReportInput in = sample();
+  in.metrics.periods.resize(1);  // January only: 10 new customers
+  in.metrics.periods[0].new_customers = 1;
+  in.metrics.periods[0].customers_end = 1;
+  in.metrics.summary = csm::summarize(in.metrics.periods);
+  const std::string html = to_html(in);
+  const std::string bars = svg_with_id(html, "chart-customers");
+  REQUIRE(!bars.empty());
+  // One customer: the axis is 0 .. 1 in steps of 1, not 0, 0.2, ..., 1.
+  CHECK(has(bars, "text-anchor=\"end\">1</text>"));
+  CHECK(has(bars, "text-anchor=\"end\">0</text>"));
+  CHECK_FALSE(has(bars, ">0.2</text>"));
+  CHECK_FALSE(has(bars, ">0.5</text>"));
+  CHECK(has(html, "Only one month of data"));
+}
+
+TEST_CASE("html report: notes name the grain's period", "[report]") {
+  ReportInput in = sample();
+  in.metrics.grain = csm::Grain::year;
+  for (PeriodMetrics& p : in.metrics.periods) {
+    p.churn_rate.reset();
+    p.retention_rate.reset();
+    p.grr.reset();
+    p.nrr.reset();
+  }
+  const std::string html = to_html(in);
+  CHECK(has(html, "Not available: no year has customers at its start."));
+  CHECK(has(html, "Not available: no year has customers or revenue at its start."));
+  CHECK_FALSE(has(html, "no month has"));
+  CHECK(has(html, "Not shown: no year has both acquisition spend and new customers"));
+}
+
+TEST_CASE("html report: the settings record how to make the page again", "[report]") {
+  ReportInput in = sample();
+  csm::io::ReportSettings settings;
+  settings.input_format = "csv";
+  settings.kind = "subscription";
+  settings.columns = {"customer_id=account", "mrr=MRR"};
+  settings.skip_invalid = true;
+  settings.until = YearMonth::from(2025, 12);
+  settings.spend_file = "spend.csv";
+  settings.cohort_grain = csm::Grain::quarter;
+  settings.command = {"csm-metrics", "report", "my file.csv", "--column", "mrr=MRR", "--title", "it's"};
+  in.settings = settings;
+  in.metrics.kind = csm::io::RecordKind::subscription;
+  in.metrics.options.quick_ratio_reactivation = false;
+  csm::io::SpendReport spend;
+  spend.mode = csm::SpendMode::add;
+  spend.input.records = 3;
+  spend.applied.applied = units(1500);
+  in.metrics.spend = spend;
+  in.cohorts = CohortRetention{{"2025-Q1"}, {10}, {"0"}, {{100.0}}, ""};
+  const std::string html = to_html(in);
+  const auto row = [&](const std::string& name, const std::string& value) {
+    INFO(name);
+    CHECK(has(html, "<tr><th scope=\"row\">" + name + "</th><td>" + value + "</td></tr>"));
+  };
+  row("input format", "csv (--input-format)");
+  row("record kind", "subscription (--kind subscription)");
+  row("column mappings", "<code>--column customer_id=account</code><br><code>--column mrr=MRR</code>");
+  row("invalid records", "skipped and counted (--skip-invalid)");
+  row("subscriptions run to", "2025-12 (--until)");
+  row("cohorts", "quarters (--cohort-grain quarter)");
+  row("marketing spend", "<code>spend.csv</code>, added to the records' acquisition_cost (--spend-mode add); "
+                         "3 records, 1,500.00 applied");
+  row("quick ratio", "gains without reactivation_mrr (--quick-ratio-without-reactivation)");
+  // Shell words: a space or a quote gets single quotes (' inside as '\'').
+  row("made with", "<code>csm-metrics report &#39;my file.csv&#39; --column mrr=MRR --title &#39;it&#39;\\&#39;&#39;s&#39;</code>");
+
+  ReportInput plain = sample();
+  plain.settings = csm::io::ReportSettings{};
+  const std::string defaults = to_html(plain);
+  CHECK(has(defaults, "<tr><th scope=\"row\">column mappings</th><td>none (the canonical column names)</td></tr>"));
+  CHECK(has(defaults, "<tr><th scope=\"row\">invalid records</th><td>stop the run (no --skip-invalid)</td></tr>"));
+  CHECK(has(defaults, "<tr><th scope=\"row\">marketing spend</th><td>none (the records' acquisition_cost; no --spend)</td></tr>"));
+  CHECK_FALSE(has(defaults, "subscriptions run to"));  // activity records
+}

@@ -104,6 +104,18 @@ TEST_CASE("nice_ticks: round numbers covering the data, worked by hand", "[svg]"
     CHECK(nice_ticks(0, 0).values == std::vector<double>{0, 0.2, 0.4, 0.6, 0.8, 1});
     CHECK(nice_ticks(std::nan(""), std::nan("")).max == 1);
   }
+  SECTION("counts: whole-number steps only (no 0.2 of a customer)") {
+    // 0 .. 1: range nice(1) = 1, step nice(0.25) = 0.2 -> raised to 1: 0, 1.
+    CHECK(nice_ticks(0, 1, 5, true).values == std::vector<double>{0, 1});
+    CHECK(nice_ticks(0, 0, 5, true).values == std::vector<double>{0, 1});
+    // 0 .. 2: step nice(0.5) = 0.5 -> 1: 0, 1, 2.
+    CHECK(nice_ticks(0, 2, 5, true).values == std::vector<double>{0, 1, 2});
+    // 5 .. 5: 4.5 .. 5.5, step 1: 4, 5, 6.
+    CHECK(nice_ticks(5, 5, 5, true).values == std::vector<double>{4, 5, 6});
+    // Wide ranges keep their round steps: 0 .. 22 -> step 5 either way.
+    CHECK(nice_ticks(0, 22, 5, true).values == nice_ticks(0, 22).values);
+    CHECK(nice_ticks(0, 1, 5, true).decimals == 0);
+  }
   SECTION("always covers lo and hi with evenly spaced values") {
     for (const auto& [lo, hi] : std::vector<std::pair<double, double>>{
              {0, 1}, {3, 97}, {-1234, 98765}, {0.001, 0.0047}, {100, 100.5}, {17, 3}}) {
@@ -270,7 +282,7 @@ TEST_CASE("stacked_bars: up series stack above zero, down series below", "[svg]"
   CHECK(tags_balanced(svg));
 }
 
-TEST_CASE("heat_map: a cell per value, blank where there is none", "[svg]") {
+TEST_CASE("heat_map: a cell per value, hatched where there is none", "[svg]") {
   HeatMap chart;
   chart.text = {"h", "Cohorts", "test"};
   chart.row_labels = {"2025-01", "2025-02", "2025-03"};
@@ -278,14 +290,92 @@ TEST_CASE("heat_map: a cell per value, blank where there is none", "[svg]") {
   chart.cells = {{100.0, 50.0, 0.0}, {100.0, std::nullopt, 40.0}, {100.0}};
   const std::string svg = heat_map(chart);
   const auto rects = data_rects(svg);
-  CHECK(rects.size() == 6);  // 3 + 2 + 1 (the null and the missing cells are not drawn)
+  CHECK(rects.size() == 9);  // the 3 x 3 grid: 6 values, the null and the 2 missing cells
   CHECK(rects.at("2025-01, 0: 100.0%").at("fill") == "#08306b");  // share 1: the darkest stop
   CHECK(rects.at("2025-01, 1: 50.0%").at("fill") == "#6baed6");   // share 0.5: the middle stop
   CHECK(rects.at("2025-01, 2: 0.0%").at("fill") == "#f7fbff");    // share 0: the lightest
-  CHECK(svg.find(">50%</text>") != std::string::npos);            // the value is printed, too
+  // No data is hatched, never the light fill of 0 %, and the key says what the hatch means.
+  for (const char* cell : {"2025-02, 1: no data", "2025-03, 1: no data", "2025-03, 2: no data"}) {
+    INFO(cell);
+    CHECK(rects.at(cell).at("fill") == "url(#h-no-data)");
+    CHECK(rects.at(cell).at("class") == "no-data");
+  }
+  CHECK(count(svg, "<pattern id=\"h-no-data\"") == 1);
+  CHECK(svg.find("fill=\"url(#h-no-data)\" stroke=\"#999\"/><text class=\"legend-label\" x=\"") !=
+        std::string::npos);
+  CHECK(svg.find(">no data (not observed yet)</text>") != std::string::npos);
+  // 634 / 3 = 211 px a cell: every value prints, 0 % too.
+  CHECK(svg.find(">50%</text>") != std::string::npos);
+  CHECK(svg.find(">0%</text>") != std::string::npos);
+  CHECK(count(svg, "<text class=\"cell") == 6);
   CHECK(svg.find("height=\"154.0\"") != std::string::npos);       // 40 + 3 x 22 + 48
   CHECK(heat_colour(2) == "#08306b");                             // clamped
   CHECK(tags_balanced(svg));
+}
+
+namespace {
+
+struct CellLabel {
+  double x = 0;  // the centre (text-anchor middle)
+  double y = 0;
+  std::string text;
+};
+
+std::vector<CellLabel> cell_labels(const std::string& svg) {
+  static const std::regex label(R"re(<text class="cell[^"]*" x="([0-9.]+)" y="([0-9.]+)"[^>]*>([^<]*)</text>)re");
+  std::vector<CellLabel> found;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label); it != std::sregex_iterator(); ++it) {
+    found.push_back({std::stod((*it)[1]), std::stod((*it)[2]), (*it)[3]});
+  }
+  return found;
+}
+
+// The advance of a label in DejaVu Sans (the fallback sans-serif font on Debian, and wider than
+// most) at 11 px: digits 1303/2048 em, "%" 1946/2048 em. Independent of heat_label_width.
+double dejavu_width(const std::string& text) {
+  double em = 0;
+  for (const char c : text) em += c == '%' ? 1946.0 / 2048 : 1303.0 / 2048;
+  return em * 11;
+}
+
+}  // namespace
+
+TEST_CASE("heat_map: labels print in every cell or in none, and never overlap", "[svg]") {
+  // A cohort table as an 80-month history gives it: the oldest cohorts' rows are 80 ages long.
+  // Each row decays from 100 % to 0 % (and stays at 0 % for a while), so labels range from
+  // "0%" (2 characters) to "100%" (4).
+  for (const std::size_t ages : {3u, 8u, 12u, 16u, 17u, 20u, 24u, 40u, 80u}) {
+    HeatMap chart;
+    chart.text = {"wide", "Cohorts", "test"};
+    for (std::size_t a = 0; a < ages; ++a) chart.column_labels.push_back(std::to_string(a));
+    for (std::size_t r = 0; r < 6; ++r) {
+      chart.row_labels.push_back("2019-0" + std::to_string(r + 1) + " (50)");
+      std::vector<std::optional<double>> row;
+      for (std::size_t a = 0; a + r < ages; ++a) {
+        row.push_back(std::max(0.0, 100.0 - static_cast<double>(a) * 150.0 / static_cast<double>(ages)));
+      }
+      chart.cells.push_back(row);
+    }
+    std::size_t values = 0;
+    for (const auto& row : chart.cells) values += row.size();
+    const std::string svg = heat_map(chart);
+    const std::vector<CellLabel> labels = cell_labels(svg);
+    INFO(ages << " ages, " << labels.size() << " labels of " << values << " values");
+    CHECK((labels.empty() || labels.size() == values));
+    // Same row: the next label starts after this one ends (at its DejaVu width).
+    for (std::size_t i = 0; i + 1 < labels.size(); ++i) {
+      if (labels[i].y != labels[i + 1].y) continue;
+      const double gap = (labels[i + 1].x - dejavu_width(labels[i + 1].text) / 2) -
+                         (labels[i].x + dejavu_width(labels[i].text) / 2);
+      INFO(labels[i].text << " at " << labels[i].x << ", " << labels[i + 1].text << " at " << labels[i + 1].x);
+      CHECK(gap >= 2);
+    }
+    // The plot is 720 - 70 - 16 = 634 wide. "100%" is 2.88 em = 31.68 px by heat_label_width,
+    // plus 6 = 37.68: cells of 634 / 16 = 39.6 take labels; 634 / 17 = 37.3 do not.
+    CHECK(labels.empty() == (ages >= 17));
+    // The wide map: nothing printed; the values are in the cells' tooltips.
+    if (ages == 80) CHECK(count(svg, "<title>2019-01 (50), 79: ") == 1);
+  }
 }
 
 TEST_CASE("small_multiples: one panel per series on a shared scale", "[svg]") {

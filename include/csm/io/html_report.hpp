@@ -48,9 +48,23 @@ struct GroupBreakdown {
   std::vector<GroupMetrics> groups;
 };
 
+/// How the page was made, beyond what MetricsReport holds, for the settings table: with it and
+/// the input files the page can be made again (`command` is a run that does that).
+struct ReportSettings {
+  std::string input_format = "auto";     ///< --input-format as given
+  std::string kind = "auto";             ///< --kind as given
+  std::vector<std::string> columns;      ///< --column NAME=INPUT, as given
+  bool skip_invalid = false;             ///< --skip-invalid
+  std::optional<YearMonth> until;        ///< --until (subscription records)
+  std::optional<std::string> spend_file; ///< --spend FILE
+  Grain cohort_grain = Grain::month;     ///< --cohort-grain
+  std::vector<std::string> command;      ///< the arguments of an equivalent run, "csm-metrics" first
+};
+
 /// Everything the page shows. The optional parts are left out of the page when absent.
 struct ReportInput {
   MetricsReport metrics;
+  std::optional<ReportSettings> settings;  ///< the settings rows beyond metrics' own
   std::string title = "Customer-success report";
   std::optional<std::string> timestamp;  ///< shown in the footer only when set (--timestamp)
   std::optional<CohortRetention> cohorts;

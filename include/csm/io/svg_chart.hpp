@@ -29,8 +29,9 @@ struct Ticks {
 double nice_number(double x, bool round) noexcept;
 
 /// About `target` ticks (at least 2) covering [lo, hi] (lo == hi, or both non-finite, gets a unit
-/// range around the value).
-Ticks nice_ticks(double lo, double hi, int target = 5);
+/// range around the value). With `integers` (axes of counts) the step is at least 1, so every
+/// tick is a whole number.
+Ticks nice_ticks(double lo, double hi, int target = 5, bool integers = false);
 
 /// Text safe in XML/HTML text and attribute values: & < > " ' become entities, invalid UTF-8 and
 /// control characters XML forbids become U+FFFD.
@@ -126,8 +127,9 @@ struct Waterfall {
 };
 std::string waterfall(const Waterfall& chart, const Frame& frame = {});
 
-/// A grid of cells coloured from light (`lo`) to dark (`hi`), each printing its value; nullopt
-/// cells stay empty. cells[row][column]; rows shorter than the column labels end early.
+/// A grid of cells coloured from light (`lo`) to dark (`hi`), each printing its value when every
+/// value's label fits its cell (else none does: heat_labels_fit); cells without a value (nullopt,
+/// or past the end of a shorter row) are hatched and the key says so. cells[row][column].
 struct HeatMap {
   ChartText text;
   std::vector<std::string> row_labels;
@@ -142,6 +144,20 @@ struct HeatMap {
 /// The frame's height grows with the rows (kHeatRowHeight each); its width is kept.
 std::string heat_map(const HeatMap& chart, const Frame& frame = {});
 inline constexpr double kHeatRowHeight = 22;
+/// Room a cell needs beside its label's width: 3 px on each side.
+inline constexpr double kHeatLabelPadding = 6;
+/// The font size of cell labels (the page's CSS says the same: svg.chart text.cell).
+inline constexpr double kHeatLabelFontSize = 11;
+/// The stroke of the no-data hatch.
+inline constexpr const char* kHeatNoDataStroke = "#b8bec6";
+
+/// The text a heat-map cell prints for `value`: "82%" (a whole number and the unit's sign).
+std::string heat_cell_label(double value, Unit unit);
+/// An upper estimate of the width of a cell label at kHeatLabelFontSize, in user units.
+double heat_label_width(std::string_view label);
+/// Whether the cells of `chart`, `cell_width` wide, print their values: only if the widest label
+/// fits with kHeatLabelPadding to spare.
+bool heat_labels_fit(const HeatMap& chart, double cell_width);
 
 /// The fill of a heat-map cell for `share` in 0..1 (clamped): light to dark blue.
 std::string heat_colour(double share);
