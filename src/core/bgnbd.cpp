@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
 
 #include "csm/error.hpp"
 #include "mle.hpp"
@@ -17,38 +20,108 @@ namespace {
 
 double digamma(double x) { return boost::math::digamma(x); }
 
-// Sum of the terms n >= 1 of the 2F1(a, b; c; z) series, or nullopt when it converges too slowly
-// (z close to 1). Terms keep a fixed sign after the first few, so there is no cancellation.
+// The series of 2F1 need at most this many terms before Boost's hypergeometric_pFq takes over
+// (only for z within about 2e-5 of 1).
+constexpr int kMaxTerms = 2'000'000;
+
+// Sum of the terms n >= 1 of the 2F1(a, b; c; z) series, or nullopt when it needs more than
+// kMaxTerms terms or leaves the range of double. Used where the terms shrink from the first one
+// on (|b| < 1 in the Euler form below), so the sum is of the order of the first term.
 std::optional<double> series_tail(double a, double b, double c, double z) {
   double term = 1;
   double sum = 0;
-  for (int n = 0; n < 200000; ++n) {
+  for (int n = 0; n < kMaxTerms; ++n) {
     const double dn = n;
     const double ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1)) * z;
     term *= ratio;
     sum += term;
     if (!std::isfinite(sum)) return std::nullopt;
-    if (std::fabs(ratio) < 1 && std::fabs(term) <= 1e-17 * std::fabs(sum)) return sum;
     if (term == 0) return sum;
+    // Once |ratio| < 1 the ratios move monotonically towards z: the rest of the series is at
+    // most |term| r / (1 - r) with r the larger of |ratio| and z.
+    const double r = std::max(std::fabs(ratio), z);
+    if (r < 1 && std::fabs(term) * r <= 1e-17 * (1 - r) * std::fabs(sum)) return sum;
   }
   return std::nullopt;
 }
 
-double pfq(double a, double b, double c, double z) {
-  return boost::math::hypergeometric_pFq({a, b}, {c}, z);
+// log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, where every term is positive. The running
+// sum is rescaled whenever it grows past 1e250, so no parameter values overflow it (a fit with
+// a = 2.6e5 and b = 1.8e7 has a series like exp(1e5)); nullopt beyond kMaxTerms terms.
+std::optional<double> log_series_positive(double a, double b, double c, double z) {
+  constexpr double kRescale = 1e-250;
+  const double log_rescale = std::log(kRescale);
+  double term = 1, sum = 1, log_scale = 0;
+  for (int n = 0; n < kMaxTerms; ++n) {
+    const double dn = n;
+    const double ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1)) * z;
+    term *= ratio;
+    sum += term;
+    if (sum > 1e250) {
+      term *= kRescale;
+      sum *= kRescale;
+      log_scale -= log_rescale;
+    }
+    if (term == 0) break;
+    const double r = std::max(ratio, z);
+    if (r < 1 && term * r <= 1e-17 * (1 - r) * sum) break;
+    if (n + 1 == kMaxTerms) return std::nullopt;
+  }
+  return log_scale + std::log(sum);
 }
 
-// 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; a+b+x-1+s; z), divided by (a - 1), with
-// z = t/(alpha+T+t) and s = 1 for MBG/NBD. By Euler's transformation the power times 2F1 is
-// (1-z)^(a-1) F, F = 2F1(a+b-1+s-r, a-1; a+b+x-1+s; z), whose terms after the first all carry a
-// factor (a - 1): so the division is exact even for a close to 1, and the terms shrink for
-// large x instead of overflowing.
+// Boost's general pFq, for what the series above cannot do (z extremely close to 1). Throws
+// InputError (exit 65) when it fails too: a number the model cannot give is bad data for it,
+// never NaN in the output nor an internal error.
+double pfq(double a, double b, double c, double z) {
+  double value = std::numeric_limits<double>::quiet_NaN();
+  try {
+    value = boost::math::hypergeometric_pFq({a, b}, {c}, z);
+  } catch (const std::exception&) {
+  }
+  if (!std::isfinite(value)) {
+    throw InputError("", 0, "",
+                     ("the hypergeometric function 2F1(" + std::to_string(a) + ", " +
+                                 std::to_string(b) + "; " + std::to_string(c) + "; " +
+                                 std::to_string(z) + ") that the expected purchases need cannot "
+                                 "be computed in double precision"));
+  }
+  return value;
+}
+
+// The bracket of the conditional expectation, divided by (a - 1):
+//   [1 - (1-z)^k 2F1(k, b'; c; z)] / (a - 1),  k = r + x, b' = b + x + s, c = a + b + x - 1 + s,
+// z = t / (alpha + T + t), s = 1 for MBG/NBD. Two forms of the same number:
+// - as written ("direct"): every term of the series is positive, and the series grows like
+//   (1 - z)^-k, so it is short when k is small; the subtraction from 1 loses digits only when a
+//   is close to 1 (the bracket then is close to 0);
+// - Euler's transformation (1-z)^k 2F1(k, b'; c; z) = (1-z)^(a-1) 2F1(c-k, a-1; c; z): its terms
+//   after the first carry the factor (a - 1), so the division is exact even for a close to 1; it
+//   grows like (1 - z)^-(a-1), so it is short when a - 1 is small, and its terms keep one sign
+//   when c - k = a + b - 1 + s - r >= 0.
+// The shorter one is used (Euler when |a - 1| <= k and its terms keep their sign, or when a is
+// within 0.01 of 1), each summed in logarithms where it could overflow.
 double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x, double T) {
   const double z = t / (p.alpha + T + t);
-  const double A = p.a + p.b - 1 + s - p.r;
+  const double k = p.r + x;
   const double B = p.a - 1;
   const double C = p.a + p.b + x - 1 + s;
+  const double A = C - k;  // a + b - 1 + s - r
   const double log1mz = std::log1p(-z);
+  const bool euler = std::fabs(B) < 0.01 || (A >= 0 && std::fabs(B) <= k);
+  if (!euler) {
+    // 1 - (1-z)^k F, F = 2F1(k, b + x + s; c; z) > 0, all in logs.
+    const double bp = p.b + x + s;
+    const std::optional<double> log_f = log_series_positive(k, bp, C, z);
+    const double log_product = k * log1mz + (log_f ? *log_f : std::log(pfq(k, bp, C, z)));
+    return -std::expm1(log_product) / B;
+  }
+  if (B > 0 && A > 0) {
+    // Euler's form with positive terms: 1 - (1-z)^(a-1) F, in logs.
+    const std::optional<double> log_f = log_series_positive(A, B, C, z);
+    const double log_product = B * log1mz + (log_f ? *log_f : std::log(pfq(A, B, C, z)));
+    return -std::expm1(log_product) / B;
+  }
   std::optional<double> tail = series_tail(A, B, C, z);
   if (!tail) tail = pfq(A, B, C, z) - 1;
   // 1 - (1-z)^(a-1) (1 + tail) = -expm1((a-1) log(1-z)) (1 + tail) - tail
@@ -56,7 +129,7 @@ double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x
   if (std::fabs(B) < 1e-12) {
     // Limit a -> 1: expm1(B L)/B -> L, tail/B -> d/dB of the series at B = 0.
     double d = 0, term_over_b = 1;
-    for (int n = 1; n < 200000; ++n) {
+    for (int n = 1; n < kMaxTerms; ++n) {
       const double dn = n;
       term_over_b *= (A + dn - 1) * (dn == 1 ? 1 : (dn - 1)) / ((C + dn - 1) * dn) * z;
       d += term_over_b;
@@ -86,7 +159,70 @@ std::uint32_t index_in(const std::vector<double>& values, double v) {
                                     values.begin());
 }
 
+std::string g4(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
+
+// Why a BG/NBD fit is refused, in words: which parameters ran off where, and what that means
+// about the data. `scale` is the mean T (the time scale alpha is compared with).
+std::string explain_failure(const detail::MleResult& result, double scale, double penalizer) {
+  const double r = std::exp(result.u[0]), alpha = std::exp(result.u[1]);
+  const double a = std::exp(result.u[2]), b = std::exp(result.u[3]);
+  constexpr double big = 1e4, small = 1e-4;
+  std::vector<std::string> why;
+  if (r > big && alpha > big * scale) {
+    why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
+                  "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
+                  "between customers in these data");
+  } else if (r > big || r < small) {
+    why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
+  } else if (alpha > big * scale || alpha < small * scale) {
+    why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
+  }
+  if (a > big && b > big) {
+    why.push_back("a and b grow without bound together (a/(a+b), the mean chance to drop out "
+                  "after a purchase, stays at " + g4(a / (a + b)) + "): that chance does not vary "
+                  "between customers in these data");
+  } else if (a < small || a / (a + b) < 1e-6) {
+    why.push_back("a/(a+b), the chance to drop out after a purchase, goes to 0: the data show "
+                  "no sign of customers dropping out");
+  } else if (b < small) {
+    why.push_back("b goes to 0: the data make every customer drop out right after a purchase");
+  } else if (a > big || b > big) {
+    why.push_back(std::string(a > big ? "a" : "b") + " goes to infinity");
+  }
+  std::string text;
+  if (why.empty()) {
+    if (!result.converged) {
+      text = result.max_evaluations
+                 ? "the optimiser found no maximum of the likelihood within its evaluations"
+                 : "the optimiser stopped before reaching a maximum of the likelihood (its slope "
+                   "there is still " + g4(result.gradient_norm) + ")";
+    } else {
+      text = "the best point found is no proper maximum: the likelihood is flat in some "
+             "direction there, so the data do not pin the four parameters down";
+    }
+  } else {
+    for (const std::string& w : why) text += (text.empty() ? "" : "; ") + w;
+  }
+  text += " (best point: r " + g4(r) + ", alpha " + g4(alpha) + ", a " + g4(a) + ", b " + g4(b) +
+          "). Too few customers or too little variation for this model: more customers or a "
+          "longer calibration period may pin it down";
+  // The L2 penalty holds parameters back from infinity (not from 0).
+  if (text.find("infinity") != std::string::npos || text.find("without bound") != std::string::npos ||
+      why.empty()) {
+    text += penalizer > 0 ? ", or a larger --penalizer" : ", or --penalizer 0.01 (an L2 penalty)";
+  }
+  return text;
+}
+
 }  // namespace
+
+std::string_view display_name(PurchaseModel model) noexcept {
+  return model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD";
+}
 
 std::string_view to_string(PurchaseModel model) noexcept {
   return model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd";
@@ -107,8 +243,10 @@ double bgnbd_log_likelihood(PurchaseModel model, const BgNbdParams& p, double x,
 
 BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
                    const FitOptions& options) {
+  const std::string_view name = display_name(model);
   if (customers.empty()) {
-    throw InputError("", 0, "", "BG/NBD fit: no customers with a purchase on or before --end");
+    throw InputError("", 0, "",
+                     std::string(name) + " fit: no customers with a purchase on or before --end");
   }
   // Customers with the same (x, t_x, T) contribute the same term: fit on the distinct ones,
   // sorted by x so that terms depending on x alone are computed once per distinct x.
@@ -123,8 +261,9 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   std::sort(keys.begin(), keys.end());
   if (keys.back()[0] == 0) {
     throw InputError("", 0, "",
-                     "BG/NBD fit: no customer made a repeat purchase on or before --end; the "
-                     "model needs some customers who bought on two or more days");
+                     std::string(name) +
+                         " fit: no customer made a repeat purchase on or before --end; the "
+                         "model needs some customers who bought on two or more days");
   }
   std::vector<double> xs;
   std::vector<Point> points;
@@ -234,10 +373,15 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
       {std::log(2.0), std::log(scale), std::log(2.0), std::log(5.0)},
   };
   const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
-  if (result.u.empty()) {
+  if (result.u.empty()) throw InputError("", 0, "", std::string(name) + " fit failed: " + result.failure);
+  // The rule (docs/predictive.md, section 7): a fit is used only when the optimiser converged to
+  // a proper maximum (of the penalised likelihood with --penalizer): a stationary point with a
+  // positive definite Hessian. Anything else is refused with the reason in words.
+  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
     throw InputError("", 0, "",
-                     std::string(model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD") +
-                         " fit failed: " + result.failure);
+                     std::string(name) + " fit failed on " + std::to_string(customers.size()) +
+                         (customers.size() == 1 ? " customer: " : " customers: ") +
+                         explain_failure(result, scale, options.penalizer));
   }
   BgNbdFit fit;
   fit.model = model;
@@ -270,12 +414,17 @@ double bgnbd_expected_purchases(PurchaseModel model, const BgNbdParams& p, doubl
   return bgnbd_conditional_expected_purchases(model, p, t, 0, 0, 0);
 }
 
-double bgnbd_conditional_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t,
-                                            double x, double t_x, double T) {
+double bgnbd_expected_purchases_if_alive(PurchaseModel model, const BgNbdParams& p, double t,
+                                         double x, double T) {
   if (t <= 0) return 0;
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
-  const double lead = (p.a + p.b + x - 1 + s) * bracket_over_a_minus_1(s, p, t, x, T);
-  if (x == 0 && s == 0) return lead;
+  return (p.a + p.b + x - 1 + s) * bracket_over_a_minus_1(s, p, t, x, T);
+}
+
+double bgnbd_conditional_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t,
+                                            double x, double t_x, double T) {
+  const double lead = bgnbd_expected_purchases_if_alive(model, p, t, x, T);
+  if (x == 0 && model == PurchaseModel::bgnbd) return lead;
   return lead * bgnbd_p_alive(model, p, x, t_x, T);
 }
 
