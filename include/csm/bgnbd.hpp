@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "csm/rfm.hpp"
@@ -44,6 +45,10 @@ struct BgNbdFit {
   unsigned iterations = 0;    ///< objective evaluations, all starts together
   unsigned starts = 0;        ///< starting points tried
   bool converged = false;
+  /// Empty for a proper maximum. Otherwise the fit converged towards a limit of the model in
+  /// which some parameters run off to 0 or infinity, and this says which, in words (their
+  /// standard errors are nullopt; the predictions are those of the limit model).
+  std::string limit;
   std::uint64_t customers = 0;
 };
 

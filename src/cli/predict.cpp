@@ -224,6 +224,17 @@ int predict(const PredictOptions& o, Streams io) {
         "null for the " + std::to_string(without) + " customers with x = 0" +
         (o.penalizer > 0 ? " (the --penalizer pulls q down: try a smaller one)" : ""));
   }
+  if (!report.purchases.limit.empty()) {
+    report.warnings.push_back(
+        std::string(display_name(model)) + " converged to a limit of the model: " +
+        report.purchases.limit + ". The parameters that ran off (standard errors null) mean "
+        "nothing alone; the predictions are those of the limit model. With so little variation "
+        "in the data, --penalizer 0.01 gives an ordinary fit instead");
+  }
+  if (!report.spend.limit.empty()) {
+    report.warnings.push_back("Gamma-Gamma converged to a limit of the model: " +
+                              report.spend.limit + " (q and gamma: standard errors null)");
+  }
   if (holdout_end && s.last_transaction && s.last_transaction->days < holdout_end->days) {
     report.warnings.push_back(
         "--holdout-end " + to_string(*holdout_end) + " is after the last transaction in the input (" +

@@ -18,8 +18,6 @@
 namespace csm {
 namespace {
 
-double digamma(double x) { return boost::math::digamma(x); }
-
 // The series of 2F1 need at most this many terms before Boost's hypergeometric_pFq takes over
 // (only for z within about 2e-5 of 1).
 constexpr int kMaxTerms = 2'000'000;
@@ -45,16 +43,17 @@ std::optional<double> series_tail(double a, double b, double c, double z) {
   return std::nullopt;
 }
 
-// log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, where every term is positive. The running
+// log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, where every term is positive (with d != 1,
+// log 3F2(a, b, 1; c, d; z): the ratio of successive terms is (a+n)(b+n) z / ((c+n)(d+n))). The running
 // sum is rescaled whenever it grows past 1e250, so no parameter values overflow it (a fit with
 // a = 2.6e5 and b = 1.8e7 has a series like exp(1e5)); nullopt beyond kMaxTerms terms.
-std::optional<double> log_series_positive(double a, double b, double c, double z) {
+std::optional<double> log_series_positive(double a, double b, double c, double z, double d = 1) {
   constexpr double kRescale = 1e-250;
   const double log_rescale = std::log(kRescale);
   double term = 1, sum = 1, log_scale = 0;
   for (int n = 0; n < kMaxTerms; ++n) {
     const double dn = n;
-    const double ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1)) * z;
+    const double ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + d)) * z;
     term *= ratio;
     sum += term;
     if (sum > 1e250) {
@@ -116,8 +115,10 @@ double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x
     const double log_product = k * log1mz + (log_f ? *log_f : std::log(pfq(k, bp, C, z)));
     return -std::expm1(log_product) / B;
   }
-  if (B > 0 && A > 0) {
-    // Euler's form with positive terms: 1 - (1-z)^(a-1) F, in logs.
+  if (B >= 1 && A > 0) {
+    // Euler's form with positive terms that may grow: 1 - (1-z)^(a-1) F, in logs. (For
+    // |a - 1| < 1 the terms shrink from the first, and the tail below keeps the digits that
+    // log F = log(1 + tail) would lose when a is close to 1.)
     const std::optional<double> log_f = log_series_positive(A, B, C, z);
     const double log_product = B * log1mz + (log_f ? *log_f : std::log(pfq(A, B, C, z)));
     return -std::expm1(log_product) / B;
@@ -138,6 +139,26 @@ double bracket_over_a_minus_1(double s, const BgNbdParams& p, double t, double x
     return -log1mz - d;
   }
   return (-e * (1 + *tail) - *tail) / B;
+}
+
+// E[Y(t) | alive] for BG/NBD with x = 0 and a + b <= 1 (within 1e-6): c = a + b - 1 is in
+// (-1, 0], where the terms of 2F1(k, b; c; z) change sign (and c = 0 divides by 0). The
+// expectation c (1 - P F) / (a - 1) is finite, though:
+//   c (1 - P F) = c (1 - P) - P G,  P = (1-z)^k,
+//   G = c (F - 1) = k b z 3F2(k+1, b+1, 1; c+1, 2; z), whose terms are all positive,
+// and both parts have one sign, so nothing cancels.
+double expected_small_c(const BgNbdParams& p, double t, double T) {
+  const double z = t / (p.alpha + T + t);
+  const double k = p.r, c = p.a + p.b - 1;
+  std::optional<double> log_g = log_series_positive(k + 1, p.b + 1, c + 1, z, 2);
+  if (!log_g) {
+    throw InputError("", 0, "",
+                     "the expected purchases cannot be computed at the fitted parameters: the "
+                     "series needs more than 2,000,000 terms (z = " + std::to_string(z) + ")");
+  }
+  const double log_p = k * std::log1p(-z);
+  const double times_c = -c * std::expm1(log_p) - std::exp(log_p + std::log(k * p.b * z) + *log_g);
+  return times_c / (p.a - 1);
 }
 
 struct Point {
@@ -165,34 +186,64 @@ std::string g4(double v) {
   return text;
 }
 
-// Why a BG/NBD fit is refused, in words: which parameters ran off where, and what that means
-// about the data. `scale` is the mean T (the time scale alpha is compared with).
-std::string explain_failure(const detail::MleResult& result, double scale, double penalizer) {
-  const double r = std::exp(result.u[0]), alpha = std::exp(result.u[1]);
-  const double a = std::exp(result.u[2]), b = std::exp(result.u[3]);
+// Where the parameters of a fit ran off, in words, and whether that is a limit of the model
+// that still makes sense: purchase rates the same for everyone (r, alpha -> infinity: Poisson),
+// one drop-out chance for everyone (a, b -> infinity), or no drop-out at all (a/(a+b) -> 0: the
+// NBD model). `scale` is the mean T (the time scale alpha is compared with).
+struct Runoff {
+  std::vector<std::string> why;     // for messages
+  std::vector<std::string> limits;  // the limits recognised, for the warning of an accepted fit
+  std::array<bool, 4> unidentified{};  // r, alpha, a, b: ran off (their value means nothing alone)
+  bool only_limits = true;          // every parameter that ran off did so in a limit above
+};
+
+Runoff diagnose(const std::vector<double>& u, double scale) {
+  const double r = std::exp(u[0]), alpha = std::exp(u[1]), a = std::exp(u[2]), b = std::exp(u[3]);
   constexpr double big = 1e4, small = 1e-4;
-  std::vector<std::string> why;
+  Runoff d;
+  std::vector<std::string>& why = d.why;
   if (r > big && alpha > big * scale) {
     why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
                   "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
                   "between customers in these data");
+    d.limits.push_back("every customer buys at the same rate r/alpha = " + g4(r / alpha) +
+                       " per time unit while alive (r and alpha -> infinity)");
+    d.unidentified[0] = d.unidentified[1] = true;
   } else if (r > big || r < small) {
     why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
+    d.only_limits = false;
   } else if (alpha > big * scale || alpha < small * scale) {
     why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
+    d.only_limits = false;
   }
   if (a > big && b > big) {
     why.push_back("a and b grow without bound together (a/(a+b), the mean chance to drop out "
                   "after a purchase, stays at " + g4(a / (a + b)) + "): that chance does not vary "
                   "between customers in these data");
+    d.limits.push_back("every customer drops out after a purchase with the same chance a/(a+b) = " +
+                       g4(a / (a + b)) + " (a and b -> infinity)");
+    d.unidentified[2] = d.unidentified[3] = true;
   } else if (a < small || a / (a + b) < 1e-6) {
     why.push_back("a/(a+b), the chance to drop out after a purchase, goes to 0: the data show "
                   "no sign of customers dropping out");
+    d.limits.push_back("no customer drops out (a/(a+b) -> 0: the NBD model; p_alive is about 1)");
+    d.unidentified[2] = d.unidentified[3] = true;
   } else if (b < small) {
     why.push_back("b goes to 0: the data make every customer drop out right after a purchase");
+    d.only_limits = false;
   } else if (a > big || b > big) {
     why.push_back(std::string(a > big ? "a" : "b") + " goes to infinity");
+    d.only_limits = false;
   }
+  if (why.empty()) d.only_limits = false;
+  return d;
+}
+
+// Why a BG/NBD fit is refused, in words.
+std::string explain_failure(const detail::MleResult& result, double scale, double penalizer) {
+  const double r = std::exp(result.u[0]), alpha = std::exp(result.u[1]);
+  const double a = std::exp(result.u[2]), b = std::exp(result.u[3]);
+  const std::vector<std::string> why = diagnose(result.u, scale).why;
   std::string text;
   if (why.empty()) {
     if (!result.converged) {
@@ -295,45 +346,66 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
                             double penalizer) -> double {
     const double r = std::exp(u[0]), alpha = std::exp(u[1]), a = std::exp(u[2]), b = std::exp(u[3]);
-    // Terms that depend on x only, once per distinct x.
+    // Terms that depend on x only, once per distinct x. Written so that nothing large cancels
+    // when a fit drifts towards a limit of the model (r, alpha, a or b of 1e8 and more):
+    // lgamma(r+x) - lgamma(r) is a sum of logs, and the Beta part
+    // lgamma(a+b) + lgamma(b+n) - lgamma(b) - lgamma(a+b+n) (n = x + s) is -sum log1p(a/(b+i)),
+    // for n <= 64; beyond, differences that stay accurate for large arguments (lgamma_shift).
     const std::size_t k = xs.size();
     std::vector<double> c12(k), d_r(k), d_a(k), d_b(k), c4(k), inv_bx(k);
-    const double lab = std::lgamma(a + b), lb = std::lgamma(b), lr = std::lgamma(r);
-    const double pab = digamma(a + b), pb = digamma(b), pr = digamma(r);
-    const double log_alpha = std::log(alpha), log_a = std::log(a);
+    const double log_a = std::log(a);
     for (std::size_t i = 0; i < k; ++i) {
       const double x = xs[i];
-      c12[i] = std::lgamma(r + x) - lr + r * log_alpha + lab + std::lgamma(b + x + s) - lb -
-               std::lgamma(a + b + x + s);
-      d_r[i] = digamma(r + x) - pr + log_alpha;
-      const double pabx = digamma(a + b + x + s);
-      d_a[i] = pab - pabx;
-      d_b[i] = pab + digamma(b + x + s) - pb - pabx;
+      const double n = x + s;
+      double lr = 0, dr = 0, beta = 0, da = 0, db = 0;
+      if (n <= 64) {
+        for (double j = 0; j < x; ++j) {
+          lr += std::log(r + j);
+          dr += 1 / (r + j);
+        }
+        for (double j = 0; j < n; ++j) {
+          beta -= std::log1p(a / (b + j));
+          da -= 1 / (a + b + j);
+          db += a / ((b + j) * (a + b + j));
+        }
+      } else {
+        lr = detail::lgamma_shift(r, x);
+        dr = detail::digamma_shift(r, x);
+        beta = detail::lgamma_shift(b, n) - detail::lgamma_shift(a + b, n);
+        da = -detail::digamma_shift(a + b, n);
+        db = detail::digamma_shift(b, n) - detail::digamma_shift(a + b, n);
+      }
+      c12[i] = lr + beta;
+      d_r[i] = dr;
+      d_a[i] = da;
+      d_b[i] = db;
       // The drop-out term exists only for x > 0 (BG/NBD); for x = 0, b - 1 may be <= 0.
       const bool dropout_term = x > 0 || s > 0;
       inv_bx[i] = dropout_term ? 1 / (b + x - 1 + s) : 0;
       c4[i] = dropout_term ? log_a - std::log(b + x - 1 + s) : 0;
     }
-    std::vector<double> log_T(Ts.size()), inv_T(Ts.size()), log_tx(txs.size()), inv_tx(txs.size());
-    for (std::size_t i = 0; i < Ts.size(); ++i) {
-      log_T[i] = std::log(alpha + Ts[i]);
-      inv_T[i] = 1 / (alpha + Ts[i]);
-    }
-    for (std::size_t i = 0; i < txs.size(); ++i) {
-      log_tx[i] = std::log(alpha + txs[i]);
-      inv_tx[i] = 1 / (alpha + txs[i]);
-    }
+    // r log alpha - (r + x) log(alpha + T) = -r log1p(T/alpha) - x log(alpha + T): per distinct
+    // T (and t_x) the two logs and their derivatives in alpha, T/(alpha (alpha+T)) and 1/(alpha+T).
+    struct Times {
+      double l1, l2, g1, g2;
+    };
+    const auto times = [&](double t) {
+      return Times{std::log1p(t / alpha), std::log(alpha + t), t / (alpha * (alpha + t)),
+                   1 / (alpha + t)};
+    };
+    std::vector<Times> at_T(Ts.size()), at_tx(txs.size());
+    for (std::size_t i = 0; i < Ts.size(); ++i) at_T[i] = times(Ts[i]);
+    for (std::size_t i = 0; i < txs.size(); ++i) at_tx[i] = times(txs[i]);
     double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
     for (const Point& pt : points) {
-      const double rx = r + pt.x;
-      const double lT = log_T[pt.ti];
-      const double a3 = -rx * lT;
+      const Times& tT = at_T[pt.ti];
+      const double a3 = -r * tT.l1 - pt.x * tT.l2;
       double value = c12[pt.xi];
       double w3 = 1, w4 = 0;
-      double lt = 0;
+      Times tt{0, 0, 0, 0};
       if (pt.x > 0 || s > 0) {
-        lt = log_tx[pt.txi];
-        const double a4 = c4[pt.xi] - rx * lt;
+        tt = at_tx[pt.txi];
+        const double a4 = c4[pt.xi] - r * tt.l1 - pt.x * tt.l2;
         // log(e^a3 + e^a4) = max + log1p(e^-(|a3 - a4|)); the weights are e^ai / (e^a3 + e^a4).
         const double e = std::exp(-std::fabs(a3 - a4));
         value += std::max(a3, a4) + std::log1p(e);
@@ -344,8 +416,8 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
         value += a3;
       }
       ll += pt.w * value;
-      g_r += pt.w * (d_r[pt.xi] - w3 * lT - w4 * lt);
-      g_alpha += pt.w * (r / alpha - rx * (w3 * inv_T[pt.ti] + w4 * inv_tx[pt.txi]));
+      g_r += pt.w * (d_r[pt.xi] - w3 * tT.l1 - w4 * tt.l1);
+      g_alpha += pt.w * (w3 * (r * tT.g1 - pt.x * tT.g2) + w4 * (r * tt.g1 - pt.x * tt.g2));
       g_a += pt.w * (d_a[pt.xi] + w4 / a);
       g_b += pt.w * (d_b[pt.xi] - w4 * inv_bx[pt.xi]);
     }
@@ -377,11 +449,18 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   // The rule (docs/predictive.md, section 7): a fit is used only when the optimiser converged to
   // a proper maximum (of the penalised likelihood with --penalizer): a stationary point with a
   // positive definite Hessian. Anything else is refused with the reason in words.
+  // A fit that converged towards a limit of the model that still makes sense (Runoff) is used
+  // too, with the limit said: its predictions are those of the limit model.
+  std::optional<Runoff> limit;
   if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
-    throw InputError("", 0, "",
-                     std::string(name) + " fit failed on " + std::to_string(customers.size()) +
-                         (customers.size() == 1 ? " customer: " : " customers: ") +
-                         explain_failure(result, scale, options.penalizer));
+    Runoff d = diagnose(result.u, scale);
+    if (!(result.stationary && d.only_limits)) {
+      throw InputError("", 0, "",
+                       std::string(name) + " fit failed on " + std::to_string(customers.size()) +
+                           (customers.size() == 1 ? " customer: " : " customers: ") +
+                           explain_failure(result, scale, options.penalizer));
+    }
+    limit = std::move(d);
   }
   BgNbdFit fit;
   fit.model = model;
@@ -390,11 +469,14 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   fit.log_likelihood = -plain(result.u, {}) * total_weight;
   const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
   for (std::size_t i = 0; i < 4; ++i) {
-    if (std::isfinite(se[i])) fit.standard_errors[i] = se[i];
+    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
+  }
+  if (limit) {
+    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
   }
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
-  fit.converged = result.converged;
+  fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)
   fit.customers = customers.size();
   return fit;
 }
@@ -418,7 +500,9 @@ double bgnbd_expected_purchases_if_alive(PurchaseModel model, const BgNbdParams&
                                          double x, double T) {
   if (t <= 0) return 0;
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
-  return (p.a + p.b + x - 1 + s) * bracket_over_a_minus_1(s, p, t, x, T);
+  const double c = p.a + p.b + x - 1 + s;
+  if (c < 1e-6) return expected_small_c(p, t, T);  // only BG/NBD, x = 0, a + b <= 1
+  return c * bracket_over_a_minus_1(s, p, t, x, T);
 }
 
 double bgnbd_conditional_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t,

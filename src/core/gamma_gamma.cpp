@@ -21,6 +21,20 @@ std::string g4(double v) {
   return text;
 }
 
+// The limit of the model that still makes sense: q and gamma -> infinity with p*gamma/q fixed,
+// where every customer's purchases have the same mean (spread by p), so expected_spend is that
+// mean for everyone. nullopt when the fit ran off in any other way.
+std::optional<std::string> recognised_limit(const std::vector<double>& u, double scale) {
+  const double p = std::exp(u[0]), q = std::exp(u[1]), v = std::exp(u[2]);
+  constexpr double big = 1e4, small = 1e-4;
+  if (q > big && v > big * scale && p < big && p > small) {
+    return "every customer's purchases have the same mean p*gamma/q = " + g4(p * v / q) +
+           " (q and gamma -> infinity): the mean spends differ between customers no more than "
+           "chance makes them, so expected_spend is that mean for everyone";
+  }
+  return std::nullopt;
+}
+
 // Why a Gamma-Gamma fit is refused, in words. `scale` is the mean of the monetary values (the
 // money scale gamma is compared with).
 std::string explain_failure(const detail::MleResult& result, double scale, double penalizer) {
@@ -140,23 +154,26 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
                             double penalizer) -> double {
     const double p = std::exp(u[0]), q = std::exp(u[1]), v = std::exp(u[2]);
+    // In forms where nothing large cancels when q and gamma (or p) drift to 1e8 and more:
+    // lgamma(px+q) - lgamma(px) - lgamma(q) as one shift of the larger argument, and
+    // q log gamma - (px+q) log(gamma + m x) = -q log1p(m x/gamma) - px log(gamma + m x).
     const std::size_t k = xs.size();
     std::vector<double> lg(k), dg_p(k), dg_q(k);
-    const double lq = std::lgamma(q), dq = boost::math::digamma(q), lv = std::log(v);
     for (std::size_t i = 0; i < k; ++i) {
       const double px = p * xs[i];
-      lg[i] = std::lgamma(px + q) - std::lgamma(px) - lq + q * lv;
-      const double dpxq = boost::math::digamma(px + q);
-      dg_p[i] = dpxq - boost::math::digamma(px);
-      dg_q[i] = dpxq - dq + lv;
+      lg[i] = px >= q ? detail::lgamma_shift(px, q) - std::lgamma(q)
+                      : detail::lgamma_shift(q, px) - std::lgamma(px);
+      dg_p[i] = detail::digamma_shift(px, q);
+      dg_q[i] = detail::digamma_shift(q, px);
     }
     double ll = 0, gp = 0, gq = 0, gv = 0;
     for (const Point& pt : points) {
-      const double px = p * pt.x, lvm = std::log(v + pt.m * pt.x);
-      ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - (px + q) * lvm);
+      const double px = p * pt.x, mx = pt.m * pt.x;
+      const double lvm = std::log(v + mx), l1 = std::log1p(mx / v);
+      ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - q * l1 - px * lvm);
       gp += pt.w * pt.x * (dg_p[pt.xi] + pt.lm + pt.lx - lvm);
-      gq += pt.w * (dg_q[pt.xi] - lvm);
-      gv += pt.w * (q / v - (px + q) / (v + pt.m * pt.x));
+      gq += pt.w * (dg_q[pt.xi] - l1);
+      gv += pt.w * pt.x * (q * pt.m - p * v) / (v * (v + mx));
     }
     if (!grad.empty()) {
       grad[0] = -p * gp / n + penalizer * 2 * p * p;
@@ -180,7 +197,11 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", "Gamma-Gamma fit failed: " + result.failure);
   // The same rule as for BG/NBD: only a proper maximum is used.
+  std::optional<std::string> limit;
   if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
+    if (result.stationary) limit = recognised_limit(result.u, mean_m);
+  }
+  if (!limit && (!result.converged || !detail::positive_definite_hessian(penalised, result.u))) {
     throw InputError("", 0, "",
                      "Gamma-Gamma fit failed on " + std::to_string(fit.customers) +
                          " customers with repeat purchases: " +
@@ -190,11 +211,12 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   fit.log_likelihood = -plain(result.u, {}) * n;
   const std::vector<double> se = detail::standard_errors(plain, result.u, n);
   for (std::size_t i = 0; i < 3; ++i) {
-    if (std::isfinite(se[i])) fit.standard_errors[i] = se[i];
+    if (std::isfinite(se[i]) && !(limit && i > 0)) fit.standard_errors[i] = se[i];
   }
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
-  fit.converged = result.converged;
+  fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)
+  if (limit) fit.limit = *limit;
   return fit;
 }
 

@@ -2,6 +2,8 @@
 
 #include <nlopt.h>
 
+#include <boost/math/special_functions/digamma.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -75,12 +77,14 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
     const bool finite = std::isfinite(at) && std::isfinite(norm(g)) && value < 1e299;
     bool on_bound = false;
     for (double x : u) on_bound = on_bound || std::fabs(x) > 29.999;
-    const bool stationary = finite && norm(g) < 1e-5 && !on_bound;
+    const bool flat = finite && norm(g) < 1e-5;
+    const bool stationary = flat && !on_bound;
     const bool stopped_ok = result > 0 || result == NLOPT_ROUNDOFF_LIMITED;
     if (finite && at < best.value) {
       best.u = u;
       best.value = at;
       best.converged = stationary && stopped_ok;
+      best.stationary = flat && stopped_ok;
       best.on_bound = on_bound;
       best.max_evaluations = result == NLOPT_MAXEVAL_REACHED;
       best.gradient_norm = norm(g);
@@ -94,6 +98,31 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
                    "optimiser reached";
   }
   return best;
+}
+
+namespace {
+// The Stirling series of lgamma(z) beyond (z - 1/2) log z - z + log(2 pi)/2, and the asymptotic
+// series of digamma(z) beyond log z; both good to 1e-25 for z >= 1e4.
+double stirling_rest(double z) noexcept {
+  const double i = 1 / z, i2 = i * i;
+  return i * (1.0 / 12 - i2 * (1.0 / 360 - i2 / 1260));
+}
+double digamma_rest(double z) noexcept {
+  const double i = 1 / z, i2 = i * i;
+  return -i / 2 - i2 * (1.0 / 12 - i2 * (1.0 / 120 - i2 / 252));
+}
+}  // namespace
+
+double lgamma_shift(double q, double y) noexcept {
+  if (q < 1e4) return std::lgamma(q + y) - std::lgamma(q);
+  // (q + y - 1/2) log(q + y) - (q - 1/2) log q - y, rearranged without cancellation.
+  return (q - 0.5) * std::log1p(y / q) + y * std::log(q + y) - y + stirling_rest(q + y) -
+         stirling_rest(q);
+}
+
+double digamma_shift(double q, double y) noexcept {
+  if (q < 1e4) return boost::math::digamma(q + y) - boost::math::digamma(q);
+  return std::log1p(y / q) + digamma_rest(q + y) - digamma_rest(q);
 }
 
 bool positive_definite_hessian(const Objective& objective, std::span<const double> u) {

@@ -143,6 +143,13 @@ std::string table(const std::vector<std::string>& heads, const std::vector<std::
   return out;
 }
 
+// A parameter: 4 decimals, or 4 significant digits where that would show 0.0000 or a long
+// number (fits at a limit of the model).
+std::string param(double v) {
+  const double m = std::fabs(v);
+  return (m != 0 && m < 1e-3) || m >= 1e6 ? fmt::format("{:.4g}", v) : fmt::format("{:.4f}", v);
+}
+
 std::string se_text(const std::optional<double>& se) { return se ? fmt::format(" (se {:.4g})", *se) : " (se -)"; }
 
 }  // namespace
@@ -239,6 +246,7 @@ std::string to_json(const PredictReport& report) {
   purchases["iterations"] = f.iterations;
   purchases["starts"] = f.starts;
   purchases["converged"] = f.converged;
+  purchases["limit"] = f.limit.empty() ? Json(nullptr) : Json(f.limit);
   model[f.model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd"] = std::move(purchases);
   Json spend;
   spend["p"] = g.params.p;
@@ -252,6 +260,7 @@ std::string to_json(const PredictReport& report) {
   spend["iterations"] = g.iterations;
   spend["starts"] = g.starts;
   spend["converged"] = g.converged;
+  spend["limit"] = g.limit.empty() ? Json(nullptr) : Json(g.limit);
   spend["correlation_x_monetary"] = number_or_null(g.correlation);
   model["gamma_gamma"] = std::move(spend);
   j["model"] = std::move(model);
@@ -397,18 +406,25 @@ std::string to_table(const PredictReport& report) {
   out += fmt::format("{} on {} customers to {} (time unit: {}; horizon {} {}s)\n",
                      f.model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD", f.customers,
                      to_string(s.end), unit, fmt::format("{:.6g}", report.horizon), unit);
-  out += fmt::format("  r {:.4f}{}  alpha {:.4f}{}\n  a {:.4f}{}  b {:.4f}{}\n", f.params.r,
-                     se_text(f.standard_errors[0]), f.params.alpha, se_text(f.standard_errors[1]),
-                     f.params.a, se_text(f.standard_errors[2]), f.params.b,
+  out += fmt::format("  r {}{}  alpha {}{}\n  a {}{}  b {}{}\n", param(f.params.r),
+                     se_text(f.standard_errors[0]), param(f.params.alpha),
+                     se_text(f.standard_errors[1]), param(f.params.a),
+                     se_text(f.standard_errors[2]), param(f.params.b),
                      se_text(f.standard_errors[3]));
   out += fmt::format("  log-likelihood {:.2f}, {} evaluations, {}\n", f.log_likelihood,
-                     f.iterations, f.converged ? "converged" : "NOT converged");
+                     f.iterations, !f.limit.empty() ? "converged to a limit (see the warning)"
+                                   : f.converged    ? "converged"
+                                                    : "NOT converged");
   out += fmt::format("Gamma-Gamma on {} customers with repeat purchases\n", g.customers);
-  out += fmt::format("  p {:.4f}{}  q {:.4f}{}  gamma {:.4f}{}\n", g.params.p,
-                     se_text(g.standard_errors[0]), g.params.q, se_text(g.standard_errors[1]),
-                     g.params.gamma, se_text(g.standard_errors[2]));
+  out += fmt::format("  p {}{}  q {}{}  gamma {}{}\n", param(g.params.p),
+                     se_text(g.standard_errors[0]), param(g.params.q),
+                     se_text(g.standard_errors[1]), param(g.params.gamma),
+                     se_text(g.standard_errors[2]));
   out += fmt::format("  log-likelihood {:.2f}, {}; correlation of x and monetary {}\n",
-                     g.log_likelihood, g.converged ? "converged" : "NOT converged",
+                     g.log_likelihood,
+                     !g.limit.empty() ? "converged to a limit (see the warning)"
+                     : g.converged    ? "converged"
+                                      : "NOT converged",
                      fixed(g.correlation, 3));
   if (report.holdout) {
     const HoldoutReport& h = *report.holdout;

@@ -102,7 +102,9 @@ def main():
     zero = [c for c in doc["customers"] if c["x"] == 0]
     check(zero and all(c["p_alive"] == 1 for c in zero), "predict json: p_alive = 1 when x = 0")
     check(all(c["monetary"] is None for c in zero), "predict json: monetary null when x = 0")
-    check("null" not in json.dumps(doc["model"]), "predict json: no null in the model")
+    check("null" not in json.dumps({k: {n: v for n, v in m.items() if n != "limit"} for k, m in doc["model"].items()}),
+          "predict json: no null in the model (but limit)")
+    check(bg["limit"] is None and doc["model"]["gamma_gamma"]["limit"] is None, "predict json: CDNOW at no limit")
 
     # --sort and --top.
     rc, out, err = run(["predict", cdnow] + end + ["--format", "json", "--sort", "clv", "--top", "10"])
