@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--end", default="2024-09-29")
     ap.add_argument("--holdout-end", default="2024-10-11")
+    ap.add_argument("--holdout-from", default="2024-07-28",
+                    help="--end of the holdout run: ten weeks of holdout to the end of the data")
     ap.add_argument("--work", default=tempfile.gettempdir())
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
@@ -64,7 +66,7 @@ def main():
         "predict --discount-rate 0.002": ["predict", d, "--end", a.end, "--timings", "--discount-rate",
                                            "0.002", "--customers-csv", f"{w}/pred_d.csv", "-f", "json",
                                            "-o", f"{w}/pred_d.json"],
-        f"predict --holdout-end {a.holdout_end}": ["predict", d, "--end", a.end, "--timings",
+        f"predict --end {a.holdout_from} --holdout-end {a.holdout_end}": ["predict", d, "--end", a.holdout_from, "--timings",
                                                     "--holdout-end", a.holdout_end, "--customers-csv",
                                                     f"{w}/pred_h.csv", "-f", "json", "-o", f"{w}/pred_h.json"],
     }
@@ -135,10 +137,6 @@ def main():
                    f"{(sp['bgnbd']['seconds'] + sp['gamma_gamma']['seconds']) / max(bg + gg, 1e-9):.0f} times as long.")
     else:
         out.append(f"scipy comparison not run: {p.stderr.strip()[:200]}")
-    if a.old:
-        out.append("")
-        for c, args in commands.items():
-            pass
     with open(a.output, "w") as f:
         f.write("\n".join(out) + "\n")
     print("\n".join(out))

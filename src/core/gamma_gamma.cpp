@@ -159,6 +159,7 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
     // q log gamma - (px+q) log(gamma + m x) = -q log1p(m x/gamma) - px log(gamma + m x).
     const std::size_t k = xs.size();
     std::vector<double> lg(k), dg_p(k), dg_q(k);
+    const double lv = std::log(v);
     for (std::size_t i = 0; i < k; ++i) {
       const double px = p * xs[i];
       lg[i] = px >= q ? detail::lgamma_shift(px, q) - std::lgamma(q)
@@ -169,7 +170,8 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
     double ll = 0, gp = 0, gq = 0, gv = 0;
     for (const Point& pt : points) {
       const double px = p * pt.x, mx = pt.m * pt.x;
-      const double lvm = std::log(v + mx), l1 = std::log1p(mx / v);
+      // log(gamma + m x) = log gamma + log1p(m x / gamma): one logarithm per point.
+      const double l1 = std::log1p(mx / v), lvm = lv + l1;
       ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - q * l1 - px * lvm);
       gp += pt.w * pt.x * (dg_p[pt.xi] + pt.lm + pt.lx - lvm);
       gq += pt.w * (dg_q[pt.xi] - l1);
