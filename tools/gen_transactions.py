@@ -40,6 +40,9 @@ def main():
     ap.add_argument("--gamma", type=float, default=15.0, help="Gamma-Gamma gamma")
     ap.add_argument("--mbgnbd", action="store_true", help="drop out after the first purchase too")
     ap.add_argument("--shuffle", action="store_true")
+    ap.add_argument("--transactions", type=int, default=0,
+                    help="keep exactly this many transactions: the first ones in time, as if the "
+                         "data ended then (0: all up to --days)")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args()
 
@@ -67,6 +70,12 @@ def main():
         idx, t = idx[survive], t[survive]
     cid = np.concatenate(ids)
     tt = np.concatenate(times)
+    if args.transactions:
+        if args.transactions > cid.size:
+            sys.exit(f"gen_transactions: only {cid.size} transactions up to --days {args.days}")
+        # The data end at the time of the N-th purchase: the model holds up to that moment.
+        first_n = np.argsort(tt, kind="stable")[:args.transactions]
+        cid, tt = cid[first_n], tt[first_n]
     amount = rng.gamma(args.p, 1.0, cid.size) / nu[cid]
     quantity = rng.integers(1, 4, cid.size)
     order = rng.permutation(cid.size) if args.shuffle else np.lexsort((tt, cid))
@@ -85,7 +94,8 @@ def main():
                                   quantity[part].tolist())))
     if out is not sys.stdout:
         out.close()
-    print(f"gen_transactions: {n} customers, {cid.size} transactions", file=sys.stderr)
+    print(f"gen_transactions: {np.unique(cid).size} customers, {cid.size} transactions, the last on "
+          f"{datetime.date.fromordinal(start + int(day.max())).isoformat()}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch
           libfast-float-dev python3 libnlopt-dev libboost-dev)
 # test: clang for the fuzzers; chromium renders the HTML report in tests/report; the predictive
 # cross-checks compare with an independent scipy implementation.
-if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium python3-scipy python3-distributed); fi
+if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium python3-scipy python3-mpmath python3-distributed); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

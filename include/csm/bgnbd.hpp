@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "csm/rfm.hpp"
@@ -17,6 +18,8 @@ namespace csm {
 /// MBG/NBD: also right after the first purchase, so one-time buyers can be dead.
 enum class PurchaseModel : std::uint8_t { bgnbd, mbgnbd };
 std::string_view to_string(PurchaseModel model) noexcept;
+/// "BG/NBD" or "MBG/NBD", for messages.
+std::string_view display_name(PurchaseModel model) noexcept;
 
 /// Gamma(r, alpha) heterogeneity in the purchase rate, Beta(a, b) in the drop-out probability.
 /// alpha is in the time unit of the data.
@@ -42,6 +45,10 @@ struct BgNbdFit {
   unsigned iterations = 0;    ///< objective evaluations, all starts together
   unsigned starts = 0;        ///< starting points tried
   bool converged = false;
+  /// Empty for a proper maximum. Otherwise the fit converged towards a limit of the model in
+  /// which some parameters run off to 0 or infinity, and this says which, in words (their
+  /// standard errors are nullopt; the predictions are those of the limit model).
+  std::string limit;
   std::uint64_t customers = 0;
 };
 
@@ -49,8 +56,10 @@ struct BgNbdFit {
 double bgnbd_log_likelihood(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
                             double T) noexcept;
 
-/// Fit to the customers of `summary`. Throws InputError (exit 65) with the reason when no start
-/// gives a finite optimum, or when there are no customers.
+/// Fit to the customers of `summary`. Throws InputError (exit 65) with the reason in words when
+/// there are no customers or no repeat purchases, or when the optimiser does not converge to a
+/// proper maximum (a stationary point with a positive definite Hessian) of the likelihood
+/// (penalised, with options.penalizer): a fit that runs off is refused, never printed.
 BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
                    const FitOptions& options = {});
 
@@ -64,6 +73,11 @@ double bgnbd_expected_purchases(PurchaseModel model, const BgNbdParams& p, doubl
 /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] of a customer with this history.
 double bgnbd_conditional_expected_purchases(PurchaseModel model, const BgNbdParams& p, double t,
                                             double x, double t_x, double T);
+
+/// E[Y(t) | alive, x, T]: the same for a customer known to be alive (the conditional
+/// expectation is this times P(alive)); it does not depend on t_x.
+double bgnbd_expected_purchases_if_alive(PurchaseModel model, const BgNbdParams& p, double t,
+                                         double x, double T);
 
 /// The Gaussian hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1 (a series, with Boost's
 /// hypergeometric_pFq where the series is slow).

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "csm/bgnbd.hpp"
 #include "csm/rfm.hpp"
@@ -26,6 +27,9 @@ struct GammaGammaFit {
   unsigned iterations = 0;
   unsigned starts = 0;
   bool converged = false;
+  /// Empty for a proper maximum; otherwise the limit of the model the fit converged towards, in
+  /// words (q and gamma -> infinity; their standard errors are nullopt).
+  std::string limit;
   std::uint64_t customers = 0;  ///< customers fitted on: x > 0 and monetary > 0
   /// Pearson correlation of x and monetary over those customers (the model assumes none);
   /// nullopt when either does not vary.

@@ -53,6 +53,17 @@ struct RfmSummary {
   /// With a holdout: per whole unit i after end (i = 0, 1, ...), the occasions of the summarised
   /// customers in (end + i units, end + (i + 1) units], clipped at holdout_end.
   std::vector<std::uint64_t> holdout_series;
+  /// With a holdout: the repeat occasions of the summarised customers per week, over the
+  /// calibration and the holdout (the tracking chart of the papers). Weeks end on `end` and every
+  /// 7 days before and after it: weekly_repeats[i] counts the occasions in the week that ends
+  /// 7 * (first_week + i) days after `end`, i.e. in (end + 7 (first_week + i) - 7, end + 7
+  /// (first_week + i)], the last clipped at holdout_end. first_week (<= 0) is the week of the
+  /// earliest first purchase.
+  std::int32_t first_week = 0;
+  std::vector<std::uint64_t> weekly_repeats;
+  /// The latest date of any transaction read (also those after the end or the holdout);
+  /// nullopt when there were none.
+  std::optional<Date> last_transaction;
 };
 
 /// Per-customer accumulation. Each row goes to a log of 16-byte entries (customer index, day,

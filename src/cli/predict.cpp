@@ -1,8 +1,7 @@
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <thread>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "cli/commands.hpp"
@@ -10,9 +9,10 @@
 #include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
 #include "csm/bgnbd.hpp"
+#include "csm/error.hpp"
+#include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
 #include "csm/io/output_file.hpp"
-#include "csm/error.hpp"
 #include "csm/io/predictive_writer.hpp"
 #include "csm/io/state_file.hpp"
 
@@ -28,6 +28,7 @@ struct PredictOptions {
   double penalizer = 0;
   std::string sort = "customer_id";
   std::size_t top = 0;
+  std::optional<double> max_p_alive;
   std::string customers_csv;
   std::string holdout_end;
   bool timings = false;
@@ -35,23 +36,6 @@ struct PredictOptions {
   bool allow_partial = false;  ///< with from_state: fit even when shards are missing
   bool unit_given = false;     ///< --unit on the command line
 };
-
-// Run fn(chunk, begin, end) over [0, n) in fixed chunks on `threads` threads. The chunks do not
-// depend on the number of threads, so per-chunk sums added in chunk order give the same result
-// with any number of threads.
-constexpr std::size_t kChunk = 4096;
-template <typename Fn>
-void for_chunks(std::size_t n, unsigned threads, Fn fn) {
-  const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t c = next++; c < chunks; c = next++) fn(c, c * kChunk, std::min(n, (c + 1) * kChunk));
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::min<std::size_t>(threads, chunks); ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-}
 
 // Wall-clock seconds of each step, for --timings.
 class Stopwatch {
@@ -69,22 +53,10 @@ class Stopwatch {
   std::string text_;
 };
 
-// CLV over the horizon H: margin * spend * sum over steps i = 1..ceil(H) of
-// (E[Y(t_i)] - E[Y(t_(i-1))]) / (1 + d)^t_i with t_i = min(i, H), as lifetimes sums month by
-// month; without discounting the sum telescopes to E[Y(H)].
-double clv(const PredictOptions& o, PurchaseModel model, const BgNbdParams& p,
-           const RfmCustomer& c, double horizon, double expected, double spend) {
-  if (o.discount_rate == 0) return o.margin * spend * expected;
-  double total = 0, before = 0;
-  const auto steps = static_cast<int>(std::ceil(horizon));
-  for (int i = 1; i <= steps; ++i) {
-    const double t = std::min(static_cast<double>(i), horizon);
-    const double now = i == steps ? expected
-                                  : bgnbd_conditional_expected_purchases(model, p, t, c.x, c.t_x, c.T);
-    total += (now - before) / std::pow(1 + o.discount_rate, t);
-    before = now;
-  }
-  return o.margin * spend * total;
+std::string fmt_g(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
 }
 
 std::string days_text(double days) {
@@ -92,6 +64,81 @@ std::string days_text(double days) {
   while (text.back() == '0') text.pop_back();
   if (text.back() == '.') text.pop_back();
   return text;
+}
+
+// Both fits. When the purchase model fails, the spend model is still tried, so that one message
+// says everything that is wrong with the data for these models.
+void fit_models(std::span<const RfmCustomer> customers, PurchaseModel model, const FitOptions& fit,
+                io::PredictReport& report, Stopwatch& clock) {
+  std::optional<std::string> purchase_failure;
+  try {
+    report.purchases = fit_bgnbd(customers, model, fit);
+  } catch (const InputError& e) {
+    purchase_failure = e.what();
+  }
+  clock.lap(model == PurchaseModel::bgnbd ? "bgnbd fit" : "mbgnbd fit");
+  try {
+    report.spend = fit_gamma_gamma(customers, fit);
+  } catch (const InputError& e) {
+    // Without repeat purchases both fail for the same reason: the first message says it.
+    if (purchase_failure && report.summary.customers_with_repeats > 0) {
+      throw InputError("", 0, "", *purchase_failure + ". Also: " + e.what());
+    }
+    if (purchase_failure) throw InputError("", 0, "", *purchase_failure);
+    throw;
+  }
+  if (purchase_failure) throw InputError("", 0, "", *purchase_failure);
+  clock.lap("gamma-gamma fit");
+}
+
+// Predicted against actual purchases over (--end, --holdout-end]: the totals and errors per
+// customer, the cumulative series per unit, and the weekly tracking over calibration and holdout.
+io::HoldoutReport holdout_report(const RfmSummary& s, Date holdout_end, PurchaseModel model,
+                                 const BgNbdParams& p,
+                                 const std::vector<io::CustomerPrediction>& predictions,
+                                 const ForecastOptions& forecast) {
+  io::HoldoutReport h;
+  h.holdout_end = holdout_end;
+  h.length = *forecast.holdout_length;
+  h.actual_total = s.holdout_occasions;
+  double abs_error = 0, sq_error = 0;
+  for (const io::CustomerPrediction& out : predictions) {
+    const double e = *out.holdout_predicted - static_cast<double>(s.customers[out.customer].holdout_x);
+    abs_error += std::fabs(e);
+    sq_error += e * e;
+    h.predicted_total += *out.holdout_predicted;
+  }
+  const auto n = static_cast<double>(s.customers.size());
+  h.mean_absolute_error = abs_error / n;
+  h.root_mean_squared_error = std::sqrt(sq_error / n);
+  // Per whole unit after --end (the last may be partial): cumulative actual and predicted.
+  std::vector<double> times;
+  for (std::size_t k = 0; k < s.holdout_series.size(); ++k) {
+    times.push_back(std::min(static_cast<double>(k + 1), h.length));
+  }
+  const std::vector<double> predicted =
+      total_expected_purchases(model, p, s.customers, times, forecast.threads);
+  std::uint64_t actual = 0;
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    actual += s.holdout_series[k];
+    h.series.push_back({times[k], actual, predicted[k]});
+  }
+  // Weekly, from the week of the first purchase: the repeat purchases made by the end of each
+  // week against those a new customer is expected to make over each customer's age then.
+  std::vector<std::int32_t> days;
+  for (std::size_t i = 0; i < s.weekly_repeats.size(); ++i) {
+    const std::int32_t week = s.first_week + static_cast<std::int32_t>(i);
+    days.push_back(std::min(s.end.days + 7 * week, holdout_end.days));
+  }
+  const std::vector<double> expected =
+      expected_repeat_purchases_by_day(model, p, s.customers, s.unit, days);
+  actual = 0;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    actual += s.weekly_repeats[i];
+    h.weekly.push_back({static_cast<std::uint32_t>(i + 1), Date{days[i]}, days[i] > s.end.days,
+                        actual, expected[i]});
+  }
+  return h;
 }
 
 int predict(const PredictOptions& o, Streams io) {
@@ -150,76 +197,27 @@ int predict(const PredictOptions& o, Streams io) {
   const PurchaseModel model = o.model == "mbgnbd" ? PurchaseModel::mbgnbd : PurchaseModel::bgnbd;
   FitOptions fit;
   fit.penalizer = o.penalizer;
-  report.purchases = fit_bgnbd(s.customers, model, fit);
-  clock.lap(model == PurchaseModel::bgnbd ? "bgnbd fit" : "mbgnbd fit");
-  report.spend = fit_gamma_gamma(s.customers, fit);
-  clock.lap("gamma-gamma fit");
+  fit_models(s.customers, model, fit, report, clock);
   const BgNbdParams& p = report.purchases.params;
   const GammaGammaParams& g = report.spend.params;
 
-  std::optional<double> holdout_length;
-  if (holdout_end) holdout_length = static_cast<double>(holdout_end->days - s.end.days) / per_unit;
-  std::vector<io::CustomerPrediction> predictions(s.customers.size());
-  const unsigned threads = io::effective_threads(o.input.threads);
-  for_chunks(s.customers.size(), threads, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const RfmCustomer& c = s.customers[i];
-      io::CustomerPrediction& out = predictions[i];
-      out.customer = i;
-      out.p_alive = bgnbd_p_alive(model, p, c.x, c.t_x, c.T);
-      out.expected_purchases =
-          bgnbd_conditional_expected_purchases(model, p, report.horizon, c.x, c.t_x, c.T);
-      out.expected_spend = gamma_gamma_expected_spend(g, c.x, c.monetary.value_or(0));
-      if (out.expected_spend) {
-        out.clv = clv(o, model, p, c, report.horizon, out.expected_purchases, *out.expected_spend);
-      }
-      if (holdout_length) {
-        out.holdout_predicted =
-            bgnbd_conditional_expected_purchases(model, p, *holdout_length, c.x, c.t_x, c.T);
-      }
-    }
-  });
-  if (holdout_length) {
-    double abs_error = 0, sq_error = 0, predicted_total = 0;
-    for (const io::CustomerPrediction& out : predictions) {
-      const double e = *out.holdout_predicted - static_cast<double>(s.customers[out.customer].holdout_x);
-      abs_error += std::fabs(e);
-      sq_error += e * e;
-      predicted_total += *out.holdout_predicted;
-    }
-    io::HoldoutReport h;
-    h.holdout_end = *holdout_end;
-    h.length = *holdout_length;
-    h.actual_total = s.holdout_occasions;
-    h.predicted_total = predicted_total;
-    const auto n = static_cast<double>(s.customers.size());
-    h.mean_absolute_error = abs_error / n;
-    h.root_mean_squared_error = std::sqrt(sq_error / n);
-    // The predicted cumulative series: per chunk, then added in chunk order.
-    const std::size_t steps = s.holdout_series.size();
-    const std::size_t chunks = (s.customers.size() + kChunk - 1) / kChunk;
-    std::vector<double> partial(chunks * steps, 0.0);
-    for_chunks(s.customers.size(), threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-      for (std::size_t k = 0; k < steps; ++k) {
-        const double t = std::min(static_cast<double>(k + 1), *holdout_length);
-        double sum = 0;
-        for (std::size_t i = begin; i < end; ++i) {
-          const RfmCustomer& c = s.customers[i];
-          sum += bgnbd_conditional_expected_purchases(model, p, t, c.x, c.t_x, c.T);
-        }
-        partial[chunk * steps + k] = sum;
-      }
-    });
-    std::uint64_t actual = 0;
-    for (std::size_t k = 0; k < steps; ++k) {
-      actual += s.holdout_series[k];
-      double predicted = 0;
-      for (std::size_t chunk = 0; chunk < chunks; ++chunk) predicted += partial[chunk * steps + k];
-      h.series.push_back({std::min(static_cast<double>(k + 1), *holdout_length), actual, predicted});
-    }
-    report.holdout = std::move(h);
+  ForecastOptions forecast;
+  forecast.horizon = report.horizon;
+  forecast.margin = o.margin;
+  forecast.discount_rate = o.discount_rate;
+  forecast.threads = io::effective_threads(o.input.threads);
+  if (holdout_end) {
+    forecast.holdout_length = static_cast<double>(holdout_end->days - s.end.days) / per_unit;
   }
-
+  std::vector<CustomerForecast> forecasts =
+      forecast_customers(model, p, g, s.customers, forecast);
+  std::vector<io::CustomerPrediction> predictions(s.customers.size());
+  for (std::size_t i = 0; i < predictions.size(); ++i) {
+    static_cast<CustomerForecast&>(predictions[i]) = forecasts[i];
+    predictions[i].customer = i;
+  }
+  std::vector<CustomerForecast>().swap(forecasts);
+  if (holdout_end) report.holdout = holdout_report(s, *holdout_end, model, p, predictions, forecast);
   clock.lap("predictions");
   // Order: --sort, ties by customer id (the summary's order), then --top.
   const auto by = [&](auto key, bool descending) {
@@ -235,8 +233,15 @@ int predict(const PredictOptions& o, Streams io) {
     by([](const io::CustomerPrediction& c) { return c.p_alive; }, false);
   } else if (o.sort == "expected_purchases") {
     by([](const io::CustomerPrediction& c) { return c.expected_purchases; }, true);
+  } else if (o.sort == "value_at_risk") {
+    by([](const io::CustomerPrediction& c) { return c.value_at_risk.value_or(-1.0); }, true);
   }
   report.customers_total = predictions.size();
+  if (o.max_p_alive) {
+    report.max_p_alive = o.max_p_alive;
+    std::erase_if(predictions, [&](const io::CustomerPrediction& c) { return c.p_alive > *o.max_p_alive; });
+  }
+  report.customers_selected = predictions.size();
   if (o.top > 0 && predictions.size() > o.top) predictions.resize(o.top);
   report.customers = std::move(predictions);
 
@@ -248,7 +253,45 @@ int predict(const PredictOptions& o, Streams io) {
         "cannot have dropped out yet. --model mbgnbd does not have this property");
   }
   report.notes.push_back("expected_spend is the Gamma-Gamma mean of a future purchase; for x = 0 "
-                         "it is the population mean p*gamma/(q-1)");
+                         "it is the population mean p*gamma/(q-1), which exists only when q > 1");
+  report.notes.push_back("value_at_risk = (1 - p_alive) * clv / p_alive: the clv a customer would "
+                         "have if surely alive, times the chance that they have dropped out");
+  if (g.q <= 1) {
+    std::uint64_t without = 0;
+    for (const RfmCustomer& c : s.customers) without += c.x == 0 ? 1 : 0;
+    report.warnings.push_back(
+        "the Gamma-Gamma q is " + fmt_g(g.q) + " <= 1: under the model the mean spend of a "
+        "customer without repeat purchases, p*gamma/(q-1), is infinite (the spread of mean spends "
+        "between customers is too heavy-tailed), so expected_spend, clv and value_at_risk are "
+        "null for the " + std::to_string(without) + " customers with x = 0" +
+        (o.penalizer > 0 ? " (the --penalizer pulls q down: try a smaller one)" : ""));
+  }
+  if (!report.purchases.limit.empty()) {
+    report.warnings.push_back(
+        std::string(display_name(model)) + " converged to a limit of the model: " +
+        report.purchases.limit + ". The parameters that ran off (standard errors null) mean "
+        "nothing alone; the predictions are those of the limit model. With so little variation "
+        "in the data, --penalizer 0.01 gives an ordinary fit instead");
+  }
+  if (!report.spend.limit.empty()) {
+    report.warnings.push_back("Gamma-Gamma converged to a limit of the model: " +
+                              report.spend.limit + " (q and gamma: standard errors null)");
+  }
+  if (holdout_end && s.last_transaction && s.last_transaction->days < holdout_end->days) {
+    report.warnings.push_back(
+        "--holdout-end " + to_string(*holdout_end) + " is after the last transaction in the input (" +
+        to_string(*s.last_transaction) + "): if the data stop there, the actual purchases of the "
+        "holdout are undercounted by " + std::to_string(holdout_end->days - s.last_transaction->days) +
+        " days and the comparison is unfair; use --holdout-end " + to_string(*s.last_transaction) +
+        " or earlier");
+  }
+  if (!report.purchases.standard_errors[0] || !report.purchases.standard_errors[1] ||
+      !report.purchases.standard_errors[2] || !report.purchases.standard_errors[3] ||
+      !report.spend.standard_errors[0] || !report.spend.standard_errors[1] ||
+      !report.spend.standard_errors[2]) {
+    report.notes.push_back("some standard errors are null: the unpenalised likelihood has no "
+                           "proper maximum at the penalised estimates");
+  }
   if (report.spend.customers < s.customers_with_repeats) {
     report.notes.push_back(std::to_string(s.customers_with_repeats - report.spend.customers) +
                            " customers with repeat purchases of amount 0 are left out of the "
@@ -258,31 +301,33 @@ int predict(const PredictOptions& o, Streams io) {
     report.notes.push_back(std::to_string(s.excluded_customers) +
                            " customers whose first purchase is after --end are left out");
   }
-  if (!report.purchases.converged) {
-    report.warnings.push_back("the purchase model fit did not converge; treat its numbers with care");
-  }
-  if (!report.spend.converged) {
-    report.warnings.push_back("the Gamma-Gamma fit did not converge; treat its numbers with care");
-  }
   if (report.spend.correlation && std::fabs(*report.spend.correlation) > 0.3) {
     report.warnings.push_back(
         "the correlation of x and monetary is " + std::to_string(*report.spend.correlation) +
         "; the Gamma-Gamma model assumes spend does not depend on purchase frequency");
   }
-  // The table shows warnings itself; JSON and CSV readers get them on stderr too.
-  if (!o.input.quiet && o.input.format != "table") {
+  // The table shows warnings and notes itself; JSON holds both and gets the warnings on stderr
+  // too (those not printed already: a partial merge of states); a CSV has no place for either, so
+  // both go to stderr (-q silences them).
+  const std::string& format = o.input.format;
+  if (!o.input.quiet && format != "table") {
     for (std::size_t i = warnings_shown; i < report.warnings.size(); ++i) {
       io.err << "csm-metrics: warning: " << report.warnings[i] << '\n';
     }
+  }
+  if (!o.input.quiet && format == "csv") {
+    for (const std::string& n : report.notes) io.err << "csm-metrics: note: " << n << '\n';
   }
 
   if (!o.customers_csv.empty()) {
     io::write_file_atomically(o.customers_csv, io::to_csv(report));
     report.customers_in_json = false;
   }
-  const std::string& format = o.input.format;
+  // CSV: the customers, or with --customers-csv (they are in that file) the model, one row per
+  // quantity.
   const std::string text = format == "json"  ? io::to_json(report)
-                           : format == "csv" ? io::to_csv(report)
+                           : format == "csv" ? (report.customers_in_json ? io::to_csv(report)
+                                                                         : io::model_csv(report))
                                              : io::to_table(report);
   write_output(o.input.output, io, text);
   clock.lap("output");
@@ -312,9 +357,14 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--sort", o->sort,
                   "Order of customers: customer_id (default), clv (highest first), p_alive "
-                  "(lowest first), expected_purchases (highest first)")
-      ->check(CLI::IsMember({"customer_id", "clv", "p_alive", "expected_purchases"}));
-  cmd->add_option("--top", o->top, "Only the first N customers after --sort");
+                  "(lowest first), expected_purchases (highest first), value_at_risk (highest "
+                  "first: (1 - p_alive) * clv / p_alive, the value lost if they have left)")
+      ->check(CLI::IsMember({"customer_id", "clv", "p_alive", "expected_purchases", "value_at_risk"}));
+  cmd->add_option("--top", o->top, "Only the first N customers after --sort and --max-p-alive");
+  cmd->add_option("--max-p-alive", o->max_p_alive,
+                  "Only customers whose P(alive) is at most P (0..1), e.g. 0.5 for those more "
+                  "likely gone than not")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--customers-csv", o->customers_csv,
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,

@@ -4,12 +4,84 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
 #include <utility>
 
 #include "csm/error.hpp"
 #include "mle.hpp"
 
 namespace csm {
+namespace {
+
+std::string g4(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
+
+// The limit of the model that still makes sense: q and gamma -> infinity with p*gamma/q fixed,
+// where every customer's purchases have the same mean (spread by p), so expected_spend is that
+// mean for everyone. nullopt when the fit ran off in any other way.
+std::optional<std::string> recognised_limit(const std::vector<double>& u, double scale) {
+  const double p = std::exp(u[0]), q = std::exp(u[1]), v = std::exp(u[2]);
+  constexpr double big = 1e4, small = 1e-4;
+  if (q > big && v > big * scale && p < big && p > small) {
+    return "every customer's purchases have the same mean p*gamma/q = " + g4(p * v / q) +
+           " (q and gamma -> infinity): the mean spends differ between customers no more than "
+           "chance makes them, so expected_spend is that mean for everyone";
+  }
+  return std::nullopt;
+}
+
+// Why a Gamma-Gamma fit is refused, in words. `scale` is the mean of the monetary values (the
+// money scale gamma is compared with).
+std::string explain_failure(const detail::MleResult& result, double scale, double penalizer) {
+  const double p = std::exp(result.u[0]), q = std::exp(result.u[1]), v = std::exp(result.u[2]);
+  constexpr double big = 1e4, small = 1e-4;
+  std::vector<std::string> why;
+  if (q > big && v > big * scale) {
+    why.push_back("q and gamma grow without bound together (p*gamma/q, the mean spend, stays at " +
+                  g4(p * v / q) + "): the customers' mean spends vary no more than their single "
+                  "purchases make them by chance, so the model cannot tell how spend differs "
+                  "between customers");
+  } else if (q > big || q < small) {
+    why.push_back(std::string("q goes to ") + (q > big ? "infinity" : "0"));
+  } else if (v > big * scale || v < small * scale) {
+    why.push_back(std::string("gamma goes to ") + (v > big * scale ? "infinity" : "0"));
+  }
+  if (p > big) {
+    why.push_back("p goes to infinity: the data make a customer's purchases all worth the same");
+  } else if (p < small) {
+    why.push_back("p goes to 0");
+  }
+  std::string text;
+  if (why.empty()) {
+    if (!result.converged) {
+      text = result.max_evaluations
+                 ? "the optimiser found no maximum of the likelihood within its evaluations"
+                 : "the optimiser stopped before reaching a maximum of the likelihood (its slope "
+                   "there is still " + g4(result.gradient_norm) + ")";
+    } else {
+      text = "the best point found is no proper maximum: the likelihood is flat in some "
+             "direction there, so the data do not pin the three parameters down";
+    }
+  } else {
+    for (const std::string& w : why) text += (text.empty() ? "" : "; ") + w;
+  }
+  text += " (best point: p " + g4(p) + ", q " + g4(q) + ", gamma " + g4(v) +
+          "). Too few customers or too little variation for this model: more customers or a "
+          "longer calibration period may pin it down";
+  // The L2 penalty holds parameters back from infinity (not from 0).
+  if (text.find("infinity") != std::string::npos || text.find("without bound") != std::string::npos ||
+      why.empty()) {
+    text += penalizer > 0 ? ", or a larger --penalizer" : ", or --penalizer 0.01 (an L2 penalty)";
+  }
+  return text;
+}
+
+}  // namespace
 
 double gamma_gamma_log_likelihood(const GammaGammaParams& g, double x, double m) noexcept {
   const double px = g.p * x;
@@ -43,6 +115,23 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   fit.customers = static_cast<std::uint64_t>(n);
   const double vx = sxx - sx * sx / n, vm = smm - sm * sm / n;
   if (vx > 0 && vm > 0) fit.correlation = (sxm - sx * sm / n) / std::sqrt(vx * vm);
+  // The model learns how spend varies between customers from how their mean spends differ;
+  // with one customer, or the same mean for all, it has nothing to learn from and its
+  // parameters run off to infinity (a penalty keeps them finite: then it is fitted anyway).
+  const bool same_mean = std::all_of(pairs.begin(), pairs.end(),
+                                     [&](const auto& xm) { return xm.second == pairs[0].second; });
+  if (options.penalizer == 0 && (n < 2 || same_mean)) {
+    throw InputError(
+        "", 0, "",
+        n < 2 ? "Gamma-Gamma fit: only 1 customer with repeat purchases of a positive amount; the "
+                "spend model needs several whose mean repeat spends differ (--penalizer C fits "
+                "it anyway, pulled towards small parameters)"
+              : "Gamma-Gamma fit: all " + std::to_string(fit.customers) +
+                    " customers with repeat purchases have the same mean repeat spend (" +
+                    g4(pairs[0].second) + "): the spend model cannot be identified, as it learns "
+                    "how spend varies between customers from how their means differ (--penalizer "
+                    "C fits it anyway, pulled towards small parameters)");
+  }
 
   std::sort(pairs.begin(), pairs.end());
   struct Point {
@@ -65,23 +154,28 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
                             double penalizer) -> double {
     const double p = std::exp(u[0]), q = std::exp(u[1]), v = std::exp(u[2]);
+    // In forms where nothing large cancels when q and gamma (or p) drift to 1e8 and more:
+    // lgamma(px+q) - lgamma(px) - lgamma(q) as one shift of the larger argument, and
+    // q log gamma - (px+q) log(gamma + m x) = -q log1p(m x/gamma) - px log(gamma + m x).
     const std::size_t k = xs.size();
     std::vector<double> lg(k), dg_p(k), dg_q(k);
-    const double lq = std::lgamma(q), dq = boost::math::digamma(q), lv = std::log(v);
+    const double lv = std::log(v);
     for (std::size_t i = 0; i < k; ++i) {
       const double px = p * xs[i];
-      lg[i] = std::lgamma(px + q) - std::lgamma(px) - lq + q * lv;
-      const double dpxq = boost::math::digamma(px + q);
-      dg_p[i] = dpxq - boost::math::digamma(px);
-      dg_q[i] = dpxq - dq + lv;
+      lg[i] = px >= q ? detail::lgamma_shift(px, q) - std::lgamma(q)
+                      : detail::lgamma_shift(q, px) - std::lgamma(px);
+      dg_p[i] = detail::digamma_shift(px, q);
+      dg_q[i] = detail::digamma_shift(q, px);
     }
     double ll = 0, gp = 0, gq = 0, gv = 0;
     for (const Point& pt : points) {
-      const double px = p * pt.x, lvm = std::log(v + pt.m * pt.x);
-      ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - (px + q) * lvm);
+      const double px = p * pt.x, mx = pt.m * pt.x;
+      // log(gamma + m x) = log gamma + log1p(m x / gamma): one logarithm per point.
+      const double l1 = std::log1p(mx / v), lvm = lv + l1;
+      ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - q * l1 - px * lvm);
       gp += pt.w * pt.x * (dg_p[pt.xi] + pt.lm + pt.lx - lvm);
-      gq += pt.w * (dg_q[pt.xi] - lvm);
-      gv += pt.w * (q / v - (px + q) / (v + pt.m * pt.x));
+      gq += pt.w * (dg_q[pt.xi] - l1);
+      gv += pt.w * pt.x * (q * pt.m - p * v) / (v * (v + mx));
     }
     if (!grad.empty()) {
       grad[0] = -p * gp / n + penalizer * 2 * p * p;
@@ -104,15 +198,27 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   };
   const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", "Gamma-Gamma fit failed: " + result.failure);
+  // The same rule as for BG/NBD: only a proper maximum is used.
+  std::optional<std::string> limit;
+  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
+    if (result.stationary) limit = recognised_limit(result.u, mean_m);
+  }
+  if (!limit && (!result.converged || !detail::positive_definite_hessian(penalised, result.u))) {
+    throw InputError("", 0, "",
+                     "Gamma-Gamma fit failed on " + std::to_string(fit.customers) +
+                         " customers with repeat purchases: " +
+                         explain_failure(result, mean_m, options.penalizer));
+  }
   fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2])};
   fit.log_likelihood = -plain(result.u, {}) * n;
   const std::vector<double> se = detail::standard_errors(plain, result.u, n);
   for (std::size_t i = 0; i < 3; ++i) {
-    if (std::isfinite(se[i])) fit.standard_errors[i] = se[i];
+    if (std::isfinite(se[i]) && !(limit && i > 0)) fit.standard_errors[i] = se[i];
   }
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
-  fit.converged = result.converged;
+  fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)
+  if (limit) fit.limit = *limit;
   return fit;
 }
 

@@ -2,6 +2,9 @@
 
 #include <nlopt.h>
 
+#include <boost/math/special_functions/digamma.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -49,8 +52,6 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
                    unsigned max_evaluations) {
   MleResult best;
   best.value = std::numeric_limits<double>::infinity();
-  std::string last_reason = "no start given";
-  bool best_on_bound = false;
   for (const std::vector<double>& start : starts) {
     const auto n = static_cast<unsigned>(start.size());
     ++best.starts_tried;
@@ -76,32 +77,85 @@ MleResult minimise(const Objective& objective, const std::vector<std::vector<dou
     const bool finite = std::isfinite(at) && std::isfinite(norm(g)) && value < 1e299;
     bool on_bound = false;
     for (double x : u) on_bound = on_bound || std::fabs(x) > 29.999;
-    const bool stationary = finite && norm(g) < 1e-5 && !on_bound;
+    const bool flat = finite && norm(g) < 1e-5;
+    const bool stationary = flat && !on_bound;
     const bool stopped_ok = result > 0 || result == NLOPT_ROUNDOFF_LIMITED;
     if (finite && at < best.value) {
-      best_on_bound = on_bound;
       best.u = u;
       best.value = at;
       best.converged = stationary && stopped_ok;
+      best.stationary = flat && stopped_ok;
+      best.on_bound = on_bound;
+      best.max_evaluations = result == NLOPT_MAXEVAL_REACHED;
+      best.gradient_norm = norm(g);
     }
+    best.non_finite = best.non_finite || call.non_finite || !finite;
     if (stationary && stopped_ok) break;
-    if (!finite) {
-      last_reason = "the likelihood could not be evaluated (non-finite) near the optimum";
-    } else if (on_bound) {
-      last_reason =
-          "a parameter ran off to 0 or infinity: the data do not identify the model (too few "
-          "customers, or no repeat purchases)";
-    } else if (result == NLOPT_MAXEVAL_REACHED) {
-      last_reason = "no convergence within " + std::to_string(max_evaluations) + " evaluations";
-    } else {
-      last_reason = "the optimiser stopped with NLopt code " + std::to_string(result) +
-                    " and gradient norm " + std::to_string(norm(g));
+  }
+  // A parameter at 0 or infinity is no estimate: the caller says why instead of printing it.
+  if (best.u.empty()) {
+    best.failure = "the likelihood could not be evaluated (it is not finite) at any point the "
+                   "optimiser reached";
+  }
+  return best;
+}
+
+namespace {
+// The Stirling series of lgamma(z) beyond (z - 1/2) log z - z + log(2 pi)/2, and the asymptotic
+// series of digamma(z) beyond log z; both good to 1e-25 for z >= 1e4.
+double stirling_rest(double z) noexcept {
+  const double i = 1 / z, i2 = i * i;
+  return i * (1.0 / 12 - i2 * (1.0 / 360 - i2 / 1260));
+}
+double digamma_rest(double z) noexcept {
+  const double i = 1 / z, i2 = i * i;
+  return -i / 2 - i2 * (1.0 / 12 - i2 * (1.0 / 120 - i2 / 252));
+}
+}  // namespace
+
+double lgamma_shift(double q, double y) noexcept {
+  if (q < 1e4) return std::lgamma(q + y) - std::lgamma(q);
+  // (q + y - 1/2) log(q + y) - (q - 1/2) log q - y, rearranged without cancellation.
+  return (q - 0.5) * std::log1p(y / q) + y * std::log(q + y) - y + stirling_rest(q + y) -
+         stirling_rest(q);
+}
+
+double digamma_shift(double q, double y) noexcept {
+  if (q < 1e4) return boost::math::digamma(q + y) - boost::math::digamma(q);
+  return std::log1p(y / q) + digamma_rest(q + y) - digamma_rest(q);
+}
+
+bool positive_definite_hessian(const Objective& objective, std::span<const double> u) {
+  const std::size_t k = u.size();
+  std::vector<std::vector<double>> h(k, std::vector<double>(k));
+  for (std::size_t j = 0; j < k; ++j) {
+    constexpr double step = 1e-4;
+    std::vector<double> plus(u.begin(), u.end()), minus(u.begin(), u.end()), gp(k), gm(k);
+    plus[j] += step;
+    minus[j] -= step;
+    const double vp = objective(plus, gp), vm = objective(minus, gm);
+    if (!std::isfinite(vp) || !std::isfinite(vm)) return false;
+    for (std::size_t i = 0; i < k; ++i) h[i][j] = (gp[i] - gm[i]) / (2 * step);
+  }
+  // Cholesky of the symmetrised matrix; a pivot that is not clearly positive (relative to the
+  // diagonal: round-off in the differences is about 1e-8 of it) means not positive definite.
+  double scale = 0;
+  for (std::size_t i = 0; i < k; ++i) scale = std::max(scale, std::fabs(h[i][i]));
+  if (!(scale > 0) || !std::isfinite(scale)) return false;
+  std::vector<std::vector<double>> l(k, std::vector<double>(k, 0.0));
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j <= i; ++j) {
+      double sum = (h[i][j] + h[j][i]) / 2;
+      for (std::size_t m = 0; m < j; ++m) sum -= l[i][m] * l[j][m];
+      if (i == j) {
+        if (!(sum > 1e-7 * scale)) return false;
+        l[i][i] = std::sqrt(sum);
+      } else {
+        l[i][j] = sum / l[j][j];
+      }
     }
   }
-  // A parameter at 0 or infinity is no estimate: say why instead of printing it.
-  if (!best.converged && best_on_bound) best.u.clear();
-  if (best.u.empty()) best.failure = last_reason;
-  return best;
+  return true;
 }
 
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,

@@ -19,6 +19,11 @@ struct MleResult {
   unsigned evaluations = 0;     // objective evaluations, all starts together
   unsigned starts_tried = 0;
   bool converged = false;       // the optimiser stopped on a tolerance and the gradient is ~0
+  bool stationary = false;      // the same, but a log-parameter may be at the bound
+  bool on_bound = false;        // the kept point has a log-parameter at the bound (+-30)
+  bool max_evaluations = false; // the kept point's start ran out of evaluations
+  bool non_finite = false;      // some start met points where the likelihood is not finite
+  double gradient_norm = 0;     // at the kept point
   std::string failure;          // why no start gave a finite optimum; empty on success
 };
 
@@ -26,6 +31,17 @@ struct MleResult {
 /// kept when none does. Log-parameters are bounded to [-30, 30].
 MleResult minimise(const Objective& objective, const std::vector<std::vector<double>>& starts,
                    unsigned max_evaluations);
+
+/// lgamma(q + y) - lgamma(q) and digamma(q + y) - digamma(q) for q, y > 0, without the
+/// cancellation of two large lgamma values when q is large (asymptotic series for q >= 1e4):
+/// accurate where fits drift towards a limit of the model (a, b or q of 1e8).
+double lgamma_shift(double q, double y) noexcept;
+double digamma_shift(double q, double y) noexcept;
+
+/// Whether the Hessian of `objective` (d^2/du^2, by central differences of the analytic
+/// gradient) at `u` is positive definite: the optimum is a proper maximum of the likelihood, not
+/// a ridge or a flat direction along which the parameters are not pinned down.
+bool positive_definite_hessian(const Objective& objective, std::span<const double> u);
 
 /// Standard errors sqrt(diag(H^-1)) of the natural parameters exp(u), where H is the Hessian of
 /// the total negative log-likelihood (`n` times the mean, without penalty), by central differences

@@ -216,6 +216,7 @@ struct RfmAccumulator::Impl {
   EntryArray buckets[kBuckets];
   std::uint64_t records = 0;
   std::uint64_t used = 0;
+  std::int32_t latest = INT32_MIN;  // the latest day of any row
   std::size_t entries = 0;    // in the buckets (and staged)
   std::size_t compacted = 0;  // entries left by the last compaction
   std::size_t first_compaction = RfmAccumulator::kFirstCompaction;
@@ -249,6 +250,7 @@ struct RfmAccumulator::Impl {
   void add_hashed(std::string_view id, std::uint64_t hash, std::int32_t day, Money amount) {
     ++records;
     if (day <= end) ++used;
+    latest = std::max(latest, day);
     if (queued == kQueue) {
       take(queue[next]);
       --queued;
@@ -355,6 +357,7 @@ struct RfmAccumulator::Impl {
     flush_staged();
     records += other.records;
     used += other.used;
+    latest = std::max(latest, other.latest);
   }
 };
 
@@ -420,11 +423,14 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   out.unit = unit;
   out.end = end_;
   out.holdout_end = holdout_end_;
+  std::int32_t latest = INT32_MIN;
   for (Impl* part : parts) {
     part->drain();
     out.transactions += part->records;
     out.transactions_used += part->used;
+    latest = std::max(latest, part->latest);
   }
+  if (latest != INT32_MIN) out.last_transaction = Date{latest};
   const double per_unit = days_per_unit(unit);
   const std::int32_t end_day = impl_->end;
   const std::int32_t limit = impl_->limit;
@@ -441,6 +447,12 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   std::vector<std::vector<Walked>> walked(parts.size());
   for (std::size_t k = 0; k < parts.size(); ++k) walked[k].resize(parts[k]->customers.size());
   std::vector<std::vector<std::uint64_t>> series(threads, std::vector<std::uint64_t>(series_units, 0));
+  // With a holdout, repeat occasions per week (weeks end on end_day + 7 w): weeks w <= 0 at
+  // index -w of `before` (grown as needed), weeks w >= 1 at w - 1 of `after`.
+  const bool weekly = series_units > 0;
+  const std::size_t weeks_after = weekly ? static_cast<std::size_t>((limit - end_day + 6) / 7) : 0;
+  std::vector<std::vector<std::uint64_t>> before(threads), after(threads, std::vector<std::uint64_t>(weeks_after, 0));
+  std::vector<std::int32_t> earliest(threads, INT32_MAX);
   std::vector<std::vector<Entry>> scratches(threads);
   std::vector<std::vector<std::uint32_t>> counters(threads);
   run_jobs(parts.size() * kBuckets, threads, [&](std::size_t worker, std::size_t job) {
@@ -469,9 +481,16 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
           if (e.day != previous) {
             ++occasions;
             w.last = e.day;
+            if (weekly && e.day != w.first) {
+              const auto back = static_cast<std::size_t>((end_day - e.day) / 7);
+              std::vector<std::uint64_t>& counts = before[worker];
+              if (back >= counts.size()) counts.resize(back + 1, 0);
+              ++counts[back];
+            }
           }
         } else if (e.day != previous && w.first != INT32_MAX) {
           ++w.holdout_x;
+          if (weekly) ++after[worker][static_cast<std::size_t>((e.day - end_day + 6) / 7) - 1];
           // Unit i holds the days in (end + i units, end + (i + 1) units].
           const double offset = static_cast<double>(e.day - end_day) / per_unit;
           auto unit_index = static_cast<std::size_t>(std::ceil(offset)) - 1;
@@ -481,6 +500,7 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
         previous = e.day;
       }
       if (w.first != INT32_MAX) {
+        earliest[worker] = std::min(earliest[worker], w.first);
         w.x = occasions - 1;
         w.repeat_amount = total - first_amount;
       }
@@ -521,6 +541,18 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
     return id_of(a) < id_of(b);
   });
 
+  if (weekly) {
+    std::int32_t first = INT32_MAX;
+    for (const std::int32_t d : earliest) first = std::min(first, d);
+    const std::size_t weeks_before =
+        first == INT32_MAX ? 0 : static_cast<std::size_t>((end_day - first) / 7) + 1;
+    out.first_week = -static_cast<std::int32_t>(weeks_before) + 1;
+    out.weekly_repeats.assign(weeks_before + weeks_after, 0);
+    for (unsigned t = 0; t < threads; ++t) {
+      for (std::size_t b = 0; b < before[t].size(); ++b) out.weekly_repeats[weeks_before - 1 - b] += before[t][b];
+      for (std::size_t a = 0; a < weeks_after; ++a) out.weekly_repeats[weeks_before + a] += after[t][a];
+    }
+  }
   out.holdout_series.assign(series_units, 0);
   for (const auto& counts : series) {
     for (std::size_t u = 0; u < series_units; ++u) out.holdout_series[u] += counts[u];

@@ -143,6 +143,13 @@ std::string table(const std::vector<std::string>& heads, const std::vector<std::
   return out;
 }
 
+// A parameter: 4 decimals, or 4 significant digits where that would show 0.0000 or a long
+// number (fits at a limit of the model).
+std::string param(double v) {
+  const double m = std::fabs(v);
+  return (m != 0 && m < 1e-3) || m >= 1e6 ? fmt::format("{:.4g}", v) : fmt::format("{:.4f}", v);
+}
+
 std::string se_text(const std::optional<double>& se) { return se ? fmt::format(" (se {:.4g})", *se) : " (se -)"; }
 
 }  // namespace
@@ -240,6 +247,7 @@ std::string to_json(const PredictReport& report) {
   purchases["iterations"] = f.iterations;
   purchases["starts"] = f.starts;
   purchases["converged"] = f.converged;
+  purchases["limit"] = f.limit.empty() ? Json(nullptr) : Json(f.limit);
   model[f.model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd"] = std::move(purchases);
   Json spend;
   spend["p"] = g.params.p;
@@ -253,6 +261,7 @@ std::string to_json(const PredictReport& report) {
   spend["iterations"] = g.iterations;
   spend["starts"] = g.starts;
   spend["converged"] = g.converged;
+  spend["limit"] = g.limit.empty() ? Json(nullptr) : Json(g.limit);
   spend["correlation_x_monetary"] = number_or_null(g.correlation);
   model["gamma_gamma"] = std::move(spend);
   j["model"] = std::move(model);
@@ -270,12 +279,23 @@ std::string to_json(const PredictReport& report) {
       series.push_back({{"t", p.t}, {"actual", p.actual}, {"predicted", finite(p.predicted)}});
     }
     o["cumulative"] = std::move(series);
+    Json weekly = Json::array();
+    for (const WeeklyPoint& w : h.weekly) {
+      weekly.push_back({{"week", w.week},
+                        {"through", to_string(w.through)},
+                        {"period", w.holdout ? "holdout" : "calibration"},
+                        {"actual", w.actual},
+                        {"predicted", finite(w.predicted)}});
+    }
+    o["weekly"] = std::move(weekly);
     j["holdout"] = std::move(o);
   }
   j["notes"] = report.notes;
   j["warnings"] = report.warnings;
   j["sort"] = report.sort;
+  j["max_p_alive"] = number_or_null(report.max_p_alive);
   j["customers_total"] = report.customers_total;
+  j["customers_selected"] = report.customers_selected;
   if (report.customers_in_json) {
     Json customers = Json::array();
     for (const CustomerPrediction& p : report.customers) {
@@ -290,6 +310,7 @@ std::string to_json(const PredictReport& report) {
       o["expected_purchases"] = finite(p.expected_purchases);
       o["expected_spend"] = number_or_null(p.expected_spend);
       o["clv"] = number_or_null(p.clv);
+      o["value_at_risk"] = number_or_null(p.value_at_risk);
       if (report.holdout) {
         o["holdout_actual"] = c.holdout_x;
         o["holdout_predicted"] = number_or_null(p.holdout_predicted);
@@ -303,7 +324,8 @@ std::string to_json(const PredictReport& report) {
 
 std::string to_csv(const PredictReport& report) {
   const RfmSummary& s = report.summary;
-  std::string out = "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv";
+  std::string out =
+      "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk";
   if (report.holdout) out += ",holdout_actual,holdout_predicted";
   out += ",unit,horizon\n";
   // The same last two fields on every line.
@@ -326,12 +348,53 @@ std::string to_csv(const PredictReport& report) {
     append_num(line, p.expected_spend);
     line.push_back(',');
     append_num(line, p.clv);
+    line.push_back(',');
+    append_num(line, p.value_at_risk);
     if (report.holdout) {
       fmt::format_to(std::back_inserter(line), ",{},", c.holdout_x);
       append_num(line, p.holdout_predicted);
     }
     append(line, tail);
   });
+  return out;
+}
+
+std::string model_csv(const PredictReport& report) {
+  const BgNbdFit& f = report.purchases;
+  const GammaGammaFit& g = report.spend;
+  const std::string purchase(to_string(f.model));
+  std::string out = "model,name,value,standard_error\n";
+  const auto row = [&](std::string_view model, std::string_view name, double value,
+                       const std::optional<double>& se) {
+    out += fmt::format("{},{},{},{}\n", model, name, num(value), se ? num(*se) : "");
+  };
+  row(purchase, "r", f.params.r, f.standard_errors[0]);
+  row(purchase, "alpha", f.params.alpha, f.standard_errors[1]);
+  row(purchase, "a", f.params.a, f.standard_errors[2]);
+  row(purchase, "b", f.params.b, f.standard_errors[3]);
+  row(purchase, "log_likelihood", f.log_likelihood, std::nullopt);
+  row(purchase, "customers", static_cast<double>(f.customers), std::nullopt);
+  row(purchase, "iterations", f.iterations, std::nullopt);
+  row("gamma_gamma", "p", g.params.p, g.standard_errors[0]);
+  row("gamma_gamma", "q", g.params.q, g.standard_errors[1]);
+  row("gamma_gamma", "gamma", g.params.gamma, g.standard_errors[2]);
+  row("gamma_gamma", "log_likelihood", g.log_likelihood, std::nullopt);
+  row("gamma_gamma", "customers", static_cast<double>(g.customers), std::nullopt);
+  row("gamma_gamma", "iterations", g.iterations, std::nullopt);
+  if (g.correlation) row("gamma_gamma", "correlation_x_monetary", *g.correlation, std::nullopt);
+  const std::string unit(to_string(report.summary.unit));
+  out += fmt::format("settings,unit,{},\nsettings,horizon,{},\nsettings,days_per_unit,{},\n"
+                     "settings,margin,{},\nsettings,discount_rate,{},\n",
+                     unit, num(report.horizon), num(days_per_unit(report.summary.unit)),
+                     num(report.margin), num(report.discount_rate));
+  if (report.holdout) {
+    const HoldoutReport& h = *report.holdout;
+    row("holdout", "length", h.length, std::nullopt);
+    row("holdout", "actual_purchases", static_cast<double>(h.actual_total), std::nullopt);
+    row("holdout", "predicted_purchases", h.predicted_total, std::nullopt);
+    row("holdout", "mean_absolute_error", h.mean_absolute_error, std::nullopt);
+    row("holdout", "root_mean_squared_error", h.root_mean_squared_error, std::nullopt);
+  }
   return out;
 }
 
@@ -344,18 +407,25 @@ std::string to_table(const PredictReport& report) {
   out += fmt::format("{} on {} customers to {} (time unit: {}; horizon {} {}s)\n",
                      f.model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD", f.customers,
                      to_string(s.end), unit, fmt::format("{:.6g}", report.horizon), unit);
-  out += fmt::format("  r {:.4f}{}  alpha {:.4f}{}\n  a {:.4f}{}  b {:.4f}{}\n", f.params.r,
-                     se_text(f.standard_errors[0]), f.params.alpha, se_text(f.standard_errors[1]),
-                     f.params.a, se_text(f.standard_errors[2]), f.params.b,
+  out += fmt::format("  r {}{}  alpha {}{}\n  a {}{}  b {}{}\n", param(f.params.r),
+                     se_text(f.standard_errors[0]), param(f.params.alpha),
+                     se_text(f.standard_errors[1]), param(f.params.a),
+                     se_text(f.standard_errors[2]), param(f.params.b),
                      se_text(f.standard_errors[3]));
   out += fmt::format("  log-likelihood {:.2f}, {} evaluations, {}\n", f.log_likelihood,
-                     f.iterations, f.converged ? "converged" : "NOT converged");
+                     f.iterations, !f.limit.empty() ? "converged to a limit (see the warning)"
+                                   : f.converged    ? "converged"
+                                                    : "NOT converged");
   out += fmt::format("Gamma-Gamma on {} customers with repeat purchases\n", g.customers);
-  out += fmt::format("  p {:.4f}{}  q {:.4f}{}  gamma {:.4f}{}\n", g.params.p,
-                     se_text(g.standard_errors[0]), g.params.q, se_text(g.standard_errors[1]),
-                     g.params.gamma, se_text(g.standard_errors[2]));
+  out += fmt::format("  p {}{}  q {}{}  gamma {}{}\n", param(g.params.p),
+                     se_text(g.standard_errors[0]), param(g.params.q),
+                     se_text(g.standard_errors[1]), param(g.params.gamma),
+                     se_text(g.standard_errors[2]));
   out += fmt::format("  log-likelihood {:.2f}, {}; correlation of x and monetary {}\n",
-                     g.log_likelihood, g.converged ? "converged" : "NOT converged",
+                     g.log_likelihood,
+                     !g.limit.empty() ? "converged to a limit (see the warning)"
+                     : g.converged    ? "converged"
+                                      : "NOT converged",
                      fixed(g.correlation, 3));
   if (report.holdout) {
     const HoldoutReport& h = *report.holdout;
@@ -372,12 +442,18 @@ std::string to_table(const PredictReport& report) {
       const RfmCustomer& c = s.customers[p.customer];
       rows.push_back({c.customer_id, std::to_string(c.x), fixed(c.monetary, 2),
                       fmt::format("{:.3f}", p.p_alive), fmt::format("{:.3f}", p.expected_purchases),
-                      fixed(p.expected_spend, 2), fixed(p.clv, 2)});
+                      fixed(p.expected_spend, 2), fixed(p.clv, 2), fixed(p.value_at_risk, 2)});
     }
-    out += table({"customer_id", "x", "monetary", "p_alive", "purchases", "spend", "clv"}, rows);
-    if (report.customers.size() < report.customers_total) {
-      out += fmt::format("(top {} of {} customers by {})\n", report.customers.size(),
-                         report.customers_total, report.sort);
+    out += table({"customer_id", "x", "monetary", "p_alive", "purchases", "spend", "clv", "at_risk"},
+                 rows);
+    const std::string filter =
+        report.max_p_alive ? fmt::format(" with p_alive <= {}", *report.max_p_alive) : "";
+    if (report.customers.size() < report.customers_selected) {
+      out += fmt::format("(top {} of {} customers{} by {})\n", report.customers.size(),
+                         report.customers_selected, filter, report.sort);
+    } else if (report.customers_selected < report.customers_total) {
+      out += fmt::format("({} of {} customers{})\n", report.customers_selected,
+                         report.customers_total, filter);
     }
   }
   for (const std::string& w : report.warnings) out += "warning: " + w + '\n';

@@ -48,6 +48,133 @@ def expect_error(name, args, code, pattern):
     check(re.search(pattern, err) is not None, f"{name}: stderr {err.strip()!r} does not match {pattern!r}")
 
 
+def audit_tests(data, cdnow, end):
+    """The audit of issue 7: fits that run off, value at risk, CSV output, warnings."""
+    pred = os.path.join(data, "predictive")
+    # A fit that drifts to a = 2.6e8, b = 1.8e10 (one drop-out chance for all): a finite answer
+    # (scipy at its own stopping point a = 2.6e5, b = 1.8e7 gives 2.7212 for c0), with the
+    # limit said; it used to exit 70 in Boost's 2F1.
+    rc, out, err = run(["predict", os.path.join(pred, "crash_100customers.csv"), "--end", "2024-12-31", "-f", "json"])
+    check(rc == 0, f"crash file: exit {rc} {err}")
+    if rc == 0:
+        doc = json.loads(out)
+        bg = doc["model"]["bgnbd"]
+        check(bg["limit"] and "same chance" in bg["limit"] and bg["standard_errors"]["a"] is None,
+              f"crash file: the limit is said {bg['limit']}")
+        c0 = doc["customers"][0]
+        check(c0["customer_id"] == "c0" and abs(c0["expected_purchases"] - 2.7212) < 2e-4,
+              f"crash file: c0 expects 2.7212 purchases, got {c0['expected_purchases']}")
+        check("converged to a limit" in err, f"crash file: warning on stderr {err!r}")
+    # No drop-out at all in the data: the NBD limit, p_alive about 1.
+    rc, out, err = run(["predict", os.path.join(pred, "no_dropout.csv"), "--end", "2024-12-31", "-f", "json", "-q"])
+    check(rc == 0 and "no customer drops out" in json.loads(out)["model"]["bgnbd"]["limit"],
+          f"no drop-out: exit {rc} {err}")
+    # Refused fits: one line, the model's name, the reason in words.
+    expect_error("one customer", ["predict", os.path.join(pred, "one_customer.csv"), "--end", "2024-12-31"],
+                 65, r"Gamma-Gamma fit: only 1 customer with repeat purchases")
+    expect_error("same spend", ["predict", os.path.join(pred, "same_spend.csv"), "--end", "2024-12-31"],
+                 65, r"BG/NBD fit failed on 50 customers: r and alpha grow without bound.*Also: Gamma-Gamma fit: all 50 customers with repeat purchases have the same mean repeat spend \(10\)")
+    expect_error("three customers", ["predict", os.path.join(pred, "three_customers.csv"), "--end", "2024-12-31"],
+                 65, r"BG/NBD fit failed on 3 customers: b goes to 0: the data make every customer drop out")
+    expect_error("MBG/NBD runs off", ["predict", os.path.join(pred, "mbgnbd_runs_off.csv"), "--end", "2024-12-31", "--model", "mbgnbd"],
+                 65, r"^csm-metrics: error: MBG/NBD fit failed on 3 customers: r and alpha grow without bound")
+    expect_error("no repeaters, MBG/NBD", ["predict", write("once2.csv", "customer_id,date,amount\na,2024-01-01,5\nb,2024-01-02,5\n"), "--end", "2024-03-01", "--model", "mbgnbd"],
+                 65, r"MBG/NBD fit: no customer made a repeat purchase")
+    rc, out, err = run(["predict", cdnow] + end + ["--penalizer", "1e-9", "--model", "mbgnbd", "-f", "json", "--top", "1"])
+    check(rc == 0, f"tiny penalizer: {err}")
+    for name in ["one_customer", "same_spend", "three_customers"]:
+        rc, out, err = run(["predict", os.path.join(pred, name + ".csv"), "--end", "2024-12-31"])
+        check("NLopt" not in err and "gradient norm" not in err and err.count("\n") == 1, f"{name}: plain words, one line: {err!r}")
+
+    # --sort value_at_risk and --max-p-alive: value_at_risk = (1 - p_alive) clv / p_alive,
+    # worked out here from the printed clv and p_alive.
+    rc, out, err = run(["predict", cdnow] + end + ["--horizon", "39", "-f", "json", "-q"])
+    every = json.loads(out)["customers"]
+    for c in every[:400]:
+        want = (1 - c["p_alive"]) * c["clv"] / c["p_alive"]
+        check(abs(c["value_at_risk"] - want) <= 1e-9 * max(1, want), f"value_at_risk of {c['customer_id']}")
+    rc, out, err = run(["predict", cdnow] + end + ["--horizon", "39", "-f", "json", "-q", "--sort", "value_at_risk",
+                        "--max-p-alive", "0.5", "--top", "20"])
+    doc = json.loads(out)
+    risk = [c["value_at_risk"] for c in doc["customers"]]
+    below = [c for c in every if c["p_alive"] <= 0.5]
+    best = sorted(below, key=lambda c: -c["value_at_risk"])[:20]
+    check(len(risk) == 20 and risk == sorted(risk, reverse=True) and all(c["p_alive"] <= 0.5 for c in doc["customers"]),
+          "--sort value_at_risk --max-p-alive 0.5 --top 20")
+    check([c["customer_id"] for c in doc["customers"]] == [c["customer_id"] for c in best],
+          "value_at_risk: the same 20 customers as sorting every customer here")
+    check(doc["customers_total"] == 2357 and doc["customers_selected"] == len(below) and doc["max_p_alive"] == 0.5,
+          f"customers_selected {doc['customers_selected']} = {len(below)} with p_alive <= 0.5")
+    rc, out, err = run(["predict", cdnow] + end + ["--sort", "value_at_risk", "--max-p-alive", "0.5", "--top", "3"])
+    check(f"(top 3 of {len(below)} customers with p_alive <= 0.5 by value_at_risk)" in out and "at_risk" in out, "table: value_at_risk")
+    rc, out, err = run(["predict", cdnow] + end + ["-f", "csv", "--top", "2", "-q"])
+    check(out.splitlines()[0].startswith("customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk,"), "csv: value_at_risk column")
+
+    # CSV: with --customers-csv stdout has only the model; notes and warnings on stderr.
+    side = os.path.join(WORK, "c2.csv")
+    rc, out, err = run(["predict", cdnow] + end + ["-f", "csv", "--customers-csv", side])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check(rc == 0 and out.startswith("model,name,value,standard_error\n") and len(out.splitlines()) < 40,
+          f"csv --customers-csv: stdout is the model {out[:80]!r}")
+    byname = {(r["model"], r["name"]): r for r in rows}
+    check(abs(float(byname[("bgnbd", "r")]["value"]) - 0.2426) < 5e-5 and byname[("bgnbd", "r")]["standard_error"] != ""
+          and byname[("settings", "unit")]["value"] == "week", "csv model rows")
+    with open(side) as f:
+        check(len(list(csv.DictReader(f))) == 2357, "csv --customers-csv: the customers in the file")
+    check("csm-metrics: note: time unit week" in err, f"csv: notes on stderr {err!r}")
+    rc, out, err = run(["predict", cdnow] + end + ["-f", "csv", "-q"])
+    check(err == "" and len(out.splitlines()) == 2358, "csv -q: customers on stdout, nothing on stderr")
+
+    # --penalizer 0.01 on CDNOW: q < 1, so x = 0 has no mean spend: said, not silent.
+    rc, out, err = run(["predict", cdnow] + end + ["--penalizer", "0.01", "-f", "json"])
+    doc = json.loads(out)
+    q = doc["model"]["gamma_gamma"]["q"]
+    zero = [c for c in doc["customers"] if c["x"] == 0]
+    check(q < 1 and len(zero) == 1411 and all(c["clv"] is None for c in zero), f"penalizer 0.01: q {q}")
+    check(any("<= 1" in w and "infinite" in w and "1411 customers with x = 0" in w for w in doc["warnings"]) and "infinite" in err,
+          f"q <= 1 warning {doc['warnings']}")
+    # --holdout-end past the data (the last transaction is on 1998-06-30).
+    rc, out, err = run(["predict", cdnow] + end + ["--holdout-end", "1998-12-31", "-f", "json", "--top", "1"])
+    check(any("after the last transaction in the input (1998-06-30)" in w for w in json.loads(out)["warnings"]),
+          f"holdout after the data: {err}")
+    # Weekly tracking over calibration and holdout, whatever the unit: 39 + 39 weeks, week 1
+    # ending 1997-01-07 (1997-09-30 minus 38 weeks); cumulative repeat purchases 2457 at the end
+    # of the calibration and 2457 + 1882 at the end.
+    for unit in ["week", "day", "month"]:
+        rc, out, err = run(["predict", cdnow] + end + ["--unit", unit, "--holdout-end", "1998-06-30", "-f", "json", "--top", "1", "-q"])
+        w = json.loads(out)["holdout"]["weekly"]
+        cal = [p for p in w if p["period"] == "calibration"]
+        check(len(w) == 78 and w[0]["through"] == "1997-01-07" and len(cal) == 39 and cal[-1]["through"] == "1997-09-30"
+              and cal[-1]["actual"] == 2457 and w[-1]["actual"] == 2457 + 1882 and w[-1]["through"] == "1998-06-30",
+              f"weekly tracking in {unit}s")
+        check(all(w[i]["predicted"] <= w[i + 1]["predicted"] for i in range(77)), f"weekly predicted cumulative in {unit}s")
+
+    # Strong correlation of x and monetary: customer i buys i+1 times, each for 10 (i+1) plus a
+    # little noise, so monetary rises with x (correlation near 1).
+    import random
+    rnd = random.Random(3)
+    lines = ["customer_id,date,amount"]
+    for i in range(300):
+        n = 1 + i % 6
+        days = sorted(rnd.sample(range(300), n + 1))
+        for d in days:
+            lines.append(f"c{i},{datetime_of(d)},{10 * n + rnd.randint(0, 3)}")
+    rc, out, err = run(["predict", write("corr.csv", "\n".join(lines) + "\n"), "--end", "2024-12-31", "-f", "json"])
+    check(rc == 0 and doc_has_correlation_warning(out) and "the correlation of x and monetary is 0.9" in err,
+          f"correlation warning: exit {rc} {err}")
+
+
+def datetime_of(day):
+    import datetime
+    return (datetime.date(2024, 1, 1) + datetime.timedelta(days=day)).isoformat()
+
+
+def doc_has_correlation_warning(out):
+    doc = json.loads(out)
+    c = doc["model"]["gamma_gamma"]["correlation_x_monetary"]
+    return c > 0.9 and any("correlation of x and monetary" in w for w in doc["warnings"])
+
+
 def main():
     global BINARY, WORK
     ap = argparse.ArgumentParser()
@@ -102,7 +229,9 @@ def main():
     zero = [c for c in doc["customers"] if c["x"] == 0]
     check(zero and all(c["p_alive"] == 1 for c in zero), "predict json: p_alive = 1 when x = 0")
     check(all(c["monetary"] is None for c in zero), "predict json: monetary null when x = 0")
-    check("null" not in json.dumps(doc["model"]), "predict json: no null in the model")
+    check("null" not in json.dumps({k: {n: v for n, v in m.items() if n != "limit"} for k, m in doc["model"].items()}),
+          "predict json: no null in the model (but limit)")
+    check(bg["limit"] is None and doc["model"]["gamma_gamma"]["limit"] is None, "predict json: CDNOW at no limit")
 
     # --sort and --top.
     rc, out, err = run(["predict", cdnow] + end + ["--format", "json", "--sort", "clv", "--top", "10"])
@@ -190,6 +319,8 @@ def main():
                         "--skip-invalid", "--format", "json"])
     check(rc == 0 and json.loads(out)["input"]["skipped_records"] == 1 and "skipped: " in err,
           f"--skip-invalid: exit {rc} {err}")
+
+    audit_tests(a.data, cdnow, end)
 
     print(f"test_predictive: {passed} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)

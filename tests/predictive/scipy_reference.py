@@ -40,6 +40,18 @@ def summarise(path, end, unit, holdout_end=None):
     return out
 
 
+def first_purchases(path, end):
+    """{customer_id: date of the first purchase} for customers with one on or before end."""
+    end_d = datetime.date.fromisoformat(end)
+    first = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            d = datetime.date.fromisoformat(row["date"])
+            if d <= end_d and (row["customer_id"] not in first or d < first[row["customer_id"]]):
+                first[row["customer_id"]] = d
+    return first
+
+
 def bgnbd_ll(params, x, tx, T, mbg=False):
     r, alpha, a, b = params
     s = 1.0 if mbg else 0.0
@@ -52,9 +64,11 @@ def bgnbd_ll(params, x, tx, T, mbg=False):
     return ll1 + np.logaddexp(t1, t2)
 
 
-def fit_bgnbd(x, tx, T, mbg=False):
+def fit_bgnbd(x, tx, T, mbg=False, penalizer=0.0):
+    """Maximum likelihood; with a penalizer C, of the mean log-likelihood minus C * sum(params^2)
+    (the L2 penalty of lifetimes)."""
     x, tx, T = map(np.asarray, (x, tx, T))
-    f = lambda u: -bgnbd_ll(np.exp(u), x, tx, T, mbg).mean()
+    f = lambda u: -bgnbd_ll(np.exp(u), x, tx, T, mbg).mean() + penalizer * np.sum(np.exp(u) ** 2)
     best = None
     for start in ([0, 0, 0, 0], [math.log(0.5), math.log(max(T.mean(), 1e-3) / 4), 0, 0]):
         res = optimize.minimize(f, start, method="Nelder-Mead",
@@ -62,7 +76,7 @@ def fit_bgnbd(x, tx, T, mbg=False):
         res = optimize.minimize(f, res.x, method="BFGS", options={"gtol": 1e-9})
         if best is None or res.fun < best.fun:
             best = res
-    return np.exp(best.x), -best.fun * len(x)
+    return np.exp(best.x), bgnbd_ll(np.exp(best.x), x, tx, T, mbg).sum()
 
 
 def gg_ll(params, x, m):
@@ -72,13 +86,13 @@ def gg_ll(params, x, m):
             + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(g + m * x))
 
 
-def fit_gamma_gamma(x, m):
+def fit_gamma_gamma(x, m, penalizer=0.0):
     x, m = np.asarray(x, float), np.asarray(m, float)
-    f = lambda u: -gg_ll(np.exp(u), x, m).mean()
+    f = lambda u: -gg_ll(np.exp(u), x, m).mean() + penalizer * np.sum(np.exp(u) ** 2)
     res = optimize.minimize(f, [0, 0, 0], method="Nelder-Mead",
                             options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000, "maxfev": 40000})
     res = optimize.minimize(f, res.x, method="BFGS", options={"gtol": 1e-9})
-    return np.exp(res.x), -res.fun * len(x)
+    return np.exp(res.x), gg_ll(np.exp(res.x), x, m).sum()
 
 
 def p_alive(params, x, tx, T, mbg=False):
@@ -117,3 +131,24 @@ def clv(params, g, x, tx, T, m, horizon, margin, d, mbg=False):
         total += (now - before) / (1 + d) ** t
         before = now
     return margin * spend * total
+
+
+def numeric_standard_errors(total_ll, params):
+    """sqrt(diag(H^-1)) of the negative total log-likelihood in the natural parameters, H by
+    second differences of function values (no gradient: independent of csm-metrics' analytic
+    one), with relative steps of 1e-4."""
+    theta = np.asarray(params, float)
+    k = len(theta)
+    h = 1e-4 * theta
+    H = np.zeros((k, k))
+    f = lambda th: -total_ll(th)
+    for i in range(k):
+        for j in range(k):
+            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
+            H[i, j] = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)) / (4 * h[i] * h[j])
+    return np.sqrt(np.diag(np.linalg.inv(H)))
+
+
+def unconditional(params, t, mbg=False):
+    """E[X(t)] of a new customer: the conditional expectation at x = t_x = T = 0."""
+    return conditional(params, t, 0, 0.0, 0.0, mbg) if t > 0 else 0.0

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "csm/bgnbd.hpp"
+#include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/rfm.hpp"
@@ -25,13 +26,8 @@ struct RfmReport {
 };
 
 /// One customer's predictions; `customer` indexes RfmSummary::customers.
-struct CustomerPrediction {
+struct CustomerPrediction : CustomerForecast {
   std::size_t customer = 0;
-  double p_alive = 1;
-  double expected_purchases = 0;       ///< over the horizon
-  std::optional<double> expected_spend;  ///< per future purchase
-  std::optional<double> clv;           ///< over the horizon, with margin and discounting
-  std::optional<double> holdout_predicted;  ///< purchases expected in (end, holdout_end]
 };
 
 /// One point of the holdout tracking series, per whole unit after --end.
@@ -39,6 +35,15 @@ struct HoldoutPoint {
   double t = 0;                    ///< units after --end (the last point may be a partial unit)
   std::uint64_t actual = 0;        ///< cumulative repeat purchases made
   double predicted = 0;            ///< cumulative repeat purchases predicted
+};
+
+/// One week of the tracking chart (calibration and holdout), cumulative from the first week.
+struct WeeklyPoint {
+  std::uint32_t week = 0;   ///< 1 = the week of the earliest first purchase
+  Date through;             ///< the last day of the week (weeks end on --end and every 7 days)
+  bool holdout = false;     ///< after --end
+  std::uint64_t actual = 0;  ///< cumulative repeat purchases made
+  double predicted = 0;      ///< cumulative repeat purchases expected (E[X] of each customer's age)
 };
 
 struct HoldoutReport {
@@ -49,6 +54,7 @@ struct HoldoutReport {
   double mean_absolute_error = 0;  ///< per customer
   double root_mean_squared_error = 0;
   std::vector<HoldoutPoint> series;
+  std::vector<WeeklyPoint> weekly;
 };
 
 /// Everything one run of `predict` reports.
@@ -62,7 +68,9 @@ struct PredictReport {
   BgNbdFit purchases;
   GammaGammaFit spend;
   std::vector<CustomerPrediction> customers;  ///< in output order (after --sort and --top)
-  std::uint64_t customers_total = 0;         ///< before --top
+  std::uint64_t customers_total = 0;         ///< before --max-p-alive and --top
+  std::uint64_t customers_selected = 0;      ///< after --max-p-alive, before --top
+  std::optional<double> max_p_alive;
   std::string sort;
   std::optional<HoldoutReport> holdout;
   std::vector<std::string> notes;
@@ -79,5 +87,8 @@ std::string to_json(const PredictReport& report);
 /// The per-customer predictions, one CSV line each (also what --customers-csv writes).
 std::string to_csv(const PredictReport& report);
 std::string to_table(const PredictReport& report);
+/// The model part alone, for `-f csv` with --customers-csv: one row per quantity,
+/// `model,name,value,standard_error`.
+std::string model_csv(const PredictReport& report);
 
 }  // namespace csm::io
