@@ -79,12 +79,14 @@ GroupSpendApplied apply_spend_to_groups(std::vector<GroupPeriods>& groups, const
       put_cost(m, amount, mode, derive);
     }
   }
-  for (const auto& [name, months] : spend.by_group()) {
+  for (const auto& entry : spend.by_group()) {
+    // A named member, not a structured binding: clang 14 cannot capture a binding in a lambda.
+    const std::string& name = entry.first;
     const bool known = std::any_of(groups.begin(), groups.end(),
                                    [&](const GroupPeriods& g) { return g.group == name; });
     if (known) continue;
     applied.unknown.push_back(name);
-    for (const auto& [month, amount] : months) applied.unknown_amount += amount;
+    for (const auto& [month, amount] : entry.second) applied.unknown_amount += amount;
   }
   return applied;
 }
