@@ -161,9 +161,17 @@ void headline_section(std::string& out, const MetricsReport& r) {
     out += " Only one " + word(r.grain) + " of data: there is no " + word(r.grain) + " before to compare with.";
   }
   if (r.grain != Grain::month) {
-    out += "</p>\n<p class=\"note\">Periods are " + word(r.grain) +
-           "s: movements are summed over their months; start counts and MRR are those of the first "
-           "month, end counts and MRR those of the last (docs/metrics.md, section 10).";
+    if (r.kind == RecordKind::summary) {
+      out += "</p>\n<p class=\"note\">Periods are " + word(r.grain) +
+             "s: the summary records' movements are summed over their months; start counts and MRR "
+             "are those of the first month, end counts and MRR those of the last (docs/metrics.md, "
+             "section 10).";
+    } else {
+      out += "</p>\n<p class=\"note\">Periods are " + word(r.grain) +
+             "s: each customer is compared in the period's last month with the last month of the "
+             "period before, so who joins and leaves inside a period is neither new nor churned; "
+             "CSAT and acquisition cost are summed over the months (docs/metrics.md, section 10).";
+    }
   }
   out += "</p>\n";
   const RangeSummary& s = r.summary;
