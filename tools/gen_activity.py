@@ -8,13 +8,23 @@ customers between segments, recurring add-ons billed as a second row in the same
 split in two rows, metered usage with 6 decimals, survey answers, acquisition spend on sign-up or
 trial rows, and a few customer ids that need RFC 4180 quoting.
 
+With --kind subscription the same simulated customers are written as subscription records
+instead (customer_id, start_date, end_date, mrr, segment, acquisition_cost): each run of months at
+one price in one segment is one subscription, starting on a day of its first month and ending
+(exclusive) on a day of the month after its last, or open when it runs to the last month; a
+month's acquisition cost rides on the subscription that starts in it, or on a subscription that
+starts and ends inside that month (active on no month's last day: mrr counted nowhere). Tier
+changes that move a customer to another segment start a subscription in the new segment.
+
 The same arguments always give the same bytes (random.Random seeded from --seed). Standard library
 only, so the test suite can run it on a fresh machine. Also importable: generate() returns rows and
-write_rows() writes them, which is how tests/crosscheck/crosscheck.py uses it.
+write_rows() writes them, which is how tests/crosscheck/crosscheck.py uses it; subscriptions()
+and write_subscriptions() do the same for subscription records.
 
 Examples:
   tools/gen_activity.py --customers 3000 --months 24 --seed 7 -o activity.csv
   tools/gen_activity.py --customers 500 --format jsonl --shuffle --day-dates 0.3 -o a.jsonl
+  tools/gen_activity.py --customers 500 --kind subscription --shuffle -o subscriptions.csv
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import argparse
 import calendar
 import csv
 import dataclasses
+import datetime
 import io
 import json
 import random
@@ -337,6 +348,113 @@ def generate(options: Options) -> list[Row]:
     return Simulation(options).run()
 
 
+@dataclasses.dataclass
+class Subscription:
+    """One subscription record. `end` is exclusive; None = still active."""
+
+    customer_id: str
+    start: datetime.date
+    end: Optional[datetime.date]
+    mrr: Decimal
+    segment: str
+    acquisition_cost: Optional[Decimal]
+
+
+def _day(rng: random.Random, month: int) -> datetime.date:
+    """A day of `month` (a month index): mostly 1..28, sometimes the first or the last day."""
+    year, m0 = divmod(month, 12)
+    last = calendar.monthrange(year, m0 + 1)[1]
+    pick = rng.random()
+    day = 1 if pick < 0.1 else last if pick < 0.2 else rng.randrange(1, 29)
+    return datetime.date(year, m0 + 1, day)
+
+
+def subscriptions(rows: Iterable[Row], options: Options) -> list[Subscription]:
+    """The customers of `rows` (from generate(options)) as subscription records, in customer order."""
+    rng = random.Random(f"subscriptions:{options.seed}")
+    last_month = month_index(options.start) + options.months - 1
+    revenue: dict[str, dict[int, Decimal]] = {}
+    segment: dict[str, dict[int, tuple[Decimal, str]]] = {}
+    cost: dict[str, dict[int, Decimal]] = {}
+    order: list[str] = []
+    for r in rows:
+        if r.customer_id not in revenue:
+            order.append(r.customer_id)
+            revenue[r.customer_id], segment[r.customer_id], cost[r.customer_id] = {}, {}, {}
+        revenue[r.customer_id][r.month] = revenue[r.customer_id].get(r.month, Decimal(0)) + r.revenue
+        best = segment[r.customer_id].get(r.month)
+        if best is None or r.revenue > best[0]:
+            segment[r.customer_id][r.month] = (r.revenue, r.segment)
+        if r.acquisition_cost is not None:
+            cost[r.customer_id][r.month] = cost[r.customer_id].get(r.month, Decimal(0)) + r.acquisition_cost
+    out: list[Subscription] = []
+    for cid in order:
+        months = sorted(m for m, v in revenue[cid].items() if v > 0)
+        runs: list[list[int]] = []
+        for m in months:
+            if runs and runs[-1][-1] == m - 1 and revenue[cid][m] == revenue[cid][runs[-1][-1]] \
+                    and segment[cid][m][1] == segment[cid][runs[-1][-1]][1]:
+                runs[-1].append(m)
+            else:
+                runs.append([m])
+        booked = set()
+        for run in runs:
+            first, last = run[0], run[-1]
+            end = None if last == last_month else _day(rng, last + 1)
+            c = cost[cid].get(first)
+            if c is not None:
+                booked.add(first)
+            out.append(Subscription(cid, _day(rng, first), end, revenue[cid][first],
+                                    segment[cid][first][1], c))
+        for m, c in sorted(cost[cid].items()):
+            if m in booked:
+                continue
+            # Spend on a month without a starting subscription (a trial): a subscription of that
+            # month only, ended before its last day.
+            start = _day(rng, m)
+            year, m0 = divmod(m, 12)
+            last_day = calendar.monthrange(year, m0 + 1)[1]
+            end = start if start.day == last_day else start + datetime.timedelta(
+                days=rng.randrange(0, last_day - start.day))
+            seg = segment[cid].get(m, (Decimal(0), rows_segment(rows, cid)))[1]
+            out.append(Subscription(cid, start, end, Decimal("0.00"), seg, c))
+    return out
+
+
+def rows_segment(rows: Iterable[Row], cid: str) -> str:
+    for r in rows:
+        if r.customer_id == cid:
+            return r.segment
+    return ""
+
+
+def write_subscriptions(subs: Iterable[Subscription], out: TextIO, fmt: str = "csv", *,
+                        crlf: bool = True) -> None:
+    """Write subscription records as csv or jsonl (an open subscription has an empty or null end)."""
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\r\n" if crlf else "\n")
+        writer.writerow(["customer_id", "start_date", "end_date", "mrr", "segment", "acquisition_cost"])
+        for s in subs:
+            writer.writerow([s.customer_id, s.start.isoformat(), "" if s.end is None else s.end.isoformat(),
+                             money_text(s.mrr), s.segment,
+                             "" if s.acquisition_cost is None else money_text(s.acquisition_cost)])
+    elif fmt == "jsonl":
+        for index, s in enumerate(subs):
+            parts = [f'"customer_id": {json.dumps(s.customer_id, ensure_ascii=False)}',
+                     f'"start_date": "{s.start.isoformat()}"']
+            if s.end is not None:
+                parts.append(f'"end_date": "{s.end.isoformat()}"')
+            elif index % 2:
+                parts.append('"end_date": null')
+            parts.append(f'"mrr": {money_text(s.mrr)}')
+            parts.append(f'"segment": "{s.segment}"')
+            if s.acquisition_cost is not None:
+                parts.append(f'"acquisition_cost": {money_text(s.acquisition_cost)}')
+            out.write("{" + ", ".join(parts) + "}\n")
+    else:
+        raise ValueError(f"subscription records are written as csv or jsonl, not {fmt!r}")
+
+
 def shuffled(rows: Iterable[Row], seed: int) -> list[Row]:
     """A copy of rows in a random order that depends only on `seed`."""
     out = list(rows)
@@ -419,6 +537,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--shuffle", action="store_true", help="write the rows in random order")
     p.add_argument("--shuffle-seed", type=int, help="seed of the shuffle (default: --seed)")
     p.add_argument("--format", choices=("csv", "jsonl", "json"), default="csv")
+    p.add_argument("--kind", choices=("activity", "subscription"), default="activity",
+                   help="activity records (default) or the same customers as subscription records")
     p.add_argument("--day-dates", type=float, default=0.0, metavar="FRACTION",
                    help="fraction of rows whose period is a YYYY-MM-DD date (0)")
     p.add_argument("--gap-month", metavar="YYYY-MM",
@@ -439,6 +559,22 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows = generate(options)
     except ValueError as error:
         p.error(str(error))
+    if args.kind == "subscription":
+        if args.format == "json" or args.day_dates or args.gap_month or args.extra_columns:
+            p.error("--kind subscription writes csv or jsonl, without --day-dates, --gap-month or "
+                    "--extra-columns")
+        subs = subscriptions(rows, options)
+        if args.shuffle:
+            subs = shuffled(subs, args.seed if args.shuffle_seed is None else args.shuffle_seed)
+        text = io.StringIO(newline="")
+        write_subscriptions(subs, text, args.format, crlf=not args.lf)
+        data = ("\ufeff" if args.bom else "") + text.getvalue()
+        if args.output == "-":
+            sys.stdout.buffer.write(data.encode("utf-8"))
+        else:
+            with open(args.output, "wb") as f:
+                f.write(data.encode("utf-8"))
+        return 0
     if args.shuffle:
         rows = shuffled(rows, args.seed if args.shuffle_seed is None else args.shuffle_seed)
     if args.output == "-":

@@ -11,6 +11,12 @@ subscription is active in a month when start <= last day < end), not from the pr
 economics. csm-metrics must agree field by field (counts and money exactly, ratios within 1e-9),
 and give byte-identical periods for the equivalent activity records.
 
+Then the project's generator (tools/gen_activity.py --kind subscription: simulated customers who
+change tier and segment, with trials whose cost rides on a subscription active on no month's last
+day) gives subscription records whose `compute --by segment --grain month|quarter|year` and
+`cohorts --by segment` are compared with crosscheck_analytics.py's reference on the months the
+same rule expands them into.
+
 Usage: crosscheck_subscriptions.py --binary path/to/csm-metrics --work scratch/dir
 Prints one line per check and `crosscheck subscriptions: N passed, M failed`; exits 1 on failure.
 """
@@ -37,6 +43,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, os.pardir, os.pardir, "tools"))
 import crosscheck as cc  # noqa: E402  (field comparison helpers)
+import crosscheck_analytics as ca  # noqa: E402  (the set-based reference of groups, grains, cohorts)
+import gen_activity as gen  # noqa: E402
 import reference_metrics as ref  # noqa: E402
 
 MAX_SHOWN = 15
@@ -282,6 +290,64 @@ def check_seed(binary: str, work: str, seed: int, customers: int, results: Resul
     results.report(f"seed {seed}: equivalent activity records give identical periods", problems)
 
 
+def expand_generated(subs: list[gen.Subscription]) -> tuple[list[Any], int, int]:
+    """The rows of generated subscriptions by the documented rule, with their segments."""
+    first = min(month_index(x.start) for x in subs)
+    last = max(max(month_index(x.start), month_index(x.end) if x.end else 0) for x in subs)
+    rows = []
+    for x in subs:
+        months = [m for m in range(month_index(x.start), last + 1)
+                  if x.start <= last_day(m) and (x.end is None or x.end > last_day(m))]
+        if not months:  # active on no month's last day: known, its cost booked, no revenue
+            rows.append(gen.Row(x.customer_id, "", month_index(x.start), Decimal(0),
+                                x.acquisition_cost, None, x.segment))
+        for m in months:
+            rows.append(gen.Row(x.customer_id, "", m, x.mrr,
+                                x.acquisition_cost if m == month_index(x.start) else None, None,
+                                x.segment))
+    return rows, first, last
+
+
+def check_generated(binary: str, work: str, seed: int, customers: int, results: Results) -> None:
+    options = gen.Options(customers=customers, months=20, start="2023-03", seed=seed)
+    subs = gen.subscriptions(gen.generate(options), options)
+    path = os.path.join(work, f"generated-{seed}.csv")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        gen.write_subscriptions(gen.shuffled(subs, seed), f)
+    rows, first, last = expand_generated(subs)
+    reference = ca.Reference(rows)
+    reference.first, reference.last = first, last  # the subscriptions' range, rows or not
+    ck = ca.Checker()
+    moved = 0
+    for grain, size in (("month", 1), ("quarter", 3), ("year", 12)):
+        doc = ca.run(binary, ["compute", "--by", "segment", "--grain", grain, "-f", "json", "-q", path])
+        where = f"generated seed {seed} {grain}"
+        ca.check_periods(ck, where + " all", doc["periods"], reference.periods(None, size), size, False)
+        ca.check_summary(ck, where + " summary", doc["summary"], ca.Reference.summary(reference.periods(None, 1)))
+        ck.same(where + " groups", [g["group"] for g in doc["groups"]], reference.groups)
+        for g in doc["groups"]:
+            monthly = reference.periods(g["group"], 1)
+            moved += sum(p["moved_in_customers"] for p in monthly)
+            ca.check_periods(ck, f"{where} group {g['group']}", g["periods"],
+                             reference.periods(g["group"], size), size, True)
+            ca.check_summary(ck, f"{where} group {g['group']} summary", g["summary"],
+                             ca.Reference.summary(monthly))
+        for unbroken in (False, True):
+            extra = ["--exclude-reactivated"] if unbroken else []
+            doc = ca.run(binary, ["cohorts", "--grain", grain, "--by", "segment", "-f", "json", "-q",
+                                  *extra, path])
+            ca.check_cohorts(ck, f"{where} cohorts{' excl' if unbroken else ''}", doc["cohorts"],
+                             reference.cohorts(size, unbroken), size)
+            for g in doc["groups"]:
+                ca.check_cohorts(ck, f"{where} cohorts group {g['group']}", g["cohorts"],
+                                 reference.cohorts(size, unbroken, g["group"]), size)
+    problems = list(ck.problems)
+    if moved == 0:
+        problems.append("no customer moved between segments: the data tests nothing")
+    results.report(f"generated subscriptions, seed {seed}: --by segment, --grain and cohorts agree "
+                   f"with the reference ({ck.values} values, {moved} moves)", problems)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--binary", required=True)
@@ -293,6 +359,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     results = Results()
     for seed in (11, 12, 13):
         check_seed(os.path.abspath(args.binary), args.work, seed, args.customers, results)
+    for seed in (21, 22):
+        check_generated(os.path.abspath(args.binary), args.work, seed, args.customers // 2, results)
     print(f"crosscheck subscriptions: {results.passed} passed, {results.failed} failed")
     return 1 if results.failed else 0
 
