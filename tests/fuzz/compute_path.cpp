@@ -31,6 +31,7 @@
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/summary_metrics.hpp"
+#include "input_file.hpp"
 #include "reader_harness.hpp"
 
 namespace {
@@ -256,23 +257,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   if (size == 0) return 0;
   if (wide_year_span(std::string_view(reinterpret_cast<const char*>(bytes) + 1, size - 1))) return 0;
   const unsigned control = bytes[0];
-  static const char* const kExtensions[] = {".csv", ".tsv", ".json", ".jsonl", ".txt", ".csv", ".json", ".jsonl"};
-  static const csm::io::InputFormat kFormats[] = {
-      csm::io::InputFormat::automatic, csm::io::InputFormat::automatic,
-      csm::io::InputFormat::automatic, csm::io::InputFormat::automatic,
-      csm::io::InputFormat::automatic, csm::io::InputFormat::csv,
-      csm::io::InputFormat::json,      csm::io::InputFormat::jsonl};
-  const unsigned pick = control & 7u;
-  const std::string path = "/dev/shm/csm_fuzz_" + std::to_string(::getpid()) + kExtensions[pick];
-  {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) fail("cannot write the temporary file", path);
-    if (size > 1 && std::fwrite(bytes + 1, 1, size - 1, f) != size - 1) fail("short write", path);
-    std::fclose(f);
-  }
+  const csm::fuzz::InputFile input("", bytes, size);
+  const std::string& path = input.path;
 
   csm::io::ReadOptions read;
-  read.format = kFormats[pick];
+  read.format = input.format;
   read.skip_invalid = (control & 8u) != 0;
   read.kind = (control & 16u) ? csm::io::RecordKind::activity : csm::io::RecordKind::automatic;
   read.threads = 1;
@@ -291,6 +280,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
            "one thread:\n" + one.json + one.error + "\nthree threads:\n" + split.json + split.error);
     }
   }
-  ::unlink(path.c_str());
   return 0;
 }

@@ -27,6 +27,7 @@
 #include "csm/io/record_input.hpp"
 #include "csm/io/state_file.hpp"
 #include "csm/rfm.hpp"
+#include "input_file.hpp"
 #include "reader_harness.hpp"
 
 namespace {
@@ -117,27 +118,15 @@ Result run(const std::string& path, const csm::io::ReadOptions& read, csm::TimeU
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
   if (size == 0) return 0;
   const unsigned control = bytes[0];
-  static const char* const kExtensions[] = {".csv", ".tsv", ".json", ".jsonl", ".txt", ".csv", ".json", ".jsonl"};
-  static const csm::io::InputFormat kFormats[] = {
-      csm::io::InputFormat::automatic, csm::io::InputFormat::automatic,
-      csm::io::InputFormat::automatic, csm::io::InputFormat::automatic,
-      csm::io::InputFormat::automatic, csm::io::InputFormat::csv,
-      csm::io::InputFormat::json,      csm::io::InputFormat::jsonl};
-  const unsigned pick = control & 7u;
-  const std::string path = "/dev/shm/csm_fuzz_rfm_" + std::to_string(::getpid()) + kExtensions[pick];
-  {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) fail("cannot write the temporary file", path);
-    if (size > 1 && std::fwrite(bytes + 1, 1, size - 1, f) != size - 1) fail("short write", path);
-    std::fclose(f);
-  }
+  const csm::fuzz::InputFile input("rfm_", bytes, size);
+  const std::string& path = input.path;
   static const csm::TimeUnit kUnits[] = {csm::TimeUnit::week, csm::TimeUnit::day, csm::TimeUnit::month,
                                          csm::TimeUnit::week};
   const csm::TimeUnit unit = kUnits[(control >> 4) & 3u];
   const bool holdout = (control & 0x40u) != 0;
 
   csm::io::ReadOptions read;
-  read.format = kFormats[pick];
+  read.format = input.format;
   read.kind = csm::io::RecordKind::transaction;
   read.skip_invalid = (control & 8u) != 0;
   read.threads = 1;
@@ -151,6 +140,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
            "one thread:\n" + one.json + one.error + "\nthree threads:\n" + split.json + split.error);
     }
   }
-  ::unlink(path.c_str());
   return 0;
 }
