@@ -34,6 +34,8 @@ struct BgNbdParams {
 struct FitOptions {
   double penalizer = 0;  ///< L2 penalty c: the mean log-likelihood minus c * (sum of params^2)
   unsigned max_evaluations = 5000;  ///< per start
+  /// Threads for the likelihood's sums (0: one per core); the fit is the same for any number.
+  unsigned threads = 1;
 };
 
 struct BgNbdFit {

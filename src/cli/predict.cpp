@@ -197,6 +197,7 @@ int predict(const PredictOptions& o, Streams io) {
   const PurchaseModel model = o.model == "mbgnbd" ? PurchaseModel::mbgnbd : PurchaseModel::bgnbd;
   FitOptions fit;
   fit.penalizer = o.penalizer;
+  fit.threads = io::effective_threads(o.input.threads);
   fit_models(s.customers, model, fit, report, clock);
   const BgNbdParams& p = report.purchases.params;
   const GammaGammaParams& g = report.spend.params;

@@ -1,5 +1,6 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
+#include "csm/parallel.hpp"
 
 #include <sys/mman.h>
 
@@ -406,40 +407,6 @@ T& at_month(std::int32_t& base, std::vector<T>& months, std::int32_t month) {
   return months[static_cast<std::size_t>(month - base)];
 }
 
-// Run fn(0..jobs-1) on up to `threads` threads; the first exception is rethrown.
-template <typename Fn>
-void run_parallel(std::size_t jobs, unsigned threads, Fn&& fn) {
-  if (threads <= 1 || jobs <= 1) {
-    for (std::size_t j = 0; j < jobs; ++j) fn(j);
-    return;
-  }
-  std::vector<std::exception_ptr> errors(jobs);
-  std::vector<std::thread> pool;
-  const std::size_t workers = std::min<std::size_t>(threads, jobs);
-  pool.reserve(workers);
-  const auto work = [&](std::size_t w) {
-    for (std::size_t j = w; j < jobs; j += workers) {
-      try {
-        fn(j);
-      } catch (...) {
-        errors[j] = std::current_exception();
-      }
-    }
-  };
-  // A thread that cannot be started (no memory for its stack, a process limit) is no error:
-  // this thread does that worker's jobs itself, and the result is the same.
-  std::size_t started = 0;
-  try {
-    for (; started < workers; ++started) pool.emplace_back(work, started);
-  } catch (...) {
-  }
-  for (std::size_t w = started; w < workers; ++w) work(w);
-  for (std::thread& t : pool) t.join();
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
-
 }  // namespace
 
 struct ActivityAggregator::Part {
@@ -835,7 +802,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   // Per group of the customer's first active month: [slice][group], sized when first used.
   std::vector<std::vector<CohortCounts>> slice_group_cohorts(
       cohorts_ && group_count > 0 ? slices : 0, std::vector<CohortCounts>(group_count));
-  run_parallel(slices, threads, [&](std::size_t s) {
+  parallel_jobs(slices, threads, [&](std::size_t s) {
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> sort_counts;
     std::vector<Entry> months;  // with groups: one customer's months, the group in `customer`

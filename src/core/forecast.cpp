@@ -1,46 +1,13 @@
 #include "csm/forecast.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
-#include <exception>
-#include <system_error>
-#include <thread>
+
+#include "csm/parallel.hpp"
 
 namespace csm {
 namespace {
-
-// Run job(j) for j in [0, jobs) on up to `threads` threads (this one included; 0: one per
-// core). A thread that cannot be started is no error: the others take its jobs. The first
-// exception (an InputError from a number that cannot be computed) is rethrown here.
-template <typename Job>
-void parallel_jobs(std::size_t jobs, unsigned threads, Job job) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<std::size_t> next{0};
-  std::vector<std::exception_ptr> errors(threads);
-  const auto work = [&](unsigned w) {
-    try {
-      for (std::size_t j = next++; j < jobs; j = next++) job(j);
-    } catch (...) {
-      errors[w] = std::current_exception();
-      next = jobs;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads && t < jobs; ++t) {
-    try {
-      pool.emplace_back(work, t);
-    } catch (const std::system_error&) {
-      break;
-    }
-  }
-  work(0);
-  for (std::thread& t : pool) t.join();
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
 
 constexpr std::size_t kChunk = 4096;
 

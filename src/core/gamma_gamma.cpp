@@ -10,10 +10,14 @@
 #include <utility>
 
 #include "csm/error.hpp"
+#include "csm/parallel.hpp"
 #include "mle.hpp"
 
 namespace csm {
 namespace {
+
+// Points of the likelihood per job of a parallel sum (as in the BG/NBD fit).
+constexpr std::size_t kPointsPerChunk = 16384;
 
 std::string g4(double v) {
   char text[32];
@@ -133,7 +137,7 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
                     "C fits it anyway, pulled towards small parameters)");
   }
 
-  std::sort(pairs.begin(), pairs.end());
+  parallel_sort(pairs.begin(), pairs.end(), options.threads);
   struct Point {
     double x, m, w;
     double lm, lx;  // ln m, ln x: fixed during the fit
@@ -167,16 +171,24 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
       dg_p[i] = detail::digamma_shift(px, q);
       dg_q[i] = detail::digamma_shift(q, px);
     }
-    double ll = 0, gp = 0, gq = 0, gv = 0;
-    for (const Point& pt : points) {
-      const double px = p * pt.x, mx = pt.m * pt.x;
-      // log(gamma + m x) = log gamma + log1p(m x / gamma): one logarithm per point.
-      const double l1 = std::log1p(mx / v), lvm = lv + l1;
-      ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - q * l1 - px * lvm);
-      gp += pt.w * pt.x * (dg_p[pt.xi] + pt.lm + pt.lx - lvm);
-      gq += pt.w * (dg_q[pt.xi] - l1);
-      gv += pt.w * pt.x * (q * pt.m - p * v) / (v * (v + mx));
-    }
+    // Sums over the points in fixed chunks (the same result with any number of threads).
+    const std::array<double, 4> sums = chunked_sums<4>(
+        points.size(), kPointsPerChunk, options.threads,
+        [&](std::size_t begin, std::size_t end, std::array<double, 4>& sum) {
+          double ll = 0, gp = 0, gq = 0, gv = 0;
+          for (std::size_t i = begin; i < end; ++i) {
+            const Point& pt = points[i];
+            const double px = p * pt.x, mx = pt.m * pt.x;
+            // log(gamma + m x) = log gamma + log1p(m x / gamma): one logarithm per point.
+            const double l1 = std::log1p(mx / v), lvm = lv + l1;
+            ll += pt.w * (lg[pt.xi] + (px - 1) * pt.lm + px * pt.lx - q * l1 - px * lvm);
+            gp += pt.w * pt.x * (dg_p[pt.xi] + pt.lm + pt.lx - lvm);
+            gq += pt.w * (dg_q[pt.xi] - l1);
+            gv += pt.w * pt.x * (q * pt.m - p * v) / (v * (v + mx));
+          }
+          sum = {ll, gp, gq, gv};
+        });
+    const auto [ll, gp, gq, gv] = sums;
     if (!grad.empty()) {
       grad[0] = -p * gp / n + penalizer * 2 * p * p;
       grad[1] = -q * gq / n + penalizer * 2 * q * q;
@@ -200,10 +212,10 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   if (result.u.empty()) throw InputError("", 0, "", "Gamma-Gamma fit failed: " + result.failure);
   // The same rule as for BG/NBD: only a proper maximum is used.
   std::optional<std::string> limit;
-  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
-    if (result.stationary) limit = recognised_limit(result.u, mean_m);
-  }
-  if (!limit && (!result.converged || !detail::positive_definite_hessian(penalised, result.u))) {
+  const bool proper_maximum =
+      result.converged && detail::positive_definite_hessian(penalised, result.u);
+  if (!proper_maximum && result.stationary) limit = recognised_limit(result.u, mean_m);
+  if (!proper_maximum && !limit) {
     throw InputError("", 0, "",
                      "Gamma-Gamma fit failed on " + std::to_string(fit.customers) +
                          " customers with repeat purchases: " +

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "csm/customer_index.hpp"
+#include "csm/parallel.hpp"
 
 namespace csm {
 
@@ -175,35 +176,6 @@ struct Walked {
   std::uint32_t x = 0;
   std::uint32_t holdout_x = 0;
 };
-
-// Run job(0..jobs-1) on up to `threads` threads, this one included. A thread that cannot be
-// started is no error: the others take its jobs. The first exception is rethrown.
-template <typename Job>
-void run_jobs(std::size_t jobs, unsigned threads, Job job) {
-  std::atomic<std::size_t> next{0};
-  std::vector<std::exception_ptr> errors(std::max<unsigned>(threads, 1));
-  const auto work = [&](std::size_t w) {
-    try {
-      for (std::size_t j = next++; j < jobs; j = next++) job(w, j);
-    } catch (...) {
-      errors[w] = std::current_exception();
-      next = jobs;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads && t < jobs; ++t) {
-    try {
-      pool.emplace_back(work, t);
-    } catch (const std::system_error&) {
-      break;
-    }
-  }
-  work(0);
-  for (std::thread& t : pool) t.join();
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
 
 }  // namespace
 
@@ -455,7 +427,7 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   std::vector<std::int32_t> earliest(threads, INT32_MAX);
   std::vector<std::vector<Entry>> scratches(threads);
   std::vector<std::vector<std::uint32_t>> counters(threads);
-  run_jobs(parts.size() * kBuckets, threads, [&](std::size_t worker, std::size_t job) {
+  parallel_jobs(parts.size() * kBuckets, threads, [&](std::size_t worker, std::size_t job) {
     Impl& part = *parts[job / kBuckets];
     std::vector<Walked>& results = walked[job / kBuckets];
     std::vector<Entry>& scratch = scratches[worker];
@@ -536,7 +508,8 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
     }
   }
   const auto id_of = [&](const Key& key) { return parts[key.part]->customers.id(key.index); };
-  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+  // Ids are distinct: the order is the same on any number of threads.
+  parallel_sort(keys.begin(), keys.end(), threads, [&](const Key& a, const Key& b) {
     if (a.head != b.head) return a.head < b.head;
     return id_of(a) < id_of(b);
   });

@@ -2,15 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <system_error>
-#include <thread>
 #include <iterator>
 #include <string_view>
-#include <nlohmann/json.hpp>
+
+#include "csm/parallel.hpp"
 
 namespace csm::io {
 namespace {
@@ -78,36 +77,14 @@ template <typename Row>
 void format_rows(std::string& out, std::size_t n, unsigned threads, Row row) {
   constexpr std::size_t kChunk = 8192;
   const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::string> parts(chunks);
-  std::vector<std::exception_ptr> errors(threads);
-  std::atomic<std::size_t> next{0};
-  const auto work = [&](unsigned w) {
-    try {
-      fmt::memory_buffer buffer;
-      for (std::size_t c = next++; c < chunks; c = next++) {
-        buffer.clear();
-        for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
-        parts[c].assign(buffer.data(), buffer.size());
-      }
-    } catch (...) {
-      errors[w] = std::current_exception();
-      next = chunks;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads && t < chunks; ++t) {
-    try {
-      pool.emplace_back(work, t);
-    } catch (const std::system_error&) {
-      break;  // the threads started (and this one) take its chunks
-    }
-  }
-  work(0);
-  for (std::thread& t : pool) t.join();
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  std::vector<fmt::memory_buffer> buffers(resolve_threads(threads));
+  parallel_jobs(chunks, threads, [&](unsigned worker, std::size_t c) {
+    fmt::memory_buffer& buffer = buffers[worker];
+    buffer.clear();
+    for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
+    parts[c].assign(buffer.data(), buffer.size());
+  });
   std::size_t total = out.size();
   for (const std::string& part : parts) total += part.size();
   out.reserve(total);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "../../src/core/mle.hpp"
@@ -104,4 +105,71 @@ TEST_CASE("fits: too few evaluations are refused with the reason", "[core][mle][
   CHECK_THROWS_AS(csm::fit_gamma_gamma(cs, o), csm::InputError);
   // With enough evaluations the same data fit.
   CHECK(csm::fit_bgnbd(cs, csm::PurchaseModel::bgnbd).converged);
+}
+
+namespace {
+
+// 60,000 customers drawn from BG/NBD (r 0.8, alpha 4, a 0.7, b 3) and Gamma-Gamma (p 6, q 4,
+// gamma 15), with T spread over 20 to 60 weeks: far more distinct (x, t_x, T) than one chunk of
+// the fits' parallel sums.
+std::vector<csm::RfmCustomer> simulated_customers() {
+  std::mt19937_64 random(2026);
+  std::gamma_distribution<double> rate(0.8, 1.0 / 4), spend_scale(4, 1.0 / 15);
+  std::gamma_distribution<double> beta_a(0.7, 1), beta_b(3, 1);
+  std::uniform_real_distribution<double> uniform(0, 1), age(20, 60);
+  std::vector<csm::RfmCustomer> customers(60'000);
+  for (csm::RfmCustomer& c : customers) {
+    const double lambda = rate(random);
+    const double ga = beta_a(random), gb = beta_b(random);
+    const double p = ga / (ga + gb);
+    const double nu = spend_scale(random);
+    std::gamma_distribution<double> amount(6, 1 / nu);
+    c.T = age(random);
+    double t = 0;
+    while (true) {
+      t += -std::log(1 - uniform(random)) / lambda;
+      if (t > c.T) break;
+      ++c.x;
+      c.t_x = t;
+      if (uniform(random) < p) break;
+    }
+    if (c.x > 0) {
+      double total = 0;
+      for (std::uint32_t i = 0; i < c.x; ++i) total += amount(random);
+      c.monetary = total / c.x;
+    }
+  }
+  return customers;
+}
+
+}  // namespace
+
+TEST_CASE("fits: the same parameters bit for bit on any number of threads", "[core][mle][bgnbd]") {
+  const std::vector<csm::RfmCustomer> customers = simulated_customers();
+  csm::FitOptions serial;
+  const csm::BgNbdFit bg = csm::fit_bgnbd(customers, csm::PurchaseModel::bgnbd, serial);
+  const csm::GammaGammaFit gg = csm::fit_gamma_gamma(customers, serial);
+  REQUIRE(bg.converged);
+  REQUIRE(gg.converged);
+  // Near the parameters drawn from (60,000 customers: within a few standard errors).
+  CHECK(bg.params.r == Approx(0.8).epsilon(0.1));
+  CHECK(bg.params.a == Approx(0.7).epsilon(0.25));
+  CHECK(gg.params.p == Approx(6).epsilon(0.1));
+  for (unsigned threads : {2u, 3u, 0u}) {
+    INFO("threads " << threads);
+    csm::FitOptions o;
+    o.threads = threads;
+    const csm::BgNbdFit b = csm::fit_bgnbd(customers, csm::PurchaseModel::bgnbd, o);
+    CHECK(b.params.r == bg.params.r);
+    CHECK(b.params.alpha == bg.params.alpha);
+    CHECK(b.params.a == bg.params.a);
+    CHECK(b.params.b == bg.params.b);
+    CHECK(b.log_likelihood == bg.log_likelihood);
+    CHECK(b.iterations == bg.iterations);
+    const csm::GammaGammaFit g = csm::fit_gamma_gamma(customers, o);
+    CHECK(g.params.p == gg.params.p);
+    CHECK(g.params.q == gg.params.q);
+    CHECK(g.params.gamma == gg.params.gamma);
+    CHECK(g.log_likelihood == gg.log_likelihood);
+  }
 }
