@@ -33,8 +33,8 @@ void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-q,--quiet", options.quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("-j,--threads", options.threads,
-                  "Threads for large files and the predictions (default 0: one per core); the "
-                  "result is the same")
+                  "Threads for large files, the fits and the predictions (default 0: one per "
+                  "core); the result is the same")
       ->check(CLI::Range(0u, 256u));
 }
 
