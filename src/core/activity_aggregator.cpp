@@ -1,12 +1,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/parallel.hpp"
-
-#include <sys/mman.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "mapped_array.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -30,78 +25,10 @@ struct alignas(16) Entry {
 };
 static_assert(sizeof(Entry) == ActivityAggregator::kBytesPerCustomerMonth);
 
-// A contiguous array that grows by remapping pages instead of copying, so that growing never
-// needs the old and the new array at once (the peak memory of a reallocating vector).
-class EntryArray {
- public:
-  EntryArray() = default;
-  EntryArray(const EntryArray&) = delete;
-  EntryArray& operator=(const EntryArray&) = delete;
-  ~EntryArray() { release(); }
+// The row log, grown by remapping pages.
+using EntryArray = detail::MappedArray<Entry, (std::size_t{1} << 16)>;
 
-  std::size_t size() const noexcept { return size_; }
-  void release() noexcept {
-    if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(Entry));
-    data_ = nullptr;
-    size_ = capacity_ = 0;
-  }
-  Entry* data() noexcept { return data_; }
-  const Entry* data() const noexcept { return data_; }
-  Entry& operator[](std::size_t i) noexcept { return data_[i]; }
-  const Entry& operator[](std::size_t i) const noexcept { return data_[i]; }
-
-  void push_back(const Entry& e) {
-    if (size_ == capacity_) grow();
-    data_[size_++] = e;
-  }
-
-  /// Append whole cache lines of entries without reading the destination first (non-temporal
-  /// stores): the rows are not looked at again until the log is sorted, long after.
-  void append_streaming(const Entry* entries, std::size_t n) {
-    while (capacity_ - size_ < n) grow();
-#if defined(__SSE2__)
-    for (std::size_t i = 0; i < n; ++i) {
-      _mm_stream_si128(reinterpret_cast<__m128i*>(data_ + size_ + i),
-                       _mm_load_si128(reinterpret_cast<const __m128i*>(entries + i)));
-    }
-#else
-    std::memcpy(data_ + size_, entries, n * sizeof(Entry));
-#endif
-    size_ += n;
-  }
-
-  /// Keep the first n entries and give the pages past them back to the system.
-  void truncate(std::size_t n) noexcept {
-    size_ = n;
-    constexpr std::size_t kPage = 4096;
-    const std::size_t keep = (n * sizeof(Entry) + kPage - 1) / kPage * kPage;
-    const std::size_t all = capacity_ * sizeof(Entry);
-    if (data_ != nullptr && keep < all) {
-      ::madvise(reinterpret_cast<char*>(data_) + keep, all - keep, MADV_DONTNEED);
-    }
-  }
-
- private:
-  void grow() {
-    const std::size_t capacity = capacity_ == 0 ? (std::size_t{1} << 16) : capacity_ * 2;
-    void* memory = nullptr;
-    if (data_ == nullptr) {
-      memory = ::mmap(nullptr, capacity * sizeof(Entry), PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    } else {
-      memory = ::mremap(data_, capacity_ * sizeof(Entry), capacity * sizeof(Entry), MREMAP_MAYMOVE);
-    }
-    if (memory == MAP_FAILED) throw std::bad_alloc();
-    data_ = static_cast<Entry*>(memory);
-    capacity_ = capacity;
-  }
-
-  Entry* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::size_t capacity_ = 0;
-};
-
-// The log is split into 256 buckets by the low byte of the customer index, so that each bucket
+// The log is split into 64 buckets by the low bits of the customer index, so that each bucket
 // can be sorted within the cache: by the rest of the customer index with a counting sort, then by
 // month inside each customer.
 constexpr int kBucketBits = 6;
