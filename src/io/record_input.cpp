@@ -822,55 +822,53 @@ InputError shifted(const InputError& e, std::uint64_t lines) {
   return InputError(e.source(), e.line() == 0 ? 0 : e.line() + lines, e.field(), e.message());
 }
 
-// One thread's share of a split file.
+// One thread's share of a split file: where it stopped and what it found.
 struct Share {
-  std::uint64_t start = 0;
-  std::uint64_t end = 0;  // where it stopped: the start of the next share when all is well
+  std::uint64_t end = 0;  // the start of the next share when all is well
   std::uint64_t line_breaks = 0;
-  ActivityAggregator aggregator;
   ReadReport report;
   std::vector<InputError> kept;
   std::exception_ptr failure;
   std::optional<InputError> input_error;
 };
 
-// Read the records of a regular file from byte `body` on in `threads` shares at once, each into
-// its own aggregator, and fold them into `out` in file order. `make_reader(consumer, start)`
-// makes the reader of the share that starts at byte `start`. Returns false (having changed
+// Read the records of a regular file from byte `body` on in `threads` shares at once, each
+// thread passing its rows to `shards` (which send each customer's rows to the thread that owns
+// the customer), and fold the shares' reports into `report` and `gate` in file order.
+// with_consumer(k, gate, report, read) calls read(consumer) with thread k's consumer;
+// make_reader(consumer, start) makes the reader of the share that starts at byte `start`;
+// after_finish(k) runs on thread k once shards.finish(k) has. Returns false (having folded
 // nothing) when a share boundary turned out to fall inside a record (a quoted line break in a
 // CSV field) or when a thread could not be started; the caller then reads the file in one stream.
-template <typename MakeReader>
-bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t body,
-                std::uint64_t lines_before_body, const ColumnMap& columns,
-                const ReadOptions& options, unsigned threads, MakeReader make_reader,
-                ActivityAggregator& out, ReadReport& report, RecordGate& gate) {
+template <typename Shards, typename WithConsumer, typename MakeReader, typename AfterFinish>
+bool read_shares(const InputSource& source, std::uint64_t size, std::uint64_t body,
+                 std::uint64_t lines_before_body, const ReadOptions& options, unsigned threads,
+                 Shards& shards, WithConsumer with_consumer, MakeReader make_reader,
+                 AfterFinish after_finish, ReadReport& report, RecordGate& gate) {
   std::vector<std::uint64_t> starts = {body};
   for (unsigned k = 1; k < threads; ++k) {
     const std::uint64_t nominal = body + (size - body) * k / threads;
     starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
   }
   std::vector<Share> shares(threads);
-  ActivityShards shards(threads, &out);
   std::vector<std::thread> pool;
   pool.reserve(threads);
   // The threads start reading only once all of them exist: each waits for every other in
-  // ActivityShards::finish, so a thread that cannot be started (no memory for its stack, a
-  // process limit) must stop the others before they begin. The file is then read in one stream.
+  // shards.finish, so a thread that cannot be started (no memory for its stack, a process
+  // limit) must stop the others before they begin. The file is then read in one stream.
   std::promise<bool> all_started;
   const std::shared_future<bool> go = all_started.get_future().share();
-  const auto start_thread = [&](unsigned k) {
-    pool.emplace_back([&, k, go] {
-      if (!go.get()) return;
-      Share& share = shares[k];
-      share.start = starts[k];
-      try {
-        RecordGate share_gate(options, share.report);
-        ActivityConsumer consumer(columns, shards, k, share_gate, share.report);
-        auto reader = make_reader(consumer, share.start);
+  const auto work = [&](unsigned k, std::shared_future<bool> start) {
+    if (!start.get()) return;
+    Share& share = shares[k];
+    try {
+      RecordGate share_gate(options, share.report);
+      with_consumer(k, share_gate, share.report, [&](RowConsumer& consumer) {
+        auto reader = make_reader(consumer, starts[k]);
         if (k + 1 < threads) reader.stop_at(starts[k + 1]);
         std::string buffer(kReadBlock, '\0');
         std::size_t filled = 0;
-        std::uint64_t position = share.start;
+        std::uint64_t position = starts[k];
         for (;;) {
           bool at_end = false;
           if (filled < buffer.size()) {
@@ -892,23 +890,23 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
         }
         share.end = reader.offset();
         share.line_breaks = reader.line_breaks();
-        share.kept = std::move(share_gate.kept);
-      } catch (const InputError& e) {
-        share.input_error = e;
-      } catch (...) {
-        share.failure = std::current_exception();
-      }
-      // Always: the other threads wait for every thread to finish before they stop.
-      try {
-        shards.finish(k);
-      } catch (...) {
-        if (!share.failure) share.failure = std::current_exception();
-      }
-      share.aggregator = shards.take(k);
-    });
+      });
+      share.kept = std::move(share_gate.kept);
+    } catch (const InputError& e) {
+      share.input_error = e;
+    } catch (...) {
+      share.failure = std::current_exception();
+    }
+    // Always: the other threads wait for every thread to finish before they stop.
+    try {
+      shards.finish(k);
+    } catch (...) {
+      if (!share.failure) share.failure = std::current_exception();
+    }
+    after_finish(k);
   };
   try {
-    for (unsigned k = 0; k < threads; ++k) start_thread(k);
+    for (unsigned k = 0; k < threads; ++k) pool.emplace_back(work, k, go);  // a future each
   } catch (...) {
     all_started.set_value(false);
     for (std::thread& t : pool) t.join();
@@ -936,8 +934,29 @@ bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t bod
     report.records += share.report.records;
     report.skipped += share.report.skipped;
     for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
-    out.merge(std::move(share.aggregator));
   }
+  return true;
+}
+
+// Activity records, each share into its own aggregator, folded into `out` in file order.
+template <typename MakeReader>
+bool read_split(const InputSource& source, std::uint64_t size, std::uint64_t body,
+                std::uint64_t lines_before_body, const ColumnMap& columns,
+                const ReadOptions& options, unsigned threads, MakeReader make_reader,
+                ActivityAggregator& out, ReadReport& report, RecordGate& gate) {
+  ActivityShards shards(threads, &out);
+  std::vector<ActivityAggregator> aggregators(threads);
+  const auto with_consumer = [&](unsigned k, RecordGate& share_gate, ReadReport& share_report,
+                                 auto&& read) {
+    ActivityConsumer consumer(columns, shards, k, share_gate, share_report);
+    read(consumer);
+  };
+  const auto take = [&](unsigned k) { aggregators[k] = shards.take(k); };
+  if (!read_shares(source, size, body, lines_before_body, options, threads, shards,
+                   with_consumer, make_reader, take, report, gate)) {
+    return false;
+  }
+  for (ActivityAggregator& aggregator : aggregators) out.merge(std::move(aggregator));
   return true;
 }
 
@@ -985,105 +1004,16 @@ bool read_split_transactions(const InputSource& source, std::uint64_t size, std:
                              std::uint64_t lines_before_body, const ColumnMap& columns,
                              const ReadOptions& options, unsigned threads, MakeReader make_reader,
                              RfmAccumulator& out, ReadReport& report, RecordGate& gate) {
-  std::vector<std::uint64_t> starts = {body};
-  for (unsigned k = 1; k < threads; ++k) {
-    const std::uint64_t nominal = body + (size - body) * k / threads;
-    starts.push_back(std::max(starts.back(), next_line_start(source, nominal, size)));
-  }
-  struct TransactionShare {
-    std::uint64_t end = 0;
-    std::uint64_t line_breaks = 0;
-    ReadReport report;
-    std::vector<InputError> kept;
-    std::exception_ptr failure;
-    std::optional<InputError> input_error;
-  };
-  std::vector<TransactionShare> shares(threads);
   RfmShards shards(threads, out.end(), out.holdout_end());
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
-  // The threads start reading only once all of them exist: each waits for every other in
-  // RfmShards::finish, so a thread that cannot be started must stop the others before they
-  // begin. The file is then read in one stream.
-  std::promise<bool> all_started;
-  const std::shared_future<bool> go = all_started.get_future().share();
-  const auto work = [&](unsigned k) {
-    if (!go.get()) return;
-    TransactionShare& share = shares[k];
-    try {
-      RecordGate share_gate(options, share.report);
-      RfmShard sink{shards, k};
-      BasicTransactionConsumer<RfmShard> consumer(columns, sink, share_gate, share.report);
-      auto reader = make_reader(consumer, starts[k]);
-      if (k + 1 < threads) reader.stop_at(starts[k + 1]);
-      std::string buffer(kReadBlock, '\0');
-      std::size_t filled = 0;
-      std::uint64_t position = starts[k];
-      for (;;) {
-        bool at_end = false;
-        if (filled < buffer.size()) {
-          const std::size_t n =
-              source.read_at(buffer.data() + filled, buffer.size() - filled, position);
-          at_end = n == 0;
-          position += n;
-          filled += n;
-        }
-        const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), at_end);
-        if (options.bytes_parsed != nullptr) {
-          options.bytes_parsed->fetch_add(used, std::memory_order_relaxed);
-        }
-        shards.receive(k);  // rows of this thread's customers that the others read
-        if (reader.stopped() || at_end) break;
-        std::memmove(buffer.data(), buffer.data() + used, filled - used);
-        filled -= used;
-        if (filled == buffer.size()) buffer.resize(buffer.size() * 2);
-      }
-      share.end = reader.offset();
-      share.line_breaks = reader.line_breaks();
-      share.kept = std::move(share_gate.kept);
-    } catch (const InputError& e) {
-      share.input_error = e;
-    } catch (...) {
-      share.failure = std::current_exception();
-    }
-    // Always: the other threads wait for every thread to finish before they stop.
-    try {
-      shards.finish(k);
-    } catch (...) {
-      if (!share.failure) share.failure = std::current_exception();
-    }
+  const auto with_consumer = [&](unsigned k, RecordGate& share_gate, ReadReport& share_report,
+                                 auto&& read) {
+    RfmShard sink{shards, k};
+    BasicTransactionConsumer<RfmShard> consumer(columns, sink, share_gate, share_report);
+    read(consumer);
   };
-  try {
-    for (unsigned k = 0; k < threads; ++k) pool.emplace_back(work, k);
-  } catch (...) {
-    // A thread could not be started (no memory for its stack, a process limit): nothing is
-    // read yet, so the file is read again in one stream.
-    all_started.set_value(false);
-    for (std::thread& t : pool) t.join();
+  if (!read_shares(source, size, body, lines_before_body, options, threads, shards,
+                   with_consumer, make_reader, [](unsigned) {}, report, gate)) {
     return false;
-  }
-  all_started.set_value(true);
-  for (std::thread& t : pool) t.join();
-
-  // As in read_split: each share's start is right only if the one before ended there.
-  std::uint64_t lines_before = lines_before_body;
-  for (unsigned k = 0; k < threads; ++k) {
-    const TransactionShare& share = shares[k];
-    if (share.input_error) throw shifted(*share.input_error, lines_before);
-    if (share.failure) std::rethrow_exception(share.failure);
-    if (k + 1 < threads && share.end != starts[k + 1]) return false;
-    lines_before += share.line_breaks;
-  }
-  lines_before = lines_before_body;
-  for (unsigned k = 0; k < threads; ++k) {
-    TransactionShare& share = shares[k];
-    for (const InputError& e : share.kept) {
-      if (gate.kept.size() < options.max_kept_messages) gate.kept.push_back(shifted(e, lines_before));
-    }
-    lines_before += share.line_breaks;
-    report.records += share.report.records;
-    report.skipped += share.report.skipped;
-    for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
   }
   out.merge(shards.take());
   return true;
