@@ -2,6 +2,7 @@
 #include "csm/activity_state.hpp"
 #include "csm/parallel.hpp"
 #include "mapped_array.hpp"
+#include "row_exchange.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -936,57 +937,19 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
 }
 
 struct ActivityShards::Impl {
-  struct Inbox {
-    std::mutex mutex;
-    std::vector<std::string> batches;
-  };
-  static constexpr std::size_t kBatchBytes = 256 * 1024;
-
-  unsigned count = 0;
+  explicit Impl(unsigned count) : exchange(count) {}
+  detail::RowExchange exchange;
   std::vector<ActivityAggregator> shards;
-  std::vector<std::string> outbox;  // [from * count + to]: rows on their way
-  std::unique_ptr<Inbox[]> inbox;
-  std::atomic<unsigned> finished{0};
-  std::mutex wait_mutex;
-  std::condition_variable wake;
-
-  unsigned owner(std::uint64_t hash) const noexcept {
-    // High bits (the low ones choose the slot in the customer table), scaled to 0..count-1
-    // with a multiplication rather than a division.
-    return static_cast<unsigned>(((hash >> 32) * count) >> 32);
-  }
-
-  void send(unsigned from, unsigned to) {
-    std::string& batch = outbox[from * count + to];
-    if (batch.empty()) return;
-    {
-      const std::lock_guard<std::mutex> lock(inbox[to].mutex);
-      inbox[to].batches.push_back(std::move(batch));
-    }
-    batch = std::string();
-    batch.reserve(kBatchBytes + 64);
-    wake.notify_all();
-  }
 };
 
 namespace {
 std::atomic<std::uint64_t> next_shard_group{1};
-
-constexpr std::size_t kBatchRowHead = 8 + 4 + 8 + 4;
-template <typename T>
-T get(const char*& p) {
-  T value;
-  std::memcpy(&value, p, sizeof value);
-  p += sizeof value;
-  return value;
-}
 }  // namespace
 
 ActivityShards::ActivityShards(unsigned count, const ActivityAggregator* like)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(count)) {
   Impl& impl = *impl_;
-  impl.count = std::max(1u, count);
-  impl.shards.resize(impl.count);
+  impl.shards.resize(impl.exchange.count());
   const std::uint64_t group = next_shard_group.fetch_add(1);
   for (ActivityAggregator& shard : impl.shards) {
     shard.parts_.front()->group = group;
@@ -995,8 +958,6 @@ ActivityShards::ActivityShards(unsigned count, const ActivityAggregator* like)
       shard.grouping_->table = like->grouping_->table;  // one numbering of groups for all
     }
   }
-  impl.outbox.resize(static_cast<std::size_t>(impl.count) * impl.count);
-  impl.inbox = std::make_unique<Impl::Inbox[]>(impl.count);
 }
 
 ActivityShards::~ActivityShards() = default;
@@ -1006,73 +967,24 @@ void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
   ActivityAggregator& mine = impl.shards[shard];
   const std::int32_t key = mine.count(record);
   const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
-  const unsigned owner = impl.owner(hash);
+  const unsigned owner = impl.exchange.owner(hash);
   if (owner == shard) {
     mine.parts_.front()->add_hashed(record.customer_id, hash, key, record.revenue);
     return;
   }
-  // One row of a batch: hash, month, revenue, id length, id bytes.
-  std::string& batch = impl.outbox[shard * impl.count + owner];
-  const auto length = static_cast<std::uint32_t>(record.customer_id.size());
-  const std::size_t at = batch.size();
-  batch.resize(at + kBatchRowHead + length);
-  char* p = batch.data() + at;
-  std::memcpy(p, &hash, 8);
-  std::memcpy(p + 8, &key, 4);
-  std::memcpy(p + 12, &record.revenue, 8);
-  std::memcpy(p + 20, &length, 4);
-  if (length != 0) std::memcpy(p + kBatchRowHead, record.customer_id.data(), length);
-  if (batch.size() >= Impl::kBatchBytes) impl.send(shard, owner);
+  impl.exchange.post(shard, owner, record.customer_id, hash, key, record.revenue);
 }
 
 void ActivityShards::receive(unsigned shard) {
-  Impl& impl = *impl_;
-  std::vector<std::string> batches;
-  {
-    const std::lock_guard<std::mutex> lock(impl.inbox[shard].mutex);
-    batches.swap(impl.inbox[shard].batches);
-  }
-  auto& part = *impl.shards[shard].parts_.front();
-  for (const std::string& batch : batches) {
-    const char* p = batch.data();
-    const char* const end = p + batch.size();
-    while (p < end) {
-      const auto hash = get<std::uint64_t>(p);
-      const auto month = get<std::int32_t>(p);
-      const auto revenue = get<Money>(p);
-      const auto length = get<std::uint32_t>(p);
-      part.add_hashed(std::string_view(p, length), hash, month, revenue);
-      p += length;
-    }
-  }
+  auto& part = *impl_->shards[shard].parts_.front();
+  impl_->exchange.receive(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t month,
+                                     Money revenue) { part.add_hashed(id, hash, month, revenue); });
 }
 
 void ActivityShards::finish(unsigned shard) {
-  Impl& impl = *impl_;
-  // The thread counts itself finished even when passing on its rows fails (out of memory), or
-  // the others would wait for it forever; the failure then ends the whole read.
-  std::exception_ptr failure;
-  try {
-    for (unsigned to = 0; to < impl.count; ++to) {
-      if (to != shard) impl.send(shard, to);
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  impl.finished.fetch_add(1, std::memory_order_acq_rel);
-  impl.wake.notify_all();
-  if (failure) std::rethrow_exception(failure);
-  for (;;) {
-    receive(shard);
-    // Every thread sends all it has before it counts itself finished: once all have, one last
-    // receive takes the rest.
-    if (impl.finished.load(std::memory_order_acquire) == impl.count) {
-      receive(shard);
-      return;
-    }
-    std::unique_lock<std::mutex> lock(impl.wait_mutex);
-    impl.wake.wait_for(lock, std::chrono::milliseconds(1));
-  }
+  auto& part = *impl_->shards[shard].parts_.front();
+  impl_->exchange.finish(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t month,
+                                    Money revenue) { part.add_hashed(id, hash, month, revenue); });
 }
 
 ActivityAggregator ActivityShards::take(unsigned shard) { return std::move(impl_->shards[shard]); }

@@ -15,6 +15,7 @@
 #include "csm/customer_index.hpp"
 #include "csm/parallel.hpp"
 #include "mapped_array.hpp"
+#include "row_exchange.hpp"
 
 namespace csm {
 
@@ -478,47 +479,14 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
 }
 
 struct RfmShards::Impl {
-  struct Inbox {
-    std::mutex mutex;
-    std::vector<std::string> batches;
-  };
-  static constexpr std::size_t kBatchBytes = 256 * 1024;
-  // One row of a batch: hash, day, amount, id length, id bytes.
-  static constexpr std::size_t kRowHead = 8 + 4 + 8 + 4;
-
-  unsigned count = 0;
+  explicit Impl(unsigned count) : exchange(count) {}
+  detail::RowExchange exchange;
   std::vector<RfmAccumulator> shards;
-  std::vector<std::string> outbox;  // [from * count + to]: rows on their way
-  std::unique_ptr<Inbox[]> inbox;
-  std::atomic<unsigned> finished{0};
-  std::mutex wait_mutex;
-  std::condition_variable wake;
-
-  unsigned owner(std::uint64_t hash) const noexcept {
-    // High bits (the low ones choose the slot in the customer table), scaled to 0..count-1.
-    return static_cast<unsigned>(((hash >> 32) * count) >> 32);
-  }
-
-  void send(unsigned from, unsigned to) {
-    std::string& batch = outbox[from * count + to];
-    if (batch.empty()) return;
-    {
-      const std::lock_guard<std::mutex> lock(inbox[to].mutex);
-      inbox[to].batches.push_back(std::move(batch));
-    }
-    batch = std::string();
-    batch.reserve(kBatchBytes + 64);
-    wake.notify_all();
-  }
 };
 
 RfmShards::RfmShards(unsigned count, Date end, std::optional<Date> holdout_end)
-    : impl_(std::make_unique<Impl>()) {
-  Impl& impl = *impl_;
-  impl.count = std::max(1u, count);
-  for (unsigned k = 0; k < impl.count; ++k) impl.shards.emplace_back(end, holdout_end);
-  impl.outbox.resize(static_cast<std::size_t>(impl.count) * impl.count);
-  impl.inbox = std::make_unique<Impl::Inbox[]>(impl.count);
+    : impl_(std::make_unique<Impl>(count)) {
+  for (unsigned k = 0; k < impl_->exchange.count(); ++k) impl_->shards.emplace_back(end, holdout_end);
 }
 
 RfmShards::~RfmShards() = default;
@@ -526,77 +494,24 @@ RfmShards::~RfmShards() = default;
 void RfmShards::add(unsigned shard, const TransactionRecord& record) {
   Impl& impl = *impl_;
   const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
-  const unsigned owner = impl.owner(hash);
+  const unsigned owner = impl.exchange.owner(hash);
   if (owner == shard) {
     impl.shards[shard].impl_->add_hashed(record.customer_id, hash, record.date.days, record.amount);
     return;
   }
-  std::string& batch = impl.outbox[shard * impl.count + owner];
-  const auto length = static_cast<std::uint32_t>(record.customer_id.size());
-  const std::size_t at = batch.size();
-  batch.resize(at + Impl::kRowHead + length);
-  char* p = batch.data() + at;
-  std::memcpy(p, &hash, 8);
-  std::memcpy(p + 8, &record.date.days, 4);
-  std::memcpy(p + 12, &record.amount, 8);
-  std::memcpy(p + 20, &length, 4);
-  if (length != 0) std::memcpy(p + Impl::kRowHead, record.customer_id.data(), length);
-  if (batch.size() >= Impl::kBatchBytes) impl.send(shard, owner);
+  impl.exchange.post(shard, owner, record.customer_id, hash, record.date.days, record.amount);
 }
 
 void RfmShards::receive(unsigned shard) {
-  Impl& impl = *impl_;
-  std::vector<std::string> batches;
-  {
-    const std::lock_guard<std::mutex> lock(impl.inbox[shard].mutex);
-    batches.swap(impl.inbox[shard].batches);
-  }
-  RfmAccumulator::Impl& mine = *impl.shards[shard].impl_;
-  for (const std::string& batch : batches) {
-    const char* p = batch.data();
-    const char* const end = p + batch.size();
-    while (p < end) {
-      std::uint64_t hash;
-      std::int32_t day;
-      Money amount;
-      std::uint32_t length;
-      std::memcpy(&hash, p, 8);
-      std::memcpy(&day, p + 8, 4);
-      std::memcpy(&amount, p + 12, 8);
-      std::memcpy(&length, p + 20, 4);
-      p += Impl::kRowHead;
-      mine.add_hashed(std::string_view(p, length), hash, day, amount);
-      p += length;
-    }
-  }
+  RfmAccumulator::Impl& mine = *impl_->shards[shard].impl_;
+  impl_->exchange.receive(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t day,
+                                     Money amount) { mine.add_hashed(id, hash, day, amount); });
 }
 
 void RfmShards::finish(unsigned shard) {
-  Impl& impl = *impl_;
-  // The thread counts itself finished even when passing on its rows fails (out of memory), or
-  // the others would wait for it forever; the failure then ends the whole read.
-  std::exception_ptr failure;
-  try {
-    for (unsigned to = 0; to < impl.count; ++to) {
-      if (to != shard) impl.send(shard, to);
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  impl.finished.fetch_add(1, std::memory_order_acq_rel);
-  impl.wake.notify_all();
-  if (failure) std::rethrow_exception(failure);
-  for (;;) {
-    receive(shard);
-    // Every thread sends all it has before it counts itself finished: once all have, one last
-    // receive takes the rest.
-    if (impl.finished.load(std::memory_order_acquire) == impl.count) {
-      receive(shard);
-      return;
-    }
-    std::unique_lock<std::mutex> lock(impl.wait_mutex);
-    impl.wake.wait_for(lock, std::chrono::milliseconds(1));
-  }
+  RfmAccumulator::Impl& mine = *impl_->shards[shard].impl_;
+  impl_->exchange.finish(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t day,
+                                    Money amount) { mine.add_hashed(id, hash, day, amount); });
 }
 
 RfmAccumulator RfmShards::take() {
