@@ -5,14 +5,10 @@
 #include "row_exchange.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <cstring>
-#include <exception>
-#include <new>
-#include <thread>
 #include <unordered_map>
 
 namespace csm {

@@ -19,10 +19,6 @@
 namespace csm {
 namespace {
 
-// Points of the likelihood per job of a parallel sum: enough to outweigh handing out the job,
-// few enough that a million customers keep two cores busy.
-constexpr std::size_t kPointsPerChunk = 16384;
-
 // The series of 2F1 need at most this many terms before Boost's hypergeometric_pFq takes over
 // (only for z within about 2e-5 of 1).
 constexpr int kMaxTerms = 2'000'000;
@@ -404,7 +400,7 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
     for (std::size_t i = 0; i < txs.size(); ++i) at_tx[i] = times(txs[i]);
     // Sums over the points in fixed chunks (the same result with any number of threads).
     const std::array<double, 5> sums = chunked_sums<5>(
-        points.size(), kPointsPerChunk, options.threads,
+        points.size(), detail::kPointsPerChunk, options.threads,
         [&](std::size_t begin, std::size_t end, std::array<double, 5>& sum) {
           double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
           for (std::size_t i = begin; i < end; ++i) {

@@ -16,9 +16,6 @@
 namespace csm {
 namespace {
 
-// Points of the likelihood per job of a parallel sum (as in the BG/NBD fit).
-constexpr std::size_t kPointsPerChunk = 16384;
-
 std::string g4(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.4g", v);
@@ -173,7 +170,7 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
     }
     // Sums over the points in fixed chunks (the same result with any number of threads).
     const std::array<double, 4> sums = chunked_sums<4>(
-        points.size(), kPointsPerChunk, options.threads,
+        points.size(), detail::kPointsPerChunk, options.threads,
         [&](std::size_t begin, std::size_t end, std::array<double, 4>& sum) {
           double ll = 0, gp = 0, gq = 0, gv = 0;
           for (std::size_t i = begin; i < end; ++i) {

@@ -2,12 +2,17 @@
 // Maximum likelihood on log-parameters with NLopt (L-BFGS with analytic gradients), shared by the
 // BG/NBD and Gamma-Gamma fits. Private to csm_core.
 
+#include <cstddef>
 #include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace csm::detail {
+
+/// Distinct points of a likelihood per job of its parallel sum (chunked_sums): enough to
+/// outweigh handing out the job, few enough that a million customers keep two cores busy.
+constexpr std::size_t kPointsPerChunk = 16384;
 
 /// Mean negative log-likelihood (plus penalty) at log-parameters `u`; fills `grad` (d/du) when it
 /// is not empty. Returns +inf (or NaN) where the likelihood cannot be evaluated.

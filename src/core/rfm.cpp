@@ -1,16 +1,8 @@
 #include "csm/rfm.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <cmath>
 #include <cstring>
-#include <exception>
-#include <new>
-#include <system_error>
-#include <thread>
 
 #include "csm/customer_index.hpp"
 #include "csm/parallel.hpp"

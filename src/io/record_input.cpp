@@ -14,6 +14,7 @@
 #include "csm/io/csv_reader.hpp"
 #include "csm/io/json_reader.hpp"
 #include "csm/io/source.hpp"
+#include "csm/parallel.hpp"
 
 namespace csm::io {
 namespace {
@@ -1047,11 +1048,7 @@ bool try_read_split<RfmAccumulator, JsonReader>(const InputSource& source, std::
 
 }  // namespace
 
-unsigned effective_threads(unsigned requested) {
-  if (requested != 0) return requested;
-  const unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : cores;
-}
+unsigned effective_threads(unsigned requested) { return resolve_threads(requested); }
 
 template <typename Aggregator, typename Consumer>
 void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator& out) {
