@@ -1,9 +1,11 @@
 #include "csm/io/output_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -44,12 +46,57 @@ int write_all(int fd, std::string_view text, const char*& what) {
   return 0;
 }
 
+// ".csm-metrics-HOST-PID-": how this process's temporary names begin. Host and pid let a later
+// run tell a name left behind by a killed process (this host, a pid no longer running) from one
+// another process is still writing, here or on another machine sharing the directory.
+std::string temp_prefix() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::string prefix = ".csm-metrics-";
+  for (const char* c = host; *c != '\0'; ++c) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(*c)) != 0 || *c == '.' || *c == '-';
+    prefix += plain ? *c : '_';
+  }
+  return prefix + '-' + std::to_string(::getpid()) + '-';
+}
+
+// Removes the temporary files that runs of csm-metrics on this host left in `directory` when
+// they were killed with SIGKILL at the one moment it cannot be covered (see write_unnamed).
+// Names of live processes, of other hosts, or of any other shape are left alone.
+void remove_leftovers(const std::string& directory, const std::string& own_prefix) {
+  // own_prefix ends "-PID-"; the part every run on this host shares ends at the host's '-'.
+  const std::string host_prefix =
+      own_prefix.substr(0, own_prefix.rfind('-', own_prefix.size() - 2) + 1);
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) return;  // the write itself will report what is wrong
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name.substr(0, host_prefix.size()) != host_prefix) continue;
+    const std::string_view rest = name.substr(host_prefix.size());  // "PID-SUFFIX"
+    const std::size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string_view::npos || dash > 9) continue;
+    const std::string_view digits = rest.substr(0, dash);
+    const std::string_view suffix = rest.substr(dash + 1);
+    if (suffix.empty() || suffix.find('-') != std::string_view::npos) continue;
+    bool numeric = true;
+    for (const char c : digits) numeric = numeric && c >= '0' && c <= '9';
+    if (!numeric) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(std::string(digits)));
+    if (pid == ::getpid() || pid <= 0) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // running (EPERM: someone else's)
+    ::unlinkat(::dirfd(dir), entry->d_name, 0);
+  }
+  ::closedir(dir);
+}
+
 // The unnamed way (Linux O_TMPFILE): the result is written to a file that has no name, so that
-// nothing is left behind even by SIGKILL or the kernel's OOM killer in the middle of a long
-// write; it gets a temporary name only for the instant before the rename. Returns false, having
-// left nothing, when the file system or the kernel cannot do it (then the named way is used).
-bool write_unnamed(const std::string& path, const std::string& directory, std::string_view text,
-                   mode_t mode) {
+// SIGKILL or the kernel's OOM killer in the middle of a long write leaves nothing behind. A new
+// FILE gets its name directly; an existing one is replaced through a temporary name held only
+// for the instant between linkat and rename (a kill there leaves a complete copy, which the
+// next run removes). Returns false, having left nothing, when the file system or the kernel
+// cannot do it (then the named way is used).
+bool write_unnamed(const std::string& path, const std::string& directory,
+                   const std::string& prefix, std::string_view text, mode_t mode, bool exists) {
 #ifdef O_TMPFILE
   const int fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   if (fd < 0) return false;  // EOPNOTSUPP, EISDIR (old kernels), ...: not an error
@@ -64,18 +111,29 @@ bool write_unnamed(const std::string& path, const std::string& directory, std::s
     fail(path, what, error);
   }
   const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  if (!exists) {
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      ::close(fd);
+      return true;
+    }
+    // EEXIST: created meanwhile (or a dangling symlink), so replace it below; anything else
+    // (no /proc, say): write it again the named way.
+    if (errno != EEXIST) {
+      ::close(fd);
+      return false;
+    }
+  }
   for (int attempt = 0; attempt < 100; ++attempt) {
-    // Unique among running processes by the pid; a name left by a killed one is skipped.
-    const std::string temp = directory + "/.csm-metrics-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(attempt);
+    const std::string temp = directory + "/" + prefix + std::to_string(attempt);
     if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
       if (errno == EEXIST) continue;
       ::close(fd);
-      return false;  // no /proc, say: write it again the named way
+      return false;
     }
+    const bool renamed = ::rename(temp.c_str(), path.c_str()) == 0;
+    const int error = errno;
     ::close(fd);
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-      const int error = errno;
+    if (!renamed) {
       ::unlink(temp.c_str());
       fail(path, "cannot replace the file", error);
     }
@@ -85,8 +143,10 @@ bool write_unnamed(const std::string& path, const std::string& directory, std::s
 #else
   (void)path;
   (void)directory;
+  (void)prefix;
   (void)text;
   (void)mode;
+  (void)exists;
 #endif
   return false;
 }
@@ -137,9 +197,11 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   const mode_t mask = ::umask(0);
   ::umask(mask);
   const mode_t mode = (existing.st_mode != 0) ? (existing.st_mode & 07777) : (0666 & ~mask);
-  if (write_unnamed(path, directory, text, mode)) return;
+  const std::string prefix = temp_prefix();
+  remove_leftovers(directory, prefix);
+  if (write_unnamed(path, directory, prefix, text, mode, existing.st_mode != 0)) return;
 
-  std::string temp = directory + "/.csm-metrics-XXXXXX";
+  std::string temp = directory + "/" + prefix + "XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) fail(path, "cannot create a temporary file in " + directory, errno);
   auto abandon = [&](const std::string& what, int error) {

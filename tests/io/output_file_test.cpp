@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -230,4 +231,53 @@ TEST_CASE("output file: a pipe is written to, not replaced by a file", "[io][out
   REQUIRE(::stat(fifo.c_str(), &st) == 0);
   CHECK(S_ISFIFO(st.st_mode));
   CHECK(temp_files(dir.path()).empty());
+}
+
+namespace {
+
+// The start of the temporary names of this host's runs, as docs/reliability.md describes it.
+std::string host_prefix() {
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  std::string prefix = ".csm-metrics-";
+  for (const char* c = host; *c != '\0'; ++c) {
+    const bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                       (*c >= '0' && *c <= '9') || *c == '.' || *c == '-';
+    prefix += plain ? *c : '_';
+  }
+  return prefix + "-";
+}
+
+// The pid of a process that has ended (and been waited for).
+pid_t ended_process() {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  return child;
+}
+
+}  // namespace
+
+TEST_CASE("output file: temporary files of killed runs on this host are removed, others kept",
+          "[io][output]") {
+  ScratchDir dir;
+  const std::string host = host_prefix();
+  const std::string dead = std::to_string(ended_process());
+  const std::string alive = std::to_string(::getppid());
+  const std::vector<std::string> removed = {host + dead + "-0", host + dead + "-Ab3xYz"};
+  const std::vector<std::string> kept = {
+      host + alive + "-0",                      // a run still writing
+      ".csm-metrics-elsewhere.invalid-" + dead + "-0",  // another machine's
+      host + dead + "-0-extra",                 // not a name we make
+      host + "x" + dead + "-0",
+      "report.csv",
+  };
+  for (const auto& name : removed) spit(dir.path(name), "complete copy");
+  for (const auto& name : kept) spit(dir.path(name), "keep");
+  write_file_atomically(dir.path("out.json"), "new\n");
+  CHECK(slurp(dir.path("out.json")) == "new\n");
+  for (const auto& name : removed) CHECK_FALSE(fs::exists(dir.path(name)));
+  for (const auto& name : kept) CHECK(slurp(dir.path(name)) == "keep");
 }
