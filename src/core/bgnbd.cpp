@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -18,6 +17,8 @@
 
 namespace csm {
 namespace {
+
+using detail::g4;
 
 // The series of 2F1 need at most this many terms before Boost's hypergeometric_pFq takes over
 // (only for z within about 2e-5 of 1).
@@ -181,12 +182,6 @@ std::uint32_t index_in(const std::vector<double>& values, double v) {
                                     values.begin());
 }
 
-std::string g4(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", v);
-  return text;
-}
-
 // Where the parameters of a fit ran off, in words, and whether that is a limit of the model
 // that still makes sense: purchase rates the same for everyone (r, alpha -> infinity: Poisson),
 // one drop-out chance for everyone (a, b -> infinity), or no drop-out at all (a/(a+b) -> 0: the
@@ -245,29 +240,9 @@ std::string explain_failure(const detail::MleResult& result, double scale, doubl
   const double r = std::exp(result.u[0]), alpha = std::exp(result.u[1]);
   const double a = std::exp(result.u[2]), b = std::exp(result.u[3]);
   const std::vector<std::string> why = diagnose(result.u, scale).why;
-  std::string text;
-  if (why.empty()) {
-    if (!result.converged) {
-      text = result.max_evaluations
-                 ? "the optimiser found no maximum of the likelihood within its evaluations"
-                 : "the optimiser stopped before reaching a maximum of the likelihood (its slope "
-                   "there is still " + g4(result.gradient_norm) + ")";
-    } else {
-      text = "the best point found is no proper maximum: the likelihood is flat in some "
-             "direction there, so the data do not pin the four parameters down";
-    }
-  } else {
-    for (const std::string& w : why) text += (text.empty() ? "" : "; ") + w;
-  }
-  text += " (best point: r " + g4(r) + ", alpha " + g4(alpha) + ", a " + g4(a) + ", b " + g4(b) +
-          "). Too few customers or too little variation for this model: more customers or a "
-          "longer calibration period may pin it down";
-  // The L2 penalty holds parameters back from infinity (not from 0).
-  if (text.find("infinity") != std::string::npos || text.find("without bound") != std::string::npos ||
-      why.empty()) {
-    text += penalizer > 0 ? ", or a larger --penalizer" : ", or --penalizer 0.01 (an L2 penalty)";
-  }
-  return text;
+  const std::string best_point =
+      "r " + g4(r) + ", alpha " + g4(alpha) + ", a " + g4(a) + ", b " + g4(b);
+  return detail::explain_refused_fit(result, why, "four", best_point, penalizer);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <vector>
 #include <utility>
@@ -16,11 +15,7 @@
 namespace csm {
 namespace {
 
-std::string g4(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", v);
-  return text;
-}
+using detail::g4;
 
 // The limit of the model that still makes sense: q and gamma -> infinity with p*gamma/q fixed,
 // where every customer's purchases have the same mean (spread by p), so expected_spend is that
@@ -57,29 +52,8 @@ std::string explain_failure(const detail::MleResult& result, double scale, doubl
   } else if (p < small) {
     why.push_back("p goes to 0");
   }
-  std::string text;
-  if (why.empty()) {
-    if (!result.converged) {
-      text = result.max_evaluations
-                 ? "the optimiser found no maximum of the likelihood within its evaluations"
-                 : "the optimiser stopped before reaching a maximum of the likelihood (its slope "
-                   "there is still " + g4(result.gradient_norm) + ")";
-    } else {
-      text = "the best point found is no proper maximum: the likelihood is flat in some "
-             "direction there, so the data do not pin the three parameters down";
-    }
-  } else {
-    for (const std::string& w : why) text += (text.empty() ? "" : "; ") + w;
-  }
-  text += " (best point: p " + g4(p) + ", q " + g4(q) + ", gamma " + g4(v) +
-          "). Too few customers or too little variation for this model: more customers or a "
-          "longer calibration period may pin it down";
-  // The L2 penalty holds parameters back from infinity (not from 0).
-  if (text.find("infinity") != std::string::npos || text.find("without bound") != std::string::npos ||
-      why.empty()) {
-    text += penalizer > 0 ? ", or a larger --penalizer" : ", or --penalizer 0.01 (an L2 penalty)";
-  }
-  return text;
+  const std::string best_point = "p " + g4(p) + ", q " + g4(q) + ", gamma " + g4(v);
+  return detail::explain_refused_fit(result, why, "three", best_point, penalizer);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace csm::detail {
@@ -207,6 +208,40 @@ std::vector<double> standard_errors(const Objective& unpenalised, std::span<cons
     se[i] = v > 0 && std::isfinite(v) ? std::sqrt(v) : nan;
   }
   return se;
+}
+
+std::string g4(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
+
+std::string explain_refused_fit(const MleResult& result, const std::vector<std::string>& why,
+                                const std::string& parameters, const std::string& best_point,
+                                double penalizer) {
+  std::string text;
+  if (why.empty()) {
+    if (!result.converged) {
+      text = result.max_evaluations
+                 ? "the optimiser found no maximum of the likelihood within its evaluations"
+                 : "the optimiser stopped before reaching a maximum of the likelihood (its slope "
+                   "there is still " + g4(result.gradient_norm) + ")";
+    } else {
+      text = "the best point found is no proper maximum: the likelihood is flat in some "
+             "direction there, so the data do not pin the " + parameters + " parameters down";
+    }
+  } else {
+    for (const std::string& w : why) text += (text.empty() ? "" : "; ") + w;
+  }
+  text += " (best point: " + best_point +
+          "). Too few customers or too little variation for this model: more customers or a "
+          "longer calibration period may pin it down";
+  // The L2 penalty holds parameters back from infinity (not from 0).
+  if (text.find("infinity") != std::string::npos || text.find("without bound") != std::string::npos ||
+      why.empty()) {
+    text += penalizer > 0 ? ", or a larger --penalizer" : ", or --penalizer 0.01 (an L2 penalty)";
+  }
+  return text;
 }
 
 }  // namespace csm::detail

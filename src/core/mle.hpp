@@ -54,4 +54,14 @@ bool positive_definite_hessian(const Objective& objective, std::span<const doubl
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
                                     double n);
 
+/// A number in a fit's message: 4 significant digits.
+std::string g4(double v);
+
+/// Why a fit is refused, in words: `why` (where its parameters ran off, "; "-joined) or, when
+/// that is empty, what the optimiser reported; then `best_point` ("r 0.1, alpha 2, ...") and
+/// what may help. `parameters` names how many there are ("four").
+std::string explain_refused_fit(const MleResult& result, const std::vector<std::string>& why,
+                                const std::string& parameters, const std::string& best_point,
+                                double penalizer);
+
 }  // namespace csm::detail
