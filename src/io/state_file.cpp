@@ -222,6 +222,56 @@ std::string article(const std::string& kind) {
   return (kind == "activity" || kind == "rfm" ? "an " : "a ") + kind;
 }
 
+// The lines every state begins with: the format, the kind, the tool and the shard.
+template <class State>
+void append_head(std::string& out, const std::string& kind, const State& state) {
+  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+  out += "kind " + kind + "\n";
+  out += "tool " + encode_state_string(state.tool_version) + "\n";
+  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+}
+
+// What a state was made from: its inputs in reading order, the records taken and skipped.
+template <class State>
+void append_sources(std::string& out, const State& state) {
+  out += "sources " + std::to_string(state.sources.size()) + "\n";
+  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
+  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+}
+
+// The last line: how many lines come before it and the checksum of their bytes.
+void append_end(std::string& out) {
+  std::uint64_t lines = 0;
+  for (const char c : out) lines += c == '\n' ? 1u : 0u;
+  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+}
+
+// The checked body of a state that must be of `kind`, with its head read into `state`: the
+// lines that follow start after the shard line.
+template <class State>
+Lines open_state(std::string_view text, const std::string& name, const std::string& kind, State& state) {
+  const std::string found = state_kind(text, name);
+  if (found != kind) throw InputError(name, 2, "", article(found) + " state, not " + article(kind) + " state");
+  Lines lines(checked_body(text, name), name);
+  lines.next();
+  lines.next();
+  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
+  const auto& f = lines.expect("shard", 2);
+  state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
+  state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
+  return lines;
+}
+
+// Reads what append_sources wrote.
+template <class State>
+void read_sources(Lines& lines, State& state) {
+  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
+  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
+  const auto& f = lines.expect("read", 2);
+  state.records = lines.integer<std::uint64_t>(f[1]);
+  state.skipped = lines.integer<std::uint64_t>(f[2]);
+}
+
 // The month walk's identities, which every state a csm-metrics wrote satisfies (a hand-made or
 // damaged state with a valid checksum must not turn into plausible numbers): customers and MRR
 // at the end are those at the start less churn plus new and reactivated (and expansion less
@@ -279,10 +329,7 @@ std::string encode_state_string(std::string_view text) {
 
 std::string to_state_text(const ActivityState& state) {
   std::string out;
-  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
-  out += "kind activity\n";
-  out += "tool " + encode_state_string(state.tool_version) + "\n";
-  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  append_head(out, "activity", state);
   out += "csat_threshold " + std::to_string(state.options.csat_threshold) + "\n";
   out += "gross_margin " + double_text(state.options.gross_margin) + "\n";
   out += "discount_rate " + double_text(state.options.discount_rate) + "\n";
@@ -291,9 +338,7 @@ std::string to_state_text(const ActivityState& state) {
   out += "by " + std::string(state.raw.grouped ? "1 " : "0 ") + encode_state_string(state.group_by) + "\n";
   out += std::string("records ") + (state.subscriptions ? "subscription" : "activity") + "\n";
   out += "until " + (state.until ? to_string(*state.until) : std::string("-")) + "\n";
-  out += "sources " + std::to_string(state.sources.size()) + "\n";
-  for (const std::string& s : state.sources) out += "source " + encode_state_string(s) + "\n";
-  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  append_sources(out, state);
   const ActivityStats& st = state.raw.stats;
   out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
          std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
@@ -341,9 +386,7 @@ std::string to_state_text(const ActivityState& state) {
       out += '\n';
     }
   }
-  std::uint64_t lines = 0;
-  for (const char c : out) lines += c == '\n' ? 1u : 0u;
-  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  append_end(out);
   return out;
 }
 
@@ -370,20 +413,8 @@ std::string state_kind(std::string_view text, const std::string& name) {
 }
 
 ActivityState parse_activity_state(std::string_view text, const std::string& name) {
-  const std::string kind = state_kind(text, name);
-  if (kind != "activity") {
-    throw InputError(name, 2, "", article(kind) + " state, not an activity state");
-  }
-  Lines lines(checked_body(text, name), name);
   ActivityState state;
-  lines.next();
-  lines.next();
-  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
-  {
-    const auto& f = lines.expect("shard", 2);
-    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
-    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
-  }
+  Lines lines = open_state(text, name, "activity", state);
   // The same ranges as the command line (compute --csat-threshold, --gross-margin, --discount-rate).
   {
     const auto& f = lines.expect("csat_threshold", 1);
@@ -429,13 +460,7 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
       lines.fail("'until' line: subscription states have an --until month, activity states none");
     }
   }
-  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
-  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
-  {
-    const auto& f = lines.expect("read", 2);
-    state.records = lines.integer<std::uint64_t>(f[1]);
-    state.skipped = lines.integer<std::uint64_t>(f[2]);
-  }
+  read_sources(lines, state);
   ActivityStats& st = state.raw.stats;
   {
     const auto& f = lines.expect("stats", 7);
@@ -530,16 +555,11 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
 
 std::string to_state_text(const RfmState& state) {
   std::string out;
-  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
-  out += "kind rfm\n";
-  out += "tool " + encode_state_string(state.tool_version) + "\n";
-  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  append_head(out, "rfm", state);
   const RfmSummary& s = state.summary;
   out += "end_date " + to_string(s.end) + "\n";
   out += "unit " + std::string(to_string(s.unit)) + "\n";
-  out += "sources " + std::to_string(state.sources.size()) + "\n";
-  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
-  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  append_sources(out, state);
   out += "totals " + std::to_string(s.transactions) + " " + std::to_string(s.transactions_used) + " " +
          std::to_string(s.excluded_customers) + "\n";
   out += "customers " + std::to_string(s.customers.size()) + "\n";
@@ -548,25 +568,13 @@ std::string to_state_text(const RfmState& state) {
            " " + std::to_string(c.x) + " " + double_text(c.t_x) + " " + double_text(c.T) + " " +
            int128_text(c.repeat_amount) + " " + (c.monetary ? double_text(*c.monetary) : std::string("-")) + "\n";
   }
-  std::uint64_t lines = 0;
-  for (const char c : out) lines += c == '\n' ? 1u : 0u;
-  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  append_end(out);
   return out;
 }
 
 RfmState parse_rfm_state(std::string_view text, const std::string& name) {
-  const std::string kind = state_kind(text, name);
-  if (kind != "rfm") throw InputError(name, 2, "", article(kind) + " state, not an rfm state");
-  Lines lines(checked_body(text, name), name);
   RfmState state;
-  lines.next();
-  lines.next();
-  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
-  {
-    const auto& f = lines.expect("shard", 2);
-    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
-    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
-  }
+  Lines lines = open_state(text, name, "rfm", state);
   RfmSummary& s = state.summary;
   const auto date = [&](std::string_view field) {
     Date d;
@@ -581,13 +589,7 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
     else if (f[1] == "month") s.unit = TimeUnit::month;
     else lines.fail("invalid unit " + quote_for_message(f[1]));
   }
-  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
-  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
-  {
-    const auto& f = lines.expect("read", 2);
-    state.records = lines.integer<std::uint64_t>(f[1]);
-    state.skipped = lines.integer<std::uint64_t>(f[2]);
-  }
+  read_sources(lines, state);
   {
     const auto& f = lines.expect("totals", 3);
     s.transactions = lines.integer<std::uint64_t>(f[1], 0, std::uint64_t{1} << 50);
@@ -700,16 +702,11 @@ std::vector<Cohort> parse_cohorts(Lines& lines, std::uint64_t count, const Activ
 
 std::string to_state_text(const CohortState& state) {
   std::string out;
-  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
-  out += "kind cohorts\n";
-  out += "tool " + encode_state_string(state.tool_version) + "\n";
-  out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
+  append_head(out, "cohorts", state);
   out += "grain " + std::string(to_string(state.options.grain)) + "\n";
   out += std::string("exclude_reactivated ") + (state.options.exclude_reactivated ? "1" : "0") + "\n";
   out += "by " + std::string(state.group_by.empty() ? "0 " : "1 ") + encode_state_string(state.group_by) + "\n";
-  out += "sources " + std::to_string(state.sources.size()) + "\n";
-  for (const std::string& source : state.sources) out += "source " + encode_state_string(source) + "\n";
-  out += "read " + std::to_string(state.records) + " " + std::to_string(state.skipped) + "\n";
+  append_sources(out, state);
   append_stats(out, state.stats);
   out += "cohorts " + std::to_string(state.monthly.cohorts.size()) + "\n";
   append_cohorts(out, state.monthly.cohorts);
@@ -718,25 +715,13 @@ std::string to_state_text(const CohortState& state) {
     out += "group " + encode_state_string(g.group) + " " + std::to_string(g.cohorts.size()) + "\n";
     append_cohorts(out, g.cohorts);
   }
-  std::uint64_t lines = 0;
-  for (const char c : out) lines += c == '\n' ? 1u : 0u;
-  out += "end " + std::to_string(lines) + " " + hex64(shard_hash(out)) + "\n";
+  append_end(out);
   return out;
 }
 
 CohortState parse_cohort_state(std::string_view text, const std::string& name) {
-  const std::string kind = state_kind(text, name);
-  if (kind != "cohorts") throw InputError(name, 2, "", article(kind) + " state, not a cohorts state");
-  Lines lines(checked_body(text, name), name);
   CohortState state;
-  lines.next();
-  lines.next();
-  state.tool_version = lines.string(lines.expect("tool", 1)[1]);
-  {
-    const auto& f = lines.expect("shard", 2);
-    state.shard_count = lines.integer<std::uint32_t>(f[2], 1);
-    state.shard = lines.integer<std::uint32_t>(f[1], 0, state.shard_count - 1);
-  }
+  Lines lines = open_state(text, name, "cohorts", state);
   {
     const auto& f = lines.expect("grain", 1);
     const auto grain = parse_grain(f[1]);
@@ -751,13 +736,7 @@ CohortState parse_cohort_state(std::string_view text, const std::string& name) {
     state.group_by = lines.string(f[2]);
     if (grouped == state.group_by.empty()) lines.fail("'by' line: grouping flag and column disagree");
   }
-  const auto source_count = lines.integer<std::uint64_t>(lines.expect("sources", 1)[1], 0, 1000000);
-  for (std::uint64_t i = 0; i < source_count; ++i) state.sources.push_back(lines.string(lines.expect("source", 1)[1]));
-  {
-    const auto& f = lines.expect("read", 2);
-    state.records = lines.integer<std::uint64_t>(f[1]);
-    state.skipped = lines.integer<std::uint64_t>(f[2]);
-  }
+  read_sources(lines, state);
   state.stats = parse_stats(lines);
   state.monthly.cohorts = parse_cohorts(lines, lines.integer<std::uint64_t>(lines.expect("cohorts", 1)[1], 0, 120000), state.stats);
   const auto group_count = lines.integer<std::uint64_t>(lines.expect("groups", 1)[1], 0, ActivityAggregator::kMaxGroups);
