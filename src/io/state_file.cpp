@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <utility>
 
 #include "csm/error.hpp"
 
@@ -222,6 +223,29 @@ std::string article(const std::string& kind) {
   return (kind == "activity" || kind == "rfm" ? "an " : "a ") + kind;
 }
 
+// The body of a csm-metrics state (format version and checksum checked) and its kind.
+std::pair<std::string_view, std::string> checked_state(std::string_view text, const std::string& name) {
+  const std::size_t eol = text.find('\n');
+  const std::string_view first = text.substr(0, eol);
+  if (first.substr(0, kMagic.size()) != kMagic) {
+    throw InputError(name, 1, "", "not a csm-metrics state (it does not start with \"csm-metrics state\")");
+  }
+  const std::string_view version = first.substr(kMagic.size());
+  if (version != std::to_string(kStateFormatVersion)) {
+    throw InputError(name, 1, "", "state format version " + quote_for_message(version) +
+                                      "; this csm-metrics reads version " +
+                                      std::to_string(kStateFormatVersion));
+  }
+  const std::string_view body = checked_body(text, name);
+  Lines lines(body, name);
+  lines.next();
+  const auto& kind = lines.expect("kind", 1);
+  if (kind[1] != "activity" && kind[1] != "cohorts" && kind[1] != "rfm") {
+    lines.fail("unknown state kind " + quote_for_message(kind[1]));
+  }
+  return {body, std::string(kind[1])};
+}
+
 // The lines every state begins with: the format, the kind, the tool and the shard.
 template <class State>
 void append_head(std::string& out, const std::string& kind, const State& state) {
@@ -250,9 +274,9 @@ void append_end(std::string& out) {
 // lines that follow start after the shard line.
 template <class State>
 Lines open_state(std::string_view text, const std::string& name, const std::string& kind, State& state) {
-  const std::string found = state_kind(text, name);
+  const auto [body, found] = checked_state(text, name);
   if (found != kind) throw InputError(name, 2, "", article(found) + " state, not " + article(kind) + " state");
-  Lines lines(checked_body(text, name), name);
+  Lines lines(body, name);
   lines.next();
   lines.next();
   state.tool_version = lines.string(lines.expect("tool", 1)[1]);
@@ -391,25 +415,7 @@ std::string to_state_text(const ActivityState& state) {
 }
 
 std::string state_kind(std::string_view text, const std::string& name) {
-  const std::size_t eol = text.find('\n');
-  const std::string_view first = text.substr(0, eol);
-  if (first.substr(0, kMagic.size()) != kMagic) {
-    throw InputError(name, 1, "", "not a csm-metrics state (it does not start with \"csm-metrics state\")");
-  }
-  const std::string_view version = first.substr(kMagic.size());
-  if (version != std::to_string(kStateFormatVersion)) {
-    throw InputError(name, 1, "", "state format version " + quote_for_message(version) +
-                                      "; this csm-metrics reads version " +
-                                      std::to_string(kStateFormatVersion));
-  }
-  const std::string_view body = checked_body(text, name);
-  Lines lines(body, name);
-  lines.next();
-  const auto& kind = lines.expect("kind", 1);
-  if (kind[1] != "activity" && kind[1] != "cohorts" && kind[1] != "rfm") {
-    lines.fail("unknown state kind " + quote_for_message(kind[1]));
-  }
-  return std::string(kind[1]);
+  return checked_state(text, name).second;
 }
 
 ActivityState parse_activity_state(std::string_view text, const std::string& name) {
