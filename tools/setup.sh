@@ -4,19 +4,26 @@
 #   bash tools/setup.sh test   install what is missing, build with warnings as errors, run all tests;
 #                              then the same tests under AddressSanitizer + UBSan, and a short
 #                              pass of every fuzz target (clang 14, libFuzzer); the HTML report is
-#                              rendered in headless chromium
+#                              rendered in headless chromium; then the Debian package is built,
+#                              checked with lintian, installed, tried and removed
+#   bash tools/setup.sh deb    install what is missing, build build/deb/csm-metrics_VERSION_ARCH.deb
 # Packages come from Debian only (apt-get); the build downloads nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-run}
 case "$mode" in
-  run|test) ;;
-  *) echo "usage: bash tools/setup.sh run|test" >&2; exit 2 ;;
+  run|test|deb) ;;
+  *) echo "usage: bash tools/setup.sh run|test|deb" >&2; exit 2 ;;
 esac
 
 packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch2
-          libfast-float-dev python3 libnlopt-dev libboost-dev)
+          libfast-float-dev python3 libnlopt-dev libboost-dev help2man)
+# deb (and test, which builds the package): CPack's dependency scan needs dpkg-shlibdeps and file.
+if [ "$mode" != run ]; then packages+=(dpkg-dev file); fi
+# test: lintian checks the package, man-db answers `man -w`, bash-completion, zsh and fish load
+# the completions.
+if [ "$mode" = test ]; then packages+=(lintian man-db bash-completion zsh fish); fi
 # test: clang for the fuzzers; chromium renders the HTML report in tests/report; the predictive
 # cross-checks compare with an independent scipy implementation.
 if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium python3-scipy python3-mpmath python3-distributed); fi
@@ -33,13 +40,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
+build_deb() {
+  cmake --preset deb >/dev/null
+  cmake --build --preset deb -j "$jobs"
+  (cd build/deb && cpack -G DEB >/dev/null)
+  ls build/deb/csm-metrics_*.deb
+}
 if [ "$mode" = run ]; then
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$jobs"
   echo >&2
   ./build/release/src/csm-metrics compute examples/activity.csv
+elif [ "$mode" = deb ]; then
+  build_deb
 else
   cmake --workflow --preset ci
   cmake --workflow --preset asan
   bash tests/fuzz/run_short.sh 30
+  build_deb
+  bash tests/package/check_deb.sh build/deb/csm-metrics_*.deb
 fi

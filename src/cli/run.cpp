@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/completion.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
@@ -23,7 +24,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"csm-metrics: customer-success metrics (churn, retention, MRR movements, CSAT, CAC,\n"
                "CLV) from customer records in CSV, TSV, JSON or JSON Lines.",
                "csm-metrics"};
-  app.set_version_flag("--version", "csm-metrics " CSM_VERSION);
+  app.set_version_flag("--version", "csm-metrics " CSM_VERSION " (commit " CSM_COMMIT ")");
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
@@ -34,8 +35,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "  csm-metrics at-risk customers.csv --top 20\n"
       "  csm-metrics predict orders.csv --end 2024-12-31 --unit week --sort clv --top 20\n"
       "Exit status: 0 ok, 1 a --fail-if threshold crossed, 2 usage error, 65 invalid input data,\n"
-      "66 input missing or unreadable, 74 output error. Run 'csm-metrics COMMAND --help' for the\n"
-      "options of a command.");
+      "66 input missing or unreadable, 70 internal error, 71 out of memory, 74 output error;\n"
+      "130, 141, 143 killed by SIGINT, SIGPIPE, SIGTERM. Run 'csm-metrics COMMAND --help' for the\n"
+      "options of a command; man csm-metrics-COMMAND where the package is installed.");
   const Streams io{out, err};
   const CommandRunner compute = add_compute_command(app, io);
   const CommandRunner calc = add_calc_command(app, io);
@@ -47,6 +49,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner predict = add_predict_command(app, io);
   const CommandRunner merge = add_merge_command(app, io);
   const CommandRunner shard = add_shard_command(app, io);
+  // Last: it describes every command registered before it.
+  const CommandRunner completion = add_completion_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -83,6 +87,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "predict") return predict();
       if (sub->get_name() == "merge") return merge();
       if (sub->get_name() == "shard") return shard();
+      if (sub->get_name() == "completion") return completion();
     }
     print_error(err, "no command given; try --help");
     return kUsage;
