@@ -3,12 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/completion.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
+#include "csm/suggest.hpp"
 
 namespace csm::cli {
 namespace {
@@ -16,6 +18,85 @@ namespace {
 void print_error(std::ostream& err, const std::string& message) {
   err << "csm-metrics: error: " << message << '\n';
   err.flush();
+}
+
+// The deepest command the parser entered: "calc clv" for `csm-metrics calc clv ...`.
+const CLI::App* deepest_command(const CLI::App& app) {
+  const CLI::App* level = &app;
+  for (;;) {
+    const auto parsed = level->get_subcommands();
+    if (parsed.empty()) return level;
+    level = parsed.front();
+  }
+}
+
+std::string command_path(const CLI::App* command) {
+  std::string path;
+  for (; command != nullptr && command->get_parent() != nullptr; command = command->get_parent()) {
+    path = command->get_name() + (path.empty() ? "" : " " + path);
+  }
+  return path;
+}
+
+std::vector<std::string> visible_subcommands(const CLI::App& level) {
+  std::vector<std::string> names;
+  auto& mutable_level = const_cast<CLI::App&>(level);
+  for (const CLI::App* sub : mutable_level.get_subcommands([](CLI::App*) { return true; })) {
+    if (!sub->get_group().empty()) names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+std::vector<std::string> option_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+  }
+  return names;
+}
+
+// One line for any parse error: which command, what is wrong, a suggestion where one is likely,
+// and where to read more. CLI11's own text is two lines and lists unexpected words backwards.
+std::string usage_error_message(const CLI::App& app, const CLI::ParseError& e) {
+  const CLI::App* command = deepest_command(app);
+  const std::string path = command_path(command);
+  const std::string help = "see 'csm-metrics " + (path.empty() ? "" : path + " ") + "--help'";
+  const std::string prefix = path.empty() ? "" : path + ": ";
+  // A required subcommand that is missing, or a word where a command was expected.
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && command->get_require_subcommand_min() > 0) {
+    const std::vector<std::string> names = visible_subcommands(*command);
+    std::string list;
+    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+    const auto remaining = command->remaining();
+    const char* what = command == &app ? "command" : "metric";
+    if (remaining.empty()) {
+      return prefix + "no " + what + " given (" + what + "s: " + list + "; " + help + ")";
+    }
+    const std::string suggestion = nearest_word(remaining.front(), names);
+    return prefix + "unknown " + what + " " + quote_for_message(remaining.front()) + " (" +
+           (suggestion.empty() ? "" : "did you mean " + suggestion + "? ") + what + "s: " + list +
+           "; " + help + ")";
+  }
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    const auto remaining = command->remaining();
+    for (const std::string& word : remaining) {
+      if (word.size() > 1 && word.front() == '-') {
+        const std::string name = word.substr(0, word.find('='));
+        const std::string suggestion = nearest_word(name, option_names(*command));
+        return prefix + "unknown option " + quote_for_message(name) +
+               (suggestion.empty() ? "" : " (did you mean " + suggestion + "?)") + "; " + help;
+      }
+    }
+    std::string words;
+    for (const std::string& word : remaining) words += (words.empty() ? "" : " ") + word;
+    return prefix + "unexpected argument" + (remaining.size() > 1 ? "s " : " ") +
+           quote_for_message(words) + "; " + help;
+  }
+  std::string text = e.what();
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return prefix + text + "; " + help;
 }
 
 }  // namespace
@@ -55,23 +136,13 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 reports an unknown command as "a subcommand is required"; name the word instead.
-    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
-      for (const CLI::App* level : {&app, app.get_subcommand_ptr("calc").get()}) {
-        if (!level->parsed() || level->remaining().empty()) continue;
-        std::string names;
-        for (const CLI::App* sub : level->get_subcommands({})) {
-          names += (names.empty() ? "" : ", ") + sub->get_name();
-        }
-        print_error(err, "unknown command " + quote_for_message(level->remaining().front()) +
-                             " (" + (level == &app ? "commands" : "calc metrics") + ": " + names +
-                             "; see --help)");
-        return kUsage;
-      }
-    }
     // Help and version are "errors" with exit code 0 in CLI11; they go to stdout.
-    const int code = app.exit(e, out, err);
-    if (code == 0) return kOk;
+    if (e.get_exit_code() == 0) {
+      app.exit(e, out, err);
+      out.flush();
+      return out ? kOk : kIoError;
+    }
+    print_error(err, usage_error_message(app, e));
     return kUsage;
   }
 

@@ -506,9 +506,11 @@ def test_usage(r, examples, reports):
     code, out, err = r.run(["--version"])
     version = reports.get("activity.csv", {}).get("version")
     r.check("--version exit 0", code == 0, f"exit {code}")
-    r.check("--version output", re.fullmatch(rb"csm-metrics \d+\.\d+\.\d+\S*\n", out) is not None, out)
-    r.check("--version matches the JSON version", version is not None
-            and out.decode().strip() == f"csm-metrics {version}", f"{out!r} vs {version}")
+    # "csm-metrics 0.1.0 (commit 0123abcd4567)": the commit as git names it, "unknown" outside git.
+    match = re.fullmatch(rb"csm-metrics (\d+\.\d+\.\d+\S*) \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n", out)
+    r.check("--version output", match is not None, out)
+    r.check("--version matches the JSON version", version is not None and match is not None
+            and match.group(1).decode() == version, f"{out!r} vs {version}")
     for args in (["--help"], ["compute", "--help"], ["calc", "--help"]):
         code, out, err = r.run(args)
         label = " ".join(args)
