@@ -75,8 +75,8 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "csm-metrics developers")
 set(CPACK_PACKAGE_CONTACT "csm-metrics developers <maintainers@csm-metrics.example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "customer-success metrics from customer records")
+# CPack puts the summary first, as the synopsis; this is the extended description after it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "customer-success metrics from customer records\n"
     "csm-metrics reads customer records (activity, subscription, summary or\n"
     "transaction rows in CSV, TSV, JSON or JSON Lines) and computes churn,\n"
     "retention, the MRR bridge, CSAT, CAC and CLV month by month, with exact\n"
@@ -93,7 +93,8 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL runtime)
-set(CPACK_DEB_COMPONENT_INSTALL OFF)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 include(CPack)

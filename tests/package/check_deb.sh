@@ -11,7 +11,7 @@ fail() { echo "check_deb: FAIL: $*" >&2; exit 1; }
 
 echo "check_deb: lintian $deb" >&2
 # Errors fail; warnings and notes are printed for the record.
-lintian --fail-on error --no-tag-display-limit "$deb" || fail "lintian reported errors"
+lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reported errors"
 
 if dpkg -s csm-metrics >/dev/null 2>&1; then fail "csm-metrics is installed already"; fi
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$deb" >/dev/null
