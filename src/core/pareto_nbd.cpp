@@ -96,6 +96,94 @@ std::optional<DropoutSeries> dropout_series(double E, double F, double z, double
   return out;
 }
 
+// The same drop-out part by quadrature, for where the series is long: z close to 1 (beta much
+// smaller than alpha + t_x, or the reverse) needs about 40 / (1 - z) terms. In v = log(m + tau),
+// m = min(alpha, beta), the integrand (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m+tau) is smooth
+// (its logarithm changes at most at the rate r + x + s + 1 in v, and it is analytic within pi
+// of the real axis), so composite 16-point Gauss-Legendre on panels no wider than 1 and than
+// 4 / rate is accurate to double precision. Summed in logarithms (the largest value factored
+// out). Returns log(s I alpha^r beta^s) and its derivatives in r, alpha, s, beta.
+struct Quadrature {
+  double log_b;
+  std::array<double, 4> d;
+};
+
+const std::array<std::pair<double, double>, 16>& gauss_legendre_16() {
+  // Nodes on [-1, 1] and weights, by Newton's method on the Legendre polynomial P_16.
+  static const std::array<std::pair<double, double>, 16> rule = [] {
+    std::array<std::pair<double, double>, 16> out{};
+    constexpr int n = 16;
+    constexpr double pi = 3.14159265358979323846;
+    for (int i = 0; i < n; ++i) {
+      double x = std::cos(pi * (i + 0.75) / (n + 0.5));
+      double dp = 0;
+      for (int it = 0; it < 100; ++it) {
+        double p0 = 1, p1 = x;
+        for (int k = 2; k <= n; ++k) {
+          const double p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
+          p0 = p1;
+          p1 = p2;
+        }
+        dp = n * (x * p1 - p0) / (x * x - 1);
+        const double step = p1 / dp;
+        x -= step;
+        if (std::fabs(step) < 1e-16) break;
+      }
+      out[static_cast<std::size_t>(i)] = {x, 2 / ((1 - x * x) * dp * dp)};
+    }
+    return out;
+  }();
+  return rule;
+}
+
+Quadrature dropout_quadrature(const BgNbdParams& p, double x, double t_x, double T) {
+  const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
+  const double m = std::min(alpha, beta);
+  const double v0 = std::log(m + t_x), v1 = std::log(m + T);
+  const double width = v1 - v0;
+  const double rate = r + x + s + 1;
+  const double panels = std::min(4096.0, std::max({1.0, std::ceil(width), std::ceil(width * rate / 4)}));
+  const auto& rule = gauss_legendre_16();
+  const auto count = static_cast<std::size_t>(panels) * rule.size();
+  std::vector<double> logs(count), weights(count), taus(count);
+  const double h = width / panels;
+  std::size_t k = 0;
+  double hi = -std::numeric_limits<double>::infinity();
+  for (std::size_t panel = 0; panel < static_cast<std::size_t>(panels); ++panel) {
+    const double mid = v0 + (static_cast<double>(panel) + 0.5) * h;
+    for (const auto& [node, weight] : rule) {
+      const double v = mid + node * h / 2;
+      // tau = e^v - m, and alpha + tau, beta + tau without cancellation: one of them is e^v.
+      const double ev = std::exp(v);
+      const double tau = std::max(0.0, ev - m);
+      const double a_tau = alpha == m ? ev : alpha - m + ev;
+      const double b_tau = beta == m ? ev : beta - m + ev;
+      // log of alpha^r beta^s (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m + tau)
+      const double l = -r * std::log(a_tau / alpha) - x * std::log(a_tau) - s * std::log(b_tau / beta) -
+                       std::log(b_tau) + v;
+      logs[k] = l;
+      weights[k] = weight * h / 2;
+      taus[k] = tau;
+      hi = std::max(hi, l);
+      ++k;
+    }
+  }
+  double sum = 0, d_r = 0, d_alpha = 0, d_s = 0, d_beta = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double w = weights[i] * std::exp(logs[i] - hi);
+    const double tau = taus[i];
+    sum += w;
+    d_r -= w * std::log1p(tau / alpha);
+    d_s -= w * std::log1p(tau / beta);
+    d_alpha += w * (r / alpha - (r + x) / (alpha + tau));
+    d_beta += w * (s / beta - (s + 1) / (beta + tau));
+  }
+  Quadrature q;
+  q.log_b = std::log(s) + hi + std::log(sum);
+  q.d = {d_r / sum, d_alpha / sum, 1 / s + d_s / sum, d_beta / sum};
+  return q;
+}
+
 // One customer's log-likelihood and, when `grad` is given, its derivatives in r, alpha, s, beta;
 // also P(alive) (the weight of the alive part). NaN when the series cannot be summed.
 struct PointValue {
@@ -134,7 +222,16 @@ PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool w
   const double d = alpha_larger ? alpha - beta : beta - alpha;
   const double u = P + t_x;
   double lu_a = 0, lu_b = 0;  // log(u/alpha), log(u/beta)
+  std::optional<Quadrature> quadrature;
   if (T > t_x) {
+    const double E = alpha_larger ? s + 1 : r + x;
+    const double z = d / u;
+    // About (E z + 40) / (1 - z) terms: beyond 2000, quadrature is cheaper.
+    if (E * z + 40 > 2000 * (1 - z)) quadrature = dropout_quadrature(p, x, t_x, T);
+  }
+  if (quadrature) {
+    log_b = quadrature->log_b;
+  } else if (T > t_x) {
     const double E = alpha_larger ? s + 1 : r + x;
     const double F = alpha_larger ? r + x : s + 1;
     const double one_minus_rho = (T - t_x) / (P + T);
@@ -155,7 +252,12 @@ PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool w
   out.p_alive = w_a;
   if (!with_gradient) return out;
   double ri_r = 0, ri_s = 0, ri_alpha = 0, ri_beta = 0;  // d log(I alpha^r beta^s)/d theta
-  if (w_b > 0) {
+  if (w_b > 0 && quadrature) {
+    ri_r = quadrature->d[0];
+    ri_alpha = quadrature->d[1];
+    ri_s = quadrature->d[2];
+    ri_beta = quadrature->d[3];
+  } else if (w_b > 0) {
     const double common = series.dM;
     ri_r = -lu_a + common + (alpha_larger ? 0 : series.dE);
     ri_s = 1 / s - lu_b + common + (alpha_larger ? series.dE : 0);
