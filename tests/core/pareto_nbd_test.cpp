@@ -32,7 +32,7 @@ TEST_CASE("pareto_nbd: likelihood, gradient, P(alive) and E[Y | alive] against m
     const std::array<double, 4> g = csm::pareto_nbd_log_likelihood_gradient(p, x, t_x, T);
     // Each derivative to 1e-7 of the largest: mpmath differentiates numerically too.
     const double scale = std::max({std::fabs(v[9]), std::fabs(v[10]), std::fabs(v[11]), std::fabs(v[12]), 1.0});
-    for (int k = 0; k < 4; ++k) CHECK(g[k] == Approx(v[9 + k]).margin(1e-7 * scale));
+    for (std::size_t k = 0; k < 4; ++k) CHECK(g[k] == Approx(v[9 + k]).margin(1e-7 * scale));
     CHECK(csm::pareto_nbd_p_alive(p, x, t_x, T) == Approx(v[13]).epsilon(1e-11).margin(1e-14));
     CHECK(csm::pareto_nbd_expected_purchases_if_alive(p, t, x, T) == Approx(v[14]).epsilon(1e-11));
     // The same through the model-generic entry points that predict uses.
