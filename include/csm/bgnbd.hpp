@@ -16,9 +16,11 @@ namespace csm {
 
 /// BG/NBD: a customer may drop out after each repeat purchase (P(alive) = 1 when x = 0).
 /// MBG/NBD: also right after the first purchase, so one-time buyers can be dead.
-enum class PurchaseModel : std::uint8_t { bgnbd, mbgnbd };
+/// Pareto/NBD (csm/pareto_nbd.hpp): at any moment, after an exponential lifetime; its
+/// parameters r, alpha, s, beta travel in BgNbdParams as r, alpha, a = s, b = beta.
+enum class PurchaseModel : std::uint8_t { bgnbd, mbgnbd, paretonbd };
 std::string_view to_string(PurchaseModel model) noexcept;
-/// "BG/NBD" or "MBG/NBD", for messages.
+/// "BG/NBD", "MBG/NBD" or "Pareto/NBD", for messages.
 std::string_view display_name(PurchaseModel model) noexcept;
 
 /// Gamma(r, alpha) heterogeneity in the purchase rate, Beta(a, b) in the drop-out probability.

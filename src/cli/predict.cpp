@@ -12,6 +12,8 @@
 #include "csm/error.hpp"
 #include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
+#include "csm/bgbb.hpp"
+#include "csm/io/bgbb_io.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/predictive_writer.hpp"
 #include "csm/io/state_file.hpp"
@@ -76,7 +78,9 @@ void fit_models(std::span<const RfmCustomer> customers, PurchaseModel model, con
   } catch (const InputError& e) {
     purchase_failure = e.what();
   }
-  clock.lap(model == PurchaseModel::bgnbd ? "bgnbd fit" : "mbgnbd fit");
+  clock.lap(model == PurchaseModel::paretonbd ? "pareto_nbd fit"
+            : model == PurchaseModel::bgnbd    ? "bgnbd fit"
+                                               : "mbgnbd fit");
   try {
     report.spend = fit_gamma_gamma(customers, fit);
   } catch (const InputError& e) {
@@ -141,7 +145,73 @@ io::HoldoutReport holdout_report(const RfmSummary& s, Date holdout_end, Purchase
   return h;
 }
 
+// --model bg-bb: the BG/BB model on a summary file (frequency, recency, n, n_custs).
+int predict_bgbb(const PredictOptions& o, Streams io) {
+  if (o.input.files.size() != 1) {
+    throw UsageError("--model bg-bb reads one summary file with the columns frequency,recency,n,n_custs");
+  }
+  const std::string& path = o.input.files.front();
+  const std::string name = path == "-" ? "<stdin>" : path;
+  const std::vector<BgBbRow> rows = io::parse_bgbb_summary(read_state_file(path), name);
+  Stopwatch clock;
+  clock.lap("read");
+  io::BgBbReport report;
+  report.version = CSM_VERSION;
+  report.sources.push_back(name);
+  FitOptions fit;
+  fit.penalizer = o.penalizer;
+  report.fit = fit_bgbb(rows, fit);
+  clock.lap("bg_bb fit");
+  std::uint32_t max_n = 0;
+  for (const BgBbRow& r : rows) max_n = std::max(max_n, r.n);
+  if (o.horizon) {
+    if (*o.horizon != std::floor(*o.horizon) || *o.horizon > 100000) {
+      throw UsageError("--horizon " + fmt_g(*o.horizon) + ": BG/BB predicts whole opportunities, "
+                       "give a whole number (at most 100000)");
+    }
+    report.horizon = static_cast<std::uint32_t>(*o.horizon);
+  } else {
+    report.horizon = max_n;
+  }
+  const BgBbParams& p = report.fit.params;
+  for (const BgBbRow& r : rows) {
+    io::BgBbPrediction out;
+    out.row = r;
+    out.p_alive = bgbb_p_alive(p, r.x, r.t_x, r.n);
+    out.expected = bgbb_expected_transactions(p, report.horizon, r.x, r.t_x, r.n);
+    if (!std::isfinite(out.p_alive) || !std::isfinite(out.expected)) {
+      throw InputError(name, 0, "", "BG/BB: P(alive) or the expected transactions of frequency " +
+                                        std::to_string(r.x) + ", recency " + std::to_string(r.t_x) +
+                                        ", n " + std::to_string(r.n) +
+                                        " cannot be computed in double precision at the fitted parameters");
+    }
+    report.expected_total += r.count * out.expected;
+    report.rows.push_back(out);
+  }
+  clock.lap("predictions");
+  report.notes.push_back("p_alive: the chance to be alive at the next opportunity (n + 1); "
+                         "expected_transactions: per customer, over the next " +
+                         std::to_string(report.horizon) + " opportunities (--horizon)");
+  if (!report.fit.limit.empty()) {
+    report.warnings.push_back("BG/BB converged to a limit of the model: " + report.fit.limit +
+                              ". The parameters that ran off (standard errors null) mean nothing "
+                              "alone; the predictions are those of the limit model");
+  }
+  const std::string& format = o.input.format;
+  if (!o.input.quiet && format != "table") {
+    for (const std::string& w : report.warnings) io.err << "csm-metrics: warning: " << w << '\n';
+  }
+  const std::string text = format == "json"  ? io::to_json(report)
+                           : format == "csv" ? io::to_csv(report)
+                                             : io::to_table(report);
+  write_output(o.input.output, io, text);
+  clock.lap("output");
+  if (o.timings) io.err << "csm-metrics: timings: " << clock.text() << '\n';
+  return kOk;
+}
+
 int predict(const PredictOptions& o, Streams io) {
+  if (o.model == "bg-bb") return predict_bgbb(o, io);
   std::optional<Date> holdout_end;
   if (!o.holdout_end.empty()) holdout_end = parse_date_option("--holdout-end", o.holdout_end);
   Stopwatch clock;
@@ -194,7 +264,9 @@ int predict(const PredictOptions& o, Streams io) {
   report.margin = o.margin;
   report.discount_rate = o.discount_rate;
   report.sort = o.sort;
-  const PurchaseModel model = o.model == "mbgnbd" ? PurchaseModel::mbgnbd : PurchaseModel::bgnbd;
+  const PurchaseModel model = o.model == "mbgnbd"       ? PurchaseModel::mbgnbd
+                              : o.model == "pareto-nbd" ? PurchaseModel::paretonbd
+                                                        : PurchaseModel::bgnbd;
   FitOptions fit;
   fit.penalizer = o.penalizer;
   fit.threads = io::effective_threads(o.input.threads);
@@ -347,8 +419,10 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   cmd->add_option("--horizon", o->horizon,
                   "Prediction horizon in --unit (default: one year, 365.25 days)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--model", o->model, "Purchase model: bgnbd (default) or mbgnbd")
-      ->check(CLI::IsMember({"bgnbd", "mbgnbd"}, CLI::ignore_case));
+  cmd->add_option("--model", o->model,
+                  "Purchase model: bgnbd (default), mbgnbd, pareto-nbd, or bg-bb (discrete "
+                  "opportunities, from a summary file frequency,recency,n,n_custs)")
+      ->check(CLI::IsMember({"bgnbd", "mbgnbd", "pareto-nbd", "bg-bb"}, CLI::ignore_case));
   cmd->add_option("--margin", o->margin, "Profit margin applied to spend in clv, a fraction 0..1")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--discount-rate", o->discount_rate, "Discount rate per --unit for clv, >= 0")
@@ -389,8 +463,18 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
       throw UsageError("--allow-partial applies to --from-state");
     }
     o->unit_given = cmd->get_option("--unit")->count() > 0;
-    normalise(o->input);
     o->model = lower_case(o->model);
+    if (o->model == "bg-bb") {
+      for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",
+                               "--sort", "--top", "--max-p-alive", "--margin", "--discount-rate",
+                               "--column", "--skip-invalid", "--input-format"}) {
+        if (cmd->get_option(name)->count() > 0) {
+          throw UsageError(std::string(name) + " does not apply to --model bg-bb, which fits a "
+                           "summary file (frequency,recency,n,n_custs)");
+        }
+      }
+    }
+    normalise(o->input);
     return predict(*o, io);
   };
 }

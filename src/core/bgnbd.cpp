@@ -13,6 +13,7 @@
 
 #include "csm/error.hpp"
 #include "csm/parallel.hpp"
+#include "csm/pareto_nbd.hpp"
 #include "mle.hpp"
 
 namespace csm {
@@ -248,15 +249,18 @@ std::string explain_failure(const detail::MleResult& result, double scale, doubl
 }  // namespace
 
 std::string_view display_name(PurchaseModel model) noexcept {
+  if (model == PurchaseModel::paretonbd) return "Pareto/NBD";
   return model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD";
 }
 
 std::string_view to_string(PurchaseModel model) noexcept {
+  if (model == PurchaseModel::paretonbd) return "pareto_nbd";
   return model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd";
 }
 
 double bgnbd_log_likelihood(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
                             double T) noexcept {
+  if (model == PurchaseModel::paretonbd) return pareto_nbd_log_likelihood(p, x, t_x, T);
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
   const double a1 = std::lgamma(p.r + x) - std::lgamma(p.r) + p.r * std::log(p.alpha);
   const double a2 = std::lgamma(p.a + p.b) + std::lgamma(p.b + x + s) - std::lgamma(p.b) -
@@ -270,6 +274,7 @@ double bgnbd_log_likelihood(PurchaseModel model, const BgNbdParams& p, double x,
 
 BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
                    const FitOptions& options) {
+  if (model == PurchaseModel::paretonbd) return fit_pareto_nbd(customers, options);
   const std::string_view name = display_name(model);
   if (customers.empty()) {
     throw InputError("", 0, "",
@@ -468,6 +473,7 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
 
 double bgnbd_p_alive(PurchaseModel model, const BgNbdParams& p, double x, double t_x,
                      double T) noexcept {
+  if (model == PurchaseModel::paretonbd) return pareto_nbd_p_alive(p, x, t_x, T);
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
   if (x == 0 && s == 0) return 1;
   // 1 / (1 + a/(b+x-1+s) ((alpha+T)/(alpha+t_x))^(r+x)), the power taken in logs.
@@ -484,6 +490,7 @@ double bgnbd_expected_purchases(PurchaseModel model, const BgNbdParams& p, doubl
 double bgnbd_expected_purchases_if_alive(PurchaseModel model, const BgNbdParams& p, double t,
                                          double x, double T) {
   if (t <= 0) return 0;
+  if (model == PurchaseModel::paretonbd) return pareto_nbd_expected_purchases_if_alive(p, t, x, T);
   const double s = model == PurchaseModel::mbgnbd ? 1 : 0;
   const double c = p.a + p.b + x - 1 + s;
   if (c < 1e-6) return expected_small_c(p, t, T);  // only BG/NBD, x = 0, a + b <= 1

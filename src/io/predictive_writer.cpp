@@ -210,22 +210,26 @@ std::string to_json(const PredictReport& report) {
   j["input"] = input_json(report.input, s);
   Json model;
   Json purchases;
+  // Pareto/NBD keeps s and beta where BG/NBD keeps a and b.
+  const bool pareto = f.model == PurchaseModel::paretonbd;
+  const char* third = pareto ? "s" : "a";
+  const char* fourth = pareto ? "beta" : "b";
   purchases["model"] = std::string(to_string(f.model));
   purchases["r"] = f.params.r;
   purchases["alpha"] = f.params.alpha;
-  purchases["a"] = f.params.a;
-  purchases["b"] = f.params.b;
+  purchases[third] = f.params.a;
+  purchases[fourth] = f.params.b;
   purchases["log_likelihood"] = finite(f.log_likelihood);
   purchases["standard_errors"] = {{"r", number_or_null(f.standard_errors[0])},
                                   {"alpha", number_or_null(f.standard_errors[1])},
-                                  {"a", number_or_null(f.standard_errors[2])},
-                                  {"b", number_or_null(f.standard_errors[3])}};
+                                  {third, number_or_null(f.standard_errors[2])},
+                                  {fourth, number_or_null(f.standard_errors[3])}};
   purchases["customers"] = f.customers;
   purchases["iterations"] = f.iterations;
   purchases["starts"] = f.starts;
   purchases["converged"] = f.converged;
   purchases["limit"] = f.limit.empty() ? Json(nullptr) : Json(f.limit);
-  model[f.model == PurchaseModel::bgnbd ? "bgnbd" : "mbgnbd"] = std::move(purchases);
+  model[std::string(to_string(f.model))] = std::move(purchases);
   Json spend;
   spend["p"] = g.params.p;
   spend["q"] = g.params.q;
@@ -347,8 +351,9 @@ std::string model_csv(const PredictReport& report) {
   };
   row(purchase, "r", f.params.r, f.standard_errors[0]);
   row(purchase, "alpha", f.params.alpha, f.standard_errors[1]);
-  row(purchase, "a", f.params.a, f.standard_errors[2]);
-  row(purchase, "b", f.params.b, f.standard_errors[3]);
+  const bool pareto = f.model == PurchaseModel::paretonbd;
+  row(purchase, pareto ? "s" : "a", f.params.a, f.standard_errors[2]);
+  row(purchase, pareto ? "beta" : "b", f.params.b, f.standard_errors[3]);
   row(purchase, "log_likelihood", f.log_likelihood, std::nullopt);
   row(purchase, "customers", static_cast<double>(f.customers), std::nullopt);
   row(purchase, "iterations", f.iterations, std::nullopt);
@@ -382,12 +387,13 @@ std::string to_table(const PredictReport& report) {
   const std::string unit(to_string(s.unit));
   std::string out;
   out += fmt::format("{} on {} customers to {} (time unit: {}; horizon {} {}s)\n",
-                     f.model == PurchaseModel::bgnbd ? "BG/NBD" : "MBG/NBD", f.customers,
+                     display_name(f.model), f.customers,
                      to_string(s.end), unit, fmt::format("{:.6g}", report.horizon), unit);
-  out += fmt::format("  r {}{}  alpha {}{}\n  a {}{}  b {}{}\n", param(f.params.r),
+  const bool pareto = f.model == PurchaseModel::paretonbd;
+  out += fmt::format("  r {}{}  alpha {}{}\n  {} {}{}  {} {}{}\n", param(f.params.r),
                      se_text(f.standard_errors[0]), param(f.params.alpha),
-                     se_text(f.standard_errors[1]), param(f.params.a),
-                     se_text(f.standard_errors[2]), param(f.params.b),
+                     se_text(f.standard_errors[1]), pareto ? "s" : "a", param(f.params.a),
+                     se_text(f.standard_errors[2]), pareto ? "beta" : "b", param(f.params.b),
                      se_text(f.standard_errors[3]));
   out += fmt::format("  log-likelihood {:.2f}, {} evaluations, {}\n", f.log_likelihood,
                      f.iterations, !f.limit.empty() ? "converged to a limit (see the warning)"

@@ -1,0 +1,475 @@
+#include "csm/pareto_nbd.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csm/error.hpp"
+#include "csm/parallel.hpp"
+#include "mle.hpp"
+
+namespace csm {
+namespace {
+
+using detail::g4;
+
+constexpr int kMaxTerms = 2'000'000;
+
+// The drop-out part of the likelihood is s times
+//   I = integral over (t_x, T) of (alpha + tau)^-(r+x) (beta + tau)^-(s+1) d tau,
+// the chance of the purchases seen, with death at tau, integrated over tau. With P = max(alpha,
+// beta), d = |alpha - beta|, the factor with the smaller parameter is (P + tau)^-e (1 - d/(P +
+// tau))^-e; expanding (1 - y)^-E = sum (E)_n y^n / n! and integrating term by term gives
+//   I = u^-M sum_n (E)_n / n! z^n h_n,  h_n = (1 - rho^(M+n)) / (M+n),
+// with u = P + t_x, z = d / u, rho = u / (P + T), M = E + F - 1 = r + x + s, where E is the
+// exponent of the expanded factor (s + 1 when alpha >= beta, r + x when alpha < beta) and F the
+// other. Every term is positive -- 1 - rho^K is carried as (1 - rho) + rho (1 - rho^(K-1)), so
+// nothing cancels even when T - t_x is tiny -- and at alpha = beta only the first term is left:
+// no switch between formulas, no difference of two hypergeometric functions. The sums the
+// gradient needs come out of the same loop:
+//   dM = sum c_n z^n dh_n/dM,  dE = sum c_n z^n psi_n h_n  (psi_n = sum_{j<n} 1/(E+j)),
+//   e1 = sum c_n z^n (E+n)/E h_n(M+1)   (the integral with E + 1, times u),
+//   f1 = sum c_n z^n h_n(M+1)           (the integral with F + 1, times u),
+// all returned divided by the main sum s0 (rescaled while summing, so nothing overflows).
+struct DropoutSeries {
+  double log_s0 = 0;
+  double dM = 0, dE = 0, e1 = 0, f1 = 0;  // each divided by s0
+};
+
+std::optional<DropoutSeries> dropout_series(double E, double F, double z, double one_minus_rho,
+                                            double log_rho, bool with_gradient) {
+  const double M = E + F - 1;
+  const double rho = 1 - one_minus_rho;
+  double om = -std::expm1(M * log_rho);  // 1 - rho^K
+  double pw = std::exp(M * log_rho);     // rho^K
+  double t = 1, psi = 0, log_scale = 0;
+  double s0 = 0, s_dm = 0, s_de = 0, s_e1 = 0, s_f1 = 0;
+  for (int n = 0; n < kMaxTerms; ++n) {
+    const double dn = n;
+    const double K = M + dn;
+    const double h0 = om / K;
+    const double om1 = rho * om + one_minus_rho;
+    const double h1 = om1 / (K + 1);
+    s0 += t * h0;
+    if (with_gradient) {
+      s_dm += t * (-pw * log_rho / K - h0 / K);
+      s_de += t * psi * h0;
+      s_e1 += t * (E + dn) / E * h1;
+      s_f1 += t * h1;
+      psi += 1 / (E + dn);
+    }
+    const double ratio = (E + dn) / (dn + 1) * z;
+    t *= ratio;
+    om = om1;
+    pw *= rho;
+    if (s0 > 1e250) {
+      constexpr double k = 1e-250;
+      t *= k;
+      s0 *= k;
+      s_dm *= k;
+      s_de *= k;
+      s_e1 *= k;
+      s_f1 *= k;
+      log_scale -= std::log(k);
+    }
+    if (t == 0) break;
+    // The rest: terms shrink at least geometrically by max(ratio, z) < 1 from here on; their
+    // factors h and (E+n)/E psi grow at most slowly (the bound takes them at the next term).
+    const double r = std::max(ratio, z);
+    if (r < 1) {
+      const double factor = (1 + (E + dn + 1) / E) * (1 + psi) * std::min(1.0, 2 * om) / (K + 1);
+      if (t * factor <= 1e-17 * (1 - r) * s0) break;
+    }
+    if (n + 1 == kMaxTerms) return std::nullopt;
+  }
+  if (!(s0 > 0) || !std::isfinite(s0)) return std::nullopt;
+  DropoutSeries out;
+  out.log_s0 = log_scale + std::log(s0);
+  out.dM = s_dm / s0;
+  out.dE = s_de / s0;
+  out.e1 = s_e1 / s0;
+  out.f1 = s_f1 / s0;
+  return out;
+}
+
+// The same drop-out part by quadrature, for where the series is long: z close to 1 (beta much
+// smaller than alpha + t_x, or the reverse) needs about 40 / (1 - z) terms. In v = log(m + tau),
+// m = min(alpha, beta), the integrand (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m+tau) is smooth
+// (its logarithm changes at most at the rate r + x + s + 1 in v, and it is analytic within pi
+// of the real axis), so composite 16-point Gauss-Legendre on panels no wider than 1 and than
+// 4 / rate is accurate to double precision. Summed in logarithms (the largest value factored
+// out). Returns log(s I alpha^r beta^s) and its derivatives in r, alpha, s, beta.
+struct Quadrature {
+  double log_b;
+  std::array<double, 4> d;
+};
+
+const std::array<std::pair<double, double>, 16>& gauss_legendre_16() {
+  // Nodes on [-1, 1] and weights, by Newton's method on the Legendre polynomial P_16.
+  static const std::array<std::pair<double, double>, 16> rule = [] {
+    std::array<std::pair<double, double>, 16> out{};
+    constexpr int n = 16;
+    constexpr double pi = 3.14159265358979323846;
+    for (int i = 0; i < n; ++i) {
+      double x = std::cos(pi * (i + 0.75) / (n + 0.5));
+      double dp = 0;
+      for (int it = 0; it < 100; ++it) {
+        double p0 = 1, p1 = x;
+        for (int k = 2; k <= n; ++k) {
+          const double p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
+          p0 = p1;
+          p1 = p2;
+        }
+        dp = n * (x * p1 - p0) / (x * x - 1);
+        const double step = p1 / dp;
+        x -= step;
+        if (std::fabs(step) < 1e-16) break;
+      }
+      out[static_cast<std::size_t>(i)] = {x, 2 / ((1 - x * x) * dp * dp)};
+    }
+    return out;
+  }();
+  return rule;
+}
+
+Quadrature dropout_quadrature(const BgNbdParams& p, double x, double t_x, double T) {
+  const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
+  const double m = std::min(alpha, beta);
+  const double v0 = std::log(m + t_x), v1 = std::log(m + T);
+  const double width = v1 - v0;
+  const double rate = r + x + s + 1;
+  const double panels = std::min(4096.0, std::max({1.0, std::ceil(width), std::ceil(width * rate / 4)}));
+  const auto& rule = gauss_legendre_16();
+  const auto count = static_cast<std::size_t>(panels) * rule.size();
+  std::vector<double> logs(count), weights(count), taus(count);
+  const double h = width / panels;
+  std::size_t k = 0;
+  double hi = -std::numeric_limits<double>::infinity();
+  for (std::size_t panel = 0; panel < static_cast<std::size_t>(panels); ++panel) {
+    const double mid = v0 + (static_cast<double>(panel) + 0.5) * h;
+    for (const auto& [node, weight] : rule) {
+      const double v = mid + node * h / 2;
+      // tau = e^v - m, and alpha + tau, beta + tau without cancellation: one of them is e^v.
+      const double ev = std::exp(v);
+      const double tau = std::max(0.0, ev - m);
+      const double a_tau = alpha == m ? ev : alpha - m + ev;
+      const double b_tau = beta == m ? ev : beta - m + ev;
+      // log of alpha^r beta^s (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m + tau)
+      const double l = -r * std::log(a_tau / alpha) - x * std::log(a_tau) - s * std::log(b_tau / beta) -
+                       std::log(b_tau) + v;
+      logs[k] = l;
+      weights[k] = weight * h / 2;
+      taus[k] = tau;
+      hi = std::max(hi, l);
+      ++k;
+    }
+  }
+  double sum = 0, d_r = 0, d_alpha = 0, d_s = 0, d_beta = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double w = weights[i] * std::exp(logs[i] - hi);
+    const double tau = taus[i];
+    sum += w;
+    d_r -= w * std::log1p(tau / alpha);
+    d_s -= w * std::log1p(tau / beta);
+    d_alpha += w * (r / alpha - (r + x) / (alpha + tau));
+    d_beta += w * (s / beta - (s + 1) / (beta + tau));
+  }
+  Quadrature q;
+  q.log_b = std::log(s) + hi + std::log(sum);
+  q.d = {d_r / sum, d_alpha / sum, 1 / s + d_s / sum, d_beta / sum};
+  return q;
+}
+
+// One customer's log-likelihood and, when `grad` is given, its derivatives in r, alpha, s, beta;
+// also P(alive) (the weight of the alive part). NaN when the series cannot be summed.
+struct PointValue {
+  double ll = std::numeric_limits<double>::quiet_NaN();
+  double p_alive = std::numeric_limits<double>::quiet_NaN();
+  std::array<double, 4> grad{};
+};
+
+// sum_{j<x} log(r + j) and 1/(r + j) (lgamma(r+x) - lgamma(r) and its derivative).
+void gamma_ratio(double r, double x, double& value, double& derivative) {
+  if (x <= 64) {
+    value = 0;
+    derivative = 0;
+    for (double j = 0; j < x; ++j) {
+      value += std::log(r + j);
+      derivative += 1 / (r + j);
+    }
+  } else {
+    value = detail::lgamma_shift(r, x);
+    derivative = detail::digamma_shift(r, x);
+  }
+}
+
+PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool with_gradient,
+                    double lg_value, double lg_derivative) {
+  const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
+  PointValue out;
+  // The alive part A: r log alpha + s log beta - (r+x) log(alpha+T) - s log(beta+T).
+  const double l1T_a = std::log1p(T / alpha), l1T_b = std::log1p(T / beta);
+  const double log_aT = std::log(alpha + T);
+  const double log_a = -r * l1T_a - s * l1T_b - x * log_aT;
+  double log_b = -std::numeric_limits<double>::infinity();
+  DropoutSeries series;
+  const bool alpha_larger = alpha >= beta;
+  const double P = alpha_larger ? alpha : beta;
+  const double d = alpha_larger ? alpha - beta : beta - alpha;
+  const double u = P + t_x;
+  double lu_a = 0, lu_b = 0;  // log(u/alpha), log(u/beta)
+  std::optional<Quadrature> quadrature;
+  if (T > t_x) {
+    const double E = alpha_larger ? s + 1 : r + x;
+    const double z = d / u;
+    // About (E z + 40) / (1 - z) terms: beyond 2000, quadrature is cheaper.
+    if (E * z + 40 > 2000 * (1 - z)) quadrature = dropout_quadrature(p, x, t_x, T);
+  }
+  if (quadrature) {
+    log_b = quadrature->log_b;
+  } else if (T > t_x) {
+    const double E = alpha_larger ? s + 1 : r + x;
+    const double F = alpha_larger ? r + x : s + 1;
+    const double one_minus_rho = (T - t_x) / (P + T);
+    const std::optional<DropoutSeries> ds =
+        dropout_series(E, F, d / u, one_minus_rho, std::log1p(-one_minus_rho), with_gradient);
+    if (!ds) return out;
+    series = *ds;
+    lu_a = std::log1p((alpha_larger ? t_x : d + t_x) / alpha);
+    lu_b = std::log1p((alpha_larger ? d + t_x : t_x) / beta);
+    log_b = std::log(s) - r * lu_a - s * lu_b - x * std::log(u) + series.log_s0;
+  }
+  const double hi = std::max(log_a, log_b);
+  const double e = std::exp(-std::fabs(log_a - log_b));  // 0 when log_b = -inf
+  out.ll = lg_value + hi + std::log1p(e);
+  const double w_big = 1 / (1 + e), w_small = e / (1 + e);
+  const double w_a = log_a >= log_b ? w_big : w_small;
+  const double w_b = log_a >= log_b ? w_small : w_big;
+  out.p_alive = w_a;
+  if (!with_gradient) return out;
+  double ri_r = 0, ri_s = 0, ri_alpha = 0, ri_beta = 0;  // d log(I alpha^r beta^s)/d theta
+  if (w_b > 0 && quadrature) {
+    ri_r = quadrature->d[0];
+    ri_alpha = quadrature->d[1];
+    ri_s = quadrature->d[2];
+    ri_beta = quadrature->d[3];
+  } else if (w_b > 0) {
+    const double common = series.dM;
+    ri_r = -lu_a + common + (alpha_larger ? 0 : series.dE);
+    ri_s = 1 / s - lu_b + common + (alpha_larger ? series.dE : 0);
+    ri_alpha = r / alpha - (r + x) * (alpha_larger ? series.f1 : series.e1) / u;
+    ri_beta = s / beta - (s + 1) * (alpha_larger ? series.e1 : series.f1) / u;
+  }
+  out.grad[0] = lg_derivative + w_a * -l1T_a + w_b * ri_r;
+  out.grad[1] = w_a * (r / alpha - (r + x) / (alpha + T)) + w_b * ri_alpha;
+  out.grad[2] = w_a * -l1T_b + w_b * ri_s;
+  out.grad[3] = w_a * (s / beta - s / (beta + T)) + w_b * ri_beta;
+  return out;
+}
+
+struct Point {
+  double x, t_x, T, w;
+  std::uint32_t xi;  // index of x among the distinct values
+};
+
+// Where the parameters of a fit ran off, and whether that is a limit of the model that still
+// makes sense (as for BG/NBD): one purchase rate for everyone (r, alpha -> infinity), one
+// drop-out rate for everyone (s, beta -> infinity), or no drop-out (s/beta -> 0: the NBD).
+struct Runoff {
+  std::vector<std::string> why;
+  std::vector<std::string> limits;
+  std::array<bool, 4> unidentified{};
+  bool only_limits = true;
+};
+
+Runoff diagnose(const std::vector<double>& u, double scale) {
+  const double r = std::exp(u[0]), alpha = std::exp(u[1]), s = std::exp(u[2]), beta = std::exp(u[3]);
+  constexpr double big = 1e4, small = 1e-4;
+  Runoff d;
+  if (r > big && alpha > big * scale) {
+    d.why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
+                    "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
+                    "between customers in these data");
+    d.limits.push_back("every customer buys at the same rate r/alpha = " + g4(r / alpha) +
+                       " per time unit while alive (r and alpha -> infinity)");
+    d.unidentified[0] = d.unidentified[1] = true;
+  } else if (r > big || r < small) {
+    d.why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
+    d.only_limits = false;
+  } else if (alpha > big * scale || alpha < small * scale) {
+    d.why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
+    d.only_limits = false;
+  }
+  if (s > big && beta > big * scale) {
+    d.why.push_back("s and beta grow without bound together (s/beta, the mean drop-out rate, "
+                    "stays at " + g4(s / beta) + " per time unit): drop-out rates do not vary "
+                    "between customers in these data");
+    d.limits.push_back("every customer drops out at the same rate s/beta = " + g4(s / beta) +
+                       " per time unit (s and beta -> infinity)");
+    d.unidentified[2] = d.unidentified[3] = true;
+  } else if (s < small || s / beta * scale < 1e-6) {
+    d.why.push_back("s/beta, the mean drop-out rate, goes to 0: the data show no sign of "
+                    "customers dropping out");
+    d.limits.push_back("no customer drops out (s/beta -> 0: the NBD model; p_alive is about 1)");
+    d.unidentified[2] = d.unidentified[3] = true;
+  } else if (s > big || beta > big * scale || beta < small * scale) {
+    d.why.push_back(std::string(s > big ? "s goes to infinity"
+                                : beta > big * scale ? "beta goes to infinity"
+                                                     : "beta goes to 0"));
+    d.only_limits = false;
+  }
+  if (d.why.empty()) d.only_limits = false;
+  return d;
+}
+
+}  // namespace
+
+double pareto_nbd_log_likelihood(const BgNbdParams& p, double x, double t_x, double T) noexcept {
+  double lg = 0, dlg = 0;
+  gamma_ratio(p.r, x, lg, dlg);
+  return evaluate(p, x, t_x, T, false, lg, dlg).ll;
+}
+
+std::array<double, 4> pareto_nbd_log_likelihood_gradient(const BgNbdParams& p, double x,
+                                                         double t_x, double T) noexcept {
+  double lg = 0, dlg = 0;
+  gamma_ratio(p.r, x, lg, dlg);
+  return evaluate(p, x, t_x, T, true, lg, dlg).grad;
+}
+
+double pareto_nbd_p_alive(const BgNbdParams& p, double x, double t_x, double T) noexcept {
+  return evaluate(p, x, t_x, T, false, 0, 0).p_alive;
+}
+
+double pareto_nbd_expected_purchases_if_alive(const BgNbdParams& p, double t, double x,
+                                              double T) noexcept {
+  if (t <= 0) return 0;
+  const double s = p.a, beta = p.b;
+  const double lead = (p.r + x) * (beta + T) / (p.alpha + T);
+  const double l = std::log1p(t / (beta + T));  // log((beta+T+t)/(beta+T))
+  const double sm1 = s - 1;
+  // [1 - e^{-(s-1) l}] / (s-1), which tends to l as s -> 1.
+  const double bracket = std::fabs(sm1 * l) < 1e-300 ? l : -std::expm1(-sm1 * l) / sm1;
+  return lead * bracket;
+}
+
+BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions& options) {
+  const std::string name = "Pareto/NBD";
+  if (customers.empty()) {
+    throw InputError("", 0, "", name + " fit: no customers with a purchase on or before --end");
+  }
+  std::vector<std::array<double, 3>> keys;
+  keys.reserve(customers.size());
+  double mean_T = 0;
+  for (const RfmCustomer& c : customers) {
+    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
+    mean_T += c.T;
+  }
+  mean_T /= static_cast<double>(customers.size());
+  parallel_sort(keys.begin(), keys.end(), options.threads);
+  if (keys.back()[0] == 0) {
+    throw InputError("", 0, "",
+                     name + " fit: no customer made a repeat purchase on or before --end; the "
+                            "model needs some customers who bought on two or more days");
+  }
+  std::vector<double> xs;
+  std::vector<Point> points;
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    const double x = keys[i][0];
+    if (xs.empty() || xs.back() != x) xs.push_back(x);
+    points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
+                      static_cast<std::uint32_t>(xs.size() - 1)});
+    i = j;
+  }
+  std::vector<std::array<double, 3>>().swap(keys);
+  const double total_weight = static_cast<double>(customers.size());
+
+  const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
+                            double penalizer) -> double {
+    const BgNbdParams p{std::exp(u[0]), std::exp(u[1]), std::exp(u[2]), std::exp(u[3])};
+    std::vector<double> lg(xs.size()), dlg(xs.size());
+    for (std::size_t i = 0; i < xs.size(); ++i) gamma_ratio(p.r, xs[i], lg[i], dlg[i]);
+    const bool with_gradient = !grad.empty();
+    const std::array<double, 5> sums = chunked_sums<5>(
+        points.size(), detail::kPointsPerChunk / 4, options.threads,
+        [&](std::size_t begin, std::size_t end, std::array<double, 5>& sum) {
+          std::array<double, 5> acc{};
+          for (std::size_t i = begin; i < end; ++i) {
+            const Point& pt = points[i];
+            const PointValue v =
+                evaluate(p, pt.x, pt.t_x, pt.T, with_gradient, lg[pt.xi], dlg[pt.xi]);
+            acc[0] += pt.w * v.ll;
+            for (std::size_t k = 0; k < 4; ++k) acc[k + 1] += pt.w * v.grad[k];
+          }
+          sum = acc;
+        });
+    const double theta[4] = {p.r, p.alpha, p.a, p.b};
+    double pen = 0;
+    for (double th : theta) pen += penalizer * th * th;
+    if (with_gradient) {
+      for (std::size_t k = 0; k < 4; ++k) {
+        grad[k] = -theta[k] * sums[k + 1] / total_weight + penalizer * 2 * theta[k] * theta[k];
+      }
+    }
+    return -sums[0] / total_weight + pen;
+  };
+  const detail::Objective penalised = [&](std::span<const double> u, std::span<double> g) {
+    return mean_nll(u, g, options.penalizer);
+  };
+  const detail::Objective plain = [&](std::span<const double> u, std::span<double> g) {
+    return mean_nll(u, g, 0.0);
+  };
+  const double scale = std::max(mean_T, 1e-6);
+  const std::vector<std::vector<double>> starts = {
+      {std::log(0.5), std::log(scale / 4), std::log(0.5), std::log(scale / 4)},
+      {0, 0, 0, 0},
+      {std::log(0.2), std::log(scale / 10), std::log(0.8), std::log(scale)},
+      {std::log(2.0), std::log(scale), std::log(2.0), std::log(scale * 4)},
+  };
+  const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
+  if (result.u.empty()) throw InputError("", 0, "", name + " fit failed: " + result.failure);
+  std::optional<Runoff> limit;
+  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
+    Runoff d = diagnose(result.u, scale);
+    if (!(result.stationary && d.only_limits)) {
+      const std::string best_point = "r " + g4(std::exp(result.u[0])) + ", alpha " +
+                                     g4(std::exp(result.u[1])) + ", s " + g4(std::exp(result.u[2])) +
+                                     ", beta " + g4(std::exp(result.u[3]));
+      throw InputError("", 0, "",
+                       name + " fit failed on " + std::to_string(customers.size()) +
+                           (customers.size() == 1 ? " customer: " : " customers: ") +
+                           detail::explain_refused_fit(result, d.why, "four", best_point,
+                                                       options.penalizer));
+    }
+    limit = std::move(d);
+  }
+  BgNbdFit fit;
+  fit.model = PurchaseModel::paretonbd;
+  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
+                std::exp(result.u[3])};
+  fit.log_likelihood = -plain(result.u, {}) * total_weight;
+  if (!std::isfinite(fit.log_likelihood)) {
+    throw InputError("", 0, "", name + " fit failed: the log-likelihood at the optimum cannot be "
+                                       "computed in double precision");
+  }
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
+  }
+  if (limit) {
+    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
+  }
+  fit.iterations = result.evaluations;
+  fit.starts = result.starts_tried;
+  fit.converged = true;
+  fit.customers = customers.size();
+  return fit;
+}
+
+}  // namespace csm
