@@ -18,7 +18,8 @@ constexpr std::size_t kBlock = std::size_t{1} << 20;
 // while one record fills it, and the readers refuse records past their 64 MiB limit.
 class Feed {
  public:
-  explicit Feed(std::function<std::size_t(char*, std::size_t)> read) : read_(std::move(read)) {}
+  Feed(std::function<std::size_t(char*, std::size_t)> read, std::size_t capacity)
+      : read_(std::move(read)), buffer_(capacity, '\0') {}
 
   void fill() {
     if (at_end_ || filled_ == buffer_.size()) return;
@@ -40,7 +41,7 @@ class Feed {
 
  private:
   std::function<std::size_t(char*, std::size_t)> read_;
-  std::string buffer_ = std::string(kBlock, '\0');
+  std::string buffer_;
   std::size_t filled_ = 0;
   bool at_end_ = false;
 };
@@ -105,7 +106,7 @@ struct RecordSharder::Impl {
       : sink(s), count(n), format(f), columns(std::move(map)) {}
 
   void add(const std::string& name, const std::string& path,
-           std::function<std::size_t(char*, std::size_t)> read);
+           std::function<std::size_t(char*, std::size_t)> read, std::size_t capacity);
   void add_delimited(Feed& feed, const std::string& name, char delimiter);
   void add_json(Feed& feed, const std::string& name, JsonLayout layout);
 };
@@ -198,10 +199,12 @@ class JsonConsumer final : public RowConsumer {
 }  // namespace
 
 void RecordSharder::Impl::add(const std::string& name, const std::string& path,
-                              std::function<std::size_t(char*, std::size_t)> read) {
-  Feed feed(std::move(read));
+                              std::function<std::size_t(char*, std::size_t)> read,
+                              std::size_t capacity) {
+  Feed feed(std::move(read), capacity);
   feed.fill();
   while (!feed.at_end() && feed.view().size() < std::size_t{1} << 16) {
+    feed.grow_if_full();
     feed.fill();  // pipes deliver less per read: the format is told from the first line
   }
   if (feed.view().empty() && feed.at_end()) {
@@ -295,17 +298,17 @@ RecordSharder::~RecordSharder() = default;
 
 void RecordSharder::add(InputSource& source) {
   impl_->add(source.name(), source.path(),
-             [&source](char* to, std::size_t n) { return source.read(to, n); });
+             [&source](char* to, std::size_t n) { return source.read(to, n); }, kBlock);
 }
 
 void RecordSharder::add_bytes(const std::string& name, std::string_view bytes, std::size_t piece) {
   std::size_t at = 0;
   impl_->add(name, name, [&](char* to, std::size_t n) {
-    const std::size_t k = std::min({n, piece, bytes.size() - at});
+    const std::size_t k = std::min({n, std::max<std::size_t>(piece, 1), bytes.size() - at});
     std::memcpy(to, bytes.data() + at, k);
     at += k;
     return k;
-  });
+  }, std::clamp<std::size_t>(bytes.size() + 1, 64, kBlock));
 }
 
 InputFormat RecordSharder::output_format() const noexcept { return impl_->output; }
