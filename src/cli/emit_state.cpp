@@ -48,14 +48,7 @@ std::string missing_shards_text(const std::vector<std::uint32_t>& missing, std::
 
 std::string read_state_file(const std::string& path) {
   io::InputSource source = io::InputSource::open(path);
-  std::string text;
-  char buffer[1 << 16];
-  for (;;) {
-    const std::size_t n = source.read(buffer, sizeof buffer);
-    if (n == 0) break;
-    text.append(buffer, n);
-  }
-  return text;
+  return io::read_state(source);
 }
 
 int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& input,

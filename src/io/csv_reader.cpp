@@ -231,6 +231,7 @@ std::size_t CsvReader::parse_records(std::string_view buffer, bool at_end) {
       fields_.push_back(r.in_scratch ? std::string_view(unquoted_).substr(r.begin, r.size)
                                      : std::string_view(data + r.begin, r.size));
     }
+    record_text_ = std::string_view(data + record_start, p - record_start);
     if (!header_done_) {
       on_header(fields_, record_line);
     } else {
@@ -293,6 +294,7 @@ std::size_t CsvReader::parse_simple_record(std::string_view buffer, std::size_t 
       if (field != field_count_ || field == 1) return kNotSimple;
       const std::uint64_t record_line = line_++;
       ++records_;
+      record_text_ = std::string_view(data + pos, static_cast<std::size_t>(end_bit) + 1);
       consumer_.row(cells_, Location{source_, record_line});
       return pos + static_cast<std::size_t>(end_bit) + 1;
     }
@@ -333,6 +335,7 @@ std::size_t CsvReader::parse_simple_record(std::string_view buffer, std::size_t 
   const std::uint64_t record_line = line_;
   if (line_break) ++line_;
   ++records_;
+  record_text_ = std::string_view(data + pos, p - pos);
   consumer_.row(cells_, Location{source_, record_line});
   return p;
 }
@@ -340,6 +343,7 @@ std::size_t CsvReader::parse_simple_record(std::string_view buffer, std::size_t 
 void CsvReader::on_header(const std::vector<std::string_view>& fields, std::uint64_t line) {
   header_done_ = true;
   field_count_ = fields.size();
+  header_fields_.assign(fields.begin(), fields.end());
   slot_of_field_.assign(fields.size(), ColumnMap::npos);
   std::vector<std::size_t> field_of_slot(columns_.size(), ColumnMap::npos);
   for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -401,6 +405,31 @@ void CsvReader::on_record(const std::vector<std::string_view>& fields, std::uint
   }
   ++records_;
   consumer_.row(cells_, Location{source_, line});
+}
+
+std::vector<std::string_view> CsvReader::raw_fields(std::string_view record, char delimiter) {
+  std::vector<std::string_view> fields;
+  std::size_t p = 0;
+  for (;;) {
+    const std::size_t begin = p;
+    if (p < record.size() && record[p] == '"') {
+      ++p;
+      while (p < record.size()) {  // to the closing quote; "" is a literal quote
+        if (record[p] == '"' && p + 1 < record.size() && record[p + 1] == '"') {
+          p += 2;
+        } else if (record[p] == '"') {
+          ++p;
+          break;
+        } else {
+          ++p;
+        }
+      }
+    }
+    while (p < record.size() && record[p] != delimiter) ++p;
+    fields.push_back(record.substr(begin, p - begin));
+    if (p == record.size()) return fields;
+    ++p;
+  }
 }
 
 }  // namespace csm::io

@@ -758,6 +758,7 @@ struct JsonReader::State {
   void element(std::string_view expected) {
     const int c = peek();
     const std::uint64_t element_line = line;
+    const char* const start = p;
     if (!is_value_start(c)) fail_expected(expected);
     const char* const saved_kind = open_kind;
     const std::uint64_t saved_line = open_line;
@@ -773,6 +774,7 @@ struct JsonReader::State {
     check_record_size(element_line);
     r.stage_ = Stage::after_element;
     commit();
+    r.record_text_ = std::string_view(start, static_cast<std::size_t>(p - start));
     if (c == '{') {
       deliver(element_line);
     } else {
@@ -864,12 +866,14 @@ struct JsonReader::State {
       const int c = peek();
       if (c == kEof) return;
       const std::uint64_t record_line = line;
+      const char* const start = p;
       if (c == '{') {
         object();
         check_record_size(record_line);
         end_of_line("a line break after the object");
         r.seen_value_ = true;
         commit();
+        r.record_text_ = std::string_view(start, static_cast<std::size_t>(p - start));
         deliver(record_line);
         continue;
       }
@@ -884,6 +888,7 @@ struct JsonReader::State {
       end_of_line("a line break after the value");
       r.seen_value_ = true;
       commit();
+      r.record_text_ = std::string_view(start, static_cast<std::size_t>(p - start));
       reject(record_line, "", std::string("expected a JSON object per line, found ") + kind_of(c));
     }
   }

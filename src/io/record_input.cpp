@@ -1177,3 +1177,16 @@ void RecordInput::read(SpendTotals& totals) {
 }
 
 }  // namespace csm::io
+
+namespace csm::io {
+
+InputFormat detect_input_format(const std::string& path, std::string_view head) {
+  return detect_format(path, head);
+}
+
+std::string_view required_text(const ColumnMap& columns, std::size_t slot, const Cell& cell,
+                               const Location& where) {
+  return FieldParser(columns, where).text(slot, cell);
+}
+
+}  // namespace csm::io

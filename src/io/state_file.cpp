@@ -1,5 +1,6 @@
 #include "csm/io/state_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -223,10 +224,8 @@ std::string article(const std::string& kind) {
   return (kind == "activity" || kind == "rfm" ? "an " : "a ") + kind;
 }
 
-// The body of a csm-metrics state (format version and checksum checked) and its kind.
-std::pair<std::string_view, std::string> checked_state(std::string_view text, const std::string& name) {
-  const std::size_t eol = text.find('\n');
-  const std::string_view first = text.substr(0, eol);
+// The first line of a state: the magic words and this format version.
+void check_first_line(std::string_view first, const std::string& name) {
   if (first.substr(0, kMagic.size()) != kMagic) {
     throw InputError(name, 1, "", "not a csm-metrics state (it does not start with \"csm-metrics state\")");
   }
@@ -236,6 +235,11 @@ std::pair<std::string_view, std::string> checked_state(std::string_view text, co
                                       "; this csm-metrics reads version " +
                                       std::to_string(kStateFormatVersion));
   }
+}
+
+// The body of a csm-metrics state (format version and checksum checked) and its kind.
+std::pair<std::string_view, std::string> checked_state(std::string_view text, const std::string& name) {
+  check_first_line(text.substr(0, text.find('\n')), name);
   const std::string_view body = checked_body(text, name);
   Lines lines(body, name);
   lines.next();
@@ -763,6 +767,31 @@ CohortState parse_cohort_state(std::string_view text, const std::string& name) {
     lines.fail("unexpected line after the groups");
   }
   return state;
+}
+
+std::string read_state(InputSource& source) {
+  const std::string& name = source.name();
+  const auto too_large = [&name] {
+    return InputError(name, 0, "",
+                      "larger than " + std::to_string(kMaxStateBytes >> 20) +
+                          " MiB, the most a state may hold: not a state (docs/scale-out.md, limits)");
+  };
+  if (const auto size = source.size(); size && *size > kMaxStateBytes) throw too_large();
+  std::string text;
+  char buffer[1 << 16];
+  // The first line is checked as soon as it is in (or kStateHeadBytes are, without a line break),
+  // before the rest is read: a file that is no state is refused after a few bytes, whatever its size.
+  bool head_checked = false;
+  for (;;) {
+    const std::size_t n = source.read(buffer, sizeof buffer);
+    if (text.size() + n > kMaxStateBytes) throw too_large();
+    text.append(buffer, n);
+    if (!head_checked && (n == 0 || text.size() >= kStateHeadBytes || text.find('\n') != std::string::npos)) {
+      check_first_line(std::string_view(text).substr(0, std::min(text.find('\n'), kStateHeadBytes)), name);
+      head_checked = true;
+    }
+    if (n == 0) return text;
+  }
 }
 
 }  // namespace csm::io

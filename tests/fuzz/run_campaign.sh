@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 cpu_seconds=${1:-1200}
 work=${2:-build/fuzz/campaign}
 build=${CSM_FUZZ_BUILD:-build/fuzz}
-targets=(${CSM_FUZZ_TARGETS:-csv_reader json_reader period decimal compute_path state_reader rfm_path})
+targets=(${CSM_FUZZ_TARGETS:-csv_reader json_reader period decimal compute_path state_reader rfm_path shard merge})
 timeout=${CSM_FUZZ_TIMEOUT:-120}
 ticks=$(getconf CLK_TCK)
 

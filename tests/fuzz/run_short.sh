@@ -14,7 +14,7 @@ seconds=${1:-30}
 build=${CSM_FUZZ_BUILD:-build/fuzz}
 cxx=${CXX:-clang++-14}
 jobs=${CSM_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-targets=(csv_reader json_reader period decimal compute_path state_reader rfm_path)
+targets=(csv_reader json_reader period decimal compute_path state_reader rfm_path shard merge)
 
 if ! command -v "$cxx" >/dev/null 2>&1; then
   echo "run_short: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2

@@ -47,6 +47,19 @@ class CsvReader {
   std::uint64_t records() const noexcept { return records_; }
   /// True once the header line has been read.
   bool has_header() const noexcept { return header_done_; }
+  /// The header's field names as read (quotes removed), once has_header().
+  const std::vector<std::string>& header_fields() const noexcept { return header_fields_; }
+
+  /// The bytes of the record being handed over, as they are in the caller's buffer: from its first
+  /// byte through its line break (none at the end of the input). Valid inside RowConsumer::row()
+  /// and reject(); for the header (without a byte-order mark), valid after the parse() that read it
+  /// as long as the buffer is. `shard` copies records with it, unchanged.
+  std::string_view record_text() const noexcept { return record_text_; }
+
+  /// The fields of a record the reader has accepted (record_text() less its line break), as they
+  /// are written: quotes and doubled quotes kept. Follows the reader's rules (a quote opens a
+  /// quoted field only at the start of the field).
+  static std::vector<std::string_view> raw_fields(std::string_view record, char delimiter);
 
  private:
   std::size_t parse_records(std::string_view buffer, bool at_end);
@@ -73,6 +86,8 @@ class CsvReader {
   std::vector<std::string_view> fields_;
   std::vector<Cell> cells_;
   std::string unquoted_;         // storage for quoted fields with doubled quotes
+  std::string_view record_text_;
+  std::vector<std::string> header_fields_;
 };
 
 }  // namespace csm::io

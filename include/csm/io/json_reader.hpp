@@ -55,6 +55,12 @@ class JsonReader {
   /// Records delivered to RowConsumer::row() so far (rejected ones are not counted).
   std::uint64_t records() const noexcept { return records_; }
 
+  /// The bytes of the record being handed over, as they are in the caller's buffer: an array
+  /// element from its first byte to its last (line breaks inside it included); a JSON Lines record
+  /// from its first byte through its line break (none at the end of the input). Valid inside
+  /// RowConsumer::row() and reject(). `shard` copies records with it, unchanged.
+  std::string_view record_text() const noexcept { return record_text_; }
+
  private:
   struct State;  // the cursor of one parse() call; defined in json_reader.cpp
 
@@ -85,6 +91,7 @@ class JsonReader {
   bool stopped_ = false;
   std::uint64_t line_ = 1;        // line of the first unconsumed byte
   std::uint64_t array_line_ = 0;  // line of the top-level '[', for "not closed" messages
+  std::string_view record_text_;
 
   // Per-record scratch, reused so that the steady state allocates nothing.
   std::vector<Cell> cells_;

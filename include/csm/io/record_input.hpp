@@ -14,6 +14,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_sink.hpp"
+#include "csm/io/columns.hpp"
 #include "csm/input_profile.hpp"
 #include "csm/rfm.hpp"
 #include "csm/spend.hpp"
@@ -80,6 +81,16 @@ const std::vector<std::string>& transaction_columns();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
+
+/// The format of an input, as every command reads it: by the name's extension (.csv, .tsv, .tab,
+/// .jsonl, .ndjson; .json unless its first line is a whole object), else from `head`, the first
+/// bytes of the input (a JSON array, JSON Lines, TSV by a tab and no comma in the first line, CSV).
+InputFormat detect_input_format(const std::string& path, std::string_view head);
+
+/// The text of a required string field, checked as the readers check every record's fields:
+/// InputError at `where` for a missing or blank cell, or a JSON value that is not a string.
+std::string_view required_text(const ColumnMap& columns, std::size_t slot, const Cell& cell,
+                               const Location& where);
 
 std::string_view to_string(RecordKind kind) noexcept;
 std::string_view to_string(InputFormat format) noexcept;

@@ -10,10 +10,22 @@
 
 #include "csm/activity_state.hpp"
 #include "csm/grain.hpp"
+#include "csm/io/source.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/rfm.hpp"
 
 namespace csm::io {
+
+/// The largest state `merge` and `predict --from-state` read (a state holds sums, or one line per
+/// customer for rfm: about 15 million customers in one shard); a larger input is refused.
+inline constexpr std::uint64_t kMaxStateBytes = std::uint64_t{1} << 30;
+/// The first line of a state is checked once this many bytes are read, or a line break.
+inline constexpr std::size_t kStateHeadBytes = 64;
+
+/// The whole of a state from `source`, its first line checked (a csm-metrics state of this format
+/// version) before the rest is read. Throws InputError (not a state, another format version, more
+/// than kMaxStateBytes), SourceError (a read error).
+std::string read_state(InputSource& source);
 
 /// The format version this build writes and reads (the number on the first line). Version 2 added
 /// the `records` and `until` lines of activity states (subscription records) and the `period` and
