@@ -18,6 +18,7 @@
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
 #include "csm/month.hpp"
+#include "csm/movements.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/record.hpp"
 
@@ -96,6 +97,13 @@ class ActivityAggregator {
   /// After finish() with collect_cohorts(): the cohorts.
   CohortTable take_cohorts();
 
+  /// Also list the movements of each customer in finish() / finish_raw() (any time before):
+  /// the lines of `csm-metrics movements`, from the walk that counts the metrics (with groups,
+  /// grouped, with moves). Their grain is options.grain, whatever finish_raw's.
+  void collect_movements(const MovementOptions& options);
+  /// After finish() or finish_raw() with collect_movements(): the movements.
+  MovementList take_movements();
+
   /// Bytes held per customer-month (one log entry), for docs/performance.md.
   static constexpr std::size_t kBytesPerCustomerMonth = 16;
 
@@ -116,6 +124,8 @@ class ActivityAggregator {
   struct Grouping;  // groups: ids, the totals by group and month, the result
   std::unique_ptr<Grouping> grouping_;
   std::unique_ptr<CohortTable> cohorts_;  // requested and, after finish(), filled
+  std::unique_ptr<MovementOptions> movement_options_;  // requested
+  MovementList movements_;                              // after finish()
 
   std::vector<std::unique_ptr<Part>> parts_;  // parts_[0] takes add()
   std::vector<MonthTotals> months_;           // index = month.index - months_base_

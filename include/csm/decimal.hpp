@@ -39,6 +39,8 @@ std::string_view describe(DecimalError error) noexcept;
 /// Exact decimal text: at least 2 decimals, up to 6, trailing zeros beyond the 2nd dropped
 /// ("100.30", "0.000001", "-5.25"). Works for sums too.
 std::string format_money(MoneySum amount);
+/// format_money(amount) appended to `out` (for writers of many amounts).
+void append_money(std::string& out, MoneySum amount);
 
 /// Nearest double, for ratios (arpu, cac, clv); correctly rounded below 2^53 micro-units.
 double to_double(MoneySum amount) noexcept;

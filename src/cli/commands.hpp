@@ -38,5 +38,7 @@ CommandRunner add_check_command(CLI::App& app, Streams io);
 CommandRunner add_cohorts_command(CLI::App& app, Streams io);
 CommandRunner add_rfm_command(CLI::App& app, Streams io);
 CommandRunner add_predict_command(CLI::App& app, Streams io);
+/// `movements`: the customers behind compute's MRR bridge, one line per movement.
+CommandRunner add_movements_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

@@ -258,7 +258,8 @@ void finish_periods(io::MetricsReport& report, const FinishOptions& options, std
 
 io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
                                std::ostream& err, CohortRequest* cohorts,
-                               const std::function<void()>& read_done, const std::string& command) {
+                               const std::function<void()>& read_done, const std::string& command,
+                               MovementRequest* movements) {
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
@@ -276,6 +277,11 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       throw UsageError("--until applies to subscription records only");
     }
     if (report.kind == io::RecordKind::summary) {
+      if (movements != nullptr) {
+        throw InputError(options.files.empty() ? "<stdin>" : options.files.front(), 0, "",
+                         "these are summary records (one row per month, counts only): " + command +
+                             " needs one row per customer (activity or subscription records)");
+      }
       if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
       SummaryAggregator aggregator;
       input.read(aggregator);
@@ -285,8 +291,10 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       ActivityAggregator aggregator;
       if (!options.by.empty()) aggregator.group_by_segment();
       if (cohorts != nullptr) aggregator.collect_cohorts(cohorts->options);
+      if (movements != nullptr) aggregator.collect_movements(movements->options);
       input.read(aggregator);
       raw = aggregator.finish_raw(read.threads, grain);
+      if (movements != nullptr) movements->list = aggregator.take_movements();
       if (!options.by.empty()) report.group_by = options.by;
       report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
       report.activity = raw.stats;

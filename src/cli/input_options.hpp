@@ -17,6 +17,7 @@
 #include "csm/input_profile.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/movements.hpp"
 #include "csm/period_metrics.hpp"
 
 namespace csm::cli {
@@ -42,6 +43,14 @@ struct InputOptions {
 struct CohortRequest {
   CohortOptions options;
   std::optional<CohortTable> table;
+};
+
+/// Ask read_metrics for the movement list too (`movements`), from the same single read: the
+/// walk that counts the metrics lists the lines (activity and subscription records; summary
+/// records have no customers: an InputError).
+struct MovementRequest {
+  MovementOptions options;
+  MovementList list;
 };
 
 /// FILE..., --input-format, --kind, --until, --column, --skip-invalid: how records are read.
@@ -95,6 +104,7 @@ void finish_periods(io::MetricsReport& report, const FinishOptions& options, std
 io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
                                std::ostream& err, CohortRequest* cohorts = nullptr,
                                const std::function<void()>& read_done = {},
-                               const std::string& command = "this command");
+                               const std::string& command = "this command",
+                               MovementRequest* movements = nullptr);
 
 }  // namespace csm::cli

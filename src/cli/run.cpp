@@ -132,6 +132,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner shard = add_shard_command(app, io);
   // Last: it describes every command registered before it.
   const CommandRunner completion = add_completion_command(app, io);
+  const CommandRunner movements = add_movements_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -159,6 +160,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "merge") return merge();
       if (sub->get_name() == "shard") return shard();
       if (sub->get_name() == "completion") return completion();
+      if (sub->get_name() == "movements") return movements();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

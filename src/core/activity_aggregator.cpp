@@ -2,6 +2,7 @@
 #include "csm/activity_state.hpp"
 #include "csm/parallel.hpp"
 #include "mapped_array.hpp"
+#include "movement_walk.hpp"
 #include "row_exchange.hpp"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace csm {
 namespace {
@@ -68,89 +70,54 @@ constexpr std::size_t kFirstCompaction = std::size_t{8} << 20;
 // Per-month counts of one walk over customers (MonthCounts, csm/activity_state.hpp) are added
 // up across threads (exact integers).
 
-// Where one walk counts. Months: every month is its own slot. Periods (quarters, years): one slot
-// per period, and a customer is looked at only in the period's reference month, its last (the
-// data's last month for the last period): the period-end snapshots of docs/metrics.md, section 10.
-struct MonthSlots {
-  std::int32_t first;  // month index of slot 0
-  std::int32_t last_slot;
-  bool observe(std::int32_t month, std::int32_t& slot) const noexcept {
-    slot = month - first;
-    return true;
-  }
-  std::int32_t slot_of(std::int32_t month) const noexcept { return month - first; }
-};
+using detail::MonthSlots;
+using detail::PeriodSlots;
 
-struct PeriodSlots {
-  std::int32_t months;  // per period: 3 or 12
-  std::int32_t first_period;
-  std::int32_t last_month;
-  std::int32_t last_slot;
-  PeriodSlots(std::int32_t period_months, std::int32_t first, std::int32_t last) noexcept
-      : months(period_months),
-        first_period(first / period_months),
-        last_month(last),
-        last_slot(last / period_months - first / period_months) {}
-  bool observe(std::int32_t month, std::int32_t& slot) const noexcept {
-    const std::int32_t period = month / months;
-    slot = period - first_period;
-    return month == std::min((period + 1) * months - 1, last_month);
-  }
-  std::int32_t slot_of(std::int32_t month) const noexcept { return month / months - first_period; }
-};
-
-// One customer's months in order, each month once: its role in every slot of the range. A customer
-// is new in the slot of its first active month if it is active at that slot's reference month;
-// active at a reference month without being active at the one before, it is back (reactivated).
-template <typename Slots>
-void walk_customer(const Entry* months, std::size_t n, const Slots& slots, MonthCounts* counts) {
-  std::int32_t prev_slot = 0;
-  Money prev_revenue = 0;
-  bool seen_active = false;  // at a reference month
-  std::int32_t first_slot = -1;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Money revenue = months[i].revenue;
-    if (revenue <= 0) continue;
-    if (first_slot < 0) first_slot = slots.slot_of(months[i].month);
-    std::int32_t slot = 0;
-    if (!slots.observe(months[i].month, slot)) continue;
+// Counts of one walk (detail::classify_customer) into the per-slot MonthCounts of all customers.
+struct CountMonths {
+  MonthCounts* counts;
+  void active(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
     MonthCounts& m = counts[slot];
     ++m.end;
     m.mrr_end += revenue;
-    if (slot == first_slot) {
-      ++m.fresh;
-      m.new_mrr += revenue;
-    } else if (seen_active && prev_slot == slot - 1) {
-      if (revenue > prev_revenue) {
-        ++m.expanded;
-        m.expansion_mrr += revenue - prev_revenue;
-      } else if (revenue < prev_revenue) {
-        ++m.contracted;
-        m.contraction_mrr += prev_revenue - revenue;
-      }
-    } else {
-      ++m.reactivated;
-      m.reactivation_mrr += revenue;
-      if (seen_active) {
-        MonthCounts& gone = counts[prev_slot + 1];  // churned after its last active slot
-        ++gone.churned;
-        gone.churned_mrr += prev_revenue;
-      }
-    }
-    if (slot < slots.last_slot) {
-      MonthCounts& next = counts[slot + 1];
-      ++next.start;
-      next.mrr_start += revenue;
-    }
-    seen_active = true;
-    prev_slot = slot;
-    prev_revenue = revenue;
   }
-  if (seen_active && prev_slot < slots.last_slot) {
-    MonthCounts& gone = counts[prev_slot + 1];
-    ++gone.churned;
-    gone.churned_mrr += prev_revenue;
+  void carried(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
+    MonthCounts& m = counts[slot];
+    ++m.start;
+    m.mrr_start += revenue;
   }
+  void fresh(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
+    MonthCounts& m = counts[slot];
+    ++m.fresh;
+    m.new_mrr += revenue;
+  }
+  void reactivated(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
+    MonthCounts& m = counts[slot];
+    ++m.reactivated;
+    m.reactivation_mrr += revenue;
+  }
+  void expanded(std::int32_t slot, std::uint32_t, Money before, Money after) noexcept {
+    MonthCounts& m = counts[slot];
+    ++m.expanded;
+    m.expansion_mrr += after - before;
+  }
+  void contracted(std::int32_t slot, std::uint32_t, Money before, Money after) noexcept {
+    MonthCounts& m = counts[slot];
+    ++m.contracted;
+    m.contraction_mrr += before - after;
+  }
+  void churned(std::int32_t slot, std::uint32_t, Money before) noexcept {
+    MonthCounts& m = counts[slot];
+    ++m.churned;
+    m.churned_mrr += before;
+  }
+};
+
+// One customer's months in order, each month once: its role in every slot of the range.
+template <typename Slots>
+void walk_customer(const Entry* months, std::size_t n, const Slots& slots, MonthCounts* counts) {
+  CountMonths visit{counts};
+  detail::classify_customer<false>(months, n, slots, visit);
 }
 
 // With groups, a log entry's month field holds month << kGroupBits | group id, so that the log,
@@ -210,72 +177,53 @@ struct GroupMonthCounts {
   }
 };
 
+// Counts of one grouped walk into counts[group * slot_count + slot]: the MonthCounts of each group
+// and the moves between groups.
+struct CountGroups {
+  GroupMonthCounts* counts;
+  std::size_t slot_count;
+  GroupMonthCounts& at(std::uint32_t group, std::int32_t slot) const noexcept {
+    return counts[group * slot_count + static_cast<std::size_t>(slot)];
+  }
+  void active(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
+    CountMonths{&at(group, slot).counts}.active(0, group, revenue);
+  }
+  void carried(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
+    CountMonths{&at(group, slot).counts}.carried(0, group, revenue);
+  }
+  void fresh(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
+    CountMonths{&at(group, slot).counts}.fresh(0, group, revenue);
+  }
+  void reactivated(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
+    CountMonths{&at(group, slot).counts}.reactivated(0, group, revenue);
+  }
+  void expanded(std::int32_t slot, std::uint32_t group, Money before, Money after) noexcept {
+    CountMonths{&at(group, slot).counts}.expanded(0, group, before, after);
+  }
+  void contracted(std::int32_t slot, std::uint32_t group, Money before, Money after) noexcept {
+    CountMonths{&at(group, slot).counts}.contracted(0, group, before, after);
+  }
+  void churned(std::int32_t slot, std::uint32_t group, Money before) noexcept {
+    CountMonths{&at(group, slot).counts}.churned(0, group, before);
+  }
+  // A move: out of the previous end's group, into this one, with the revenue it had there.
+  void moved(std::int32_t slot, std::uint32_t from, std::uint32_t to, Money before) noexcept {
+    GroupMoves& out = at(from, slot).moves;
+    ++out.moved_out_customers;
+    out.moved_out_mrr += before;
+    GroupMoves& in = at(to, slot).moves;
+    ++in.moved_in_customers;
+    in.moved_in_mrr += before;
+  }
+};
+
 // One customer's months in order, each once, with the month's group in `customer`: its role in
 // the groups of every slot (as walk_customer). Counts go to counts[group * slot_count + slot].
 template <typename Slots>
 void walk_groups(const Entry* months, std::size_t n, const Slots& slots, std::size_t slot_count,
                  GroupMonthCounts* counts) {
-  const auto at = [&](std::uint32_t group, std::int32_t slot) -> GroupMonthCounts& {
-    return counts[group * slot_count + static_cast<std::size_t>(slot)];
-  };
-  std::int32_t prev_slot = 0;
-  Money prev_revenue = 0;
-  std::uint32_t prev_group = 0;
-  bool seen_active = false;
-  std::int32_t first_slot = -1;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Money revenue = months[i].revenue;
-    if (revenue <= 0) continue;
-    if (first_slot < 0) first_slot = slots.slot_of(months[i].month);
-    std::int32_t slot = 0;
-    if (!slots.observe(months[i].month, slot)) continue;
-    const std::uint32_t group = months[i].customer;
-    GroupMonthCounts& g = at(group, slot);
-    MonthCounts& m = g.counts;
-    ++m.end;
-    m.mrr_end += revenue;
-    if (slot == first_slot) {
-      ++m.fresh;
-      m.new_mrr += revenue;
-    } else if (seen_active && prev_slot == slot - 1) {
-      if (group != prev_group) {  // a move: out of the last slot's group, into this one
-        GroupMoves& out = at(prev_group, slot).moves;
-        ++out.moved_out_customers;
-        out.moved_out_mrr += prev_revenue;
-        ++g.moves.moved_in_customers;
-        g.moves.moved_in_mrr += prev_revenue;
-      }
-      if (revenue > prev_revenue) {
-        ++m.expanded;
-        m.expansion_mrr += revenue - prev_revenue;
-      } else if (revenue < prev_revenue) {
-        ++m.contracted;
-        m.contraction_mrr += prev_revenue - revenue;
-      }
-    } else {
-      ++m.reactivated;
-      m.reactivation_mrr += revenue;
-      if (seen_active) {
-        MonthCounts& gone = at(prev_group, prev_slot + 1).counts;
-        ++gone.churned;
-        gone.churned_mrr += prev_revenue;
-      }
-    }
-    if (slot < slots.last_slot) {
-      MonthCounts& next = at(group, slot + 1).counts;
-      ++next.start;
-      next.mrr_start += revenue;
-    }
-    seen_active = true;
-    prev_slot = slot;
-    prev_revenue = revenue;
-    prev_group = group;
-  }
-  if (seen_active && prev_slot < slots.last_slot) {
-    MonthCounts& gone = at(prev_group, prev_slot + 1).counts;
-    ++gone.churned;
-    gone.churned_mrr += prev_revenue;
-  }
+  CountGroups visit{counts, slot_count};
+  detail::classify_customer<true>(months, n, slots, visit);
 }
 
 // Cohort counts of one walk: cells[cohort * periods + age] (cohort and age in periods of the
@@ -513,6 +461,12 @@ void ActivityAggregator::collect_cohorts(const CohortOptions& options) {
   cohorts_->options = options;
 }
 
+void ActivityAggregator::collect_movements(const MovementOptions& options) {
+  movement_options_ = std::make_unique<MovementOptions>(options);
+}
+
+MovementList ActivityAggregator::take_movements() { return std::move(movements_); }
+
 CohortTable ActivityAggregator::take_cohorts() {
   if (cohorts_ == nullptr) return {};
   return std::move(*cohorts_);
@@ -673,6 +627,11 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   raw.grouped = grouping_ != nullptr;
   raw.grain = grain;
   if (grouping_ != nullptr) grouping_->result.clear();
+  if (movement_options_ != nullptr) {
+    movements_ = MovementList{};
+    movements_.grain = movement_options_->grain;
+    movements_.grouped = grouping_ != nullptr;
+  }
   if (!stats_.first) {
     raw.stats = stats_;
     return raw;
@@ -726,7 +685,41 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   // Per group of the customer's first active month: [slice][group], sized when first used.
   std::vector<std::vector<CohortCounts>> slice_group_cohorts(
       cohorts_ && group_count > 0 ? slices : 0, std::vector<CohortCounts>(group_count));
+  // Movements: one collector per slice, at the grain asked for, filtered as asked.
+  std::vector<detail::MovementCollector> slice_movements;
+  const Grain movement_grain = movement_options_ ? movement_options_->grain : Grain::month;
+  const PeriodSlots movement_slots(months_in(movement_grain), first, last);
+  std::unordered_set<std::string_view> movement_customers;
+  if (movement_options_ != nullptr) {
+    const MovementOptions& o = *movement_options_;
+    const auto count = static_cast<std::size_t>(movement_slots.last_slot + 1);
+    std::vector<bool> wanted;
+    if (!o.periods.empty()) {
+      wanted.assign(count, false);
+      for (const YearMonth p : o.periods) {
+        const std::int32_t slot = movement_slots.slot_of(p.index);
+        if (p.index >= movement_slots.period_start(0) && static_cast<std::size_t>(slot) < count) {
+          wanted[static_cast<std::size_t>(slot)] = true;
+        }
+      }
+    }
+    for (const std::string& id : o.customers) movement_customers.insert(id);
+    for (std::size_t s = 0; s < slices; ++s) {
+      slice_movements.emplace_back(o.types, wanted, o.customers.empty() ? nullptr : &movement_customers,
+                                   group_count > 0 ? &rank : nullptr);
+    }
+  }
   parallel_jobs(slices, threads, [&](std::size_t s) {
+    // This slice's movements of one customer (ungrouped: the log entries as they are).
+    const auto record = [&](auto grouped, std::string_view id, const Entry* m, std::size_t n) {
+      if (slice_movements.empty()) return;
+      detail::MovementCollector& c = slice_movements[s];
+      if (movement_grain == Grain::month) {
+        c.walk<decltype(grouped)::value>(id, m, n, month_slots);
+      } else {
+        c.walk<decltype(grouped)::value>(id, m, n, movement_slots);
+      }
+    };
     std::vector<Entry> scratch;
     std::vector<std::uint32_t> sort_counts;
     std::vector<Entry> months;  // with groups: one customer's months, the group in `customer`
@@ -749,6 +742,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
           std::size_t j = i + 1;
           while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
           walk(bucket.data() + i, j - i);
+          record(std::false_type{}, part.customers.id(bucket[i].customer), bucket.data() + i, j - i);
           walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, period_count,
                       unbroken_only, slice_cohorts[s]);
           i = j;
@@ -762,6 +756,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
           std::size_t j = i + 1;
           while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
           walk(bucket.data() + i, j - i);
+          record(std::false_type{}, part.customers.id(bucket[i].customer), bucket.data() + i, j - i);
           i = j;
         }
         continue;
@@ -797,6 +792,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
         if (by_period) {
           walk_groups(months.data(), months.size(), period_slots, slot_count, group_period_counts);
         }
+        record(std::true_type{}, part.customers.id(customer), months.data(), months.size());
         if (cohorts_ != nullptr) {
           walk_cohort(months.data(), months.size(), last, grain_months, first_period,
                       period_count, unbroken_only, slice_cohorts[s]);
@@ -816,6 +812,19 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
       }
     }
   });
+
+  if (movement_options_ != nullptr) {
+    parallel_jobs(slices, threads, [&](std::size_t s) { slice_movements[s].sort_customers(); });
+    std::vector<std::int32_t> starts;
+    for (std::int32_t slot = 0; slot <= movement_slots.last_slot; ++slot) {
+      starts.push_back(movement_grain == Grain::month ? month_slots.period_start(slot)
+                                                      : movement_slots.period_start(slot));
+    }
+    std::vector<std::string> names = group_names;
+    std::sort(names.begin(), names.end());
+    movements_ = detail::merge_movements(slice_movements, starts, movement_grain, std::move(names),
+                                         grouping_ != nullptr);
+  }
 
   std::vector<MonthCounts> totals(month_count);
   raw.period_counts.assign(slot_count, MonthCounts{});

@@ -119,7 +119,7 @@ std::string_view describe(DecimalError error) noexcept {
   return "invalid decimal";
 }
 
-std::string format_money(MoneySum amount) {
+void append_money(std::string& out, MoneySum amount) {
   const bool negative = amount < 0;
   const UnsignedMoneySum magnitude = negative ? static_cast<UnsignedMoneySum>(-(amount + 1)) + 1
                                               : static_cast<UnsignedMoneySum>(amount);
@@ -127,14 +127,23 @@ std::string format_money(MoneySum amount) {
   UnsignedMoneySum whole = magnitude / scale;
   auto fraction = static_cast<std::uint64_t>(magnitude % scale);
 
-  std::string digits;
-  do {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(whole % 10)));
-    whole /= 10;
-  } while (whole != 0);
-  std::string text = negative ? "-" : "";
-  text.append(digits.rbegin(), digits.rend());
-  text.push_back('.');
+  char digits[48];  // 2^127 has 39 digits
+  std::size_t n = 0;
+  if (whole <= UINT64_MAX) {  // the usual case: 64-bit division is much cheaper
+    auto w = static_cast<std::uint64_t>(whole);
+    do {
+      digits[n++] = static_cast<char>('0' + static_cast<int>(w % 10));
+      w /= 10;
+    } while (w != 0);
+  } else {
+    do {
+      digits[n++] = static_cast<char>('0' + static_cast<int>(whole % 10));
+      whole /= 10;
+    } while (whole != 0);
+  }
+  if (negative) out.push_back('-');
+  while (n > 0) out.push_back(digits[--n]);
+  out.push_back('.');
   char frac[kMoneyDecimals];
   for (int k = kMoneyDecimals - 1; k >= 0; --k) {
     frac[k] = static_cast<char>('0' + fraction % 10);
@@ -142,7 +151,12 @@ std::string format_money(MoneySum amount) {
   }
   int keep = kMoneyDecimals;
   while (keep > 2 && frac[keep - 1] == '0') --keep;
-  text.append(frac, static_cast<std::size_t>(keep));
+  out.append(frac, static_cast<std::size_t>(keep));
+}
+
+std::string format_money(MoneySum amount) {
+  std::string text;
+  append_money(text, amount);
   return text;
 }
 

@@ -8,6 +8,7 @@
 
 #include "csm/io/sparkline.hpp"
 #include "csm/io/utf8.hpp"
+#include "json_text.hpp"
 
 namespace csm::io {
 namespace {
@@ -83,6 +84,8 @@ std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& fie
       field.member);
 }
 
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   // Invalid UTF-8 (a file name from another encoding) becomes U+FFFD: the document stays JSON.
@@ -128,6 +131,8 @@ void append_json_string(std::string& out, std::string_view text) {
   }
   out.push_back('"');
 }
+
+namespace {
 
 // A small streaming JSON writer: members in the order written, two-space indentation for the
 // document, one line per period so that diffs of outputs stay readable.
