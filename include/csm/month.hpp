@@ -44,6 +44,11 @@ YearMonth month_of(Date date) noexcept;
 
 std::string_view describe(PeriodError error) noexcept;
 
+/// Days in `month` (28..31).
+int days_in(YearMonth month) noexcept;
+/// The day of the month of `date` (1..31).
+int day_of(Date date) noexcept;
+
 /// "YYYY-MM".
 std::string to_string(YearMonth month);
 /// "YYYY-MM-DD".

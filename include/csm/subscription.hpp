@@ -39,6 +39,7 @@ struct SubscriptionStats {
   std::uint64_t zero_mrr = 0;   ///< subscriptions with mrr 0
   std::uint64_t open = 0;       ///< subscriptions without an end_date
   std::uint64_t never_active = 0;  ///< active on no month's last day (in the range)
+  std::uint64_t outside = 0;  ///< starting after --until or ended before --since: left out
 };
 
 /// Feeds an ActivityAggregator (or any ActivitySink, e.g. the at-risk history) with one record per
@@ -66,6 +67,9 @@ class SubscriptionExpander {
   /// be empty: the reader checks).
   void add(const SubscriptionRecord& record);
 
+  /// --since: months before `since` are left out (a subscription that ended before it leaves no
+  /// trace). Call before the first add().
+  void set_since(YearMonth since) noexcept { since_ = since; }
   /// Expand the waiting open subscriptions and set the aggregator's range of months. Throws
   /// std::invalid_argument when `until` is before every start month, unless `allow_empty_range`
   /// (a customer shard of `compute --emit-state`, whose subscriptions may all start later while
@@ -98,6 +102,7 @@ class SubscriptionExpander {
   ActivityAggregator* aggregator_ = nullptr;  // one of the two is set
   ActivitySink* sink_ = nullptr;
   std::optional<YearMonth> until_;
+  std::optional<YearMonth> since_;
   std::optional<YearMonth> first_;  // earliest start month (within until)
   std::optional<YearMonth> last_;   // latest start or end month
   std::vector<Waiting> waiting_;

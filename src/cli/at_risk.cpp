@@ -11,6 +11,7 @@
 #include "csm/at_risk.hpp"
 #include "csm/error.hpp"
 #include "csm/io/at_risk_writer.hpp"
+#include "csm/io/data_warnings.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
 
@@ -89,6 +90,8 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   // activity of their months (csat then has no responses).
   io::ReadOptions read = read_options(in);
   read.threads = 1;  // the history is filled in one stream
+  DataProfile quality;
+  read.quality = &quality;
   io::RecordInput input(in.files, read);
   CustomerHistory history;
   try {
@@ -104,9 +107,6 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict' (P(alive) per customer); at-risk reads activity or subscription records");
     }
-    if (read.until && kind != io::RecordKind::subscription) {
-      throw UsageError("--until applies to subscription records only");
-    }
     input.read(history);
     report.result = history.evaluate(rules);
   } catch (const std::invalid_argument& e) {
@@ -114,6 +114,8 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   }
   report.input = input.report();
   report.options.as_of = report.result.as_of;
+  const std::vector<DataWarning> data_warnings = data_quality_warnings(
+      in, read, input.kind(), report.input, quality, nullptr, report.warnings, io.err);
 
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
@@ -134,6 +136,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   const std::string format = lower_ascii(options.format);
   if (format == "json") {
     text = io::to_json(report);
+    io::add_data_warnings_member(text, data_warnings);
   } else if (format == "csv") {
     text = io::to_csv(report);
   } else {
@@ -146,7 +149,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
     io.out.flush();
     if (!io.out) throw OutputError("<stdout>: write failed");
   }
-  return kOk;
+  return strict_status(in, data_warnings, kOk, io.err);
 }
 
 }  // namespace

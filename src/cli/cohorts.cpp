@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/io/state_file.hpp"
@@ -15,6 +16,7 @@
 #include "csm/cohorts.hpp"
 #include "csm/error.hpp"
 #include "csm/io/cohort_writer.hpp"
+#include "csm/io/data_warnings.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
 
@@ -39,6 +41,7 @@ struct CohortCommandOptions {
   std::string shard;       // --shard I/N
   std::string kind = "auto";
   std::string until;  // subscription records: last month of the range
+  InputOptions range;  // --since, --strict, --dedupe, --delimiter, --round-money (and --until)
 };
 
 int cohorts(const CohortCommandOptions& options, Streams io) {
@@ -56,12 +59,10 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
       {"subscription", io::RecordKind::subscription}};
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
-  if (!options.until.empty()) {
-    YearMonth until;
-    if (parse_period(options.until, until) != PeriodError::ok || options.until.size() != 7) {
-      throw UsageError("--until " + options.until + ": expected a month as YYYY-MM");
-    }
-    read.until = until;
+  {
+    InputOptions range = options.range;
+    range.until = options.until;
+    apply_range_options(range, read);
   }
   for (const std::string& spec : options.columns) {
     const std::size_t eq = spec.find('=');
@@ -87,6 +88,8 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   if (!options.emit_state.empty()) read.allow_empty = true;  // an empty shard has an empty state
   io::CohortReport report;
   report.version = CSM_VERSION;
+  DataProfile quality;
+  if (options.emit_state.empty()) read.quality = &quality;
   io::RecordInput input(options.files, read);
   // Customers by month are what cohorts are made of: activity records, or subscriptions turned
   // into them as compute does. Summary records have no customers.
@@ -98,9 +101,6 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   if (kind == io::RecordKind::transaction) {
     throw UsageError("these are transaction records (date, amount): they are read by "
                      "'csm-metrics rfm' and 'csm-metrics predict'");
-  }
-  if (read.until && kind != io::RecordKind::subscription) {
-    throw UsageError("--until applies to subscription records only");
   }
   if (!options.emit_state.empty() && kind != io::RecordKind::activity) {
     throw UsageError("--emit-state needs activity records");
@@ -154,6 +154,11 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   report.activity = aggregator.stats();
   report.table = aggregator.take_cohorts();
   report.input = input.report();
+  InputOptions quality_options = options.range;
+  quality_options.files = options.files;
+  quality_options.quiet = options.quiet;
+  const std::vector<DataWarning> data_warnings = data_quality_warnings(
+      quality_options, read, kind, report.input, quality, &report.activity, report.warnings, io.err);
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
     if (!options.quiet) {
@@ -178,6 +183,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   std::string text;
   if (options.format == "json") {
     text = io::cohorts_to_json(report);
+    io::add_data_warnings_member(text, data_warnings);
   } else if (options.format == "csv") {
     text = io::cohorts_to_csv(report);
   } else {
@@ -194,12 +200,12 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   }
   if (!options.output.empty() && options.output != "-") {
     io::write_file_atomically(options.output, text);
-    return kOk;
+    return strict_status(options.range, data_warnings, kOk, io.err);
   }
   io.out << text;
   io.out.flush();
   if (!io.out) throw OutputError("<stdout>: write failed");
-  return kOk;
+  return strict_status(options.range, data_warnings, kOk, io.err);
 }
 
 }  // namespace
@@ -220,12 +226,14 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                   "Record kind: auto (a start_date column means subscription), activity, subscription")
       ->transform(CLI::IsMember({"auto", "activity", "subscription"}, CLI::ignore_case));
   cmd->add_option("--until", options->until,
-                  "Subscription records: the last month of the range, YYYY-MM (default: the latest "
-                  "start or end month)")
-      ->type_name("YYYY-MM");
+                  "The last month: later rows are left out (counted in input); 'previous' = the "
+                  "last complete month before today (UTC). Subscription records: the range ends "
+                  "there (default: the latest start or end month)")
+      ->type_name("YYYY-MM|previous");
   cmd->add_option("--column", options->columns,
                   "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT");
+  add_range_options(*cmd, options->range);
   cmd->add_flag("--skip-invalid", options->skip_invalid,
                 "Skip invalid records (counted and reported) instead of stopping at the first");
   cmd->add_option("--grain", options->grain, "Cohorts and ages in months (default), quarters or years")

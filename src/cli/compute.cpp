@@ -18,6 +18,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
 #include "csm/grain.hpp"
+#include "csm/io/data_warnings.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
@@ -107,9 +108,19 @@ int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Strea
   const std::string& format = options.format;
   std::string text;
   if (options.check_only) {
-    text = format == "json" ? io::to_explain_json(report) : io::explain_text(*report.explain);
+    if (format == "json") {
+      text = io::to_explain_json(report);
+      io::add_data_warnings_member(text, report.data_warnings);
+    } else {
+      text = io::explain_text(*report.explain);
+      if (!report.data_warnings.empty()) {
+        text += "data-quality warnings (docs/metrics.md#data-quality)\n";
+        for (const DataWarning& w : report.data_warnings) text += "  " + w.code + ": " + w.message + '\n';
+      }
+    }
   } else if (format == "json") {
     text = io::to_json(report);
+    io::add_data_warnings_member(text, report.data_warnings);
   } else if (format == "csv") {
     text = io::to_csv(report);
   } else {
@@ -156,9 +167,6 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
           "--emit-state'");
     }
     if (kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
-    if (read.until && kind != io::RecordKind::subscription) {
-      throw UsageError("--until applies to subscription records only");
-    }
     if (kind == io::RecordKind::subscription && !read.until) {
       throw UsageError(
           "--emit-state with subscription records needs --until YYYY-MM, the same for every shard: "
@@ -224,7 +232,7 @@ int compute(const ComputeOptions& options, Streams io) {
   output.color = lower_ascii(options.color);
   output.quiet = in.quiet;
   output.check_only = options.check_only;
-  return write_metrics(report, output, io);
+  return strict_status(in, report.data_warnings, write_metrics(report, output, io), io.err);
 }
 
 }  // namespace

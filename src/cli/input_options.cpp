@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <ctime>
 #include <map>
 #include <stdexcept>
 
 #include "cli/commands.hpp"
 #include "cli/grain_report.hpp"
+#include "cli/run.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/error.hpp"
@@ -47,15 +50,35 @@ void add_record_options(CLI::App& cmd, InputOptions& options) {
                  "subscription), activity, summary, subscription")
       ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
   cmd.add_option("--until", options.until,
-                 "Subscription records: the last month of the range, YYYY-MM (default: the "
-                 "latest start_date or end_date)")
-      ->type_name("YYYY-MM");
+                 "The last month: later rows are left out (counted in input); 'previous' = the "
+                 "last complete month before today (UTC). Subscription records: the range ends "
+                 "there (default: the latest start_date or end_date)")
+      ->type_name("YYYY-MM|previous");
+  add_range_options(cmd, options);
   cmd.add_option("--column", options.columns,
                  "Read a column under another name, e.g. --column revenue=MRR (repeatable)")
       ->type_name("NAME=INPUT")
       ->allow_extra_args(false);
   cmd.add_flag("--skip-invalid", options.skip_invalid,
                "Skip invalid records (counted and reported) instead of stopping at the first");
+}
+
+void add_range_options(CLI::App& cmd, InputOptions& options) {
+  cmd.add_option("--since", options.since,
+                 "The first month: earlier rows are left out (counted in input)")
+      ->type_name("YYYY-MM");
+  cmd.add_flag("--strict", options.strict,
+               "Exit with status 65 (after the output) when the input draws a data-quality warning");
+  cmd.add_flag("--dedupe", options.dedupe,
+               "Drop rows identical in every field to an earlier row (counted in input; reads with "
+               "one thread)");
+  cmd.add_option("--delimiter", options.delimiter,
+                 "CSV field delimiter: , ; | or tab (default: ',' or, when the header has no ',', "
+                 "the one of ; | tab it has)")
+      ->type_name("CHAR");
+  cmd.add_flag("--round-money", options.round_money,
+               "Round amounts with more than 6 decimal places (float noise such as "
+               "29.990000000000002) to the micro-unit, half to even (counted in input)");
 }
 
 void add_metric_options(CLI::App& cmd, InputOptions& options) {
@@ -105,11 +128,33 @@ void add_input_options(CLI::App& cmd, InputOptions& options) {
       ->check(CLI::Range(0u, 256u));
 }
 
+Date today_utc() {
+  const char* forced = std::getenv("CSM_TODAY");
+  if (forced != nullptr && *forced != '\0') {
+    Date day;
+    if (std::string_view(forced).size() != 10 || parse_date(forced, day) != PeriodError::ok) {
+      throw UsageError(std::string("CSM_TODAY=") + forced + ": expected a date as YYYY-MM-DD");
+    }
+    return day;
+  }
+  return Date{static_cast<std::int32_t>(std::time(nullptr) / 86400)};
+}
+
+std::optional<YearMonth> parse_since(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  YearMonth since;
+  if (text.size() != 7 || parse_period(text, since) != PeriodError::ok) {
+    throw UsageError("--since " + text + ": expected a month as YYYY-MM, e.g. 2025-01");
+  }
+  return since;
+}
+
 std::optional<YearMonth> parse_until(const std::string& text) {
   if (text.empty()) return std::nullopt;
+  if (lower_ascii(text) == "previous") return month_of(today_utc()).prev();
   YearMonth until;
   if (text.size() != 7 || parse_period(text, until) != PeriodError::ok) {
-    throw UsageError("--until " + text + ": expected a month as YYYY-MM, e.g. 2025-12");
+    throw UsageError("--until " + text + ": expected a month as YYYY-MM or 'previous', e.g. 2025-12");
   }
   return until;
 }
@@ -135,8 +180,29 @@ io::ReadOptions read_options(const InputOptions& options) {
   }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
-  read.until = parse_until(options.until);
+  apply_range_options(options, read);
   return read;
+}
+
+void apply_range_options(const InputOptions& options, io::ReadOptions& read) {
+  read.until = parse_until(options.until);
+  read.last_month = read.until;
+  read.since = parse_since(options.since);
+  if (read.since && read.until && *read.until < *read.since) {
+    throw UsageError("--since " + options.since + " is after --until " + to_string(*read.until));
+  }
+  read.dedupe = options.dedupe;
+  read.round_money = options.round_money;
+  if (!options.delimiter.empty()) {
+    const std::string d = lower_ascii(options.delimiter);
+    if (d == "tab" || d == "\\t" || d == "\t") {
+      read.delimiter = '\t';
+    } else if (d.size() == 1 && std::string_view(",;|").find(d[0]) != std::string_view::npos) {
+      read.delimiter = d[0];
+    } else {
+      throw UsageError("--delimiter " + options.delimiter + ": expected one of , ; | tab");
+    }
+  }
 }
 
 namespace {
@@ -161,6 +227,8 @@ void add_spend(const FinishOptions& options, io::MetricsReport& report, std::ost
   spend_read.shard_count = 0;
   spend_read.allow_empty = false;
   spend_read.until.reset();
+  spend_read.quality = nullptr;
+  spend_read.dedupe = false;
   // With --by COLUMN, a COLUMN column in the spend file says which group each amount was for.
   const std::string& by = report.group_by;
   SpendGroupColumn group_column = SpendGroupColumn::none;
@@ -265,16 +333,16 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   report.options = options.metrics;
   const Grain grain = parse_grain(lower_ascii(options.grain)).value_or(Grain::month);
   ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
-  io::RecordInput input(options.files, read);
+  DataProfile quality;
+  io::ReadOptions with_quality = read;
+  with_quality.quality = &quality;
+  io::RecordInput input(options.files, with_quality);
   try {
     report.kind = input.kind();
     if (report.kind == io::RecordKind::transaction) {
       throw UsageError(
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict'; " + command + " reads activity, subscription or summary records");
-    }
-    if (read.until && report.kind != io::RecordKind::subscription) {
-      throw UsageError("--until applies to subscription records only");
     }
     if (report.kind == io::RecordKind::summary) {
       if (movements != nullptr) {
@@ -310,6 +378,9 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   }
   if (read_done) read_done();
   report.input = input.report();
+  report.data_warnings = data_quality_warnings(options, read, report.kind, report.input, quality,
+                                               report.activity ? &*report.activity : nullptr,
+                                               report.warnings, err);
   FinishOptions finish;
   finish.spend = options.spend;
   finish.spend_mode = options.spend_mode;
@@ -320,6 +391,67 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   finish.raw = report.kind == io::RecordKind::summary ? nullptr : &raw;
   finish_periods(report, finish, err);
   return report;
+}
+
+}  // namespace csm::cli
+
+namespace csm::cli {
+namespace {
+
+// Rows read again only for what the first read could not see (a split read keeps counts only).
+class NullSink final : public ActivitySink {
+ public:
+  void add(const ActivityRecord&) override {}
+};
+
+}  // namespace
+
+std::vector<DataWarning> data_quality_warnings(const InputOptions& options, const io::ReadOptions& read,
+                                               io::RecordKind kind, const io::ReadReport& input,
+                                               const DataProfile& quality, const ActivityStats* stats,
+                                               std::vector<std::string>& warnings, std::ostream& err) {
+  DataProfile::Checks checks;
+  if (kind == io::RecordKind::summary) {
+    checks.partial = checks.duplicates = checks.overlaps = false;
+  } else if (kind == io::RecordKind::subscription) {
+    // Start months: gaps, a short last month and future starts are ordinary for subscriptions.
+    checks.gaps = checks.partial = checks.future = checks.overlaps = false;
+  }
+  if (options.dedupe) checks.duplicates = false;  // dropped, and counted in input
+  const DataProfile* profile = &quality;
+  DataProfile again;
+  const bool several_rows = stats != nullptr && stats->records > stats->customer_months;
+  if (input.quality_split && (several_rows || quality.has_isolated())) {
+    io::ReadOptions second = read;
+    second.threads = 1;
+    second.quality = &again;
+    second.profile = nullptr;
+    second.bytes_parsed = nullptr;
+    io::RecordInput reread(options.files, second);
+    NullSink sink;
+    reread.read(sink);
+    profile = &again;
+  }
+  std::vector<DataWarning> found = profile->warnings(input.sources, today_utc(), checks);
+  for (const DataWarning& w : found) {
+    if (!options.quiet) err << "csm-metrics: warning: " << w.code << ": " << w.message << '\n';
+    warnings.push_back(w.code + ": " + w.message);
+  }
+  if (options.dedupe && input.duplicates_dropped > 0 && !options.quiet) {
+    err << "csm-metrics: note: --dedupe dropped " << input.duplicates_dropped
+        << " exact duplicate rows\n";
+  }
+  return found;
+}
+
+int strict_status(const InputOptions& options, const std::vector<DataWarning>& warnings, int status,
+                  std::ostream& err) {
+  if (!options.strict || warnings.empty()) return status;
+  err << "csm-metrics: error: --strict: " << warnings.size() << " data-quality warning"
+      << (warnings.size() == 1 ? "" : "s") << " (";
+  for (std::size_t i = 0; i < warnings.size(); ++i) err << (i ? ", " : "") << warnings[i].code;
+  err << "); the output was written, but its numbers are doubtful\n";
+  return kDataError;
 }
 
 }  // namespace csm::cli

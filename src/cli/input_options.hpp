@@ -26,7 +26,12 @@ struct InputOptions {
   std::vector<std::string> files;  ///< empty = standard input
   std::string input_format = "auto";
   std::string kind = "auto";
-  std::string until;                 ///< --until YYYY-MM (subscription records); empty = none
+  std::string until;                 ///< --until YYYY-MM|previous; empty = none
+  std::string since;                 ///< --since YYYY-MM; empty = none
+  bool strict = false;               ///< --strict: a data warning makes the exit status 65
+  bool dedupe = false;               ///< --dedupe: drop exact duplicate rows
+  std::string delimiter;             ///< --delimiter: CSV field delimiter; empty = detect
+  bool round_money = false;          ///< --round-money: round amounts to the micro-unit
   std::vector<std::string> columns;  ///< NAME=INPUT renames
   bool skip_invalid = false;
   MetricOptions metrics;
@@ -55,6 +60,11 @@ struct MovementRequest {
 
 /// FILE..., --input-format, --kind, --until, --column, --skip-invalid: how records are read.
 void add_record_options(CLI::App& cmd, InputOptions& options);
+/// --since, --strict, --dedupe, --delimiter, --round-money (part of add_record_options; for
+/// commands that register the others themselves).
+void add_range_options(CLI::App& cmd, InputOptions& options);
+/// --until, --since, --dedupe, --delimiter, --round-money of `options` into `read`. Throws UsageError.
+void apply_range_options(const InputOptions& options, io::ReadOptions& read);
 /// --csat-threshold, --gross-margin, --discount-rate, --quick-ratio-without-reactivation,
 /// --spend, --spend-mode: what the metrics are computed with.
 void add_metric_options(CLI::App& cmd, InputOptions& options);
@@ -67,8 +77,29 @@ void add_input_options(CLI::App& cmd, InputOptions& options);
 /// as typed).
 std::string lower_ascii(std::string text);
 
-/// --until as a month; throws UsageError for anything but YYYY-MM.
+/// --until as a month: YYYY-MM, or "previous" (the last complete month before today, UTC);
+/// throws UsageError for anything else.
 std::optional<YearMonth> parse_until(const std::string& text);
+/// --since as a month (YYYY-MM); throws UsageError for anything else.
+std::optional<YearMonth> parse_since(const std::string& text);
+
+/// Today (UTC), or the date in the environment variable CSM_TODAY (YYYY-MM-DD; for tests).
+/// Throws UsageError for a malformed CSM_TODAY.
+Date today_utc();
+
+/// The data-quality warnings of one read (`quality` was its ReadOptions::quality): when the read
+/// split a file and some customer-month has several rows or some period is isolated, the inputs
+/// are read again by one thread to find duplicates, overlaps and their lines. Each warning is
+/// printed on `err` (unless quiet) and its text appended to `warnings`. `stats`: the aggregation's
+/// (activity and subscription records), or nullptr.
+std::vector<DataWarning> data_quality_warnings(const InputOptions& options, const io::ReadOptions& read,
+                                               io::RecordKind kind, const io::ReadReport& input,
+                                               const DataProfile& quality, const ActivityStats* stats,
+                                               std::vector<std::string>& warnings, std::ostream& err);
+
+/// --strict: the exit status after the output is written (kDataError with data warnings).
+int strict_status(const InputOptions& options, const std::vector<DataWarning>& warnings, int status,
+                  std::ostream& err);
 
 /// The reader's options for `options` (format, kind, renames, --by's column, --until,
 /// --skip-invalid, threads). The caller may add a shard, a profile or a progress counter.

@@ -51,6 +51,11 @@ std::vector<std::string> equivalent_command(const ReportOptions& options, const 
   if (lower_ascii(in.input_format) != "auto") add("--input-format", lower_ascii(in.input_format));
   if (lower_ascii(in.kind) != "auto") add("--kind", lower_ascii(in.kind));
   if (!in.until.empty()) add("--until", in.until);
+  if (!in.since.empty()) add("--since", in.since);
+  if (in.dedupe) args.emplace_back("--dedupe");
+  if (!in.delimiter.empty()) add("--delimiter", in.delimiter);
+  if (in.round_money) args.emplace_back("--round-money");
+  if (in.strict) args.emplace_back("--strict");
   for (const std::string& column : in.columns) add("--column", column);
   if (in.skip_invalid) args.emplace_back("--skip-invalid");
   if (in.metrics.csat_threshold != 4) add("--csat-threshold", std::to_string(in.metrics.csat_threshold));
@@ -105,12 +110,12 @@ int report(const ReportOptions& options, Streams io) {
   const std::string html = io::to_html(page);
   if (!options.output.empty() && options.output != "-") {
     io::write_file_atomically(options.output, html);
-    return kOk;
+  } else {
+    io.out << html;
+    io.out.flush();
+    if (!io.out) throw OutputError("<stdout>: write failed");
   }
-  io.out << html;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
-  return kOk;
+  return strict_status(in, page.metrics.data_warnings, kOk, io.err);
 }
 
 }  // namespace

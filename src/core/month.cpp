@@ -54,10 +54,42 @@ Civil civil_from_days(std::int32_t z) noexcept {
   return {y + (m <= 2 ? 1 : 0), m, d};
 }
 
+// "HH:MM", "HH:MM:SS" or "HH:MM:SS.fff…", then nothing, "Z", or an offset "+HH:MM", "+HHMM", "+HH".
+bool is_iso_time(std::string_view t) noexcept {
+  int value = 0;
+  if (t.size() < 5 || !digits(t, 0, 2, value) || value > 24 || t[2] != ':' || !digits(t, 3, 2, value) ||
+      value > 59) {
+    return false;
+  }
+  std::size_t i = 5;
+  if (i < t.size() && t[i] == ':') {
+    if (t.size() < i + 3 || !digits(t, i + 1, 2, value) || value > 60) return false;
+    i += 3;
+    if (i < t.size() && (t[i] == '.' || t[i] == ',')) {
+      const std::size_t start = ++i;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+      if (i == start) return false;
+    }
+  }
+  if (i == t.size()) return true;
+  if ((t[i] == 'Z' || t[i] == 'z') && i + 1 == t.size()) return true;
+  if (t[i] != '+' && t[i] != '-') return false;
+  const std::string_view offset = t.substr(i + 1);
+  if (offset.size() == 2) return digits(offset, 0, 2, value);
+  if (offset.size() == 4) return digits(offset, 0, 4, value);
+  return offset.size() == 5 && offset[2] == ':' && digits(offset, 0, 2, value) && digits(offset, 3, 2, value);
+}
+
 // Shared by periods and dates: "YYYY-MM" (when allowed) or "YYYY-MM-DD".
 PeriodError parse_civil(std::string_view text, bool allow_month_only, int& year, int& month,
                         int& day) noexcept {
   text = trim_spaces(text);
+  // An ISO 8601 timestamp counts by its calendar date as written: the time and any offset are
+  // checked for form and then ignored (2024-01-31T23:30:00-05:00 is 2024-01-31).
+  if (text.size() > 10 && (text[10] == 'T' || text[10] == ' ')) {
+    if (!is_iso_time(text.substr(11))) return PeriodError::syntax;
+    text = text.substr(0, 10);
+  }
   const bool month_only = text.size() == 7;
   if (!(text.size() == 10 || (allow_month_only && month_only))) return PeriodError::syntax;
   if (text[4] != '-' || !digits(text, 0, 4, year) || !digits(text, 5, 2, month)) {
@@ -117,6 +149,10 @@ std::string_view describe(PeriodError error) noexcept {
   }
   return "invalid period";
 }
+
+int days_in(YearMonth month) noexcept { return days_in_month(month.year(), month.month()); }
+
+int day_of(Date date) noexcept { return civil_from_days(date.days).day; }
 
 std::string to_string(YearMonth month) {
   char text[32];  // room for any int, so that the compiler can prove no truncation

@@ -34,9 +34,22 @@ std::optional<std::pair<const char*, std::string>> SubscriptionExpander::range_p
 void SubscriptionExpander::add(const SubscriptionRecord& record) {
   ++stats_.subscriptions;
   if (record.mrr == 0) ++stats_.zero_mrr;
-  const YearMonth start = month_of(record.start);
+  YearMonth start = month_of(record.start);
   // Past --until: not in the range at all.
-  if (until_ && start > *until_) return;
+  if (until_ && start > *until_) {
+    ++stats_.outside;
+    return;
+  }
+  std::optional<Money> acquisition_cost = record.acquisition_cost;
+  if (since_ && start < *since_) {
+    // Ended before --since (active on no month's last day from then on): no trace at all.
+    if (record.end && month_of(*record.end).prev() < *since_) {
+      ++stats_.outside;
+      return;
+    }
+    start = *since_;
+    acquisition_cost.reset();  // booked in its start month, which is left out
+  }
   if (!first_ || start < *first_) first_ = start;
   if (!last_ || start > *last_) last_ = start;
   if (record.end) {
@@ -44,19 +57,18 @@ void SubscriptionExpander::add(const SubscriptionRecord& record) {
     if (!until_ && end > *last_) last_ = end;
     YearMonth last_active = end.prev();
     if (until_ && last_active > *until_) last_active = *until_;
-    expand(record.customer_id, start, last_active, record.mrr, record.acquisition_cost,
-           record.segment);
+    expand(record.customer_id, start, last_active, record.mrr, acquisition_cost, record.segment);
     return;
   }
   ++stats_.open;
   if (until_) {
-    expand(record.customer_id, start, *until_, record.mrr, record.acquisition_cost, record.segment);
+    expand(record.customer_id, start, *until_, record.mrr, acquisition_cost, record.segment);
     return;
   }
   // Open, and the end of the range is not known yet: keep it until finish().
   Waiting w{text_.size(), static_cast<std::uint32_t>(record.customer_id.size()),
             static_cast<std::uint32_t>(record.segment.size()), start, record.mrr,
-            record.acquisition_cost};
+            acquisition_cost};
   text_.append(record.customer_id);
   text_.append(record.segment);
   waiting_.push_back(w);

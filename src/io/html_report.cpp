@@ -657,6 +657,14 @@ std::string to_html(const ReportInput& input) {
   }
   out += "</p>\n</header>\n";
 
+  // Data-quality warnings first: the numbers below may be wrong (docs/metrics.md, section 15).
+  if (!r.data_warnings.empty()) {
+    out += "<section id=\"data-quality\">\n<h2>Data-quality warnings</h2>\n<ul>\n";
+    for (const DataWarning& w : r.data_warnings) {
+      out += "<li><code>" + escape(w.code) + "</code> " + escape(w.message) + "</li>\n";
+    }
+    out += "</ul>\n</section>\n";
+  }
   headline_section(out, r);
   customers_section(out, r);
   revenue_section(out, r);

@@ -121,6 +121,10 @@ struct JsonReader::State {
   // What is open at the top level, for "unexpected end of input" messages (array layout only).
   const char* open_kind = nullptr;
   std::uint64_t open_line = 0;
+  // Array layout: the element being read (1-based; 0 = none) and the byte offset where it starts,
+  // named in messages since a minified array is all on line 1.
+  std::uint64_t element_number = 0;
+  std::uint64_t element_offset = 0;
 
   State(JsonReader& reader, std::string_view buffer, bool last)
       : r(reader),
@@ -153,7 +157,16 @@ struct JsonReader::State {
   // ---- errors ---------------------------------------------------------------------------------
 
   [[noreturn]] void fail(std::string message) {
+    if (element_number != 0) {
+      message += " (record " + std::to_string(element_number) + ", byte " +
+                 std::to_string(r.offset_ + static_cast<std::uint64_t>(p - begin)) + ")";
+    }
     throw InputError(r.source_, line, "", std::move(message));
+  }
+
+  std::string element_suffix() const {
+    if (element_number == 0) return "";
+    return " (record " + std::to_string(element_number) + ", byte " + std::to_string(element_offset) + ")";
   }
 
   // A record longer than kMaxJsonRecordBytes, checked both while it is incomplete (so that the
@@ -234,6 +247,7 @@ struct JsonReader::State {
   }
 
   void reject(std::uint64_t record_line, std::string field, std::string message) {
+    message += element_suffix();
     r.consumer_.reject(InputError(r.source_, record_line, std::move(field), std::move(message)));
   }
 
@@ -733,7 +747,7 @@ struct JsonReader::State {
     for (const EscapedText& e : r.escaped_) {
       r.cells_[e.slot].text = std::string_view(r.strings_.data() + e.offset, e.size);
     }
-    r.consumer_.row(r.cells_, Location{r.source_, record_line});
+    r.consumer_.row(r.cells_, Location{r.source_, record_line, element_number, element_offset});
     ++r.records_;
   }
 
@@ -759,6 +773,8 @@ struct JsonReader::State {
     const int c = peek();
     const std::uint64_t element_line = line;
     const char* const start = p;
+    element_number = r.elements_ + 1;
+    element_offset = r.offset_ + static_cast<std::uint64_t>(p - begin);
     if (!is_value_start(c)) fail_expected(expected);
     const char* const saved_kind = open_kind;
     const std::uint64_t saved_line = open_line;
@@ -775,11 +791,13 @@ struct JsonReader::State {
     r.stage_ = Stage::after_element;
     commit();
     r.record_text_ = std::string_view(start, static_cast<std::size_t>(p - start));
+    ++r.elements_;
     if (c == '{') {
       deliver(element_line);
     } else {
       reject(element_line, "", std::string("expected an object, found ") + kind_of(c));
     }
+    element_number = 0;
   }
 
   void run_array() {

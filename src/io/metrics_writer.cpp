@@ -314,6 +314,19 @@ std::string to_json(const MetricsReport& report) {
   j.raw(std::to_string(report.input.records));
   j.key("skipped_records");
   j.raw(std::to_string(report.input.skipped));
+  // Only with the options that make them, so that other documents keep their bytes.
+  if (report.input.range) {
+    j.key("outside_range_records");
+    j.raw(std::to_string(report.input.outside_range));
+  }
+  if (report.input.dedupe) {
+    j.key("duplicate_records_dropped");
+    j.raw(std::to_string(report.input.duplicates_dropped));
+  }
+  if (report.input.round_money) {
+    j.key("rounded_amounts");
+    j.raw(std::to_string(report.input.rounded_amounts));
+  }
   j.key("customers");
   if (report.activity) {
     j.raw(std::to_string(report.activity->customers));
@@ -761,6 +774,15 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     input += fmt::format(", {} customers", grouped(static_cast<double>(report.activity->customers), 0));
   }
   input += fmt::format(", {} months", s.months);
+  if (report.input.outside_range) {
+    input += fmt::format(", {} outside --since/--until", grouped(static_cast<double>(report.input.outside_range), 0));
+  }
+  if (report.input.duplicates_dropped) {
+    input += fmt::format(", {} duplicates dropped", grouped(static_cast<double>(report.input.duplicates_dropped), 0));
+  }
+  if (report.input.rounded_amounts) {
+    input += fmt::format(", {} amounts rounded", grouped(static_cast<double>(report.input.rounded_amounts), 0));
+  }
   if (report.input.skipped) {
     input += fmt::format(", {} invalid records skipped", grouped(static_cast<double>(report.input.skipped), 0));
   }

@@ -120,10 +120,25 @@ std::string_view trimmed(std::string_view s) noexcept {
 // Field checks shared by both record kinds. Each throws a located InputError.
 class FieldParser {
  public:
-  FieldParser(const ColumnMap& columns, const Location& where) : columns_(columns), where_(where) {}
+  FieldParser(const ColumnMap& columns, const Location& where, std::uint64_t* rounded = nullptr)
+      : columns_(columns), where_(where), rounded_(rounded) {}
 
   [[noreturn]] void fail(std::size_t slot, const std::string& message) const {
+    if (where_.record != 0) {
+      throw InputError(std::string(where_.source), where_.line, columns_.display_name(slot),
+                       message + " (record " + std::to_string(where_.record) + ", byte " +
+                           std::to_string(where_.offset) + ")");
+    }
     throw InputError(std::string(where_.source), where_.line, columns_.display_name(slot), message);
+  }
+
+  // A customer id: a string, or a whole number as JSON exports of numeric ids write it.
+  std::string_view id(std::size_t slot, const Cell& cell) const {
+    if (cell.type == CellType::number && !cell.text.empty() &&
+        cell.text.find_first_not_of("-0123456789") == std::string_view::npos) {
+      return cell.text;
+    }
+    return text(slot, cell);
   }
 
   void require_present(std::size_t slot, const Cell& cell) const {
@@ -180,10 +195,18 @@ class FieldParser {
       fail(slot, "expected a decimal >= 0, got " + std::string(type_name(cell.type)));
     }
     Money value = 0;
-    const DecimalError error = parse_money(cell.text, value);
+    DecimalError error = parse_money(cell.text, value);
+    if (error == DecimalError::too_precise && rounded_ != nullptr) {
+      error = round_money(cell.text, value);
+      if (error == DecimalError::ok) ++*rounded_;
+    }
     if (error == DecimalError::syntax && cell.text.find(',') != std::string_view::npos) {
       fail(slot, "expected a decimal >= 0 without thousands separators (1234.56), got " +
                      quote_for_message(cell.text));
+    }
+    if (error == DecimalError::too_precise) {
+      fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text) +
+                     " (float noise from a script? --round-money rounds amounts to the micro-unit)");
     }
     if (error != DecimalError::ok) {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text));
@@ -232,8 +255,29 @@ class FieldParser {
   }
 
  private:
+  // "29.990000000000002" to 29.99: the first 6 decimals, rounded half to even on the rest.
+  static DecimalError round_money(std::string_view text, Money& out) noexcept {
+    const std::string_view t = trimmed(text);
+    const std::size_t dot = t.find('.');
+    if (dot == std::string_view::npos || t.size() <= dot + 7) return DecimalError::too_precise;
+    const std::string_view rest = t.substr(dot + 7);
+    if (rest.find_first_not_of("0123456789") != std::string_view::npos) return DecimalError::syntax;
+    Money value = 0;
+    const DecimalError error = parse_money(t.substr(0, dot + 7), value);
+    if (error != DecimalError::ok) return error;
+    const bool above_half = rest[0] > '5' || (rest[0] == '5' && rest.find_first_not_of('0', 1) != std::string_view::npos);
+    const bool half = rest[0] == '5' && !above_half;
+    if (above_half || (half && value % 2 != 0)) {
+      if (value >= kMaxMoney) return DecimalError::too_large;
+      ++value;
+    }
+    out = value;
+    return DecimalError::ok;
+  }
+
   const ColumnMap& columns_;
   const Location& where_;
+  std::uint64_t* rounded_;
 };
 
 // Counts and keeps skipped records, or stops the run at the first one.
@@ -266,8 +310,18 @@ class FieldErrors {
 class RecordGate {
  public:
   RecordGate(const ReadOptions& options, ReadReport& report)
-      : profile(options.profile), shard(options.shard), shard_count(options.shard_count),
+      : profile(options.profile), quality(options.quality), shard(options.shard),
+        shard_count(options.shard_count), since(options.since), last_month(options.last_month),
+        dedupe(options.dedupe), rounded(options.round_money ? &report.rounded_amounts : nullptr),
         options_(options), report_(report) {}
+  /// Whether a row of `month` is outside --since / --until (then counted).
+  bool outside(YearMonth month) {
+    if ((since && month < *since) || (last_month && month > *last_month)) {
+      ++report_.outside_range;
+      return true;
+    }
+    return false;
+  }
   void invalid(const InputError& error) {
     if (!options_.skip_invalid) throw error;
     ++report_.skipped;
@@ -284,9 +338,16 @@ class RecordGate {
   std::vector<InputError> kept;
   /// --explain: where valid rows are described (nullptr: not asked for).
   InputProfile* profile;
+  /// Data-quality warnings: where valid rows in the range are described (nullptr: not asked for).
+  DataProfile* quality;
+  std::uint32_t source_index = 0;  ///< the input being read, for DataProfile::Place
   /// --shard: the shard every record must be in (shard_count 0: no check).
   std::uint32_t shard;
   std::uint32_t shard_count;
+  std::optional<YearMonth> since;
+  std::optional<YearMonth> last_month;
+  bool dedupe;
+  std::uint64_t* rounded;  ///< --round-money: the count of rounded amounts; nullptr: refuse them
 
  private:
   const ReadOptions& options_;
@@ -307,7 +368,7 @@ class ActivityConsumer final : public RowConsumer {
 
   void row(std::span<const Cell> cells, const Location& where) override {
     ActivityRecord record;
-    const FieldParser f(columns_, where);
+    const FieldParser f(columns_, where, gate_.rounded);
     // Valid rows, nearly all of them, in one go; a bad one again field by field, so that every
     // bad field is counted (FieldErrors) at the cost of that row alone.
     try {
@@ -319,7 +380,11 @@ class ActivityConsumer final : public RowConsumer {
       return;
     }
     if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
+    if ((gate_.since || gate_.last_month) && gate_.outside(record.period)) return;
     if (gate_.shard_count != 0) check_shard(record.customer_id, where);
+    if (gate_.quality != nullptr && !describe_quality(record, trimmed(cells[kPeriod].text), where)) {
+      return;  // --dedupe: an exact duplicate, dropped
+    }
     if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
     if (out_ != nullptr) {
       out_->add(record);
@@ -337,7 +402,7 @@ class ActivityConsumer final : public RowConsumer {
   template <typename Check>
   static void parse(ActivityRecord& record, const FieldParser& f, std::span<const Cell> cells,
                     Check&& check) {
-    check([&] { record.customer_id = f.text(kCustomerId, cells[kCustomerId]); });
+    check([&] { record.customer_id = f.id(kCustomerId, cells[kCustomerId]); });
     check([&] { record.period = f.period(kPeriod, cells[kPeriod]); });
     check([&] { record.revenue = f.money(kRevenue, cells[kRevenue]); });
     check([&] { record.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]); });
@@ -354,6 +419,35 @@ class ActivityConsumer final : public RowConsumer {
                          ", not to shard " + std::to_string(gate_.shard) + "/" +
                          std::to_string(gate_.shard_count) +
                          " (--shard); split the input with 'csm-metrics shard'");
+  }
+
+  // The row for the data-quality warnings; false when --dedupe drops it.
+  bool describe_quality(const ActivityRecord& r, std::string_view period_text, const Location& where) {
+    DataProfile& q = *gate_.quality;
+    const int day = period_text.size() >= 10 && period_text[7] == '-'
+                        ? (period_text[8] - '0') * 10 + (period_text[9] - '0')
+                        : 0;
+    if (!q.detailed()) {
+      q.row(r.period, day);
+      return true;
+    }
+    const DataProfile::Place place{gate_.source_index, where.line};
+    std::uint64_t h = InputProfile::kSeed;
+    h = InputProfile::mix(h, r.customer_id);
+    const std::uint64_t customer = h;
+    h = InputProfile::mix(h, period_text);
+    h = InputProfile::mix(h, r.revenue);
+    h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
+    h = InputProfile::mix(h, std::int64_t{r.csat});
+    h = InputProfile::mix(h, r.segment);
+    if (q.duplicate(h, r.period, place) && gate_.dedupe) {
+      ++report_.duplicates_dropped;
+      return false;
+    }
+    q.row(r.period, day);
+    q.place(r.period, place);
+    q.customer_month(InputProfile::mix(customer, std::int64_t{r.period.index}), r.period, place);
+    return true;
   }
 
   void describe_row(const ActivityRecord& r, std::string_view period_text) {
@@ -385,8 +479,9 @@ class SummaryConsumer final : public RowConsumer {
   void row(std::span<const Cell> cells, const Location& where) override {
     SummaryRecord r;
     try {
-      const FieldParser f(columns_, where);
+      const FieldParser f(columns_, where, gate_.rounded);
       r.period = f.period(kSumPeriod, cells[kSumPeriod]);
+      if ((gate_.since || gate_.last_month) && gate_.outside(r.period)) return;
       r.customers_start = f.count(kCustomersStart, cells[kCustomersStart]);
       r.new_customers = f.count(kNewCustomers, cells[kNewCustomers]);
       r.churned_customers = f.count(kChurnedCustomers, cells[kChurnedCustomers]);
@@ -420,6 +515,10 @@ class SummaryConsumer final : public RowConsumer {
       gate_.profile->row(r.period, static_cast<std::uint64_t>(r.period.index) + 1,
                          r.revenue && *r.revenue == 0);
     }
+    if (gate_.quality != nullptr) {
+      gate_.quality->row(r.period, 0);
+      if (gate_.quality->detailed()) gate_.quality->place(r.period, {gate_.source_index, where.line});
+    }
     ++report_.records;
   }
   void reject(const InputError& error) override { gate_.invalid(error); }
@@ -438,7 +537,7 @@ class SpendConsumer final : public RowConsumer {
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SpendRecord r;
-    const FieldParser f(columns_, where);
+    const FieldParser f(columns_, where, gate_.rounded);
     FieldErrors errors;
     errors.check([&] { r.period = f.period(kSpendPeriod, cells[kSpendPeriod]); });
     errors.check([&] { r.amount = f.money(kAmount, cells[kAmount]); });
@@ -472,9 +571,9 @@ class SubscriptionConsumer final : public RowConsumer {
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SubscriptionRecord r;
-    const FieldParser f(columns_, where);
+    const FieldParser f(columns_, where, gate_.rounded);
     FieldErrors errors;
-    errors.check([&] { r.customer_id = f.text(kSubCustomerId, cells[kSubCustomerId]); });
+    errors.check([&] { r.customer_id = f.id(kSubCustomerId, cells[kSubCustomerId]); });
     errors.check([&] { r.start = f.date(kStartDate, cells[kStartDate]); });
     errors.check([&] { r.end = f.optional_date(kEndDate, cells[kEndDate]); });
     errors.check([&] { r.mrr = f.money(kMrr, cells[kMrr]); });
@@ -509,6 +608,23 @@ class SubscriptionConsumer final : public RowConsumer {
       h = InputProfile::mix(h, r.segment);
       gate_.profile->row(month_of(r.start), h, r.mrr == 0);
     }
+    if (gate_.quality != nullptr) {
+      DataProfile& q = *gate_.quality;
+      const DataProfile::Place place{gate_.source_index, where.line};
+      std::uint64_t h = InputProfile::kSeed;
+      h = InputProfile::mix(h, r.customer_id);
+      h = InputProfile::mix(h, std::int64_t{r.start.days});
+      h = InputProfile::mix(h, r.end ? std::int64_t{r.end->days} : INT64_MIN);
+      h = InputProfile::mix(h, r.mrr);
+      h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
+      h = InputProfile::mix(h, r.segment);
+      if (q.duplicate(h, month_of(r.start), place) && gate_.dedupe) {
+        ++report_.duplicates_dropped;
+        return;
+      }
+      q.row(month_of(r.start), 0);
+      q.place(month_of(r.start), place);
+    }
     out_.add(r);
     ++report_.records;
   }
@@ -532,8 +648,8 @@ class BasicTransactionConsumer final : public RowConsumer {
   void row(std::span<const Cell> cells, const Location& where) override {
     TransactionRecord record;
     try {
-      const FieldParser f(columns_, where);
-      record.customer_id = f.text(kTxCustomerId, cells[kTxCustomerId]);
+      const FieldParser f(columns_, where, gate_.rounded);
+      record.customer_id = f.id(kTxCustomerId, cells[kTxCustomerId]);
       record.date = f.date(kTxDate, cells[kTxDate]);
       record.amount = f.money(kTxAmount, cells[kTxAmount]);
       record.quantity = f.optional_count(kTxQuantity, cells[kTxQuantity]);
@@ -597,6 +713,27 @@ InputFormat format_from_content(std::string_view head) {
     return InputFormat::tsv;
   }
   return InputFormat::csv;
+}
+
+// The delimiter of a CSV from its header line: ',' when it has one; else ';', '|' or tab when the
+// header holds exactly one of them; a header with several of them and no ',' is ambiguous.
+char detect_delimiter(std::string_view head, const std::string& source) {
+  if (head.substr(0, 3) == "\xef\xbb\xbf") head.remove_prefix(3);
+  const std::string_view line = head.substr(0, head.find('\n'));
+  if (line.find(',') != std::string_view::npos) return ',';
+  std::string found;
+  for (const char c : {';', '|', '\t'}) {
+    if (line.find(c) != std::string_view::npos) found.push_back(c);
+  }
+  if (found.size() == 1) return found[0];
+  if (found.empty()) return ',';
+  std::string names;
+  for (const char c : found) {
+    names += std::string(names.empty() ? "" : " and ") + (c == '\t' ? "tab" : std::string("'") + c + "'");
+  }
+  throw InputError(source, 1, "",
+                   "cannot tell the delimiter: the header has no ',' but both " + names +
+                       "; give it with --delimiter (e.g. --delimiter ';', --delimiter tab)");
 }
 
 InputFormat detect_format(const std::string& path, std::string_view head) {
@@ -831,6 +968,7 @@ struct Share {
   std::vector<InputError> kept;
   std::exception_ptr failure;
   std::optional<InputError> input_error;
+  DataProfile quality{false};  // counts only
 };
 
 // Read the records of a regular file from byte `body` on in `threads` shares at once, each
@@ -864,6 +1002,7 @@ bool read_shares(const InputSource& source, std::uint64_t size, std::uint64_t bo
     Share& share = shares[k];
     try {
       RecordGate share_gate(options, share.report);
+      if (gate.quality != nullptr) share_gate.quality = &share.quality;
       with_consumer(k, share_gate, share.report, [&](RowConsumer& consumer) {
         auto reader = make_reader(consumer, starts[k]);
         if (k + 1 < threads) reader.stop_at(starts[k + 1]);
@@ -935,6 +1074,12 @@ bool read_shares(const InputSource& source, std::uint64_t size, std::uint64_t bo
     report.records += share.report.records;
     report.skipped += share.report.skipped;
     for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
+    report.outside_range += share.report.outside_range;
+    report.rounded_amounts += share.report.rounded_amounts;
+    if (gate.quality != nullptr) {
+      gate.quality->merge_counts(share.quality);
+      report.quality_split = true;
+    }
   }
   return true;
 }
@@ -1056,6 +1201,9 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
   const ColumnMap columns = make_columns(kind, impl.options);
   RecordGate gate(impl.options, report);
   Consumer consumer(columns, out, gate, report);
+  report.range = impl.options.since || impl.options.last_month || impl.options.until;
+  report.dedupe = impl.options.dedupe;
+  report.round_money = impl.options.round_money;
   for (std::size_t i = 0; i < impl.paths.size(); ++i) {
     std::string head;
     bool head_is_all = false;
@@ -1071,6 +1219,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
       head = read_head(*source, std::size_t{1} << 16, head_is_all);
     }
     report.sources.push_back(source->name());
+    gate.source_index = static_cast<std::uint32_t>(i);
     const InputFormat format = impl.options.format != InputFormat::automatic
                                    ? impl.options.format
                                    : detect_format(impl.paths[i], head);
@@ -1082,9 +1231,12 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     const unsigned threads = effective_threads(impl.options.threads);
     const std::optional<std::uint64_t> size = source->size();
     const bool split = threads > 1 && size && *size >= impl.options.split_min_bytes &&
-                       source->path() != "-" && impl.options.profile == nullptr;
+                       source->path() != "-" && impl.options.profile == nullptr &&
+                       !impl.options.dedupe;
     if (format == InputFormat::csv || format == InputFormat::tsv) {
-      const char delimiter = format == InputFormat::csv ? ',' : '\t';
+      const char delimiter = impl.options.delimiter != 0 ? impl.options.delimiter
+                             : format == InputFormat::csv ? detect_delimiter(head, source->name())
+                                                          : '\t';
       std::optional<CsvReader> reader;
       reader.emplace(columns, consumer, source->name(), delimiter);
       bool done = false;
@@ -1137,10 +1289,12 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
 void RecordInput::read(ActivityAggregator& aggregator) {
   if (kind() == RecordKind::subscription) {
     SubscriptionExpander expander(aggregator, impl_->options.until);
+    if (impl_->options.since) expander.set_since(*impl_->options.since);
     impl_->read_all<SubscriptionExpander, SubscriptionConsumer>(RecordKind::subscription, report_,
                                                                 expander);
     expander.finish(impl_->options.allow_empty);
     report_.subscriptions = expander.stats();
+    report_.outside_range += expander.stats().outside;
     return;
   }
   impl_->read_all<ActivityAggregator, ActivityConsumer>(RecordKind::activity, report_, aggregator);
@@ -1158,10 +1312,12 @@ void RecordInput::read(SummaryAggregator& aggregator) {
 void RecordInput::read(ActivitySink& sink) {
   if (kind() == RecordKind::subscription) {
     SubscriptionExpander expander(sink, impl_->options.until);
+    if (impl_->options.since) expander.set_since(*impl_->options.since);
     impl_->read_all<SubscriptionExpander, SubscriptionConsumer>(RecordKind::subscription, report_,
                                                                 expander);
     expander.finish();
     report_.subscriptions = expander.stats();
+    report_.outside_range += expander.stats().outside;
     return;
   }
   impl_->read_all<ActivitySink, ActivityConsumer>(RecordKind::activity, report_, sink);

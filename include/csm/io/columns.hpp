@@ -67,6 +67,8 @@ class ColumnMap {
 struct Location {
   std::string_view source;  ///< file name as given, or "<stdin>"
   std::uint64_t line = 0;   ///< 1-based line where the record starts
+  std::uint64_t record = 0;  ///< JSON array: 1-based element number (0: not given)
+  std::uint64_t offset = 0;  ///< JSON array: byte offset of the record from the file's start
 };
 
 /// Receives records from a reader, one at a time: cells[slot] for each ColumnMap slot.

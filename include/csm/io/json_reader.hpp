@@ -86,6 +86,7 @@ class JsonReader {
   bool bom_checked_ = false;
   bool seen_value_ = false;  // lines: a non-blank line has been read
   std::uint64_t records_ = 0;
+  std::uint64_t elements_ = 0;  // array elements read, valid or not
   std::uint64_t offset_ = 0;      // bytes consumed before the current buffer
   std::uint64_t stop_at_ = UINT64_MAX;
   bool stopped_ = false;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "csm/activity_aggregator.hpp"
+#include "csm/data_quality.hpp"
 #include "csm/io/explain.hpp"
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
@@ -38,6 +39,7 @@ struct MetricsReport {
   std::vector<GroupPeriods> groups;          ///< with --by: per group, sorted by name
   std::vector<RangeSummary> group_summaries; ///< summarize() of each group's months
   std::vector<std::string> warnings;
+  std::vector<DataWarning> data_warnings;  ///< data-quality warnings (also in `warnings` as text)
   std::string version;
   /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").
   std::optional<std::vector<ThresholdCheck>> thresholds;

@@ -15,6 +15,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_sink.hpp"
 #include "csm/io/columns.hpp"
+#include "csm/data_quality.hpp"
 #include "csm/input_profile.hpp"
 #include "csm/rfm.hpp"
 #include "csm/spend.hpp"
@@ -55,6 +56,22 @@ struct ReadOptions {
   std::uint32_t shard_count = 0;
   /// Inputs without records are no error (an empty shard of `compute --emit-state`).
   bool allow_empty = false;
+  /// --since / --until: rows of activity and summary records outside these months are counted
+  /// (ReadReport::outside_range) and left out; subscription records start the range at `since`
+  /// (and end it at `until`, above).
+  std::optional<YearMonth> since;
+  std::optional<YearMonth> last_month;
+  /// When set, every valid row in the range is described to it (data-quality warnings). A
+  /// detailed profile is fed counts only from a file read in shares (ReadReport::quality_split).
+  DataProfile* quality = nullptr;
+  /// --dedupe: drop rows identical in every field to an earlier one (needs a detailed `quality`;
+  /// such a read uses one thread).
+  bool dedupe = false;
+  /// CSV field delimiter; 0: ',' for CSV, tab for TSV, or detected from the header.
+  char delimiter = 0;
+  /// --round-money: amounts with more than 6 decimal places are rounded to the micro-unit, half
+  /// to even (counted in ReadReport::rounded_amounts), instead of refused.
+  bool round_money = false;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
@@ -70,6 +87,18 @@ struct ReadReport {
   /// Invalid records skipped, by the field named in their error ("(record)" for a record the
   /// reader could not split into fields: wrong number of fields, invalid UTF-8, bad JSON).
   std::map<std::string, std::uint64_t> skipped_by_field;
+  /// Valid rows left out by --since / --until (subscriptions: those outside the range).
+  std::uint64_t outside_range = 0;
+  /// Exact duplicate rows dropped by --dedupe.
+  std::uint64_t duplicates_dropped = 0;
+  /// Amounts rounded to the micro-unit by --round-money.
+  std::uint64_t rounded_amounts = 0;
+  /// Some file was read in shares: the detailed data profile holds counts only for its rows.
+  bool quality_split = false;
+  /// Which of --since/--until, --dedupe, --round-money were given (their counts are reported).
+  bool range = false;
+  bool dedupe = false;
+  bool round_money = false;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).

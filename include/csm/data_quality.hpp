@@ -1,0 +1,144 @@
+#pragma once
+/// Data-quality warnings: what in an input is almost always an export mistake (a month without
+/// rows, exact duplicate rows, the same customer and month in two files, a period far from the
+/// rest, a last month that is not over, periods after today). The readers describe each valid row
+/// to a DataProfile; warnings() turns what it saw into coded warnings (docs/metrics.md, "Data
+/// quality" lists each code, its threshold and what to do).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "csm/month.hpp"
+
+namespace csm {
+
+/// One warning: a stable `code`, a message for people that says what to do, and the evidence.
+struct DataWarning {
+  std::string code;
+  std::string message;
+  std::vector<YearMonth> periods;                                ///< the months concerned
+  std::vector<std::pair<std::string, std::uint64_t>> counts;     ///< named counts, in order
+  std::vector<std::string> locations;                            ///< the first "file:line"s
+};
+
+/// Thresholds of the warnings (docs/metrics.md, "Data quality").
+struct DataQualityThresholds {
+  /// isolated_period: months with rows separated from the rest by at least this many empty months.
+  std::int32_t isolation_gap_months = 12;
+  /// partial_last_month: the last month has fewer rows than this share of the mean of the three
+  /// months before it.
+  double partial_row_share = 0.5;
+  /// partial_last_month: a month's latest day date counts as its end when at most this many days
+  /// before its last day.
+  int partial_day_slack = 2;
+  /// Locations kept per warning.
+  std::size_t max_locations = 3;
+};
+
+class DataProfile {
+ public:
+  /// Where a row is: the index of its input (in the order given) and its line.
+  struct Place {
+    std::uint32_t source = 0;
+    std::uint64_t line = 0;
+  };
+
+  /// `detailed`: also duplicates, overlapping sources and the first places of each month (costs a
+  /// hash per row and memory per distinct row); otherwise only counts per month.
+  explicit DataProfile(bool detailed = true) : detailed_(detailed) {}
+
+  bool detailed() const noexcept { return detailed_; }
+
+  /// One valid row in the range: its month and the day of its date (0 when the period has none).
+  void row(YearMonth month, int day) {
+    std::size_t at = slot(month);
+    ++months_[at].rows;
+    if (day > 0) {
+      ++months_[at].dated_rows;
+      if (day > months_[at].max_day) months_[at].max_day = static_cast<std::uint8_t>(day);
+    }
+  }
+  /// Detailed: where a row of `month` is (the first few of each month are kept).
+  void place(YearMonth month, Place where);
+  /// Detailed: a row's hash of all its fields; returns true when an earlier row had the same
+  /// (an exact duplicate, counted).
+  bool duplicate(std::uint64_t row_hash, YearMonth month, Place where);
+  /// Detailed: a row's hash of (customer, month): counted when an earlier row of another input
+  /// had the same.
+  void customer_month(std::uint64_t key, YearMonth month, Place where);
+
+  /// Rows of another profile of the same reading (a thread's share); counts only.
+  void merge_counts(const DataProfile& other);
+
+  std::uint64_t rows() const noexcept;
+  std::uint64_t duplicate_rows() const noexcept { return duplicates_; }
+  std::uint64_t overlapping_customer_months() const noexcept { return overlaps_; }
+  /// Months with rows, in order, and their row counts.
+  std::vector<std::pair<YearMonth, std::uint64_t>> month_rows() const;
+
+  /// Which warnings to look for: by record kind, the caller says which apply.
+  struct Checks {
+    bool gaps = true;
+    bool isolated = true;
+    bool partial = true;
+    bool future = true;
+    bool duplicates = true;
+    bool overlaps = true;
+  };
+  /// The warnings, in a fixed order of codes. `sources`: input names by index; `today`: the
+  /// current date (UTC) for future_period.
+  std::vector<DataWarning> warnings(const std::vector<std::string>& sources, Date today,
+                                    const Checks& checks,
+                                    const DataQualityThresholds& limits = {}) const;
+
+  /// Whether the months with rows fall into several runs separated by isolation gaps (a second,
+  /// detailed read is then worth making to name their lines).
+  bool has_isolated(const DataQualityThresholds& limits = {}) const;
+
+ private:
+  struct Month {
+    std::uint64_t rows = 0;
+    std::uint64_t dated_rows = 0;
+    std::uint8_t max_day = 0;
+    std::uint8_t places = 0;
+  };
+  std::size_t slot(YearMonth month) {
+    if (months_.empty()) {
+      base_ = month.index;
+      months_.resize(1);
+    } else if (month.index < base_) {
+      months_.insert(months_.begin(), static_cast<std::size_t>(base_ - month.index), Month{});
+      base_ = month.index;
+    } else if (static_cast<std::size_t>(month.index - base_) >= months_.size()) {
+      months_.resize(static_cast<std::size_t>(month.index - base_) + 1);
+    }
+    return static_cast<std::size_t>(month.index - base_);
+  }
+  // An open-addressing set of 64-bit keys (0 = free) with a value each.
+  struct Table {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> slots;
+    std::size_t used = 0;
+    // The slot of `key`, inserting it with `value` when new (`inserted` says which).
+    std::pair<std::uint64_t, std::uint32_t>& find(std::uint64_t key, std::uint32_t value, bool& inserted);
+  };
+
+  bool detailed_;
+  std::vector<Month> months_;
+  std::int32_t base_ = 0;
+  std::vector<std::pair<YearMonth, Place>> places_;  // the first few rows of each month
+  Table rows_;
+  Table customer_months_;
+  std::uint64_t duplicates_ = 0;
+  std::vector<Place> duplicate_places_;  // the first copies
+  std::uint64_t overlaps_ = 0;
+  std::vector<YearMonth> duplicate_months_;  // sorted, distinct
+  std::vector<YearMonth> overlap_months_;  // sorted, distinct
+  std::vector<Place> overlap_places_;
+  std::vector<std::uint32_t> overlap_sources_;  // sorted, distinct
+};
+
+}  // namespace csm

@@ -1,0 +1,344 @@
+#include "csm/data_quality.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace csm {
+namespace {
+
+void insert_sorted(std::vector<YearMonth>& months, YearMonth month) {
+  const auto at = std::lower_bound(months.begin(), months.end(), month);
+  if (at == months.end() || *at != month) months.insert(at, month);
+}
+
+std::string grouped(std::uint64_t n) {
+  const std::string plain = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    if (i > 0 && (plain.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(plain[i]);
+  }
+  return out;
+}
+
+std::string plural(std::uint64_t n, const char* one, const char* many) {
+  return grouped(n) + " " + (n == 1 ? one : many);
+}
+
+// "2024-02, 2024-05 and 2 more" (the first `show` of them).
+std::string month_list(const std::vector<YearMonth>& months, std::size_t show = 6) {
+  std::string out;
+  for (std::size_t i = 0; i < months.size() && i < show; ++i) {
+    out += (i ? ", " : "") + to_string(months[i]);
+  }
+  if (months.size() > show) out += " and " + grouped(months.size() - show) + " more";
+  return out;
+}
+
+std::string where(const std::vector<std::string>& sources, DataProfile::Place p) {
+  const std::string name = p.source < sources.size() ? sources[p.source] : std::string("<input>");
+  return name + ":" + std::to_string(p.line);
+}
+
+std::string location_list(const std::vector<std::string>& locations) {
+  std::string out;
+  for (std::size_t i = 0; i < locations.size(); ++i) out += (i ? ", " : "") + locations[i];
+  return out;
+}
+
+}  // namespace
+
+std::pair<std::uint64_t, std::uint32_t>& DataProfile::Table::find(std::uint64_t key,
+                                                                  std::uint32_t value,
+                                                                  bool& inserted) {
+  if (key == 0) key = 1;
+  if (2 * (used + 1) > slots.size()) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> old(slots.empty() ? 1024 : slots.size() * 2);
+    old.swap(slots);
+    const std::size_t mask = slots.size() - 1;
+    for (const auto& entry : old) {
+      if (entry.first == 0) continue;
+      std::size_t at = static_cast<std::size_t>(entry.first) & mask;
+      while (slots[at].first != 0) at = (at + 1) & mask;
+      slots[at] = entry;
+    }
+  }
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t at = static_cast<std::size_t>(key) & mask;; at = (at + 1) & mask) {
+    if (slots[at].first == key) {
+      inserted = false;
+      return slots[at];
+    }
+    if (slots[at].first == 0) {
+      slots[at] = {key, value};
+      ++used;
+      inserted = true;
+      return slots[at];
+    }
+  }
+}
+
+void DataProfile::place(YearMonth month, Place where) {
+  Month& m = months_[slot(month)];
+  if (m.places >= 3) return;
+  ++m.places;
+  places_.emplace_back(month, where);
+}
+
+bool DataProfile::duplicate(std::uint64_t row_hash, YearMonth month, Place where) {
+  bool inserted = false;
+  rows_.find(row_hash, 0, inserted);
+  if (inserted) return false;
+  ++duplicates_;
+  if (duplicate_places_.size() < 3) duplicate_places_.push_back(where);
+  insert_sorted(duplicate_months_, month);
+  return true;
+}
+
+void DataProfile::customer_month(std::uint64_t key, YearMonth month, Place where) {
+  bool inserted = false;
+  auto& entry = customer_months_.find(key, where.source, inserted);
+  if (inserted || entry.second == where.source || entry.second == UINT32_MAX) return;
+  // Counted once per customer-month, at its first row in a second input.
+  const std::uint32_t first_source = entry.second;
+  entry.second = UINT32_MAX;
+  ++overlaps_;
+  if (overlap_places_.size() < 3) overlap_places_.push_back(where);
+  insert_sorted(overlap_months_, month);
+  for (const std::uint32_t s : {first_source, where.source}) {
+    const auto at = std::lower_bound(overlap_sources_.begin(), overlap_sources_.end(), s);
+    if (at == overlap_sources_.end() || *at != s) overlap_sources_.insert(at, s);
+  }
+}
+
+void DataProfile::merge_counts(const DataProfile& other) {
+  if (other.months_.empty()) return;
+  slot(YearMonth{other.base_});
+  slot(YearMonth{other.base_ + static_cast<std::int32_t>(other.months_.size()) - 1});
+  for (std::size_t i = 0; i < other.months_.size(); ++i) {
+    const Month& o = other.months_[i];
+    Month& m = months_[static_cast<std::size_t>(other.base_ - base_) + i];
+    m.rows += o.rows;
+    m.dated_rows += o.dated_rows;
+    m.max_day = std::max(m.max_day, o.max_day);
+  }
+}
+
+std::uint64_t DataProfile::rows() const noexcept {
+  std::uint64_t n = 0;
+  for (const Month& m : months_) n += m.rows;
+  return n;
+}
+
+std::vector<std::pair<YearMonth, std::uint64_t>> DataProfile::month_rows() const {
+  std::vector<std::pair<YearMonth, std::uint64_t>> out;
+  for (std::size_t i = 0; i < months_.size(); ++i) {
+    if (months_[i].rows > 0) {
+      out.emplace_back(YearMonth{base_ + static_cast<std::int32_t>(i)}, months_[i].rows);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Months with rows split where at least `gap` empty months separate them.
+struct Run {
+  std::size_t begin, end;  // indexes into the months with rows
+  std::uint64_t rows = 0;
+};
+
+std::vector<Run> runs_of(const std::vector<std::pair<YearMonth, std::uint64_t>>& months,
+                         std::int32_t gap) {
+  std::vector<Run> runs;
+  for (std::size_t i = 0; i < months.size(); ++i) {
+    if (i == 0 || months[i].first.index - months[i - 1].first.index - 1 >= gap) {
+      runs.push_back({i, i, 0});
+    }
+    runs.back().end = i + 1;
+    runs.back().rows += months[i].second;
+  }
+  return runs;
+}
+
+// The run with the most rows (ties: the latest).
+std::size_t main_run(const std::vector<Run>& runs) {
+  std::size_t best = 0;
+  for (std::size_t r = 1; r < runs.size(); ++r) {
+    if (runs[r].rows >= runs[best].rows) best = r;
+  }
+  return best;
+}
+
+}  // namespace
+
+bool DataProfile::has_isolated(const DataQualityThresholds& limits) const {
+  return runs_of(month_rows(), limits.isolation_gap_months).size() > 1;
+}
+
+std::vector<DataWarning> DataProfile::warnings(const std::vector<std::string>& sources, Date today,
+                                               const Checks& checks,
+                                               const DataQualityThresholds& limits) const {
+  std::vector<DataWarning> out;
+  const auto months = month_rows();
+  if (months.empty()) return out;
+  const std::vector<Run> runs = runs_of(months, limits.isolation_gap_months);
+  const Run& main = runs[main_run(runs)];
+  const YearMonth main_first = months[main.begin].first;
+  const YearMonth main_last = months[main.end - 1].first;
+  const auto rows_in = [&](YearMonth m) -> std::uint64_t {
+    const std::int64_t i = std::int64_t{m.index} - base_;
+    return i >= 0 && static_cast<std::size_t>(i) < months_.size() ? months_[static_cast<std::size_t>(i)].rows : 0;
+  };
+  const auto places_of = [&](const std::vector<YearMonth>& wanted) {
+    std::vector<std::string> found;
+    for (const auto& [month, p] : places_) {
+      if (found.size() >= limits.max_locations) break;
+      if (std::binary_search(wanted.begin(), wanted.end(), month)) found.push_back(where(sources, p));
+    }
+    return found;
+  };
+
+  if (checks.gaps) {
+    DataWarning w;
+    w.code = "gap_month";
+    for (const Run& run : runs) {
+      for (std::size_t i = run.begin + 1; i < run.end; ++i) {
+        for (YearMonth m = months[i - 1].first.next(); m < months[i].first; m = m.next()) {
+          w.periods.push_back(m);
+        }
+      }
+    }
+    if (!w.periods.empty()) {
+      const std::uint64_t n = w.periods.size();
+      w.counts.emplace_back("months", n);
+      const std::string its = n == 1 ? "its" : "their";
+      w.message = (n == 1 ? std::string("a month") : grouped(n) + " months") +
+                  " without rows inside the range: " + month_list(w.periods) + "; " + its +
+                  " customers count as churned and " + its +
+                  " revenue as 0, and they come back as reactivated: check the export for a "
+                  "missing month, or leave the months out with --since/--until";
+      out.push_back(std::move(w));
+    }
+  }
+
+  if (checks.isolated && runs.size() > 1) {
+    for (const Run& run : runs) {
+      if (&run == &main) continue;
+      DataWarning w;
+      w.code = "isolated_period";
+      for (std::size_t i = run.begin; i < run.end; ++i) w.periods.push_back(months[i].first);
+      const bool after = w.periods.front() > main_last;
+      const std::int32_t distance =
+          after ? w.periods.front().index - main_last.index : main_first.index - w.periods.back().index;
+      w.counts.emplace_back("rows", run.rows);
+      w.counts.emplace_back("months_apart", static_cast<std::uint64_t>(distance));
+      w.locations = places_of(w.periods);
+      w.message = month_list(w.periods) + " (" + plural(run.rows, "row", "rows") +
+                  (w.locations.empty() ? "" : ", at " + location_list(w.locations)) + ") lies " +
+                  plural(static_cast<std::uint64_t>(distance), "month", "months") +
+                  (after ? " after " : " before ") + "the rest of the data (" + to_string(main_first) +
+                  ".." + to_string(main_last) +
+                  "), likely a mistyped date: fix the row, or leave it out with --since/--until";
+      out.push_back(std::move(w));
+    }
+  }
+
+  if (checks.partial && !months.empty() && months.back().first == main_last && main.end - main.begin >= 2) {
+    const YearMonth last = main_last;
+    const Month& lm = months_[static_cast<std::size_t>(last.index - base_)];
+    const YearMonth before = last.prev();
+    const std::int64_t bi = std::int64_t{before.index} - base_;
+    const Month* pm = bi >= 0 ? &months_[static_cast<std::size_t>(bi)] : nullptr;
+    const bool day_partial = lm.dated_rows > 0 && lm.max_day + limits.partial_day_slack < days_in(last) &&
+                             pm != nullptr && pm->dated_rows > 0 &&
+                             pm->max_day + limits.partial_day_slack >= days_in(before);
+    bool rows_partial = false;
+    std::uint64_t rows_before = 0;
+    if (last.index - 3 >= main_first.index) {
+      for (int k = 1; k <= 3; ++k) rows_before += rows_in(YearMonth{last.index - k});
+      rows_partial = static_cast<double>(lm.rows) < limits.partial_row_share * static_cast<double>(rows_before) / 3.0;
+    }
+    if (day_partial || rows_partial) {
+      DataWarning w;
+      w.code = "partial_last_month";
+      w.periods.push_back(last);
+      w.counts.emplace_back("rows", lm.rows);
+      if (last.index - 3 >= main_first.index) w.counts.emplace_back("rows_3_months_before", rows_before);
+      if (lm.dated_rows > 0) w.counts.emplace_back("latest_day", lm.max_day);
+      std::string why;
+      if (day_partial) {
+        char day[8];
+        std::snprintf(day, sizeof day, "%02d", lm.max_day);
+        why = "its latest date is " + to_string(last) + "-" + day + " while " + to_string(before) +
+              " runs to its end";
+      }
+      if (rows_partial) {
+        char mean[32];
+        std::snprintf(mean, sizeof mean, "%.1f", static_cast<double>(rows_before) / 3.0);
+        why += (why.empty() ? "" : ", and ") + plural(lm.rows, "row", "rows") + " against " + mean +
+               " a month in the 3 months before";
+      }
+      w.message = "the last month " + to_string(last) + " looks partial (" + why +
+                  "): its churn and revenue are not final; leave it out with --until previous (or "
+                  "--until " + to_string(before) + ")";
+      out.push_back(std::move(w));
+    }
+  }
+
+  if (checks.future) {
+    const YearMonth now = month_of(today);
+    DataWarning w;
+    w.code = "future_period";
+    std::uint64_t rows = 0;
+    for (const auto& [m, n] : months) {
+      if (m > now) {
+        w.periods.push_back(m);
+        rows += n;
+      }
+    }
+    if (!w.periods.empty()) {
+      w.counts.emplace_back("rows", rows);
+      w.locations = places_of(w.periods);
+      w.message = plural(rows, "row is", "rows are") + " in a month after today (" + to_string(today) +
+                  ", UTC): in " + month_list(w.periods) +
+                  (w.locations.empty() ? "" : " (first at " + location_list(w.locations) + ")") +
+                  ": a forecast or wrong dates; leave them out with --until previous";
+      out.push_back(std::move(w));
+    }
+  }
+
+  if (checks.duplicates && duplicates_ > 0) {
+    DataWarning w;
+    w.code = "duplicate_rows";
+    w.periods = duplicate_months_;
+    w.counts.emplace_back("rows", duplicates_);
+    for (const Place& p : duplicate_places_) w.locations.push_back(where(sources, p));
+    w.message = plural(duplicates_, "row is an exact copy", "rows are exact copies") +
+                " of an earlier row (every field the same; first at " + location_list(w.locations) +
+                "), so their revenue is counted twice: drop them with --dedupe, or fix the export";
+    out.push_back(std::move(w));
+  }
+
+  if (checks.overlaps && overlaps_ > 0) {
+    DataWarning w;
+    w.code = "overlapping_sources";
+    w.periods = overlap_months_;
+    w.counts.emplace_back("customer_months", overlaps_);
+    w.counts.emplace_back("inputs", overlap_sources_.size());
+    for (const Place& p : overlap_places_) w.locations.push_back(where(sources, p));
+    std::string names;
+    for (const std::uint32_t s : overlap_sources_) {
+      names += (names.empty() ? "" : ", ") + (s < sources.size() ? sources[s] : std::string("<input>"));
+    }
+    w.message = plural(overlaps_, "customer-month appears", "customer-months appear") +
+                " in more than one input (" + names + "; first at " + location_list(w.locations) +
+                "), in " + month_list(w.periods) +
+                ": overlapping exports add the same revenue twice; give each customer and month in "
+                "one input only (identical rows: --dedupe drops them)";
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+}  // namespace csm
