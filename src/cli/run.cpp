@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
@@ -65,13 +66,24 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
         return kUsage;
       }
     }
-    // Help and version are "errors" with exit code 0 in CLI11; they go to stdout.
-    const int code = app.exit(e, out, err);
-    if (code == 0) return kOk;
+    // Help and version are "errors" with exit code 0 in CLI11; they go to stdout, and a failed
+    // write of them (stdout on a full disk, /dev/full) is an output error like any other.
+    if (e.get_exit_code() == 0) {
+      app.exit(e, out, err);
+      out.flush();
+      if (!out) {
+        print_error(err, "cannot write to standard output");
+        return kIoError;
+      }
+      return kOk;
+    }
+    // One line, as every other error.
+    print_error(err, std::string(e.what()) + " (see --help)");
     return kUsage;
   }
 
   try {
+    for (const CLI::App* sub : app.get_subcommands()) check_output_paths(*sub);
     for (const CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "compute") return compute();
       if (sub->get_name() == "calc") return calc();
