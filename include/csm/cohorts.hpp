@@ -15,6 +15,14 @@
 
 namespace csm {
 
+/// The most months from the data's first to its last month that a cohort table covers (100
+/// years): a mistyped year (0202 for 2025) is refused instead of turning into thousands of
+/// cohorts and ages. docs/reliability.md, "Limits".
+inline constexpr std::int32_t kMaxCohortMonths = 1200;
+/// The most cells (cohort x age, all groups together) the cohort tables of one run may hold: a
+/// table is printed whole, each cell about 60 bytes in memory.
+inline constexpr std::uint64_t kMaxCohortCells = 2'000'000;
+
 struct CohortOptions {
   Grain grain = Grain::month;
   /// Count a customer at age k only if it was active in every month from its first through the

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/io/state_file.hpp"
@@ -73,6 +74,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   }
   if (!options.by.empty()) {
     // As compute --by: the column is read as the segment, and must be there.
+    check_group_column(options.by, read.renames);
     if (lower_case(options.by) != "segment") read.renames.emplace_back("segment", options.by);
     read.required_columns.emplace_back("segment");
   }
@@ -120,6 +122,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
+    check_cohort_range(aggregator, input.report());
     (void)aggregator.finish(MetricOptions{}, read.threads);
     io::CohortState state;
     state.tool_version = CSM_VERSION;
@@ -150,6 +153,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  check_cohort_range(aggregator, input.report());
   aggregator.finish(MetricOptions{}, read.threads);
   report.activity = aggregator.stats();
   report.table = aggregator.take_cohorts();

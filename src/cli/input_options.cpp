@@ -1,4 +1,5 @@
 #include "cli/input_options.hpp"
+#include "cli/option_checks.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -87,11 +88,11 @@ void add_metric_options(CLI::App& cmd, InputOptions& options) {
       ->check(CLI::Range(1, 5))
       ->default_val(4);
   cmd.add_option("--gross-margin", options.metrics.gross_margin, "Gross margin for clv, a fraction 0..1")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number(0.0, 1.0))
       ->default_val(1.0);
   cmd.add_option("--discount-rate", options.metrics.discount_rate,
                  "Discount rate per month for clv, a fraction >= 0")
-      ->check(CLI::Range(0.0, 1e6))
+      ->check(finite_number(0.0, 1e6))
       ->default_val(0.0);
   InputOptions* target = &options;
   cmd.add_flag("--quick-ratio-without-reactivation",
@@ -175,6 +176,7 @@ io::ReadOptions read_options(const InputOptions& options) {
   read.renames = parse_renames(options.columns);
   // --by COLUMN: the column is read as the segment, which the aggregation groups on.
   if (!options.by.empty()) {
+    check_group_column(options.by, read.renames);
     if (lower_ascii(options.by) != "segment") read.renames.emplace_back("segment", options.by);
     read.required_columns.emplace_back("segment");
   }
@@ -324,6 +326,30 @@ void finish_periods(io::MetricsReport& report, const FinishOptions& options, std
   }
 }
 
+void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report) {
+  const ActivityStats& stats = aggregator.stats();
+  if (!stats.first || !stats.last) return;
+  const std::int32_t span = stats.last->index - stats.first->index + 1;
+  if (span <= kMaxCohortMonths) return;
+  const io::MonthRows& rows = report.month_rows;
+  const std::string what = "the data would span " + std::to_string(span) + " months (" +
+                           to_string(*stats.first) + " to " + to_string(*stats.last) +
+                           "), more than the " + std::to_string(kMaxCohortMonths) +
+                           " a cohort table covers; check the year";
+  // Subscription records (or an --until) make the range otherwise: their reader checks the rows.
+  if (!rows.first || !rows.last || rows.first->month != *stats.first || rows.last->month != *stats.last) {
+    throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "period", what);
+  }
+  const std::int32_t low_gap = rows.next_first ? rows.next_first->month.index - rows.first->month.index : 0;
+  const std::int32_t high_gap = rows.next_last ? rows.last->month.index - rows.next_last->month.index : 0;
+  const io::MonthRow& blamed = high_gap > low_gap ? *rows.last : *rows.first;
+  const io::MonthRow& other = high_gap > low_gap ? *rows.first : *rows.last;
+  throw InputError(blamed.source, blamed.line, "period",
+                   to_string(blamed.month) + ": " + what + " (the other end, " +
+                       to_string(other.month) + ", is at " + other.source + ":" +
+                       std::to_string(other.line) + ")");
+}
+
 io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
                                std::ostream& err, CohortRequest* cohorts,
                                const std::function<void()>& read_done, const std::string& command,
@@ -361,6 +387,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       if (cohorts != nullptr) aggregator.collect_cohorts(cohorts->options);
       if (movements != nullptr) aggregator.collect_movements(movements->options);
       input.read(aggregator);
+      if (cohorts != nullptr) check_cohort_range(aggregator, input.report());
       raw = aggregator.finish_raw(read.threads, grain);
       if (movements != nullptr) movements->list = aggregator.take_movements();
       if (!options.by.empty()) report.group_by = options.by;

@@ -124,6 +124,11 @@ struct FinishOptions {
 /// skipped records (listed on `err` unless quiet). One code path for compute, report and merge.
 void finish_periods(io::MetricsReport& report, const FinishOptions& options, std::ostream& err);
 
+/// Cohorts (cohorts, report): the records read must span at most kMaxCohortMonths months. Past
+/// it, an InputError (exit 65) at the row that stretches the range: of the two ends, the one
+/// farther from the rest of the data (a mistyped year), the earliest on a tie.
+void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report);
+
 /// Read every input (with `read`, from read_options()) and fill kind, options, input, activity,
 /// spend, periods, summary and warnings of a report; with `by` also group_by, groups and
 /// group_summaries; with a coarser `grain` the periods rolled up; with `read.profile` set also

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
@@ -20,6 +21,10 @@
 
 namespace csm::cli {
 namespace {
+
+// --horizon: at most this many units (the forecast walks one step per unit; 100,000 days are
+// 274 years). docs/reliability.md, "Limits".
+constexpr double kMaxHorizon = 100000;
 
 struct PredictOptions {
   TransactionOptions input;
@@ -418,18 +423,18 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   add_transaction_options(cmd, o->input);
   cmd->add_option("--horizon", o->horizon,
                   "Prediction horizon in --unit (default: one year, 365.25 days)")
-      ->check(CLI::PositiveNumber);
+      ->check(finite_number(0.0, kMaxHorizon, true));
   cmd->add_option("--model", o->model,
                   "Purchase model: bgnbd (default), mbgnbd, pareto-nbd, or bg-bb (discrete "
                   "opportunities, from a summary file frequency,recency,n,n_custs)")
       ->check(CLI::IsMember({"bgnbd", "mbgnbd", "pareto-nbd", "bg-bb"}, CLI::ignore_case));
   cmd->add_option("--margin", o->margin, "Profit margin applied to spend in clv, a fraction 0..1")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_number(0.0, 1.0));
   cmd->add_option("--discount-rate", o->discount_rate, "Discount rate per --unit for clv, >= 0")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_number(0.0, 1e6));
   cmd->add_option("--penalizer", o->penalizer,
                   "L2 penalty on the parameters (0 = plain maximum likelihood)")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_number(0.0, 1e6));
   cmd->add_option("--sort", o->sort,
                   "Order of customers: customer_id (default), clv (highest first), p_alive "
                   "(lowest first), expected_purchases (highest first), value_at_risk (highest "
@@ -439,7 +444,7 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   cmd->add_option("--max-p-alive", o->max_p_alive,
                   "Only customers whose P(alive) is at most P (0..1), e.g. 0.5 for those more "
                   "likely gone than not")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_number(0.0, 1.0));
   cmd->add_option("--customers-csv", o->customers_csv,
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,

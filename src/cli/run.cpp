@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/completion.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
@@ -137,17 +138,23 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Help and version are "errors" with exit code 0 in CLI11; they go to stdout.
+    // Help and version are "errors" with exit code 0 in CLI11; they go to stdout, and a failed
+    // write of them (stdout on a full disk, /dev/full) is an output error like any other.
     if (e.get_exit_code() == 0) {
       app.exit(e, out, err);
       out.flush();
-      return out ? kOk : kIoError;
+      if (!out) {
+        print_error(err, "cannot write to standard output");
+        return kIoError;
+      }
+      return kOk;
     }
     print_error(err, usage_error_message(app, e));
     return kUsage;
   }
 
   try {
+    for (const CLI::App* sub : app.get_subcommands()) check_output_paths(*sub);
     for (const CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "compute") return compute();
       if (sub->get_name() == "calc") return calc();

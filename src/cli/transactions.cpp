@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
 #include "csm/io/output_file.hpp"
 
@@ -107,7 +108,15 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
       io.err << "csm-metrics: skipped " << report.skipped << " invalid records in all\n";
     }
   }
-  RfmSummary summary = accumulator.finish(units.at(options.unit), read.threads);
+  RfmSummary summary;
+  try {
+    summary = accumulator.finish(units.at(options.unit), read.threads);
+  } catch (const RevenueOverflow& e) {
+    // The same exit status as compute's month past the money limit (65), with the input named.
+    std::string sources;
+    for (const std::string& name : report.sources) sources += (sources.empty() ? "" : ", ") + name;
+    throw InputError(sources, 0, "amount", e.what());
+  }
   if (summary.customers.empty() && !options.allow_empty) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no purchase on or before --end " + to_string(end) + " (the " +

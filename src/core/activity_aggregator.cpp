@@ -1,5 +1,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
+#include "csm/cohorts.hpp"
+#include "csm/error.hpp"
 #include "csm/parallel.hpp"
 #include "mapped_array.hpp"
 #include "movement_walk.hpp"
@@ -7,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <cstring>
@@ -226,19 +229,22 @@ void walk_groups(const Entry* months, std::size_t n, const Slots& slots, std::si
   detail::classify_customer<true>(months, n, slots, visit);
 }
 
-// Cohort counts of one walk: cells[cohort * periods + age] (cohort and age in periods of the
-// grain, counted from the data's first period).
+// Cohort counts of one walk, sparse: only the cohorts and (cohort, age) cells that occur, so that
+// memory follows the customers' months and not the square of the range (cohort and age in
+// periods of the grain, counted from the data's first period).
+struct CohortCell {
+  std::int64_t active = 0;
+  MoneySum revenue = 0;
+};
 struct CohortCounts {
-  std::vector<std::int64_t> size;      // by cohort
-  std::vector<std::int64_t> active;    // by cell
-  std::vector<MoneySum> revenue;       // by cell
+  std::unordered_map<std::uint32_t, std::int64_t> size;        // by cohort
+  std::unordered_map<std::uint64_t, CohortCell> cells;         // by cohort << 32 | age
 };
 
 // One customer's months in order, each once: its cohort, and the ages at which it is active in
 // the reference month (the period's last month, or the data's last month).
 void walk_cohort(const Entry* months, std::size_t n, std::int32_t last, int grain_months,
-                 std::int32_t first_period, std::size_t periods, bool unbroken_only,
-                 CohortCounts& counts) {
+                 std::int32_t first_period, bool unbroken_only, CohortCounts& counts) {
   bool seen_active = false;
   bool unbroken = true;
   std::int32_t cohort = 0;
@@ -251,17 +257,18 @@ void walk_cohort(const Entry* months, std::size_t n, std::int32_t last, int grai
     if (!seen_active) {
       seen_active = true;
       cohort = period - first_period;
-      ++counts.size[static_cast<std::size_t>(cohort)];
+      ++counts.size[static_cast<std::uint32_t>(cohort)];
     } else if (month != prev_month + 1) {
       unbroken = false;
     }
     prev_month = month;
     const std::int32_t reference = std::min((period + 1) * grain_months - 1, last);
     if (month != reference || (unbroken_only && !unbroken)) continue;
-    const std::size_t cell = static_cast<std::size_t>(cohort) * periods +
-                             static_cast<std::size_t>(period - first_period - cohort);
-    ++counts.active[cell];
-    counts.revenue[cell] += revenue;
+    const std::uint64_t key = (static_cast<std::uint64_t>(cohort) << 32) |
+                              static_cast<std::uint32_t>(period - first_period - cohort);
+    CohortCell& cell = counts.cells[key];
+    ++cell.active;
+    cell.revenue += revenue;
   }
 }
 
@@ -675,14 +682,15 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   const int grain_months = cohorts_ ? months_in(cohorts_->options.grain) : 1;
   const std::int32_t first_period = first / grain_months;
   const auto period_count = static_cast<std::size_t>(last / grain_months - first_period + 1);
-  std::vector<CohortCounts> slice_cohorts(cohorts_ ? slices : 0);
-  for (CohortCounts& c : slice_cohorts) {
-    c.size.assign(period_count, 0);
-    c.active.assign(period_count * period_count, 0);
-    c.revenue.assign(period_count * period_count, 0);
+  if (cohorts_ != nullptr && last - first + 1 > kMaxCohortMonths) {
+    throw InputError("", 0, "period",
+                     "the data spans " + std::to_string(last - first + 1) + " months (" +
+                         to_string(*stats_.first) + " to " + to_string(*stats_.last) +
+                         "); cohorts cover at most " + std::to_string(kMaxCohortMonths));
   }
+  std::vector<CohortCounts> slice_cohorts(cohorts_ ? slices : 0);
   const bool unbroken_only = cohorts_ && cohorts_->options.exclude_reactivated;
-  // Per group of the customer's first active month: [slice][group], sized when first used.
+  // Per group of the customer's first active month: [slice][group].
   std::vector<std::vector<CohortCounts>> slice_group_cohorts(
       cohorts_ && group_count > 0 ? slices : 0, std::vector<CohortCounts>(group_count));
   // Movements: one collector per slice, at the grain asked for, filtered as asked.
@@ -743,8 +751,8 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
           while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
           walk(bucket.data() + i, j - i);
           record(std::false_type{}, part.customers.id(bucket[i].customer), bucket.data() + i, j - i);
-          walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, period_count,
-                      unbroken_only, slice_cohorts[s]);
+          walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, unbroken_only,
+                      slice_cohorts[s]);
           i = j;
         }
         continue;
@@ -795,18 +803,12 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
         record(std::true_type{}, part.customers.id(customer), months.data(), months.size());
         if (cohorts_ != nullptr) {
           walk_cohort(months.data(), months.size(), last, grain_months, first_period,
-                      period_count, unbroken_only, slice_cohorts[s]);
+                      unbroken_only, slice_cohorts[s]);
           const auto joined = std::find_if(months.begin(), months.end(),
                                            [](const Entry& e) { return e.revenue > 0; });
           if (joined != months.end()) {
-            CohortCounts& mine = slice_group_cohorts[s][joined->customer];
-            if (mine.size.empty()) {
-              mine.size.assign(period_count, 0);
-              mine.active.assign(period_count * period_count, 0);
-              mine.revenue.assign(period_count * period_count, 0);
-            }
             walk_cohort(months.data(), months.size(), last, grain_months, first_period,
-                        period_count, unbroken_only, mine);
+                        unbroken_only, slice_group_cohorts[s][joined->customer]);
           }
         }
       }
@@ -867,41 +869,69 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
       const std::int32_t end = std::min(last, (first_period + static_cast<std::int32_t>(p) + 1) * grain_months - 1);
       table.months_covered.push_back(end - begin + 1);
     }
-    // The cohorts of counts kept in several slices (empty counts: a slice that saw none).
-    const auto build = [&](const std::vector<const CohortCounts*>& parts) {
+    // The cohorts of counts kept in several slices, each cohort with every age up to the last
+    // period (the table is printed whole): their sizes first, so that a table too large to
+    // print is refused before it is made.
+    const auto cohorts_of = [](const std::vector<const CohortCounts*>& parts) {
+      std::map<std::uint32_t, std::int64_t> sizes;
+      for (const CohortCounts* part : parts) {
+        for (const auto& [cohort, n] : part->size) sizes[cohort] += n;
+      }
+      return sizes;
+    };
+    std::uint64_t cells = 0;
+    const auto count_cells = [&](const std::map<std::uint32_t, std::int64_t>& sizes) {
+      for (const auto& entry : sizes) cells += period_count - entry.first;
+      if (cells > kMaxCohortCells) {
+        throw InputError("", 0, "",
+                         "the cohort tables would hold more than " +
+                             std::to_string(kMaxCohortCells) +
+                             " cells (cohorts x ages, all groups); use a coarser --grain, "
+                             "fewer groups with --by, or a shorter range of months");
+      }
+    };
+    const auto build = [&](const std::vector<const CohortCounts*>& parts,
+                           const std::map<std::uint32_t, std::int64_t>& sizes) {
       std::vector<Cohort> cohorts;
-      for (std::size_t c = 0; c < period_count; ++c) {
+      std::unordered_map<std::uint32_t, std::size_t> place;
+      for (const auto& [c, customers] : sizes) {
         Cohort cohort;
         cohort.period = YearMonth{(first_period + static_cast<std::int32_t>(c)) * grain_months};
-        for (const CohortCounts* part : parts) {
-          if (!part->size.empty()) cohort.customers += part->size[c];
-        }
-        if (cohort.customers == 0) continue;
-        for (std::size_t age = 0; c + age < period_count; ++age) {
-          CohortAge cell;
-          for (const CohortCounts* part : parts) {
-            if (part->size.empty()) continue;
-            cell.active_customers += part->active[c * period_count + age];
-            cell.revenue += part->revenue[c * period_count + age];
-          }
-          cohort.ages.push_back(cell);
-        }
+        cohort.customers = customers;
+        cohort.ages.resize(period_count - c);
+        place[c] = cohorts.size();
         cohorts.push_back(std::move(cohort));
+      }
+      for (const CohortCounts* part : parts) {
+        for (const auto& [key, cell] : part->cells) {
+          CohortAge& age = cohorts[place.at(static_cast<std::uint32_t>(key >> 32))]
+                               .ages[static_cast<std::size_t>(key & 0xffffffffu)];
+          age.active_customers += cell.active;
+          age.revenue += cell.revenue;
+        }
       }
       return cohorts;
     };
     std::vector<const CohortCounts*> parts;
     for (const CohortCounts& part : slice_cohorts) parts.push_back(&part);
-    table.cohorts = build(parts);
+    const std::map<std::uint32_t, std::int64_t> sizes = cohorts_of(parts);
+    count_cells(sizes);
+    std::vector<std::uint32_t> by_name(group_count);
+    for (std::uint32_t g = 0; g < group_count; ++g) by_name[rank[g]] = g;
+    std::vector<std::map<std::uint32_t, std::int64_t>> group_sizes;
+    for (const std::uint32_t g : by_name) {
+      std::vector<const CohortCounts*> group_parts;
+      for (const auto& slice : slice_group_cohorts) group_parts.push_back(&slice[g]);
+      group_sizes.push_back(cohorts_of(group_parts));
+      count_cells(group_sizes.back());
+    }
+    table.cohorts = build(parts, sizes);
     table.groups.clear();
-    if (group_count > 0) {
-      std::vector<std::uint32_t> by_name(group_count);
-      for (std::uint32_t g = 0; g < group_count; ++g) by_name[rank[g]] = g;
-      for (const std::uint32_t g : by_name) {
-        parts.clear();
-        for (const auto& slice : slice_group_cohorts) parts.push_back(&slice[g]);
-        table.groups.push_back({group_names[g], build(parts)});
-      }
+    for (std::size_t i = 0; i < by_name.size(); ++i) {
+      const std::uint32_t g = by_name[i];
+      parts.clear();
+      for (const auto& slice : slice_group_cohorts) parts.push_back(&slice[g]);
+      table.groups.push_back({group_names[g], build(parts, group_sizes[i])});
     }
     derive_cohort_rates(table);
   }

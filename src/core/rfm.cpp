@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "csm/activity_aggregator.hpp"
 #include "csm/customer_index.hpp"
+#include "csm/error.hpp"
 #include "csm/parallel.hpp"
 #include "mapped_array.hpp"
 #include "row_exchange.hpp"
@@ -95,6 +97,7 @@ struct Walked {
   std::int32_t last = 0;
   std::uint32_t x = 0;
   std::uint32_t holdout_x = 0;
+  std::int32_t too_much_on = INT32_MIN;  // the first day whose purchases sum past kMaxMoney
 };
 
 }  // namespace
@@ -364,8 +367,11 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
       MoneySum first_amount = 0;
       std::uint32_t occasions = 0;
       std::int32_t previous = INT32_MIN;
+      MoneySum day_sum = 0;  // of the day of e, for the money limit (compute's, per month)
       for (; i < n && scratch[i].customer == customer; ++i) {
         const Entry& e = scratch[i];
+        day_sum = e.day == previous ? day_sum + e.amount : MoneySum{e.amount};
+        if (day_sum > kMaxMoney && w.too_much_on == INT32_MIN) w.too_much_on = e.day;
         if (e.day <= end_day) {
           total += e.amount;
           if (w.first == INT32_MAX) w.first = e.day;
@@ -449,6 +455,15 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   out.holdout_series.assign(series_units, 0);
   for (const auto& counts : series) {
     for (std::size_t u = 0; u < series_units; ++u) out.holdout_series[u] += counts[u];
+  }
+  // One day's purchases of a customer past the money limit: refused as compute refuses a month's
+  // revenue past it (the first such customer in id order, on any number of threads).
+  for (const Key& key : keys) {
+    const Walked& w = walked[key.part][key.index];
+    if (w.too_much_on == INT32_MIN) continue;
+    throw RevenueOverflow("customer " + quote_for_message(id_of(key)) + ", " +
+                          to_string(Date{w.too_much_on}) + ": the day's purchase amounts sum to more than " +
+                          format_money(kMaxMoney));
   }
   out.customers.resize(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) {

@@ -386,6 +386,7 @@ class ActivityConsumer final : public RowConsumer {
       return;  // --dedupe: an exact duplicate, dropped
     }
     if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
+    report_.month_rows.add(record.period, where.source, where.line);
     if (out_ != nullptr) {
       out_->add(record);
     } else if (shards_ != nullptr) {
@@ -823,6 +824,29 @@ const std::vector<std::string>& spend_columns() {
   return columns;
 }
 
+void MonthRows::add(YearMonth month, std::string_view source, std::uint64_t line) {
+  // Rows come in input order: a month already held keeps its first row.
+  const auto row = [&] { return MonthRow{month, std::string(source), line}; };
+  if (!first || month < first->month) {
+    next_first = std::move(first);
+    first = row();
+  } else if (month != first->month && (!next_first || month < next_first->month)) {
+    next_first = row();
+  }
+  if (!last || month > last->month) {
+    next_last = std::move(last);
+    last = row();
+  } else if (month != last->month && (!next_last || month > next_last->month)) {
+    next_last = row();
+  }
+}
+
+void MonthRows::add(const MonthRows& later, std::uint64_t lines_before) {
+  for (const auto* row : {&later.first, &later.next_first, &later.last, &later.next_last}) {
+    if (*row) add((*row)->month, (*row)->source, (*row)->line == 0 ? 0 : (*row)->line + lines_before);
+  }
+}
+
 std::string_view to_string(RecordKind kind) noexcept {
   switch (kind) {
     case RecordKind::automatic:
@@ -1070,6 +1094,7 @@ bool read_shares(const InputSource& source, std::uint64_t size, std::uint64_t bo
     for (const InputError& e : share.kept) {
       if (gate.kept.size() < options.max_kept_messages) gate.kept.push_back(shifted(e, lines_before));
     }
+    report.month_rows.add(share.report.month_rows, lines_before);
     lines_before += share.line_breaks;
     report.records += share.report.records;
     report.skipped += share.report.skipped;

@@ -174,18 +174,34 @@ TEST_CASE("rfm: compacting the log changes nothing; a second implementation agre
   }
 }
 
-TEST_CASE("rfm: same-day amounts beyond Money stay exact", "[core][rfm]") {
-  // Two purchases of 6e18 micro-units on one repeat day: 1.2e19 does not fit in an int64, so
-  // compaction keeps them apart and the walk adds them as a MoneySum.
+TEST_CASE("rfm: amounts beyond Money over several days stay exact", "[core][rfm]") {
+  // Two purchases of 6e18 micro-units on two repeat days: their sum, 1.2e19, does not fit in an
+  // int64 and is added as a MoneySum.
   RfmAccumulator acc(day("2024-01-31"));
   acc.compact_after(1);
   acc.add(tx("a", "2024-01-01", 1));
   acc.add(tx("a", "2024-01-10", 6'000'000'000'000'000'000));
-  acc.add(tx("a", "2024-01-10", 6'000'000'000'000'000'000));
+  acc.add(tx("a", "2024-01-11", 6'000'000'000'000'000'000));
   const csm::RfmSummary s = acc.finish(TimeUnit::day);
   REQUIRE(s.customers.size() == 1);
-  CHECK(s.customers[0].x == 1);
+  CHECK(s.customers[0].x == 2);
   CHECK(s.customers[0].repeat_amount == csm::MoneySum{6'000'000'000'000'000'000} * 2);
+}
+
+TEST_CASE("rfm: one day's purchases beyond Money are refused, as compute refuses a month's", "[core][rfm]") {
+  // 6e18 + 6e18 micro-units on 2024-01-10 exceed kMaxMoney (INT64_MAX micro-units); the
+  // customers are checked in id order, so "a" (not "b", whose day is fine) is named.
+  for (std::size_t compact : {std::size_t{1}, std::size_t{1} << 20}) {
+    RfmAccumulator acc(day("2024-01-31"));
+    acc.compact_after(compact);
+    acc.add(tx("b", "2024-01-02", 5));
+    acc.add(tx("a", "2024-01-01", 1));
+    acc.add(tx("a", "2024-01-10", 6'000'000'000'000'000'000));
+    acc.add(tx("a", "2024-01-10", 6'000'000'000'000'000'000));
+    CHECK_THROWS_WITH(acc.finish(TimeUnit::day),
+                      "customer \"a\", 2024-01-10: the day's purchase amounts sum to more than "
+                      "9223372036854.775807");
+  }
 }
 
 TEST_CASE("bgnbd: P(alive) and the likelihood by hand", "[core][bgnbd]") {

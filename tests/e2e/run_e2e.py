@@ -9,6 +9,11 @@ The bad-input corpus: every file NAME.ext in DATA/bad has a NAME.expect beside i
     exit: 65                      the exit status
     args: --input-format json     (optional) options put before the file
     stderr: REGEX                 (optional, repeatable) re.search'ed in the one stderr line
+    kind: transaction             (optional) activity (default), summary or transaction records
+Each case runs through every subcommand that reads its kind of record (COMMANDS_BY_KIND: compute,
+report, cohorts, at-risk, check and both --emit-state for activity records; rfm, predict and rfm
+--emit-state for transactions), each with the same exit status and error line and an existing
+output file left as it was.
 A new case is a new file plus its .expect; nothing here needs to change.
 A large case is not committed as a large file: NAME.ext.gen describes it and the test writes
 NAME.ext into its work folder first (see generate_case); NAME.expect applies as for a file.
@@ -62,6 +67,18 @@ TIMEOUT = 60
 CASE_SECONDS = 10
 CASE_SECONDS_SANITIZED = 60  # ASan + UBSan make the debug build several times slower
 CASE_MEMORY = 512 << 20  # bytes of address space (RLIMIT_AS) and of peak RSS
+# The subcommands that read each kind of record: the first is run three ways (stdout, -o to a new
+# file, -o over an old file), the others over an old file (OUT marks where the output path goes:
+# after --emit-state, else -o OUT is added).
+OUT = None
+TRANSACTION_END = "2025-12-31"
+COMMANDS_BY_KIND = {
+    "activity": [["compute"], ["report"], ["cohorts"], ["at-risk"], ["check"],
+                 ["compute", "--emit-state", OUT], ["cohorts", "--emit-state", OUT]],
+    "summary": [["compute"], ["report"], ["check"]],
+    "transaction": [["rfm", "--end", TRANSACTION_END], ["predict", "--end", TRANSACTION_END],
+                    ["rfm", "--end", TRANSACTION_END, "--emit-state", OUT]],
+}
 
 
 class Runner:
@@ -634,7 +651,7 @@ def test_color(r, examples):
 
 
 def read_expect(path):
-    expect = {"exit": None, "args": [], "stderr": []}
+    expect = {"exit": None, "args": [], "stderr": [], "kind": "activity"}
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             line = line.rstrip("\n")
@@ -643,9 +660,13 @@ def read_expect(path):
             key, sep, value = line.partition(":")
             value = value.strip()
             if not sep or key not in expect:
-                raise ValueError(f"{path}:{number}: expected 'exit:', 'args:' or 'stderr:'")
+                raise ValueError(f"{path}:{number}: expected 'exit:', 'args:', 'stderr:' or 'kind:'")
             if key == "exit":
                 expect["exit"] = int(value)
+            elif key == "kind":
+                if value not in COMMANDS_BY_KIND:
+                    raise ValueError(f"{path}:{number}: kind is one of {', '.join(COMMANDS_BY_KIND)}")
+                expect["kind"] = value
             elif key == "args":
                 expect["args"] = shlex.split(value)
             else:
@@ -717,7 +738,8 @@ def test_bad_inputs(r, data, sanitized):
         except ValueError as e:
             r.check(f"{name} expectation", False, str(e))
             continue
-        args = ["compute"] + expect["args"] + [path]
+        commands = COMMANDS_BY_KIND[expect["kind"]]
+        args = commands[0] + expect["args"] + [path]
 
         def bounded(label, run_args):
             code, out, err, rss, elapsed = r.run_bounded(run_args, seconds, memory)
@@ -767,6 +789,31 @@ def test_bad_inputs(r, data, sanitized):
             r.check(f"{name} -o left the old file unchanged", content == old, repr(content[:200]))
             r.check(f"{name} -o same message", err == first[2], f"{err[:200]!r} vs {first[2][:200]!r}")
         r.no_temp_files(f"{name} -o", work, ["out.txt"])
+
+        # Every other subcommand that reads such records: the same contract, over an old file.
+        for command in commands[1:]:
+            label = " ".join(c if c is not OUT else "FILE" for c in command)
+            with open(target, "wb") as f:
+                f.write(old)
+            run_args = [target if c is OUT else c for c in command]
+            if OUT not in command:
+                run_args = run_args[:1] + ["-o", target] + run_args[1:]
+            result = bounded(f" ({label})", run_args + expect["args"] + [path])
+            # A shard without records has an empty state (docs/scale-out.md): --emit-state takes
+            # an input that holds no records where the others refuse it.
+            empty_shard = OUT in command and b"no records: expected at least one" in first[2]
+            if empty_shard:
+                r.check(f"{name} ({label}) exit 0 (an empty shard)", result[0] == 0,
+                        f"exit {result[0]} {result[2][:200]!r}")
+            elif expect["exit"] == 0:
+                r.check(f"{name} ({label}) exit 0", result[0] == 0, f"exit {result[0]} {result[2][:200]!r}")
+                r.check(f"{name} ({label}) wrote its output", open(target, "rb").read() != old)
+            else:
+                r.expect_error(f"{name} ({label})", result, expect["exit"], re.escape(path) + ":",
+                               *expect["stderr"])
+                content = open(target, "rb").read()
+                r.check(f"{name} ({label}) left the old file unchanged", content == old, repr(content[:200]))
+            r.no_temp_files(f"{name} ({label})", work, ["out.txt"])
     if os.path.isdir(generated):
         shutil.rmtree(generated, ignore_errors=True)
     print(f"bad inputs: {len(cases)} cases; slowest run {slowest[0]:.2f} s ({slowest[1]}), "

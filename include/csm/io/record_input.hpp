@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,23 @@ struct ReadOptions {
   bool round_money = false;
 };
 
+/// A row of an activity record's month: where an error about the range of months points.
+struct MonthRow {
+  YearMonth month;
+  std::string source;
+  std::uint64_t line = 0;
+};
+
+/// The first rows (in input order) of the two earliest and the two latest distinct months of the
+/// activity records read: enough to name the row that stretches the range (a mistyped year).
+/// The same on any number of threads.
+struct MonthRows {
+  std::optional<MonthRow> first, next_first, last, next_last;
+  void add(YearMonth month, std::string_view source, std::uint64_t line);
+  /// Those of a later part of the input whose lines are counted from `lines_before`.
+  void add(const MonthRows& later, std::uint64_t lines_before);
+};
+
 /// What reading found, for the "input" member of the output and for stderr.
 struct ReadReport {
   RecordKind kind = RecordKind::automatic;
@@ -99,6 +117,8 @@ struct ReadReport {
   bool range = false;
   bool dedupe = false;
   bool round_money = false;
+  /// Activity records: the rows of the extreme months.
+  MonthRows month_rows;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
