@@ -38,5 +38,6 @@ CommandRunner add_check_command(CLI::App& app, Streams io);
 CommandRunner add_cohorts_command(CLI::App& app, Streams io);
 CommandRunner add_rfm_command(CLI::App& app, Streams io);
 CommandRunner add_predict_command(CLI::App& app, Streams io);
+CommandRunner add_retention_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

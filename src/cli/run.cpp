@@ -47,6 +47,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner predict = add_predict_command(app, io);
   const CommandRunner merge = add_merge_command(app, io);
   const CommandRunner shard = add_shard_command(app, io);
+  const CommandRunner retention = add_retention_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -83,6 +84,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "predict") return predict();
       if (sub->get_name() == "merge") return merge();
       if (sub->get_name() == "shard") return shard();
+      if (sub->get_name() == "retention") return retention();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

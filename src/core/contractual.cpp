@@ -24,6 +24,13 @@ LogSurvival log_survival(double a, double b, double c, double t, bool with_c) no
   LogSurvival r;
   if (t <= 0) return r;
   const double s = c == 1 ? t : std::pow(t, c);
+  if (!(s < 1e250)) {
+    // t^c beyond double range (a fit trying c -> infinity): nobody survives t periods. The
+    // derivatives are not finite, so the optimiser steps back (mle.cpp).
+    r.value = -std::numeric_limits<double>::infinity();
+    r.da = r.db = r.dc = std::numeric_limits<double>::quiet_NaN();
+    return r;
+  }
   // log B(a, b + s) - log B(a, b) = [lgamma(b+s) - lgamma(b)] - [lgamma(a+b+s) - lgamma(a+b)],
   // each difference without the cancellation of two large lgamma values.
   r.value = detail::lgamma_shift(b, s) - detail::lgamma_shift(a + b, s);
