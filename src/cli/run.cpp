@@ -10,6 +10,11 @@
 #include "csm/error.hpp"
 
 namespace csm::cli {
+
+// `forecast`, defined in retention.cpp beside `retention` (declared here, not in commands.hpp, so
+// that adding it did not rebuild every command).
+CommandRunner add_forecast_command(CLI::App& app, Streams io);
+
 namespace {
 
 void print_error(std::ostream& err, const std::string& message) {
@@ -48,6 +53,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner merge = add_merge_command(app, io);
   const CommandRunner shard = add_shard_command(app, io);
   const CommandRunner retention = add_retention_command(app, io);
+  const CommandRunner forecast = add_forecast_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -85,6 +91,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "merge") return merge();
       if (sub->get_name() == "shard") return shard();
       if (sub->get_name() == "retention") return retention();
+      if (sub->get_name() == "forecast") return forecast();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

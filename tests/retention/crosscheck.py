@@ -10,8 +10,9 @@
    deterministic; 2.5 standard errors keeps a correct program from failing by chance on some
    seed -- with 1 it would fail about a third of the time).
 3. The published examples through the command line: Fader & Hardie (2007), 7 years fitted.
+4. Bad input and notes; `forecast` on generated subscriptions (determinism, its parts, backtest).
 
-Usage: crosscheck.py --binary PATH --data DIR --work DIR
+Usage: crosscheck.py --binary PATH --data DIR --tools DIR --work DIR
 """
 
 import argparse
@@ -220,19 +221,53 @@ def errors():
           f"notes: table {out!r}")
 
 
+def forecast_tests():
+    """forecast on generated subscriptions: the same seed gives the same output, the parts add up,
+    without new customers the customers only fall, and the backtest reports its members."""
+    data = os.path.join(WORK, "subscriptions.csv")
+    subprocess.run([sys.executable, os.path.join(TOOLS, "gen_activity.py"), "--customers", "1500", "--months", "24",
+                    "--kind", "subscription", "--seed", "3", "--plain-ids", "-o", data], check=True)
+    args = ["forecast", data, "--months", "6", "--backtest", "6", "--seed", "7", "-f", "json"]
+    p1 = subprocess.run([BINARY] + args, capture_output=True, text=True)
+    p2 = subprocess.run([BINARY] + args, capture_output=True, text=True)
+    check(p1.returncode == 0, f"forecast: exit {p1.returncode} {p1.stderr}")
+    check(p1.stdout == p2.stdout, "forecast: the same seed gives the same output")
+    if p1.returncode != 0:
+        return
+    doc = json.loads(p1.stdout)
+    check([m["month"] for m in doc["months"]] == [1, 2, 3, 4, 5, 6], "forecast: months")
+    for m in doc["months"]:
+        check(abs(m["customers"] - m["existing_customers"] - m["new_customers"]) < 1e-6, f"forecast: parts {m}")
+        check(m["customers_low"] <= m["customers_high"] and m["mrr_low"] <= m["mrr_high"], f"forecast: interval {m}")
+    b = doc["backtest"]
+    check(b is not None and b["months"] == 6 and len(b["by_month"]) == 6, f"forecast: backtest {b}")
+    check(0 <= b["coverage_customers"] <= 1 and b["mape_customers"] >= 0, f"forecast: backtest scores {b}")
+    p3 = subprocess.run([BINARY, "forecast", data, "--months", "6", "--new-per-month", "0", "-f", "json"],
+                        capture_output=True, text=True)
+    months = json.loads(p3.stdout)["months"]
+    check(all(m["new_customers"] == 0 for m in months), "forecast: --new-per-month 0")
+    check(all(x["customers"] >= y["customers"] for x, y in zip(months, months[1:])),
+          "forecast: without new customers the expected customers fall")
+    p4 = subprocess.run([BINARY, "forecast", data, "--interval", "1.5"], capture_output=True, text=True)
+    check(p4.returncode == 2 and "--interval" in p4.stderr, f"forecast: bad --interval {p4.returncode} {p4.stderr}")
+
+
 def main():
     global BINARY, DATA, WORK
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--data", required=True)
     parser.add_argument("--work", required=True)
+    parser.add_argument("--tools", required=True)
     args = parser.parse_args()
-    BINARY, DATA, WORK = args.binary, args.data, args.work
+    global TOOLS
+    BINARY, DATA, WORK, TOOLS = args.binary, args.data, args.work, args.tools
     os.makedirs(WORK, exist_ok=True)
     published()
     errors()
     crosscheck()
     recovery()
+    forecast_tests()
     print(f"{passed} checks passed, {len(failures)} failed")
     return 1 if failures else 0
 
