@@ -40,5 +40,6 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io);
 CommandRunner add_predict_command(CLI::App& app, Streams io);
 /// `movements`: the customers behind compute's MRR bridge, one line per movement.
 CommandRunner add_movements_command(CLI::App& app, Streams io);
+CommandRunner add_retention_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

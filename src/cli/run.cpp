@@ -14,6 +14,11 @@
 #include "csm/suggest.hpp"
 
 namespace csm::cli {
+
+// `forecast`, defined in retention.cpp beside `retention` (declared here, not in commands.hpp, so
+// that adding it did not rebuild every command).
+CommandRunner add_forecast_command(CLI::App& app, Streams io);
+
 namespace {
 
 void print_error(std::ostream& err, const std::string& message) {
@@ -131,9 +136,11 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner predict = add_predict_command(app, io);
   const CommandRunner merge = add_merge_command(app, io);
   const CommandRunner shard = add_shard_command(app, io);
-  // Last: it describes every command registered before it.
-  const CommandRunner completion = add_completion_command(app, io);
   const CommandRunner movements = add_movements_command(app, io);
+  const CommandRunner retention = add_retention_command(app, io);
+  const CommandRunner forecast = add_forecast_command(app, io);
+  // Last, so that it is listed last; it describes the commands when it runs.
+  const CommandRunner completion = add_completion_command(app, io);
 
   try {
     app.parse(argc, argv);
@@ -168,6 +175,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "shard") return shard();
       if (sub->get_name() == "completion") return completion();
       if (sub->get_name() == "movements") return movements();
+      if (sub->get_name() == "retention") return retention();
+      if (sub->get_name() == "forecast") return forecast();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

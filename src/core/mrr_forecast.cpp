@@ -1,0 +1,246 @@
+#include "csm/mrr_forecast.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "csm/error.hpp"
+
+namespace csm {
+namespace {
+
+struct CohortModel {
+  const RetentionFit* fit = nullptr;
+};
+
+// A parameter draw from the estimates' sampling distribution: each parameter normal around its
+// estimate with its standard error (correlations ignored, which widens the intervals), redrawn
+// until all are positive; the estimate itself when a standard error is missing.
+RetentionParams draw(const RetentionFit& fit, std::mt19937_64& rng) {
+  const std::size_t k = parameter_count(fit.model);
+  for (std::size_t i = 0; i < k; ++i) {
+    if (!fit.standard_errors[i]) return fit.params;
+  }
+  std::normal_distribution<double> z(0.0, 1.0);
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    RetentionParams p = fit.params;
+    p.a += *fit.standard_errors[0] * z(rng);
+    p.b += *fit.standard_errors[1] * z(rng);
+    if (k == 3) p.c += *fit.standard_errors[2] * z(rng);
+    if (p.a > 0 && p.b > 0 && p.c > 0) return p;
+  }
+  return fit.params;
+}
+
+// S(to) / S(from).
+double survival_ratio(const RetentionParams& p, double from, double to) {
+  return std::exp(retention_log_survival(p, to) - retention_log_survival(p, from));
+}
+
+double quantile(std::vector<double>& values, double q) {
+  std::sort(values.begin(), values.end());
+  const double at = q * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(at));
+  const std::size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (at - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+std::int64_t binomial(std::int64_t n, double p, std::mt19937_64& rng) {
+  if (n <= 0) return 0;
+  p = std::clamp(p, 0.0, 1.0);
+  std::binomial_distribution<std::int64_t> d(n, p);
+  return d(rng);
+}
+
+}  // namespace
+
+MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForecastOptions& o) {
+  const RetentionModel model = o.bdw ? RetentionModel::bdw : RetentionModel::sbg;
+  const std::size_t k = parameter_count(model);
+  std::vector<SurvivalCounts> all;
+  for (const ForecastCohort& c : cohorts) {
+    if (c.active.empty() || c.active.size() != c.revenue.size()) {
+      throw InputError("", 0, "", "forecast: cohort " + c.name + " has no months");
+    }
+    if (c.active.size() > 1 && c.active.front() > 0) all.push_back({c.active});
+  }
+  MrrForecast f;
+  try {
+    f.pooled = fit_retention(model, all);
+  } catch (const InputError& e) {
+    throw InputError("", 0, "", std::string("forecast: the retention of the cohorts taken together cannot be fitted: ") + e.what());
+  }
+  // Each cohort's own fit where it is large and old enough, else the pooled one.
+  std::vector<RetentionFit> own(cohorts.size());
+  std::vector<const RetentionFit*> fits(cohorts.size(), &f.pooled);
+  for (std::size_t i = 0; i < cohorts.size(); ++i) {
+    const ForecastCohort& c = cohorts[i];
+    if (c.active.front() < o.min_customers || c.active.size() - 1 < k) continue;
+    try {
+      const std::vector<SurvivalCounts> one = {{c.active}};
+      own[i] = fit_retention(model, one);
+      fits[i] = &own[i];
+      ++f.cohorts_own_fit;
+    } catch (const InputError&) {
+      // the pooled fit stands in
+    }
+  }
+  // Recent rates over the last `recent` months of the data.
+  std::size_t longest = 0;
+  for (const ForecastCohort& c : cohorts) longest = std::max(longest, c.active.size());
+  const std::size_t recent = std::max<std::size_t>(1, std::min(o.recent_months, longest));
+  double new_customers = 0, new_revenue = 0;
+  for (const ForecastCohort& c : cohorts) {
+    if (c.active.size() <= recent) {
+      new_customers += c.active.front();
+      new_revenue += c.revenue.front();
+    }
+  }
+  f.new_per_month = o.new_per_month.value_or(new_customers / static_cast<double>(recent));
+  f.new_per_month_given = o.new_per_month.has_value();
+  double log_growth = 0;
+  std::size_t growth_months = 0;
+  for (std::size_t j = 0; j < recent; ++j) {
+    double num = 0, den = 0;
+    for (const ForecastCohort& c : cohorts) {
+      if (c.active.size() < j + 2) continue;
+      const std::size_t age = c.active.size() - 1 - j;
+      if (c.active[age - 1] <= 0) continue;
+      num += c.revenue[age];
+      den += c.active[age] * c.revenue[age - 1] / c.active[age - 1];
+    }
+    if (num > 0 && den > 0) {
+      log_growth += std::log(num / den);
+      ++growth_months;
+    }
+  }
+  f.net_expansion_rate = growth_months > 0 ? std::expm1(log_growth / static_cast<double>(growth_months)) : 0;
+  const double g = 1 + f.net_expansion_rate;
+  for (const ForecastCohort& c : cohorts) {
+    f.start_customers += c.active.back();
+    f.start_mrr += c.revenue.back();
+  }
+  f.new_arpu = new_customers > 0 ? new_revenue / new_customers
+                                 : (f.start_customers > 0 ? f.start_mrr / f.start_customers : 0);
+
+  const std::size_t n = o.months;
+  f.months.resize(n);
+  // Expected values.
+  for (std::size_t h = 1; h <= n; ++h) {
+    ForecastMonth& m = f.months[h - 1];
+    m.month = h;
+    const double growth = std::pow(g, static_cast<double>(h));
+    for (std::size_t i = 0; i < cohorts.size(); ++i) {
+      const ForecastCohort& c = cohorts[i];
+      const double age = static_cast<double>(c.active.size() - 1);
+      const double keep = survival_ratio(fits[i]->params, age, age + static_cast<double>(h));
+      m.existing_customers += c.active.back() * keep;
+      m.mrr += c.revenue.back() * keep * growth;
+    }
+    for (std::size_t j = 1; j <= h; ++j) {
+      const double age = static_cast<double>(h - j);
+      const double keep = retention_survival(f.pooled.params, age);
+      m.new_customers += f.new_per_month * keep;
+      m.mrr += f.new_per_month * f.new_arpu * keep * std::pow(g, age);
+    }
+    m.customers = m.existing_customers + m.new_customers;
+  }
+  // Simulations, in one fixed order (the same numbers for a seed).
+  const unsigned sims = std::max(1u, o.simulations);
+  std::vector<std::vector<double>> customers(n, std::vector<double>(sims)), mrr(n, std::vector<double>(sims));
+  std::mt19937_64 rng(o.seed);
+  std::vector<double> sim_customers(n), sim_mrr(n);
+  for (unsigned s = 0; s < sims; ++s) {
+    std::fill(sim_customers.begin(), sim_customers.end(), 0.0);
+    std::fill(sim_mrr.begin(), sim_mrr.end(), 0.0);
+    for (std::size_t i = 0; i < cohorts.size(); ++i) {
+      const ForecastCohort& c = cohorts[i];
+      if (c.active.back() <= 0) continue;
+      const RetentionParams p = draw(*fits[i], rng);
+      const double arpu = c.revenue.back() / c.active.back();
+      const double age = static_cast<double>(c.active.size() - 1);
+      auto alive = static_cast<std::int64_t>(std::llround(c.active.back()));
+      for (std::size_t h = 1; h <= n; ++h) {
+        const double hh = static_cast<double>(h);
+        alive = binomial(alive, survival_ratio(p, age + hh - 1, age + hh), rng);
+        sim_customers[h - 1] += static_cast<double>(alive);
+        sim_mrr[h - 1] += static_cast<double>(alive) * arpu * std::pow(g, hh);
+      }
+    }
+    const RetentionParams p = draw(f.pooled, rng);
+    for (std::size_t j = 1; j <= n; ++j) {
+      std::poisson_distribution<std::int64_t> arrivals(std::max(f.new_per_month, 1e-12));
+      std::int64_t alive = f.new_per_month > 0 ? arrivals(rng) : 0;
+      for (std::size_t h = j; h <= n; ++h) {
+        const double age = static_cast<double>(h - j);
+        if (h > j) alive = binomial(alive, survival_ratio(p, age - 1, age), rng);
+        sim_customers[h - 1] += static_cast<double>(alive);
+        sim_mrr[h - 1] += static_cast<double>(alive) * f.new_arpu * std::pow(g, age);
+      }
+    }
+    for (std::size_t h = 0; h < n; ++h) {
+      customers[h][s] = sim_customers[h];
+      mrr[h][s] = sim_mrr[h];
+    }
+  }
+  const double lo = (1 - o.interval) / 2, hi = (1 + o.interval) / 2;
+  for (std::size_t h = 0; h < n; ++h) {
+    f.months[h].customers_low = quantile(customers[h], lo);
+    f.months[h].customers_high = quantile(customers[h], hi);
+    f.months[h].mrr_low = quantile(mrr[h], lo);
+    f.months[h].mrr_high = quantile(mrr[h], hi);
+  }
+  return f;
+}
+
+BacktestSplit split_for_backtest(std::span<const ForecastCohort> cohorts, std::size_t months) {
+  BacktestSplit split;
+  split.actual_customers.assign(months, 0);
+  split.actual_mrr.assign(months, 0);
+  for (const ForecastCohort& c : cohorts) {
+    const std::size_t last = c.active.size() - 1;  // age in the last month
+    if (last >= months) {
+      ForecastCohort cut = c;
+      cut.active.resize(last - months + 1);
+      cut.revenue.resize(last - months + 1);
+      split.before.push_back(std::move(cut));
+    }
+    for (std::size_t h = 1; h <= months; ++h) {
+      // Calendar month end - months + h is age last - months + h of this cohort.
+      if (last + h < months) continue;
+      const std::size_t age = last + h - months;
+      split.actual_customers[h - 1] += c.active[age];
+      split.actual_mrr[h - 1] += c.revenue[age];
+    }
+  }
+  return split;
+}
+
+BacktestResult score_backtest(const MrrForecast& f, const BacktestSplit& split) {
+  BacktestResult r;
+  r.months = std::min(f.months.size(), split.actual_customers.size());
+  std::size_t nc = 0, nm = 0;
+  for (std::size_t h = 0; h < r.months; ++h) {
+    const ForecastMonth& m = f.months[h];
+    const double ac = split.actual_customers[h], am = split.actual_mrr[h];
+    if (ac > 0) {
+      r.mape_customers += std::fabs(m.customers - ac) / ac * 100;
+      ++nc;
+    }
+    if (am > 0) {
+      r.mape_mrr += std::fabs(m.mrr - am) / am * 100;
+      ++nm;
+    }
+    r.coverage_customers += ac >= m.customers_low && ac <= m.customers_high ? 1 : 0;
+    r.coverage_mrr += am >= m.mrr_low && am <= m.mrr_high ? 1 : 0;
+  }
+  if (nc > 0) r.mape_customers /= static_cast<double>(nc);
+  if (nm > 0) r.mape_mrr /= static_cast<double>(nm);
+  if (r.months > 0) {
+    r.coverage_customers /= static_cast<double>(r.months);
+    r.coverage_mrr /= static_cast<double>(r.months);
+  }
+  return r;
+}
+
+}  // namespace csm
