@@ -40,6 +40,19 @@ std::string range_text(double min, double max, bool above_min) {
   return "a finite number";
 }
 
+// The range as --help shows it after the type: "in [0, 1]", "in (0, 100000]", ">= 0".
+std::string range_brief(double min, double max, bool above_min) {
+  constexpr double kMax = std::numeric_limits<double>::max();
+  const bool low = min > -kMax;
+  const bool high = max < kMax;
+  if (low && high) {
+    return std::string("in ") + (above_min ? "(" : "[") + bound_text(min) + ", " + bound_text(max) + "]";
+  }
+  if (low) return std::string(above_min ? "> " : ">= ") + bound_text(min);
+  if (high) return "<= " + bound_text(max);
+  return "finite";
+}
+
 }  // namespace
 
 CLI::Validator finite_number(double min, double max, bool above_min) {
@@ -58,7 +71,7 @@ CLI::Validator finite_number(double min, double max, bool above_min) {
         }
         return std::string();
       },
-      "NUMBER");
+      range_brief(min, max, above_min));
 }
 
 namespace {
