@@ -5,6 +5,8 @@
 #include <numeric>
 
 #include "cli/commands.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
@@ -321,13 +323,13 @@ int predict(const PredictOptions& o, Streams io) {
   }
 
   if (!o.customers_csv.empty()) {
-    io::write_file_atomically(o.customers_csv, io::to_csv(report));
+    io::write_file_atomically(o.customers_csv, io::to_csv(report, csv_style(o.input.csv_raw)));
     report.customers_in_json = false;
   }
   // CSV: the customers, or with --customers-csv (they are in that file) the model, one row per
   // quantity.
   const std::string text = format == "json"  ? io::to_json(report)
-                           : format == "csv" ? (report.customers_in_json ? io::to_csv(report)
+                           : format == "csv" ? (report.customers_in_json ? io::to_csv(report, csv_style(o.input.csv_raw))
                                                                          : io::model_csv(report))
                                              : io::to_table(report);
   write_output(o.input.output, io, text);
@@ -390,7 +392,7 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
     }
     o->unit_given = cmd->get_option("--unit")->count() > 0;
     normalise(o->input);
-    o->model = lower_case(o->model);
+    o->model = io::text::ascii_lower(o->model);
     return predict(*o, io);
   };
 }

@@ -1,5 +1,6 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
+#include "csm/error.hpp"
 #include "csm/parallel.hpp"
 #include "mapped_array.hpp"
 #include "row_exchange.hpp"
@@ -58,7 +59,7 @@ void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vect
 }
 
 [[noreturn]] void overflow(std::string_view customer, std::int32_t month) {
-  throw RevenueOverflow("customer " + std::string(customer) + ", " + to_string(YearMonth{month}) +
+  throw RevenueOverflow("customer " + quote_for_message(customer) + ", " + to_string(YearMonth{month}) +
                         ": the month's revenue sum exceeds " + format_money(kMaxMoney));
 }
 

@@ -2,15 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
 #include <variant>
 
 #include "csm/io/sparkline.hpp"
-#include "csm/io/utf8.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
+
+using text::append_json_string;
+using text::number_text;
 
 // One output field: where it lives in PeriodMetrics and how it prints.
 enum class Unit { count, percent, money, ratio_money, ratio };
@@ -58,13 +60,6 @@ const std::vector<Field>& fields() {
   return list;
 }
 
-// Shortest text that reads back as the same double: stable, and exact for the tools downstream.
-std::string number_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 // The exact machine text of a field, or nullopt for null.
 std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& field) {
   return std::visit(
@@ -81,52 +76,6 @@ std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& fie
         }
       },
       field.member);
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  // Invalid UTF-8 (a file name from another encoding) becomes U+FFFD: the document stays JSON.
-  std::string repaired;
-  for (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos;
-       bad = first_invalid_utf8(text)) {
-    repaired.append(text.substr(0, bad));
-    if (text[bad] == '\0') {
-      repaired.push_back('\0');  // valid UTF-8; escaped as \u0000 below
-    } else {
-      repaired += "\xef\xbf\xbd";
-    }
-    text.remove_prefix(bad + 1);
-  }
-  if (!repaired.empty()) {
-    repaired.append(text);
-    text = repaired;
-  }
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 // A small streaming JSON writer: members in the order written, two-space indentation for the
@@ -202,18 +151,6 @@ class JsonOut {
   bool fresh_ = false;
   bool first_ = true;
 };
-
-// A CSV field, quoted when it holds a separator, a quote or a line break (RFC 4180).
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 void write_explain(JsonOut& j, const ExplainReport& r) {
   j.key("explain");
@@ -449,7 +386,7 @@ std::string to_json(const MetricsReport& report) {
       j.open('{', true);
       j.key("expression");
       j.string(check.threshold.expression);
-      if (!check.group.empty()) {
+      if (check.is_group) {
         j.key("group");
         j.string(check.group);
       }
@@ -513,7 +450,7 @@ std::string to_explain_json(const MetricsReport& report) {
   return std::move(j.text);
 }
 
-std::string to_csv(const MetricsReport& report) {
+std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
   std::string out;
   const bool grouped = !report.group_by.empty();
   if (grouped) out += "group,";
@@ -532,8 +469,9 @@ std::string to_csv(const MetricsReport& report) {
     for (std::size_t i = 0; i < periods.size(); ++i) {
       const PeriodMetrics& m = periods[i];
       if (grouped) {
-        // The group without a value is "(none)", so that it cannot be taken for all customers.
-        if (group != nullptr) out += csv_field(group->empty() ? std::string("(none)") : *group);
+        // The group without a value is "(none)", so that it cannot be taken for all customers;
+        // a value that is literally "(none)" is written "'(none)".
+        if (group != nullptr) out += text::csv_group_field(*group, style.formula_guard);
         out.push_back(',');
       }
       out += period_label(m.period, report.grain);
@@ -564,20 +502,6 @@ std::string to_csv(const MetricsReport& report) {
 
 namespace {
 
-// Thousands separators for people: 1234567.891 -> "1,234,567.89".
-std::string grouped(double value, int decimals) {
-  std::string plain = fmt::format("{:.{}f}", std::fabs(value), decimals);
-  const std::size_t dot = plain.find('.');
-  std::string whole = plain.substr(0, dot);
-  std::string out;
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(whole[i]);
-  }
-  if (dot != std::string::npos) out += plain.substr(dot);
-  return (value < 0 && plain.find_first_not_of("0.") != std::string::npos ? "-" : "") + out;
-}
-
 std::string human_text(const PeriodMetrics& m, const Field& field) {
   return std::visit(
       [&](auto member) -> std::string {
@@ -587,11 +511,11 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
         if constexpr (std::is_same_v<T, double>) {
           if (field.unit == Unit::percent) return fmt::format("{:.1f}", *value);
           if (field.unit == Unit::ratio) return fmt::format("{:.2f}", *value);
-          return grouped(*value, 2);
+          return text::grouped_number(*value, 2);
         } else if constexpr (std::is_same_v<T, MoneySum>) {
-          return grouped(to_double(*value), 2);
+          return text::grouped_number(to_double(*value), 2);
         } else {
-          return grouped(static_cast<double>(*value), 0);
+          return text::grouped_number(static_cast<double>(*value), 0);
         }
       },
       field.member);
@@ -663,16 +587,16 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
           const GroupMoves& mv = (*moves)[i];
           switch (c.moved) {
             case 1:
-              row.push_back(grouped(static_cast<double>(mv.moved_in_customers), 0));
+              row.push_back(text::grouped_number(static_cast<double>(mv.moved_in_customers), 0));
               break;
             case 2:
-              row.push_back(grouped(static_cast<double>(mv.moved_out_customers), 0));
+              row.push_back(text::grouped_number(static_cast<double>(mv.moved_out_customers), 0));
               break;
             case 3:
-              row.push_back(grouped(to_double(mv.moved_in_mrr), 2));
+              row.push_back(text::grouped_number(to_double(mv.moved_in_mrr), 2));
               break;
             default:
-              row.push_back(grouped(to_double(mv.moved_out_mrr), 2));
+              row.push_back(text::grouped_number(to_double(mv.moved_out_mrr), 2));
               break;
           }
         }
@@ -731,8 +655,8 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     }
     for (std::size_t k = 0; k < report.groups.size(); ++k) {
       const GroupPeriods& g = report.groups[k];
-      out += fmt::format("\n{}{} = {}{}\n", bold, report.group_by,
-                         g.group.empty() ? std::string("(none)") : g.group, reset);
+      out += fmt::format("\n{}{} = {}{}\n", bold, text::cell(report.group_by, 40),
+                         text::group_label(g.group), reset);
       out += block(group_columns, g.periods, &g.moves);
       if (k < report.group_summaries.size()) {
         const std::string line = summary_line(report.group_summaries[k]);
@@ -746,18 +670,18 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   if (!footer.empty()) out += "\n" + footer + "\n";
   if (!report.group_by.empty() && !style.all_columns) {
     out += fmt::format("{}in/out: customers who moved from/to another {} (not churn){}\n", dim,
-                       report.group_by, reset);
+                       text::cell(report.group_by, 40), reset);
   }
   if (partial) {
     out += fmt::format("{}* the data covers only part of this {}{}\n", dim, to_string(report.grain), reset);
   }
-  std::string input = fmt::format("{} records", grouped(static_cast<double>(report.input.records), 0));
+  std::string input = fmt::format("{} records", text::grouped_number(static_cast<double>(report.input.records), 0));
   if (report.activity) {
-    input += fmt::format(", {} customers", grouped(static_cast<double>(report.activity->customers), 0));
+    input += fmt::format(", {} customers", text::grouped_number(static_cast<double>(report.activity->customers), 0));
   }
   input += fmt::format(", {} months", s.months);
   if (report.input.skipped) {
-    input += fmt::format(", {} invalid records skipped", grouped(static_cast<double>(report.input.skipped), 0));
+    input += fmt::format(", {} invalid records skipped", text::grouped_number(static_cast<double>(report.input.skipped), 0));
   }
   out += fmt::format("{}{}{}\n", dim, input, reset);
   if (!style.all_columns) out += fmt::format("{}(--all shows every field; --format json or csv for machines){}\n", dim, reset);
