@@ -309,16 +309,16 @@ int predict(const PredictOptions& o, Streams io) {
         "the correlation of x and monetary is " + std::to_string(*report.spend.correlation) +
         "; the Gamma-Gamma model assumes spend does not depend on purchase frequency");
   }
-  // The table shows warnings and notes itself; JSON holds both and gets the warnings on stderr
-  // too (those not printed already: a partial merge of states); a CSV has no place for either, so
-  // both go to stderr (-q silences them).
+  // The table shows the warnings itself (wrapped to 80 columns) and its notes go to stderr; JSON
+  // holds both and gets the warnings on stderr too (those not printed already: a partial merge of
+  // states); a CSV has no place for either, so both go to stderr. -q silences stderr.
   const std::string& format = o.input.format;
   if (!o.input.quiet && format != "table") {
     for (std::size_t i = warnings_shown; i < report.warnings.size(); ++i) {
       io.err << "csm-metrics: warning: " << report.warnings[i] << '\n';
     }
   }
-  if (!o.input.quiet && format == "csv") {
+  if (!o.input.quiet && format != "json") {
     for (const std::string& n : report.notes) io.err << "csm-metrics: note: " << n << '\n';
   }
 

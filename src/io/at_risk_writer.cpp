@@ -151,7 +151,8 @@ std::string to_csv(const AtRiskReport& report, const CsvStyle& style) {
 }
 
 std::string to_table(const AtRiskReport& report) {
-  // Long ids are shown with their middle elided (CSV and JSON have them whole).
+  // Long ids are shown with their middle elided (CSV and JSON have them whole): at most this
+  // wide, and less where a line would pass 80 columns.
   constexpr std::size_t kIdWidth = 32;
   const AtRiskOptions& o = report.options;
   const AtRiskResult& r = report.result;
@@ -166,7 +167,7 @@ std::string to_table(const AtRiskReport& report) {
     const AtRiskCustomer& c = r.customers_at_risk[i];
     bool first = true;
     const auto add = [&](std::string_view reason, std::string evidence) {
-      lines.push_back({first ? text::cell(c.customer_id, kIdWidth) : "",
+      lines.push_back({first ? text::terminal_text(c.customer_id) : "",
                        first ? grouped_money(c.revenue_at_risk) : "",
                        std::string(reason), std::move(evidence)});
       first = false;
@@ -186,20 +187,24 @@ std::string to_table(const AtRiskReport& report) {
                                     to_string(c.gap_return->returned), c.gap_return->gap_months));
     }
     if (c.flat_low_tier) {
-      add("flat_low_tier", fmt::format("unchanged {} months, <= {} ({} pct.)",
-                                       c.flat_low_tier->months_unchanged,
-                                       grouped_money(c.flat_low_tier->tier_limit),
-                                       ordinal(o.low_tier_pct)));
+      // The percentile is named in the rules under the table.
+      add("flat_low_tier", fmt::format("unchanged {} months, <= {}", c.flat_low_tier->months_unchanged,
+                                       grouped_money(c.flat_low_tier->tier_limit)));
     }
   }
   std::size_t w_customer = 8;  // "customer"
   std::size_t w_risk = 7;      // "at risk"
   std::size_t w_reason = 6;    // "reason"
+  std::size_t w_evidence = 0;
   for (const Line& l : lines) {
     w_customer = std::max(w_customer, text::display_width(l.customer));
     w_risk = std::max(w_risk, l.at_risk.size());
     w_reason = std::max(w_reason, l.reason.size());
+    w_evidence = std::max(w_evidence, l.evidence.size());
   }
+  const std::size_t others = 2 + w_risk + 2 + w_reason + 2 + w_evidence;
+  const std::size_t room = others + 8 < text::kTableWidth ? text::kTableWidth - others : 8;
+  w_customer = std::min({w_customer, kIdWidth, std::max(room, std::size_t{8})});
   std::string out;
   if (!r.as_of) return "no records\n";
   if (lines.empty()) {
@@ -208,7 +213,8 @@ std::string to_table(const AtRiskReport& report) {
     out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "customer", w_customer, "at risk", w_risk,
                        "reason", w_reason, "evidence");
     for (const Line& l : lines) {
-      out += fmt::format("{}  {:>{}}  {:<{}}  {}\n", text::pad_right(l.customer, w_customer),
+      out += fmt::format("{}  {:>{}}  {:<{}}  {}\n",
+                         text::pad_right(text::elide_middle(l.customer, w_customer), w_customer),
                          l.at_risk, w_risk, l.reason, w_reason, l.evidence);
     }
   }

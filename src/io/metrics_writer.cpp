@@ -502,7 +502,8 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
 
 namespace {
 
-std::string human_text(const PeriodMetrics& m, const Field& field) {
+// `compact`: money as 11.2M where the table would not fit 80 columns otherwise.
+std::string human_text(const PeriodMetrics& m, const Field& field, bool compact = false) {
   return std::visit(
       [&](auto member) -> std::string {
         const auto& value = m.*member;
@@ -511,9 +512,10 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
         if constexpr (std::is_same_v<T, double>) {
           if (field.unit == Unit::percent) return fmt::format("{:.1f}", *value);
           if (field.unit == Unit::ratio) return fmt::format("{:.2f}", *value);
-          return text::grouped_number(*value, 2);
+          return compact ? text::compact_number(*value, 2, 0) : text::grouped_number(*value, 2);
         } else if constexpr (std::is_same_v<T, MoneySum>) {
-          return text::grouped_number(to_double(*value), 2);
+          return compact ? text::compact_number(to_double(*value), 2, 0)
+                         : text::grouped_number(to_double(*value), 2);
         } else {
           return text::grouped_number(static_cast<double>(*value), 0);
         }
@@ -567,6 +569,9 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   // The aligned rows of one list of periods (all customers, or one group with its moves).
   const auto block = [&](const std::vector<Column>& cols, const std::vector<PeriodMetrics>& periods,
                          const std::vector<GroupMoves>* moves) {
+    // Money columns shown compact (11.2M), the widest first, until the key columns fit.
+    std::vector<bool> compact(cols.size(), false);
+    const auto make_cells = [&] {
     std::vector<std::vector<std::string>> cells;
     for (std::size_t i = 0; i < periods.size(); ++i) {
       const PeriodMetrics& m = periods[i];
@@ -576,9 +581,10 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
         partial = true;
       }
       std::vector<std::string> row;
-      for (const Column& c : cols) {
+      for (std::size_t k = 0; k < cols.size(); ++k) {
+        const Column& c = cols[k];
         if (c.field) {
-          row.push_back(human_text(m, *c.field));
+          row.push_back(human_text(m, *c.field, compact[k]));
         } else if (c.moved == 0) {
           row.push_back(label);
         } else if (moves == nullptr || i >= moves->size()) {
@@ -603,10 +609,29 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
       }
       cells.push_back(std::move(row));
     }
+    return cells;
+    };
+    std::vector<std::vector<std::string>> cells = make_cells();
     std::vector<std::size_t> width(cols.size());
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      width[c] = cols[c].heading.size();
-      for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+    const auto measure = [&] {
+      std::size_t total = 0;
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        width[c] = cols[c].heading.size();
+        for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+        total += (c ? 2 : 0) + width[c];
+      }
+      return total;
+    };
+    while (measure() > text::kTableWidth && !style.all_columns) {
+      std::size_t widest = cols.size();
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const bool money = cols[c].field != nullptr &&
+                           (cols[c].field->unit == Unit::money || cols[c].field->unit == Unit::ratio_money);
+        if (money && !compact[c] && (widest == cols.size() || width[c] > width[widest])) widest = c;
+      }
+      if (widest == cols.size()) break;
+      compact[widest] = true;
+      cells = make_cells();
     }
     std::string text = bold;
     for (std::size_t c = 0; c < cols.size(); ++c) {
@@ -665,8 +690,12 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     }
   }
 
-  const std::string footer = summary_line(report.summary);
+  std::string footer = summary_line(report.summary);
   const RangeSummary& s = report.summary;
+  // Under --by the groups' summaries come first: this one is labelled.
+  if (!footer.empty() && !report.group_by.empty()) {
+    footer = (footer.size() + 15 <= text::kTableWidth ? "all customers: " : "all customers:\n") + footer;
+  }
   if (!footer.empty()) out += "\n" + footer + "\n";
   if (!report.group_by.empty() && !style.all_columns) {
     out += fmt::format("{}in/out: customers who moved from/to another {} (not churn){}\n", dim,

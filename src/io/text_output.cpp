@@ -395,4 +395,61 @@ std::string group_label(std::string_view group, std::size_t max_width) {
 
 std::string message_text(std::string_view text) { return cell(text, 40); }
 
+std::string wrap(std::string_view text, std::size_t width, std::string_view first,
+                 std::string_view rest) {
+  std::string out;
+  std::string line(first);
+  std::size_t line_width = display_width(first);
+  bool empty = true;  // no word on the line yet
+  const auto flush = [&] {
+    out += line;
+    out.push_back('\n');
+    line.assign(rest);
+    line_width = display_width(rest);
+    empty = true;
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i == text.size()) break;
+    std::size_t end = text.find(' ', i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(i, end - i);
+    i = end;
+    while (true) {
+      const std::size_t w = display_width(word);
+      const std::size_t needed = (empty ? 0 : 1) + w;
+      if (line_width + needed <= width) {
+        if (!empty) line.push_back(' ');
+        line.append(word);
+        line_width += needed;
+        empty = false;
+        break;
+      }
+      if (!empty) {
+        flush();
+        continue;
+      }
+      // A word longer than a whole line: cut it at a code point boundary.
+      const std::size_t room = width > line_width ? width - line_width : 1;
+      std::size_t cut = 0;
+      std::size_t used = 0;
+      while (cut < word.size()) {
+        std::size_t next = cut + 1;
+        while (next < word.size() && (static_cast<unsigned char>(word[next]) & 0xc0) == 0x80) ++next;
+        if (used + display_width(word.substr(cut, next - cut)) > room && cut > 0) break;
+        used += display_width(word.substr(cut, next - cut));
+        cut = next;
+      }
+      line.append(word.substr(0, cut));
+      empty = false;
+      word.remove_prefix(cut);
+      if (word.empty()) break;
+      flush();
+    }
+  }
+  if (!empty || out.empty()) flush();
+  return out;
+}
+
 }  // namespace csm::io::text

@@ -92,6 +92,14 @@ std::string pad_left(std::string_view text, std::size_t width);
 /// double quotes; terminal_text otherwise; at most `max_width` columns.
 std::string group_label(std::string_view group, std::size_t max_width = 40);
 
+/// Lines of at most `width` columns, broken at spaces (a word longer than a line is cut):
+/// `first` before the first line, `rest` before the others, each line ending in '\n'.
+std::string wrap(std::string_view text, std::size_t width, std::string_view first,
+                 std::string_view rest);
+
+/// The width every table keeps to (docs/cli.md): 80 columns.
+inline constexpr std::size_t kTableWidth = 80;
+
 /// A value from the data for an error or alert message (stderr): terminal_text cut to 40
 /// columns, so that a message stays one line of bounded length.
 std::string message_text(std::string_view text);

@@ -13,7 +13,9 @@ bidirectional controls, spreadsheet formulas, a literal "(none)", a 100 KB id) a
 - report's HTML/SVG has no raw U+202E.
 Expected values are worked out by hand from the data below.
 
-Usage: test_output_safety.py --binary PATH --data DIR --work DIR
+And every table fits 80 columns (issue 18) on inputs made to be wide.
+
+Usage: test_output_safety.py --binary PATH --data DIR --examples DIR --work DIR
 """
 
 import argparse
@@ -237,10 +239,59 @@ def test_report(r, activity, work):
     r.check("report: U+202E shown as its code", b"\\u202eevil" in page)
 
 
+def widest(data):
+    return max((len(l) for l in data.decode("utf-8").splitlines()), default=0)
+
+
+def test_80_columns(r, data, examples, work, activity):
+    """Every table fits 80 columns (issue 18), on inputs made to be wide."""
+    # 3,000 customers paying 3,700.00 a month: mrr_end 11,100,000.00 (13 characters) made the
+    # compute table 82 columns wide; the money columns become compact (11.1M) instead.
+    wide = os.path.join(work, "wide.csv")
+    with open(wide, "w", encoding="utf-8") as f:
+        f.write("customer_id,period,revenue,segment\n")
+        for i in range(3000):
+            for month in ("2025-01", "2025-02"):
+                f.write(f"customer-{i:05d},{month},3700.00,{'enterprise' if i % 2 else 'smb'}\n")
+    code, out, err = r.run(["compute", wide])
+    r.check("80: compute wide exit 0", code == 0, f"{code} {err[:300]!r}")
+    r.check("80: compute wide table", widest(out) <= 80, str(widest(out)))
+    r.check("80: compute mrr compact", "11.1M" in out.decode(), out.decode()[:400])
+    code, out, err = r.run(["compute", "--by", "segment", wide])
+    r.check("80: compute --by wide table", widest(out) <= 80, str(widest(out)))
+    lines = out.decode().splitlines()
+    r.check("80: --by summary labelled", any(l.startswith("all customers:") for l in lines), repr(lines[-8:]))
+    code, out, err = r.run(["compute", "--by", "segment", activity])
+    r.check("80: compute --by hostile", widest(out) <= 80, str(widest(out)))
+    code, out, err = r.run(["cohorts", "--by", "segment", activity])
+    r.check("80: cohorts --by hostile", widest(out) <= 80, str(widest(out)))
+    # at-risk examples/activity.csv was 88 columns wide.
+    code, out, err = r.run(["at-risk", os.path.join(examples, "activity.csv")])
+    r.check("80: at-risk examples/activity.csv", code == 0 and widest(out) <= 80, f"{code} {widest(out)}")
+    r.check("80: at-risk names kept whole", b"saltmarsh-brewing " in out and b"Harbor & Pine, LLC " in out)
+    code, out, err = r.run(["at-risk", activity])
+    r.check("80: at-risk hostile", widest(out) <= 80, str(widest(out)))
+    # predict: the notes (up to 247 characters) go to stderr, -q silences them; warnings wrap.
+    tx = os.path.join(data, "predictive", "crash_100customers.csv")
+    code, out, err = r.run(["predict", "--end", "2025-06-30", tx])
+    r.check("80: predict exit 0", code == 0, f"{code} {err[:300]!r}")
+    r.check("80: predict table", widest(out) <= 80, str(widest(out)))
+    r.check("80: predict notes on stderr", b"note: " not in out and b"csm-metrics: note: BG/NBD: p_alive is 1" in err,
+            repr(err[:300]))
+    r.check("80: predict warning in the table, wrapped", b"warning: BG/NBD converged to a limit" in out)
+    code, out, err = r.run(["predict", "--end", "2025-06-30", "-q", tx])
+    r.check("80: predict -q: stderr empty", code == 0 and err == b"", repr(err[:300]))
+    code, out, err = r.run(["predict", "--end", "2025-06-30", os.path.join(work, "tx.jsonl")])
+    r.check("80: predict hostile ids", widest(out) <= 80, str(widest(out)))
+    code, out, err = r.run(["rfm", "--end", "2025-06-30", os.path.join(work, "tx.jsonl")])
+    r.check("80: rfm hostile ids", widest(out) <= 80, str(widest(out)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
     parser.add_argument("--data", required=True, help="tests/data")
+    parser.add_argument("--examples", required=True, help="examples/")
     parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
     options = parser.parse_args()
     work = os.path.abspath(options.work)
@@ -255,6 +306,7 @@ def main():
     guarded(r, test_transactions, r, os.path.abspath(options.data), work)
     guarded(r, test_overflow, r, work)
     guarded(r, test_report, r, activity, work)
+    guarded(r, test_80_columns, r, os.path.abspath(options.data), os.path.abspath(options.examples), work, activity)
     print(f"output safety e2e: {r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0
 

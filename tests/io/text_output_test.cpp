@@ -162,3 +162,11 @@ TEST_CASE("text: group labels and messages", "[io][text]") {
   CHECK(text::display_width(text::group_label(std::string(5000, 'g'))) == 40);
   CHECK(text::message_text(std::string(1'000'000, 'c')).size() == 40);
 }
+
+TEST_CASE("text: wrapping to a width", "[io][text]") {
+  CHECK(text::wrap("aaa bbb ccc", 7, "w: ", "  ") == "w: aaa\n  bbb\n  ccc\n");
+  CHECK(text::wrap("aaa bbb", 80, "w: ", "  ") == "w: aaa bbb\n");
+  CHECK(text::wrap("abcdefghij", 6, "", "") == "abcdef\nghij\n");  // a word longer than a line
+  CHECK(text::wrap("a  b", 80, "", "") == "a b\n");
+  CHECK(text::wrap("", 10, "x:", "") == "x:\n");
+}
