@@ -572,44 +572,44 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     // Money columns shown compact (11.2M), the widest first, until the key columns fit.
     std::vector<bool> compact(cols.size(), false);
     const auto make_cells = [&] {
-    std::vector<std::vector<std::string>> cells;
-    for (std::size_t i = 0; i < periods.size(); ++i) {
-      const PeriodMetrics& m = periods[i];
-      std::string label = period_label(m.period, report.grain);
-      if (i < report.period_months.size() && report.period_months[i] < months_in(report.grain)) {
-        label += '*';
-        partial = true;
-      }
-      std::vector<std::string> row;
-      for (std::size_t k = 0; k < cols.size(); ++k) {
-        const Column& c = cols[k];
-        if (c.field) {
-          row.push_back(human_text(m, *c.field, compact[k]));
-        } else if (c.moved == 0) {
-          row.push_back(label);
-        } else if (moves == nullptr || i >= moves->size()) {
-          row.push_back("-");
-        } else {
-          const GroupMoves& mv = (*moves)[i];
-          switch (c.moved) {
-            case 1:
-              row.push_back(text::grouped_number(static_cast<double>(mv.moved_in_customers), 0));
-              break;
-            case 2:
-              row.push_back(text::grouped_number(static_cast<double>(mv.moved_out_customers), 0));
-              break;
-            case 3:
-              row.push_back(text::grouped_number(to_double(mv.moved_in_mrr), 2));
-              break;
-            default:
-              row.push_back(text::grouped_number(to_double(mv.moved_out_mrr), 2));
-              break;
+      std::vector<std::vector<std::string>> cells;
+      for (std::size_t i = 0; i < periods.size(); ++i) {
+        const PeriodMetrics& m = periods[i];
+        std::string label = period_label(m.period, report.grain);
+        if (i < report.period_months.size() && report.period_months[i] < months_in(report.grain)) {
+          label += '*';
+          partial = true;
+        }
+        std::vector<std::string> row;
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+          const Column& c = cols[k];
+          if (c.field) {
+            row.push_back(human_text(m, *c.field, compact[k]));
+          } else if (c.moved == 0) {
+            row.push_back(label);
+          } else if (moves == nullptr || i >= moves->size()) {
+            row.push_back("-");
+          } else {
+            const GroupMoves& mv = (*moves)[i];
+            switch (c.moved) {
+              case 1:
+                row.push_back(text::grouped_number(static_cast<double>(mv.moved_in_customers), 0));
+                break;
+              case 2:
+                row.push_back(text::grouped_number(static_cast<double>(mv.moved_out_customers), 0));
+                break;
+              case 3:
+                row.push_back(text::grouped_number(to_double(mv.moved_in_mrr), 2));
+                break;
+              default:
+                row.push_back(text::grouped_number(to_double(mv.moved_out_mrr), 2));
+                break;
+            }
           }
         }
+        cells.push_back(std::move(row));
       }
-      cells.push_back(std::move(row));
-    }
-    return cells;
+      return cells;
     };
     std::vector<std::vector<std::string>> cells = make_cells();
     std::vector<std::size_t> width(cols.size());
