@@ -76,6 +76,7 @@ struct ThresholdSeries {
   std::span<const PeriodMetrics> periods;
   RangeSummary summary;
   std::span<const GroupMoves> moves = {};
+  bool is_group = false;  ///< a group's series (its label may be "": rows without a value)
 };
 
 /// One threshold checked on one period (or on a range summary).
@@ -86,6 +87,7 @@ struct ThresholdCheck {
   std::optional<std::string> value; ///< the value as exact JSON number text; nullopt = null
   bool crossed = false;             ///< the comparison holds (never for null)
   std::string null_reason;          ///< why the value is null, e.g. "no customers at start"
+  bool is_group = false;            ///< checked on a group (`group` is its value, maybe "")
 };
 
 /// Check every threshold on every series: period fields on the last period (`latest`) or on

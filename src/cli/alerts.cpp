@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "csm/error.hpp"
+#include "io/text_output.hpp"
 
 namespace csm::cli {
 namespace {
@@ -9,7 +10,9 @@ namespace {
 // "in 2024-06", "in 2024-Q2 (group smb)" or "over all months" for a summary field.
 std::string where(const ThresholdCheck& check, Grain grain) {
   std::string text = check.period ? "in " + period_label(*check.period, grain) : "over all months";
-  if (!check.group.empty()) text += " (group " + check.group + ")";
+  // The group's value comes from the data: escaped and cut (text::group_label), so that it
+  // cannot end the line or forge another one.
+  if (check.is_group) text += " (group " + io::text::group_label(check.group) + ")";
   return text;
 }
 

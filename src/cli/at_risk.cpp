@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "csm/at_risk.hpp"
@@ -22,6 +24,7 @@ struct AtRiskCliOptions {
   InputOptions input;  // files, --input-format, --kind, --until, --column, --skip-invalid, -q
   std::string format = "table";
   std::string output;
+  bool csv_raw = false;
   std::string as_of;
   std::optional<int> window;  // --window: both windows unless given apart
   std::optional<int> contraction_window;
@@ -109,6 +112,8 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
     }
     input.read(history);
     report.result = history.evaluate(rules);
+  } catch (const RevenueOverflow& e) {
+    throw_overflow(in.files, e);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -133,12 +138,12 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   }
 
   std::string text;
-  const std::string format = lower_ascii(options.format);
+  const std::string format = io::text::ascii_lower(options.format);
   if (format == "json") {
     text = io::to_json(report);
     io::add_data_warnings_member(text, data_warnings);
   } else if (format == "csv") {
-    text = io::to_csv(report);
+    text = io::to_csv(report, csv_style(options.csv_raw));
   } else {
     text = io::to_table(report);
   }
@@ -159,6 +164,7 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
   CLI::App* cmd = app.add_subcommand(
       "at-risk", "Customers active in the latest month that show a warning sign (contraction, "
                  "low csat, a return after a gap, flat revenue at a low tier); docs/at-risk.md");
+  add_csv_raw_flag(*cmd, options->csv_raw);
   cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   add_record_options(*cmd, options->input);

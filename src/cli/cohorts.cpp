@@ -8,6 +8,8 @@
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/io/state_file.hpp"
@@ -31,6 +33,7 @@ struct CohortCommandOptions {
   std::vector<std::string> columns;
   bool skip_invalid = false;
   std::string output;
+  bool csv_raw = false;
   std::string color = "auto";
   bool quiet = false;
   unsigned threads = 0;
@@ -75,7 +78,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   if (!options.by.empty()) {
     // As compute --by: the column is read as the segment, and must be there.
     check_group_column(options.by, read.renames);
-    if (lower_case(options.by) != "segment") read.renames.emplace_back("segment", options.by);
+    if (io::text::ascii_lower(options.by) != "segment") read.renames.emplace_back("segment", options.by);
     read.required_columns.emplace_back("segment");
   }
   read.skip_invalid = options.skip_invalid;
@@ -189,7 +192,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     text = io::cohorts_to_json(report);
     io::add_data_warnings_member(text, data_warnings);
   } else if (options.format == "csv") {
-    text = io::cohorts_to_csv(report);
+    text = io::cohorts_to_csv(report, csv_style(options.csv_raw));
   } else {
     const bool to_stdout = options.output.empty() || options.output == "-";
     const ColorMode color = options.color == "always"  ? ColorMode::always
@@ -221,6 +224,7 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                  "(activity or subscription records)");
   cmd->add_option("files", options->files,
                   "Input files; none or '-' reads standard input; several are read as one stream");
+  add_csv_raw_flag(*cmd, options->csv_raw);
   cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_option("--input-format", options->input_format,

@@ -9,6 +9,8 @@
 #include <stdexcept>
 
 #include "cli/alerts.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
 #include "cli/progress.hpp"
@@ -42,6 +44,7 @@ struct ComputeOptions {
   std::string format = "table";
   std::string output;
   bool all = false;
+  bool csv_raw = false;
   std::string color = "auto";
   std::vector<std::string> fail_if;
   std::string fail_scope = "latest";
@@ -85,9 +88,11 @@ int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Strea
     std::vector<ThresholdSeries> series{{"", report.periods, report.summary, {}}};
     for (std::size_t g = 0; g < report.groups.size(); ++g) {
       const GroupPeriods& group = report.groups[g];
-      series.push_back({group.group.empty() ? std::string("(none)") : group.group, group.periods,
+      // The label is the value itself ("" for rows without one): JSON carries it as it is, the
+      // stderr line shows it through text::group_label.
+      series.push_back({group.group, group.periods,
                         g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{},
-                        group.moves});
+                        group.moves, true});
     }
     report.thresholds = evaluate_thresholds(
         options.thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
@@ -122,7 +127,7 @@ int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Strea
     text = io::to_json(report);
     io::add_data_warnings_member(text, report.data_warnings);
   } else if (format == "csv") {
-    text = io::to_csv(report);
+    text = io::to_csv(report, csv_style(options.csv_raw));
   } else {
     const bool to_stdout = options.output.empty() || options.output == "-";
     const std::string& color_option = options.color;
@@ -181,7 +186,7 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
     request.shard = shard.first;
     request.shard_count = shard.second;
     request.options = in.metrics;
-    request.grain = parse_grain(lower_ascii(in.grain)).value_or(Grain::month);
+    request.grain = parse_grain(io::text::ascii_lower(in.grain)).value_or(Grain::month);
     request.group_by = in.by;
     request.subscriptions = kind == io::RecordKind::subscription;
     request.until = read.until;
@@ -225,11 +230,12 @@ int compute(const ComputeOptions& options, Streams io) {
 
   MetricsOutput output;
   output.thresholds = thresholds;
-  output.fail_scope = lower_ascii(options.fail_scope);
-  output.format = lower_ascii(options.format);
+  output.fail_scope = io::text::ascii_lower(options.fail_scope);
+  output.format = io::text::ascii_lower(options.format);
   output.output = options.output;
   output.all = options.all;
-  output.color = lower_ascii(options.color);
+  output.csv_raw = options.csv_raw;
+  output.color = io::text::ascii_lower(options.color);
   output.quiet = in.quiet;
   output.check_only = options.check_only;
   return strict_status(in, report.data_warnings, write_metrics(report, output, io), io.err);
@@ -252,6 +258,7 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
+  add_csv_raw_flag(*cmd, options->csv_raw);
   cmd->add_option("--color", options->color,
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
       ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));

@@ -1,5 +1,6 @@
 #include "cli/input_options.hpp"
 #include "cli/option_checks.hpp"
+#include "io/text_output.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -34,10 +35,10 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
   return renames;
 }
 
-std::string lower_ascii(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
+void throw_overflow(const std::vector<std::string>& files, const RevenueOverflow& e) {
+  std::string source = files.empty() || files.front() == "-" ? "<stdin>" : files.front();
+  if (files.size() > 1) source += " (and " + std::to_string(files.size() - 1) + " more)";
+  throw InputError(source, 0, "revenue", e.what());
 }
 
 void add_record_options(CLI::App& cmd, InputOptions& options) {
@@ -152,7 +153,7 @@ std::optional<YearMonth> parse_since(const std::string& text) {
 
 std::optional<YearMonth> parse_until(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  if (lower_ascii(text) == "previous") return month_of(today_utc()).prev();
+  if (io::text::ascii_lower(text) == "previous") return month_of(today_utc()).prev();
   YearMonth until;
   if (text.size() != 7 || parse_period(text, until) != PeriodError::ok) {
     throw UsageError("--until " + text + ": expected a month as YYYY-MM or 'previous', e.g. 2025-12");
@@ -171,13 +172,13 @@ io::ReadOptions read_options(const InputOptions& options) {
       {"summary", io::RecordKind::summary},
       {"subscription", io::RecordKind::subscription}};
   io::ReadOptions read;
-  read.format = input_formats.at(lower_ascii(options.input_format));
-  read.kind = kinds.at(lower_ascii(options.kind));
+  read.format = input_formats.at(io::text::ascii_lower(options.input_format));
+  read.kind = kinds.at(io::text::ascii_lower(options.kind));
   read.renames = parse_renames(options.columns);
   // --by COLUMN: the column is read as the segment, which the aggregation groups on.
   if (!options.by.empty()) {
     check_group_column(options.by, read.renames);
-    if (lower_ascii(options.by) != "segment") read.renames.emplace_back("segment", options.by);
+    if (io::text::ascii_lower(options.by) != "segment") read.renames.emplace_back("segment", options.by);
     read.required_columns.emplace_back("segment");
   }
   read.skip_invalid = options.skip_invalid;
@@ -196,7 +197,7 @@ void apply_range_options(const InputOptions& options, io::ReadOptions& read) {
   read.dedupe = options.dedupe;
   read.round_money = options.round_money;
   if (!options.delimiter.empty()) {
-    const std::string d = lower_ascii(options.delimiter);
+    const std::string d = io::text::ascii_lower(options.delimiter);
     if (d == "tab" || d == "\\t" || d == "\t") {
       read.delimiter = '\t';
     } else if (d.size() == 1 && std::string_view(",;|").find(d[0]) != std::string_view::npos) {
@@ -243,7 +244,7 @@ void add_spend(const FinishOptions& options, io::MetricsReport& report, std::ost
   input.read(totals);
   io::SpendReport spend;
   spend.input = input.report();
-  spend.mode = lower_ascii(options.spend_mode) == "add" ? SpendMode::add : SpendMode::replace;
+  spend.mode = io::text::ascii_lower(options.spend_mode) == "add" ? SpendMode::add : SpendMode::replace;
   spend.applied = apply_spend(report.periods, totals, spend.mode, report.options);
   std::vector<std::string> notes;
   if (!by.empty()) {
@@ -357,7 +358,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   io::MetricsReport report;
   report.version = CSM_VERSION;
   report.options = options.metrics;
-  const Grain grain = parse_grain(lower_ascii(options.grain)).value_or(Grain::month);
+  const Grain grain = parse_grain(io::text::ascii_lower(options.grain)).value_or(Grain::month);
   ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
   DataProfile quality;
   io::ReadOptions with_quality = read;
@@ -398,6 +399,8 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       }
       if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
     }
+  } catch (const RevenueOverflow& e) {
+    throw_overflow(options.files, e);
   } catch (const TooManyGroups& e) {
     throw UsageError("--by " + options.by + ": " + e.what());
   } catch (const std::invalid_argument& e) {

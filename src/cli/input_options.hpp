@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "csm/activity_aggregator.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/cohorts.hpp"
 #include "csm/grain.hpp"
@@ -73,9 +74,9 @@ void add_group_options(CLI::App& cmd, InputOptions& options);
 /// add_record_options, add_metric_options, then -q and -j.
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
-/// `text` in ASCII lower case (CLI11's IsMember(..., ignore_case) accepts "CSV" but passes it on
-/// as typed).
-std::string lower_ascii(std::string text);
+/// A revenue sum past the money limit as an InputError naming the input (the first file, and how
+/// many more): the sum is over several rows, so there is no one line to name.
+[[noreturn]] void throw_overflow(const std::vector<std::string>& files, const RevenueOverflow& e);
 
 /// --until as a month: YYYY-MM, or "previous" (the last complete month before today, UTC);
 /// throws UsageError for anything else.

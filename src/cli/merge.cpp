@@ -3,6 +3,8 @@
 #include <set>
 
 #include "cli/alerts.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
@@ -26,6 +28,7 @@ struct MergeOptions {
   std::string output;
   bool allow_partial = false;
   bool all = false;
+  bool csv_raw = false;
   std::string color = "auto";
   bool quiet = false;
   std::string metric = "logo";  // cohort states, table output
@@ -246,7 +249,7 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
       "x counts repeat purchase occasions (distinct purchase days after the first) on or "
       "before end; purchases of one customer on the same day are one occasion");
   const std::string text = options.format == "json" ? io::to_json(report)
-                           : options.format == "csv" ? io::to_csv(report)
+                           : options.format == "csv" ? io::to_csv(report, csv_style(options.csv_raw))
                                                      : io::to_table(report);
   write_text(options, io, text);
   return kOk;
@@ -331,7 +334,7 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
   if (options.format == "json") {
     text = io::cohorts_to_json(report);
   } else if (options.format == "csv") {
-    text = io::cohorts_to_csv(report);
+    text = io::cohorts_to_csv(report, csv_style(options.csv_raw));
   } else {
     const bool to_stdout = options.output.empty() || options.output == "-";
     const ColorMode color = options.color == "always"  ? ColorMode::always
@@ -424,11 +427,12 @@ int merge(const MergeOptions& options, Streams io) {
   finish_periods(report, finish, io.err);
   MetricsOutput output;
   output.thresholds = parse_fail_if(options.fail_if, raw.grouped);
-  output.fail_scope = lower_ascii(options.fail_scope);
-  output.format = lower_ascii(options.format);
+  output.fail_scope = io::text::ascii_lower(options.fail_scope);
+  output.format = io::text::ascii_lower(options.format);
   output.output = options.output;
   output.all = options.all;
-  output.color = lower_ascii(options.color);
+  output.csv_raw = options.csv_raw;
+  output.color = io::text::ascii_lower(options.color);
   output.quiet = options.quiet;
   return write_metrics(report, output, io);
 }
@@ -448,6 +452,7 @@ CommandRunner add_merge_command(CLI::App& app, Streams io) {
   cmd->add_option("-o,--output", options->output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
+  add_csv_raw_flag(*cmd, options->csv_raw);
   cmd->add_option("--color", options->color,
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
       ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "io/text_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
@@ -59,7 +60,7 @@ std::uint8_t parse_types(const std::vector<std::string>& values) {
     std::size_t begin = 0;
     while (begin <= value.size()) {
       const std::size_t comma = std::min(value.find(',', begin), value.size());
-      const std::string name = lower_ascii(value.substr(begin, comma - begin));
+      const std::string name = io::text::ascii_lower(value.substr(begin, comma - begin));
       const auto type = parse_movement_type(name);
       if (!type) {
         throw UsageError("--type " + value + ": " + quote_for_message(name) +
@@ -78,7 +79,7 @@ int movements(const MovementCommandOptions& options, Streams io) {
   if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError("no input: give a file (csm-metrics movements customers.csv) or pipe records in");
   }
-  const Grain grain = parse_grain(lower_ascii(in.grain)).value_or(Grain::month);
+  const Grain grain = parse_grain(io::text::ascii_lower(in.grain)).value_or(Grain::month);
   MovementRequest request;
   request.options.grain = grain;
   request.options.types = parse_types(options.types);
@@ -129,7 +130,7 @@ int movements(const MovementCommandOptions& options, Streams io) {
     report.warnings.push_back(note);
   }
 
-  const std::string format = lower_ascii(options.format);
+  const std::string format = io::text::ascii_lower(options.format);
   const auto write = [&](const io::TextSink& sink) {
     if (format == "json") {
       io::movements_to_json(report, sink);

@@ -6,6 +6,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
@@ -384,27 +386,27 @@ int predict(const PredictOptions& o, Streams io) {
         "the correlation of x and monetary is " + std::to_string(*report.spend.correlation) +
         "; the Gamma-Gamma model assumes spend does not depend on purchase frequency");
   }
-  // The table shows warnings and notes itself; JSON holds both and gets the warnings on stderr
-  // too (those not printed already: a partial merge of states); a CSV has no place for either, so
-  // both go to stderr (-q silences them).
+  // The table shows the warnings itself (wrapped to 80 columns) and its notes go to stderr; JSON
+  // holds both and gets the warnings on stderr too (those not printed already: a partial merge of
+  // states); a CSV has no place for either, so both go to stderr. -q silences stderr.
   const std::string& format = o.input.format;
   if (!o.input.quiet && format != "table") {
     for (std::size_t i = warnings_shown; i < report.warnings.size(); ++i) {
       io.err << "csm-metrics: warning: " << report.warnings[i] << '\n';
     }
   }
-  if (!o.input.quiet && format == "csv") {
+  if (!o.input.quiet && format != "json") {
     for (const std::string& n : report.notes) io.err << "csm-metrics: note: " << n << '\n';
   }
 
   if (!o.customers_csv.empty()) {
-    io::write_file_atomically(o.customers_csv, io::to_csv(report));
+    io::write_file_atomically(o.customers_csv, io::to_csv(report, csv_style(o.input.csv_raw)));
     report.customers_in_json = false;
   }
   // CSV: the customers, or with --customers-csv (they are in that file) the model, one row per
   // quantity.
   const std::string text = format == "json"  ? io::to_json(report)
-                           : format == "csv" ? (report.customers_in_json ? io::to_csv(report)
+                           : format == "csv" ? (report.customers_in_json ? io::to_csv(report, csv_style(o.input.csv_raw))
                                                                          : io::model_csv(report))
                                              : io::to_table(report);
   write_output(o.input.output, io, text);
@@ -468,7 +470,7 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
       throw UsageError("--allow-partial applies to --from-state");
     }
     o->unit_given = cmd->get_option("--unit")->count() > 0;
-    o->model = lower_case(o->model);
+    o->model = io::text::ascii_lower(o->model);
     if (o->model == "bg-bb") {
       for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",
                                "--sort", "--top", "--max-p-alive", "--margin", "--discount-rate",

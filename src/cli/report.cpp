@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "io/text_output.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "csm/error.hpp"
@@ -48,8 +49,8 @@ std::vector<std::string> equivalent_command(const ReportOptions& options, const 
     args.emplace_back(option);
     args.push_back(value);
   };
-  if (lower_ascii(in.input_format) != "auto") add("--input-format", lower_ascii(in.input_format));
-  if (lower_ascii(in.kind) != "auto") add("--kind", lower_ascii(in.kind));
+  if (io::text::ascii_lower(in.input_format) != "auto") add("--input-format", io::text::ascii_lower(in.input_format));
+  if (io::text::ascii_lower(in.kind) != "auto") add("--kind", io::text::ascii_lower(in.kind));
   if (!in.until.empty()) add("--until", in.until);
   if (!in.since.empty()) add("--since", in.since);
   if (in.dedupe) args.emplace_back("--dedupe");
@@ -63,9 +64,9 @@ std::vector<std::string> equivalent_command(const ReportOptions& options, const 
   if (in.metrics.discount_rate != 0.0) add("--discount-rate", fmt::format("{}", in.metrics.discount_rate));
   if (!in.metrics.quick_ratio_reactivation) args.emplace_back("--quick-ratio-without-reactivation");
   if (!in.spend.empty()) add("--spend", in.spend);
-  if (!in.spend.empty() && lower_ascii(in.spend_mode) != "replace") add("--spend-mode", lower_ascii(in.spend_mode));
+  if (!in.spend.empty() && io::text::ascii_lower(in.spend_mode) != "replace") add("--spend-mode", io::text::ascii_lower(in.spend_mode));
   if (!in.by.empty()) add("--by", in.by);
-  if (lower_ascii(in.grain) != "month") add("--grain", lower_ascii(in.grain));
+  if (io::text::ascii_lower(in.grain) != "month") add("--grain", io::text::ascii_lower(in.grain));
   if (cohort_grain != "month") add("--cohort-grain", cohort_grain);
   if (options.title != "Customer-success report") add("--title", options.title);
   return args;
@@ -83,7 +84,7 @@ int report(const ReportOptions& options, Streams io) {
   // The metrics, the groups of --by and the cohort table come from one read of the input, by the
   // same code as compute's (cli/input_options.cpp).
   CohortRequest cohorts;
-  const std::string cohort_grain = lower_ascii(options.cohort_grain);
+  const std::string cohort_grain = io::text::ascii_lower(options.cohort_grain);
   cohorts.options.grain = parse_grain(cohort_grain).value_or(Grain::month);
   page.metrics = read_metrics(in, read_options(in), io.err, &cohorts, {}, "report");
   if (cohorts.table && !cohorts.table->cohorts.empty()) page.cohorts = io::cohort_retention(*cohorts.table);
@@ -97,8 +98,8 @@ int report(const ReportOptions& options, Streams io) {
   }
   if (options.timestamp) page.timestamp = utc_now();
   io::ReportSettings settings;
-  settings.input_format = lower_ascii(in.input_format);
-  settings.kind = lower_ascii(in.kind);
+  settings.input_format = io::text::ascii_lower(in.input_format);
+  settings.kind = io::text::ascii_lower(in.kind);
   settings.columns = in.columns;
   settings.skip_invalid = in.skip_invalid;
   settings.until = parse_until(in.until);

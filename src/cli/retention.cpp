@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <stdexcept>
 
+#include "io/text_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/run.hpp"
 #include "cli/transactions.hpp"
@@ -113,7 +114,7 @@ io::ReadOptions read_options(const RetentionOptions& o) {
   }
   read.renames = parse_renames(o.columns);
   if (!o.by.empty()) {
-    if (lower_case(o.by) != "segment") read.renames.emplace_back("segment", o.by);
+    if (io::text::ascii_lower(o.by) != "segment") read.renames.emplace_back("segment", o.by);
     read.required_columns.emplace_back("segment");
   }
   read.skip_invalid = o.skip_invalid;
@@ -652,7 +653,7 @@ CommandRunner add_retention_command(CLI::App& app, Streams io) {
   cmd->add_option("-j,--threads", o->threads, "Threads for reading records (default 0: one per core)")
       ->check(CLI::Range(0u, 256u));
   return [o, io] {
-    o->model = lower_case(o->model);
+    o->model = io::text::ascii_lower(o->model);
     return retention(*o, io);
   };
 }
@@ -698,7 +699,7 @@ CommandRunner add_forecast_command(CLI::App& app, Streams io) {
   cmd->add_option("-o,--output", o->input.output, "Write the result to this file (atomically)");
   cmd->add_flag("-q,--quiet", o->input.quiet, "No notes on stderr");
   return [o, io] {
-    o->input.model = lower_case(o->input.model);
+    o->input.model = io::text::ascii_lower(o->input.model);
     return forecast(*o, io);
   };
 }

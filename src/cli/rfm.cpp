@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/csv_option.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/transactions.hpp"
@@ -55,7 +56,7 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
         "x counts repeat purchase occasions (distinct purchase days after the first) on or "
         "before end; purchases of one customer on the same day are one occasion");
     const std::string text = options->format == "json" ? io::to_json(report)
-                             : options->format == "csv" ? io::to_csv(report)
+                             : options->format == "csv" ? io::to_csv(report, csv_style(options->csv_raw))
                                                         : io::to_table(report);
     write_output(options->output, io, text);
     return kOk;

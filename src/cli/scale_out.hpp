@@ -50,6 +50,7 @@ struct MetricsOutput {
   std::string format = "table";
   std::string output;                  ///< -o FILE (empty or "-": stdout)
   bool all = false;
+  bool csv_raw = false;                ///< --csv-raw
   std::string color = "auto";
   bool quiet = false;
   bool check_only = false;             ///< `check`: only the data report

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "io/text_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
@@ -29,7 +30,7 @@ struct ShardOptions {
 };
 
 io::InputFormat format_of(const std::string& given) {
-  const std::string name = lower_ascii(given);
+  const std::string name = io::text::ascii_lower(given);
   if (name == "csv") return io::InputFormat::csv;
   if (name == "tsv") return io::InputFormat::tsv;
   if (name == "json") return io::InputFormat::json;
@@ -42,7 +43,7 @@ io::InputFormat format_of(const std::string& given) {
 std::vector<std::pair<std::string, std::string>> shard_renames(const ShardOptions& options) {
   std::vector<std::pair<std::string, std::string>> renames = parse_renames(options.columns);
   for (const auto& [canonical, input] : renames) {
-    std::string lower = lower_ascii(canonical);
+    std::string lower = io::text::ascii_lower(canonical);
     bool known = false;
     for (const auto* list : {&io::activity_columns(), &io::summary_columns(), &io::subscription_columns(),
                              &io::transaction_columns(), &io::spend_columns()}) {
@@ -55,7 +56,7 @@ std::vector<std::pair<std::string, std::string>> shard_renames(const ShardOption
   }
   if (!options.id_column.empty()) {
     for (const auto& [canonical, input] : renames) {
-      if (lower_ascii(canonical) == "customer_id" && input != options.id_column) {
+      if (io::text::ascii_lower(canonical) == "customer_id" && input != options.id_column) {
         throw UsageError("--id-column " + options.id_column + " and --column " + canonical + "=" + input +
                          " name different id columns: give one");
       }

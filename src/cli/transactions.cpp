@@ -1,4 +1,6 @@
 #include "cli/transactions.hpp"
+#include "cli/csv_option.hpp"
+#include "io/text_output.hpp"
 
 #include <unistd.h>
 
@@ -20,6 +22,7 @@ void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
   cmd->add_option("--unit", options.unit,
                   "Time unit of t_x, T and horizons: day, week (7 days) or month (365.25/12 days)")
       ->check(CLI::IsMember({"day", "week", "month"}, CLI::ignore_case));
+  add_csv_raw_flag(*cmd, options.csv_raw);
   cmd->add_option("-f,--format", options.format, "Output: table (default), json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_option("--input-format", options.input_format,
@@ -39,17 +42,10 @@ void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
       ->check(CLI::Range(0u, 256u));
 }
 
-std::string lower_case(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
-
 void normalise(TransactionOptions& options) {
-  options.format = lower_case(options.format);
-  options.input_format = lower_case(options.input_format);
-  options.unit = lower_case(options.unit);
+  options.format = io::text::ascii_lower(options.format);
+  options.input_format = io::text::ascii_lower(options.input_format);
+  options.unit = io::text::ascii_lower(options.unit);
 }
 
 Date parse_date_option(const std::string& option, const std::string& text) {

@@ -21,6 +21,7 @@ struct TransactionOptions {
   std::string end;
   std::string unit = "week";
   std::string output;
+  bool csv_raw = false;  ///< --csv-raw
   bool quiet = false;
   unsigned threads = 0;  ///< 0 = one per core
   std::uint32_t shard = 0;        ///< --shard I/N: every customer in shard I of N
@@ -30,8 +31,6 @@ struct TransactionOptions {
 
 /// Lower-case the option values that CLI11 accepted in any case (--unit WEEK, -f JSON).
 void normalise(TransactionOptions& options);
-/// `text` in ASCII lower case.
-std::string lower_case(std::string text);
 
 /// Register the options above on `cmd`.
 void add_transaction_options(CLI::App* cmd, TransactionOptions& options);

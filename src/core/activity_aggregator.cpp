@@ -63,7 +63,7 @@ void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vect
 }
 
 [[noreturn]] void overflow(std::string_view customer, std::int32_t month) {
-  throw RevenueOverflow("customer " + std::string(customer) + ", " + to_string(YearMonth{month}) +
+  throw RevenueOverflow("customer " + quote_for_message(customer) + ", " + to_string(YearMonth{month}) +
                         ": the month's revenue sum exceeds " + format_money(kMaxMoney));
 }
 

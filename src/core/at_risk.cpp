@@ -1,6 +1,7 @@
 #include "csm/at_risk.hpp"
 
 #include "csm/activity_aggregator.hpp"  // RevenueOverflow
+#include "csm/error.hpp"
 
 #include <algorithm>
 #include <array>
@@ -58,7 +59,7 @@ void CustomerHistory::add(const ActivityRecord& record) {
   Customer::Month& month = customers_[it->second]->at(record.period.index);
   const std::optional<Money> sum = checked_add(month.revenue, record.revenue);
   if (!sum) {
-    throw RevenueOverflow("customer " + it->first + ", " + to_string(record.period) +
+    throw RevenueOverflow("customer " + quote_for_message(it->first) + ", " + to_string(record.period) +
                           ": the month's revenue sum exceeds " + format_money(kMaxMoney));
   }
   month.revenue = *sum;

@@ -433,7 +433,7 @@ std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& th
         const std::string_view name = std::string_view(t.field).substr(kSummaryPrefix.size());
         for (const SummaryField& f : summary_fields()) {
           if (name != f.name) continue;
-          ThresholdCheck check{t, s.label, std::nullopt, std::nullopt, false, {}};
+          ThresholdCheck check{t, s.label, std::nullopt, std::nullopt, false, {}, s.is_group};
           std::visit(
               [&](auto member) {
                 const auto& value = s.summary.*member;
@@ -458,7 +458,7 @@ std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& th
         if (field == nullptr || s.moves.empty()) continue;
         const std::size_t n = std::min(s.moves.size(), s.periods.size());
         for (std::size_t i = scope == ThresholdScope::latest ? n - 1 : 0; i < n; ++i) {
-          ThresholdCheck check{t, s.label, s.periods[i].period, std::nullopt, false, {}};
+          ThresholdCheck check{t, s.label, s.periods[i].period, std::nullopt, false, {}, s.is_group};
           std::visit(
               [&](auto member) {
                 const auto value = s.moves[i].*member;
@@ -478,7 +478,7 @@ std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& th
       const std::span<const PeriodMetrics> checked =
           scope == ThresholdScope::latest ? s.periods.last(1) : s.periods;
       for (const PeriodMetrics& m : checked) {
-        ThresholdCheck check{t, s.label, m.period, std::nullopt, false, {}};
+        ThresholdCheck check{t, s.label, m.period, std::nullopt, false, {}, s.is_group};
         std::visit(
             [&](auto member) {
               const auto& value = m.*member;

@@ -2,37 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <nlohmann/json.hpp>
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
 
-// A JSON string literal; text that is not UTF-8 (a file name) gets U+FFFD, so the output parses.
-std::string json_string(std::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string number_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
-// Exact money with thousands separators for people: 1234567.5 -> "1,234,567.50".
-std::string grouped_money(MoneySum amount) {
-  const std::string exact = format_money(amount);
-  const bool negative = exact.front() == '-';
-  const std::string digits = exact.substr(negative ? 1 : 0);
-  const std::size_t dot = digits.find('.');
-  const std::string whole = digits.substr(0, dot);
-  std::string out = negative ? "-" : "";
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(whole[i]);
-  }
-  return out + digits.substr(dot);
-}
+using text::grouped_money;
+using text::json_string;
+using text::number_text;
 
 // The rows shown: all, or the first `top`.
 std::size_t shown(const AtRiskReport& report) {
@@ -72,16 +49,6 @@ std::string ordinal(Money micro) {
 
 // "3 months", "1 month".
 std::string months(int n) { return std::to_string(n) + (n == 1 ? " month" : " months"); }
-
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -146,15 +113,15 @@ std::string to_json(const AtRiskReport& report) {
   return out;
 }
 
-std::string to_csv(const AtRiskReport& report) {
+std::string to_csv(const AtRiskReport& report, const CsvStyle& style) {
   std::string out =
       "customer_id,revenue_at_risk,reasons,contraction_previous_max,contraction_previous_max_period,"
       "contraction_drop_pct,low_csat_lowest,low_csat_period,low_csat_responses,"
       "gap_return_period,gap_months,flat_months_unchanged,flat_tier_limit\n";
   for (std::size_t i = 0; i < shown(report); ++i) {
     const AtRiskCustomer& c = report.result.customers_at_risk[i];
-    out += csv_field(c.customer_id) + "," + format_money(c.revenue_at_risk) + "," +
-           csv_field(reasons_text(c));
+    out += text::csv_field(c.customer_id, style.formula_guard) + "," +
+           format_money(c.revenue_at_risk) + "," + text::csv_field(reasons_text(c));
     if (c.contraction) {
       out += "," + format_money(c.contraction->previous_max) + "," +
              to_string(c.contraction->previous_max_period) + "," + number_text(c.contraction->drop_pct);
@@ -184,6 +151,9 @@ std::string to_csv(const AtRiskReport& report) {
 }
 
 std::string to_table(const AtRiskReport& report) {
+  // Long ids are shown with their middle elided (CSV and JSON have them whole): at most this
+  // wide, and less where a line would pass 80 columns.
+  constexpr std::size_t kIdWidth = 32;
   const AtRiskOptions& o = report.options;
   const AtRiskResult& r = report.result;
   struct Line {
@@ -197,7 +167,8 @@ std::string to_table(const AtRiskReport& report) {
     const AtRiskCustomer& c = r.customers_at_risk[i];
     bool first = true;
     const auto add = [&](std::string_view reason, std::string evidence) {
-      lines.push_back({first ? c.customer_id : "", first ? grouped_money(c.revenue_at_risk) : "",
+      lines.push_back({first ? text::terminal_text(c.customer_id) : "",
+                       first ? grouped_money(c.revenue_at_risk) : "",
                        std::string(reason), std::move(evidence)});
       first = false;
     };
@@ -216,20 +187,24 @@ std::string to_table(const AtRiskReport& report) {
                                     to_string(c.gap_return->returned), c.gap_return->gap_months));
     }
     if (c.flat_low_tier) {
-      add("flat_low_tier", fmt::format("unchanged {} months, <= {} ({} pct.)",
-                                       c.flat_low_tier->months_unchanged,
-                                       grouped_money(c.flat_low_tier->tier_limit),
-                                       ordinal(o.low_tier_pct)));
+      // The percentile is named in the rules under the table.
+      add("flat_low_tier", fmt::format("unchanged {} months, <= {}", c.flat_low_tier->months_unchanged,
+                                       grouped_money(c.flat_low_tier->tier_limit)));
     }
   }
   std::size_t w_customer = 8;  // "customer"
   std::size_t w_risk = 7;      // "at risk"
   std::size_t w_reason = 6;    // "reason"
+  std::size_t w_evidence = 0;
   for (const Line& l : lines) {
-    w_customer = std::max(w_customer, l.customer.size());
+    w_customer = std::max(w_customer, text::display_width(l.customer));
     w_risk = std::max(w_risk, l.at_risk.size());
     w_reason = std::max(w_reason, l.reason.size());
+    w_evidence = std::max(w_evidence, l.evidence.size());
   }
+  const std::size_t others = 2 + w_risk + 2 + w_reason + 2 + w_evidence;
+  const std::size_t room = others + 8 < text::kTableWidth ? text::kTableWidth - others : 8;
+  w_customer = std::min({w_customer, kIdWidth, std::max(room, std::size_t{8})});
   std::string out;
   if (!r.as_of) return "no records\n";
   if (lines.empty()) {
@@ -238,8 +213,9 @@ std::string to_table(const AtRiskReport& report) {
     out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "customer", w_customer, "at risk", w_risk,
                        "reason", w_reason, "evidence");
     for (const Line& l : lines) {
-      out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", l.customer, w_customer, l.at_risk, w_risk,
-                         l.reason, w_reason, l.evidence);
+      out += fmt::format("{}  {:>{}}  {:<{}}  {}\n",
+                         text::pad_right(text::elide_middle(l.customer, w_customer), w_customer),
+                         l.at_risk, w_risk, l.reason, w_reason, l.evidence);
     }
   }
   MoneySum at_risk = 0;

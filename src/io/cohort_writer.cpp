@@ -2,45 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
 
-std::string number_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+using text::json_string;
+using text::number_text;
 
 std::string optional_text(const Rate& value, const char* null_text) {
   return value ? number_text(*value) : null_text;
-}
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 std::string label(const CohortTable& table, YearMonth period) {
@@ -111,7 +82,7 @@ std::string cohorts_to_json(const CohortReport& report) {
   return out;
 }
 
-std::string cohorts_to_csv(const CohortReport& report) {
+std::string cohorts_to_csv(const CohortReport& report, const CsvStyle& style) {
   const CohortTable& t = report.table;
   const bool grouped = !report.group_by.empty();
   std::string out = grouped ? "group," : "";
@@ -121,7 +92,7 @@ std::string cohorts_to_csv(const CohortReport& report) {
       for (std::size_t k = 0; k < cohort.ages.size(); ++k) {
         const CohortAge& a = cohort.ages[k];
         if (grouped) {
-          if (group != nullptr) out += csv_field(group->empty() ? std::string("(none)") : *group);
+          if (group != nullptr) out += text::csv_group_field(*group, style.formula_guard);
           out.push_back(',');
         }
         out += fmt::format("{},{},{},{},{},{},{}\n", label(t, cohort.period), k, cohort.customers,
@@ -182,7 +153,7 @@ std::string cohorts_to_table(const CohortReport& report, const CohortTableStyle&
     out += fmt::format("logo retention, % of the cohort's customers active, by {} since joining\n", unit.substr(0, unit.size() - 1));
     out += matrix(t.cohorts, false);
     for (const CohortGroup& g : t.groups) {
-      out += fmt::format("\n{}{} = {}{}\n", bold, report.group_by, g.group.empty() ? "(none)" : g.group, reset);
+      out += fmt::format("\n{}{} = {}{}\n", bold, text::cell(report.group_by, 40), text::group_label(g.group), reset);
       out += matrix(g.cohorts, false);
     }
   }
@@ -191,7 +162,7 @@ std::string cohorts_to_table(const CohortReport& report, const CohortTableStyle&
     out += fmt::format("revenue retention, % of the cohort's revenue at age 0, by {} since joining\n", unit.substr(0, unit.size() - 1));
     out += matrix(t.cohorts, true);
     for (const CohortGroup& g : t.groups) {
-      out += fmt::format("\n{}{} = {}{}\n", bold, report.group_by, g.group.empty() ? "(none)" : g.group, reset);
+      out += fmt::format("\n{}{} = {}{}\n", bold, text::cell(report.group_by, 40), text::group_label(g.group), reset);
       out += matrix(g.cohorts, true);
     }
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "text_output.hpp"
+
 namespace csm::io {
 namespace {
 
@@ -14,12 +16,6 @@ std::string_view trim_spaces(std::string_view s) noexcept {
 
 char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
 }
 
 bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
@@ -35,7 +31,7 @@ bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
 ColumnMap::ColumnMap(std::vector<ColumnSpec> specs) : specs_(std::move(specs)) {
   lookup_.reserve(specs_.size());
   for (const auto& spec : specs_) {
-    lookup_.push_back(to_lower(spec.name));
+    lookup_.push_back(text::ascii_lower(spec.name));
     display_.push_back(spec.name);
   }
 }
@@ -43,7 +39,7 @@ ColumnMap::ColumnMap(std::vector<ColumnSpec> specs) : specs_(std::move(specs)) {
 bool ColumnMap::rename(std::string_view canonical, std::string_view input_name) {
   for (std::size_t slot = 0; slot < specs_.size(); ++slot) {
     if (equals_ignore_case(specs_[slot].name, trim_spaces(canonical))) {
-      lookup_[slot] = to_lower(trim_spaces(input_name));
+      lookup_[slot] = text::ascii_lower(trim_spaces(input_name));
       display_[slot] = std::string(trim_spaces(input_name));
       return true;
     }

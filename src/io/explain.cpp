@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "text_output.hpp"
+
 namespace csm::io {
 
 ExplainReport make_explain(RecordKind kind, const ReadReport& input,
@@ -37,32 +39,18 @@ ExplainReport make_explain(RecordKind kind, const ReadReport& input,
   return r;
 }
 
-namespace {
-
-std::string grouped(std::uint64_t n) {
-  const std::string plain = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < plain.size(); ++i) {
-    if (i > 0 && (plain.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(plain[i]);
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string explain_text(const ExplainReport& r) {
   const bool subscriptions = r.kind == RecordKind::subscription;
   std::string out = fmt::format("input report ({} records)\n", to_string(r.kind));
   const auto line = [&](std::string_view label, const std::string& value, const std::string& note) {
     out += fmt::format("  {:<22}{:>12}{}\n", label, value, note.empty() ? "" : "  " + note);
   };
-  line(subscriptions ? "subscriptions read" : "rows read", grouped(r.rows_read),
-       r.rows_skipped ? fmt::format("({} used, {} invalid and skipped)", grouped(r.rows_used),
-                                    grouped(r.rows_skipped))
+  line(subscriptions ? "subscriptions read" : "rows read", text::grouped_count(r.rows_read),
+       r.rows_skipped ? fmt::format("({} used, {} invalid and skipped)", text::grouped_count(r.rows_used),
+                                    text::grouped_count(r.rows_skipped))
                       : "");
-  if (r.customers) line("customers", grouped(*r.customers), "");
-  line("months", grouped(static_cast<std::uint64_t>(r.months)),
+  if (r.customers) line("customers", text::grouped_count(*r.customers), "");
+  line("months", text::grouped_count(static_cast<std::uint64_t>(r.months)),
        r.first ? fmt::format("({} to {})", to_string(*r.first), to_string(*r.last)) : "");
   std::string gaps;
   for (std::size_t i = 0; i < r.months_without_rows.size(); ++i) {
@@ -73,19 +61,19 @@ std::string explain_text(const ExplainReport& r) {
     gaps += (i ? ", " : "") + to_string(r.months_without_rows[i]);
   }
   line(subscriptions ? "months none active" : "months with no rows",
-       grouped(r.months_without_rows.size()), gaps);
+       text::grouped_count(r.months_without_rows.size()), gaps);
   if (r.duplicate_rows) {
-    line("duplicate rows", grouped(*r.duplicate_rows),
+    line("duplicate rows", text::grouped_count(*r.duplicate_rows),
          *r.duplicate_rows ? "(identical in every field to an earlier row)" : "");
   }
-  line(subscriptions ? "mrr 0" : "zero-revenue rows", grouped(r.zero_revenue_rows), "");
+  line(subscriptions ? "mrr 0" : "zero-revenue rows", text::grouped_count(r.zero_revenue_rows), "");
   std::string problems;
   std::uint64_t invalid = 0;
   for (const auto& [field, n] : r.invalid_by_field) {
-    problems += fmt::format("{}{} {}", problems.empty() ? "" : ", ", field, grouped(n));
+    problems += fmt::format("{}{} {}", problems.empty() ? "" : ", ", field, text::grouped_count(n));
     invalid += n;
   }
-  line("invalid values", grouped(invalid), problems);
+  line("invalid values", text::grouped_count(invalid), problems);
   return out;
 }
 

@@ -2,16 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
 #include <variant>
 
 #include "csm/io/sparkline.hpp"
-#include "csm/io/utf8.hpp"
-#include "json_text.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
+
+using text::append_json_string;
+using text::number_text;
 
 // One output field: where it lives in PeriodMetrics and how it prints.
 enum class Unit { count, percent, money, ratio_money, ratio };
@@ -59,13 +60,6 @@ const std::vector<Field>& fields() {
   return list;
 }
 
-// Shortest text that reads back as the same double: stable, and exact for the tools downstream.
-std::string number_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 // The exact machine text of a field, or nullopt for null.
 std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& field) {
   return std::visit(
@@ -83,56 +77,6 @@ std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& fie
       },
       field.member);
 }
-
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  // Invalid UTF-8 (a file name from another encoding) becomes U+FFFD: the document stays JSON.
-  std::string repaired;
-  for (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos;
-       bad = first_invalid_utf8(text)) {
-    repaired.append(text.substr(0, bad));
-    if (text[bad] == '\0') {
-      repaired.push_back('\0');  // valid UTF-8; escaped as \u0000 below
-    } else {
-      repaired += "\xef\xbf\xbd";
-    }
-    text.remove_prefix(bad + 1);
-  }
-  if (!repaired.empty()) {
-    repaired.append(text);
-    text = repaired;
-  }
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-namespace {
 
 // A small streaming JSON writer: members in the order written, two-space indentation for the
 // document, one line per period so that diffs of outputs stay readable.
@@ -207,18 +151,6 @@ class JsonOut {
   bool fresh_ = false;
   bool first_ = true;
 };
-
-// A CSV field, quoted when it holds a separator, a quote or a line break (RFC 4180).
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 void write_explain(JsonOut& j, const ExplainReport& r) {
   j.key("explain");
@@ -467,7 +399,7 @@ std::string to_json(const MetricsReport& report) {
       j.open('{', true);
       j.key("expression");
       j.string(check.threshold.expression);
-      if (!check.group.empty()) {
+      if (check.is_group) {
         j.key("group");
         j.string(check.group);
       }
@@ -531,7 +463,7 @@ std::string to_explain_json(const MetricsReport& report) {
   return std::move(j.text);
 }
 
-std::string to_csv(const MetricsReport& report) {
+std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
   std::string out;
   const bool grouped = !report.group_by.empty();
   if (grouped) out += "group,";
@@ -550,8 +482,9 @@ std::string to_csv(const MetricsReport& report) {
     for (std::size_t i = 0; i < periods.size(); ++i) {
       const PeriodMetrics& m = periods[i];
       if (grouped) {
-        // The group without a value is "(none)", so that it cannot be taken for all customers.
-        if (group != nullptr) out += csv_field(group->empty() ? std::string("(none)") : *group);
+        // The group without a value is "(none)", so that it cannot be taken for all customers;
+        // a value that is literally "(none)" is written "'(none)".
+        if (group != nullptr) out += text::csv_group_field(*group, style.formula_guard);
         out.push_back(',');
       }
       out += period_label(m.period, report.grain);
@@ -582,21 +515,8 @@ std::string to_csv(const MetricsReport& report) {
 
 namespace {
 
-// Thousands separators for people: 1234567.891 -> "1,234,567.89".
-std::string grouped(double value, int decimals) {
-  std::string plain = fmt::format("{:.{}f}", std::fabs(value), decimals);
-  const std::size_t dot = plain.find('.');
-  std::string whole = plain.substr(0, dot);
-  std::string out;
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(whole[i]);
-  }
-  if (dot != std::string::npos) out += plain.substr(dot);
-  return (value < 0 && plain.find_first_not_of("0.") != std::string::npos ? "-" : "") + out;
-}
-
-std::string human_text(const PeriodMetrics& m, const Field& field) {
+// `compact`: money as 11.2M where the table would not fit 80 columns otherwise.
+std::string human_text(const PeriodMetrics& m, const Field& field, bool compact = false) {
   return std::visit(
       [&](auto member) -> std::string {
         const auto& value = m.*member;
@@ -605,11 +525,12 @@ std::string human_text(const PeriodMetrics& m, const Field& field) {
         if constexpr (std::is_same_v<T, double>) {
           if (field.unit == Unit::percent) return fmt::format("{:.1f}", *value);
           if (field.unit == Unit::ratio) return fmt::format("{:.2f}", *value);
-          return grouped(*value, 2);
+          return compact ? text::compact_number(*value, 2, 0) : text::grouped_number(*value, 2);
         } else if constexpr (std::is_same_v<T, MoneySum>) {
-          return grouped(to_double(*value), 2);
+          return compact ? text::compact_number(to_double(*value), 2, 0)
+                         : text::grouped_number(to_double(*value), 2);
         } else {
-          return grouped(static_cast<double>(*value), 0);
+          return text::grouped_number(static_cast<double>(*value), 0);
         }
       },
       field.member);
@@ -661,46 +582,69 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   // The aligned rows of one list of periods (all customers, or one group with its moves).
   const auto block = [&](const std::vector<Column>& cols, const std::vector<PeriodMetrics>& periods,
                          const std::vector<GroupMoves>* moves) {
-    std::vector<std::vector<std::string>> cells;
-    for (std::size_t i = 0; i < periods.size(); ++i) {
-      const PeriodMetrics& m = periods[i];
-      std::string label = period_label(m.period, report.grain);
-      if (i < report.period_months.size() && report.period_months[i] < months_in(report.grain)) {
-        label += '*';
-        partial = true;
-      }
-      std::vector<std::string> row;
-      for (const Column& c : cols) {
-        if (c.field) {
-          row.push_back(human_text(m, *c.field));
-        } else if (c.moved == 0) {
-          row.push_back(label);
-        } else if (moves == nullptr || i >= moves->size()) {
-          row.push_back("-");
-        } else {
-          const GroupMoves& mv = (*moves)[i];
-          switch (c.moved) {
-            case 1:
-              row.push_back(grouped(static_cast<double>(mv.moved_in_customers), 0));
-              break;
-            case 2:
-              row.push_back(grouped(static_cast<double>(mv.moved_out_customers), 0));
-              break;
-            case 3:
-              row.push_back(grouped(to_double(mv.moved_in_mrr), 2));
-              break;
-            default:
-              row.push_back(grouped(to_double(mv.moved_out_mrr), 2));
-              break;
+    // Money columns shown compact (11.2M), the widest first, until the key columns fit.
+    std::vector<bool> compact(cols.size(), false);
+    const auto make_cells = [&] {
+      std::vector<std::vector<std::string>> cells;
+      for (std::size_t i = 0; i < periods.size(); ++i) {
+        const PeriodMetrics& m = periods[i];
+        std::string label = period_label(m.period, report.grain);
+        if (i < report.period_months.size() && report.period_months[i] < months_in(report.grain)) {
+          label += '*';
+          partial = true;
+        }
+        std::vector<std::string> row;
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+          const Column& c = cols[k];
+          if (c.field) {
+            row.push_back(human_text(m, *c.field, compact[k]));
+          } else if (c.moved == 0) {
+            row.push_back(label);
+          } else if (moves == nullptr || i >= moves->size()) {
+            row.push_back("-");
+          } else {
+            const GroupMoves& mv = (*moves)[i];
+            switch (c.moved) {
+              case 1:
+                row.push_back(text::grouped_number(static_cast<double>(mv.moved_in_customers), 0));
+                break;
+              case 2:
+                row.push_back(text::grouped_number(static_cast<double>(mv.moved_out_customers), 0));
+                break;
+              case 3:
+                row.push_back(text::grouped_number(to_double(mv.moved_in_mrr), 2));
+                break;
+              default:
+                row.push_back(text::grouped_number(to_double(mv.moved_out_mrr), 2));
+                break;
+            }
           }
         }
+        cells.push_back(std::move(row));
       }
-      cells.push_back(std::move(row));
-    }
+      return cells;
+    };
+    std::vector<std::vector<std::string>> cells = make_cells();
     std::vector<std::size_t> width(cols.size());
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      width[c] = cols[c].heading.size();
-      for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+    const auto measure = [&] {
+      std::size_t total = 0;
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        width[c] = cols[c].heading.size();
+        for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+        total += (c ? 2 : 0) + width[c];
+      }
+      return total;
+    };
+    while (measure() > text::kTableWidth && !style.all_columns) {
+      std::size_t widest = cols.size();
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const bool money = cols[c].field != nullptr &&
+                           (cols[c].field->unit == Unit::money || cols[c].field->unit == Unit::ratio_money);
+        if (money && !compact[c] && (widest == cols.size() || width[c] > width[widest])) widest = c;
+      }
+      if (widest == cols.size()) break;
+      compact[widest] = true;
+      cells = make_cells();
     }
     std::string text = bold;
     for (std::size_t c = 0; c < cols.size(); ++c) {
@@ -749,8 +693,8 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     }
     for (std::size_t k = 0; k < report.groups.size(); ++k) {
       const GroupPeriods& g = report.groups[k];
-      out += fmt::format("\n{}{} = {}{}\n", bold, report.group_by,
-                         g.group.empty() ? std::string("(none)") : g.group, reset);
+      out += fmt::format("\n{}{} = {}{}\n", bold, text::cell(report.group_by, 40),
+                         text::group_label(g.group), reset);
       out += block(group_columns, g.periods, &g.moves);
       if (k < report.group_summaries.size()) {
         const std::string line = summary_line(report.group_summaries[k]);
@@ -759,19 +703,23 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     }
   }
 
-  const std::string footer = summary_line(report.summary);
+  std::string footer = summary_line(report.summary);
   const RangeSummary& s = report.summary;
+  // Under --by the groups' summaries come first: this one is labelled.
+  if (!footer.empty() && !report.group_by.empty()) {
+    footer = (footer.size() + 15 <= text::kTableWidth ? "all customers: " : "all customers:\n") + footer;
+  }
   if (!footer.empty()) out += "\n" + footer + "\n";
   if (!report.group_by.empty() && !style.all_columns) {
     out += fmt::format("{}in/out: customers who moved from/to another {} (not churn){}\n", dim,
-                       report.group_by, reset);
+                       text::cell(report.group_by, 40), reset);
   }
   if (partial) {
     out += fmt::format("{}* the data covers only part of this {}{}\n", dim, to_string(report.grain), reset);
   }
-  std::string input = fmt::format("{} records", grouped(static_cast<double>(report.input.records), 0));
+  std::string input = fmt::format("{} records", text::grouped_number(static_cast<double>(report.input.records), 0));
   if (report.activity) {
-    input += fmt::format(", {} customers", grouped(static_cast<double>(report.activity->customers), 0));
+    input += fmt::format(", {} customers", text::grouped_number(static_cast<double>(report.activity->customers), 0));
   }
   input += fmt::format(", {} months", s.months);
   if (report.input.outside_range) {
@@ -784,7 +732,7 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     input += fmt::format(", {} amounts rounded", grouped(static_cast<double>(report.input.rounded_amounts), 0));
   }
   if (report.input.skipped) {
-    input += fmt::format(", {} invalid records skipped", grouped(static_cast<double>(report.input.skipped), 0));
+    input += fmt::format(", {} invalid records skipped", text::grouped_number(static_cast<double>(report.input.skipped), 0));
   }
   out += fmt::format("{}{}{}\n", dim, input, reset);
   if (!style.all_columns) out += fmt::format("{}(--all shows every field; --format json or csv for machines){}\n", dim, reset);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "json_text.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
@@ -174,21 +174,21 @@ void movements_to_json(const MovementReport& report, const TextSink& sink) {
     for (const auto& item : items) {
       if (!first) t += ", ";
       first = false;
-      append_json_string(t, item);
+      text::append_json_string(t, item);
     }
     t.push_back(']');
   };
   t += "{\n  \"tool\": \"csm-metrics\",\n  \"version\": ";
-  append_json_string(t, report.version);
+  text::append_json_string(t, report.version);
   t += ",\n  \"command\": \"movements\",\n  \"kind\": ";
-  append_json_string(t, to_string(report.kind));
+  text::append_json_string(t, to_string(report.kind));
   t += ",\n  \"settings\": {\"grain\": ";
-  append_json_string(t, to_string(o.grain));
+  text::append_json_string(t, to_string(o.grain));
   t += ", \"group_by\": ";
   if (report.group_by.empty()) {
     t += "null";
   } else {
-    append_json_string(t, report.group_by);
+    text::append_json_string(t, report.group_by);
   }
   t += ", \"periods\": ";
   std::vector<std::string> periods;
@@ -217,7 +217,7 @@ void movements_to_json(const MovementReport& report, const TextSink& sink) {
     first = false;
     t += labels.of(m.period);
     t += "\", \"customer_id\": ";
-    append_json_string(t, list.customer_id(m.customer));
+    text::append_json_string(t, list.customer_id(m.customer));
     t += ", \"movement\": \"";
     t += to_string(m.type);
     t += "\", \"mrr_before\": ";
@@ -228,7 +228,7 @@ void movements_to_json(const MovementReport& report, const TextSink& sink) {
     append_money(t, m.change());
     t += ", \"group\": ";
     if (list.grouped) {
-      append_json_string(t, list.groups[m.group]);
+      text::append_json_string(t, list.groups[m.group]);
     } else {
       t += "null";
     }

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "csm/parallel.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
@@ -54,18 +55,13 @@ void append_num(fmt::memory_buffer& out, const std::optional<double>& value) {
   if (value) append_num(out, *value);
 }
 
-// CSV field: quoted when it holds a comma, quote or line break.
-void append_csv_field(fmt::memory_buffer& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+// A CSV text field (text::csv_field), with no copy when it is written as it is.
+void append_csv_field(fmt::memory_buffer& out, std::string_view text, bool guard) {
+  if (!text::csv_needs_change(text, guard)) {
     append(out, text);
     return;
   }
-  out.push_back('"');
-  for (const char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
+  append(out, text::csv_field(text, guard));
 }
 
 // YYYY-MM-DD, as to_string(Date).
@@ -99,18 +95,28 @@ std::string fixed(const std::optional<double>& value, int decimals) {
   return fmt::format("{:.{}f}", *value, decimals);
 }
 
-// Aligned columns: the first left-aligned, the rest right-aligned.
+// Long ids are shown with their middle elided in tables (CSV and JSON have them whole): at most
+// this wide, and less where the table would pass 80 columns.
+constexpr std::size_t kIdWidth = 32;
+
+// Aligned columns: the first (ids, terminal-safe already) left-aligned and elided to fit 80
+// columns, the rest right-aligned.
 std::string table(const std::vector<std::string>& heads, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width(heads.size());
   for (std::size_t c = 0; c < heads.size(); ++c) width[c] = heads[c].size();
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], text::display_width(row[c]));
   }
+  std::size_t others = 0;
+  for (std::size_t c = 1; c < width.size(); ++c) others += 2 + width[c];
+  const std::size_t room = others + heads[0].size() < text::kTableWidth ? text::kTableWidth - others : heads[0].size();
+  width[0] = std::min({width[0], std::max(kIdWidth, heads[0].size()), std::max(room, heads[0].size())});
   std::string out;
   const auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t c = 0; c < cells.size(); ++c) {
       if (c > 0) out += "  ";
-      out += c == 0 ? fmt::format("{:<{}}", cells[c], width[c]) : fmt::format("{:>{}}", cells[c], width[c]);
+      out += c == 0 ? text::pad_right(text::elide_middle(cells[c], width[c]), width[c])
+                    : text::pad_left(cells[c], width[c]);
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += '\n';
@@ -156,13 +162,13 @@ std::string to_json(const RfmReport& report) {
   return dump(j);
 }
 
-std::string to_csv(const RfmReport& report) {
+std::string to_csv(const RfmReport& report, const CsvStyle& style) {
   const RfmSummary& s = report.summary;
   std::string out = "customer_id,first_purchase,x,t_x,T,monetary,unit\n";
   const std::string_view unit = to_string(s.unit);
   format_rows(out, s.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
     const RfmCustomer& c = s.customers[i];
-    append_csv_field(line, c.customer_id);
+    append_csv_field(line, c.customer_id, style.formula_guard);
     line.push_back(',');
     append_date(line, c.first);
     fmt::format_to(std::back_inserter(line), ",{},", c.x);
@@ -183,15 +189,17 @@ std::string to_table(const RfmReport& report) {
   std::vector<std::vector<std::string>> rows;
   rows.reserve(s.customers.size());
   for (const RfmCustomer& c : s.customers) {
-    rows.push_back({c.customer_id, to_string(c.first), std::to_string(c.x), fmt::format("{:.2f}", c.t_x),
+    rows.push_back({text::terminal_text(c.customer_id), to_string(c.first), std::to_string(c.x), fmt::format("{:.2f}", c.t_x),
                     fmt::format("{:.2f}", c.T), fixed(c.monetary, 2)});
   }
   std::string out = table({"customer_id", "first", "x", "t_x", "T", "monetary"}, rows);
-  out += fmt::format(
+  // The summary line, wrapped to 80 columns.
+  out += text::wrap(fmt::format(
       "{} customers ({} with repeat purchases, {} repeat occasions); t_x and T in {}s, to {}; "
-      "{} customers first bought after it\n",
+      "{} customers first bought after it",
       s.customers.size(), s.customers_with_repeats, s.repeat_occasions, to_string(s.unit),
-      to_string(s.end), s.excluded_customers);
+      to_string(s.end), s.excluded_customers),
+                    text::kTableWidth, "", "");
   return out;
 }
 
@@ -303,7 +311,7 @@ std::string to_json(const PredictReport& report) {
   return dump(j);
 }
 
-std::string to_csv(const PredictReport& report) {
+std::string to_csv(const PredictReport& report, const CsvStyle& style) {
   const RfmSummary& s = report.summary;
   std::string out =
       "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk";
@@ -314,7 +322,7 @@ std::string to_csv(const PredictReport& report) {
   format_rows(out, report.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
     const CustomerPrediction& p = report.customers[i];
     const RfmCustomer& c = s.customers[p.customer];
-    append_csv_field(line, c.customer_id);
+    append_csv_field(line, c.customer_id, style.formula_guard);
     fmt::format_to(std::back_inserter(line), ",{},", c.x);
     append_num(line, c.t_x);
     line.push_back(',');
@@ -396,7 +404,7 @@ std::string to_table(const PredictReport& report) {
                      se_text(f.standard_errors[2]), pareto ? "beta" : "b", param(f.params.b),
                      se_text(f.standard_errors[3]));
   out += fmt::format("  log-likelihood {:.2f}, {} evaluations, {}\n", f.log_likelihood,
-                     f.iterations, !f.limit.empty() ? "converged to a limit (see the warning)"
+                     f.iterations, !f.limit.empty() ? "converged to a limit (see warning)"
                                    : f.converged    ? "converged"
                                                     : "NOT converged");
   out += fmt::format("Gamma-Gamma on {} customers with repeat purchases\n", g.customers);
@@ -406,7 +414,7 @@ std::string to_table(const PredictReport& report) {
                      se_text(g.standard_errors[2]));
   out += fmt::format("  log-likelihood {:.2f}, {}; correlation of x and monetary {}\n",
                      g.log_likelihood,
-                     !g.limit.empty() ? "converged to a limit (see the warning)"
+                     !g.limit.empty() ? "converged to a limit (see warning)"
                      : g.converged    ? "converged"
                                       : "NOT converged",
                      fixed(g.correlation, 3));
@@ -423,7 +431,7 @@ std::string to_table(const PredictReport& report) {
     std::vector<std::vector<std::string>> rows;
     for (const CustomerPrediction& p : report.customers) {
       const RfmCustomer& c = s.customers[p.customer];
-      rows.push_back({c.customer_id, std::to_string(c.x), fixed(c.monetary, 2),
+      rows.push_back({text::terminal_text(c.customer_id), std::to_string(c.x), fixed(c.monetary, 2),
                       fmt::format("{:.3f}", p.p_alive), fmt::format("{:.3f}", p.expected_purchases),
                       fixed(p.expected_spend, 2), fixed(p.clv, 2), fixed(p.value_at_risk, 2)});
     }
@@ -439,8 +447,8 @@ std::string to_table(const PredictReport& report) {
                          report.customers_total, filter);
     }
   }
-  for (const std::string& w : report.warnings) out += "warning: " + w + '\n';
-  for (const std::string& n : report.notes) out += "note: " + n + '\n';
+  // Warnings stay with the table, wrapped to 80 columns; notes go to stderr (src/cli/predict.cpp).
+  for (const std::string& w : report.warnings) out += text::wrap(w, text::kTableWidth, "warning: ", "  ");
   return out;
 }
 

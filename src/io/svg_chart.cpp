@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "csm/io/utf8.hpp"
+#include "text_output.hpp"
 
 namespace csm::io::svg {
 namespace {
@@ -280,7 +281,15 @@ std::string escape(std::string_view text) {
   while (!text.empty()) {
     const std::size_t bad = first_invalid_utf8(text);
     const std::string_view good = text.substr(0, bad);
-    for (const char c : good) {
+    for (std::size_t i = 0; i < good.size(); ++i) {
+      const char c = good[i];
+      // A bidirectional control (U+202E, ...) from the data could reorder the text around it
+      // in a <title> or a label: shown as its code, as the tables do.
+      if (const std::uint32_t bidi = text::bidi_control_at(good, i)) {
+        out += fmt::format("\\u{:04x}", bidi);
+        i += bidi < 0x800 ? 1 : 2;
+        continue;
+      }
       switch (c) {
         case '&':
           out += "&amp;";

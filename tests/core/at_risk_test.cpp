@@ -437,5 +437,5 @@ TEST_CASE("at-risk: a month's revenue beyond the money range is an error", "[cor
   r.revenue = csm::kMaxMoney;
   h.add(r);
   r.revenue = 1;
-  CHECK_THROWS_WITH(h.add(r), "customer big, 2025-01: the month's revenue sum exceeds 9223372036854.775807");
+  CHECK_THROWS_WITH(h.add(r), "customer \"big\", 2025-01: the month's revenue sum exceeds 9223372036854.775807");
 }

@@ -62,10 +62,17 @@ TEST_CASE("thresholds: JSON member only with --fail-if, one object per check", "
   CHECK(checks[1]["crossed"] == true);
   CHECK(checks[1]["note"].is_null());
 
-  // A labelled series (a group, later) adds "group" after "expression".
+  // A group's series adds "group" after "expression".
   series[0].label = "smb";
+  series[0].is_group = true;
   r.thresholds = csm::evaluate_thresholds(t, series, csm::ThresholdScope::latest);
   const auto grouped = nlohmann::ordered_json::parse(csm::io::to_json(r));
   CHECK(grouped["thresholds"][0]["group"] == "smb");
   CHECK(std::next(grouped["thresholds"][0].begin()).key() == "group");
+
+  // The group of rows without a value is "" (not "(none)", which may be a real value).
+  series[0].label = "";
+  r.thresholds = csm::evaluate_thresholds(t, series, csm::ThresholdScope::latest);
+  const auto missing = nlohmann::ordered_json::parse(csm::io::to_json(r));
+  CHECK(missing["thresholds"][0]["group"] == "");
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "csm/at_risk.hpp"
+#include "csm/io/csv_style.hpp"
 #include "csm/io/record_input.hpp"
 
 namespace csm::io {
@@ -25,8 +26,8 @@ struct AtRiskReport {
 std::string to_json(const AtRiskReport& report);
 
 /// A header line and one row per customer at risk; a rule's columns are empty when it did not
-/// fire.
-std::string to_csv(const AtRiskReport& report);
+/// fire. The customer id is text from the data: see CsvStyle.
+std::string to_csv(const AtRiskReport& report, const CsvStyle& style = {});
 
 /// One line per customer and reason, with the evidence in words, and the rules under it.
 std::string to_table(const AtRiskReport& report);

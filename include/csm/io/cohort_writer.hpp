@@ -8,6 +8,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/cohorts.hpp"
+#include "csm/io/csv_style.hpp"
 #include "csm/io/record_input.hpp"
 
 namespace csm::io {
@@ -26,8 +27,9 @@ struct CohortReport {
 std::string cohorts_to_json(const CohortReport& report);
 
 /// cohort,age,customers,active_customers,revenue,logo_retention,revenue_retention (with --by a
-/// first column group: empty for all customers, "(none)" for the empty value).
-std::string cohorts_to_csv(const CohortReport& report);
+/// first column group: empty for all customers, "(none)" for the empty value, "'(none)" for a
+/// value that is literally "(none)"; text from the data as CsvStyle says).
+std::string cohorts_to_csv(const CohortReport& report, const CsvStyle& style = {});
 
 enum class CohortMetric { logo, revenue, both };
 

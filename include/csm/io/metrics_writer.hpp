@@ -8,6 +8,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/data_quality.hpp"
+#include "csm/io/csv_style.hpp"
 #include "csm/io/explain.hpp"
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
@@ -57,7 +58,8 @@ std::string to_json(const MetricsReport& report);
 std::string to_explain_json(const MetricsReport& report);
 
 /// A header line with period_field_names() and one line per period; null is an empty field.
-std::string to_csv(const MetricsReport& report);
+/// With --by, the group column is text from the data: see CsvStyle.
+std::string to_csv(const MetricsReport& report, const CsvStyle& style = {});
 
 struct TableStyle {
   bool all_columns = false;  ///< every field instead of the key columns

@@ -10,6 +10,7 @@
 #include "csm/bgnbd.hpp"
 #include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
+#include "csm/io/csv_style.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/rfm.hpp"
 
@@ -80,12 +81,12 @@ struct PredictReport {
 };
 
 std::string to_json(const RfmReport& report);
-std::string to_csv(const RfmReport& report);
+std::string to_csv(const RfmReport& report, const CsvStyle& style = {});
 std::string to_table(const RfmReport& report);
 
 std::string to_json(const PredictReport& report);
 /// The per-customer predictions, one CSV line each (also what --customers-csv writes).
-std::string to_csv(const PredictReport& report);
+std::string to_csv(const PredictReport& report, const CsvStyle& style = {});
 std::string to_table(const PredictReport& report);
 /// The model part alone, for `-f csv` with --customers-csv: one row per quantity,
 /// `model,name,value,standard_error`.

@@ -34,7 +34,8 @@ double nice_number(double x, bool round) noexcept;
 Ticks nice_ticks(double lo, double hi, int target = 5, bool integers = false);
 
 /// Text safe in XML/HTML text and attribute values: & < > " ' become entities, invalid UTF-8 and
-/// control characters XML forbids become U+FFFD.
+/// control characters XML forbids become U+FFFD, bidirectional controls (U+202A-U+202E,
+/// U+2066-U+2069, U+200E, U+200F, U+061C) become the visible text \u202e.
 std::string escape(std::string_view text);
 
 /// `value` with `decimals` decimals, thousands separated by commas and a real minus sign (U+2212):
