@@ -506,6 +506,25 @@ std::string forecast_method(const MrrForecast& f, const ForecastCommandOptions& 
       f.new_arpu, 100 * o.interval, o.simulations, o.seed);
 }
 
+// `text` in lines of at most 80 columns (words kept whole), each after `indent`.
+std::string wrap(const std::string& text, const std::string& indent) {
+  std::string out, line;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(pos, end - pos);
+    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > 80) {
+      out += indent + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    pos = end + 1;
+  }
+  if (!line.empty()) out += indent + line + "\n";
+  return out;
+}
+
 int forecast(const ForecastCommandOptions& o, Streams io) {
   if (o.input.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError("no input: give a file (csm-metrics forecast subscriptions.csv --months 12)");
@@ -583,19 +602,20 @@ int forecast(const ForecastCommandOptions& o, Streams io) {
   } else {
     text = fmt::format("Now: {:.0f} customers, MRR {:.2f}. Forecast ({:g}% intervals):\n", f.start_customers,
                        f.start_mrr, 100 * o.interval);
-    text += fmt::format("  {:>5} {:>10} {:>21} {:>14} {:>29}\n", "month", "customers", "interval", "MRR", "interval");
+    text += fmt::format("  {:>5} {:>10} {:>17} {:>14} {:>25}\n", "month", "customers", "interval", "MRR", "interval");
     for (const ForecastMonth& m : f.months) {
-      text += fmt::format("  {:>5} {:>10.0f} {:>21} {:>14.2f} {:>29}\n", m.month, m.customers,
+      text += fmt::format("  {:>5} {:>10.0f} {:>17} {:>14.2f} {:>25}\n", m.month, m.customers,
                           fmt::format("{:.0f} - {:.0f}", m.customers_low, m.customers_high), m.mrr,
                           fmt::format("{:.2f} - {:.2f}", m.mrr_low, m.mrr_high));
     }
     if (back) {
-      text += fmt::format("Backtest over the last {} months (refitted without them): MAPE customers {:.2f}%, "
-                          "MRR {:.2f}%; inside the intervals: customers {:.0f}%, MRR {:.0f}% of the months\n",
-                          back->months, back->mape_customers, back->mape_mrr, 100 * back->coverage_customers,
-                          100 * back->coverage_mrr);
+      text += wrap(fmt::format("Backtest over the last {} months (refitted without them): MAPE customers {:.2f}%, "
+                               "MRR {:.2f}%; inside the intervals: customers {:.0f}%, MRR {:.0f}% of the months",
+                               back->months, back->mape_customers, back->mape_mrr, 100 * back->coverage_customers,
+                               100 * back->coverage_mrr),
+                   "");
     }
-    text += "Method: " + method + "\n";
+    text += "Method:\n" + wrap(method, "  ");
   }
   write_output(o.input.output, io, text);
   return kOk;

@@ -298,7 +298,7 @@ std::string retention_to_table(const RetentionReport& r) {
     out += fmt::format(", {} fitted\n  {} {}\n  log-likelihood {:.2f}, BIC {:.2f}", c->fitted_periods,
                        display_name(f.model), parameters_text(f), f.log_likelihood, f.bic);
     if (c->derl) {
-      out += fmt::format("; DERL {:.2f} after {} renewals at d = {:g}%", *c->derl, c->derl_renewals,
+      out += fmt::format("\n  DERL {:.2f} after {} renewals at d = {:g}%", *c->derl, c->derl_renewals,
                          100 * r.discount_rate);
     }
     out += '\n';
