@@ -2,7 +2,7 @@
 """End-to-end tests of `predict --model pareto-nbd` and `--model bg-bb` (issue 20; Python 3
 standard library only): the output members in every format, --from-state giving the same
 Pareto/NBD output as the transactions, bad BG/BB summaries and options (exit 65 / 2 with one
-line on stderr), and 150 small random data sets with Pareto/NBD: exit 0 with finite numbers or
+line on stderr), and 80 small random data sets with Pareto/NBD: exit 0 with finite numbers or
 65 with a one-line message, never NaN, Inf or a crash. The numbers themselves are checked in
 tests/core/pareto_nbd_test.cpp and tests/predictive/pareto_bgbb_check.py.
 
@@ -208,7 +208,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--runs", type=int, default=150)
+    ap.add_argument("--runs", type=int, default=80)
     a = ap.parse_args()
     BINARY, WORK = a.binary, a.work
     os.makedirs(WORK, exist_ok=True)
