@@ -44,6 +44,8 @@ struct PredictOptions {
   bool from_state = false;     ///< the files are rfm states (rfm --emit-state) to merge and fit
   bool allow_partial = false;  ///< with from_state: fit even when shards are missing
   bool unit_given = false;     ///< --unit on the command line
+  bool compare = false;        ///< --compare: fit every purchase model and show the comparison
+  bool model_given = false;    ///< --model on the command line
 };
 
 // Wall-clock seconds of each step, for --timings.
@@ -78,10 +80,11 @@ std::string days_text(double days) {
 // Both fits. When the purchase model fails, the spend model is still tried, so that one message
 // says everything that is wrong with the data for these models.
 void fit_models(std::span<const RfmCustomer> customers, PurchaseModel model, const FitOptions& fit,
-                io::PredictReport& report, Stopwatch& clock) {
+                io::PredictReport& report, Stopwatch& clock,
+                const std::optional<BgNbdFit>& prefitted = std::nullopt) {
   std::optional<std::string> purchase_failure;
   try {
-    report.purchases = fit_bgnbd(customers, model, fit);
+    report.purchases = prefitted ? *prefitted : fit_bgnbd(customers, model, fit);
   } catch (const InputError& e) {
     purchase_failure = e.what();
   }
@@ -150,6 +153,75 @@ io::HoldoutReport holdout_report(const RfmSummary& s, Date holdout_end, Purchase
                         actual, expected[i]});
   }
   return h;
+}
+
+// --model auto and --compare: fit BG/NBD, MBG/NBD and Pareto/NBD, and choose by the rule of
+// docs/predictive.md (section 5): with a holdout, the lowest mean absolute error per customer
+// over it; without, the lowest BIC. Returns the chosen model's fit.
+BgNbdFit compare_models(const RfmSummary& s, const FitOptions& fit, std::optional<double> holdout_length,
+                        std::optional<PurchaseModel> forced, io::PredictReport& report) {
+  const auto n = static_cast<double>(s.customers.size());
+  std::vector<std::optional<BgNbdFit>> fits;
+  for (const PurchaseModel m : {PurchaseModel::bgnbd, PurchaseModel::mbgnbd, PurchaseModel::paretonbd}) {
+    io::ModelComparison c;
+    c.model = m;
+    std::optional<BgNbdFit> f;
+    try {
+      f = fit_bgnbd(s.customers, m, fit);
+      c.log_likelihood = f->log_likelihood;
+      c.bic = -2 * f->log_likelihood + 4 * std::log(n);
+      if (holdout_length) {
+        ForecastOptions fo;
+        fo.horizon = *holdout_length;
+        fo.holdout_length = holdout_length;
+        fo.threads = fit.threads;
+        const std::vector<CustomerForecast> fc =
+            forecast_customers(m, f->params, GammaGammaParams{}, s.customers, fo);
+        double abs_error = 0, total = 0;
+        for (std::size_t i = 0; i < fc.size(); ++i) {
+          const double predicted = fc[i].holdout_predicted.value_or(0);
+          abs_error += std::fabs(predicted - static_cast<double>(s.customers[i].holdout_x));
+          total += predicted;
+        }
+        c.holdout_mean_absolute_error = abs_error / n;
+        c.holdout_predicted = total;
+      }
+    } catch (const InputError& e) {
+      c.error = e.what();
+      f.reset();
+    }
+    report.comparison.push_back(c);
+    fits.push_back(std::move(f));
+  }
+  report.comparison_rule =
+      forced ? "--model " + std::string(to_string(*forced)) + " was given: it is used, the others are shown"
+      : holdout_length
+          ? "the lowest mean absolute error per customer over the holdout (--holdout-end); ties: "
+            "the first of BG/NBD, MBG/NBD, Pareto/NBD"
+          : "the lowest BIC (-2 log-likelihood + 4 ln customers; every model has 4 parameters, so "
+            "this is the highest log-likelihood); ties: the first of BG/NBD, MBG/NBD, Pareto/NBD";
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < fits.size(); ++i) {
+    if (!fits[i]) continue;
+    if (forced) {
+      if (report.comparison[i].model == *forced) best = i;
+      continue;
+    }
+    const auto key = [&](std::size_t k) {
+      return holdout_length ? *report.comparison[k].holdout_mean_absolute_error : *report.comparison[k].bic;
+    };
+    if (!best || key(i) < key(*best)) best = i;
+  }
+  if (!best) {
+    std::string why;
+    for (const io::ModelComparison& c : report.comparison) {
+      if (forced && c.model != *forced) continue;
+      why += (why.empty() ? "" : " Also: ") + c.error;
+    }
+    throw InputError("", 0, "", why);
+  }
+  report.comparison[*best].chosen = true;
+  return *fits[*best];
 }
 
 // --model bg-bb: the BG/BB model on a summary file (frequency, recency, n, n_custs).
@@ -271,13 +343,24 @@ int predict(const PredictOptions& o, Streams io) {
   report.margin = o.margin;
   report.discount_rate = o.discount_rate;
   report.sort = o.sort;
-  const PurchaseModel model = o.model == "mbgnbd"       ? PurchaseModel::mbgnbd
-                              : o.model == "pareto-nbd" ? PurchaseModel::paretonbd
-                                                        : PurchaseModel::bgnbd;
+  PurchaseModel model = o.model == "mbgnbd"       ? PurchaseModel::mbgnbd
+                        : o.model == "pareto-nbd" ? PurchaseModel::paretonbd
+                                                  : PurchaseModel::bgnbd;
   FitOptions fit;
   fit.penalizer = o.penalizer;
   fit.threads = io::effective_threads(o.input.threads);
-  fit_models(s.customers, model, fit, report, clock);
+  std::optional<BgNbdFit> chosen;
+  if (o.model == "auto" || o.compare) {
+    std::optional<double> holdout_length;
+    if (holdout_end) holdout_length = static_cast<double>(holdout_end->days - s.end.days) / per_unit;
+    const std::optional<PurchaseModel> forced =
+        o.model != "auto" && o.model_given ? std::optional<PurchaseModel>(model) : std::nullopt;
+    chosen = compare_models(s, fit, holdout_length, forced, report);
+    model = chosen->model;
+    clock.lap("model comparison");
+    if (o.input.format != "table" && o.compare && !o.input.quiet) io.err << io::comparison_table(report);
+  }
+  fit_models(s.customers, model, fit, report, clock, chosen);
   const BgNbdParams& p = report.purchases.params;
   const GammaGammaParams& g = report.spend.params;
 
@@ -428,8 +511,12 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
       ->check(finite_number(0.0, kMaxHorizon, true));
   cmd->add_option("--model", o->model,
                   "Purchase model: bgnbd (default), mbgnbd, pareto-nbd, or bg-bb (discrete "
-                  "opportunities, from a summary file frequency,recency,n,n_custs)")
-      ->check(CLI::IsMember({"bgnbd", "mbgnbd", "pareto-nbd", "bg-bb"}, CLI::ignore_case));
+                  "opportunities, from a summary file frequency,recency,n,n_custs), or auto "
+                  "(fit BG/NBD, MBG/NBD and Pareto/NBD and choose: docs/predictive.md)")
+      ->check(CLI::IsMember({"bgnbd", "mbgnbd", "pareto-nbd", "bg-bb", "auto"}, CLI::ignore_case));
+  cmd->add_flag("--compare", o->compare,
+                "Fit BG/NBD, MBG/NBD and Pareto/NBD and print their log-likelihood, BIC and holdout "
+                "error side by side (with --model auto, the rule's choice is used; else --model)");
   cmd->add_option("--margin", o->margin, "Profit margin applied to spend in clv, a fraction 0..1")
       ->check(finite_number(0.0, 1.0));
   cmd->add_option("--discount-rate", o->discount_rate, "Discount rate per --unit for clv, >= 0")
@@ -470,7 +557,9 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
       throw UsageError("--allow-partial applies to --from-state");
     }
     o->unit_given = cmd->get_option("--unit")->count() > 0;
+    o->model_given = cmd->get_option("--model")->count() > 0;
     o->model = io::text::ascii_lower(o->model);
+    if (o->model == "bg-bb" && o->compare) throw UsageError("--compare compares the models of transaction data, not --model bg-bb");
     if (o->model == "bg-bb") {
       for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",
                                "--sort", "--top", "--max-p-alive", "--margin", "--discount-rate",

@@ -723,13 +723,13 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
   }
   input += fmt::format(", {} months", s.months);
   if (report.input.outside_range) {
-    input += fmt::format(", {} outside --since/--until", grouped(static_cast<double>(report.input.outside_range), 0));
+    input += fmt::format(", {} outside --since/--until", text::grouped_number(static_cast<double>(report.input.outside_range), 0));
   }
   if (report.input.duplicates_dropped) {
-    input += fmt::format(", {} duplicates dropped", grouped(static_cast<double>(report.input.duplicates_dropped), 0));
+    input += fmt::format(", {} duplicates dropped", text::grouped_number(static_cast<double>(report.input.duplicates_dropped), 0));
   }
   if (report.input.rounded_amounts) {
-    input += fmt::format(", {} amounts rounded", grouped(static_cast<double>(report.input.rounded_amounts), 0));
+    input += fmt::format(", {} amounts rounded", text::grouped_number(static_cast<double>(report.input.rounded_amounts), 0));
   }
   if (report.input.skipped) {
     input += fmt::format(", {} invalid records skipped", text::grouped_number(static_cast<double>(report.input.skipped), 0));

@@ -254,6 +254,19 @@ std::string to_json(const PredictReport& report) {
   spend["correlation_x_monetary"] = number_or_null(g.correlation);
   model["gamma_gamma"] = std::move(spend);
   j["model"] = std::move(model);
+  if (!report.comparison.empty()) {
+    Json rows = Json::array();
+    for (const ModelComparison& c : report.comparison) {
+      rows.push_back({{"model", std::string(to_string(c.model))},
+                      {"log_likelihood", number_or_null(c.log_likelihood)},
+                      {"bic", number_or_null(c.bic)},
+                      {"holdout_mean_absolute_error", number_or_null(c.holdout_mean_absolute_error)},
+                      {"holdout_predicted", number_or_null(c.holdout_predicted)},
+                      {"chosen", c.chosen},
+                      {"error", c.error.empty() ? Json(nullptr) : Json(c.error)}});
+    }
+    j["comparison"] = {{"rule", report.comparison_rule}, {"models", std::move(rows)}};
+  }
   if (report.holdout) {
     const HoldoutReport& h = *report.holdout;
     Json o;
@@ -388,12 +401,28 @@ std::string model_csv(const PredictReport& report) {
   return out;
 }
 
+std::string comparison_table(const PredictReport& report) {
+  std::string out = "model        log-likelihood          BIC  holdout MAE  holdout predicted\n";
+  const auto cell = [](const std::optional<double>& v, int width, int decimals) {
+    return v ? fmt::format("{:>{}.{}f}", *v, width, decimals) : fmt::format("{:>{}}", "-", width);
+  };
+  for (const ModelComparison& c : report.comparison) {
+    out += fmt::format("{:<12} {} {} {} {}{}\n", display_name(c.model), cell(c.log_likelihood, 14, 2),
+                       cell(c.bic, 12, 2), cell(c.holdout_mean_absolute_error, 12, 4),
+                       cell(c.holdout_predicted, 18, 1), c.chosen ? "  <- chosen" : "");
+    if (!c.error.empty()) out += "  refused: " + c.error + "\n";
+  }
+  out += "rule: " + report.comparison_rule + "\n";
+  return out;
+}
+
 std::string to_table(const PredictReport& report) {
   const RfmSummary& s = report.summary;
   const BgNbdFit& f = report.purchases;
   const GammaGammaFit& g = report.spend;
   const std::string unit(to_string(s.unit));
   std::string out;
+  if (!report.comparison.empty()) out += comparison_table(report) + "\n";
   out += fmt::format("{} on {} customers to {} (time unit: {}; horizon {} {}s)\n",
                      display_name(f.model), f.customers,
                      to_string(s.end), unit, fmt::format("{:.6g}", report.horizon), unit);

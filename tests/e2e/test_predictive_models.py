@@ -2,7 +2,7 @@
 """End-to-end tests of `predict --model pareto-nbd` and `--model bg-bb` (issue 20; Python 3
 standard library only): the output members in every format, --from-state giving the same
 Pareto/NBD output as the transactions, bad BG/BB summaries and options (exit 65 / 2 with one
-line on stderr), and 150 small random data sets with Pareto/NBD: exit 0 with finite numbers or
+line on stderr), and 80 small random data sets with Pareto/NBD: exit 0 with finite numbers or
 65 with a one-line message, never NaN, Inf or a crash. The numbers themselves are checked in
 tests/core/pareto_nbd_test.cpp and tests/predictive/pareto_bgbb_check.py.
 
@@ -134,6 +134,40 @@ def bgbb_tests(data):
                  r"whole number")
 
 
+def compare_tests(cdnow):
+    """--model auto and --compare: each model's numbers are those of its own run, and the choice
+    follows the documented rule."""
+    base = ["predict", cdnow, "--end", "1997-09-30", "--unit", "week", "-f", "json", "-q"]
+    single = {}
+    for m, key in [("bgnbd", "bgnbd"), ("mbgnbd", "mbgnbd"), ("pareto-nbd", "pareto_nbd")]:
+        rc, out, _ = run(base + ["--model", m, "--holdout-end", "1998-06-30"])
+        doc = json.loads(out)
+        single[key] = (doc["model"][key]["log_likelihood"], doc["holdout"]["mean_absolute_error"],
+                       doc["holdout"]["predicted_purchases"])
+    rc, out, err = run(base + ["--model", "auto"])
+    doc = json.loads(out)
+    models = {c["model"]: c for c in doc["comparison"]["models"]}
+    check(sorted(models) == ["bgnbd", "mbgnbd", "pareto_nbd"], f"auto: three models {sorted(models)}")
+    best = max(single, key=lambda k: single[k][0])
+    check(models[best]["chosen"] and best in doc["model"], f"auto without holdout: the highest log-likelihood ({best}) is chosen")
+    for k, (ll, _, _) in single.items():
+        check(abs(models[k]["log_likelihood"] - ll) < 1e-9 * abs(ll), f"auto: {k} log-likelihood as in its own run")
+        check(abs(models[k]["bic"] - (-2 * ll + 4 * math.log(2357))) < 1e-6, f"auto: {k} BIC")
+    rc, out, err = run(base + ["--model", "auto", "--holdout-end", "1998-06-30"])
+    doc = json.loads(out)
+    models = {c["model"]: c for c in doc["comparison"]["models"]}
+    best = min(single, key=lambda k: single[k][1])
+    check(models[best]["chosen"] and best in doc["model"], f"auto with holdout: the lowest MAE ({best}) is chosen")
+    for k, (_, mae, predicted) in single.items():
+        check(abs(models[k]["holdout_mean_absolute_error"] - mae) < 1e-9 and
+              abs(models[k]["holdout_predicted"] - predicted) < 1e-6 * predicted,
+              f"auto: {k} holdout error and total as in its own run")
+    rc, out, err = run(["predict", cdnow, "--end", "1997-09-30", "--unit", "week", "--compare", "--model", "bgnbd", "--top", "1"])
+    check(rc == 0 and out.startswith("model        log-likelihood") and "BG/NBD" in out.split("rule:")[0]
+          and "--model bgnbd was given" in out and "\nBG/NBD on 2357 customers" in out,
+          f"--compare --model bgnbd: table then the BG/NBD output: {out[:400]!r}")
+
+
 def sweep(runs):
     """Small random data sets, as tests/e2e/test_predictive_sweep.py does for BG/NBD."""
     rnd = random.Random(20)
@@ -174,12 +208,13 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--runs", type=int, default=150)
+    ap.add_argument("--runs", type=int, default=80)
     a = ap.parse_args()
     BINARY, WORK = a.binary, a.work
     os.makedirs(WORK, exist_ok=True)
     pareto_tests(os.path.join(a.data, "cdnow", "cdnow_transactions.csv"))
     bgbb_tests(a.data)
+    compare_tests(os.path.join(a.data, "cdnow", "cdnow_transactions.csv"))
     sweep(a.runs)
     print(f"{passed} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)

@@ -59,8 +59,21 @@ struct HoldoutReport {
 };
 
 /// Everything one run of `predict` reports.
+/// One purchase model of `predict --model auto` (or --compare).
+struct ModelComparison {
+  PurchaseModel model = PurchaseModel::bgnbd;
+  std::optional<double> log_likelihood;  ///< nullopt when the fit was refused
+  std::optional<double> bic;             ///< -2 log L + 4 ln(customers)
+  std::optional<double> holdout_mean_absolute_error;  ///< with --holdout-end
+  std::optional<double> holdout_predicted;            ///< total over the holdout
+  std::string error;                     ///< why the fit was refused, or empty
+  bool chosen = false;
+};
+
 struct PredictReport {
   std::string version;
+  std::vector<ModelComparison> comparison;  ///< --model auto / --compare only
+  std::string comparison_rule;              ///< the rule that chose, in words
   ReadReport input;
   RfmSummary summary;
   double horizon = 0;
@@ -80,6 +93,8 @@ struct PredictReport {
   unsigned threads = 0;  ///< threads formatting the CSV rows (0: one per core); same text
 };
 
+/// The table of `--compare`: each purchase model's log-likelihood, BIC and holdout error.
+std::string comparison_table(const PredictReport& report);
 std::string to_json(const RfmReport& report);
 std::string to_csv(const RfmReport& report, const CsvStyle& style = {});
 std::string to_table(const RfmReport& report);
