@@ -115,17 +115,15 @@ int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Strea
   if (options.check_only) {
     if (format == "json") {
       text = io::to_explain_json(report);
-      io::add_data_warnings_member(text, report.data_warnings);
     } else {
       text = io::explain_text(*report.explain);
       if (!report.data_warnings.empty()) {
-        text += "data-quality warnings (docs/metrics.md#data-quality)\n";
+        text += "data-quality warnings (docs/metrics.md, section 15)\n";
         for (const DataWarning& w : report.data_warnings) text += "  " + w.code + ": " + w.message + '\n';
       }
     }
   } else if (format == "json") {
     text = io::to_json(report);
-    io::add_data_warnings_member(text, report.data_warnings);
   } else if (format == "csv") {
     text = io::to_csv(report, csv_style(options.csv_raw));
   } else {

@@ -362,7 +362,10 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
   DataProfile quality;
   io::ReadOptions with_quality = read;
-  with_quality.quality = &quality;
+  // CSM_NO_DATA_QUALITY=1 turns the warnings off, only to measure what they cost
+  // (docs/performance.md); --dedupe needs them.
+  const char* no_quality = std::getenv("CSM_NO_DATA_QUALITY");
+  if (no_quality == nullptr || *no_quality == '\0' || options.dedupe) with_quality.quality = &quality;
   io::RecordInput input(options.files, with_quality);
   try {
     report.kind = input.kind();

@@ -316,7 +316,8 @@ std::vector<DataWarning> DataProfile::warnings(const std::vector<std::string>& s
     for (const Place& p : duplicate_places_) w.locations.push_back(where(sources, p));
     w.message = plural(duplicates_, "row is an exact copy", "rows are exact copies") +
                 " of an earlier row (every field the same; first at " + location_list(w.locations) +
-                "), so their revenue is counted twice: drop them with --dedupe, or fix the export";
+                "), so " + (duplicates_ == 1 ? "its" : "their") +
+                " revenue is counted twice: drop them with --dedupe, or fix the export";
     out.push_back(std::move(w));
   }
 

@@ -1,4 +1,5 @@
 #include "csm/io/metrics_writer.hpp"
+#include "csm/io/data_warnings.hpp"
 
 #include <fmt/format.h>
 
@@ -152,6 +153,15 @@ class JsonOut {
   bool first_ = true;
 };
 
+// The member "data_warnings", only when there are any (docs/metrics.md, section 15).
+void write_data_warnings(JsonOut& j, const std::vector<DataWarning>& warnings) {
+  if (warnings.empty()) return;
+  j.key("data_warnings");
+  j.open('[');
+  for (const DataWarning& w : warnings) j.raw(data_warning_json(w));
+  j.close(']');
+}
+
 void write_explain(JsonOut& j, const ExplainReport& r) {
   j.key("explain");
   j.open('{');
@@ -247,7 +257,7 @@ std::string to_json(const MetricsReport& report) {
   j.key("skipped_records");
   j.raw(std::to_string(report.input.skipped));
   // Only with the options that make them, so that other documents keep their bytes.
-  if (report.input.range) {
+  if (report.input.outside_range > 0) {
     j.key("outside_range_records");
     j.raw(std::to_string(report.input.outside_range));
   }
@@ -438,6 +448,7 @@ std::string to_json(const MetricsReport& report) {
   j.open('[', true);
   for (const std::string& w : report.warnings) j.string(w);
   j.close(']');
+  write_data_warnings(j, report.data_warnings);
   if (report.explain) write_explain(j, *report.explain);
   j.close('}');
   j.text.push_back('\n');
@@ -458,6 +469,7 @@ std::string to_explain_json(const MetricsReport& report) {
   j.open('[', true);
   for (const std::string& w : report.warnings) j.string(w);
   j.close(']');
+  write_data_warnings(j, report.data_warnings);
   j.close('}');
   j.text.push_back('\n');
   return std::move(j.text);

@@ -1226,7 +1226,6 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
   const ColumnMap columns = make_columns(kind, impl.options);
   RecordGate gate(impl.options, report);
   Consumer consumer(columns, out, gate, report);
-  report.range = impl.options.since || impl.options.last_month || impl.options.until;
   report.dedupe = impl.options.dedupe;
   report.round_money = impl.options.round_money;
   for (std::size_t i = 0; i < impl.paths.size(); ++i) {

@@ -10,6 +10,7 @@ Prints one line per failure and `analytics inputs: N passed, M failed`; exits 1 
 """
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -115,9 +116,19 @@ def test_subscriptions(r, examples):
             r.check(f"--until {month} steady", str(p.get("mrr_end")) == "1842.00"
                     and p.get("churned_customers") == 0 and p.get("customers_end") == 7, p)
 
-    r.error("--until with activity records", ["compute", "--until", "2025-09",
-                                              os.path.join(examples, "activity.csv")],
-            2, "--until applies to subscription records only")
+    # Activity records (issue 16): --until leaves the later rows out, counted in input; the months
+    # up to it are those of the whole input, since a month depends only on the months before it.
+    activity_csv = os.path.join(examples, "activity.csv")
+    with open(activity_csv, encoding="utf-8", newline="") as f:
+        later = sum(1 for row in csv.DictReader(f) if row["period"][:7] > "2025-09")
+    cut = r.ok_json("--until with activity records", ["compute", "--until", "2025-09", "-f", "json", activity_csv])
+    whole = r.ok_json("activity records without --until", ["compute", "-f", "json", activity_csv])
+    if cut and whole:
+        r.check("--until on activity: the first 9 months unchanged", cut["periods"] == whole["periods"][:9],
+                [p["period"] for p in cut["periods"]])
+        r.check("--until on activity: later rows counted", later > 0
+                and cut["input"]["outside_range_records"] == later
+                and cut["input"]["records"] + later == whole["input"]["records"], cut["input"])
     r.error("--until not a month", ["compute", "--until", "2025-9", path], 2, "--until 2025-9")
     r.error("--until before every start", ["compute", "--until", "2024-12", path], 2,
             "before the month of every start_date")
@@ -185,8 +196,10 @@ def test_subscriptions_like_activity(r, examples):
                 == ["2025-01", "2025-02", "2025-04"], doc["cohorts"])
     r.error("cohorts on summary records", ["cohorts", os.path.join(examples, "summary.csv")], 2,
             "summary records")
-    r.error("cohorts --until on activity records", ["cohorts", "--until", "2025-09", activity], 2,
-            "--until applies to subscription records only")
+    cut = r.ok_json("cohorts --until on activity records", ["cohorts", "--until", "2025-09", "-f", "json", activity])
+    if cut:
+        r.check("cohorts --until on activity: cohorts up to 2025-09", cut["cohorts"][-1]["cohort"] <= "2025-09",
+                [c["cohort"] for c in cut["cohorts"]])
     report = r.ok_json("cohorts --until", ["cohorts", "--until", "2025-09", "-f", "json", subs])
     if report:
         r.check("cohorts --until runs the ages to September",
@@ -363,7 +376,17 @@ def test_explain(r, examples):
         "  invalid values                   3  (record) 1, csat 1, revenue 1\n")
     code, out, err = r.run(["check", "--skip-invalid", "-q", path])
     r.check("check exit 0", code == 0, err)
-    r.check("check report on stdout", out == expected_text, repr(out))
+    # Then the data-quality warnings (issue 16), by hand: rows in 2025-01 and 2025-04 only (2
+    # months without rows between them); line 3 repeats line 2 after parsing (10.0 = 10.00). Not
+    # partial: 2025-04 has 2 rows, the 3 months before 3 + 0 + 0, half their mean 0.5.
+    check_text = expected_text + (
+        "data-quality warnings (docs/metrics.md, section 15)\n"
+        "  gap_month: 2 months without rows inside the range: 2025-02, 2025-03; their customers "
+        "count as churned and their revenue as 0, and they come back as reactivated: check the "
+        "export for a missing month, or leave the months out with --since/--until\n"
+        f"  duplicate_rows: 1 row is an exact copy of an earlier row (every field the same; first at "
+        f"{path}:3), so its revenue is counted twice: drop them with --dedupe, or fix the export\n")
+    r.check("check report on stdout", out == check_text, repr(out))
     r.check("check -q: nothing on stderr", err == "", repr(err))
 
     code, out, err = r.run(["compute", "--explain", "--skip-invalid", "-q", path])
@@ -385,7 +408,9 @@ def test_explain(r, examples):
                                       "--skip-invalid", "-q", path])
     if report:
         r.check("check json members", list(report) == ["tool", "version", "kind", "explain",
-                                                       "warnings"], list(report))
+                                                       "warnings", "data_warnings"], list(report))
+        r.check("check json data warnings", [w["code"] for w in report["data_warnings"]]
+                == ["gap_month", "duplicate_rows"], report["data_warnings"])
     report = r.ok_json("compute json without --explain", ["compute", "--format", "json",
                                                           "--skip-invalid", "-q", path])
     if report:

@@ -190,8 +190,13 @@ def test_subscriptions(r, examples):
     code, out, _ = r.run(["at-risk", "--kind", "subscription", "--format", "csv", subs])
     code2, out2, _ = r.run(["at-risk", "--format", "csv", subs])
     r.check("--kind subscription: the same as detected", code == 0 and out == out2, repr(out[:200]))
-    r.expect_usage_error("--until with activity records",
-                         r.run(["at-risk", "--until", "2025-06", os.path.join(examples, "activity.csv")]), "--until applies")
+    # Activity records (issue 16): --until leaves the later rows out, so June is the latest month,
+    # the month --as-of 2025-06 evaluates: the same list.
+    activity = os.path.join(examples, "activity.csv")
+    code, out, _ = r.run(["at-risk", "--until", "2025-06", "--format", "csv", activity])
+    code2, out2, _ = r.run(["at-risk", "--as-of", "2025-06", "--format", "csv", activity])
+    r.check("--until 2025-06 lists what --as-of 2025-06 does", code == 0 and code2 == 0 and out == out2
+            and len(out.splitlines()) > 1, repr(out[:200]) + repr(out2[:200]))
     r.expect_usage_error("--until not a month", r.run(["at-risk", "--until", "2025-6", subs]), "--until 2025-6")
 
 

@@ -260,6 +260,18 @@ def test_export_formats(r, work):
     r.check("subscription timestamps: active 2024-01 and 2024-02", code == 0
             and [p["customers_end"] for p in doc["periods"]][:2] == [1, 1], f"{err} {doc and doc['periods']}")
 
+    # Subscriptions and --since 2024-02: b ended in 2023-06 (no trace, counted outside); a, active
+    # 2024-01 and 2024-02, counts from 2024-02 on, new there; the range runs to a's end month
+    # 2024-03 (the subscription convention), where a churns.
+    sub2 = write(work, "subs2.csv", "customer_id,start_date,end_date,mrr\n"
+                 "a,2024-01-31T23:30:00-05:00,2024-03-01T00:00:00Z,10\nb,2023-01-01,2023-06-01,5\n")
+    code, doc, err = as_json(r, "subs since", run(r, work, ["compute", "-f", "json", "--since", "2024-02", sub2]))
+    r.check("subscriptions --since: 2024-02 only, a new, b outside", code == 0
+            and [p["period"] for p in doc["periods"]] == ["2024-02", "2024-03"]
+            and doc["periods"][0]["new_customers"] == 1 and doc["periods"][1]["churned_customers"] == 1
+            and doc["periods"][0]["mrr_end"] == 10 and doc["input"]["outside_range_records"] == 1,
+            f"{err} {doc and (doc['periods'], doc['input'])}")
+
     # JSON from scripts: integer ids, float noise.
     noisy = write(work, "noisy.json", '[{"customer_id": 1, "period": "2024-01", "revenue": 29.990000000000002},'
                                       '{"customer_id": 2, "period": "2024-01", "revenue": 10},'

@@ -142,7 +142,8 @@ def test_money_and_months(r):
                    re.escape(path) + r':2: revenue: .*"9223372036854\.775808"')
     path = write_file(os.path.join(work, "wide.csv"),
                       b"customer_id,period,revenue\na,0001-01,1\nb,9999-12,2\n")
-    text = r.expect_ok("months 0001-01 to 9999-12", r.run(["compute", "--format", "csv", path]))
+    # -q: two rows 9,999 years apart draw data-quality warnings (isolated, future), not the point here.
+    text = r.expect_ok("months 0001-01 to 9999-12", r.run(["compute", "-q", "--format", "csv", path]))
     if text is not None:
         lines = text.splitlines()
         r.check("119 988 periods", len(lines) == 1 + 119988 and lines[1].startswith("0001-01,")
@@ -178,7 +179,7 @@ def test_out_of_memory(r, sanitized):
         ("many customers", many_customers(os.path.join(work, "many.csv"), 200000), []),
         # Three lines, 60 000 months: the months and the 35 MB of JSON run out.
         ("many months", write_file(os.path.join(work, "wide.csv"),
-                                   b"customer_id,period,revenue\na,5000-01,1\nb,9999-12,2\n"), []),
+                                   b"customer_id,period,revenue\na,5000-01,1\nb,9999-12,2\n"), ["-q"]),
         # JSON Lines read by 4 threads (more than the cores here, on purpose).
         ("JSON Lines on 4 threads", many_customers(os.path.join(work, "many.jsonl"), 100000,
                                                    "jsonl"), ["-j", "4"]),
@@ -397,7 +398,7 @@ def test_sigpipe(r):
         for fmt in ("csv", "table", "json"):
             name = f"--format {fmt} | head -1" + (" (SIGPIPE ignored by the parent)" if ignored else "")
             pre = (lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN)) if ignored else None
-            proc = subprocess.Popen([r.binary, "compute", "--format", fmt, path],
+            proc = subprocess.Popen([r.binary, "compute", "-q", "--format", fmt, path],  # -q: no data warnings
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, preexec_fn=pre)
             first = proc.stdout.readline()
@@ -411,7 +412,7 @@ def test_sigpipe(r):
             r.check(name + ": stderr empty", err == b"", repr(err[:300]))
     # The same through a shell, as a user types it: with pipefail the pipeline's status is 141.
     if shutil.which("bash") and shutil.which("head"):
-        script = f'set -o pipefail; "{r.binary}" compute --format csv "{path}" | head -1 >/dev/null'
+        script = f'set -o pipefail; "{r.binary}" compute -q --format csv "{path}" | head -1 >/dev/null'
         done = subprocess.run(["bash", "-c", script], capture_output=True, timeout=120)
         r.check("bash: compute | head -1 status 141", done.returncode == 141,
                 f"status {done.returncode}")

@@ -81,7 +81,7 @@ def test_output_failures(r, examples, data):
         ("invalid input", ["report", bad, "-o", page], 65),
         ("missing input", ["report", os.path.join(work, "no-such.csv"), "-o", page], 66),
         ("a bad option value", ["report", activity, "--grain", "week", "-o", page], 2),
-        ("--until with activity records", ["report", activity, "--until", "2025-06", "-o", page], 2),
+        ("--until not a month", ["report", activity, "--until", "2025-13", "-o", page], 2),
         ("a missing --spend file", ["report", activity, "--spend", os.path.join(work, "no-spend.csv"), "-o", page], 66),
         ("a missing --by column", ["report", activity, "--by", "plan", "-o", page], 65),
         ("summary records with --by", ["report", os.path.join(examples, "summary.csv"), "--by", "segment", "-o", page], 2),

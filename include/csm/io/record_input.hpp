@@ -113,8 +113,7 @@ struct ReadReport {
   std::uint64_t rounded_amounts = 0;
   /// Some file was read in shares: the detailed data profile holds counts only for its rows.
   bool quality_split = false;
-  /// Which of --since/--until, --dedupe, --round-money were given (their counts are reported).
-  bool range = false;
+  /// Whether --dedupe and --round-money were given (their counts are reported).
   bool dedupe = false;
   bool round_money = false;
   /// Activity records: the rows of the extreme months.
