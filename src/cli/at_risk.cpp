@@ -104,7 +104,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict' (P(alive) per customer); at-risk reads activity or subscription records");
     }
-    if (read.until && kind != io::RecordKind::subscription) {
+    if (read.until && kind != io::RecordKind::subscription && kind != io::RecordKind::invoice) {
       throw UsageError("--until applies to subscription records only");
     }
     input.read(history);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/input_options.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/io/state_file.hpp"
@@ -39,6 +40,7 @@ struct CohortCommandOptions {
   std::string shard;       // --shard I/N
   std::string kind = "auto";
   std::string until;  // subscription records: last month of the range
+  InputOptions invoice;  // --currency, --fx, --preset (invoice records)
 };
 
 int cohorts(const CohortCommandOptions& options, Streams io) {
@@ -53,7 +55,8 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   static const std::map<std::string, io::RecordKind> kinds = {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
-      {"subscription", io::RecordKind::subscription}};
+      {"subscription", io::RecordKind::subscription},
+      {"invoice", io::RecordKind::invoice}};
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
   if (!options.until.empty()) {
@@ -77,6 +80,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
+  set_invoice_options(options.invoice, read);
 
   std::pair<std::uint32_t, std::uint32_t> shard{0, 1};
   if (!options.shard.empty()) {
@@ -99,7 +103,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     throw UsageError("these are transaction records (date, amount): they are read by "
                      "'csm-metrics rfm' and 'csm-metrics predict'");
   }
-  if (read.until && kind != io::RecordKind::subscription) {
+  if (read.until && kind != io::RecordKind::subscription && kind != io::RecordKind::invoice) {
     throw UsageError("--until applies to subscription records only");
   }
   if (!options.emit_state.empty() && kind != io::RecordKind::activity) {
@@ -217,8 +221,10 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
       ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd->add_option("--kind", options->kind,
-                  "Record kind: auto (a start_date column means subscription), activity, subscription")
-      ->transform(CLI::IsMember({"auto", "activity", "subscription"}, CLI::ignore_case));
+                  "Record kind: auto (a start_date column means subscription, service_start invoice), "
+                  "activity, subscription, invoice")
+      ->transform(CLI::IsMember({"auto", "activity", "subscription", "invoice"}, CLI::ignore_case));
+  add_invoice_options(*cmd, options->invoice);
   cmd->add_option("--until", options->until,
                   "Subscription records: the last month of the range, YYYY-MM (default: the latest "
                   "start or end month)")

@@ -156,10 +156,10 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
           "--emit-state'");
     }
     if (kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
-    if (read.until && kind != io::RecordKind::subscription) {
+    if (read.until && kind != io::RecordKind::subscription && kind != io::RecordKind::invoice) {
       throw UsageError("--until applies to subscription records only");
     }
-    if (kind == io::RecordKind::subscription && !read.until) {
+    if ((kind == io::RecordKind::subscription || kind == io::RecordKind::invoice) && !read.until) {
       throw UsageError(
           "--emit-state with subscription records needs --until YYYY-MM, the same for every shard: "
           "without it each shard would end its range at its own latest date, so its open "
@@ -175,8 +175,9 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
     request.options = in.metrics;
     request.grain = parse_grain(lower_ascii(in.grain)).value_or(Grain::month);
     request.group_by = in.by;
-    request.subscriptions = kind == io::RecordKind::subscription;
+    request.subscriptions = kind == io::RecordKind::subscription || kind == io::RecordKind::invoice;
     request.until = read.until;
+    request.invoices = kind == io::RecordKind::invoice;
     request.threads = read.threads;
     request.quiet = in.quiet;
     progress.finish();

@@ -12,6 +12,7 @@
 #include "csm/error.hpp"
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
+#include "csm/invoice.hpp"
 #include "csm/io/explain.hpp"
 #include "csm/spend.hpp"
 #include "csm/summary_metrics.hpp"
@@ -44,8 +45,8 @@ void add_record_options(CLI::App& cmd, InputOptions& options) {
       ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd.add_option("--kind", options.kind,
                  "Record kind: auto (a customers_start column means summary, start_date "
-                 "subscription), activity, summary, subscription")
-      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+                 "subscription, service_start invoice), activity, summary, subscription, invoice")
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription", "invoice"}, CLI::ignore_case));
   cmd.add_option("--until", options.until,
                  "Subscription records: the last month of the range, YYYY-MM (default: the "
                  "latest start_date or end_date)")
@@ -56,6 +57,21 @@ void add_record_options(CLI::App& cmd, InputOptions& options) {
       ->allow_extra_args(false);
   cmd.add_flag("--skip-invalid", options.skip_invalid,
                "Skip invalid records (counted and reported) instead of stopping at the first");
+  add_invoice_options(cmd, options);
+}
+
+void add_invoice_options(CLI::App& cmd, InputOptions& options) {
+  cmd.add_option("--currency", options.currency,
+                 "Invoice records: the base currency (ISO 4217), e.g. USD; other currencies need --fx")
+      ->type_name("CODE");
+  cmd.add_option("--fx", options.fx,
+                 "Invoice records: exchange rates (CSV date,currency,rate: one unit of currency is "
+                 "rate units of the base); each line at the latest rate on or before service_start")
+      ->type_name("FILE");
+  cmd.add_option("--preset", options.preset,
+                 "Invoice records from a billing system's export: stripe or chargebee "
+                 "(docs/metrics.md, \"Presets\")")
+      ->type_name("NAME");
 }
 
 void add_metric_options(CLI::App& cmd, InputOptions& options) {
@@ -123,7 +139,8 @@ io::ReadOptions read_options(const InputOptions& options) {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
       {"summary", io::RecordKind::summary},
-      {"subscription", io::RecordKind::subscription}};
+      {"subscription", io::RecordKind::subscription},
+      {"invoice", io::RecordKind::invoice}};
   io::ReadOptions read;
   read.format = input_formats.at(lower_ascii(options.input_format));
   read.kind = kinds.at(lower_ascii(options.kind));
@@ -136,7 +153,27 @@ io::ReadOptions read_options(const InputOptions& options) {
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   read.until = parse_until(options.until);
+  set_invoice_options(options, read);
   return read;
+}
+
+void set_invoice_options(const InputOptions& options, io::ReadOptions& read) {
+  read.currency = options.currency;
+  read.fx = options.fx;
+  read.preset = lower_ascii(options.preset);
+  for (char& c : read.currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!read.currency.empty() && !is_currency_code(read.currency)) {
+    throw UsageError("--currency " + options.currency + ": expected an ISO 4217 code such as USD");
+  }
+  if (!read.fx.empty() && read.currency.empty()) {
+    throw UsageError("--fx needs --currency CODE: the base currency its rates convert to");
+  }
+  if (!read.preset.empty()) {
+    if (!io::is_invoice_preset(read.preset)) {
+      throw UsageError("--preset " + options.preset + ": expected one of " + io::invoice_preset_names());
+    }
+    if (read.kind == io::RecordKind::automatic) read.kind = io::RecordKind::invoice;
+  }
 }
 
 namespace {
@@ -272,7 +309,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict'; " + command + " reads activity, subscription or summary records");
     }
-    if (read.until && report.kind != io::RecordKind::subscription) {
+    if (read.until && report.kind != io::RecordKind::subscription && report.kind != io::RecordKind::invoice) {
       throw UsageError("--until applies to subscription records only");
     }
     if (report.kind == io::RecordKind::summary) {
@@ -292,6 +329,9 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       report.activity = raw.stats;
       if (const auto& subscriptions = input.report().subscriptions) {
         report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
+      }
+      if (const auto& invoices = input.report().invoices) {
+        report.activity->zero_revenue_records = invoices->trial_lines;  // lines as read
       }
       if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
     }

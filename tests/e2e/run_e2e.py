@@ -7,7 +7,8 @@ exit code: the examples in every output format, stdin, several input files, -o, 
 
 The bad-input corpus: every file NAME.ext in DATA/bad has a NAME.expect beside it:
     exit: 65                      the exit status
-    args: --input-format json     (optional) options put before the file
+    args: --input-format json     (optional) options put before the file; {bad} is the corpus
+                                  folder (files in its subfolders are no cases: --fx {bad}/x/r.csv)
     stderr: REGEX                 (optional, repeatable) re.search'ed in the one stderr line
 A new case is a new file plus its .expect; nothing here needs to change.
 A large case is not committed as a large file: NAME.ext.gen describes it and the test writes
@@ -685,6 +686,8 @@ def bad_cases(folder, generated):
         if name.endswith(".expect") or name.startswith("."):
             continue
         path = os.path.join(folder, name)
+        if os.path.isdir(path):  # files the cases refer to ({bad}/DIR/FILE in args:)
+            continue
         if name.endswith(".gen"):
             name = name[:-len(".gen")]
             target = os.path.join(generated, name)
@@ -715,7 +718,7 @@ def test_bad_inputs(r, data, sanitized):
         except ValueError as e:
             r.check(f"{name} expectation", False, str(e))
             continue
-        args = ["compute"] + expect["args"] + [path]
+        args = ["compute"] + [a.replace("{bad}", folder) for a in expect["args"]] + [path]
 
         def bounded(label, run_args):
             code, out, err, rss, elapsed = r.run_bounded(run_args, seconds, memory)

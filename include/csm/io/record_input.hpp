@@ -15,6 +15,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/activity_sink.hpp"
 #include "csm/input_profile.hpp"
+#include "csm/invoice.hpp"
 #include "csm/rfm.hpp"
 #include "csm/spend.hpp"
 #include "csm/subscription.hpp"
@@ -24,7 +25,7 @@ namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
 /// `spend` is the marketing spend file of `--spend` (period, amount): never detected, only asked for.
-enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend, transaction };
+enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend, transaction, invoice };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -54,6 +55,10 @@ struct ReadOptions {
   std::uint32_t shard_count = 0;
   /// Inputs without records are no error (an empty shard of `compute --emit-state`).
   bool allow_empty = false;
+  /// Invoice records: --currency (the base), --fx (rate file), --preset (a billing export).
+  std::string currency;
+  std::string fx;
+  std::string preset;
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
@@ -69,6 +74,8 @@ struct ReadReport {
   /// Invalid records skipped, by the field named in their error ("(record)" for a record the
   /// reader could not split into fields: wrong number of fields, invalid UTF-8, bad JSON).
   std::map<std::string, std::uint64_t> skipped_by_field;
+  /// Invoice records only: what the normalisation saw.
+  std::optional<InvoiceStats> invoices;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
@@ -77,6 +84,10 @@ const std::vector<std::string>& summary_columns();
 const std::vector<std::string>& subscription_columns();
 const std::vector<std::string>& spend_columns();
 const std::vector<std::string>& transaction_columns();
+const std::vector<std::string>& invoice_columns();
+/// The invoice presets (--preset): whether `name` is one, and their names for messages.
+bool is_invoice_preset(std::string_view name);
+std::string invoice_preset_names();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);
