@@ -46,6 +46,7 @@ struct CohortCommandOptions {
   std::string kind = "auto";
   std::string until;  // subscription records: last month of the range
   InputOptions range;  // --since, --strict, --dedupe, --delimiter, --round-money (and --until)
+  InputOptions invoice;  // --currency, --fx, --preset (invoice records)
 };
 
 int cohorts(const CohortCommandOptions& options, Streams io) {
@@ -60,7 +61,8 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   static const std::map<std::string, io::RecordKind> kinds = {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
-      {"subscription", io::RecordKind::subscription}};
+      {"subscription", io::RecordKind::subscription},
+      {"invoice", io::RecordKind::invoice}};
   read.format = input_formats.at(options.input_format);
   read.kind = kinds.at(options.kind);
   {
@@ -83,6 +85,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   }
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
+  set_invoice_options(options.invoice, read);
 
   std::pair<std::uint32_t, std::uint32_t> shard{0, 1};
   if (!options.shard.empty()) {
@@ -231,8 +234,10 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
       ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd->add_option("--kind", options->kind,
-                  "Record kind: auto (a start_date column means subscription), activity, subscription")
-      ->transform(CLI::IsMember({"auto", "activity", "subscription"}, CLI::ignore_case));
+                  "Record kind: auto (a start_date column means subscription, service_start invoice), "
+                  "activity, subscription, invoice")
+      ->transform(CLI::IsMember({"auto", "activity", "subscription", "invoice"}, CLI::ignore_case));
+  add_invoice_options(*cmd, options->invoice);
   cmd->add_option("--until", options->until,
                   "The last month: later rows are left out (counted in input); 'previous' = the "
                   "last complete month before today (UTC). Subscription records: the range ends "

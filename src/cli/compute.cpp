@@ -170,7 +170,7 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
           "--emit-state'");
     }
     if (kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
-    if (kind == io::RecordKind::subscription && !read.until) {
+    if ((kind == io::RecordKind::subscription || kind == io::RecordKind::invoice) && !read.until) {
       throw UsageError(
           "--emit-state with subscription records needs --until YYYY-MM, the same for every shard: "
           "without it each shard would end its range at its own latest date, so its open "
@@ -186,8 +186,9 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
     request.options = in.metrics;
     request.grain = parse_grain(io::text::ascii_lower(in.grain)).value_or(Grain::month);
     request.group_by = in.by;
-    request.subscriptions = kind == io::RecordKind::subscription;
+    request.subscriptions = kind == io::RecordKind::subscription || kind == io::RecordKind::invoice;
     request.until = read.until;
+    request.invoices = kind == io::RecordKind::invoice;
     request.threads = read.threads;
     request.quiet = in.quiet;
     progress.finish();

@@ -17,6 +17,7 @@
 #include "csm/error.hpp"
 #include "csm/grain.hpp"
 #include "csm/group_metrics.hpp"
+#include "csm/invoice.hpp"
 #include "csm/io/explain.hpp"
 #include "csm/spend.hpp"
 #include "csm/summary_metrics.hpp"
@@ -49,8 +50,8 @@ void add_record_options(CLI::App& cmd, InputOptions& options) {
       ->transform(CLI::IsMember({"auto", "csv", "tsv", "json", "jsonl", "ndjson"}, CLI::ignore_case));
   cmd.add_option("--kind", options.kind,
                  "Record kind: auto (a customers_start column means summary, start_date "
-                 "subscription), activity, summary, subscription")
-      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription"}, CLI::ignore_case));
+                 "subscription, service_start invoice), activity, summary, subscription, invoice")
+      ->transform(CLI::IsMember({"auto", "activity", "summary", "subscription", "invoice"}, CLI::ignore_case));
   cmd.add_option("--until", options.until,
                  "The last month: later rows are left out (counted in input); 'previous' = the "
                  "last complete month before today (UTC). Subscription records: the range ends "
@@ -63,6 +64,21 @@ void add_record_options(CLI::App& cmd, InputOptions& options) {
       ->allow_extra_args(false);
   cmd.add_flag("--skip-invalid", options.skip_invalid,
                "Skip invalid records (counted and reported) instead of stopping at the first");
+  add_invoice_options(cmd, options);
+}
+
+void add_invoice_options(CLI::App& cmd, InputOptions& options) {
+  cmd.add_option("--currency", options.currency,
+                 "Invoice records: the base currency (ISO 4217), e.g. USD; other currencies need --fx")
+      ->type_name("CODE");
+  cmd.add_option("--fx", options.fx,
+                 "Invoice records: exchange rates (CSV date,currency,rate: one unit of currency is "
+                 "rate units of the base); each line at the latest rate on or before service_start")
+      ->type_name("FILE");
+  cmd.add_option("--preset", options.preset,
+                 "Invoice records from a billing system's export: stripe or chargebee "
+                 "(docs/metrics.md, \"Presets\")")
+      ->type_name("NAME");
 }
 
 void add_range_options(CLI::App& cmd, InputOptions& options) {
@@ -170,7 +186,8 @@ io::ReadOptions read_options(const InputOptions& options) {
       {"auto", io::RecordKind::automatic},
       {"activity", io::RecordKind::activity},
       {"summary", io::RecordKind::summary},
-      {"subscription", io::RecordKind::subscription}};
+      {"subscription", io::RecordKind::subscription},
+      {"invoice", io::RecordKind::invoice}};
   io::ReadOptions read;
   read.format = input_formats.at(io::text::ascii_lower(options.input_format));
   read.kind = kinds.at(io::text::ascii_lower(options.kind));
@@ -184,6 +201,7 @@ io::ReadOptions read_options(const InputOptions& options) {
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   apply_range_options(options, read);
+  set_invoice_options(options, read);
   return read;
 }
 
@@ -205,6 +223,25 @@ void apply_range_options(const InputOptions& options, io::ReadOptions& read) {
     } else {
       throw UsageError("--delimiter " + options.delimiter + ": expected one of , ; | tab");
     }
+  }
+}
+
+void set_invoice_options(const InputOptions& options, io::ReadOptions& read) {
+  read.currency = options.currency;
+  read.fx = options.fx;
+  read.preset = io::text::ascii_lower(options.preset);
+  for (char& c : read.currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!read.currency.empty() && !is_currency_code(read.currency)) {
+    throw UsageError("--currency " + options.currency + ": expected an ISO 4217 code such as USD");
+  }
+  if (!read.fx.empty() && read.currency.empty()) {
+    throw UsageError("--fx needs --currency CODE: the base currency its rates convert to");
+  }
+  if (!read.preset.empty()) {
+    if (!io::is_invoice_preset(read.preset)) {
+      throw UsageError("--preset " + options.preset + ": expected one of " + io::invoice_preset_names());
+    }
+    if (read.kind == io::RecordKind::automatic) read.kind = io::RecordKind::invoice;
   }
 }
 
@@ -399,6 +436,9 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       report.activity = raw.stats;
       if (const auto& subscriptions = input.report().subscriptions) {
         report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
+      }
+      if (const auto& invoices = input.report().invoices) {
+        report.activity->zero_revenue_records = invoices->trial_lines;  // lines as read
       }
       if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
     }

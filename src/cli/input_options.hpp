@@ -42,6 +42,9 @@ struct InputOptions {
   unsigned threads = 0;
   std::string by;               ///< --by COLUMN: also the metrics per group; empty = none
   std::string grain = "month";  ///< --grain: month, quarter or year
+  std::string currency;         ///< --currency CODE (invoice records)
+  std::string fx;               ///< --fx FILE (invoice records)
+  std::string preset;           ///< --preset NAME (invoice records)
 };
 
 /// Ask read_metrics for the cohort table too, from the same single read (activity and
@@ -66,6 +69,10 @@ void add_record_options(CLI::App& cmd, InputOptions& options);
 void add_range_options(CLI::App& cmd, InputOptions& options);
 /// --until, --since, --dedupe, --delimiter, --round-money of `options` into `read`. Throws UsageError.
 void apply_range_options(const InputOptions& options, io::ReadOptions& read);
+/// --currency, --fx, --preset (invoice records); part of add_record_options.
+void add_invoice_options(CLI::App& cmd, InputOptions& options);
+/// Copy them into `read` (a preset makes the kind invoice). Throws UsageError.
+void set_invoice_options(const InputOptions& options, io::ReadOptions& read);
 /// --csat-threshold, --gross-margin, --discount-rate, --quick-ratio-without-reactivation,
 /// --spend, --spend-mode: what the metrics are computed with.
 void add_metric_options(CLI::App& cmd, InputOptions& options);

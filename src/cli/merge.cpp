@@ -123,6 +123,10 @@ std::string setting_difference(const io::ActivityState& a, const io::ActivitySta
     const auto text = [](bool subscriptions) { return std::string(subscriptions ? "subscription" : "activity"); };
     return differ("records:", text(b.subscriptions), text(a.subscriptions));
   }
+  if (a.invoices != b.invoices) {
+    const auto text = [](bool invoices) { return std::string(invoices ? "invoice" : "not invoice"); };
+    return differ("records:", text(b.invoices), text(a.invoices));
+  }
   if (a.until != b.until) {
     const auto text = [](const std::optional<YearMonth>& m) { return m ? to_string(*m) : std::string("(none)"); };
     return differ("--until", text(b.until), text(a.until));
@@ -390,6 +394,7 @@ int merge(const MergeOptions& options, Streams io) {
   raw.grouped = head.raw.grouped;
   raw.grain = head.raw.grain;
   report.input.kind = head.subscriptions ? io::RecordKind::subscription : io::RecordKind::activity;
+  if (head.invoices) report.input.kind = io::RecordKind::invoice;
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
     const io::ActivityState& s = states[i];

@@ -31,6 +31,7 @@ struct EmitStateRequest {
   Grain grain = Grain::month;
   std::string group_by;
   bool subscriptions = false;       ///< subscription records (expanded into months)
+  bool invoices = false;            ///< invoice records (subscriptions is set too)
   std::optional<YearMonth> until;   ///< their --until
   unsigned threads = 1;
   bool quiet = false;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <variant>
 
 #include "csm/io/sparkline.hpp"
@@ -216,6 +217,58 @@ const std::vector<std::string>& period_field_names() {
   return names;
 }
 
+// Invoice records: what the normalisation counted, and the one-time and refund sums per period of
+// the grain (they are not MRR, so they are here and not among the metrics).
+void write_invoices(JsonOut& j, const InvoiceStats& s, Grain grain) {
+  j.key("invoices");
+  j.open('{');
+  j.key("currency");
+  if (s.currency.empty()) {
+    j.null();
+  } else {
+    j.string(s.currency);
+  }
+  const auto count = [&j](const char* key, std::uint64_t n) {
+    j.key(key);
+    j.raw(std::to_string(n));
+  };
+  count("lines", s.lines);
+  count("subscription_lines", s.subscription_lines);
+  count("trial_lines", s.trial_lines);
+  count("credit_lines", s.credit_lines);
+  count("whole_month_lines", s.whole_month_lines);
+  count("day_rule_lines", s.day_rule_lines);
+  count("no_month_end_lines", s.no_month_end_lines);
+  count("after_until_lines", s.after_until_lines);
+  count("converted_lines", s.converted_lines);
+  count("one_time_lines", s.one_time_lines);
+  j.key("one_time_amount");
+  j.raw(format_money(s.one_time_amount));
+  count("refund_lines", s.refund_lines);
+  j.key("refund_amount");
+  j.raw(format_money(s.refund_amount));
+  std::map<std::int32_t, std::pair<MoneySum, MoneySum>> by_period;
+  for (const auto& [month, sums] : s.non_recurring_by_month) {
+    auto& p = by_period[period_start(YearMonth{month}, grain).index];
+    p.first += sums.first;
+    p.second += sums.second;
+  }
+  j.key("non_recurring");
+  j.open('[');
+  for (const auto& [first, sums] : by_period) {
+    j.open('{', true);
+    j.key("period");
+    j.string(period_label(YearMonth{first}, grain));
+    j.key("one_time");
+    j.raw(format_money(sums.first));
+    j.key("refunds");
+    j.raw(format_money(sums.second));
+    j.close('}');
+  }
+  j.close(']');
+  j.close('}');
+}
+
 std::string to_json(const MetricsReport& report) {
   JsonOut j;
   j.open('{');
@@ -296,6 +349,7 @@ std::string to_json(const MetricsReport& report) {
   j.key("months");
   j.raw(std::to_string(report.summary.months));
   j.close('}');
+  if (report.input.invoices) write_invoices(j, *report.input.invoices, report.grain);
 
   const auto write_summary = [&j](const RangeSummary& s) {
     j.open('{');

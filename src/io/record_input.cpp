@@ -15,6 +15,7 @@
 #include "csm/io/json_reader.hpp"
 #include "csm/io/source.hpp"
 #include "csm/parallel.hpp"
+#include "invoice_input.hpp"
 
 namespace csm::io {
 namespace {
@@ -59,6 +60,11 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
     for (std::size_t i = 0; i < subscription_columns().size(); ++i) {
       specs.push_back({subscription_columns()[i], i == kSubCustomerId || i == kStartDate || i == kMrr});
     }
+  } else if (kind == RecordKind::invoice) {
+    for (std::size_t i = 0; i < invoice_columns().size(); ++i) {
+      specs.push_back({invoice_columns()[i], i == 0 || i == 1 || i == 3});
+    }
+    for (const std::string& extra : invoice_extra_columns()) specs.push_back({extra, false});
   } else if (kind == RecordKind::transaction) {
     for (std::size_t i = 0; i < transaction_columns().size(); ++i) {
       specs.push_back({transaction_columns()[i], i <= kTxAmount});
@@ -73,6 +79,14 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
     if (std::find(wanted.begin(), wanted.end(), spec.name) != wanted.end()) spec.required = true;
   }
   ColumnMap columns(std::move(specs));
+  if (kind == RecordKind::invoice && !options.preset.empty()) {
+    const InvoicePreset* preset = find_invoice_preset(options.preset);
+    if (preset == nullptr) {
+      throw std::invalid_argument("--preset " + options.preset + ": not a known preset (known: " +
+                                  invoice_preset_names() + ")");
+    }
+    for (const auto& [canonical, input] : preset->columns) columns.rename(canonical, input);
+  }
   for (const auto& [canonical, input] : options.renames) {
     if (!columns.rename(canonical, input)) {
       std::string known;
@@ -638,6 +652,41 @@ class SubscriptionConsumer final : public RowConsumer {
   ReadReport& report_;
 };
 
+// Invoice lines: the fields are read in invoice_input.cpp.
+class InvoiceConsumer final : public RowConsumer {
+ public:
+  InvoiceConsumer(const ColumnMap& columns, InvoiceReader& out, RecordGate& gate, ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  void row(std::span<const Cell> cells, const Location& where) override {
+    try {
+      out_.row(columns_, cells, where);
+    } catch (const InputError& error) {
+      gate_.invalid(error);
+      return;
+    }
+    if (gate_.shard_count != 0) {  // as activity records: a wrong input for this shard
+      const std::string_view id = cells[0].text;
+      const std::uint32_t owner = shard_of(id, gate_.shard_count);
+      if (owner != gate_.shard) {
+        throw InputError(std::string(where.source), where.line, columns_.display_name(0),
+                         "customer " + quote_for_message(id) + " belongs to shard " +
+                             std::to_string(owner) + "/" + std::to_string(gate_.shard_count) +
+                             ", not to shard " + std::to_string(gate_.shard) + "/" +
+                             std::to_string(gate_.shard_count) +
+                             " (--shard); split the input with 'csm-metrics shard'");
+      }
+    }
+    ++report_.records;
+  }
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ private:
+  const ColumnMap& columns_;
+  InvoiceReader& out_;
+  RecordGate& gate_;
+  ReadReport& report_;
+};
+
 // Out: an RfmAccumulator, or a thread's RfmShard below.
 template <typename Out>
 class BasicTransactionConsumer final : public RowConsumer {
@@ -783,6 +832,7 @@ bool head_has_column(std::string_view head, const ReadOptions& options, const ch
 // The header (CSV) or the first object (JSON) names the kind: customers_start means summary,
 // start_date subscription records, date and amount without period transaction records.
 RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
+  if (!options.preset.empty() || head_has_column(head, options, "service_start")) return RecordKind::invoice;
   if (head_has_column(head, options, "customers_start")) return RecordKind::summary;
   if (head_has_column(head, options, "start_date")) return RecordKind::subscription;
   if (head_has_column(head, options, "date") && head_has_column(head, options, "amount") &&
@@ -816,6 +866,13 @@ const std::vector<std::string>& summary_columns() {
 const std::vector<std::string>& subscription_columns() {
   static const std::vector<std::string> columns = {"customer_id", "start_date", "end_date",
                                                    "mrr",         "segment",    "acquisition_cost"};
+  return columns;
+}
+
+const std::vector<std::string>& invoice_columns() {
+  static const std::vector<std::string> columns = {
+      "customer_id", "service_start", "service_end",      "amount", "currency",
+      "line_type",   "segment",       "acquisition_cost", "csat"};
   return columns;
 }
 
@@ -861,6 +918,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "transaction";
     case RecordKind::spend:
       return "spend";
+    case RecordKind::invoice:
+      return "invoice";
   }
   return "?";
 }
@@ -1310,7 +1369,22 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
   }
 }
 
+namespace {
+InvoiceSettings invoice_settings(const ReadOptions& options) {
+  return InvoiceSettings{options.currency, options.fx, options.preset};
+}
+}  // namespace
+
 void RecordInput::read(ActivityAggregator& aggregator) {
+  if (kind() == RecordKind::invoice) {
+    InvoiceExpander expander(aggregator, impl_->options.until);
+    InvoiceReader reader(expander, invoice_settings(impl_->options));
+    impl_->read_all<InvoiceReader, InvoiceConsumer>(RecordKind::invoice, report_, reader);
+    expander.finish(impl_->options.allow_empty);
+    report_.invoices = expander.stats();
+    report_.invoices->currency = reader.currency();
+    return;
+  }
   if (kind() == RecordKind::subscription) {
     SubscriptionExpander expander(aggregator, impl_->options.until);
     if (impl_->options.since) expander.set_since(*impl_->options.since);
@@ -1334,6 +1408,15 @@ void RecordInput::read(SummaryAggregator& aggregator) {
 }
 
 void RecordInput::read(ActivitySink& sink) {
+  if (kind() == RecordKind::invoice) {
+    InvoiceExpander expander(sink, impl_->options.until);
+    InvoiceReader reader(expander, invoice_settings(impl_->options));
+    impl_->read_all<InvoiceReader, InvoiceConsumer>(RecordKind::invoice, report_, reader);
+    expander.finish();
+    report_.invoices = expander.stats();
+    report_.invoices->currency = reader.currency();
+    return;
+  }
   if (kind() == RecordKind::subscription) {
     SubscriptionExpander expander(sink, impl_->options.until);
     if (impl_->options.since) expander.set_since(*impl_->options.since);

@@ -364,7 +364,7 @@ std::string to_state_text(const ActivityState& state) {
   out += std::string("quick_ratio_reactivation ") + (state.options.quick_ratio_reactivation ? "1" : "0") + "\n";
   out += "grain " + std::string(to_string(state.grain)) + "\n";
   out += "by " + std::string(state.raw.grouped ? "1 " : "0 ") + encode_state_string(state.group_by) + "\n";
-  out += std::string("records ") + (state.subscriptions ? "subscription" : "activity") + "\n";
+  out += std::string("records ") + (state.invoices ? "invoice" : state.subscriptions ? "subscription" : "activity") + "\n";
   out += "until " + (state.until ? to_string(*state.until) : std::string("-")) + "\n";
   append_sources(out, state);
   const ActivityStats& st = state.raw.stats;
@@ -458,10 +458,11 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
   }
   {
     const auto& f = lines.expect("records", 1);
-    if (f[1] != "activity" && f[1] != "subscription") {
-      lines.fail("records " + quote_for_message(f[1]) + ": expected activity or subscription");
+    if (f[1] != "activity" && f[1] != "subscription" && f[1] != "invoice") {
+      lines.fail("records " + quote_for_message(f[1]) + ": expected activity, subscription or invoice");
     }
-    state.subscriptions = f[1] == "subscription";
+    state.subscriptions = f[1] == "subscription" || f[1] == "invoice";
+    state.invoices = f[1] == "invoice";
   }
   {
     const auto& f = lines.expect("until", 1);

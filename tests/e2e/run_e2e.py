@@ -7,7 +7,8 @@ exit code: the examples in every output format, stdin, several input files, -o, 
 
 The bad-input corpus: every file NAME.ext in DATA/bad has a NAME.expect beside it:
     exit: 65                      the exit status
-    args: --input-format json     (optional) options put before the file
+    args: --input-format json     (optional) options put before the file; {bad} is the corpus
+                                  folder (files in its subfolders are no cases: --fx {bad}/x/r.csv)
     stderr: REGEX                 (optional, repeatable) re.search'ed in the one stderr line
     kind: transaction             (optional) activity (default), summary or transaction records
 Each case runs through every subcommand that reads its kind of record (COMMANDS_BY_KIND: compute,
@@ -76,6 +77,7 @@ COMMANDS_BY_KIND = {
     "activity": [["compute"], ["report"], ["cohorts"], ["at-risk"], ["check"],
                  ["compute", "--emit-state", OUT], ["cohorts", "--emit-state", OUT]],
     "summary": [["compute"], ["report"], ["check"]],
+    "invoice": [["compute"], ["report"], ["cohorts"], ["at-risk"], ["check"]],
     "transaction": [["rfm", "--end", TRANSACTION_END], ["predict", "--end", TRANSACTION_END],
                     ["rfm", "--end", TRANSACTION_END, "--emit-state", OUT]],
 }
@@ -708,6 +710,8 @@ def bad_cases(folder, generated):
         if name.endswith(".expect") or name.startswith("."):
             continue
         path = os.path.join(folder, name)
+        if os.path.isdir(path):  # files the cases refer to ({bad}/DIR/FILE in args:)
+            continue
         if name.endswith(".gen"):
             name = name[:-len(".gen")]
             target = os.path.join(generated, name)
@@ -739,6 +743,7 @@ def test_bad_inputs(r, data, sanitized):
             r.check(f"{name} expectation", False, str(e))
             continue
         commands = COMMANDS_BY_KIND[expect["kind"]]
+        expect["args"] = [a.replace("{bad}", folder) for a in expect["args"]]
         args = commands[0] + expect["args"] + [path]
 
         def bounded(label, run_args):

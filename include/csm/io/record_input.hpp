@@ -18,6 +18,7 @@
 #include "csm/io/columns.hpp"
 #include "csm/data_quality.hpp"
 #include "csm/input_profile.hpp"
+#include "csm/invoice.hpp"
 #include "csm/rfm.hpp"
 #include "csm/spend.hpp"
 #include "csm/subscription.hpp"
@@ -27,7 +28,7 @@ namespace csm::io {
 
 enum class InputFormat : std::uint8_t { automatic, csv, tsv, json, jsonl };
 /// `spend` is the marketing spend file of `--spend` (period, amount): never detected, only asked for.
-enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend, transaction };
+enum class RecordKind : std::uint8_t { automatic, activity, summary, subscription, spend, transaction, invoice };
 
 struct ReadOptions {
   InputFormat format = InputFormat::automatic;
@@ -73,6 +74,10 @@ struct ReadOptions {
   /// --round-money: amounts with more than 6 decimal places are rounded to the micro-unit, half
   /// to even (counted in ReadReport::rounded_amounts), instead of refused.
   bool round_money = false;
+  /// Invoice records: --currency (the base), --fx (rate file), --preset (a billing export).
+  std::string currency;
+  std::string fx;
+  std::string preset;
 };
 
 /// A row of an activity record's month: where an error about the range of months points.
@@ -118,6 +123,8 @@ struct ReadReport {
   bool round_money = false;
   /// Activity records: the rows of the extreme months.
   MonthRows month_rows;
+  /// Invoice records only: what the normalisation saw.
+  std::optional<InvoiceStats> invoices;
 };
 
 /// The canonical columns of each record kind, in slot order (docs/metrics.md lists them).
@@ -126,6 +133,10 @@ const std::vector<std::string>& summary_columns();
 const std::vector<std::string>& subscription_columns();
 const std::vector<std::string>& spend_columns();
 const std::vector<std::string>& transaction_columns();
+const std::vector<std::string>& invoice_columns();
+/// The invoice presets (--preset): whether `name` is one, and their names for messages.
+bool is_invoice_preset(std::string_view name);
+std::string invoice_preset_names();
 
 /// `requested`, or the number of cores when it is 0.
 unsigned effective_threads(unsigned requested);

@@ -43,6 +43,7 @@ struct ActivityState {
   std::string group_by;              ///< --by COLUMN as given; empty: no groups
   /// Subscription records (expanded into months) instead of activity records.
   bool subscriptions = false;
+  bool invoices = false;  ///< invoice records ("records invoice"); subscriptions is set too
   std::optional<YearMonth> until;    ///< subscription records: --until (required for a state)
   std::vector<std::string> sources;  ///< the input names, in reading order
   std::uint64_t records = 0;         ///< records taken

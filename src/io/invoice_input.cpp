@@ -1,0 +1,391 @@
+#include "invoice_input.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "csm/error.hpp"
+#include "csm/io/csv_reader.hpp"
+#include "csm/io/record_input.hpp"
+#include "csm/io/source.hpp"
+
+namespace csm::io {
+namespace {
+
+// Slots of the invoice columns (the order of invoice_columns(), then invoice_extra_columns()).
+enum InvoiceSlot : std::size_t {
+  kCustomer,
+  kStart,
+  kEnd,
+  kAmount,
+  kCurrency,
+  kLineType,
+  kSegment,
+  kAcquisitionCost,
+  kCsat,
+  kProration,
+};
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool blank(const Cell& cell) noexcept {
+  if (cell.type == CellType::absent || cell.type == CellType::null) return true;
+  return trim(cell.text).empty();
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lo = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lo(a[i]) != lo(b[i])) return false;
+  }
+  return true;
+}
+
+class Fields {
+ public:
+  Fields(const ColumnMap& columns, const Location& where) : columns_(columns), where_(where) {}
+
+  [[noreturn]] void fail(std::size_t slot, const std::string& message) const {
+    throw InputError(std::string(where_.source), where_.line, columns_.display_name(slot), message);
+  }
+
+  std::string_view text(std::size_t slot, const Cell& cell) const {
+    if (blank(cell)) {
+      fail(slot, cell.type == CellType::absent ? "missing (a required field)" : "empty (a required field)");
+    }
+    if (cell.type != CellType::text && cell.type != CellType::number) {
+      fail(slot, "expected a string, got a value of another type");
+    }
+    return cell.text;
+  }
+
+  // YYYY-MM-DD, optionally followed by a time ("T10:00:00Z", " 10:00:00": the calendar date as
+  // written), or Unix seconds (the UTC date).
+  Date date(std::size_t slot, const Cell& cell) const {
+    const std::string_view value = trim(text(slot, cell));
+    Date day;
+    if (!value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        value.size() >= 9 && value.size() <= 11) {
+      std::int64_t seconds = 0;
+      std::from_chars(value.data(), value.data() + value.size(), seconds);
+      day.days = static_cast<std::int32_t>(seconds / 86400);
+      return day;
+    }
+    std::string_view date_part = value;
+    if (value.size() > 10 && (value[10] == 'T' || value[10] == ' ')) date_part = value.substr(0, 10);
+    const PeriodError error = parse_date(date_part, day);
+    if (error != PeriodError::ok) {
+      fail(slot, std::string(error == PeriodError::syntax ? "expected a date as YYYY-MM-DD"
+                                                          : describe(error)) +
+                     ", got " + quote_for_message(value));
+    }
+    return day;
+  }
+
+  std::optional<Date> optional_date(std::size_t slot, const Cell& cell) const {
+    if (blank(cell)) return std::nullopt;
+    return date(slot, cell);
+  }
+
+  // A signed decimal with at most 6 decimals, or (minor units) a signed whole number of the
+  // currency's minor unit.
+  Money amount(std::size_t slot, const Cell& cell, bool minor_units, int minor_digits) const {
+    std::string_view value = trim(text(slot, cell));
+    const bool negative = !value.empty() && value.front() == '-';
+    if (negative) value.remove_prefix(1);
+    Money magnitude = 0;
+    if (minor_units) {
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < 0) {
+        fail(slot, "expected a whole number of minor units (cents), got " + quote_for_message(cell.text));
+      }
+      Money scale = 1;
+      for (int i = minor_digits; i < kMoneyDecimals; ++i) scale *= 10;
+      if (n > kMaxMoney / scale) fail(slot, "expected an amount of at most 9223372036854.775807, got " + quote_for_message(cell.text));
+      magnitude = n * scale;
+    } else {
+      const DecimalError error = value.empty() || value.front() == '+' || value.front() == '-'
+                                     ? DecimalError::syntax
+                                     : parse_money(value, magnitude);
+      if (error != DecimalError::ok) {
+        std::string what = error == DecimalError::too_precise
+                               ? "expected a decimal with at most 6 decimal places"
+                           : error == DecimalError::too_large
+                               ? "expected an amount of at most 9223372036854.775807"
+                               : "expected a decimal such as 120.50 or -20";
+        fail(slot, what + ", got " + quote_for_message(cell.text));
+      }
+    }
+    return negative ? -magnitude : magnitude;
+  }
+
+  std::optional<Money> optional_money(std::size_t slot, const Cell& cell) const {
+    if (blank(cell)) return std::nullopt;
+    Money value = 0;
+    const DecimalError error = parse_money(trim(cell.text), value);
+    if (error != DecimalError::ok) {
+      fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text));
+    }
+    return value;
+  }
+
+  std::uint8_t csat(std::size_t slot, const Cell& cell) const {
+    if (blank(cell)) return 0;
+    const std::string_view value = trim(cell.text);
+    if (value.size() != 1 || value[0] < '1' || value[0] > '5') {
+      fail(slot, "expected a whole number 1..5 (one survey response), got " + quote_for_message(cell.text));
+    }
+    return static_cast<std::uint8_t>(value[0] - '0');
+  }
+
+ private:
+  const ColumnMap& columns_;
+  const Location& where_;
+};
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+// Rate file slots.
+enum FxSlot : std::size_t { kFxDate, kFxCurrency, kFxRate };
+
+class FxConsumer final : public RowConsumer {
+ public:
+  FxConsumer(const ColumnMap& columns, FxRates& out) : columns_(columns), out_(out) {}
+  void row(std::span<const Cell> cells, const Location& where) override {
+    const Fields f(columns_, where);
+    const Date date = f.date(kFxDate, cells[kFxDate]);
+    const std::string code = upper(trim(f.text(kFxCurrency, cells[kFxCurrency])));
+    if (!is_currency_code(code)) {
+      f.fail(kFxCurrency, "expected an ISO 4217 currency code such as EUR, got " +
+                              quote_for_message(cells[kFxCurrency].text));
+    }
+    const std::string_view text = trim(f.text(kFxRate, cells[kFxRate]));
+    // A decimal > 0 with at most kRateDecimals decimals, as an integer over 10^kRateDecimals.
+    std::int64_t whole = 0;
+    std::int64_t fraction = 0;
+    int places = 0;
+    const std::size_t dot = text.find('.');
+    const std::string_view a = text.substr(0, dot);
+    const std::string_view b = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+    bool ok = !a.empty() && a.size() <= 6 && std::all_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+              std::all_of(b.begin(), b.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+              (dot == std::string_view::npos || !b.empty());
+    std::string_view digits = b;
+    while (!digits.empty() && digits.back() == '0') digits.remove_suffix(1);
+    if (digits.size() > static_cast<std::size_t>(FxRates::kRateDecimals)) ok = false;
+    if (ok) {
+      std::from_chars(a.data(), a.data() + a.size(), whole);
+      if (!digits.empty()) std::from_chars(digits.data(), digits.data() + digits.size(), fraction);
+      places = static_cast<int>(digits.size());
+    }
+    std::int64_t scaled = whole;
+    for (int i = 0; i < FxRates::kRateDecimals; ++i) scaled *= 10;
+    std::int64_t frac_scaled = fraction;
+    for (int i = places; i < FxRates::kRateDecimals; ++i) frac_scaled *= 10;
+    scaled += frac_scaled;
+    if (!ok || scaled <= 0) {
+      f.fail(kFxRate, "expected a rate > 0 with at most 12 decimal places (units of the base per "
+                      "unit of the currency), got " + quote_for_message(cells[kFxRate].text));
+    }
+    if (!out_.add(code, date, scaled)) {
+      f.fail(kFxDate, "a second rate for " + code + " on " + to_string(date));
+    }
+    lines_.emplace_back(code + " " + to_string(date), where.line);
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> lines_;
+
+ private:
+  const ColumnMap& columns_;
+  FxRates& out_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& invoice_extra_columns() {
+  static const std::vector<std::string> columns = {"proration"};
+  return columns;
+}
+
+const std::vector<InvoicePreset>& invoice_presets() {
+  // Each preset is the export's column names, units and values: nothing else.
+  static const std::vector<InvoicePreset> presets = {
+      {"stripe",
+       "Stripe invoice line items (API fields of the invoice line item; amounts in cents)",
+       {{"customer_id", "customer"},
+        {"service_start", "period_start"},
+        {"service_end", "period_end"},
+        {"amount", "amount"},
+        {"currency", "currency"},
+        {"line_type", "type"},
+        {"proration", "proration"}},
+       true,
+       {{"line_type", "subscription", LineType::subscription},
+        {"proration", "true", LineType::subscription},
+        {"line_type", "invoiceitem", LineType::one_time}},
+       LineType::subscription,
+       false},
+      {"chargebee",
+       "Chargebee invoice line items (API fields of the line item; amounts in cents)",
+       {{"customer_id", "customer_id"},
+        {"service_start", "date_from"},
+        {"service_end", "date_to"},
+        {"amount", "amount"},
+        {"currency", "currency_code"},
+        {"line_type", "entity_type"}},
+       true,
+       {{"line_type", "plan_item_price", LineType::subscription},
+        {"line_type", "addon_item_price", LineType::subscription},
+        {"line_type", "plan", LineType::subscription},
+        {"line_type", "addon", LineType::subscription},
+        {"line_type", "plan_setup", LineType::one_time},
+        {"line_type", "charge_item_price", LineType::one_time},
+        {"line_type", "adhoc", LineType::one_time}},
+       LineType::subscription,
+       false},
+  };
+  return presets;
+}
+
+const InvoicePreset* find_invoice_preset(std::string_view name) {
+  for (const InvoicePreset& p : invoice_presets()) {
+    if (iequals(p.name, name)) return &p;
+  }
+  return nullptr;
+}
+
+bool is_invoice_preset(std::string_view name) { return find_invoice_preset(name) != nullptr; }
+
+std::string invoice_preset_names() {
+  std::string names;
+  for (const InvoicePreset& p : invoice_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  return names;
+}
+
+FxRates read_fx_rates(const std::string& path) {
+  FxRates rates;
+  ColumnMap columns({{"date", true}, {"currency", true}, {"rate", true}});
+  FxConsumer consumer(columns, rates);
+  InputSource source = InputSource::open(path);
+  CsvReader reader(columns, consumer, source.name(), ',');
+  std::string buffer(1u << 20, '\0');
+  std::size_t filled = 0;
+  for (;;) {
+    const std::size_t n = source.read(buffer.data() + filled, buffer.size() - filled);
+    filled += n;
+    const std::size_t used = reader.parse(std::string_view(buffer.data(), filled), n == 0);
+    if (n == 0) break;
+    std::memmove(buffer.data(), buffer.data() + used, filled - used);
+    filled -= used;
+    if (filled == buffer.size()) buffer.resize(buffer.size() * 2);
+  }
+  if (const auto gap = rates.finish()) {
+    std::uint64_t line = 0;
+    for (const auto& [key, at] : consumer.lines_) {
+      if (key == gap->first + " " + to_string(gap->second)) line = at;
+    }
+    throw InputError(source.name(), line, "date",
+                     "the rates of " + gap->first + " have a gap of more than " +
+                         std::to_string(FxRates::kMaxGapDays) + " days before " +
+                         to_string(gap->second) + "; give a rate at least every " +
+                         std::to_string(FxRates::kMaxGapDays) + " days");
+  }
+  return rates;
+}
+
+InvoiceReader::InvoiceReader(InvoiceExpander& out, const InvoiceSettings& settings)
+    : out_(out), settings_(settings) {
+  if (!settings_.preset.empty()) preset_ = find_invoice_preset(settings_.preset);
+  settings_.currency = upper(settings_.currency);
+  if (!settings_.fx.empty()) fx_ = std::make_unique<FxRates>(read_fx_rates(settings_.fx));
+}
+
+InvoiceReader::~InvoiceReader() = default;
+
+void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
+                        const Location& where) {
+  const Fields f(columns, where);
+  InvoiceLine line;
+  line.customer_id = f.text(kCustomer, cells[kCustomer]);
+  // Line type: the preset's table, else the canonical values.
+  if (preset_ != nullptr && !preset_->line_types.empty()) {
+    line.type = preset_->default_type;
+    for (const PresetLineRule& rule : preset_->line_types) {
+      const std::size_t slot = std::string_view(rule.column) == "proration" ? kProration : kLineType;
+      if (slot >= cells.size() || blank(cells[slot])) continue;
+      if (iequals(trim(cells[slot].text), rule.value)) {
+        line.type = rule.type;
+        break;
+      }
+    }
+  } else if (!blank(cells[kLineType])) {
+    const auto type = parse_line_type(cells[kLineType].text);
+    if (!type) {
+      f.fail(kLineType, "expected subscription, one_time or refund, got " +
+                            quote_for_message(cells[kLineType].text));
+    }
+    line.type = *type;
+  }
+  line.start = f.date(kStart, cells[kStart]);
+  line.end = f.optional_date(kEnd, cells[kEnd]);
+  if (preset_ != nullptr && preset_->inclusive_end && line.end) line.end->days += 1;
+  // Currency.
+  std::string code;
+  if (!blank(cells[kCurrency])) {
+    code = upper(trim(f.text(kCurrency, cells[kCurrency])));
+    if (!is_currency_code(code)) {
+      f.fail(kCurrency, "expected an ISO 4217 currency code such as EUR, got " +
+                            quote_for_message(cells[kCurrency].text));
+    }
+  }
+  const bool minor = preset_ != nullptr && preset_->minor_units;
+  if (minor && code.empty() && settings_.currency.empty()) {
+    f.fail(kCurrency, "needed: amounts in minor units need the line's currency (or --currency)");
+  }
+  bool converted_line = false;
+  const std::string& unit = code.empty() ? settings_.currency : code;
+  line.amount = f.amount(kAmount, cells[kAmount], minor, minor_unit_digits(unit));
+  if (!code.empty()) {
+    if (settings_.currency.empty()) {
+      if (single_currency_.empty()) single_currency_ = code;
+      if (code != single_currency_) {
+        f.fail(kCurrency, "a second currency (" + code + " after " + single_currency_ +
+                              "): give the base with --currency and the rates with --fx");
+      }
+    } else if (code != settings_.currency) {
+      const auto rate = fx_ ? fx_->rate(code, line.start) : std::nullopt;
+      if (!rate || line.start.days - rate->first.days > FxRates::kMaxGapDays) {
+        f.fail(kCurrency, "no rate for " + code + " on or before " + to_string(line.start) +
+                              (rate ? " within " + std::to_string(FxRates::kMaxGapDays) +
+                                          " days (the latest is of " + to_string(rate->first) + ")"
+                                    : std::string(fx_ ? "" : " (no --fx rate file)")) +
+                              "; add it to the --fx file");
+      }
+      const auto converted = convert(line.amount, rate->second);
+      if (!converted) f.fail(kAmount, "the converted amount is out of range");
+      line.amount = *converted;
+      converted_line = true;
+    }
+  }
+  if (!blank(cells[kSegment])) line.segment = f.text(kSegment, cells[kSegment]);
+  line.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]);
+  line.csat = f.csat(kCsat, cells[kCsat]);
+  if (const auto problem = out_.problem(line)) {
+    f.fail(std::string_view(problem->first) == "amount" ? kAmount : kEnd, problem->second);
+  }
+  out_.add(line);
+  if (converted_line) out_.note_converted();
+}
+
+}  // namespace csm::io
