@@ -19,6 +19,7 @@
 #include "csm/io/bgbb_io.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/predictive_writer.hpp"
+#include "csm/io/source.hpp"
 #include "csm/io/state_file.hpp"
 
 namespace csm::cli {
@@ -224,6 +225,22 @@ BgNbdFit compare_models(const RfmSummary& s, const FitOptions& fit, std::optiona
   return *fits[*best];
 }
 
+// A BG/BB summary file as text: one row per (frequency, recency, n), so small; capped so that a
+// wrong file (or /dev/zero) is refused instead of read into memory.
+std::string read_summary_file(const std::string& path, const std::string& name) {
+  constexpr std::size_t kMaxSummaryBytes = std::size_t{64} << 20;
+  io::InputSource source = io::InputSource::open(path);
+  std::string text;
+  char buffer[1 << 16];
+  while (const std::size_t n = source.read(buffer, sizeof buffer)) {
+    if (text.size() + n > kMaxSummaryBytes) {
+      throw InputError(name, 0, "", "a BG/BB summary file holds at most 64 MiB");
+    }
+    text.append(buffer, n);
+  }
+  return text;
+}
+
 // --model bg-bb: the BG/BB model on a summary file (frequency, recency, n, n_custs).
 int predict_bgbb(const PredictOptions& o, Streams io) {
   if (o.input.files.size() != 1) {
@@ -231,7 +248,7 @@ int predict_bgbb(const PredictOptions& o, Streams io) {
   }
   const std::string& path = o.input.files.front();
   const std::string name = path == "-" ? "<stdin>" : path;
-  const std::vector<BgBbRow> rows = io::parse_bgbb_summary(read_state_file(path), name);
+  const std::vector<BgBbRow> rows = io::parse_bgbb_summary(read_summary_file(path, name), name);
   Stopwatch clock;
   clock.lap("read");
   io::BgBbReport report;

@@ -144,7 +144,7 @@ TEST_CASE("run: --version and --help print on out and exit 0", "[cli][run]") {
   const Result version = run_cli({"--version"});
   CHECK(version.code == 0);
   CHECK(version.err.empty());
-  CHECK(std::regex_match(version.out, std::regex(R"(csm-metrics \d+\.\d+\.\d+\S*\n)")));
+  CHECK(std::regex_match(version.out, std::regex(R"(csm-metrics \d+\.\d+\.\d+\S* \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n)")));
 
   const Result help = run_cli({"compute", "--help"});
   CHECK(help.code == 0);

@@ -101,10 +101,17 @@ TEST_CASE("parse_period: impossible months and years", "[month]") {
   CHECK(period_error("0000-01-01") == PeriodError::bad_year);
 }
 
+TEST_CASE("parse_period: ISO 8601 timestamps count in the month of their date (issue 16)", "[month]") {
+  for (const char* text : {"2024-01-15T10:00:00Z", "2024-01-01T00:00:00", "2024-01-31 23:59",
+                           "2024-01-31T23:30:00+05:00"}) {
+    CHECK(period(text) == period("2024-01"));
+  }
+}
+
 TEST_CASE("parse_period: anything else is a syntax error", "[month]") {
   for (const char* text :
        {"2024-1", "24-01", "2024/01", "2024.01", "202401", "2024-01-1", "2024-1-01", "2024 -01",
-        "2024- 01", "2024-01-01T00:00:00", "2024-01-01 12:00", "01-2024", "Jan 2024", "2024-Jan",
+        "2024- 01", "01-2024", "Jan 2024", "2024-Jan",
         "+2024-01", "-2024-01", "20240-01", "2024--01", "2024-01-", "2024-0a", "abcd-01", "",
         "   ", "\t2024-01", "2024-01\t", "2024-01-01Z", "2024_01"}) {
     INFO("text: \"" << text << "\"");

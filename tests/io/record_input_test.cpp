@@ -303,7 +303,10 @@ TEST_CASE("record input: each bad value stops the run with file, line, field and
       {"c2,2024-01,$12,,", "revenue: expected a decimal >= 0 such as 1234.56, got \"$12\""},
       {"c2,2024-01,1.2.3,,", "revenue: expected a decimal >= 0 such as 1234.56, got \"1.2.3\""},
       {"c2,2024-01,.,,", "revenue: expected a decimal >= 0 such as 1234.56, got \".\""},
-      {"c2,2024-01,1.1234567,,", "revenue: expected at most 6 decimal places, got \"1.1234567\""},
+      // The hint names the opt-in that rounds (issue 16, --round-money).
+      {"c2,2024-01,1.1234567,,", "revenue: expected at most 6 decimal places, got \"1.1234567\" "
+                                 "(float noise from a script? --round-money rounds amounts to the "
+                                 "micro-unit)"},
       {"c2,2024-01,10000000000000,,",
        "revenue: expected at most 9223372036854.775807, got \"10000000000000\""},
       {"c2,2024-01,99999999999999999999999999,,",
@@ -321,8 +324,6 @@ TEST_CASE("record input: each bad value stops the run with file, line, field and
        "period: expected a month as YYYY-MM or a date as YYYY-MM-DD, got \"2024/01\""},
       {"c2,Jan 2024,1,,",
        "period: expected a month as YYYY-MM or a date as YYYY-MM-DD, got \"Jan 2024\""},
-      {"c2,2024-01-15T10:00:00,1,,",
-       "period: expected a month as YYYY-MM or a date as YYYY-MM-DD, got \"2024-01-15T10:00:00\""},
       {"c2,0000-01,1,,", "period: expected a year 0001..9999, got \"0000-01\""},
       {"c2,,1,,", "period: empty (a required field)"},
       {"c2,2024-01,1,,0", "csat: expected a whole number 1..5 (one survey response), got \"0\""},
@@ -376,8 +377,9 @@ TEST_CASE("record input: JSON values of the wrong type", "[io][record_input]") {
   };
   const std::string good = "{\"customer_id\": \"a\", \"period\": \"2024-01\", \"revenue\": 1}\n";
   const std::vector<Case> cases = {
-      {R"({"customer_id": 42, "period": "2024-01", "revenue": 1})",
-       "customer_id: expected a string, got a number 42"},
+      // Whole-number ids are read as their digits (issue 16); a fraction is not an id.
+      {R"({"customer_id": 42.5, "period": "2024-01", "revenue": 1})",
+       "customer_id: expected a string, got a number 42.5"},
       {R"({"customer_id": "b", "period": 202401, "revenue": 1})",
        "period: expected a string, got a number 202401"},
       {R"({"customer_id": "b", "period": "2024-01", "revenue": -3.00})",
