@@ -493,8 +493,13 @@ std::vector<DataWarning> data_quality_warnings(const InputOptions& options, cons
   if (options.dedupe) checks.duplicates = false;  // dropped, and counted in input
   const DataProfile* profile = &quality;
   DataProfile again;
-  const bool several_rows = stats != nullptr && stats->records > stats->customer_months;
-  if (input.quality_split && (several_rows || quality.has_isolated())) {
+  // A file read in shares keeps counts only. Reading it again to hash every row would cost
+  // several times the whole run (measured: 8x on the 5M-row benchmark, whose customer-months
+  // often have several rows), so only an isolated period, whose line must be named, is worth a
+  // second read; duplicates and overlaps of such files are left to `-j 1` or --dedupe
+  // (docs/metrics.md section 15, "Cost").
+  (void)stats;
+  if (input.quality_split && quality.has_isolated()) {
     io::ReadOptions second = read;
     second.threads = 1;
     second.quality = &again;
