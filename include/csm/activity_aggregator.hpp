@@ -38,9 +38,19 @@ struct ActivityStats {
 };
 
 /// A (customer, month) whose summed revenue does not fit in a Money.
+/// It names the customer and month, so that the caller can find the row that crossed the limit.
 class RevenueOverflow : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  RevenueOverflow(const std::string& message, std::string_view customer, YearMonth month)
+      : std::runtime_error(message), customer_(customer), month_(month) {}
+  /// The customer and month, when the sum is one customer's month (empty otherwise).
+  const std::string& customer() const noexcept { return customer_; }
+  std::optional<YearMonth> month() const noexcept { return month_; }
+
+ private:
+  std::string customer_;
+  std::optional<YearMonth> month_;
 };
 
 /// More distinct group values than a grouped aggregation can tell apart.

@@ -113,7 +113,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
     input.read(history);
     report.result = history.evaluate(rules);
   } catch (const RevenueOverflow& e) {
-    throw_overflow(in.files, e);
+    throw_overflow(in.files, read, e);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -13,6 +13,7 @@
 #include "cli/grain_report.hpp"
 #include "cli/run.hpp"
 #include "csm/activity_aggregator.hpp"
+#include "csm/activity_sink.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/grain.hpp"
@@ -36,7 +37,48 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
   return renames;
 }
 
-void throw_overflow(const std::vector<std::string>& files, const RevenueOverflow& e) {
+namespace {
+
+// Sums one customer's month in file order and stops at the row that takes it past the limit
+// (the reader turns the RevenueOverflow into an InputError naming that row).
+class OverflowLocator final : public ActivitySink {
+ public:
+  OverflowLocator(std::string customer, YearMonth month) : customer_(std::move(customer)), month_(month) {}
+  void add(const ActivityRecord& record) override {
+    if (record.period != month_ || record.customer_id != customer_) return;
+    const std::optional<Money> next = checked_add(sum_, record.revenue);
+    if (!next) {
+      throw RevenueOverflow("customer " + quote_for_message(customer_) + ", " + to_string(month_) +
+                            ": this row takes the month's revenue sum past " + format_money(kMaxMoney));
+    }
+    sum_ = *next;
+  }
+
+ private:
+  std::string customer_;
+  YearMonth month_;
+  Money sum_ = 0;
+};
+
+}  // namespace
+
+void throw_overflow(const std::vector<std::string>& files, const io::ReadOptions& read,
+                    const RevenueOverflow& e) {
+  const bool rereadable =
+      !files.empty() && std::none_of(files.begin(), files.end(), [](const std::string& f) { return f == "-"; });
+  if (rereadable && e.month()) {
+    // Rare: read the files again, in order and on one thread, to name the row that crossed the
+    // limit; the first read summed the month in shares, where no single row crosses it.
+    io::ReadOptions again = read;
+    again.threads = 1;
+    again.profile = nullptr;
+    again.bytes_parsed = nullptr;
+    DataProfile quality;
+    if (again.quality != nullptr) again.quality = &quality;
+    OverflowLocator locator(e.customer(), *e.month());
+    io::RecordInput input(files, again);
+    if (input.kind() == io::RecordKind::activity) input.read(locator);  // throws InputError at the row
+  }
   std::string source = files.empty() || files.front() == "-" ? "<stdin>" : files.front();
   if (files.size() > 1) source += " (and " + std::to_string(files.size() - 1) + " more)";
   throw InputError(source, 0, "revenue", e.what());
@@ -364,7 +406,8 @@ void finish_periods(io::MetricsReport& report, const FinishOptions& options, std
   }
 }
 
-void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report) {
+void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report,
+                        std::string_view table) {
   const ActivityStats& stats = aggregator.stats();
   if (!stats.first || !stats.last) return;
   const std::int32_t span = stats.last->index - stats.first->index + 1;
@@ -372,8 +415,8 @@ void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadRepo
   const io::MonthRows& rows = report.month_rows;
   const std::string what = "the data would span " + std::to_string(span) + " months (" +
                            to_string(*stats.first) + " to " + to_string(*stats.last) +
-                           "), more than the " + std::to_string(kMaxCohortMonths) +
-                           " a cohort table covers; check the year";
+                           "), more than the " + std::to_string(kMaxCohortMonths) + " " +
+                           std::string(table) + " covers; check the year";
   // Subscription records (or an --until) make the range otherwise: their reader checks the rows.
   if (!rows.first || !rows.last || rows.first->month != *stats.first || rows.last->month != *stats.last) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "period", what);
@@ -429,6 +472,10 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       if (movements != nullptr) aggregator.collect_movements(movements->options);
       input.read(aggregator);
       if (cohorts != nullptr) check_cohort_range(aggregator, input.report());
+      // Each group has a row for every month of the span: a mistyped year would make millions.
+      if (cohorts == nullptr && !options.by.empty()) {
+        check_cohort_range(aggregator, input.report(), "a grouped series (--by)");
+      }
       raw = aggregator.finish_raw(read.threads, grain);
       if (movements != nullptr) movements->list = aggregator.take_movements();
       if (!options.by.empty()) report.group_by = options.by;
@@ -443,7 +490,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
       if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
     }
   } catch (const RevenueOverflow& e) {
-    throw_overflow(options.files, e);
+    throw_overflow(options.files, read, e);
   } catch (const TooManyGroups& e) {
     throw UsageError("--by " + options.by + ": " + e.what());
   } catch (const std::invalid_argument& e) {

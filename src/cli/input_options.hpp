@@ -81,9 +81,11 @@ void add_group_options(CLI::App& cmd, InputOptions& options);
 /// add_record_options, add_metric_options, then -q and -j.
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
-/// A revenue sum past the money limit as an InputError naming the input (the first file, and how
-/// many more): the sum is over several rows, so there is no one line to name.
-[[noreturn]] void throw_overflow(const std::vector<std::string>& files, const RevenueOverflow& e);
+/// A revenue sum past the money limit as an InputError. For activity records read from files, the
+/// files are read again in order to name the row (FILE:LINE) at which the customer's month first
+/// passes the limit; otherwise (standard input, other kinds) the input is named without a line.
+[[noreturn]] void throw_overflow(const std::vector<std::string>& files, const io::ReadOptions& read,
+                                 const RevenueOverflow& e);
 
 /// --until as a month: YYYY-MM, or "previous" (the last complete month before today, UTC);
 /// throws UsageError for anything else.
@@ -135,7 +137,9 @@ void finish_periods(io::MetricsReport& report, const FinishOptions& options, std
 /// Cohorts (cohorts, report): the records read must span at most kMaxCohortMonths months. Past
 /// it, an InputError (exit 65) at the row that stretches the range: of the two ends, the one
 /// farther from the rest of the data (a mistyped year), the earliest on a tie.
-void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report);
+/// `table` names what has the limit in the message. Also used for --by (a grouped series).
+void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report,
+                        std::string_view table = "a cohort table");
 
 /// Read every input (with `read`, from read_options()) and fill kind, options, input, activity,
 /// spend, periods, summary and warnings of a report; with `by` also group_by, groups and

@@ -64,7 +64,8 @@ void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vect
 
 [[noreturn]] void overflow(std::string_view customer, std::int32_t month) {
   throw RevenueOverflow("customer " + quote_for_message(customer) + ", " + to_string(YearMonth{month}) +
-                        ": the month's revenue sum exceeds " + format_money(kMaxMoney));
+                            ": the month's revenue sum exceeds " + format_money(kMaxMoney),
+                        customer, YearMonth{month});
 }
 
 // Below this many entries a part's log is compacted only at the end.

@@ -60,7 +60,8 @@ void CustomerHistory::add(const ActivityRecord& record) {
   const std::optional<Money> sum = checked_add(month.revenue, record.revenue);
   if (!sum) {
     throw RevenueOverflow("customer " + quote_for_message(it->first) + ", " + to_string(record.period) +
-                          ": the month's revenue sum exceeds " + format_money(kMaxMoney));
+                              ": the month's revenue sum exceeds " + format_money(kMaxMoney),
+                          it->first, record.period);
   }
   month.revenue = *sum;
   if (record.csat >= 1 && record.csat <= 5) ++month.csat[record.csat - 1u];

@@ -406,7 +406,11 @@ class ActivityConsumer final : public RowConsumer {
     } else if (shards_ != nullptr) {
       shards_->add(shard_, record);
     } else {
-      sink_->add(record);
+      try {
+        sink_->add(record);
+      } catch (const RevenueOverflow& e) {  // a sum that this row takes past the limit
+        throw InputError(std::string(where.source), where.line, columns_.display_name(kRevenue), e.what());
+      }
     }
     ++report_.records;
   }

@@ -87,9 +87,13 @@ def test_cohort_range(r, examples, sanitized):
     for g in range(16):
         rows += [f"c{g}a,0001-01,10,g{g:02d}", f"c{g}b,9999-12,10,g{g:02d}"]
     wide = write(os.path.join(work, "wide16.csv"), "\n".join(rows) + "\n")
-    for command in (["cohorts", "--by", "segment"], ["report", "--by", "segment", "-o", os.path.join(work, "w.html")]):
-        bounded_error(r, f"{command[0]} --by 16 groups 0001-01..9999-12", command + [wide], sanitized, 65,
+    for command in (["cohorts", "--by", "segment"], ["report", "--by", "segment", "-o", os.path.join(work, "w.html")],
+                    ["compute", "--by", "segment", "--format", "json"], ["compute", "--by", "segment", "-j", "2"]):
+        bounded_error(r, f"{' '.join(command[:3])} --by 16 groups 0001-01..9999-12", command + [wide], sanitized, 65,
                       re.escape(wide) + r":2: period: 0001-01: .*119988 months")
+    # compute --by names the grouped series as what has the limit; without --by the span is served.
+    got, out, err, rss, elapsed = r.run_bounded(["compute", "--by", "segment", wide], SECONDS, None if sanitized else MEMORY)
+    r.check("compute --by: the message names the grouped series", b"more than the 1200 a grouped series (--by) covers" in err, err[:300])
 
     # Just inside the limit: 1,200 months (1926-01..2025-12) is served, with 2 cohorts of
     # 1,200 and 1 ages: the first cohort's last age is 1199.

@@ -226,6 +226,21 @@ def test_overflow(r, work):
         stderr_lines_ok(r, f"overflow {command[0]}", err)
         r.check(f"overflow {command[0]}: one short line", err.count(b"\n") == 1 and len(err) < 300, f"{len(err)} {err[:300]!r}")
         r.check(f"overflow {command[0]}: escaped id", b'\\x1b]0;X\\x07AAA' in err, repr(err[:300]))
+    # The row that takes the month past the limit is named (FILE:LINE), whatever the thread count;
+    # here line 5, after a row of another month and of another customer.
+    named = os.path.join(work, "overflow-line.jsonl")
+    with open(named, "w", encoding="utf-8") as f:
+        for customer, period, revenue in (("a", "2025-01", "5"), ("big", "2025-01", "9223372036854.775807"),
+                                          ("b", "2025-01", "1"), ("big", "2025-02", "1"),
+                                          ("big", "2025-01", "0.000001"), ("big", "2025-01", "7")):
+            f.write(json.dumps({"customer_id": customer, "period": period, "revenue": revenue}) + "\n")
+    for command in (["compute", named], ["compute", "-j", "2", named], ["at-risk", named], ["report", named, "-o", "-"]):
+        code, out, err = r.run(command)
+        r.check(f"overflow line {' '.join(command[:-1])}: exit 65", code == 65, f"{code} {err[:300]!r}")
+        r.check(f"overflow line {' '.join(command[:-1])}: names line 5", (named + ":5: revenue:").encode() in err, repr(err[:300]))
+        r.check(f"overflow line {' '.join(command[:-1])}: nothing on stdout", out == b"", repr(out[:100]))
+    code, out, err = r.run(["compute", "-"], stdin=named)
+    r.check("overflow from stdin: exit 65, no line", code == 65 and b"<stdin>: revenue:" in err, f"{code} {err[:300]!r}")
 
 
 def test_report(r, activity, work):
