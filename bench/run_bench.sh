@@ -131,7 +131,7 @@ else
   CSM_ORIGIN="Release build of this commit ($(${CXX:-g++} --version | head -n 1))"
 fi
 HAVE_THREADS=0
-"$CSM" compute --help 2>/dev/null | grep -q -- '--threads' && HAVE_THREADS=1
+"$CSM" compute --help 2>/dev/null | grep -- '--threads' >/dev/null && HAVE_THREADS=1   # not grep -q: with pipefail, its early exit fails the pipe
 
 # ---------------------------------------------------------------- 3. datasets
 WORK="$BENCH/work"

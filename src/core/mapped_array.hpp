@@ -78,11 +78,11 @@ class MappedArray {
 
  private:
   // The log is written front to back: back the next stretch of it with pages ahead of the
-  // writes, a step of an eighth of what is written so far (at least 64 KiB, at most 2 MiB), so
+  // writes, a step of a sixteenth of what is written so far (at least 64 KiB, at most 2 MiB), so
   // that at most that much more is resident than written.
   void populate(std::size_t needed) noexcept {
     constexpr std::size_t kPage = 4096;
-    const std::size_t step = std::clamp<std::size_t>(populated_ / 8, 64 * 1024, 2 * 1024 * 1024);
+    const std::size_t step = std::clamp<std::size_t>(populated_ / 16, 64 * 1024, 2 * 1024 * 1024);
     std::size_t end = std::max(needed, populated_ + step);
     end = std::min((end + kPage - 1) / kPage * kPage, capacity_ * sizeof(T));
     populate_pages(reinterpret_cast<char*>(data_) + populated_, end - populated_);

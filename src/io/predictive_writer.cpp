@@ -88,8 +88,9 @@ void format_rows(std::string& out, std::size_t n, unsigned threads, Row row) {
   std::size_t total = out.size();
   for (const std::string& part : parts) total += part.size();
   out.reserve(total);
-  detail::prepare_for_writing(out.data() + out.size(), total - out.size());
   for (std::string& part : parts) {
+    // Backed part by part as the parts are freed, so that the peak stays one copy of the text.
+    detail::prepare_for_writing(out.data() + out.size(), part.size());
     out += part;
     std::string().swap(part);
   }
