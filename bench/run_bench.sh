@@ -3,7 +3,7 @@
 # Not part of the unit tests and not run by CI. See bench/README.md.
 #
 #   bench/run_bench.sh [--quick] [--large] [--runs N] [--repo DIR] [--out FILE] [--no-build]
-#                      [--csm BINARY]
+#                      [--csm BINARY] [--base BINARY] [--duckdb-only]
 #
 #   --quick     500k-row datasets and 3 runs: checks the whole pipeline in a few minutes
 #   --large     also the 20M-row (~660 MB) file in the scaling table (4x the main size)
@@ -13,6 +13,8 @@
 #               with --quick, bench/work/DATE-COMMIT-quick.md, which is not committed)
 #   --no-build  use DIR/build/release as it is
 #   --csm BIN   measure this csm-metrics binary instead of building one (implies --no-build)
+#   --base BIN  also time this (older) csm-metrics binary, in turn with the others: before/after
+#   --duckdb-only  leave out pandas and chDB (csm-metrics against DuckDB only; faster)
 #
 # The datasets come from ../shared/bench/gen_activity.py next to the repository: the common
 # yardstick behind the figures in issue 3. Generated files go to bench/work/ (ignored by git,
@@ -28,8 +30,10 @@ RUNS=
 OUT=
 BUILD=1
 CSM=
+BASE=
+DUCKDB_ONLY=0
 
-usage() { sed -n '4,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -43,6 +47,8 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0 ;;
     --csm) CSM=${2:?--csm needs a binary}; BUILD=0; shift ;;
     --csm=*) CSM=${1#--csm=}; BUILD=0 ;;
+    --base) BASE=$(realpath "${2:?--base needs a binary}"); shift ;;
+    --duckdb-only) DUCKDB_ONLY=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run_bench.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -57,7 +63,7 @@ say() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'run_bench.sh: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- 1. the yardstick generator
-GEN="$REPO/../shared/bench/gen_activity.py"
+GEN="${CSM_BENCH_GEN:-$REPO/../shared/bench/gen_activity.py}"   # CSM_BENCH_GEN: elsewhere (a worktree)
 if [ ! -f "$GEN" ]; then
   die "this benchmark needs the shared yardstick generator ../shared/bench/gen_activity.py
 next to the repository (looked for $GEN). It is the common data generator behind the
@@ -125,7 +131,7 @@ else
   CSM_ORIGIN="Release build of this commit ($(${CXX:-g++} --version | head -n 1))"
 fi
 HAVE_THREADS=0
-"$CSM" compute --help 2>/dev/null | grep -q -- '--threads' && HAVE_THREADS=1
+"$CSM" compute --help 2>/dev/null | grep -- '--threads' >/dev/null && HAVE_THREADS=1   # not grep -q: with pipefail, its early exit fails the pipe
 
 # ---------------------------------------------------------------- 3. datasets
 WORK="$BENCH/work"
@@ -151,8 +157,8 @@ gen() {
   local lines rows
   lines=$(wc -l < "$file")
   case "$file" in *.csv) rows=$((lines - 1)) ;; *) rows=$lines ;; esac
-  printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$file" "$rows" "$(stat -c %s "$file")" >> "$DATASETS"
-  printf '   %-40s %12s rows %8.1f MB\n' "$(basename "$file")" "$rows" "$(awk -v b="$(stat -c %s "$file")" 'BEGIN { print b / 1e6 }')" >&2
+  printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$file" "$rows" "$(stat -L -c %s "$file")" >> "$DATASETS"
+  printf '   %-40s %12s rows %8.1f MB\n' "$(basename "$file")" "$rows" "$(awk -v b="$(stat -L -c %s "$file")" 'BEGIN { print b / 1e6 }')" >&2
 }
 base="act-c%s-m$MONTHS-s$SEED"
 say "datasets in $WORK"
@@ -176,6 +182,7 @@ engine_cmd() {
   case "$1" in
     csm) CMD=("$CSM" compute --format json "$2") ;;
     csm1) CMD=("$CSM" compute --format json --threads 1 "$2") ;;
+    csmbase) CMD=("$BASE" compute --format json "$2") ;;
     duckdb) CMD=(node "$BENCH/duckdb_metrics.mjs" "$2") ;;
     pandas) CMD=("$PY" "$BENCH/pandas_metrics.py" "$2") ;;
     chdb) CMD=(node "$BENCH/chdb_metrics.mjs" "$2") ;;
@@ -184,10 +191,13 @@ engine_cmd() {
   esac
 }
 csv_engines=(wc csm)
+[ -n "$BASE" ] && csv_engines+=(csmbase)
 [ $HAVE_THREADS = 1 ] && csv_engines+=(csm1)
-csv_engines+=(duckdb pandas)
-[ $HAVE_CHDB = 1 ] && csv_engines+=(chdb)
+csv_engines+=(duckdb)
+[ $DUCKDB_ONLY = 0 ] && csv_engines+=(pandas)
+[ $HAVE_CHDB = 1 ] && [ $DUCKDB_ONLY = 0 ] && csv_engines+=(chdb)
 jsonl_engines=(wc csm)
+[ -n "$BASE" ] && jsonl_engines+=(csmbase)
 [ $HAVE_THREADS = 1 ] && jsonl_engines+=(csm1)
 jsonl_engines+=(duckdb)
 
@@ -214,7 +224,7 @@ xcheck "$xc.csv" "${csv_engines[@]}"
 xcheck "$xc.jsonl" "${jsonl_engines[@]}"
 
 # ---------------------------------------------------------------- 5. timing
-TIMES="$WORK/timings.tsv"           # key, engine, run, wall_s, user_s, sys_s, maxrss_kb
+TIMES="$WORK/timings.tsv"           # key, engine, run, wall_s, user_s, sys_s, maxrss_kb, minor faults
 : > "$TIMES"
 # time_round KEY FILE ENGINE...: one timed run of each engine, in turn
 time_round() {
@@ -223,14 +233,14 @@ time_round() {
   for e in "$@"; do
     engine_cmd "$e" "$file"
     t0=$EPOCHREALTIME
-    if ! /usr/bin/time -f '%e %U %S %M' -o "$tf" "${CMD[@]}" > "$WORK/out/$key-$e.json" 2> "$WORK/out/$key-$e.err"; then
+    if ! /usr/bin/time -f '%e %U %S %M %R' -o "$tf" "${CMD[@]}" > "$WORK/out/$key-$e.json" 2> "$WORK/out/$key-$e.err"; then
       cat "$WORK/out/$key-$e.err" >&2
       die "$e failed on $file"
     fi
     t1=$EPOCHREALTIME
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-    read -r _ user sys rss < <(tail -n 1 "$tf")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$e" "$run" "$wall" "$user" "$sys" "$rss" >> "$TIMES"
+    read -r _ user sys rss faults < <(tail -n 1 "$tf")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$e" "$run" "$wall" "$user" "$sys" "$rss" "$faults" >> "$TIMES"
     printf '   %-12s %-8s run %d: %6.2f s wall, %7.1f MB\n' "$key" "$e" "$run" "$wall" "$(awk -v k="$rss" 'BEGIN{print k/1024}')" >&2
   done
 }
@@ -285,7 +295,7 @@ export B_CPU="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
 export B_NPROC="$(nproc)" B_MEM="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 export B_OS="$(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r)"
 export B_CSM_ORIGIN="$CSM_ORIGIN"
-export B_CMDLINE="bench/run_bench.sh$([ $QUICK = 1 ] && echo ' --quick')$([ $LARGE = 1 ] && echo ' --large') --runs $RUNS$([ "$CSM_ORIGIN" != "${CSM_ORIGIN#the binary}" ] && echo " --csm $CSM")"
+export B_CMDLINE="bench/run_bench.sh$([ $QUICK = 1 ] && echo ' --quick')$([ $LARGE = 1 ] && echo ' --large') --runs $RUNS$([ "$CSM_ORIGIN" != "${CSM_ORIGIN#the binary}" ] && echo " --csm $CSM")$([ -n "$BASE" ] && echo " --base $BASE")$([ $DUCKDB_ONLY = 1 ] && echo " --duckdb-only")"
 
 "$PY" - <<'PY'
 import json, os, statistics, subprocess, sys
@@ -299,17 +309,18 @@ for line in open(E["B_DATASETS"]):
     datasets[key] = dict(label=label, path=path, rows=int(rows), bytes=int(size))
 runs = defaultdict(list)
 for line in open(E["B_TIMES"]):
-    key, eng, run, wall, user, sys_, rss = line.split()
-    runs[(key, eng)].append((float(wall), float(user) + float(sys_), int(rss) * 1024))
+    key, eng, run, wall, user, sys_, rss, faults = line.split()
+    runs[(key, eng)].append((float(wall), float(user) + float(sys_), int(rss) * 1024,
+                             float(user), float(sys_), int(faults)))
 
 def med(key, eng, i):
     v = runs.get((key, eng))
     return statistics.median(x[i] for x in v) if v else None
 
-names = {"csm": "csm-metrics", "csm1": "csm-metrics --threads 1",
+names = {"csm": "csm-metrics", "csm1": "csm-metrics --threads 1", "csmbase": "csm-metrics, --base binary",
          "duckdb": "DuckDB %s (node-api)" % E["B_DUCKDB"], "pandas": "pandas %s" % E["B_PANDAS"],
          "chdb": "chDB %s (ClickHouse)" % E["B_CHDB"], "wc": "wc -l"}
-order = ["csm", "csm1", "duckdb", "pandas", "chdb", "wc"]
+order = ["csm", "csmbase", "csm1", "duckdb", "pandas", "chdb", "wc"]
 
 def same_numbers(key, eng):
     if eng == "wc":
@@ -352,7 +363,7 @@ w("- Command: `%s`; data from `../shared/bench/gen_activity.py --months 36 --see
 w("- Every engine computes the same monthly fields (counts, MRR movements, rates, grr, nrr, arpu, csat, cac);"
   " its numbers were checked equal to csm-metrics' on a small file before timing, and again on each timed"
   " file (last column).")
-w("- Medians of: wall time, CPU time (user + sys), peak RSS. *speed-up vs DuckDB* = DuckDB's wall / this"
+w("- Medians of: wall time, CPU time (user + sys), user and sys time, minor page faults (`/usr/bin/time` %R), peak RSS. *speed-up vs DuckDB* = DuckDB's wall / this"
   " engine's (higher is faster); *RSS vs DuckDB* = this engine's peak RSS / DuckDB's; *× wc -l* = this"
   " engine's wall / `wc -l`'s on the same file.")
 if E["B_HAVE_THREADS"] != "1":
@@ -365,12 +376,13 @@ def engine_table(key, what):
     ww = med(key, "wc", 0)
     w("## " + ds_title(key, what))
     w("")
-    w("| engine | wall s | CPU s | peak RSS MB | speed-up vs DuckDB | RSS vs DuckDB | × wc -l | same numbers |")
-    w("|---|---:|---:|---:|---:|---:|---:|---|")
+    w("| engine | wall s | CPU s | user s | sys s | page faults | peak RSS MB | speed-up vs DuckDB | RSS vs DuckDB | × wc -l | same numbers |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for e in engines:
         wall, cpu, rss = med(key, e, 0), med(key, e, 1), med(key, e, 2)
-        w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            names[e], secs(wall), secs(cpu), mb(rss),
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            names[e], secs(wall), secs(cpu), secs(med(key, e, 3)), secs(med(key, e, 4)),
+            format(int(med(key, e, 5)), ","), mb(rss),
             "%.1f×" % (dw / wall) if dw and e != "wc" else "",
             "%.3f" % (rss / dr) if dr and e != "wc" else "",
             "%.1f" % (wall / ww) if ww and e != "wc" else "",
@@ -420,6 +432,10 @@ sw = med("csv-sorted", "csm", 0)
 w("- Sorted CSV at least as fast as shuffled: %s s vs %s s — %s" % (secs(sw), secs(cw), verdict(sw <= cw * 1.02)))
 jw, jd = med("jsonl-shuf", "csm", 0), med("jsonl-shuf", "duckdb", 0)
 w("- JSON Lines, ≥ 5× faster than DuckDB on JSON Lines: %.1f× — %s" % (jd / jw, verdict(jd / jw >= 5)))
+w("- (issue 22) JSON Lines ≥ 6× faster than DuckDB: %.1f× — %s" % (jd / jw, verdict(jd / jw >= 6)))
+cu, cs = med("csv-shuf", "csm", 3), med("csv-shuf", "csm", 4)
+w("- (issue 22) Shuffled CSV, sys time under 15 %% of user time: %.0f %% (%s s sys, %s s user, %s page faults) — %s"
+  % (100 * cs / cu, secs(cs), secs(cu), format(int(med("csv-shuf", "csm", 5)), ","), verdict(cs < 0.15 * cu)))
 sizes = [k for k in ("scale-s", "csv-shuf", "scale-l") if (k, "csm") in runs]
 w("- Linear time in rows: %s ns/row at %s rows" % (
     " / ".join("%.0f" % (med(k, "csm", 0) * 1e9 / datasets[k]["rows"]) for k in sizes),

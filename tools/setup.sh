@@ -27,6 +27,8 @@ if [ "$mode" = test ]; then packages+=(lintian man-db bash-completion zsh fish);
 # test: clang for the fuzzers; chromium renders the HTML report in tests/report; the predictive
 # cross-checks compare with an independent scipy implementation.
 if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium python3-scipy python3-mpmath python3-distributed); fi
+# test: valgrind counts the instructions of compute for the CI performance check (bench/instructions_check.sh).
+if [ "$mode" = test ]; then packages+=(valgrind); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -25,11 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def timed(cmd):
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
-        p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %U %S %M"] + cmd,
+        p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %U %S %M %R"] + cmd,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if p.returncode != 0:
             sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-        wall, user, system, rss = t.read().split()[-4:]
+        wall, user, system, rss, faults = t.read().split()[-5:]
     steps = {}
     m = re.search(r"timings: (.*)", p.stderr)
     if m:
@@ -37,7 +37,7 @@ def timed(cmd):
             name, sec, _ = part.rsplit(" ", 2)
             steps[name] = float(sec)
     return {"wall": float(wall), "cpu": float(user) + float(system), "user": float(user),
-            "sys": float(system), "rss": int(rss) / 1024, "steps": steps}
+            "sys": float(system), "rss": int(rss) / 1024, "faults": int(faults), "steps": steps}
 
 
 def sig4(v):
@@ -89,13 +89,15 @@ def main():
     out.append("Command: `bench/predictive/run_bench.sh` (data: `tools/gen_transactions.py --customers 1000000 "
                "--seed 42 --r 1.0 --alpha 2.0 --a 0.8 --b 8 --shuffle --transactions 10000000`), "
                f"{a.runs} runs of each command, interleaved.\n")
-    out.append("| command | binary | wall median | CPU median (user+sys) | wall min | peak RSS |")
-    out.append("|---|---|---:|---:|---:|---:|")
+    out.append("| command | binary | wall median | CPU median (user+sys) | user | sys | minor page faults | wall min | peak RSS |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for c in commands:
         for b in bins:
             r = results[(b, c)]
             out.append(f"| `{c}` | {b} | {statistics.median(x['wall'] for x in r):.2f} s | "
-                       f"{statistics.median(x['cpu'] for x in r):.2f} s | {min(x['wall'] for x in r):.2f} s | "
+                       f"{statistics.median(x['cpu'] for x in r):.2f} s | {statistics.median(x['user'] for x in r):.2f} s | "
+                       f"{statistics.median(x['sys'] for x in r):.2f} s | {statistics.median(x['faults'] for x in r):,.0f} | "
+                       f"{min(x['wall'] for x in r):.2f} s | "
                        f"{statistics.median(x['rss'] for x in r):.0f} MB |")
     out.append("")
     out.append("Steps of `predict --timings` (wall seconds, medians):\n")

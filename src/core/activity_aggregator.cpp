@@ -45,6 +45,7 @@ void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vect
   counts.assign(keys + 1, 0);
   for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
   for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
+  detail::reserve_populated(scratch, n);
   scratch.resize(n);
   for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> kBucketBits]++] = a[i];
   // Months in order inside each customer: runs are short, so insertion sort.

@@ -7,6 +7,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "pages.hpp"
+
 namespace csm {
 namespace {
 
@@ -108,6 +110,15 @@ std::string_view CustomerIndex::id(std::uint32_t index) const noexcept {
 
 void CustomerIndex::grow() {
   const std::size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
+  // Room for the ids until the next growth (3/4 of the slots), with its pages backed at once
+  // rather than faulted in one by one as ids are appended (pages.hpp).
+  const std::size_t customers = capacity / 4 * 3 + 1;
+  detail::reserve_populated(offsets_, customers);
+  if (!offsets_.empty() && text_.capacity() < text_.size() / offsets_.size() * customers) {
+    const std::size_t bytes = (text_.size() / offsets_.size() + 1) * customers;
+    text_.reserve(bytes);
+    detail::prepare_for_writing(text_.data() + text_.size(), bytes - text_.size());
+  }
   std::vector<Slot, detail::TableAllocator<Slot>> slots(capacity, Slot{0, kEmpty, 0, {0, 0}});
   const std::size_t mask = capacity - 1;
   constexpr std::size_t kAhead = 16;  // the new table is larger than the cache: prefetch

@@ -3,10 +3,13 @@
 
 #include <sys/mman.h>
 
+#include "pages.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <new>
@@ -37,7 +40,7 @@ class MappedArray {
   void release() noexcept {
     if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(T));
     data_ = nullptr;
-    size_ = capacity_ = 0;
+    size_ = capacity_ = populated_ = 0;
   }
 
   void push_back(const T& e) {
@@ -49,6 +52,7 @@ class MappedArray {
   /// rows are not looked at again until the log is sorted, long after.
   void append_streaming(const T* entries, std::size_t n) {
     while (capacity_ - size_ < n) grow();
+    if ((size_ + n) * sizeof(T) > populated_) populate((size_ + n) * sizeof(T));
 #if defined(__SSE2__)
     for (std::size_t i = 0; i < n; ++i) {
       _mm_stream_si128(reinterpret_cast<__m128i*>(data_ + size_ + i),
@@ -66,12 +70,25 @@ class MappedArray {
     constexpr std::size_t kPage = 4096;
     const std::size_t keep = (n * sizeof(T) + kPage - 1) / kPage * kPage;
     const std::size_t all = capacity_ * sizeof(T);
+    populated_ = std::min(populated_, keep);
     if (data_ != nullptr && keep < all) {
       ::madvise(reinterpret_cast<char*>(data_) + keep, all - keep, MADV_DONTNEED);
     }
   }
 
  private:
+  // The log is written front to back: back the next stretch of it with pages ahead of the
+  // writes, a step of a sixteenth of what is written so far (at least 64 KiB, at most 2 MiB), so
+  // that at most that much more is resident than written.
+  void populate(std::size_t needed) noexcept {
+    constexpr std::size_t kPage = 4096;
+    const std::size_t step = std::clamp<std::size_t>(populated_ / 16, 64 * 1024, 2 * 1024 * 1024);
+    std::size_t end = std::max(needed, populated_ + step);
+    end = std::min((end + kPage - 1) / kPage * kPage, capacity_ * sizeof(T));
+    populate_pages(reinterpret_cast<char*>(data_) + populated_, end - populated_);
+    populated_ = end;  // also when refused: the pages then fault in as they are written
+  }
+
   void grow() {
     const std::size_t capacity = capacity_ == 0 ? kFirstCapacity : capacity_ * 2;
     void* memory = nullptr;
@@ -89,6 +106,7 @@ class MappedArray {
   T* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
+  std::size_t populated_ = 0;  // bytes from data_ on already backed by pages (or left to faults)
 };
 
 }  // namespace csm::detail

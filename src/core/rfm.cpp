@@ -66,6 +66,7 @@ void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vect
   counts.assign(keys + 1, 0);
   for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
   for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
+  detail::reserve_populated(scratch, n);
   scratch.resize(n);
   for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> kBucketBits]++] = a[i];
   // Days in order inside each customer: runs are mostly short (insertion sort), but one
@@ -340,7 +341,10 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   // the per-customer results; their holdout counts are exact integers, added up after.
   threads = std::max(1u, threads);
   std::vector<std::vector<Walked>> walked(parts.size());
-  for (std::size_t k = 0; k < parts.size(); ++k) walked[k].resize(parts[k]->customers.size());
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    detail::reserve_populated(walked[k], parts[k]->customers.size());
+    walked[k].resize(parts[k]->customers.size());
+  }
   std::vector<std::vector<std::uint64_t>> series(threads, std::vector<std::uint64_t>(series_units, 0));
   // With a holdout, repeat occasions per week (weeks end on end_day + 7 w): weeks w <= 0 at
   // index -w of `before` (grown as needed), weeks w >= 1 at w - 1 of `after`.
@@ -417,7 +421,7 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   std::vector<Key> keys;
   std::size_t customer_count = 0;
   for (const auto& results : walked) customer_count += results.size();
-  keys.reserve(customer_count);
+  detail::reserve_populated(keys, customer_count);
   for (std::uint32_t k = 0; k < parts.size(); ++k) {
     const CustomerIndex& ids = parts[k]->customers;
     for (std::uint32_t i = 0; i < walked[k].size(); ++i) {
@@ -465,6 +469,7 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
                           to_string(Date{w.too_much_on}) + ": the day's purchase amounts sum to more than " +
                           format_money(kMaxMoney));
   }
+  detail::reserve_populated(out.customers, keys.size());
   out.customers.resize(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) {
     const Walked& w = walked[keys[k].part][keys[k].index];

@@ -41,30 +41,34 @@ class RowExchange {
   /// Queue a row that thread `from` read for thread `to`, its owner.
   void post(unsigned from, unsigned to, std::string_view id, std::uint64_t hash, std::int32_t key,
             Money amount) {
-    std::string& batch = outbox_[from * count_ + to];
+    Batch& batch = outbox_[from * count_ + to];
     const auto length = static_cast<std::uint32_t>(id.size());
-    const std::size_t at = batch.size();
-    batch.resize(at + kRowHead + length);
-    char* p = batch.data() + at;
+    const std::size_t need = kRowHead + length;
+    if (batch.capacity - batch.size < need) batch.reserve(batch.size + need);
+    char* p = batch.data.get() + batch.size;
     std::memcpy(p, &hash, 8);
     std::memcpy(p + 8, &key, 4);
     std::memcpy(p + 12, &amount, 8);
     std::memcpy(p + 20, &length, 4);
     if (length != 0) std::memcpy(p + kRowHead, id.data(), length);
-    if (batch.size() >= kBatchBytes) send(from, to);
+    batch.size += need;
+    if (batch.size >= kBatchBytes) send(from, to);
   }
 
-  /// Pass the rows handed to thread `shard` so far to add(id, hash, key, amount).
+  /// Pass the rows handed to thread `shard` so far to add(id, hash, key, amount). The emptied
+  /// batches go back to the pool of spares, so that their pages are written again rather than
+  /// new ones mapped (and faulted in) for every batch.
   template <typename Add>
   void receive(unsigned shard, Add&& add) {
-    std::vector<std::string> batches;
+    std::vector<Batch> batches;
     {
       const std::lock_guard<std::mutex> lock(inbox_[shard].mutex);
+      if (inbox_[shard].batches.empty()) return;
       batches.swap(inbox_[shard].batches);
     }
-    for (const std::string& batch : batches) {
-      const char* p = batch.data();
-      const char* const end = p + batch.size();
+    for (Batch& batch : batches) {
+      const char* p = batch.data.get();
+      const char* const end = p + batch.size;
       while (p < end) {
         std::uint64_t hash;
         std::int32_t key;
@@ -78,7 +82,10 @@ class RowExchange {
         add(std::string_view(p, length), hash, key, amount);
         p += length;
       }
+      batch.size = 0;
     }
+    const std::lock_guard<std::mutex> lock(spare_mutex_);
+    for (Batch& batch : batches) spare_.push_back(std::move(batch));
   }
 
   /// Thread `shard` has read its share: hand on what it holds for the others, then take in their
@@ -112,28 +119,52 @@ class RowExchange {
   }
 
  private:
-  struct Inbox {
-    std::mutex mutex;
-    std::vector<std::string> batches;
-  };
   static constexpr std::size_t kBatchBytes = 256 * 1024;
   static constexpr std::size_t kRowHead = 8 + 4 + 8 + 4;  // hash, key, amount, id length
 
+  // Rows in their wire form; unlike a std::string, growing it does not zero the bytes first.
+  struct Batch {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0;
+    std::size_t capacity = 0;
+
+    void reserve(std::size_t bytes) {
+      if (bytes <= capacity) return;
+      const std::size_t grown = std::max(bytes, std::max(capacity * 2, kBatchBytes + 256));
+      auto larger = std::make_unique_for_overwrite<char[]>(grown);
+      if (size != 0) std::memcpy(larger.get(), data.get(), size);
+      data = std::move(larger);
+      capacity = grown;
+    }
+  };
+  struct Inbox {
+    std::mutex mutex;
+    std::vector<Batch> batches;
+  };
+
   void send(unsigned from, unsigned to) {
-    std::string& batch = outbox_[from * count_ + to];
-    if (batch.empty()) return;
+    Batch& batch = outbox_[from * count_ + to];
+    if (batch.size == 0) return;
     {
       const std::lock_guard<std::mutex> lock(inbox_[to].mutex);
       inbox_[to].batches.push_back(std::move(batch));
     }
-    batch = std::string();
-    batch.reserve(kBatchBytes + 64);
+    batch = Batch();
+    {
+      const std::lock_guard<std::mutex> lock(spare_mutex_);
+      if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
     wake_.notify_all();
   }
 
   unsigned count_;
-  std::vector<std::string> outbox_;  // [from * count + to]: rows on their way
+  std::vector<Batch> outbox_;  // [from * count + to]: rows on their way
   std::unique_ptr<Inbox[]> inbox_;
+  std::mutex spare_mutex_;
+  std::vector<Batch> spare_;  // emptied batches, to be filled again
   std::atomic<unsigned> finished_{0};
   std::mutex wait_mutex_;
   std::condition_variable wake_;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "csm/parallel.hpp"
+#include "../core/pages.hpp"
 #include "text_output.hpp"
 
 namespace csm::io {
@@ -79,12 +80,17 @@ void format_rows(std::string& out, std::size_t n, unsigned threads, Row row) {
     fmt::memory_buffer& buffer = buffers[worker];
     buffer.clear();
     for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
+    // Fresh pages backed in one call each, not faulted in one by one (core/pages.hpp).
+    parts[c].reserve(buffer.size());
+    detail::prepare_for_writing(parts[c].data(), buffer.size());
     parts[c].assign(buffer.data(), buffer.size());
   });
   std::size_t total = out.size();
   for (const std::string& part : parts) total += part.size();
   out.reserve(total);
   for (std::string& part : parts) {
+    // Backed part by part as the parts are freed, so that the peak stays one copy of the text.
+    detail::prepare_for_writing(out.data() + out.size(), part.size());
     out += part;
     std::string().swap(part);
   }
