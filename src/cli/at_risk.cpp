@@ -41,7 +41,9 @@ struct AtRiskCliOptions {
 // in (0, 100) or, with `hundred_ok`, (0, 100].
 Money percent_option(const char* option, const std::string& text, bool hundred_ok) {
   Money micro = 0;
-  const DecimalError error = parse_money(text, micro);
+  // "20%" is 20 here too: the option is already a percentage (docs/cli.md, rates).
+  const std::string number = !text.empty() && text.back() == '%' ? text.substr(0, text.size() - 1) : text;
+  const DecimalError error = parse_money(number, micro);
   const std::string range = hundred_ok ? "above 0, at most 100" : "above 0 and below 100";
   if (error == DecimalError::too_precise) {
     throw UsageError(std::string(option) + " " + quote_for_message(text) +

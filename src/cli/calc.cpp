@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/run.hpp"
 #include "csm/error.hpp"
 #include "csm/formulas.hpp"
@@ -65,24 +66,27 @@ enum class Kind { amount, rate };
 // ends in '%' (10%), and may be negative; its range is checked by the command that uses it.
 double parse_number(std::string_view command, std::string_view option, const std::string& text,
                     Kind kind) {
-  std::string_view number = without_plus(text);
-  const bool percent = kind == Kind::rate && !number.empty() && number.back() == '%';
-  if (percent) number.remove_suffix(1);
+  if (kind == Kind::rate) {
+    // The parser of every RATE option (option_checks.hpp).
+    const std::optional<double> rate = parse_rate_text(text);
+    if (!rate) {
+      fail(command, fmt::format("{}: expected a fraction such as 0.05 or a percentage such as 5%, "
+                                "got {}",
+                                option, quote_for_message(text)));
+    }
+    return *rate;
+  }
+  const std::string_view number = without_plus(text);
   double value = 0.0;
   const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value,
                                             std::chars_format::general);
   const bool parsed = error == std::errc{} && end == number.data() + number.size() &&
                       !number.empty() && std::isfinite(value);
-  if (kind == Kind::amount && (!parsed || value < 0.0)) {
+  if (!parsed || value < 0.0) {
     fail(command,
          fmt::format("{}: expected an amount >= 0, got {}", option, quote_for_message(text)));
   }
-  if (!parsed) {
-    fail(command, fmt::format("{}: expected a fraction such as 0.05 or a percentage such as 5%, "
-                              "got {}",
-                              option, quote_for_message(text)));
-  }
-  return percent ? value / 100.0 : value;
+  return value;
 }
 
 double parse_amount(std::string_view command, std::string_view option, const std::string& text) {
@@ -125,7 +129,7 @@ struct Command {
 };
 
 void add_format_option(CLI::App& sub, std::string& format) {
-  sub.add_option("--format", format, "Output format: text (one line) or json (one object)")
+  sub.add_option("-f,--format", format, "Output format: text (one line) or json (one object)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 }
@@ -191,6 +195,8 @@ Command add_clv_dcf(CLI::App& calc) {
 
 struct RetentionModelOptions {
   std::string margin;
+  CLI::Option* profit_option = nullptr;
+  CLI::Option* margin_alias = nullptr;
   std::string retention;
   std::string growth = "0";
   std::string discount_rate = "0";
@@ -206,9 +212,15 @@ Command add_clv(CLI::App& calc) {
   sub->footer(
       "With --horizon T: sum over t = 1..T of m (1+g)^(t-1) r^(t-1) / (1+d)^t.\n"
       "Without it the infinite sum m / (1 + d - r (1 + g)), which needs r (1 + g) < 1 + d.");
-  sub->add_option("--margin", options->margin, "Margin m earned in the first period, >= 0")
-      ->required()
-      ->type_name("AMOUNT");
+  CLI::Option* profit =
+      sub->add_option("--gross-profit", options->margin,
+                      "Gross profit m (money: revenue less its direct costs) earned in the first "
+                      "period, >= 0")
+          ->type_name("AMOUNT");
+  // --margin: the spelling before 0.x, kept as a hidden alias (docs/cli.md); one of the two is
+  // required (checked when it runs, since CLI11 cannot require one of two options).
+  options->margin_alias = sub->add_option("--margin", options->margin, "")->type_name("AMOUNT")->group("");
+  options->profit_option = profit;
   sub->add_option("--retention", options->retention,
                   "Retention r: chance a customer stays another period, 0..1 or 0%..100%")
       ->required()
@@ -228,7 +240,14 @@ Command add_clv(CLI::App& calc) {
   add_format_option(*sub, options->format);
   auto compute = [options]() {
     constexpr std::string_view kName = "clv";
-    const double margin = parse_amount(kName, "--margin", options->margin);
+    if (options->profit_option->count() > 0 && options->margin_alias->count() > 0) {
+      fail(kName, "--margin is the former name of --gross-profit: give only --gross-profit");
+    }
+    if (options->profit_option->count() == 0 && options->margin_alias->count() == 0) {
+      fail(kName, "--gross-profit is required: the money a customer earns in the first period "
+                  "(revenue less its direct costs), e.g. --gross-profit 900");
+    }
+    const double margin = parse_amount(kName, options->margin_alias->count() > 0 ? "--margin" : "--gross-profit", options->margin);
     const double retention = parse_rate(kName, "--retention", options->retention);
     if (retention < 0.0 || retention > 1.0) {
       fail(kName, fmt::format("--retention must be between 0 and 1 (or 0% and 100%), got {}",

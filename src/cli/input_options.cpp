@@ -104,12 +104,14 @@ void add_metric_options(CLI::App& cmd, InputOptions& options) {
                  "A csat response >= this counts as satisfied (1..5)")
       ->check(CLI::Range(1, 5))
       ->default_val(4);
-  cmd.add_option("--gross-margin", options.metrics.gross_margin, "Gross margin for clv, a fraction 0..1")
-      ->check(finite_number(0.0, 1.0))
+  cmd.add_option("--gross-margin", options.metrics.gross_margin, "Gross margin for clv, a fraction 0..1 or 0%..100%")
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1.0))
       ->default_val(1.0);
   cmd.add_option("--discount-rate", options.metrics.discount_rate,
-                 "Discount rate per month for clv, a fraction >= 0")
-      ->check(finite_number(0.0, 1e6))
+                 "Discount rate per month for clv, a fraction >= 0 (0.01 or 1%)")
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1e6))
       ->default_val(0.0);
   InputOptions* target = &options;
   cmd.add_flag("--quick-ratio-without-reactivation",

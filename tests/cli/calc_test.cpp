@@ -238,8 +238,23 @@ TEST_CASE("calc clv (retention model)", "[cli][calc]") {
           "clv: --horizon must be at least 1 period");
     CHECK(usage_error({"clv", "--margin", "100", "--retention", "0.9", "--horizon", "1.5"}) ==
           "clv: --horizon: expected a whole number >= 0, got \"1.5\"");
-    CHECK(parse_error({"clv", "--retention", "0.9"}));  // --margin is required
+    // --gross-profit (or its former name --margin) is required.
+    CHECK_THAT(usage_error({"clv", "--retention", "0.9"}), StartsWith("clv: --gross-profit is required"));
+    CHECK(usage_error({"clv", "--gross-profit", "1", "--margin", "1", "--retention", "0.9"}) ==
+          "clv: --margin is the former name of --gross-profit: give only --gross-profit");
+    CHECK(usage_error({"clv", "--gross-profit", "-5", "--retention", "0.9"}) ==
+          "clv: --gross-profit: expected an amount >= 0, got \"-5\"");
     CHECK(parse_error({"clv", "--margin", "100"}));     // --retention is required
+  }
+  SECTION("--gross-profit and its hidden former name --margin; -f as --format") {
+    // 900 / (1 + 0 - 0.9) = 9000: the same value under either name.
+    CHECK(calc_json({"clv", "--gross-profit", "900", "--retention", "0.9"}).at("value").get<double>() ==
+          Approx(9000.0));
+    CHECK(calc_json({"clv", "--margin", "900", "--retention", "0.9"}).at("value").get<double>() ==
+          Approx(9000.0));
+    CHECK(nlohmann::json::parse(calc_text({"clv", "--gross-profit", "900", "--retention", "0.9", "-f", "json"}))
+              .at("margin") == 900.0);
+    CHECK(parse_error({"csat", "--satisfied", "1", "--responses", "2", "-f", "xml"}));
   }
 }
 

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""One command line (issue 18, docs/cli.md): a rate option takes 0.8 and 80% alike (the same
+output byte for byte), former option names still work as hidden aliases (absent from --help),
+and records of a kind a command cannot use exit 65 naming the file."""
+import argparse
+import os
+import subprocess
+import sys
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--binary", required=True)
+parser.add_argument("--examples", required=True)
+args = parser.parse_args()
+failures = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        failures.append(message)
+        print("FAIL:", message, file=sys.stderr)
+
+
+def run(arguments):
+    return subprocess.run([args.binary, *arguments], capture_output=True, stdin=subprocess.DEVNULL,
+                          cwd=args.examples)
+
+
+def same_output(name, first, second):
+    a, b = run(first), run(second)
+    check(a.returncode == 0 and b.returncode == 0, f"{name}: exit {a.returncode}, {b.returncode}: {a.stderr[:200]!r}")
+    check(a.stdout == b.stdout and a.stdout, f"{name}: outputs differ")
+
+
+END = ["--end", "2025-09-30", "-q"]
+# ---- rates: a fraction or a percentage --------------------------------------------------------------
+same_output("compute --gross-margin 80% --discount-rate 1%",
+            ["compute", "activity.csv", "-f", "json", "--gross-margin", "80%", "--discount-rate", "1%"],
+            ["compute", "activity.csv", "-f", "json", "--gross-margin", "0.8", "--discount-rate", "0.01"])
+same_output("compute --gross-margin 0.7%", ["compute", "activity.csv", "-f", "json", "--gross-margin", "0.7%"],
+            ["compute", "activity.csv", "-f", "json", "--gross-margin", "0.007"])
+same_output("report --gross-margin 80%", ["report", "activity.csv", "-o", "-", "--gross-margin", "80%"],
+            ["report", "activity.csv", "-o", "-", "--gross-margin", "0.8"])
+same_output("predict --gross-margin 40% --discount-rate 1% --max-p-alive 90%",
+            ["predict", "transactions.csv", *END, "--gross-margin", "40%", "--discount-rate", "1%", "--max-p-alive", "90%"],
+            ["predict", "transactions.csv", *END, "--gross-margin", "0.4", "--discount-rate", "0.01", "--max-p-alive", "0.9"])
+same_output("retention --gross-margin 50% --discount-rate 1%",
+            ["retention", "activity.csv", "-f", "json", "--gross-margin", "50%", "--discount-rate", "1%"],
+            ["retention", "activity.csv", "-f", "json", "--gross-margin", "0.5", "--discount-rate", "0.01"])
+same_output("calc clv --retention 90% --growth 5%",
+            ["calc", "clv", "--gross-profit", "900", "--retention", "90%", "--growth", "5%"],
+            ["calc", "clv", "--gross-profit", "900", "--retention", "0.9", "--growth", "0.05"])
+# at-risk's percentages are already percentages: 20% is 20.
+same_output("at-risk --contraction-pct 10% --low-tier-pct 50%",
+            ["at-risk", "activity.csv", "--contraction-pct", "10%", "--low-tier-pct", "50%"],
+            ["at-risk", "activity.csv", "--contraction-pct", "10", "--low-tier-pct", "50"])
+for arguments, wanted in (
+        (["compute", "activity.csv", "--gross-margin", "180%"], "from 0% to 100%, got \"180%\""),
+        (["predict", "transactions.csv", *END, "--max-p-alive", "x%"], "got \"x%\""),
+        (["predict", "transactions.csv", *END, "--margin", "120%"], "--margin: expected a number from 0 to 1"),
+        (["retention", "activity.csv", "--gross-margin", "nan%"], "got \"nan%\"")):
+    result = run(arguments)
+    check(result.returncode == 2 and wanted.encode() in result.stderr and result.stderr.count(b"\n") == 1,
+          f"{' '.join(arguments)}: exit {result.returncode}: {result.stderr!r}")
+
+# ---- hidden aliases -------------------------------------------------------------------------------
+same_output("predict --margin (former --gross-margin)", ["predict", "transactions.csv", *END, "--margin", "0.4"],
+            ["predict", "transactions.csv", *END, "--gross-margin", "0.4"])
+same_output("calc clv --margin (former --gross-profit)", ["calc", "clv", "--margin", "900", "--retention", "0.9"],
+            ["calc", "clv", "--gross-profit", "900", "--retention", "0.9"])
+for command in (["predict"], ["calc", "clv"]):
+    text = run([*command, "--help"]).stdout.decode()
+    check("--margin" not in text, f"{' '.join(command)} --help shows the hidden --margin")
+check("--gross-margin" in run(["predict", "--help"]).stdout.decode(), "predict --help lacks --gross-margin")
+check("--gross-profit" in run(["calc", "clv", "--help"]).stdout.decode(), "calc clv --help lacks --gross-profit")
+check(run(["predict", "transactions.csv", *END, "--margin", "0.4", "--gross-margin", "0.4"]).returncode == 2,
+      "predict: both --margin and --gross-margin accepted")
+
+print(f"{checks - len(failures)} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
