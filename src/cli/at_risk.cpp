@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
 #include "cli/input_options.hpp"
@@ -108,7 +109,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
                        "summary records");
     }
     if (kind == io::RecordKind::transaction) {
-      throw UsageError(
+      throw_wrong_kind(in.files,
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict' (P(alive) per customer); at-risk reads activity or subscription records");
     }

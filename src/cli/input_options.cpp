@@ -409,7 +409,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   try {
     report.kind = input.kind();
     if (report.kind == io::RecordKind::transaction) {
-      throw UsageError(
+      throw_wrong_kind(options.files,
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict'; " + command + " reads activity, subscription or summary records");
     }

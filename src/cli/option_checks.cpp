@@ -113,6 +113,10 @@ CLI::Validator rate_number(double min, double max, bool above_min) {
       range_brief(min, max, above_min) + " or %");
 }
 
+void throw_wrong_kind(const std::vector<std::string>& files, const std::string& message) {
+  throw InputError(files.empty() || files.front() == "-" ? "<stdin>" : files.front(), 0, "", message);
+}
+
 double rate_value(const std::string& option, const std::string& text, double min, double max) {
   std::string value = text;
   const std::string error = rate_number(min, max)(value);

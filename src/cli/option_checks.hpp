@@ -34,6 +34,11 @@ CLI::Validator rate_number(double min, double max, bool above_min = false);
 /// "OPTION: expected ...".
 double rate_value(const std::string& option, const std::string& text, double min, double max);
 
+/// Records of a kind the command cannot use (transactions to compute, summaries to cohorts, ...):
+/// an InputError (exit 65) naming the first input ("<stdin>" for standard input), whose kind was
+/// detected; the message says what the records are and which command reads them.
+[[noreturn]] void throw_wrong_kind(const std::vector<std::string>& files, const std::string& message);
+
 /// The output paths of the parsed command `command` (-o/--output, --emit-state, --customers-csv):
 /// none empty, none the same file as an input (files, states, --spend; also through hard or
 /// symbolic links: same device and inode) or as another output. Throws UsageError. Called once by

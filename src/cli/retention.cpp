@@ -130,7 +130,7 @@ std::vector<NamedCohort> cohorts_from_records(const RetentionOptions& o, std::ve
   io::RecordInput input(o.files, read);
   const io::RecordKind kind = input.kind();
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
-    throw UsageError("retention needs one row per customer and month (activity or subscription "
+    throw_wrong_kind(o.files, "retention needs one row per customer and month (activity or subscription "
                      "records), or a survival table with the columns cohort,period,active");
   }
   if (read.until && kind != io::RecordKind::subscription) {
@@ -465,7 +465,7 @@ std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o) {
   io::RecordInput input(o.files, read_options(o));
   const io::RecordKind kind = input.kind();
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
-    throw UsageError("forecast needs one row per customer and month (activity or subscription records)");
+    throw_wrong_kind(o.files, "forecast needs one row per customer and month (activity or subscription records)");
   }
   ActivityAggregator aggregator;
   CohortOptions cohort_options;

@@ -78,5 +78,30 @@ check("--gross-profit" in run(["calc", "clv", "--help"]).stdout.decode(), "calc 
 check(run(["predict", "transactions.csv", *END, "--margin", "0.4", "--gross-margin", "0.4"]).returncode == 2,
       "predict: both --margin and --gross-margin accepted")
 
+# ---- records of a kind the command cannot use: 65, one line naming the file ---------------------------
+WRONG = {
+    "transactions.csv": ["compute", "report", "check", "movements", "at-risk", "cohorts", "retention", "forecast"],
+    "summary.csv": ["cohorts", "at-risk", "movements", "retention", "forecast"],
+    "activity.csv": ["rfm", "predict"],
+    "subscriptions.csv": ["rfm", "predict"],
+}
+for name, commands in WRONG.items():
+    for command in commands:
+        extra = ["--end", "2025-09-30"] if command in ("rfm", "predict") else []
+        result = run([command, name, *extra])
+        line = result.stderr.decode()
+        check(result.returncode == 65 and line.startswith(f"csm-metrics: error: {name}:") and line.count("\n") == 1
+              and not result.stdout, f"{command} {name}: exit {result.returncode}: {line!r}")
+# compute --emit-state of transaction or summary records: the same.
+for name in ("transactions.csv", "summary.csv"):
+    result = run(["compute", name, "--emit-state", os.devnull])
+    check(result.returncode == 65 and result.stderr.decode().startswith(f"csm-metrics: error: {name}:"),
+          f"compute --emit-state {name}: exit {result.returncode}: {result.stderr!r}")
+# From standard input the file is <stdin>.
+with open(os.path.join(args.examples, "transactions.csv"), "rb") as stdin:
+    result = subprocess.run([args.binary, "compute"], stdin=stdin, capture_output=True)
+check(result.returncode == 65 and result.stderr.startswith(b"csm-metrics: error: <stdin>: these are transaction records"),
+      f"compute < transactions.csv: {result.returncode} {result.stderr!r}")
+
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)
