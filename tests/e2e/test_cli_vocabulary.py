@@ -3,9 +3,11 @@
 output byte for byte), former option names still work as hidden aliases (absent from --help),
 and records of a kind a command cannot use exit 65 naming the file."""
 import argparse
+import csv
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--binary", required=True)
@@ -77,6 +79,27 @@ check("--gross-margin" in run(["predict", "--help"]).stdout.decode(), "predict -
 check("--gross-profit" in run(["calc", "clv", "--help"]).stdout.decode(), "calc clv --help lacks --gross-profit")
 check(run(["predict", "transactions.csv", *END, "--margin", "0.4", "--gross-margin", "0.4"]).returncode == 2,
       "predict: both --margin and --gross-margin accepted")
+
+# ---- --fail-if: the table's column headings as well as the JSON names -------------------------------
+header = run(["compute", "activity.csv"]).stdout.decode().split("\n")[0].split()
+check(header[0] == "period" and len(header) > 5, f"compute table header: {header}")
+for heading in header[1:]:
+    result = run(["compute", "activity.csv", "-f", "json", "--fail-if", f"{heading} < -1"])
+    check(result.returncode == 0, f"--fail-if '{heading} < -1': exit {result.returncode}: {result.stderr[:300]!r}")
+# A heading and its JSON name decide alike. mrr_end of the last month is the revenue of its rows,
+# summed here from the file: 'mrr < MRR + 0.01' is crossed and 'mrr < MRR' is not.
+with open(os.path.join(args.examples, "activity.csv"), newline="") as f:
+    rows = list(csv.DictReader(f))
+last = max(r["period"][:7] for r in rows)  # periods are YYYY-MM or dates
+mrr = sum(Decimal(r["revenue"]) for r in rows if r["period"][:7] == last)
+for expression, code in ((f"mrr < {mrr + Decimal('0.01')}", 1), (f"mrr_end < {mrr + Decimal('0.01')}", 1),
+                         (f"mrr < {mrr}", 0), (f"MRR <= {mrr}", 1)):
+    result = run(["compute", "activity.csv", "-f", "json", "--fail-if", expression])
+    check(result.returncode == code, f"--fail-if '{expression}': exit {result.returncode}, expected {code}")
+for typo, suggestion in (("chrn%", "churn%"), ("activ", "active"), ("mrr_ed", "mrr_end")):
+    result = run(["compute", "activity.csv", "--fail-if", f"{typo} > 1"])
+    check(result.returncode == 2 and f"did you mean {suggestion}?".encode() in result.stderr,
+          f"--fail-if {typo}: {result.stderr[:200]!r}")
 
 # ---- records of a kind the command cannot use: 65, one line naming the file ---------------------------
 WRONG = {
