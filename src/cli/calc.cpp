@@ -407,7 +407,7 @@ struct RetentionOptions {
 Command add_retention(CLI::App& calc) {
   auto options = std::make_shared<RetentionOptions>();
   CLI::App* sub = calc.add_subcommand(
-      "retention", "Retention rate, percent: 100 * (end - new) / start, or retained / start");
+      "retention", "Retention rate, percent: 100 * (end - new - reactivated) / start, or 100 * retained / start");
   sub->add_option("--start", options->start, "Customers at the start of the period, > 0")
       ->required()
       ->type_name("N");

@@ -134,8 +134,9 @@ void add_group_options(CLI::App& cmd, InputOptions& options) {
                  "plan, country); moves between groups are not churn")
       ->type_name("COLUMN");
   cmd.add_option("--grain", options.grain,
-                 "Periods: month (default), quarter or year (movements summed, start and end "
-                 "counts from the first and last month)")
+                 "Periods: month (default), quarter or year (each customer compared at the period "
+                 "ends: the last month of the period and that of the period before; docs/metrics.md "
+                 "section 10)")
       ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
 }
 

@@ -101,6 +101,23 @@ for typo, suggestion in (("chrn%", "churn%"), ("activ", "active"), ("mrr_ed", "m
     check(result.returncode == 2 and f"did you mean {suggestion}?".encode() in result.stderr,
           f"--fail-if {typo}: {result.stderr[:200]!r}")
 
+# ---- help texts the issue found wrong -------------------------------------------------------------------
+def help_text(*command):
+    return " ".join(run([*command, "--help"]).stdout.decode().split())
+
+
+check("movements summed" not in help_text("compute") and "compared at the period ends" in help_text("compute"),
+      "compute --help --grain")
+check("compared at the period ends" in help_text("report"), "report --help --grain")
+check("Activity states" not in help_text("merge") and "States of compute --emit-state" in help_text("merge"),
+      "merge --help --spend/--fail-if")
+check("fits" not in help_text("rfm"), "rfm --help mentions fits")
+check("(end - new - reactivated) / start" in help_text("calc", "retention"), "calc retention --help formula")
+top = help_text()
+for code in ("0 ok", "1 a --fail-if", "2 usage", "65 invalid", "66 input", "70 internal", "71 out of memory",
+             "74 output", "130, 141, 143"):
+    check(code in top, f"top-level --help exit status lacks {code!r}")
+
 # ---- records of a kind the command cannot use: 65, one line naming the file ---------------------------
 WRONG = {
     "transactions.csv": ["compute", "report", "check", "movements", "at-risk", "cohorts", "retention", "forecast"],
