@@ -10,9 +10,6 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ["compute", "report", "check", "at-risk", "cohorts", "rfm", "predict", "merge", "shard",
-            "movements", "retention", "forecast", "completion"]
-CALC = ["clv-dcf", "clv", "cac", "csat", "retention", "churn", "expansion"]
 WIDTH = 30  # CLI11's column of descriptions
 
 
@@ -63,10 +60,27 @@ def help_default(typ, description):
     return value or None
 
 
+def subcommands(binary, *command):
+    """The visible subcommands --help lists (a new command is checked as soon as it exists)."""
+    text = subprocess.run([binary, *command, "--help"], capture_output=True, text=True, check=True).stdout
+    section = text.split("Subcommands:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in section.split("\n") if line.startswith("  ") and line.strip()]
+
+
+def all_commands(binary):
+    commands = []
+    for command in subcommands(binary):
+        if command == "calc":
+            commands += [["calc", metric] for metric in subcommands(binary, "calc")]
+        else:
+            commands.append([command])
+    return commands
+
+
 def binary_options(binary):
     """{option names: {command: default or None}} over every command."""
     options = {}
-    for command in [[c] for c in COMMANDS] + [["calc", m] for m in CALC]:
+    for command in all_commands(binary):
         text = subprocess.run([binary, *command, "--help"], capture_output=True, text=True, check=True).stdout
         for names, typ, description in help_entries(text):
             if names == "-h,--help":
@@ -75,7 +89,7 @@ def binary_options(binary):
     return options
 
 
-def doc_options(path):
+def doc_options(path, command_names):
     text = open(path, encoding="utf-8").read()
     table = text.split("<!-- options-table -->", 1)[1].split("<!-- /options-table -->", 1)[0]
     rows = {}
@@ -86,8 +100,7 @@ def doc_options(path):
         defaults = {}
         if cells[3] not in ("", "-"):
             for part in cells[3].split(";"):
-                if ":" in part and part.split(":")[0].strip().split(",")[0].strip() in \
-                        COMMANDS + ["calc " + m for m in CALC]:
+                if ":" in part and part.split(":")[0].strip().split(",")[0].strip() in command_names:
                     where, value = part.split(":", 1)
                     for command in where.split(","):
                         defaults[command.strip()] = value.strip().strip("`")
@@ -114,7 +127,7 @@ def main():
                               for v, c in values.items() if v) or "-"
             print(f"| `{names}` |  | {', '.join(by_command)} | {shown} |")
         return 0
-    rows = doc_options(args.doc)
+    rows = doc_options(args.doc, [" ".join(c) for c in all_commands(args.binary)])
     failures, compared = [], 0
     for names, by_command in options.items():
         if names not in rows:
