@@ -7,6 +7,7 @@ import csv
 import os
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 
 parser = argparse.ArgumentParser()
@@ -142,6 +143,24 @@ with open(os.path.join(args.examples, "transactions.csv"), "rb") as stdin:
     result = subprocess.run([args.binary, "compute"], stdin=stdin, capture_output=True)
 check(result.returncode == 65 and result.stderr.startswith(b"csm-metrics: error: <stdin>: these are transaction records"),
       f"compute < transactions.csv: {result.returncode} {result.stderr!r}")
+
+# ---- documented behaviours the issue found doubtful ----------------------------------------------------
+with tempfile.TemporaryDirectory() as work:
+    # shard detects the format from the content, as every input (README): JSON without an extension.
+    source = os.path.join(work, "records")
+    with open(os.path.join(args.examples, "activity.json"), "rb") as f, open(source, "wb") as out:
+        out.write(f.read())
+    result = subprocess.run([args.binary, "shard", "-n", "2", source, "-o", os.path.join(work, "shards")],
+                            capture_output=True)
+    check(result.returncode == 0 and sorted(os.listdir(os.path.join(work, "shards"))) ==
+          ["shard-0-of-2.jsonl", "shard-1-of-2.jsonl"], f"shard of JSON without extension: {result.stderr!r}")
+    # report's "made with" names --timestamp when it was given (docs/report.md).
+    page = os.path.join(work, "r.html")
+    result = run(["report", "activity.csv", "--timestamp", "-o", page])
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    check(result.returncode == 0 and "csm-metrics report activity.csv --timestamp" in html,
+          "report --timestamp: made-with line lacks --timestamp")
 
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)
