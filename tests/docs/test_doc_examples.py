@@ -3,7 +3,8 @@
 is run from the checkout's root, and the output the doc shows under it (stdout and stderr as a
 the output, then stderr) is compared line by line, as doctest does. In shown output a line
 `...` stands for any number of lines and a line ending in `...` for any line with that beginning;
-`$ echo $?` shows the previous example's exit status.
+`$ echo $?` shows the previous example's exit status. A plain command line of a block without `$ `
+(```sh) that names shipped files is run too, and must exit 0.
 
 Examples are skipped, and listed as skipped, when they name a file the checkout does not ship
 (customers.csv, ../shared data) or when the line before their block is the marker
@@ -13,6 +14,7 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,15 @@ def examples(path):
         k = 0
         while k < len(block):
             number, line = block[k]
+            if line.startswith("csm-metrics ") and not any(l.startswith("$ ") for _, l in block):
+                # A plain command line (```sh): run it, its output is not shown.
+                command = line
+                while command.rstrip().endswith("\\") and k + 1 < len(block):
+                    k += 1
+                    command = command.rstrip()[:-1] + " " + block[k][1].strip()
+                found.append((number, command.split(" #")[0].strip(), None, skip))
+                k += 1
+                continue
             if not line.startswith("$ "):
                 k += 1
                 continue
@@ -70,6 +81,11 @@ def missing_file(command, root):
             if not os.path.exists(os.path.join(root, word)):
                 return word
     return None
+
+
+def has_file(command):
+    words = shlex.split(command)
+    return any(re.search(r"\.(csv|tsv|json|jsonl|ndjson|csmstate)$", w) for w in words if not w.startswith("-"))
 
 
 def matches(shown, actual):
@@ -106,15 +122,33 @@ def main():
             elif not command.startswith("csm-metrics"):
                 continue
             else:
-                reason = skip or (f"needs {missing_file(command, args.root)}, not shipped"
-                                  if missing_file(command, args.root) else None)
+                reason = skip
+                if shown is None and not reason and ("[" in command or " <" in command or "..." in command):
+                    reason = "a synopsis, not a command"
+                if not reason and missing_file(command, args.root):
+                    reason = f"needs {missing_file(command, args.root)}, not shipped"
+                if shown is None and not reason:
+                    # Plain commands run only on named shipped files (or calc, which reads none),
+                    # never on standard input, and write nowhere but the scratch folder.
+                    if not has_file(command) and not (command.startswith("csm-metrics calc ")
+                                                      or command == "csm-metrics --version"):
+                        reason = "reads standard input or names no file"
+                    elif "| jq" in command and shutil.which("jq") is None:
+                        reason = "needs jq"
+                if reason and shown is None:
+                    skipped += 1
+                    print(f"skip {where}: {command[:70]} ({reason})")
+                    continue
                 if reason:
                     skipped += 1
                     print(f"skip {where}: {command[:70]} ({reason})")
                     continue
                 with tempfile.TemporaryDirectory() as work:
-                    # Run from the root so that the doc's relative paths work; outputs (-o) go to work.
-                    result = subprocess.run(["bash", "-c", command], cwd=args.root, env=dict(env, TMPDIR=work),
+                    # From a scratch folder that sees the checkout's examples/ and tests/, so that the
+                    # doc's relative paths work and its outputs (-o report.html) stay out of the checkout.
+                    for folder in ("examples", "tests"):
+                        os.symlink(os.path.join(os.path.abspath(args.root), folder), os.path.join(work, folder))
+                    result = subprocess.run(["bash", "-c", command], cwd=work, env=dict(env, TMPDIR=work),
                                             capture_output=True, stdin=subprocess.DEVNULL)
                 status = result.returncode
                 actual = []
@@ -122,6 +156,13 @@ def main():
                     text = stream.decode("utf-8", "replace").rstrip("\n")
                     actual += [line.rstrip() for line in text.split("\n")] if text else []
             ran += 1
+            if shown is None:
+                if status == 0:
+                    print(f"ran  {where}: {command[:70]} (exit 0; a plain command, output not shown)")
+                else:
+                    failed += 1
+                    print(f"FAIL {where}: {command}: exit {status}: {result.stderr[:300]!r}", file=sys.stderr)
+                continue
             want = [line.rstrip() for line in shown]
             while want and want[-1] == "":
                 want.pop()
