@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -62,8 +63,13 @@ const std::vector<std::string>& threshold_field_names();
 /// from or out to other groups.
 const std::vector<std::string>& group_threshold_field_names();
 
-/// The name in threshold_field_names() or group_threshold_field_names() nearest to `name` (edit
-/// distance), or "" if none is close.
+/// The column headings of the compute table that an expression may use for the field under them
+/// (heading, field): "mrr" is mrr_end, "churn%" churn_rate, "active" customers_end, ...; also
+/// "churned" for churned_customers.
+const std::vector<std::pair<std::string, std::string>>& threshold_heading_names();
+
+/// The name in threshold_field_names(), group_threshold_field_names() or the headings of
+/// threshold_heading_names() nearest to `name` (edit distance), or "" if none is close.
 std::string nearest_field_name(std::string_view name);
 
 enum class ThresholdScope { latest, all };

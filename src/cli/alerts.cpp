@@ -40,6 +40,9 @@ std::string field_name_lines(std::size_t width) {
   add_list("period fields:", period);
   add_list("summary fields:", summary);
   add_list("group fields (with --by):", group_threshold_field_names());
+  std::vector<std::string> headings;
+  for (const auto& [heading, field] : threshold_heading_names()) headings.push_back(heading + " (" + field + ")");
+  add_list("table headings:", headings);
   text.pop_back();  // the caller ends the message
   return text;
 }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
 #include "cli/input_options.hpp"
@@ -41,7 +42,9 @@ struct AtRiskCliOptions {
 // in (0, 100) or, with `hundred_ok`, (0, 100].
 Money percent_option(const char* option, const std::string& text, bool hundred_ok) {
   Money micro = 0;
-  const DecimalError error = parse_money(text, micro);
+  // "20%" is 20 here too: the option is already a percentage (docs/cli.md, rates).
+  const std::string number = !text.empty() && text.back() == '%' ? text.substr(0, text.size() - 1) : text;
+  const DecimalError error = parse_money(number, micro);
   const std::string range = hundred_ok ? "above 0, at most 100" : "above 0 and below 100";
   if (error == DecimalError::too_precise) {
     throw UsageError(std::string(option) + " " + quote_for_message(text) +
@@ -106,7 +109,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
                        "summary records");
     }
     if (kind == io::RecordKind::transaction) {
-      throw UsageError(
+      throw_wrong_kind(in.files,
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict' (P(alive) per customer); at-risk reads activity or subscription records");
     }

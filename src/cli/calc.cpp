@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/run.hpp"
 #include "csm/error.hpp"
 #include "csm/formulas.hpp"
@@ -65,24 +67,27 @@ enum class Kind { amount, rate };
 // ends in '%' (10%), and may be negative; its range is checked by the command that uses it.
 double parse_number(std::string_view command, std::string_view option, const std::string& text,
                     Kind kind) {
-  std::string_view number = without_plus(text);
-  const bool percent = kind == Kind::rate && !number.empty() && number.back() == '%';
-  if (percent) number.remove_suffix(1);
+  if (kind == Kind::rate) {
+    // The parser of every RATE option (option_checks.hpp).
+    const std::optional<double> rate = parse_rate_text(text);
+    if (!rate) {
+      fail(command, fmt::format("{}: expected a fraction such as 0.05 or a percentage such as 5%, "
+                                "got {}",
+                                option, quote_for_message(text)));
+    }
+    return *rate;
+  }
+  const std::string_view number = without_plus(text);
   double value = 0.0;
   const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value,
                                             std::chars_format::general);
   const bool parsed = error == std::errc{} && end == number.data() + number.size() &&
                       !number.empty() && std::isfinite(value);
-  if (kind == Kind::amount && (!parsed || value < 0.0)) {
+  if (!parsed || value < 0.0) {
     fail(command,
          fmt::format("{}: expected an amount >= 0, got {}", option, quote_for_message(text)));
   }
-  if (!parsed) {
-    fail(command, fmt::format("{}: expected a fraction such as 0.05 or a percentage such as 5%, "
-                              "got {}",
-                              option, quote_for_message(text)));
-  }
-  return percent ? value / 100.0 : value;
+  return value;
 }
 
 double parse_amount(std::string_view command, std::string_view option, const std::string& text) {
@@ -125,13 +130,17 @@ struct Command {
 };
 
 void add_format_option(CLI::App& sub, std::string& format) {
-  sub.add_option("--format", format, "Output format: text (one line) or json (one object)")
+  sub.add_option("-f,--format", format, "Output format: text (one line) or json (one object)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 }
 
 struct DcfOptions {
   std::vector<std::string> revenues;
+  std::string periods;
+  std::string years;  // --years: the same as --periods, for yearly periods (hidden)
+  CLI::Option* periods_option = nullptr;
+  CLI::Option* years_option = nullptr;
   std::string discount_rate = "0";
   std::string format = "text";
 };
@@ -148,6 +157,11 @@ Command add_clv_dcf(CLI::App& calc) {
                   "Discount rate d per period, > -1: 0.1 or 10%")
       ->type_name("RATE")
       ->capture_default_str();
+  options->periods_option =
+      sub->add_option("--periods", options->periods,
+                      "With one --revenue R: R in each of N periods (constant revenue), >= 1")
+          ->type_name("N");
+  options->years_option = sub->add_option("--years", options->years, "")->type_name("N")->group("");
   add_format_option(*sub, options->format);
   auto compute = [options]() {
     constexpr std::string_view kName = "clv-dcf";
@@ -167,6 +181,22 @@ Command add_clv_dcf(CLI::App& calc) {
         if (comma == std::string_view::npos) break;
         rest.remove_prefix(comma + 1);
       }
+    }
+    const bool constant = options->periods_option->count() > 0 || options->years_option->count() > 0;
+    if (options->periods_option->count() > 0 && options->years_option->count() > 0) {
+      fail(kName, "give --periods or --years, not both (they mean the same)");
+    }
+    if (constant) {
+      const bool by_years = options->years_option->count() > 0;
+      const char* option = by_years ? "--years" : "--periods";
+      const std::int64_t periods = parse_count(kName, option, by_years ? options->years : options->periods);
+      if (periods < 1) fail(kName, fmt::format("{} must be at least 1", option));
+      if (periods > 100000) fail(kName, fmt::format("{} must be at most 100000", option));
+      if (revenues.size() != 1) {
+        fail(kName, fmt::format("{} N repeats one revenue N times: give one --revenue, not {}", option,
+                                revenues.size()));
+      }
+      revenues.assign(static_cast<std::size_t>(periods), revenues.front());
     }
     const double discount = parse_discount_rate(kName, options->discount_rate);
     const formulas::Rate dcf = formulas::clv_dcf(revenues, discount);
@@ -191,6 +221,8 @@ Command add_clv_dcf(CLI::App& calc) {
 
 struct RetentionModelOptions {
   std::string margin;
+  CLI::Option* profit_option = nullptr;
+  CLI::Option* margin_alias = nullptr;
   std::string retention;
   std::string growth = "0";
   std::string discount_rate = "0";
@@ -206,9 +238,15 @@ Command add_clv(CLI::App& calc) {
   sub->footer(
       "With --horizon T: sum over t = 1..T of m (1+g)^(t-1) r^(t-1) / (1+d)^t.\n"
       "Without it the infinite sum m / (1 + d - r (1 + g)), which needs r (1 + g) < 1 + d.");
-  sub->add_option("--margin", options->margin, "Margin m earned in the first period, >= 0")
-      ->required()
-      ->type_name("AMOUNT");
+  CLI::Option* profit =
+      sub->add_option("--gross-profit", options->margin,
+                      "Gross profit m (money: revenue less its direct costs) earned in the first "
+                      "period, >= 0")
+          ->type_name("AMOUNT");
+  // --margin: the spelling before 0.x, kept as a hidden alias (docs/cli.md); one of the two is
+  // required (checked when it runs, since CLI11 cannot require one of two options).
+  options->margin_alias = sub->add_option("--margin", options->margin, "")->type_name("AMOUNT")->group("");
+  options->profit_option = profit;
   sub->add_option("--retention", options->retention,
                   "Retention r: chance a customer stays another period, 0..1 or 0%..100%")
       ->required()
@@ -228,7 +266,14 @@ Command add_clv(CLI::App& calc) {
   add_format_option(*sub, options->format);
   auto compute = [options]() {
     constexpr std::string_view kName = "clv";
-    const double margin = parse_amount(kName, "--margin", options->margin);
+    if (options->profit_option->count() > 0 && options->margin_alias->count() > 0) {
+      fail(kName, "--margin is the former name of --gross-profit: give only --gross-profit");
+    }
+    if (options->profit_option->count() == 0 && options->margin_alias->count() == 0) {
+      fail(kName, "--gross-profit is required: the money a customer earns in the first period "
+                  "(revenue less its direct costs), e.g. --gross-profit 900");
+    }
+    const double margin = parse_amount(kName, options->margin_alias->count() > 0 ? "--margin" : "--gross-profit", options->margin);
     const double retention = parse_rate(kName, "--retention", options->retention);
     if (retention < 0.0 || retention > 1.0) {
       fail(kName, fmt::format("--retention must be between 0 and 1 (or 0% and 100%), got {}",
@@ -388,7 +433,7 @@ struct RetentionOptions {
 Command add_retention(CLI::App& calc) {
   auto options = std::make_shared<RetentionOptions>();
   CLI::App* sub = calc.add_subcommand(
-      "retention", "Retention rate, percent: 100 * (end - new) / start, or retained / start");
+      "retention", "Retention rate, percent: 100 * (end - new - reactivated) / start, or 100 * retained / start");
   sub->add_option("--start", options->start, "Customers at the start of the period, > 0")
       ->required()
       ->type_name("N");
@@ -520,6 +565,162 @@ Command add_share_of_start(CLI::App& calc, std::string_view name, std::string_vi
   return Command{sub, &options->format, compute};
 }
 
+// grr, nrr, arpu, ltv-cac, payback, quick-ratio: the unit economics of compute (docs/metrics.md
+// section 3), each from a few numbers. Every input is an option holding text, read when it runs.
+enum class Input { amount, count, fraction };
+
+struct InputSpec {
+  const char* option;    // "--mrr-start"
+  const char* json;      // "mrr_start"
+  const char* help;
+  const char* fallback;  // nullptr: required
+  Input kind = Input::amount;
+};
+
+struct FormulaOptions {
+  std::vector<std::string> values;
+  std::string format = "text";
+};
+
+using Values = std::vector<double>;
+// The value, or the message of why it is undefined (a zero denominator, an impossible input).
+using Formula = std::function<std::variant<double, std::string>(const Values&)>;
+
+Command add_formula(CLI::App& calc, const char* name, const char* description, const char* metric,
+                    const char* unit, std::vector<InputSpec> specs, Formula formula) {
+  auto options = std::make_shared<FormulaOptions>();
+  options->values.resize(specs.size());
+  CLI::App* sub = calc.add_subcommand(name, description);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const InputSpec& spec = specs[i];
+    CLI::Option* option = sub->add_option(spec.option, options->values[i], spec.help)
+                              ->type_name(spec.kind == Input::count ? "N" : spec.kind == Input::fraction ? "RATE" : "AMOUNT");
+    if (spec.fallback == nullptr) {
+      option->required();
+    } else {
+      options->values[i] = spec.fallback;
+      option->capture_default_str();
+    }
+  }
+  add_format_option(*sub, options->format);
+  const std::string command = name;
+  auto compute = [options, specs, formula, command, metric, unit]() {
+    Values values;
+    Json json{{"metric", metric}};
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      const InputSpec& spec = specs[i];
+      const std::string& text = options->values[i];
+      if (spec.kind == Input::count) {
+        const std::int64_t count = parse_count(command, spec.option, text);
+        values.push_back(static_cast<double>(count));
+        json[spec.json] = count;
+      } else if (spec.kind == Input::fraction) {
+        const double rate = parse_rate(command, spec.option, text);
+        if (rate < 0.0 || rate > 1.0) {
+          fail(command, fmt::format("{} must be between 0 and 1 (or 0% and 100%), got {}", spec.option,
+                                    quote_for_message(text)));
+        }
+        values.push_back(rate);
+        json[spec.json] = rate;
+      } else {
+        values.push_back(parse_amount(command, spec.option, text));
+        json[spec.json] = values.back();
+      }
+    }
+    const std::variant<double, std::string> outcome = formula(values);
+    if (const auto* why = std::get_if<std::string>(&outcome)) fail(command, *why);
+    const double value = std::get<double>(outcome);
+    if (!std::isfinite(value)) fail(command, kTooLarge);
+    json["unit"] = unit;
+    json["value"] = value;
+    Result result;
+    result.json = std::move(json);
+    const std::string_view u = unit;
+    result.text = fmt::format("{} = {}{}", metric, u == "percent" ? percent_text(value) : two_decimals(value),
+                              u == "months" ? " months" : "");
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
+std::variant<double, std::string> defined(const formulas::Rate& rate, const char* why) {
+  if (rate) return *rate;
+  return std::string(why);
+}
+
+void add_unit_economics(CLI::App& calc, std::vector<Command>& commands) {
+  constexpr const char* kStart = "MRR at the start of the period, > 0";
+  constexpr const char* kChurned = "MRR of the customers of the start lost during the period";
+  constexpr const char* kContraction = "MRR lost by customers of the start who stayed but pay less";
+  const auto losses_fit = [](const Values& v) { return v[1] + v[2] <= v[0]; };
+  commands.push_back(add_formula(
+      calc, "grr", "Gross revenue retention, percent: 100 * (start - churned - contraction) / start", "grr",
+      "percent",
+      {{"--mrr-start", "mrr_start", kStart, nullptr},
+       {"--churned-mrr", "churned_mrr", kChurned, "0"},
+       {"--contraction-mrr", "contraction_mrr", kContraction, "0"}},
+      [losses_fit](const Values& v) -> std::variant<double, std::string> {
+        if (!losses_fit(v)) return std::string("--churned-mrr + --contraction-mrr cannot exceed --mrr-start");
+        return defined(formulas::grr(v[0], v[1], v[2]), "--mrr-start must be > 0: with no MRR at the start grr is undefined");
+      }));
+  commands.push_back(add_formula(
+      calc, "nrr",
+      "Net revenue retention, percent: 100 * (start - churned - contraction + expansion) / start", "nrr",
+      "percent",
+      {{"--mrr-start", "mrr_start", kStart, nullptr},
+       {"--churned-mrr", "churned_mrr", kChurned, "0"},
+       {"--contraction-mrr", "contraction_mrr", kContraction, "0"},
+       {"--expansion-mrr", "expansion_mrr", "MRR gained from customers of the start who pay more", "0"}},
+      [losses_fit](const Values& v) -> std::variant<double, std::string> {
+        if (!losses_fit(v)) return std::string("--churned-mrr + --contraction-mrr cannot exceed --mrr-start");
+        return defined(formulas::nrr(v[0], v[1], v[2], v[3]), "--mrr-start must be > 0: with no MRR at the start nrr is undefined");
+      }));
+  commands.push_back(add_formula(
+      calc, "arpu", "Average revenue per customer: mrr / customers", "arpu", "currency",
+      {{"--mrr", "mrr", "MRR (revenue of the period) of the active customers", nullptr},
+       {"--customers", "customers", "Active customers, > 0", nullptr, Input::count}},
+      [](const Values& v) {
+        return defined(formulas::arpu(v[0], static_cast<std::int64_t>(v[1])),
+                       "--customers must be > 0: with no customers arpu is undefined");
+      }));
+  commands.push_back(add_formula(
+      calc, "ltv-cac", "Lifetime value over acquisition cost: clv / cac", "ltv_cac", "ratio",
+      {{"--clv", "clv", "Customer lifetime value (calc clv, or compute's clv)", nullptr},
+       {"--cac", "cac", "Customer acquisition cost, > 0", nullptr}},
+      [](const Values& v) -> std::variant<double, std::string> {
+        if (v[1] == 0.0) return std::string("--cac must be > 0: with no acquisition cost ltv-cac is undefined");
+        return v[0] / v[1];
+      }));
+  commands.push_back(add_formula(
+      calc, "payback", "CAC payback, months: cac / (arpu * gross margin)", "cac_payback_months", "months",
+      {{"--cac", "cac", "Customer acquisition cost", nullptr},
+       {"--arpu", "arpu", "Monthly revenue per customer, > 0", nullptr},
+       {"--gross-margin", "gross_margin", "Gross margin, 0..1 or 0%..100%, > 0", "1", Input::fraction}},
+      [](const Values& v) -> std::variant<double, std::string> {
+        if (v[1] * v[2] == 0.0) {
+          return std::string("--arpu x --gross-margin must be > 0: a customer who earns nothing never pays back");
+        }
+        return v[0] / (v[1] * v[2]);
+      }));
+  commands.push_back(add_formula(
+      calc, "quick-ratio",
+      "SaaS quick ratio: (new + expansion + reactivation MRR) / (churned + contraction MRR)", "quick_ratio",
+      "ratio",
+      {{"--new-mrr", "new_mrr", "MRR of new customers", "0"},
+       {"--expansion-mrr", "expansion_mrr", "MRR gained from customers who pay more", "0"},
+       {"--reactivation-mrr", "reactivation_mrr", "MRR of customers who came back", "0"},
+       {"--churned-mrr", "churned_mrr", kChurned, "0"},
+       {"--contraction-mrr", "contraction_mrr", kContraction, "0"}},
+      [](const Values& v) -> std::variant<double, std::string> {
+        const double losses = v[3] + v[4];
+        if (losses == 0.0) {
+          return std::string("--churned-mrr + --contraction-mrr must be > 0: with no MRR lost the quick ratio is "
+                             "undefined");
+        }
+        return (v[0] + v[1] + v[2]) / losses;
+      }));
+}
+
 void emit(const Result& result, const std::string& format, std::ostream& out) {
   if (format == "json") {
     out << result.json.dump() << '\n';
@@ -554,6 +755,7 @@ CommandRunner add_calc_command(CLI::App& app, Streams io) {
       "Expansion rate, percent: 100 * expanded / start", "--expanded",
       "Customers of the start whose revenue grew during the period",
       &formulas::expansion_rate));
+  add_unit_economics(*calc, *commands);
 
   return [commands, io]() -> int {
     for (const Command& command : *commands) {
@@ -562,7 +764,8 @@ CommandRunner add_calc_command(CLI::App& app, Streams io) {
         return kOk;
       }
     }
-    throw UsageError("calc: give a metric: clv-dcf, clv, cac, csat, retention, churn or expansion");
+    throw UsageError("calc: give a metric: clv-dcf, clv, cac, csat, retention, churn, expansion, grr, nrr, "
+                     "arpu, ltv-cac, payback or quick-ratio");
   };
 }
 

@@ -103,11 +103,11 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   // into them as compute does. Summary records have no customers.
   const io::RecordKind kind = input.kind();
   if (kind == io::RecordKind::summary) {
-    throw UsageError("cohorts need one row per customer (activity or subscription records); "
+    throw_wrong_kind(options.files, "cohorts need one row per customer (activity or subscription records); "
                      "summary records have counts only");
   }
   if (kind == io::RecordKind::transaction) {
-    throw UsageError("these are transaction records (date, amount): they are read by "
+    throw_wrong_kind(options.files, "these are transaction records (date, amount): they are read by "
                      "'csm-metrics rfm' and 'csm-metrics predict'");
   }
   if (!options.emit_state.empty() && kind != io::RecordKind::activity) {

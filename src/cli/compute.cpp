@@ -12,6 +12,7 @@
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/input_options.hpp"
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
@@ -165,11 +166,11 @@ int emit_state(const ComputeOptions& options, io::ReadOptions read,
   try {
     const io::RecordKind kind = input.kind();
     if (kind == io::RecordKind::transaction) {
-      throw UsageError(
+      throw_wrong_kind(in.files,
           "these are transaction records (date, amount): their states come from 'csm-metrics rfm "
           "--emit-state'");
     }
-    if (kind == io::RecordKind::summary) throw UsageError(kEmitStateSummary);
+    if (kind == io::RecordKind::summary) throw_wrong_kind(in.files, kEmitStateSummary);
     if ((kind == io::RecordKind::subscription || kind == io::RecordKind::invoice) && !read.until) {
       throw UsageError(
           "--emit-state with subscription records needs --until YYYY-MM, the same for every shard: "

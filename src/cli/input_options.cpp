@@ -146,12 +146,14 @@ void add_metric_options(CLI::App& cmd, InputOptions& options) {
                  "A csat response >= this counts as satisfied (1..5)")
       ->check(CLI::Range(1, 5))
       ->default_val(4);
-  cmd.add_option("--gross-margin", options.metrics.gross_margin, "Gross margin for clv, a fraction 0..1")
-      ->check(finite_number(0.0, 1.0))
+  cmd.add_option("--gross-margin", options.metrics.gross_margin, "Gross margin for clv, a fraction 0..1 or 0%..100%")
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1.0))
       ->default_val(1.0);
   cmd.add_option("--discount-rate", options.metrics.discount_rate,
-                 "Discount rate per month for clv, a fraction >= 0")
-      ->check(finite_number(0.0, 1e6))
+                 "Discount rate per month for clv, a fraction >= 0 (0.01 or 1%)")
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1e6))
       ->default_val(0.0);
   InputOptions* target = &options;
   cmd.add_flag("--quick-ratio-without-reactivation",
@@ -174,8 +176,9 @@ void add_group_options(CLI::App& cmd, InputOptions& options) {
                  "plan, country); moves between groups are not churn")
       ->type_name("COLUMN");
   cmd.add_option("--grain", options.grain,
-                 "Periods: month (default), quarter or year (movements summed, start and end "
-                 "counts from the first and last month)")
+                 "Periods: month (default), quarter or year (each customer compared at the period "
+                 "ends: the last month of the period and that of the period before; docs/metrics.md "
+                 "section 10)")
       ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
 }
 
@@ -450,7 +453,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
   try {
     report.kind = input.kind();
     if (report.kind == io::RecordKind::transaction) {
-      throw UsageError(
+      throw_wrong_kind(options.files,
           "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
           "'csm-metrics predict'; " + command + " reads activity, subscription or summary records");
     }

@@ -466,14 +466,16 @@ CommandRunner add_merge_command(CLI::App& app, Streams io) {
                   "Cohort states, table: logo (default), revenue or both (as cohorts --metric)")
       ->transform(CLI::IsMember({"logo", "revenue", "both"}, CLI::ignore_case));
   CLI::Option* spend = cmd->add_option("--spend", options->spend,
-                  "Activity states: marketing spend per month as acquisition_cost, as compute --spend")
+                  "States of compute --emit-state (from activity, subscription or invoice records): "
+                  "marketing spend per month as acquisition_cost, as compute --spend")
       ->type_name("FILE");
   cmd->add_option("--spend-mode", options->spend_mode,
                   "With --spend: replace (default) the records' acquisition_cost, or add to it")
       ->transform(CLI::IsMember({"replace", "add"}, CLI::ignore_case))
       ->needs(spend);
   cmd->add_option("--fail-if", options->fail_if,
-                  "Activity states: exit with status 1 when FIELD OP NUMBER holds, as compute --fail-if")
+                  "States of compute --emit-state (from any record kind it reads): exit with status 1 "
+                  "when FIELD OP NUMBER holds, as compute --fail-if")
       ->type_name("EXPR")
       ->allow_extra_args(false);
   cmd->add_option("--fail-scope", options->fail_scope,

@@ -74,6 +74,56 @@ CLI::Validator finite_number(double min, double max, bool above_min) {
       range_brief(min, max, above_min));
 }
 
+std::optional<double> parse_rate_text(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const bool percent = !text.empty() && text.back() == '%';
+  if (percent) text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  std::string number(text);
+  // "12.5%" is read as 12.5e-2, so that it rounds once, to the double nearest 0.125, exactly as
+  // "0.125" does (dividing the rounded 12.5 by 100 can be one bit off for other numbers).
+  const bool exponent = number.find_first_of("eE") != std::string::npos;
+  if (percent && !exponent) number += "e-2";
+  double value = 0.0;
+  const auto [end, error] =
+      std::from_chars(number.data(), number.data() + number.size(), value, std::chars_format::general);
+  if (error != std::errc{} || end != number.data() + number.size() || !std::isfinite(value)) return std::nullopt;
+  if (percent && exponent) value /= 100.0;
+  return value;
+}
+
+CLI::Validator rate_number(double min, double max, bool above_min) {
+  const std::string expected = range_text(min, max, above_min);
+  constexpr double kMax = std::numeric_limits<double>::max();
+  const std::string as_percent =
+      min > -kMax && max < kMax && !above_min
+          ? " or a percentage from " + bound_text(min * 100.0) + "% to " + bound_text(max * 100.0) + "%"
+          : " or a percentage";
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        const std::optional<double> value = parse_rate_text(input);
+        if (!value || *value < min || *value > max || (above_min && *value <= min)) {
+          return "expected " + expected + as_percent + ", got " + quote_for_message(input);
+        }
+        char buffer[64];
+        const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, *value);
+        if (error == std::errc{}) input.assign(buffer, end);
+        return std::string();
+      },
+      range_brief(min, max, above_min) + " or %");
+}
+
+void throw_wrong_kind(const std::vector<std::string>& files, const std::string& message) {
+  throw InputError(files.empty() || files.front() == "-" ? "<stdin>" : files.front(), 0, "", message);
+}
+
+double rate_value(const std::string& option, const std::string& text, double min, double max) {
+  std::string value = text;
+  const std::string error = rate_number(min, max)(value);
+  if (!error.empty()) throw UsageError(option + ": " + error);
+  return *parse_rate_text(text);
+}
+
 namespace {
 
 struct FileId {

@@ -534,10 +534,16 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   cmd->add_flag("--compare", o->compare,
                 "Fit BG/NBD, MBG/NBD and Pareto/NBD and print their log-likelihood, BIC and holdout "
                 "error side by side (with --model auto, the rule's choice is used; else --model)");
-  cmd->add_option("--margin", o->margin, "Profit margin applied to spend in clv, a fraction 0..1")
-      ->check(finite_number(0.0, 1.0));
-  cmd->add_option("--discount-rate", o->discount_rate, "Discount rate per --unit for clv, >= 0")
-      ->check(finite_number(0.0, 1e6));
+  CLI::Option* gross_margin =
+      cmd->add_option("--gross-margin", o->margin, "Gross margin applied to spend in clv, a fraction 0..1 or 0%..100%")
+          ->type_name("RATE")
+          ->transform(rate_number(0.0, 1.0));
+  // --margin: the spelling before 0.x, kept as a hidden alias (docs/cli.md).
+  auto margin_text = std::make_shared<std::string>();
+  CLI::Option* margin_alias = cmd->add_option("--margin", *margin_text, "")->group("");
+  cmd->add_option("--discount-rate", o->discount_rate, "Discount rate per --unit for clv, >= 0 (0.01 or 1%)")
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1e6));
   cmd->add_option("--penalizer", o->penalizer,
                   "L2 penalty on the parameters (0 = plain maximum likelihood)")
       ->check(finite_number(0.0, 1e6));
@@ -550,7 +556,8 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   cmd->add_option("--max-p-alive", o->max_p_alive,
                   "Only customers whose P(alive) is at most P (0..1), e.g. 0.5 for those more "
                   "likely gone than not")
-      ->check(finite_number(0.0, 1.0));
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1.0));
   cmd->add_option("--customers-csv", o->customers_csv,
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,
@@ -563,7 +570,11 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   cmd->add_flag("--allow-partial", o->allow_partial,
                 "With --from-state: fit even when shards are missing (a warning names them)");
   cmd->get_option("--end")->required(false);
-  return [o, io, cmd] {
+  return [o, io, cmd, gross_margin, margin_alias, margin_text] {
+    if (gross_margin->count() > 0 && margin_alias->count() > 0) {
+      throw UsageError("--margin is the former name of --gross-margin: give only --gross-margin");
+    }
+    if (margin_alias->count() > 0) o->margin = rate_value("--margin", *margin_text, 0.0, 1.0);
     if (o->from_state) {
       for (const char* name : {"--column", "--skip-invalid", "--input-format"}) {
         if (cmd->get_option(name)->count() > 0) {
@@ -579,7 +590,7 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
     if (o->model == "bg-bb" && o->compare) throw UsageError("--compare compares the models of transaction data, not --model bg-bb");
     if (o->model == "bg-bb") {
       for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",
-                               "--sort", "--top", "--max-p-alive", "--margin", "--discount-rate",
+                               "--sort", "--top", "--max-p-alive", "--margin", "--gross-margin", "--discount-rate",
                                "--column", "--skip-invalid", "--input-format"}) {
         if (cmd->get_option(name)->count() > 0) {
           throw UsageError(std::string(name) + " does not apply to --model bg-bb, which fits a "

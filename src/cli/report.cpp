@@ -69,6 +69,7 @@ std::vector<std::string> equivalent_command(const ReportOptions& options, const 
   if (io::text::ascii_lower(in.grain) != "month") add("--grain", io::text::ascii_lower(in.grain));
   if (cohort_grain != "month") add("--cohort-grain", cohort_grain);
   if (options.title != "Customer-success report") add("--title", options.title);
+  if (options.timestamp) args.emplace_back("--timestamp");
   return args;
 }
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "io/text_output.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/run.hpp"
 #include "cli/transactions.hpp"
@@ -129,7 +130,7 @@ std::vector<NamedCohort> cohorts_from_records(const RetentionOptions& o, std::ve
   io::RecordInput input(o.files, read);
   const io::RecordKind kind = input.kind();
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
-    throw UsageError("retention needs one row per customer and month (activity or subscription "
+    throw_wrong_kind(o.files, "retention needs one row per customer and month (activity or subscription "
                      "records), or a survival table with the columns cohort,period,active");
   }
   if (read.until && kind != io::RecordKind::subscription) {
@@ -464,7 +465,7 @@ std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o) {
   io::RecordInput input(o.files, read_options(o));
   const io::RecordKind kind = input.kind();
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
-    throw UsageError("forecast needs one row per customer and month (activity or subscription records)");
+    throw_wrong_kind(o.files, "forecast needs one row per customer and month (activity or subscription records)");
   }
   ActivityAggregator aggregator;
   CohortOptions cohort_options;
@@ -640,7 +641,9 @@ CommandRunner add_retention_command(CLI::App& app, Streams io) {
       ->type_name("K");
   cmd->add_option("--project", o->project, "Project N periods past the last observed one")->type_name("N");
   cmd->add_option("--discount-rate", o->discount_rate,
-                  "Discount rate per period for DERL, > 0 (default 0.1; monthly cohorts: e.g. 0.008)");
+                  "Discount rate per period for DERL, > 0 (default 0.1; monthly cohorts: e.g. 0.008)")
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1e6));
   cmd->add_option("--renewals", o->renewals,
                   "DERL of a customer who has made N renewals (default: the last fitted period)")
       ->type_name("N")
@@ -650,7 +653,8 @@ CommandRunner add_retention_command(CLI::App& app, Streams io) {
                   "--gross-margin x DERL) to FILE")
       ->type_name("FILE");
   cmd->add_option("--gross-margin", o->gross_margin, "Gross margin for the residual value, 0..1 (default 1)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->type_name("RATE")
+      ->transform(rate_number(0.0, 1.0));
   cmd->add_option("--min-customers", o->min_customers,
                   "Cohorts with fewer customers get a note, not a fit (default 30)")
       ->check(CLI::Range(1.0, 1e12));

@@ -14,6 +14,9 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
       "rfm", "Per-customer summary of transaction records (x, t_x, T, monetary) at --end, the "
              "input of the predictive models");
   add_transaction_options(cmd, *options);
+  // rfm fits nothing: its threads only read (the shared text speaks of predict's fits).
+  cmd->get_option("--threads")->description(
+      "Threads for large files (default 0: one per core); the result is the same");
   auto emit_state = std::make_shared<std::string>();
   auto shard = std::make_shared<std::string>();
   cmd->add_option("--emit-state", *emit_state,

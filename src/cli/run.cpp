@@ -117,7 +117,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "Examples:\n"
       "  csm-metrics compute customers.csv\n"
       "  csm-metrics compute --format json customers.csv | jq '.periods[-1].churn_rate'\n"
-      "  csm-metrics calc clv --margin 900 --retention 0.9 --discount-rate 0.01\n"
+      "  csm-metrics calc clv --gross-profit 900 --retention 0.9 --discount-rate 0.01\n"
       "  csm-metrics report customers.csv -o report.html\n"
       "  csm-metrics at-risk customers.csv --top 20\n"
       "  csm-metrics predict orders.csv --end 2024-12-31 --unit week --sort clv --top 20\n"

@@ -248,6 +248,16 @@ const std::vector<std::string>& group_threshold_field_names() {
   return names;
 }
 
+const std::vector<std::pair<std::string, std::string>>& threshold_heading_names() {
+  // The key columns of the compute table (io/metrics_writer.cpp, to_table); a test checks that
+  // every heading the table prints is here.
+  static const std::vector<std::pair<std::string, std::string>> names = {
+      {"active", "customers_end"}, {"new", "new_customers"},   {"react", "reactivated_customers"},
+      {"churn", "churned_customers"}, {"churned", "churned_customers"}, {"churn%", "churn_rate"},
+      {"mrr", "mrr_end"}, {"nrr%", "nrr"}, {"csat%", "csat"}};
+  return names;
+}
+
 std::string nearest_field_name(std::string_view name) {
   std::string wanted;
   for (const char c : name) wanted.push_back(lower(c));
@@ -256,6 +266,7 @@ std::string nearest_field_name(std::string_view name) {
   std::vector<std::string> candidates = threshold_field_names();
   candidates.insert(candidates.end(), group_threshold_field_names().begin(),
                     group_threshold_field_names().end());
+  for (const auto& heading : threshold_heading_names()) candidates.push_back(heading.first);
   for (const std::string& candidate : candidates) {
     std::size_t distance = edit_distance(wanted, candidate);
     // "average_nrr" is one step from "summary.average_nrr", not eight.
@@ -285,12 +296,16 @@ Threshold parse_threshold(std::string_view expression) {
   // FIELD
   std::size_t at = 0;
   while (at < e.size() && is_name_char(e[at])) ++at;
+  if (at > 0 && at < e.size() && e[at] == '%') ++at;  // a table heading: churn%, nrr%, csat%
   const std::string_view name = e.substr(0, at);
   if (name.empty()) {
     throw ThresholdError("expected a field name, e.g. churn_rate", 0, 1);
   }
   std::string canonical;
   for (const char c : name) canonical.push_back(lower(c));
+  for (const auto& [heading, json_name] : threshold_heading_names()) {
+    if (canonical == heading) canonical = json_name;
+  }
   const std::string_view field = canonical;
   bool found = false;
   if (field.starts_with(kSummaryPrefix)) {

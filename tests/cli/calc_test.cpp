@@ -238,8 +238,23 @@ TEST_CASE("calc clv (retention model)", "[cli][calc]") {
           "clv: --horizon must be at least 1 period");
     CHECK(usage_error({"clv", "--margin", "100", "--retention", "0.9", "--horizon", "1.5"}) ==
           "clv: --horizon: expected a whole number >= 0, got \"1.5\"");
-    CHECK(parse_error({"clv", "--retention", "0.9"}));  // --margin is required
+    // --gross-profit (or its former name --margin) is required.
+    CHECK_THAT(usage_error({"clv", "--retention", "0.9"}), StartsWith("clv: --gross-profit is required"));
+    CHECK(usage_error({"clv", "--gross-profit", "1", "--margin", "1", "--retention", "0.9"}) ==
+          "clv: --margin is the former name of --gross-profit: give only --gross-profit");
+    CHECK(usage_error({"clv", "--gross-profit", "-5", "--retention", "0.9"}) ==
+          "clv: --gross-profit: expected an amount >= 0, got \"-5\"");
     CHECK(parse_error({"clv", "--margin", "100"}));     // --retention is required
+  }
+  SECTION("--gross-profit and its hidden former name --margin; -f as --format") {
+    // 900 / (1 + 0 - 0.9) = 9000: the same value under either name.
+    CHECK(calc_json({"clv", "--gross-profit", "900", "--retention", "0.9"}).at("value").get<double>() ==
+          Approx(9000.0));
+    CHECK(calc_json({"clv", "--margin", "900", "--retention", "0.9"}).at("value").get<double>() ==
+          Approx(9000.0));
+    CHECK(nlohmann::json::parse(calc_text({"clv", "--gross-profit", "900", "--retention", "0.9", "-f", "json"}))
+              .at("margin") == 900.0);
+    CHECK(parse_error({"csat", "--satisfied", "1", "--responses", "2", "-f", "xml"}));
   }
 }
 
@@ -400,4 +415,58 @@ TEST_CASE("calc: a failed write is an OutputError", "[cli][calc]") {
   app.parse(static_cast<int>(argv.size()), argv.data());
   out.setstate(std::ios::badbit);
   CHECK_THROWS_AS(runner(), csm::OutputError);
+}
+
+TEST_CASE("calc: the unit economics of compute, worked by hand (docs/calc.md)") {
+  // grr = 100 (10000 - 500 - 300) / 10000 = 92; nrr adds the 1200 of expansion: 104.
+  CHECK(calc_text({"grr", "--mrr-start", "10000", "--churned-mrr", "500", "--contraction-mrr", "300"}) ==
+        "grr = 92.00%\n");
+  CHECK(calc_json({"nrr", "--mrr-start", "10000", "--churned-mrr", "500", "--contraction-mrr", "300",
+                   "--expansion-mrr", "1200"})
+            .at("value")
+            .get<double>() == near(104.0));
+  CHECK(calc_json({"grr", "--mrr-start", "200"}).at("value").get<double>() == near(100.0));  // nothing lost
+  // arpu = 9916 / 34 = 291.6470588...
+  CHECK(calc_text({"arpu", "--mrr", "9916", "--customers", "34"}) == "arpu = 291.65\n");
+  CHECK(calc_json({"arpu", "--mrr", "9916", "--customers", "34"}).at("value").get<double>() ==
+        near(291.6470588235294));
+  // ltv_cac = 13846.15 / 4000 = 3.4615375
+  CHECK(calc_json({"ltv-cac", "--clv", "13846.15", "--cac", "4000"}).at("value").get<double>() == near(3.4615375));
+  // payback = 1200 / (100 * 0.8) = 15 months; with the default margin 1: 12.
+  CHECK(calc_text({"payback", "--cac", "1200", "--arpu", "100", "--gross-margin", "80%"}) ==
+        "cac_payback_months = 15.00 months\n");
+  CHECK(calc_json({"payback", "--cac", "1200", "--arpu", "100"}).at("value").get<double>() == near(12.0));
+  // quick ratio = (1000 + 500 + 100) / (600 + 200) = 2
+  CHECK(calc_text({"quick-ratio", "--new-mrr", "1000", "--expansion-mrr", "500", "--reactivation-mrr", "100",
+                   "--churned-mrr", "600", "--contraction-mrr", "200"}) == "quick_ratio = 2.00\n");
+  const auto json = calc_json({"quick-ratio", "--new-mrr", "300", "--churned-mrr", "400"});
+  CHECK(json.at("metric") == "quick_ratio");
+  CHECK(json.at("unit") == "ratio");
+  CHECK(json.at("value").get<double>() == near(0.75));
+  // Undefined or impossible: one UsageError each.
+  CHECK_THAT(usage_error({"grr", "--mrr-start", "0"}), StartsWith("grr: --mrr-start must be > 0"));
+  CHECK(usage_error({"grr", "--mrr-start", "100", "--churned-mrr", "80", "--contraction-mrr", "30"}) ==
+        "grr: --churned-mrr + --contraction-mrr cannot exceed --mrr-start");
+  CHECK_THAT(usage_error({"arpu", "--mrr", "5", "--customers", "0"}), StartsWith("arpu: --customers must be > 0"));
+  CHECK_THAT(usage_error({"ltv-cac", "--clv", "5", "--cac", "0"}), StartsWith("ltv-cac: --cac must be > 0"));
+  CHECK_THAT(usage_error({"payback", "--cac", "5", "--arpu", "0"}), StartsWith("payback: --arpu x --gross-margin"));
+  CHECK_THAT(usage_error({"payback", "--cac", "5", "--arpu", "1", "--gross-margin", "120%"}),
+             StartsWith("payback: --gross-margin must be between 0 and 1"));
+  CHECK_THAT(usage_error({"quick-ratio", "--new-mrr", "5"}), StartsWith("quick-ratio: --churned-mrr + --contraction-mrr must be > 0"));
+  CHECK(parse_error({"arpu", "--mrr", "5"}));  // --customers is required
+}
+
+TEST_CASE("calc clv-dcf --periods: one revenue in N equal periods") {
+  // 100000 (1/1.1 + 1/1.21 + 1/1.331 + 1/1.4641) = 316986.5446...
+  const double expected = 100000 / 1.1 + 100000 / 1.21 + 100000 / 1.331 + 100000 / 1.4641;
+  CHECK(calc_json({"clv-dcf", "--revenue", "100000", "--periods", "4", "--discount-rate", "0.1"}).at("value").get<double>() ==
+        near(expected));
+  CHECK(calc_json({"clv-dcf", "--revenue", "100000", "--years", "4", "--discount-rate", "10%"}).at("periods") == 4);
+  CHECK(calc_text({"clv-dcf", "--revenue", "100000", "--periods", "4", "--discount-rate", "0.1"}) ==
+        calc_text({"clv-dcf", "--revenues", "100000,100000,100000,100000", "--discount-rate", "0.1"}));
+  CHECK(usage_error({"clv-dcf", "--revenues", "1,2", "--periods", "3"}) ==
+        "clv-dcf: --periods N repeats one revenue N times: give one --revenue, not 2");
+  CHECK(usage_error({"clv-dcf", "--revenue", "1", "--periods", "0"}) == "clv-dcf: --periods must be at least 1");
+  CHECK(usage_error({"clv-dcf", "--revenue", "1", "--periods", "2", "--years", "2"}) ==
+        "clv-dcf: give --periods or --years, not both (they mean the same)");
 }

@@ -153,6 +153,28 @@ TEST_CASE("thresholds: every field name parses", "[core][thresholds]") {
   }
 }
 
+TEST_CASE("thresholds: the compute table's headings name their fields", "[core][thresholds]") {
+  // Written out here, from the table's header line (period active new react churn churn% mrr
+  // nrr% arpu csat%) and docs/metrics.md, not taken from threshold_heading_names().
+  const std::pair<const char*, const char*> expected[] = {
+      {"active", "customers_end"}, {"new", "new_customers"}, {"react", "reactivated_customers"},
+      {"churn", "churned_customers"}, {"churned", "churned_customers"}, {"churn%", "churn_rate"},
+      {"mrr", "mrr_end"}, {"nrr%", "nrr"}, {"arpu", "arpu"}, {"csat%", "csat"}, {"MRR", "mrr_end"}};
+  for (const auto& [heading, field] : expected) {
+    CAPTURE(heading);
+    const csm::Threshold t = csm::parse_threshold(std::string(heading) + " < 5");
+    CHECK(t.field == field);
+    CHECK(t.expression == std::string(heading) + " < 5");
+  }
+  CHECK(csm::parse_threshold("churn%>5").field == "churn_rate");
+  // Did-you-mean covers the headings as well as the JSON names.
+  CHECK(error_of("chrn% > 1").suggestion() == "churn%");
+  CHECK(error_of("activ < 3").suggestion() == "active");
+  CHECK(error_of("mrr_ed < 3").suggestion() == "mrr_end");
+  // '%' ends a name: "churn_rate%" is not a field.
+  CHECK(std::string(error_of("churn_rate% > 1").what()).starts_with("unknown field"));
+}
+
 TEST_CASE("thresholds: latest checks the last period, all checks every one", "[core][thresholds]") {
   const std::vector<PeriodMetrics> periods = {
       month(1, std::nullopt, 0, 0),            // first month: S = 0, churn null

@@ -167,7 +167,7 @@ def main():
     code, _, err = run(b, "cohorts", os.path.join(a.work, "missing.csv"))
     check("cohorts missing file", code == 66, err)
     code, _, err = run(b, "cohorts", os.path.join(a.examples, "summary.csv"))
-    check("cohorts on summary records is a usage error", code == 2 and "summary records" in err, err)
+    check("cohorts on summary records is bad data, the file named", code == 65 and "summary.csv: " in err and "summary records" in err, err)
 
     print(f"test_analytics: {PASSED[0]} passed, {len(FAILED)} failed")
     return 1 if FAILED else 0

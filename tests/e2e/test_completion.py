@@ -81,7 +81,10 @@ check({"activity", "summary", "subscription"} <= set(kinds), f"bash --kind {kind
 fields = bash_complete(bash, ["csm-metrics", "compute", "--fail-if", "churn"])
 check("churn_rate" in fields and all(f.startswith("churn") for f in fields), f"bash --fail-if churn: {fields}")
 # The same word is a command at the top and a calc metric: the path decides.
-check("--margin" in bash_complete(bash, ["csm-metrics", "calc", "clv", "--m"]), "bash calc clv --m")
+check("--gross-profit" in bash_complete(bash, ["csm-metrics", "calc", "clv", "--g"]), "bash calc clv --g")
+# Former spellings are hidden aliases: they work but are not offered.
+check("--margin" not in bash_complete(bash, ["csm-metrics", "calc", "clv", "--m"]), "bash calc clv --m: no --margin")
+check("--margin" not in bash_complete(bash, ["csm-metrics", "predict", "--m"]), "bash predict --m: no --margin")
 check(bash_complete(bash, ["csm-metrics", "compute", "--gross-margin", ""]) == [],
       "a numeric option completes nothing")
 

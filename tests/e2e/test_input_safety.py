@@ -255,7 +255,7 @@ def test_smaller(r, examples):
         r.check(f"predict --horizon {value}: no long number", re.search(rb"[0-9]{12}", err) is None, err[:300])
     # A usage error is one line, not CLI11's two.
     r.expect_error("--margin 2", r.run(["predict", transactions, "--end", "2025-09-30", "--margin", "2"]), 2,
-                   r"--margin: expected a number from 0 to 1, got \"2\"")
+                   r"--margin: expected a number from 0 to 1 or a percentage from 0% to 100%, got \"2\"")
 
 
 def main():
