@@ -15,6 +15,7 @@
 #include "csm/error.hpp"
 #include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
+#include "csm/prediction_interval.hpp"
 #include "csm/bgbb.hpp"
 #include "csm/io/bgbb_io.hpp"
 #include "csm/io/output_file.hpp"
@@ -47,6 +48,9 @@ struct PredictOptions {
   bool unit_given = false;     ///< --unit on the command line
   bool compare = false;        ///< --compare: fit every purchase model and show the comparison
   bool model_given = false;    ///< --model on the command line
+  std::optional<double> interval;  ///< --interval LEVEL: prediction intervals
+  unsigned draws = 200;            ///< --draws
+  std::uint64_t seed = 1;          ///< --seed
 };
 
 // Wall-clock seconds of each step, for --timings.
@@ -154,6 +158,37 @@ io::HoldoutReport holdout_report(const RfmSummary& s, Date holdout_end, Purchase
                         actual, expected[i]});
   }
   return h;
+}
+
+// --interval: the bounds of every customer and of the totals (csm/prediction_interval.hpp),
+// and the point totals of the base, summed in customer order.
+void add_intervals(const PredictOptions& o, PurchaseModel model, const ForecastOptions& forecast,
+                   io::PredictReport& report, const std::vector<io::CustomerPrediction>& predictions,
+                   Stopwatch& clock) {
+  IntervalOptions settings;
+  settings.level = *o.interval;
+  settings.draws = o.draws;
+  settings.seed = o.seed;
+  report.intervals = prediction_intervals(model, report.purchases, report.spend,
+                                          report.summary.customers, forecast, settings);
+  report.expected_purchases_total = 0;
+  report.clv_total = 0.0;
+  for (const io::CustomerPrediction& p : predictions) {
+    report.expected_purchases_total += p.expected_purchases;
+    if (p.clv && report.clv_total) {
+      *report.clv_total += *p.clv;
+    } else {
+      report.clv_total.reset();
+    }
+  }
+  if (report.intervals->draws_without_mean_spend > 0) {
+    report.warnings.push_back(
+        "--interval: in " + std::to_string(report.intervals->draws_without_mean_spend) + " of " +
+        std::to_string(o.draws) + " parameter draws the Gamma-Gamma mean spend of some customers "
+        "does not exist (q <= 1): their clv counts as infinite there, and bounds that fall on "
+        "such draws are null");
+  }
+  clock.lap("intervals");
 }
 
 // --model auto and --compare: fit BG/NBD, MBG/NBD and Pareto/NBD, and choose by the rule of
@@ -397,6 +432,7 @@ int predict(const PredictOptions& o, Streams io) {
     predictions[i].customer = i;
   }
   std::vector<CustomerForecast>().swap(forecasts);
+  if (o.interval) add_intervals(o, model, forecast, report, predictions, clock);
   if (holdout_end) report.holdout = holdout_report(s, *holdout_end, model, p, predictions, forecast);
   clock.lap("predictions");
   // Order: --sort, ties by customer id (the summary's order), then --top.
@@ -517,6 +553,21 @@ int predict(const PredictOptions& o, Streams io) {
 
 }  // namespace
 
+namespace {
+void check_interval_options(const PredictOptions& o, CLI::App& cmd) {
+  if (!o.interval) {
+    for (const char* name : {"--draws", "--seed"}) {
+      if (cmd.get_option(name)->count() > 0) throw UsageError(std::string(name) + " applies to --interval");
+    }
+    return;
+  }
+  if (!(*o.interval > 0 && *o.interval < 1)) {
+    throw UsageError("--interval: expected a probability strictly between 0 and 1, e.g. 0.9");
+  }
+  if (o.model == "bg-bb") throw UsageError("--interval is not available for --model bg-bb yet");
+}
+}  // namespace
+
 CommandRunner add_predict_command(CLI::App& app, Streams io) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* cmd = app.add_subcommand(
@@ -555,6 +606,14 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,
                   "Compare predictions for (--end, DATE] with the purchases actually made");
+  cmd->add_option("--interval", o->interval,
+                  "Prediction intervals with this central probability (e.g. 0.9) for P(alive), "
+                  "expected purchases and clv of every customer and the totals (parameter draws: "
+                  "docs/predictive.md)")
+      ->check(finite_number(0.0, 1.0));
+  cmd->add_option("--draws", o->draws, "Parameter draws for --interval (default 200, 2..100000)")
+      ->check(CLI::Range(2u, 100000u));
+  cmd->add_option("--seed", o->seed, "Seed of the --interval draws (the same seed, the same intervals)");
   cmd->add_flag("--timings", o->timings,
                 "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
   cmd->add_flag("--from-state", o->from_state,
@@ -576,6 +635,7 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
     o->unit_given = cmd->get_option("--unit")->count() > 0;
     o->model_given = cmd->get_option("--model")->count() > 0;
     o->model = io::text::ascii_lower(o->model);
+    check_interval_options(*o, *cmd);
     if (o->model == "bg-bb" && o->compare) throw UsageError("--compare compares the models of transaction data, not --model bg-bb");
     if (o->model == "bg-bb") {
       for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",

@@ -457,10 +457,12 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
                 std::exp(result.u[3])};
   fit.log_likelihood = -plain(result.u, {}) * total_weight;
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  std::vector<double> covariance;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
   for (std::size_t i = 0; i < 4; ++i) {
     if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
   }
+  if (!limit) fit.log_covariance = std::move(covariance);
   if (limit) {
     for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
   }

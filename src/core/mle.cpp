@@ -160,7 +160,8 @@ bool positive_definite_hessian(const Objective& objective, std::span<const doubl
 }
 
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
-                                    double n) {
+                                    double n, std::vector<double>* log_covariance) {
+  if (log_covariance != nullptr) log_covariance->clear();
   const std::size_t k = u.size();
   const auto gradient_theta = [&](const std::vector<double>& theta) {
     std::vector<double> uu(k), g(k);
@@ -206,6 +207,17 @@ std::vector<double> standard_errors(const Objective& unpenalised, std::span<cons
   for (std::size_t i = 0; i < k; ++i) {
     const double v = a[i][k + i];
     se[i] = v > 0 && std::isfinite(v) ? std::sqrt(v) : nan;
+  }
+  if (log_covariance != nullptr) {
+    log_covariance->clear();
+    bool usable = true;
+    for (std::size_t i = 0; i < k; ++i) usable = usable && std::isfinite(se[i]);
+    for (std::size_t i = 0; usable && i < k; ++i) {
+      for (std::size_t j = 0; j < k; ++j) {
+        // Symmetrised: the inverse of a symmetric matrix, up to round-off.
+        log_covariance->push_back((a[i][k + j] + a[j][k + i]) / 2 / (theta[i] * theta[j]));
+      }
+    }
   }
   return se;
 }

@@ -51,8 +51,11 @@ bool positive_definite_hessian(const Objective& objective, std::span<const doubl
 /// Standard errors sqrt(diag(H^-1)) of the natural parameters exp(u), where H is the Hessian of
 /// the total negative log-likelihood (`n` times the mean, without penalty), by central differences
 /// of the analytic gradient. Empty entries (NaN) when H is not positive definite.
+/// With `log_covariance`, also the whole inverse in the log-parameters u (k*k, row-major:
+/// cov(u_i, u_j) = (H^-1)_ij / (theta_i theta_j), exact at a stationary point), left empty when
+/// some variance is not positive: what `predict --interval` draws parameters from.
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
-                                    double n);
+                                    double n, std::vector<double>* log_covariance = nullptr);
 
 /// A number in a fit's message: 4 significant digits.
 std::string g4(double v);

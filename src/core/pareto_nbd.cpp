@@ -458,10 +458,12 @@ BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions
     throw InputError("", 0, "", name + " fit failed: the log-likelihood at the optimum cannot be "
                                        "computed in double precision");
   }
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  std::vector<double> covariance;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
   for (std::size_t i = 0; i < 4; ++i) {
     if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
   }
+  if (!limit) fit.log_covariance = std::move(covariance);
   if (limit) {
     for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
   }
