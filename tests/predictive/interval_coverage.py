@@ -149,7 +149,7 @@ def main():
     lo_ok, hi_ok = stats.binom.ppf(0.001, reps, args.level), stats.binom.ppf(0.999, reps, args.level)
     failed = False
     lines = [f"{reps} simulated bases of {args.customers} customers, {args.draws} draws, "
-             f"level {args.level} ({time.time() - started:.0f} s)",
+             f"level {args.level} ({time.time() - started:.0f} s)", "",
              f"| quantity | covered | share | accepted counts (99.8 % of Binomial({reps}, {args.level})) |",
              "|---|---|---|---|"]
     for name, count in covered.items():
