@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <limits>
 
+#include "csm/error.hpp"
+#include "csm/parallel.hpp"
+
 namespace csm::detail {
 namespace {
 
@@ -220,6 +223,38 @@ std::vector<double> standard_errors(const Objective& unpenalised, std::span<cons
     }
   }
   return se;
+}
+
+DistinctHistories distinct_histories(std::span<const RfmCustomer> customers, std::string_view model,
+                                     unsigned threads) {
+  const std::string name(model);
+  if (customers.empty()) {
+    throw InputError("", 0, "", name + " fit: no customers with a purchase on or before --end");
+  }
+  std::vector<std::array<double, 3>> keys;
+  keys.reserve(customers.size());
+  DistinctHistories out;
+  for (const RfmCustomer& c : customers) {
+    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
+    out.mean_T += c.T;
+  }
+  out.mean_T /= static_cast<double>(customers.size());
+  parallel_sort(keys.begin(), keys.end(), threads);
+  if (keys.back()[0] == 0) {
+    throw InputError("", 0, "",
+                     name + " fit: no customer made a repeat purchase on or before --end; the "
+                            "model needs some customers who bought on two or more days");
+  }
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    const double x = keys[i][0];
+    if (out.xs.empty() || out.xs.back() != x) out.xs.push_back(x);
+    out.points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
+                          static_cast<std::uint32_t>(out.xs.size() - 1)});
+    i = j;
+  }
+  return out;
 }
 
 std::string g4(double v) {

@@ -2,11 +2,15 @@
 // Maximum likelihood on log-parameters with NLopt (L-BFGS with analytic gradients), shared by the
 // BG/NBD and Gamma-Gamma fits. Private to csm_core.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "csm/rfm.hpp"
 
 namespace csm::detail {
 
@@ -56,6 +60,24 @@ bool positive_definite_hessian(const Objective& objective, std::span<const doubl
 /// some variance is not positive: what `predict --interval` draws parameters from.
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
                                     double n, std::vector<double>* log_covariance = nullptr);
+
+/// The distinct (x, t_x, T) of a purchase model's customers (each contributes the same term to
+/// the likelihood), ascending, with how many customers have each, and the distinct x (so that
+/// terms depending on x alone are computed once per x).
+struct DistinctHistories {
+  struct Point {
+    double x, t_x, T, w;
+    std::uint32_t xi;  ///< index of x in xs
+  };
+  std::vector<Point> points;
+  std::vector<double> xs;
+  double mean_T = 0;  ///< over the customers
+};
+
+/// For fit_bgnbd and fit_pareto_nbd. Throws InputError naming `model` ("BG/NBD", ...) when there
+/// are no customers or none with a repeat purchase.
+DistinctHistories distinct_histories(std::span<const RfmCustomer> customers, std::string_view model,
+                                     unsigned threads);
 
 /// A number in a fit's message: 4 significant digits.
 std::string g4(double v);
