@@ -234,7 +234,7 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
     for (unsigned d = 0; d < n_draws; ++d) {
       total_purchases[d] += part_purchases[job][d];
       total_clv[d] += part_clv[job][d];
-      without_mean[d] = without_mean[d] | part_without[job][d];
+      if (part_without[job][d] != 0) without_mean[d] = 1;
     }
   }
   for (unsigned char w : without_mean) out.draws_without_mean_spend += w;
