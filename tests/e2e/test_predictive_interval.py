@@ -114,6 +114,15 @@ def main():
     with open(f"{args.work}/customers.csv") as f:
         check(f.readline().strip().split(",")[-8:-2] == MEMBERS, "--customers-csv has the columns")
 
+    # --from-state (the rfm state of the same data): the same intervals.
+    state = f"{args.work}/cdnow.state"
+    rc, _, err = run(["rfm", cdnow, "--end", "1997-09-30", "--unit", "week", "--emit-state", state, "-q"])
+    check(rc == 0, f"rfm --emit-state: exit {rc} ({err.strip()})")
+    with_args = ["--interval", "0.9", "--draws", "40", "-f", "json", "-q"]
+    a = json.loads(run(["predict", "--from-state", state, "--horizon", "39"] + with_args)[1])
+    b = json.loads(run(["predict"] + base + with_args)[1])
+    check(a["interval"] == b["interval"] and a["customers"] == b["customers"], "--from-state: the same intervals")
+
     # Usage errors (exit 2) and fits without a covariance (exit 65).
     for extra, pattern in ((["--draws", "10"], "--draws applies to --interval"),
                            (["--seed", "3"], "--seed applies to --interval"),
