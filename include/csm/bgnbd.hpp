@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "csm/rfm.hpp"
 
@@ -54,6 +55,9 @@ struct BgNbdFit {
   /// standard errors are nullopt; the predictions are those of the limit model).
   std::string limit;
   std::uint64_t customers = 0;
+  /// Covariance of the estimates of log(r, alpha, a, b) (4x4, row-major) from the inverse
+  /// Hessian; empty when a standard error is null. `predict --interval` draws from it.
+  std::vector<double> log_covariance;
 };
 
 /// Log-likelihood of one customer (in logs throughout: no overflow for large x or T).

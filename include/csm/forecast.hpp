@@ -43,6 +43,16 @@ std::vector<CustomerForecast> forecast_customers(PurchaseModel model, const BgNb
                                                  std::span<const RfmCustomer> customers,
                                                  const ForecastOptions& options);
 
+/// E[Y(H) | alive, x, T] over the horizon H of `options`, and the same discounted step by step
+/// at options.discount_rate as in the clv (equal to it when the rate is 0): what
+/// forecast_customers computes once per distinct (x, T).
+struct LiveExpectation {
+  double over_horizon = 0;
+  double discounted = 0;
+};
+LiveExpectation expected_if_alive(PurchaseModel model, const BgNbdParams& purchases, double x,
+                                  double T, const ForecastOptions& options);
+
 /// For each t of `times`: the sum over `customers` of E[Y(t) | x, t_x, T] (the predicted
 /// cumulative purchases t units after the end). Same result for any number of threads.
 std::vector<double> total_expected_purchases(PurchaseModel model, const BgNbdParams& purchases,

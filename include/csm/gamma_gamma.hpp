@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "csm/bgnbd.hpp"
 #include "csm/rfm.hpp"
@@ -34,6 +35,9 @@ struct GammaGammaFit {
   /// Pearson correlation of x and monetary over those customers (the model assumes none);
   /// nullopt when either does not vary.
   std::optional<double> correlation;
+  /// Covariance of the estimates of log(p, q, gamma) (3x3, row-major); empty when a standard
+  /// error is null. `predict --interval` draws from it.
+  std::vector<double> log_covariance;
 };
 
 /// Log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0.

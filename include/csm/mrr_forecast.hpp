@@ -51,6 +51,9 @@ struct MrrForecast {
   bool new_per_month_given = false;
   double new_arpu = 0;              ///< MRR per new customer in its first month (recent)
   double net_expansion_rate = 0;    ///< per month, of the MRR per surviving customer (recent)
+  /// Month-to-month standard deviation of the log of that growth over the recent months (0 with
+  /// fewer than 2); the intervals simulate the rate with it.
+  double expansion_sd = 0;
   std::size_t cohorts_own_fit = 0;  ///< cohorts with their own fit; the rest use the pooled one
   RetentionFit pooled;
 };

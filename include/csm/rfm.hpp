@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,15 @@ struct RfmCustomer {
   std::uint32_t holdout_x = 0;     ///< occasions in (end, holdout_end]; 0 without a holdout
 };
 
+/// A customer's history in periods (BG/BB from transactions, `predict --model bg-bb --unit`):
+/// x = periods with a purchase after the first one, t_x = the last such period counted from the
+/// first (0 when x = 0), n = the period of the end counted from the first.
+struct PeriodHistory {
+  std::uint32_t x = 0;
+  std::uint32_t t_x = 0;
+  std::uint32_t n = 0;
+};
+
 /// The summary of every customer whose first purchase is on or before `end`.
 struct RfmSummary {
   TimeUnit unit = TimeUnit::week;
@@ -64,6 +74,9 @@ struct RfmSummary {
   /// The latest date of any transaction read (also those after the end or the holdout);
   /// nullopt when there were none.
   std::optional<Date> last_transaction;
+  /// With RfmAccumulator::count_periods: each customer's PeriodHistory, in the order of
+  /// `customers`; empty otherwise.
+  std::vector<PeriodHistory> periods;
 };
 
 /// Per-customer accumulation. Each row goes to a log of 16-byte entries (customer index, day,
@@ -95,6 +108,12 @@ class RfmAccumulator {
   /// The summary in `unit`, sorting and walking the buckets on up to `threads` threads (the
   /// result is the same with any number). Call once.
   RfmSummary finish(TimeUnit unit, unsigned threads = 1);
+  /// Make finish() also fill RfmSummary::periods. `period_of` numbers the period of a day
+  /// (consecutive periods differ by one, never decreasing with the day); called from several
+  /// threads at once.
+  void count_periods(std::function<std::int32_t(std::int32_t day)> period_of) {
+    period_of_ = std::move(period_of);
+  }
 
  private:
   friend class RfmShards;
@@ -105,6 +124,7 @@ class RfmAccumulator {
   // Parts filled by other threads whose customers are disjoint from impl_'s and each other's
   // (RfmShards): finish() walks them side by side instead of merging their ids.
   std::vector<std::unique_ptr<Impl>> disjoint_;
+  std::function<std::int32_t(std::int32_t)> period_of_;  ///< count_periods
 };
 
 /// Several threads feeding one summary at once. Each customer belongs to one shard (by the hash

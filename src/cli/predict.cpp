@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <numeric>
 
 #include "cli/commands.hpp"
@@ -15,6 +17,8 @@
 #include "csm/error.hpp"
 #include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
+#include "csm/grain.hpp"
+#include "csm/prediction_interval.hpp"
 #include "csm/bgbb.hpp"
 #include "csm/io/bgbb_io.hpp"
 #include "csm/io/output_file.hpp"
@@ -47,6 +51,9 @@ struct PredictOptions {
   bool unit_given = false;     ///< --unit on the command line
   bool compare = false;        ///< --compare: fit every purchase model and show the comparison
   bool model_given = false;    ///< --model on the command line
+  std::optional<double> interval;  ///< --interval LEVEL: prediction intervals
+  unsigned draws = 200;            ///< --draws
+  std::uint64_t seed = 1;          ///< --seed
 };
 
 // Wall-clock seconds of each step, for --timings.
@@ -156,6 +163,37 @@ io::HoldoutReport holdout_report(const RfmSummary& s, Date holdout_end, Purchase
   return h;
 }
 
+// --interval: the bounds of every customer and of the totals (csm/prediction_interval.hpp),
+// and the point totals of the base, summed in customer order.
+void add_intervals(const PredictOptions& o, PurchaseModel model, const ForecastOptions& forecast,
+                   io::PredictReport& report, const std::vector<io::CustomerPrediction>& predictions,
+                   Stopwatch& clock) {
+  IntervalOptions settings;
+  settings.level = *o.interval;
+  settings.draws = o.draws;
+  settings.seed = o.seed;
+  report.intervals = prediction_intervals(model, report.purchases, report.spend,
+                                          report.summary.customers, forecast, settings);
+  report.expected_purchases_total = 0;
+  report.clv_total = 0.0;
+  for (const io::CustomerPrediction& p : predictions) {
+    report.expected_purchases_total += p.expected_purchases;
+    if (p.clv && report.clv_total) {
+      *report.clv_total += *p.clv;
+    } else {
+      report.clv_total.reset();
+    }
+  }
+  if (report.intervals->draws_without_mean_spend > 0) {
+    report.warnings.push_back(
+        "--interval: in " + std::to_string(report.intervals->draws_without_mean_spend) + " of " +
+        std::to_string(o.draws) + " parameter draws the Gamma-Gamma mean spend of some customers "
+        "does not exist (q <= 1): their clv counts as infinite there, and bounds that fall on "
+        "such draws are null");
+  }
+  clock.lap("intervals");
+}
+
 // --model auto and --compare: fit BG/NBD, MBG/NBD and Pareto/NBD, and choose by the rule of
 // docs/predictive.md (section 5): with a holdout, the lowest mean absolute error per customer
 // over it; without, the lowest BIC. Returns the chosen model's fit.
@@ -242,18 +280,73 @@ std::string read_summary_file(const std::string& path, const std::string& name) 
 }
 
 // --model bg-bb: the BG/BB model on a summary file (frequency, recency, n, n_custs).
-int predict_bgbb(const PredictOptions& o, Streams io) {
-  if (o.input.files.size() != 1) {
-    throw UsageError("--model bg-bb reads one summary file with the columns frequency,recency,n,n_custs");
+// --model bg-bb --end DATE --unit U: the periods of U are the opportunities. A customer's first
+// purchase period is where they start; x is the number of later periods with a purchase, t_x the
+// last of them and n the period of --end, both counted from the first (docs/predictive.md,
+// section 11). Customers with the same (x, t_x, n) make one row, in ascending (x, t_x, n).
+std::vector<BgBbRow> bgbb_rows_from_transactions(const PredictOptions& o, Streams io,
+                                                 std::vector<std::string>& sources) {
+  if (!o.unit_given) {
+    throw UsageError("--model bg-bb with --end: give --unit day|week|month|quarter|year, the "
+                     "period of one transaction opportunity");
   }
-  const std::string& path = o.input.files.front();
-  const std::string name = path == "-" ? "<stdin>" : path;
-  const std::vector<BgBbRow> rows = io::parse_bgbb_summary(read_summary_file(path, name), name);
-  Stopwatch clock;
-  clock.lap("read");
+  const Date end = parse_date_option("--end", o.input.end);
+  std::function<std::int32_t(std::int32_t)> period_of;
+  const std::string& unit = o.input.unit;
+  if (unit == "day") {
+    period_of = [](std::int32_t day) { return day; };
+  } else if (unit == "week") {
+    // Weeks end on --end and every 7 days before it.
+    period_of = [e = end.days](std::int32_t day) { return -((e - day) / 7); };
+  } else {
+    const Grain grain = *parse_grain(unit);
+    const auto number = [grain](std::int32_t day) {
+      return period_number(month_of(Date{day}), grain);
+    };
+    if (number(end.days + 1) == number(end.days)) {
+      throw UsageError("--end " + o.input.end + " is not the last day of a " + unit + ": with --unit " +
+                       unit + " the opportunities are calendar " + unit + "s, and the last one "
+                       "must be complete");
+    }
+    period_of = number;
+  }
+  TransactionOptions input = o.input;
+  input.unit = "day";
+  io::ReadReport read;
+  const RfmSummary s = read_transactions(input, std::nullopt, read, io, period_of);
+  sources = read.sources;
+  std::vector<std::array<std::uint32_t, 3>> keys;
+  keys.reserve(s.periods.size());
+  for (const PeriodHistory& h : s.periods) keys.push_back({h.x, h.t_x, h.n});
+  std::sort(keys.begin(), keys.end());
+  std::vector<BgBbRow> rows;
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    rows.push_back({keys[i][0], keys[i][1], keys[i][2], static_cast<double>(j - i)});
+    i = j;
+  }
+  return rows;
+}
+
+int predict_bgbb(const PredictOptions& o, Streams io) {
   io::BgBbReport report;
   report.version = CSM_VERSION;
-  report.sources.push_back(name);
+  std::vector<BgBbRow> rows;
+  if (!o.input.end.empty()) {
+    rows = bgbb_rows_from_transactions(o, io, report.sources);
+  } else {
+    if (o.input.files.size() != 1) {
+      throw UsageError("--model bg-bb reads one summary file with the columns frequency,recency,n,n_custs "
+                       "(or transactions with --end and --unit)");
+    }
+    const std::string& path = o.input.files.front();
+    const std::string name = path == "-" ? "<stdin>" : path;
+    rows = io::parse_bgbb_summary(read_summary_file(path, name), name);
+    report.sources.push_back(name);
+  }
+  Stopwatch clock;
+  clock.lap("read");
   FitOptions fit;
   fit.penalizer = o.penalizer;
   report.fit = fit_bgbb(rows, fit);
@@ -276,7 +369,8 @@ int predict_bgbb(const PredictOptions& o, Streams io) {
     out.p_alive = bgbb_p_alive(p, r.x, r.t_x, r.n);
     out.expected = bgbb_expected_transactions(p, report.horizon, r.x, r.t_x, r.n);
     if (!std::isfinite(out.p_alive) || !std::isfinite(out.expected)) {
-      throw InputError(name, 0, "", "BG/BB: P(alive) or the expected transactions of frequency " +
+      throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
+                       "BG/BB: P(alive) or the expected transactions of frequency " +
                                         std::to_string(r.x) + ", recency " + std::to_string(r.t_x) +
                                         ", n " + std::to_string(r.n) +
                                         " cannot be computed in double precision at the fitted parameters");
@@ -397,6 +491,7 @@ int predict(const PredictOptions& o, Streams io) {
     predictions[i].customer = i;
   }
   std::vector<CustomerForecast>().swap(forecasts);
+  if (o.interval) add_intervals(o, model, forecast, report, predictions, clock);
   if (holdout_end) report.holdout = holdout_report(s, *holdout_end, model, p, predictions, forecast);
   clock.lap("predictions");
   // Order: --sort, ties by customer id (the summary's order), then --top.
@@ -517,6 +612,21 @@ int predict(const PredictOptions& o, Streams io) {
 
 }  // namespace
 
+namespace {
+void check_interval_options(const PredictOptions& o, CLI::App& cmd) {
+  if (!o.interval) {
+    for (const char* name : {"--draws", "--seed"}) {
+      if (cmd.get_option(name)->count() > 0) throw UsageError(std::string(name) + " applies to --interval");
+    }
+    return;
+  }
+  if (!(*o.interval > 0 && *o.interval < 1)) {
+    throw UsageError("--interval: expected a probability strictly between 0 and 1, e.g. 0.9");
+  }
+  if (o.model == "bg-bb") throw UsageError("--interval is not available for --model bg-bb yet");
+}
+}  // namespace
+
 CommandRunner add_predict_command(CLI::App& app, Streams io) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* cmd = app.add_subcommand(
@@ -562,6 +672,14 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
                   "Write the per-customer predictions to this CSV file instead of the output");
   cmd->add_option("--holdout-end", o->holdout_end,
                   "Compare predictions for (--end, DATE] with the purchases actually made");
+  cmd->add_option("--interval", o->interval,
+                  "Prediction intervals with this central probability (e.g. 0.9) for P(alive), "
+                  "expected purchases and clv of every customer and the totals (parameter draws: "
+                  "docs/predictive.md)")
+      ->check(finite_number(0.0, 1.0));
+  cmd->add_option("--draws", o->draws, "Parameter draws for --interval (default 200, 2..100000)")
+      ->check(CLI::Range(2u, 100000u));
+  cmd->add_option("--seed", o->seed, "Seed of the --interval draws (the same seed, the same intervals)");
   cmd->add_flag("--timings", o->timings,
                 "Print the wall-clock time of each step (read, fits, predictions, output) on stderr");
   cmd->add_flag("--from-state", o->from_state,
@@ -587,16 +705,27 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
     o->unit_given = cmd->get_option("--unit")->count() > 0;
     o->model_given = cmd->get_option("--model")->count() > 0;
     o->model = io::text::ascii_lower(o->model);
+    check_interval_options(*o, *cmd);
     if (o->model == "bg-bb" && o->compare) throw UsageError("--compare compares the models of transaction data, not --model bg-bb");
     if (o->model == "bg-bb") {
+      // With --end the files are transactions (--unit periods as opportunities), else a summary.
+      const bool transactions = cmd->get_option("--end")->count() > 0;
       for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",
                                "--sort", "--top", "--max-p-alive", "--margin", "--gross-margin", "--discount-rate",
                                "--column", "--skip-invalid", "--input-format"}) {
+        const std::string_view option(name);
+        const bool for_transactions = option == "--end" || option == "--unit" || option == "--column" ||
+                                      option == "--skip-invalid" || option == "--input-format";
+        if (transactions && for_transactions) continue;
         if (cmd->get_option(name)->count() > 0) {
-          throw UsageError(std::string(name) + " does not apply to --model bg-bb, which fits a "
-                           "summary file (frequency,recency,n,n_custs)");
+          throw UsageError(std::string(name) + " does not apply to --model bg-bb" +
+                           (for_transactions ? " with a summary file (frequency,recency,n,n_custs); "
+                                               "transactions need --end and --unit"
+                                             : ""));
         }
       }
+    } else if (const std::string unit = io::text::ascii_lower(o->input.unit); unit == "quarter" || unit == "year") {
+      throw UsageError("--unit " + unit + " applies to --model bg-bb (opportunities); give day, week or month");
     }
     normalise(o->input);
     return predict(*o, io);

@@ -20,8 +20,9 @@ void add_transaction_options(CLI::App* cmd, TransactionOptions& options) {
                   "End of the calibration period, YYYY-MM-DD (purchases after it are not used)")
       ->required();
   cmd->add_option("--unit", options.unit,
-                  "Time unit of t_x, T and horizons: day, week (7 days) or month (365.25/12 days)")
-      ->check(CLI::IsMember({"day", "week", "month"}, CLI::ignore_case));
+                  "Time unit of t_x, T and horizons: day, week (7 days) or month (365.25/12 days); "
+                  "with --model bg-bb the opportunities: day, week, month, quarter or year")
+      ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}, CLI::ignore_case));
   add_csv_raw_flag(*cmd, options.csv_raw);
   cmd->add_option("-f,--format", options.format, "Output: table (default), json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
@@ -58,7 +59,8 @@ Date parse_date_option(const std::string& option, const std::string& text) {
 }
 
 RfmSummary read_transactions(const TransactionOptions& options, std::optional<Date> holdout_end,
-                             io::ReadReport& report, Streams io) {
+                             io::ReadReport& report, Streams io,
+                             std::function<std::int32_t(std::int32_t)> period_of) {
   if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError("no input: give a transaction file, pipe records in, or use '-' to type them");
   }
@@ -88,7 +90,12 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
   read.allow_empty = options.allow_empty;
   static const std::map<std::string, TimeUnit> units = {
       {"day", TimeUnit::day}, {"week", TimeUnit::week}, {"month", TimeUnit::month}};
+  if (units.count(options.unit) == 0) {
+    throw UsageError("--unit " + options.unit + " applies to predict --model bg-bb (opportunities); "
+                     "give day, week or month");
+  }
   RfmAccumulator accumulator(end, holdout_end);
+  if (period_of) accumulator.count_periods(std::move(period_of));
   io::RecordInput input(options.files, read);
   try {
     input.read(accumulator);

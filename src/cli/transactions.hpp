@@ -2,6 +2,7 @@
 // What `rfm` and `predict` share: the input options, --end/--unit, and reading transactions into
 // the per-customer summary.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,8 +41,10 @@ Date parse_date_option(const std::string& option, const std::string& text);
 
 /// Read the transactions into a summary at --end in --unit (holdout purchases counted too).
 /// Skipped records are reported on stderr unless quiet.
+/// With `period_of` (BG/BB), also each customer's history in those periods (RfmSummary::periods).
 RfmSummary read_transactions(const TransactionOptions& options, std::optional<Date> holdout_end,
-                             io::ReadReport& report, Streams io);
+                             io::ReadReport& report, Streams io,
+                             std::function<std::int32_t(std::int32_t)> period_of = {});
 
 /// stdout, or -o FILE written atomically.
 void write_output(const std::string& path, Streams io, const std::string& text);

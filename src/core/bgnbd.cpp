@@ -276,39 +276,17 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
                    const FitOptions& options) {
   if (model == PurchaseModel::paretonbd) return fit_pareto_nbd(customers, options);
   const std::string_view name = display_name(model);
-  if (customers.empty()) {
-    throw InputError("", 0, "",
-                     std::string(name) + " fit: no customers with a purchase on or before --end");
-  }
   // Customers with the same (x, t_x, T) contribute the same term: fit on the distinct ones,
   // sorted by x so that terms depending on x alone are computed once per distinct x.
-  std::vector<std::array<double, 3>> keys;
-  keys.reserve(customers.size());
-  double mean_T = 0;
-  for (const RfmCustomer& c : customers) {
-    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
-    mean_T += c.T;
-  }
-  mean_T /= static_cast<double>(customers.size());
-  parallel_sort(keys.begin(), keys.end(), options.threads);
-  if (keys.back()[0] == 0) {
-    throw InputError("", 0, "",
-                     std::string(name) +
-                         " fit: no customer made a repeat purchase on or before --end; the "
-                         "model needs some customers who bought on two or more days");
-  }
-  std::vector<double> xs;
+  detail::DistinctHistories histories = detail::distinct_histories(customers, name, options.threads);
+  const double mean_T = histories.mean_T;
+  const std::vector<double> xs = std::move(histories.xs);
   std::vector<Point> points;
-  for (std::size_t i = 0; i < keys.size();) {
-    std::size_t j = i;
-    while (j < keys.size() && keys[j] == keys[i]) ++j;
-    const double x = keys[i][0];
-    if (xs.empty() || xs.back() != x) xs.push_back(x);
-    points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
-                      static_cast<std::uint32_t>(xs.size() - 1), 0, 0});
-    i = j;
+  points.reserve(histories.points.size());
+  for (const detail::DistinctHistories::Point& h : histories.points) {
+    points.push_back({h.x, h.t_x, h.T, h.w, h.xi, 0, 0});
   }
-  std::vector<std::array<double, 3>>().swap(keys);
+  std::vector<detail::DistinctHistories::Point>().swap(histories.points);
   // log(alpha + T), 1/(alpha + T) and the same for t_x are computed once per distinct value.
   std::vector<double> all_T, all_tx;
   for (const Point& pt : points) {
@@ -457,10 +435,12 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
                 std::exp(result.u[3])};
   fit.log_likelihood = -plain(result.u, {}) * total_weight;
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  std::vector<double> covariance;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
   for (std::size_t i = 0; i < 4; ++i) {
     if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
   }
+  if (!limit) fit.log_covariance = std::move(covariance);
   if (limit) {
     for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
   }

@@ -128,6 +128,26 @@ class LeadCurve {
 
 }  // namespace
 
+LiveExpectation expected_if_alive(PurchaseModel model, const BgNbdParams& p, double x, double T,
+                                  const ForecastOptions& o) {
+  LiveExpectation out;
+  out.over_horizon = bgnbd_expected_purchases_if_alive(model, p, o.horizon, x, T);
+  out.discounted = out.over_horizon;
+  if (o.discount_rate > 0) {
+    const auto steps = static_cast<int>(std::ceil(o.horizon));
+    const LeadCurve curve(model, p, x, T, o.horizon, static_cast<std::size_t>(steps));
+    double total = 0, before = 0;
+    for (int i = 1; i <= steps; ++i) {
+      const double t = std::min(static_cast<double>(i), o.horizon);
+      const double now = i == steps ? out.over_horizon : curve(t);
+      total += (now - before) / std::pow(1 + o.discount_rate, t);
+      before = now;
+    }
+    out.discounted = total;
+  }
+  return out;
+}
+
 std::vector<CustomerForecast> forecast_customers(PurchaseModel model, const BgNbdParams& p,
                                                  const GammaGammaParams& g,
                                                  std::span<const RfmCustomer> customers,
@@ -138,24 +158,12 @@ std::vector<CustomerForecast> forecast_customers(PurchaseModel model, const BgNb
   // step by step (lifetimes' sum: the purchases of step i, (t_(i-1), t_i] with t_i = min(i, H),
   // discounted by (1 + d)^t_i), and over the holdout.
   std::vector<double> lead(n_groups), discounted(n_groups), holdout(n_groups);
-  const auto steps = static_cast<int>(std::ceil(o.horizon));
   parallel_jobs((n_groups + 255) / 256, o.threads, [&](std::size_t job) {
     for (std::size_t k = job * 256; k < std::min(n_groups, (job + 1) * 256); ++k) {
       const double x = groups.x[k], T = groups.T[k];
-      lead[k] = bgnbd_expected_purchases_if_alive(model, p, o.horizon, x, T);
-      if (o.discount_rate > 0) {
-        const LeadCurve curve(model, p, x, T, o.horizon, static_cast<std::size_t>(steps));
-        double total = 0, before = 0;
-        for (int i = 1; i <= steps; ++i) {
-          const double t = std::min(static_cast<double>(i), o.horizon);
-          const double now = i == steps ? lead[k] : curve(t);
-          total += (now - before) / std::pow(1 + o.discount_rate, t);
-          before = now;
-        }
-        discounted[k] = total;
-      } else {
-        discounted[k] = lead[k];
-      }
+      const LiveExpectation live = expected_if_alive(model, p, x, T, o);
+      lead[k] = live.over_horizon;
+      discounted[k] = live.discounted;
       if (o.holdout_length) {
         holdout[k] = bgnbd_expected_purchases_if_alive(model, p, *o.holdout_length, x, T);
       }

@@ -194,10 +194,12 @@ GammaGammaFit fit_gamma_gamma(std::span<const RfmCustomer> customers, const FitO
   }
   fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2])};
   fit.log_likelihood = -plain(result.u, {}) * n;
-  const std::vector<double> se = detail::standard_errors(plain, result.u, n);
+  std::vector<double> covariance;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, n, &covariance);
   for (std::size_t i = 0; i < 3; ++i) {
     if (std::isfinite(se[i]) && !(limit && i > 0)) fit.standard_errors[i] = se[i];
   }
+  if (!limit) fit.log_covariance = std::move(covariance);
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
   fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)

@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <limits>
 
+#include "csm/error.hpp"
+#include "csm/parallel.hpp"
+
 namespace csm::detail {
 namespace {
 
@@ -160,7 +163,8 @@ bool positive_definite_hessian(const Objective& objective, std::span<const doubl
 }
 
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
-                                    double n) {
+                                    double n, std::vector<double>* log_covariance) {
+  if (log_covariance != nullptr) log_covariance->clear();
   const std::size_t k = u.size();
   const auto gradient_theta = [&](const std::vector<double>& theta) {
     std::vector<double> uu(k), g(k);
@@ -207,7 +211,50 @@ std::vector<double> standard_errors(const Objective& unpenalised, std::span<cons
     const double v = a[i][k + i];
     se[i] = v > 0 && std::isfinite(v) ? std::sqrt(v) : nan;
   }
+  if (log_covariance != nullptr) {
+    log_covariance->clear();
+    bool usable = true;
+    for (std::size_t i = 0; i < k; ++i) usable = usable && std::isfinite(se[i]);
+    for (std::size_t i = 0; usable && i < k; ++i) {
+      for (std::size_t j = 0; j < k; ++j) {
+        // Symmetrised: the inverse of a symmetric matrix, up to round-off.
+        log_covariance->push_back((a[i][k + j] + a[j][k + i]) / 2 / (theta[i] * theta[j]));
+      }
+    }
+  }
   return se;
+}
+
+DistinctHistories distinct_histories(std::span<const RfmCustomer> customers, std::string_view model,
+                                     unsigned threads) {
+  const std::string name(model);
+  if (customers.empty()) {
+    throw InputError("", 0, "", name + " fit: no customers with a purchase on or before --end");
+  }
+  std::vector<std::array<double, 3>> keys;
+  keys.reserve(customers.size());
+  DistinctHistories out;
+  for (const RfmCustomer& c : customers) {
+    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
+    out.mean_T += c.T;
+  }
+  out.mean_T /= static_cast<double>(customers.size());
+  parallel_sort(keys.begin(), keys.end(), threads);
+  if (keys.back()[0] == 0) {
+    throw InputError("", 0, "",
+                     name + " fit: no customer made a repeat purchase on or before --end; the "
+                            "model needs some customers who bought on two or more days");
+  }
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    const double x = keys[i][0];
+    if (out.xs.empty() || out.xs.back() != x) out.xs.push_back(x);
+    out.points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
+                          static_cast<std::uint32_t>(out.xs.size() - 1)});
+    i = j;
+  }
+  return out;
 }
 
 std::string g4(double v) {

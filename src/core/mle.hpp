@@ -2,11 +2,15 @@
 // Maximum likelihood on log-parameters with NLopt (L-BFGS with analytic gradients), shared by the
 // BG/NBD and Gamma-Gamma fits. Private to csm_core.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "csm/rfm.hpp"
 
 namespace csm::detail {
 
@@ -51,8 +55,29 @@ bool positive_definite_hessian(const Objective& objective, std::span<const doubl
 /// Standard errors sqrt(diag(H^-1)) of the natural parameters exp(u), where H is the Hessian of
 /// the total negative log-likelihood (`n` times the mean, without penalty), by central differences
 /// of the analytic gradient. Empty entries (NaN) when H is not positive definite.
+/// With `log_covariance`, also the whole inverse in the log-parameters u (k*k, row-major:
+/// cov(u_i, u_j) = (H^-1)_ij / (theta_i theta_j), exact at a stationary point), left empty when
+/// some variance is not positive: what `predict --interval` draws parameters from.
 std::vector<double> standard_errors(const Objective& unpenalised, std::span<const double> u,
-                                    double n);
+                                    double n, std::vector<double>* log_covariance = nullptr);
+
+/// The distinct (x, t_x, T) of a purchase model's customers (each contributes the same term to
+/// the likelihood), ascending, with how many customers have each, and the distinct x (so that
+/// terms depending on x alone are computed once per x).
+struct DistinctHistories {
+  struct Point {
+    double x, t_x, T, w;
+    std::uint32_t xi;  ///< index of x in xs
+  };
+  std::vector<Point> points;
+  std::vector<double> xs;
+  double mean_T = 0;  ///< over the customers
+};
+
+/// For fit_bgnbd and fit_pareto_nbd. Throws InputError naming `model` ("BG/NBD", ...) when there
+/// are no customers or none with a repeat purchase.
+DistinctHistories distinct_histories(std::span<const RfmCustomer> customers, std::string_view model,
+                                     unsigned threads);
 
 /// A number in a fit's message: 4 significant digits.
 std::string g4(double v);

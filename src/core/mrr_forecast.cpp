@@ -100,6 +100,7 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
   f.new_per_month_given = o.new_per_month.has_value();
   double log_growth = 0;
   std::size_t growth_months = 0;
+  std::vector<double> monthly_log_growth;  // for the intervals: how much the rate varies
   for (std::size_t j = 0; j < recent; ++j) {
     double num = 0, den = 0;
     for (const ForecastCohort& c : cohorts) {
@@ -111,11 +112,25 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
     }
     if (num > 0 && den > 0) {
       log_growth += std::log(num / den);
+      monthly_log_growth.push_back(std::log(num / den));
       ++growth_months;
     }
   }
   f.net_expansion_rate = growth_months > 0 ? std::expm1(log_growth / static_cast<double>(growth_months)) : 0;
   const double g = 1 + f.net_expansion_rate;
+  // The intervals carry the rate's uncertainty (docs/retention.md): each simulation draws the
+  // mean monthly log-growth around its estimate with its standard error sd/sqrt(k), and each
+  // month's growth around that mean with the month-to-month sd of the k recent months (a random
+  // walk of the log MRR per customer). With fewer than 2 months the rate is taken as known.
+  double growth_sd = 0;
+  if (monthly_log_growth.size() >= 2) {
+    const double months_seen = static_cast<double>(monthly_log_growth.size());
+    const double mean = log_growth / months_seen;
+    double ss = 0;
+    for (const double v : monthly_log_growth) ss += (v - mean) * (v - mean);
+    growth_sd = std::sqrt(ss / (months_seen - 1));
+  }
+  f.expansion_sd = growth_sd;
   for (const ForecastCohort& c : cohorts) {
     f.start_customers += c.active.back();
     f.start_mrr += c.revenue.back();
@@ -150,9 +165,18 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
   std::vector<std::vector<double>> customers(n, std::vector<double>(sims)), mrr(n, std::vector<double>(sims));
   std::mt19937_64 rng(o.seed);
   std::vector<double> sim_customers(n), sim_mrr(n);
+  std::vector<double> path(n + 1, 0.0);  // cumulative log-growth after h months
+  std::normal_distribution<double> z(0.0, 1.0);
+  const double log_g = std::log(g);
   for (unsigned s = 0; s < sims; ++s) {
     std::fill(sim_customers.begin(), sim_customers.end(), 0.0);
     std::fill(sim_mrr.begin(), sim_mrr.end(), 0.0);
+    if (growth_sd > 0) {
+      const double mean = log_g + growth_sd / std::sqrt(static_cast<double>(growth_months)) * z(rng);
+      for (std::size_t h = 1; h <= n; ++h) path[h] = path[h - 1] + mean + growth_sd * z(rng);
+    } else {
+      for (std::size_t h = 1; h <= n; ++h) path[h] = log_g * static_cast<double>(h);
+    }
     for (std::size_t i = 0; i < cohorts.size(); ++i) {
       const ForecastCohort& c = cohorts[i];
       if (c.active.back() <= 0) continue;
@@ -164,7 +188,7 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
         const double hh = static_cast<double>(h);
         alive = binomial(alive, survival_ratio(p, age + hh - 1, age + hh), rng);
         sim_customers[h - 1] += static_cast<double>(alive);
-        sim_mrr[h - 1] += static_cast<double>(alive) * arpu * std::pow(g, hh);
+        sim_mrr[h - 1] += static_cast<double>(alive) * arpu * std::exp(path[h]);
       }
     }
     const RetentionParams p = draw(f.pooled, rng);
@@ -175,7 +199,7 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
         const double age = static_cast<double>(h - j);
         if (h > j) alive = binomial(alive, survival_ratio(p, age - 1, age), rng);
         sim_customers[h - 1] += static_cast<double>(alive);
-        sim_mrr[h - 1] += static_cast<double>(alive) * f.new_arpu * std::pow(g, age);
+        sim_mrr[h - 1] += static_cast<double>(alive) * f.new_arpu * std::exp(path[h] - path[j]);
       }
     }
     for (std::size_t h = 0; h < n; ++h) {

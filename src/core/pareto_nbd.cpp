@@ -359,35 +359,16 @@ double pareto_nbd_expected_purchases_if_alive(const BgNbdParams& p, double t, do
 
 BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions& options) {
   const std::string name = "Pareto/NBD";
-  if (customers.empty()) {
-    throw InputError("", 0, "", name + " fit: no customers with a purchase on or before --end");
-  }
-  std::vector<std::array<double, 3>> keys;
-  keys.reserve(customers.size());
-  double mean_T = 0;
-  for (const RfmCustomer& c : customers) {
-    keys.push_back({static_cast<double>(c.x), c.t_x, c.T});
-    mean_T += c.T;
-  }
-  mean_T /= static_cast<double>(customers.size());
-  parallel_sort(keys.begin(), keys.end(), options.threads);
-  if (keys.back()[0] == 0) {
-    throw InputError("", 0, "",
-                     name + " fit: no customer made a repeat purchase on or before --end; the "
-                            "model needs some customers who bought on two or more days");
-  }
-  std::vector<double> xs;
-  std::vector<Point> points;
-  for (std::size_t i = 0; i < keys.size();) {
-    std::size_t j = i;
-    while (j < keys.size() && keys[j] == keys[i]) ++j;
-    const double x = keys[i][0];
-    if (xs.empty() || xs.back() != x) xs.push_back(x);
-    points.push_back({x, keys[i][1], keys[i][2], static_cast<double>(j - i),
-                      static_cast<std::uint32_t>(xs.size() - 1)});
-    i = j;
-  }
-  std::vector<std::array<double, 3>>().swap(keys);
+  detail::DistinctHistories histories = detail::distinct_histories(customers, name, options.threads);
+  const double mean_T = histories.mean_T;
+  const std::vector<double> xs = std::move(histories.xs);
+  const std::vector<Point> points = [&] {
+    std::vector<Point> out;
+    out.reserve(histories.points.size());
+    for (const detail::DistinctHistories::Point& h : histories.points) out.push_back({h.x, h.t_x, h.T, h.w, h.xi});
+    return out;
+  }();
+  std::vector<detail::DistinctHistories::Point>().swap(histories.points);
   const double total_weight = static_cast<double>(customers.size());
 
   const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
@@ -458,10 +439,12 @@ BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions
     throw InputError("", 0, "", name + " fit failed: the log-likelihood at the optimum cannot be "
                                        "computed in double precision");
   }
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight);
+  std::vector<double> covariance;
+  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
   for (std::size_t i = 0; i < 4; ++i) {
     if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
   }
+  if (!limit) fit.log_covariance = std::move(covariance);
   if (limit) {
     for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
   }

@@ -99,7 +99,16 @@ struct Walked {
   std::uint32_t x = 0;
   std::uint32_t holdout_x = 0;
   std::int32_t too_much_on = INT32_MIN;  // the first day whose purchases sum past kMaxMoney
+  std::int32_t first_period = 0, last_period = 0;  // count_periods: of the purchases <= end
+  std::uint32_t periods = 0;                       // count_periods: distinct periods
 };
+
+// count_periods: a purchase day in `period` (days come in order).
+void count_period(Walked& w, std::int32_t period) {
+  if (w.periods == 0) w.first_period = period;
+  if (w.periods == 0 || period != w.last_period) ++w.periods;
+  w.last_period = period;
+}
 
 }  // namespace
 
@@ -383,6 +392,7 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
           if (e.day != previous) {
             ++occasions;
             w.last = e.day;
+            if (period_of_) count_period(w, period_of_(e.day));
             if (weekly && e.day != w.first) {
               const auto back = static_cast<std::size_t>((end_day - e.day) / 7);
               std::vector<std::uint64_t>& counts = before[worker];
@@ -471,8 +481,14 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   }
   detail::reserve_populated(out.customers, keys.size());
   out.customers.resize(keys.size());
+  const std::int32_t end_period = period_of_ ? period_of_(end_day) : 0;
+  if (period_of_) out.periods.resize(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) {
     const Walked& w = walked[keys[k].part][keys[k].index];
+    if (period_of_) {
+      out.periods[k] = {w.periods - 1, static_cast<std::uint32_t>(w.last_period - w.first_period),
+                        static_cast<std::uint32_t>(end_period - w.first_period)};
+    }
     RfmCustomer& c = out.customers[k];
     c.customer_id.assign(id_of(keys[k]));
     c.first = Date{w.first};

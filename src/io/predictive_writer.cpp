@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "csm/io/interval_writer.hpp"
 #include "csm/parallel.hpp"
 #include "../core/pages.hpp"
 #include "text_output.hpp"
@@ -298,6 +299,7 @@ std::string to_json(const PredictReport& report) {
     o["weekly"] = std::move(weekly);
     j["holdout"] = std::move(o);
   }
+  if (report.intervals) j["interval"] = interval_json(report);
   j["notes"] = report.notes;
   j["warnings"] = report.warnings;
   j["sort"] = report.sort;
@@ -323,6 +325,7 @@ std::string to_json(const PredictReport& report) {
         o["holdout_actual"] = c.holdout_x;
         o["holdout_predicted"] = number_or_null(p.holdout_predicted);
       }
+      if (report.intervals) add_interval_members(o, report.intervals->customers[p.customer]);
       customers.push_back(std::move(o));
     }
     j["customers"] = std::move(customers);
@@ -335,6 +338,7 @@ std::string to_csv(const PredictReport& report, const CsvStyle& style) {
   std::string out =
       "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk";
   if (report.holdout) out += ",holdout_actual,holdout_predicted";
+  if (report.intervals) out += interval_csv_header();
   out += ",unit,horizon\n";
   // The same last two fields on every line.
   const std::string tail = "," + std::string(to_string(s.unit)) + "," + num(report.horizon) + "\n";
@@ -362,6 +366,7 @@ std::string to_csv(const PredictReport& report, const CsvStyle& style) {
       fmt::format_to(std::back_inserter(line), ",{},", c.holdout_x);
       append_num(line, p.holdout_predicted);
     }
+    if (report.intervals) append_interval_fields(line, report.intervals->customers[p.customer]);
     append(line, tail);
   });
   return out;
@@ -404,6 +409,7 @@ std::string model_csv(const PredictReport& report) {
     row("holdout", "mean_absolute_error", h.mean_absolute_error, std::nullopt);
     row("holdout", "root_mean_squared_error", h.root_mean_squared_error, std::nullopt);
   }
+  if (report.intervals) out += interval_model_csv(report);
   return out;
 }
 
@@ -461,6 +467,7 @@ std::string to_table(const PredictReport& report) {
         to_string(h.holdout_end), h.length, unit, h.actual_total, h.predicted_total,
         h.mean_absolute_error);
   }
+  if (report.intervals) out += interval_table(report);
   if (report.customers_in_json) {
     out += '\n';
     std::vector<std::vector<std::string>> rows;

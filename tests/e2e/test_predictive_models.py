@@ -128,8 +128,10 @@ def bgbb_tests(data):
     for name, text, pattern in bad:
         path = write("bad.csv", text)
         expect_error(f"bg-bb {name}", ["predict", "--model", "bg-bb", path], 65, pattern)
-    expect_error("bg-bb --end", ["predict", "--model", "bg-bb", donations, "--end", "2024-01-01"], 2,
-                 r"--end does not apply to --model bg-bb")
+    expect_error("bg-bb --top", ["predict", "--model", "bg-bb", donations, "--top", "3"], 2,
+                 r"--top does not apply to --model bg-bb")
+    expect_error("bg-bb --unit", ["predict", "--model", "bg-bb", donations, "--unit", "year"], 2,
+                 r"--unit does not apply to --model bg-bb with a summary file")
     expect_error("bg-bb --horizon 2.5", ["predict", "--model", "bg-bb", donations, "--horizon", "2.5"], 2,
                  r"whole number")
 

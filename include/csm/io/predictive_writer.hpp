@@ -12,6 +12,7 @@
 #include "csm/gamma_gamma.hpp"
 #include "csm/io/csv_style.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/prediction_interval.hpp"
 #include "csm/rfm.hpp"
 
 namespace csm::io {
@@ -91,6 +92,10 @@ struct PredictReport {
   std::vector<std::string> warnings;
   bool customers_in_json = true;  ///< false with --customers-csv
   unsigned threads = 0;  ///< threads formatting the CSV rows (0: one per core); same text
+  /// --interval: the bounds (indexed like summary.customers) and the point totals of the base.
+  std::optional<PredictionIntervals> intervals;
+  double expected_purchases_total = 0;
+  std::optional<double> clv_total;  ///< nullopt when some customer's clv is null
 };
 
 /// The table of `--compare`: each purchase model's log-likelihood, BIC and holdout error.

@@ -1,0 +1,250 @@
+#include "csm/prediction_interval.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <random>
+#include <string>
+
+#include "csm/error.hpp"
+#include "csm/parallel.hpp"
+
+namespace csm {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Standard normal numbers from a 64-bit Mersenne Twister by the Box-Muller transform, written out
+// (std::normal_distribution differs between standard libraries): the same seed gives the same
+// draws everywhere.
+class Normals {
+ public:
+  explicit Normals(std::uint64_t seed) : rng_(seed) {}
+  double operator()() {
+    if (spare_) {
+      const double z = *spare_;
+      spare_.reset();
+      return z;
+    }
+    const double u1 = static_cast<double>((rng_() >> 11) + 1) * 0x1p-53;  // (0, 1]
+    const double u2 = static_cast<double>(rng_() >> 11) * 0x1p-53;        // [0, 1)
+    const double radius = std::sqrt(-2 * std::log(u1));
+    spare_ = radius * std::sin(2 * std::numbers::pi * u2);
+    return radius * std::cos(2 * std::numbers::pi * u2);
+  }
+
+ private:
+  std::mt19937_64 rng_;
+  std::optional<double> spare_;
+};
+
+// Lower-triangular L with L L^T = the k x k row-major covariance; empty when it is not positive
+// definite.
+std::vector<double> cholesky(const std::vector<double>& cov, std::size_t k) {
+  std::vector<double> l(k * k, 0.0);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j <= i; ++j) {
+      double sum = cov[i * k + j];
+      for (std::size_t m = 0; m < j; ++m) sum -= l[i * k + m] * l[j * k + m];
+      if (i == j) {
+        if (!(sum > 0) || !std::isfinite(sum)) return {};
+        l[i * k + i] = std::sqrt(sum);
+      } else {
+        l[i * k + j] = sum / l[j * k + j];
+      }
+    }
+  }
+  return l;
+}
+
+// log(theta) + L z for k parameters.
+template <std::size_t K>
+std::array<double, K> draw(const std::array<double, K>& theta, const std::vector<double>& l,
+                           Normals& normal) {
+  std::array<double, K> z{};
+  for (double& v : z) v = normal();
+  std::array<double, K> out{};
+  for (std::size_t i = 0; i < K; ++i) {
+    double u = std::log(theta[i]);
+    for (std::size_t j = 0; j <= i; ++j) u += l[i * K + j] * z[j];
+    out[i] = std::exp(u);
+  }
+  return out;
+}
+
+std::optional<double> finite_or_null(double v) {
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+// Sorting key of a customer: customers with the same (x, T) share the expectations of a live
+// customer, those with the same (x, T, t_x) also P(alive).
+struct Key {
+  double x, T, t_x;
+  std::uint32_t customer;
+  bool same_group(const Key& o) const { return x == o.x && T == o.T; }
+  bool same_triple(const Key& o) const { return same_group(o) && t_x == o.t_x; }
+};
+
+}  // namespace
+
+double quantile(std::span<double> values, double q) {
+  const std::size_t n = values.size();
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  const double h = static_cast<double>(n - 1) * q;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const double frac = h - static_cast<double>(lo);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), values.end());
+  const double a = values[lo];
+  if (frac == 0 || lo + 1 >= n) return a;
+  const double b = *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, values.end());
+  if (std::isinf(b) || std::isinf(a)) return b;
+  return a + frac * (b - a);
+}
+
+PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& purchases,
+                                         const GammaGammaFit& spend,
+                                         std::span<const RfmCustomer> customers,
+                                         const ForecastOptions& forecast,
+                                         const IntervalOptions& options) {
+  const std::string name(display_name(model));
+  if (purchases.log_covariance.size() != 16) {
+    throw InputError("", 0, "",
+                     "--interval: the " + name + " fit has no covariance of its parameters (a "
+                     "standard error is null: it converged to a limit of the model, or the "
+                     "likelihood is flat there), so their uncertainty cannot be drawn");
+  }
+  if (spend.log_covariance.size() != 9) {
+    throw InputError("", 0, "",
+                     "--interval: the Gamma-Gamma fit has no covariance of its parameters (a "
+                     "standard error is null: it converged to a limit of the model, or the "
+                     "likelihood is flat there), so their uncertainty cannot be drawn");
+  }
+  const std::vector<double> lp = cholesky(purchases.log_covariance, 4);
+  const std::vector<double> lg = cholesky(spend.log_covariance, 3);
+  if (lp.empty() || lg.empty()) {
+    throw InputError("", 0, "", std::string("--interval: the covariance of the ") +
+                                    (lp.empty() ? name : std::string("Gamma-Gamma")) +
+                                    " estimates is not positive definite");
+  }
+  // The draws, in order, from one generator: the same for any number of threads.
+  const unsigned n_draws = options.draws;
+  std::vector<BgNbdParams> pd(n_draws);
+  std::vector<GammaGammaParams> gd(n_draws);
+  Normals normal(options.seed);
+  const BgNbdParams& p = purchases.params;
+  const GammaGammaParams& g = spend.params;
+  for (unsigned d = 0; d < n_draws; ++d) {
+    const std::array<double, 4> a = draw<4>({p.r, p.alpha, p.a, p.b}, lp, normal);
+    const std::array<double, 3> b = draw<3>({g.p, g.q, g.gamma}, lg, normal);
+    pd[d] = {a[0], a[1], a[2], a[3]};
+    gd[d] = {b[0], b[1], b[2]};
+  }
+
+  // Customers sorted by (x, T, t_x): runs of one (x, T) are the groups.
+  std::vector<Key> keys(customers.size());
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    const RfmCustomer& c = customers[i];
+    keys[i] = {static_cast<double>(c.x), c.T, c.t_x, static_cast<std::uint32_t>(i)};
+  }
+  parallel_sort(keys.begin(), keys.end(), forecast.threads, [](const Key& l, const Key& r) {
+    if (l.x != r.x) return l.x < r.x;
+    if (l.T != r.T) return l.T < r.T;
+    if (l.t_x != r.t_x) return l.t_x < r.t_x;
+    return l.customer < r.customer;
+  });
+  std::vector<std::size_t> group_start;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i == 0 || !keys[i].same_group(keys[i - 1])) group_start.push_back(i);
+  }
+  group_start.push_back(keys.size());
+  const std::size_t n_groups = group_start.size() - 1;
+
+  PredictionIntervals out;
+  out.options = options;
+  out.customers.resize(customers.size());
+  const double lower_q = (1 - options.level) / 2, upper_q = (1 + options.level) / 2;
+  // Jobs of a fixed number of groups, each with its own per-draw totals, added in job order:
+  // the same bits with any number of threads.
+  // (At most about 4,096 jobs, so that their totals stay small for a million distinct groups.)
+  const std::size_t kGroupsPerJob = std::max<std::size_t>(16, (n_groups + 4095) / 4096);
+  const std::size_t jobs = (n_groups + kGroupsPerJob - 1) / kGroupsPerJob;
+  std::vector<std::vector<double>> part_purchases(jobs), part_clv(jobs);
+  std::vector<unsigned char> without_mean(n_draws, 0);
+  std::vector<std::vector<unsigned char>> part_without(jobs);
+  try {
+    parallel_jobs(jobs, forecast.threads, [&](std::size_t job) {
+      std::vector<double> over(n_draws), disc(n_draws), alive(n_draws), work(n_draws), clv(n_draws);
+      std::vector<double>& tp = part_purchases[job];
+      std::vector<double>& tc = part_clv[job];
+      std::vector<unsigned char>& tw = part_without[job];
+      tp.assign(n_draws, 0.0);
+      tc.assign(n_draws, 0.0);
+      tw.assign(n_draws, 0);
+      const std::size_t g_end = std::min(n_groups, (job + 1) * kGroupsPerJob);
+      for (std::size_t k = job * kGroupsPerJob; k < g_end; ++k) {
+        const Key& first = keys[group_start[k]];
+        for (unsigned d = 0; d < n_draws; ++d) {
+          const LiveExpectation live = expected_if_alive(model, pd[d], first.x, first.T, forecast);
+          over[d] = live.over_horizon;
+          disc[d] = live.discounted;
+        }
+        for (std::size_t i = group_start[k]; i < group_start[k + 1];) {
+          std::size_t j = i;
+          while (j < group_start[k + 1] && keys[j].same_triple(keys[i])) ++j;
+          const Key& key = keys[i];
+          for (unsigned d = 0; d < n_draws; ++d) {
+            alive[d] = bgnbd_p_alive(model, pd[d], key.x, key.t_x, key.T);
+          }
+          Bounds pa, ep;
+          work = alive;
+          pa.lower = finite_or_null(quantile(work, lower_q));
+          pa.upper = finite_or_null(quantile(work, upper_q));
+          for (unsigned d = 0; d < n_draws; ++d) {
+            work[d] = over[d] * alive[d];
+            tp[d] += static_cast<double>(j - i) * work[d];
+          }
+          ep.lower = finite_or_null(quantile(work, lower_q));
+          ep.upper = finite_or_null(quantile(work, upper_q));
+          for (std::size_t m = i; m < j; ++m) {
+            const RfmCustomer& c = customers[keys[m].customer];
+            for (unsigned d = 0; d < n_draws; ++d) {
+              const std::optional<double> s =
+                  gamma_gamma_expected_spend(gd[d], key.x, c.monetary.value_or(0));
+              if (!s) tw[d] = 1;
+              clv[d] = s ? forecast.margin * *s * disc[d] * alive[d] : kInf;
+              tc[d] += clv[d];
+            }
+            CustomerInterval& ci = out.customers[keys[m].customer];
+            ci.p_alive = pa;
+            ci.expected_purchases = ep;
+            ci.clv.lower = finite_or_null(quantile(clv, lower_q));
+            ci.clv.upper = finite_or_null(quantile(clv, upper_q));
+          }
+          i = j;
+        }
+      }
+    });
+  } catch (const InputError& e) {
+    throw InputError("", 0, "", std::string("--interval: at a draw of the parameters: ") + e.what());
+  }
+  std::vector<double> total_purchases(n_draws, 0.0), total_clv(n_draws, 0.0);
+  for (std::size_t job = 0; job < jobs; ++job) {
+    for (unsigned d = 0; d < n_draws; ++d) {
+      total_purchases[d] += part_purchases[job][d];
+      total_clv[d] += part_clv[job][d];
+      if (part_without[job][d] != 0) without_mean[d] = 1;
+    }
+  }
+  for (unsigned char w : without_mean) out.draws_without_mean_spend += w;
+  std::vector<double> work = total_purchases;
+  out.expected_purchases_total.lower = finite_or_null(quantile(work, lower_q));
+  out.expected_purchases_total.upper = finite_or_null(quantile(work, upper_q));
+  work = total_clv;
+  out.clv_total.lower = finite_or_null(quantile(work, lower_q));
+  out.clv_total.upper = finite_or_null(quantile(work, upper_q));
+  return out;
+}
+
+}  // namespace csm
