@@ -21,14 +21,17 @@ month t+1) is
   contraction 1 when the plan went down a tier in the last 3 months
   tickets     this month's support tickets
   tenure      months since the customer's first month
-  frailty_i   N(0, 0.6) per customer, never shown
-  noise_it    N(0, 0.4) per customer-month, never shown
+  frailty_i   N(0, 0.4) per customer, never shown
+  noise_it    N(0, 0.3) per customer-month, never shown
 
-Churned customers come back with a small probability each month (a reactivation after a gap).
+Churned customers come back with a small probability each month from the second month after
+(a reactivation after a gap of at least one month).
 
-`--hazards FILE` writes customer_id,period,hazard,churned_next for every customer-month with an
-outcome in the data (the month after is inside the range): the AUC of `hazard` against
-`churned_next` is the best any model of the records can hope for (docs/churn-risk.md).
+`--hazards FILE` writes customer_id,period,hazard,observable_hazard,churned_next for every
+customer-month with an outcome in the data (the month after is inside the range). `hazard` is the
+true probability; its AUC against `churned_next` is more than any model of the records can reach,
+since frailty and noise are never shown. `observable_hazard` leaves them out (z without frailty_i
+and noise_it): roughly what a perfect model of the records could know.
 
 The same arguments always give the same bytes (random.Random seeded from --seed). Standard
 library only.
@@ -86,10 +89,10 @@ def generate(customers, months, seed, start="2024-01", missing_logins=0.03):
         tier = min(len(TIERS) - 1, tier0 + (1 if rng.random() < 0.3 else 0))
         # Arrivals spread over the first two thirds of the range, a third at the start.
         first = 0 if rng.random() < 0.33 else rng.randrange(0, max(1, months * 2 // 3))
-        frailty = rng.gauss(0, 0.6)
+        frailty = rng.gauss(0, 0.4)
         base = logins0 * math.exp(rng.gauss(0, 0.4))
         engagement, slump, problem = 0.0, 0, False
-        active, tenure = True, 0
+        active, tenure, gone = True, 0, -1
         login_hist, csat_hist, contraction_hist = [], [], []
         for t in range(first, months):
             # Latent states move every month, also while away.
@@ -100,7 +103,7 @@ def generate(customers, months, seed, start="2024-01", missing_logins=0.03):
             engagement = 0.75 * engagement + drift + rng.gauss(0, 0.15)
             problem = (rng.random() < 0.55) if problem else (rng.random() < 0.06)
             if not active:
-                if rng.random() < 0.03:  # a win-back after a gap
+                if t > gone + 1 and rng.random() < 0.03:  # a win-back after a gap
                     active, engagement, problem = True, 0.0, False
                     login_hist, csat_hist, contraction_hist = [], [], []
                 else:
@@ -136,15 +139,14 @@ def generate(customers, months, seed, start="2024-01", missing_logins=0.03):
                     drop3 = max(0.0, min(1.0, (mean - logins) / mean))
             low_csat = 1.0 if any(0 < c <= 2 for c in csat_hist[-3:]) else 0.0
             contraction = 1.0 if any(contraction_hist[-3:]) else 0.0
-            z = (-3.8 + 1.6 * drop3 + 1.0 * low_csat + 0.8 * contraction
-                 + 0.22 * min(tickets, 8) - 0.8 * min(tenure, 24) / 24
-                 + frailty + rng.gauss(0, 0.4))
-            hazard = sigmoid(z)
+            z_seen = (-3.8 + 1.6 * drop3 + 1.0 * low_csat + 0.8 * contraction
+                      + 0.22 * min(tickets, 8) - 0.8 * min(tenure, 24) / 24)
+            hazard = sigmoid(z_seen + frailty + rng.gauss(0, 0.3))
             churn = rng.random() < hazard
             if t + 1 < months:
-                hazards.append((cid, period, hazard, 1 if churn else 0))
+                hazards.append((cid, period, hazard, sigmoid(z_seen), 1 if churn else 0))
             if churn:
-                active, tenure = False, 0
+                active, tenure, gone = False, 0, t + 1
     return rows, hazards
 
 
@@ -169,9 +171,9 @@ def main(argv=None):
         out.close()
     if a.hazards:
         with open(a.hazards, "w", encoding="utf-8") as h:
-            h.write("customer_id,period,hazard,churned_next\n")
-            for cid, period, hz, y in hazards:
-                h.write(f"{cid},{period},{hz:.6f},{y}\n")
+            h.write("customer_id,period,hazard,observable_hazard,churned_next\n")
+            for cid, period, hz, seen, y in hazards:
+                h.write(f"{cid},{period},{hz:.6f},{seen:.6f},{y}\n")
     return 0
 
 
