@@ -150,6 +150,25 @@ def generate(customers, months, seed, start="2024-01", missing_logins=0.03):
     return rows, hazards
 
 
+def auc(scores, labels):
+    """ROC AUC with ties as one half (average ranks)."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    rank_sum, positives, i = 0.0, 0, 0
+    while i < len(order):
+        j = i
+        while j < len(order) and scores[order[j]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j):
+            if labels[order[k]]:
+                rank_sum += (i + 1 + j) / 2
+                positives += 1
+        i = j
+    negatives = len(scores) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--customers", type=int, default=3000)
@@ -160,6 +179,9 @@ def main(argv=None):
                    help="share of rows whose logins cell is blank (no observation)")
     p.add_argument("-o", "--output", default="-")
     p.add_argument("--hazards", help="also write the true hazards here")
+    p.add_argument("--hazard-auc", metavar="FROM:TO",
+                   help="print on stderr the ROC AUC of the true and the observable hazards of the "
+                        "customer-months FROM..TO (YYYY-MM) against churn in the month after")
     a = p.parse_args(argv)
     rows, hazards = generate(a.customers, a.months, a.seed, a.start, a.missing_logins)
     out = sys.stdout if a.output == "-" else open(a.output, "w", newline="", encoding="utf-8")
@@ -169,6 +191,13 @@ def main(argv=None):
         out.write(",".join(r[c] for c in cols) + "\n")
     if out is not sys.stdout:
         out.close()
+    if a.hazard_auc:
+        lo, hi = a.hazard_auc.split(":")
+        sel = [h for h in hazards if lo <= h[1] <= hi]
+        y = [h[4] for h in sel]
+        print(f"{len(sel)} customer-months {lo}..{hi}, {sum(y)} churned the month after: ROC AUC "
+              f"of the true hazard {auc([h[2] for h in sel], y):.3f}, of the observable hazard "
+              f"{auc([h[3] for h in sel], y):.3f}", file=sys.stderr)
     if a.hazards:
         with open(a.hazards, "w", encoding="utf-8") as h:
             h.write("customer_id,period,hazard,observable_hazard,churned_next\n")

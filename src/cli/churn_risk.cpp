@@ -41,7 +41,7 @@ struct ChurnRiskCliOptions {
   std::string sort = "probability";
   std::size_t top = 0;
   int backtest = 3;
-  std::size_t max_training_rows = 200000;
+  std::size_t max_training_rows = 100000;
   int trees = 80;
   int max_depth = 3;
   unsigned threads = 0;
@@ -606,7 +606,7 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
                   "0: none)")
       ->check(CLI::Range(0, 60));
   cmd->add_option("--max-training-rows", options->max_training_rows,
-                  "Train on a seeded sample of at most this many customer-months (default 200000)")
+                  "Train on a seeded sample of at most this many customer-months (default 100000)")
       ->check(CLI::Range(std::size_t{100}, std::size_t{100000000}));
   cmd->add_option("--trees", options->trees, "Boosting rounds (default 80)")
       ->check(CLI::Range(1, 5000));

@@ -327,6 +327,18 @@ FeatureTable build_features(const ChurnHistory& h, YearMonth first, YearMonth la
     b.segment_columns[order[k]] = static_cast<std::uint16_t>(k + 1);
   }
 
+  // Reserve exactly: a growing vector would hold twice the table at its peak.
+  std::size_t rows = 0;
+  for (const auto& c : h.customers_) {
+    for (const auto& m : c->months) {
+      if (m.month >= first.index && m.month <= last.index && m.revenue > 0) ++rows;
+    }
+  }
+  out.values.reserve(rows * out.columns());
+  out.customer.reserve(rows);
+  out.month.reserve(rows);
+  out.revenue.reserve(rows);
+  out.label.reserve(rows);
   std::vector<const ChurnHistory::Customer*> sorted;
   sorted.reserve(h.customers_.size());
   for (const auto& c : h.customers_) sorted.push_back(c.get());
