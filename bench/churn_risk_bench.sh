@@ -22,7 +22,7 @@ if [ ! -f "$work/L_signals.csv" ]; then
       "$work/L.csv" > "$work/L_signals.csv"
 fi
 echo "rows: $(($(wc -l < "$work/L_signals.csv") - 1))"
-/usr/bin/time -f "elapsed %e s, peak RSS %M KB" \
+/usr/bin/time -f "elapsed %e s (user %U s, system %S s), peak RSS %M KB" \
   "$binary" churn-risk "$work/L_signals.csv" --signal logins --signal tickets -q --top 20 \
   -o "$work/churn_risk.txt"
 head -12 "$work/churn_risk.txt"

@@ -98,42 +98,61 @@ struct OriginRun {
   std::optional<ml::XgbModel> model;
 };
 
+// The training sample: a row of month t is in origin o's sample when t <= o - H and its key (a
+// hash of customer id, month and --seed) is below o's threshold, chosen so that about
+// --max-training-rows of o's candidates are (all of them when there are fewer).
+struct SampleKeys {
+  std::uint64_t seed_mix = 0;
+  std::uint64_t key(std::string_view id, std::int32_t month) const {
+    return mix64(fnv1a(id) ^ mix64(static_cast<std::uint64_t>(static_cast<std::uint32_t>(month)) ^ seed_mix));
+  }
+  // Threshold per origin month (index - first).
+  std::int32_t first = 0, horizon = 1;
+  std::vector<std::uint64_t> threshold;
+  SampleKeys(const std::vector<std::uint64_t>& per_month, std::int32_t first_month, int h,
+             std::size_t max_rows, std::uint64_t seed)
+      : seed_mix(mix64(seed)), first(first_month), horizon(h), threshold(per_month.size()) {
+    std::uint64_t candidates = 0;
+    for (std::size_t i = 0; i < per_month.size(); ++i) {
+      // Origin first + i trains on months <= first + i - h.
+      const auto upto = static_cast<std::int64_t>(i) - h;
+      if (upto >= 0) candidates += per_month[static_cast<std::size_t>(upto)];
+      threshold[i] = candidates <= max_rows
+                         ? UINT64_MAX
+                         : static_cast<std::uint64_t>(static_cast<long double>(max_rows) /
+                                                      static_cast<long double>(candidates) *
+                                                      18446744073709551616.0L);
+    }
+  }
+  bool in_sample(std::uint64_t k, std::int32_t month, std::int32_t origin) const {
+    return month <= origin - horizon && k < threshold[static_cast<std::size_t>(origin - first)];
+  }
+};
+
 class Trainer {
  public:
-  Trainer(const FeatureTable& t, const ChurnRiskCliOptions& o) : t_(t), o_(o) {
+  Trainer(const FeatureTable& t, const ChurnRiskCliOptions& o, const SampleKeys& keys)
+      : t_(t), o_(o), keys_(keys) {
     params_.rounds = o.trees;
     params_.max_depth = o.max_depth;
     params_.seed = o.seed;
-    // The sampling key of each row: the same for a customer-month whatever the input order.
-    key_.resize(t.rows());
-    for (std::size_t r = 0; r < t.rows(); ++r) {
-      key_[r] = mix64(fnv1a(t.customer_ids[t.customer[r]]) ^
-                      mix64(static_cast<std::uint64_t>(t.month[r]) ^ mix64(o.seed)));
-    }
   }
   const ml::BoosterParams& params() const { return params_; }
 
-  // Train on the rows with a known outcome by `origin` (month <= origin - H) and score the rows
-  // of `origin`.
+  // Train on the sample of rows with a known outcome by `origin` (month <= origin - H) and score
+  // the rows of `origin`.
   OriginRun run(std::int32_t origin, bool keep_model) const {
     OriginRun out;
     out.in_training.assign(t_.rows(), 0);
     std::vector<std::size_t> candidates;
     for (std::size_t r = 0; r < t_.rows(); ++r) {
       if (t_.month[r] == origin) out.scored.push_back(r);
-      if (t_.month[r] <= origin - o_.horizon && t_.label[r] >= 0) candidates.push_back(r);
-    }
-    out.candidates = candidates.size();
-    if (candidates.size() > o_.max_training_rows) {
-      std::vector<std::size_t> by_key(candidates);
-      std::nth_element(by_key.begin(),
-                       by_key.begin() + static_cast<std::ptrdiff_t>(o_.max_training_rows),
-                       by_key.end(), [&](std::size_t a, std::size_t b) {
-                         return key_[a] != key_[b] ? key_[a] < key_[b] : a < b;
-                       });
-      by_key.resize(o_.max_training_rows);
-      std::sort(by_key.begin(), by_key.end());
-      candidates = std::move(by_key);
+      if (t_.month[r] > origin - o_.horizon || t_.label[r] < 0) continue;
+      ++out.candidates;
+      if (keys_.in_sample(keys_.key(t_.customer_ids[t_.customer[r]], t_.month[r]), t_.month[r],
+                          origin)) {
+        candidates.push_back(r);
+      }
     }
     std::size_t churned = 0;
     for (const std::size_t r : candidates) churned += t_.label[r] == 1 ? 1u : 0u;
@@ -204,8 +223,8 @@ class Trainer {
 
   const FeatureTable& t_;
   const ChurnRiskCliOptions& o_;
+  const SampleKeys& keys_;
   ml::BoosterParams params_;
-  std::vector<std::uint64_t> key_;
 };
 
 std::string num(double x, int decimals) {
@@ -403,15 +422,34 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
     throw UsageError("--as-of " + to_string(as_of) + ": before the first month of the data (" +
                      to_string(first) + ")");
   }
+  // The months scored: as_of and the backtest's origins. Only their rows and the training
+  // samples get features, unless --features-csv asks for all of them.
+  std::vector<std::int32_t> origins{as_of.index};
+  for (int k = 0; k < options.backtest; ++k) {
+    const std::int32_t origin = as_of.index - options.horizon - k;
+    if (origin >= first.index) origins.push_back(origin);
+  }
+  const SampleKeys keys(rows_per_month(history, first, as_of), first.index, options.horizon,
+                        options.max_training_rows, options.seed);
+  FeatureFilter keep;
+  if (options.features_csv.empty()) {
+    keep = [&keys, &origins](std::string_view id, std::int32_t month) {
+      const std::uint64_t k = keys.key(id, month);
+      for (const std::int32_t o : origins) {
+        if (month == o || keys.in_sample(k, month, o)) return true;
+      }
+      return false;
+    };
+  }
   FeatureTable table;
   try {
-    table = build_features(history, first, as_of, options.horizon);
+    table = build_features(history, first, as_of, options.horizon, keep);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
   for (const FeatureInfo& f : table.features) report.features.push_back(f.name);
 
-  const Trainer trainer(table, options);
+  const Trainer trainer(table, options, keys);
   report.parameters = trainer.params().xgboost_params();
   report.parameters.emplace_back("num_boost_round", std::to_string(options.trees));
   report.parameters.emplace_back("max_training_rows", std::to_string(options.max_training_rows));
@@ -437,11 +475,6 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
                            std::to_string(kCalibrationMonths) +
                            " training months; the probabilities are XGBoost's own");
   }
-  std::vector<float> contributions;
-  if (run.model) {
-    contributions = run.model->contributions(trainer.gather(run.scored).data(), run.scored.size(),
-                                             trainer.threads());
-  }
   const std::size_t cols = table.columns();
   for (std::size_t i = 0; i < run.scored.size(); ++i) {
     const std::size_t r = run.scored[i];
@@ -451,21 +484,8 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
     c.model_score = run.raw[i];
     c.baseline_probability = run.baseline[i];
     c.revenue = table.revenue[r];
-    c.revenue_at_risk = c.churn_probability * to_double(c.revenue);
-    if (!contributions.empty()) {
-      const float* contrib = contributions.data() + i * (cols + 1);
-      std::vector<std::size_t> order;
-      for (std::size_t j = 0; j < cols; ++j) {
-        if (contrib[j] > 0) order.push_back(j);
-      }
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return contrib[a] > contrib[b]; });
-      if (order.size() > 3) order.resize(3);
-      for (const std::size_t j : order) {
-        c.factors.push_back({table.features[j].name, contrib[j],
-                             word(table.features[j], table.row(r)[j])});
-      }
-    }
+    c.revenue_at_risk = c.churn_probability * to_double(MoneySum{c.revenue});
+    c.row = r;
     report.customers.push_back(std::move(c));
   }
   if (options.sort == "revenue-at-risk") {
@@ -485,6 +505,30 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
                 }
                 return a.customer_id < b.customer_id;
               });
+  }
+  // The factors of the customers shown (--top): TreeSHAP is the costly part of scoring.
+  const std::size_t shown = options.top == 0 ? report.customers.size()
+                                             : std::min(options.top, report.customers.size());
+  if (run.model && shown > 0) {
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < shown; ++i) rows.push_back(report.customers[i].row);
+    const std::vector<float> contributions =
+        run.model->contributions(trainer.gather(rows).data(), rows.size(), trainer.threads());
+    for (std::size_t i = 0; i < shown; ++i) {
+      io::ChurnScore& c = report.customers[i];
+      const float* contrib = contributions.data() + i * (cols + 1);
+      std::vector<std::size_t> order;
+      for (std::size_t j = 0; j < cols; ++j) {
+        if (contrib[j] > 0) order.push_back(j);
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return contrib[a] > contrib[b]; });
+      if (order.size() > 3) order.resize(3);
+      for (const std::size_t j : order) {
+        c.factors.push_back({table.features[j].name, contrib[j],
+                             word(table.features[j], table.row(c.row)[j])});
+      }
+    }
   }
 
   // The backtest: each of the last K months with a known outcome scored as if it were as_of.
@@ -606,7 +650,8 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
                   "0: none)")
       ->check(CLI::Range(0, 60));
   cmd->add_option("--max-training-rows", options->max_training_rows,
-                  "Train on a seeded sample of at most this many customer-months (default 100000)")
+                  "Train on a seeded random sample of about this many customer-months when there "
+                  "are more (default 100000)")
       ->check(CLI::Range(std::size_t{100}, std::size_t{100000000}));
   cmd->add_option("--trees", options->trees, "Boosting rounds (default 80)")
       ->check(CLI::Range(1, 5000));

@@ -44,8 +44,9 @@ ChurnHistory::ChurnHistory(ChurnHistory&&) noexcept = default;
 ChurnHistory& ChurnHistory::operator=(ChurnHistory&&) noexcept = default;
 
 void ChurnHistory::add(const ActivityRecord& record) {
-  auto [it, inserted] = ids_.try_emplace(std::string(record.customer_id), customers_.size());
-  if (inserted) {
+  auto it = ids_.find(record.customer_id);
+  if (it == ids_.end()) {
+    it = ids_.emplace(std::string(record.customer_id), customers_.size()).first;
     customers_.push_back(std::make_unique<Customer>());
     customers_.back()->id = it->first;
   }
@@ -65,7 +66,7 @@ void ChurnHistory::add(const ActivityRecord& record) {
   }
   if (!record.segment.empty()) {
     std::uint16_t id = 0;
-    const auto sit = segment_ids_.find(std::string(record.segment));
+    const auto sit = segment_ids_.find(record.segment);
     if (sit != segment_ids_.end()) {
       id = sit->second;
     } else if (segments_.size() < UINT16_MAX - 1u) {
@@ -130,7 +131,8 @@ struct ChurnFeatureBuilder {
   }
 
   void customer(const ChurnHistory::Customer& c, std::uint32_t index, std::int32_t first,
-                std::int32_t last, int horizon, FeatureTable& out) const {
+                std::int32_t last, int horizon, const FeatureFilter& keep,
+                FeatureTable& out) const {
     const std::size_t n_signals = h.signals_.size();
     const std::size_t cols = out.columns();
     const auto& months = c.months;
@@ -191,7 +193,7 @@ struct ChurnFeatureBuilder {
       // A row for (c, t).
       out.customer.push_back(index);
       out.month.push_back(t);
-      out.revenue.push_back(r);
+      out.revenue.push_back(static_cast<Money>(r));
       std::int8_t label = -1;
       if (t + horizon <= last) {
         label = 0;
@@ -200,6 +202,13 @@ struct ChurnFeatureBuilder {
         }
       }
       out.label.push_back(label);
+      if (keep) {
+        if (!keep(c.id, t)) {
+          out.value_row.push_back(FeatureTable::kNoValues);
+          continue;
+        }
+        out.value_row.push_back(static_cast<std::uint32_t>(out.values.size() / cols));
+      }
       const std::size_t row = out.values.size();
       out.values.resize(row + cols, 0.0f);
       float* v = out.values.data() + row;
@@ -287,7 +296,21 @@ struct ChurnFeatureBuilder {
   }
 };
 
-FeatureTable build_features(const ChurnHistory& h, YearMonth first, YearMonth last, int horizon) {
+std::vector<std::uint64_t> rows_per_month(const ChurnHistory& h, YearMonth first, YearMonth last) {
+  std::vector<std::uint64_t> out(
+      last.index >= first.index ? static_cast<std::size_t>(last.index - first.index + 1) : 0, 0);
+  for (const auto& c : h.customers_) {
+    for (const auto& m : c->months) {
+      if (m.month >= first.index && m.month <= last.index && m.revenue > 0) {
+        ++out[static_cast<std::size_t>(m.month - first.index)];
+      }
+    }
+  }
+  return out;
+}
+
+FeatureTable build_features(const ChurnHistory& h, YearMonth first, YearMonth last, int horizon,
+                            const FeatureFilter& keep) {
   if (horizon < 1) throw std::invalid_argument("--horizon: expected at least 1 month");
   FeatureTable out;
   ChurnFeatureBuilder b{h, {}, 0, 0};
@@ -334,7 +357,8 @@ FeatureTable build_features(const ChurnHistory& h, YearMonth first, YearMonth la
       if (m.month >= first.index && m.month <= last.index && m.revenue > 0) ++rows;
     }
   }
-  out.values.reserve(rows * out.columns());
+  if (!keep) out.values.reserve(rows * out.columns());
+  if (keep) out.value_row.reserve(rows);
   out.customer.reserve(rows);
   out.month.reserve(rows);
   out.revenue.reserve(rows);
@@ -347,7 +371,7 @@ FeatureTable build_features(const ChurnHistory& h, YearMonth first, YearMonth la
   for (const auto* c : sorted) {
     const auto index = static_cast<std::uint32_t>(out.customer_ids.size());
     const std::size_t before = out.rows();
-    b.customer(*c, index, first.index, last.index, horizon, out);
+    b.customer(*c, index, first.index, last.index, horizon, keep, out);
     if (out.rows() > before) out.customer_ids.push_back(c->id);
   }
   return out;

@@ -105,7 +105,8 @@ def main():
     with open(predictions, encoding="utf-8") as f:
         py = json.load(f)
     failures = []
-    if py["rows"] != doc["model"]["training_rows"] or py["rows"] != 9000:
+    if py["rows"] != doc["model"]["training_rows"] or not 7000 < py["rows"] < 11000 \
+            or doc["model"]["training_candidates"] <= py["rows"]:
         failures.append(f"training rows: python {py['rows']}, tool {doc['model']['training_rows']}")
     cal = doc["model"]["calibration"]
     customers = {c["customer_id"]: c for c in doc["customers"]}

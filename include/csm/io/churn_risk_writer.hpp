@@ -30,7 +30,8 @@ struct ChurnScore {
   double baseline_probability = 0;  ///< the logistic regression's
   MoneySum revenue = 0;             ///< revenue in the as_of month (MRR)
   double revenue_at_risk = 0;       ///< churn_probability x revenue
-  std::vector<ChurnFactor> factors;
+  std::vector<ChurnFactor> factors;  ///< for the customers shown (--top) only
+  std::size_t row = 0;               ///< the feature table's row (for the command, not written)
 };
 
 /// How one scorer did in the backtest.
