@@ -456,6 +456,11 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
   report.parameters.emplace_back("sample_seed", std::to_string(options.seed));
   OriginRun run = trainer.run(as_of.index, true);
   report.active_customers = run.scored.size();
+  if (run.scored.empty()) {
+    const std::string note = "no customer has revenue in " + to_string(as_of);
+    report.warnings.push_back(note);
+    if (!in.quiet) io.err << "csm-metrics: note: " << note << '\n';
+  }
   report.training_rows = run.training_rows;
   report.training_churned = run.training_churned;
   report.training_candidates = run.candidates;
@@ -579,6 +584,10 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
       bt.scorers.push_back(evaluate("model", pm, y));
       bt.scorers.push_back(evaluate("baseline", pb, y));
       bt.scorers.push_back(evaluate("rules", pr, y));
+    }
+    if (bt.scored > 0 && bt.churned < 30) {
+      report.notes.push_back("the backtest saw only " + std::to_string(bt.churned) +
+                             " churners: its figures are noisy (a longer --backtest adds months)");
     }
     report.backtest = std::move(bt);
   }
