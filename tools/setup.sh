@@ -18,7 +18,7 @@ case "$mode" in
 esac
 
 packages=(cmake g++ ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev catch2
-          libfast-float-dev python3 libnlopt-dev libboost-dev help2man)
+          libfast-float-dev python3 libnlopt-dev libboost-dev help2man libxgboost-dev)
 # deb (and test, which builds the package): CPack's dependency scan needs dpkg-shlibdeps and file.
 if [ "$mode" != run ]; then packages+=(dpkg-dev file); fi
 # test: lintian checks the package, man-db answers `man -w`, bash-completion, zsh and fish load
@@ -29,6 +29,8 @@ if [ "$mode" = test ]; then packages+=(lintian man-db bash-completion zsh fish);
 if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium python3-scipy python3-mpmath python3-distributed); fi
 # test: valgrind counts the instructions of compute for the CI performance check (bench/instructions_check.sh).
 if [ "$mode" = test ]; then packages+=(valgrind); fi
+# test: churn-risk's cross-check trains python3-xgboost on the exported features (issue 21).
+if [ "$mode" = test ]; then packages+=(python3-xgboost); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "csm/decimal.hpp"
@@ -19,6 +20,9 @@ struct ActivityRecord {
   std::optional<Money> acquisition_cost;  ///< acquisition spend booked in this row's month
   std::uint8_t csat = 0;                 ///< one survey response 1..5; 0 = no response
   std::string_view segment;              ///< empty = none
+  /// The values of the declared signal columns (`churn-risk --signal`), in declaration order;
+  /// nullopt = no observation (a blank cell). Empty unless signals were declared.
+  std::span<const std::optional<double>> signals;
 };
 
 /// One already-aggregated period, as in the articles' examples. Absent columns are nullopt.

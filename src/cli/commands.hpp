@@ -41,5 +41,7 @@ CommandRunner add_predict_command(CLI::App& app, Streams io);
 /// `movements`: the customers behind compute's MRR bridge, one line per movement.
 CommandRunner add_movements_command(CLI::App& app, Streams io);
 CommandRunner add_retention_command(CLI::App& app, Streams io);
+/// `churn-risk`: a learnt churn probability per active customer (issue 21).
+CommandRunner add_churn_risk_command(CLI::App& app, Streams io);
 
 }  // namespace csm::cli

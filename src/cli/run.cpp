@@ -139,6 +139,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const CommandRunner movements = add_movements_command(app, io);
   const CommandRunner retention = add_retention_command(app, io);
   const CommandRunner forecast = add_forecast_command(app, io);
+  const CommandRunner churn_risk = add_churn_risk_command(app, io);
   // Last, so that it is listed last; it describes the commands when it runs.
   const CommandRunner completion = add_completion_command(app, io);
 
@@ -177,6 +178,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (sub->get_name() == "movements") return movements();
       if (sub->get_name() == "retention") return retention();
       if (sub->get_name() == "forecast") return forecast();
+      if (sub->get_name() == "churn-risk") return churn_risk();
     }
     print_error(err, "no command given; try --help");
     return kUsage;

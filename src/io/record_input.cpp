@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <future>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "csm/io/source.hpp"
 #include "csm/parallel.hpp"
 #include "invoice_input.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
@@ -72,6 +74,17 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   } else {
     for (std::size_t i = 0; i < activity_columns().size(); ++i) {
       specs.push_back({activity_columns()[i], i <= kRevenue});
+    }
+    for (const std::string& signal : options.signals) {
+      const std::string lower = text::ascii_lower(signal);
+      for (const ColumnSpec& spec : specs) {
+        if (spec.name == lower) {
+          throw std::invalid_argument("--signal " + signal + ": " + spec.name +
+                                      " is a column of activity records, not a signal (declare each "
+                                      "signal once, and not revenue, csat, ...)");
+        }
+      }
+      specs.push_back({lower, true});  // a CSV header must have it
     }
   }
   for (ColumnSpec& spec : specs) {
@@ -255,6 +268,24 @@ class FieldParser {
     return n;
   }
 
+  // A signal value: any finite decimal number; blank = no observation.
+  std::optional<double> signal(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return std::nullopt;
+    const bool scalar = cell.type == CellType::text || cell.type == CellType::number;
+    const std::string_view value = trimmed(cell.text);
+    double x = 0;
+    const char* begin = value.data();
+    const char* end = value.data() + value.size();
+    if (scalar && !value.empty() && *begin == '+') ++begin;
+    const auto [stop, error] = std::from_chars(begin, end, x);
+    if (!scalar || value.empty() || error != std::errc() || stop != end || !std::isfinite(x) ||
+        value.find_first_of("xXpP") != std::string_view::npos) {
+      fail(slot, "expected a number (a signal value, e.g. 12 or 3.5; blank: not observed), got " +
+                     (scalar ? quote_for_message(cell.text) : std::string(type_name(cell.type))));
+    }
+    return x;
+  }
+
   std::uint8_t csat(std::size_t slot, const Cell& cell) const {
     if (is_blank(cell)) return 0;
     std::string_view value = cell.text;
@@ -374,7 +405,8 @@ class ActivityConsumer final : public RowConsumer {
                    ReadReport& report)
       : columns_(columns), out_(&out), gate_(gate), report_(report) {}
   ActivityConsumer(const ColumnMap& columns, ActivitySink& out, RecordGate& gate, ReadReport& report)
-      : columns_(columns), sink_(&out), gate_(gate), report_(report) {}
+      : columns_(columns), sink_(&out), gate_(gate), report_(report),
+        signals_(columns.size() - activity_columns().size()) {}
   /// Records go to `shards` through shard `shard` (one thread of a split read).
   ActivityConsumer(const ColumnMap& columns, ActivityShards& shards, unsigned shard,
                    RecordGate& gate, ReadReport& report)
@@ -387,12 +419,15 @@ class ActivityConsumer final : public RowConsumer {
     // bad field is counted (FieldErrors) at the cost of that row alone.
     try {
       parse(record, f, cells, [](auto&& field) { field(); });
+      if (!signals_.empty()) parse_signals(f, cells, [](auto&& field) { field(); });
     } catch (const InputError&) {
       FieldErrors errors;
       parse(record, f, cells, [&](auto&& field) { errors.check(field); });
+      if (!signals_.empty()) parse_signals(f, cells, [&](auto&& field) { errors.check(field); });
       gate_.invalid(errors);
       return;
     }
+    if (!signals_.empty()) record.signals = signals_;
     if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
     if ((gate_.since || gate_.last_month) && gate_.outside(record.period)) return;
     if (gate_.shard_count != 0) check_shard(record.customer_id, where);
@@ -426,6 +461,15 @@ class ActivityConsumer final : public RowConsumer {
     check([&] { record.revenue = f.money(kRevenue, cells[kRevenue]); });
     check([&] { record.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]); });
     check([&] { record.csat = f.csat(kCsat, cells[kCsat]); });
+  }
+
+  // The declared signals (slots after the activity columns), into signals_.
+  template <typename Check>
+  void parse_signals(const FieldParser& f, std::span<const Cell> cells, Check&& check) {
+    const std::size_t first = activity_columns().size();
+    for (std::size_t i = 0; i < signals_.size(); ++i) {
+      check([&] { signals_[i] = f.signal(first + i, cells[first + i]); });
+    }
   }
 
   // Not a bad record but a wrong input for this shard: never skipped.
@@ -487,6 +531,7 @@ class ActivityConsumer final : public RowConsumer {
   unsigned shard_ = 0;
   RecordGate& gate_;
   ReadReport& report_;
+  std::vector<std::optional<double>> signals_;  // empty unless signals were declared (sinks only)
 };
 
 class SummaryConsumer final : public RowConsumer {

@@ -75,7 +75,8 @@ OUT = None
 TRANSACTION_END = "2025-12-31"
 COMMANDS_BY_KIND = {
     "activity": [["compute"], ["report"], ["cohorts"], ["at-risk"], ["check"],
-                 ["compute", "--emit-state", OUT], ["cohorts", "--emit-state", OUT]],
+                 ["compute", "--emit-state", OUT], ["cohorts", "--emit-state", OUT],
+                 ["churn-risk", "--backtest", "0"]],
     "summary": [["compute"], ["report"], ["check"]],
     "invoice": [["compute"], ["report"], ["cohorts"], ["at-risk"], ["check"]],
     "transaction": [["rfm", "--end", TRANSACTION_END], ["predict", "--end", TRANSACTION_END],

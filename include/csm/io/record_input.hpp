@@ -78,6 +78,9 @@ struct ReadOptions {
   std::string currency;
   std::string fx;
   std::string preset;
+  /// Activity records: numeric signal columns to read as well (`churn-risk --signal NAME`), in
+  /// this order; each must be a column of a CSV/TSV header. Empty: none (compute reads none).
+  std::vector<std::string> signals;
 };
 
 /// A row of an activity record's month: where an error about the range of months points.

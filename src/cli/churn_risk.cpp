@@ -1,0 +1,672 @@
+// `csm-metrics churn-risk`: a churn-risk score learnt from the customers' own history (XGBoost),
+// explained per customer, with a rolling-origin backtest against a logistic regression and the
+// rules of `at-risk`. docs/churn-risk.md.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "cli/commands.hpp"
+#include "cli/input_options.hpp"
+#include "cli/run.hpp"
+#include "csm/at_risk.hpp"
+#include "csm/churn_features.hpp"
+#include "csm/churn_metrics.hpp"
+#include "csm/error.hpp"
+#include "csm/io/churn_risk_writer.hpp"
+#include "csm/io/data_warnings.hpp"
+#include "csm/io/output_file.hpp"
+#include "csm/io/record_input.hpp"
+#include "csm/ml/xgboost_model.hpp"
+#include "io/text_output.hpp"
+
+namespace csm::cli {
+namespace {
+
+struct ChurnRiskCliOptions {
+  InputOptions input;
+  std::string format = "table";
+  std::string output;
+  std::string as_of;
+  int horizon = 1;
+  std::vector<std::string> signals;
+  std::string features_csv;
+  std::uint64_t seed = 1;
+  std::string sort = "probability";
+  std::size_t top = 0;
+  int backtest = 3;
+  std::size_t max_training_rows = 100000;
+  int trees = 80;
+  int max_depth = 3;
+  unsigned threads = 0;
+};
+
+// Calibration slice: the last months of the training rows (see docs/churn-risk.md).
+constexpr int kCalibrationMonths = 3;
+constexpr double kBaselineLambda = 1.0;
+
+// Records go to both histories: the features' and the rules'.
+class TeeSink final : public ActivitySink {
+ public:
+  TeeSink(ActivitySink& a, ActivitySink& b) : a_(a), b_(b) {}
+  void add(const ActivityRecord& r) override {
+    a_.add(r);
+    b_.add(r);
+  }
+  void extend_range(YearMonth first, YearMonth last) override {
+    a_.extend_range(first, last);
+    b_.extend_range(first, last);
+  }
+
+ private:
+  ActivitySink& a_;
+  ActivitySink& b_;
+};
+
+std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// What one origin (the month scored, with training on what was known then) gives.
+struct OriginRun {
+  std::vector<std::size_t> scored;  // rows of the table at the origin
+  std::vector<double> probability, raw, baseline;
+  std::vector<char> in_training;    // per table row
+  std::size_t training_rows = 0, training_churned = 0, candidates = 0;
+  std::optional<YearMonth> training_first, training_last;
+  PlattScaling calibration;
+  std::size_t calibration_rows = 0;
+  std::optional<YearMonth> calibration_first, calibration_last;
+  std::optional<ml::XgbModel> model;
+};
+
+// The training sample: a row of month t is in origin o's sample when t <= o - H and its key (a
+// hash of customer id, month and --seed) is below o's threshold, chosen so that about
+// --max-training-rows of o's candidates are (all of them when there are fewer).
+struct SampleKeys {
+  std::uint64_t seed_mix = 0;
+  std::uint64_t key(std::string_view id, std::int32_t month) const {
+    return mix64(fnv1a(id) ^ mix64(static_cast<std::uint64_t>(static_cast<std::uint32_t>(month)) ^ seed_mix));
+  }
+  // Threshold per origin month (index - first).
+  std::int32_t first = 0, horizon = 1;
+  std::vector<std::uint64_t> threshold;
+  SampleKeys(const std::vector<std::uint64_t>& per_month, std::int32_t first_month, int h,
+             std::size_t max_rows, std::uint64_t seed)
+      : seed_mix(mix64(seed)), first(first_month), horizon(h), threshold(per_month.size()) {
+    std::uint64_t candidates = 0;
+    for (std::size_t i = 0; i < per_month.size(); ++i) {
+      // Origin first + i trains on months <= first + i - h.
+      const auto upto = static_cast<std::int64_t>(i) - h;
+      if (upto >= 0) candidates += per_month[static_cast<std::size_t>(upto)];
+      threshold[i] = candidates <= max_rows
+                         ? UINT64_MAX
+                         : static_cast<std::uint64_t>(static_cast<long double>(max_rows) /
+                                                      static_cast<long double>(candidates) *
+                                                      18446744073709551616.0L);
+    }
+  }
+  bool in_sample(std::uint64_t k, std::int32_t month, std::int32_t origin) const {
+    return month <= origin - horizon && k < threshold[static_cast<std::size_t>(origin - first)];
+  }
+};
+
+class Trainer {
+ public:
+  Trainer(const FeatureTable& t, const ChurnRiskCliOptions& o, const SampleKeys& keys)
+      : t_(t), o_(o), keys_(keys) {
+    params_.rounds = o.trees;
+    params_.max_depth = o.max_depth;
+    params_.seed = o.seed;
+  }
+  const ml::BoosterParams& params() const { return params_; }
+
+  // Train on the sample of rows with a known outcome by `origin` (month <= origin - H) and score
+  // the rows of `origin`.
+  OriginRun run(std::int32_t origin, bool keep_model) const {
+    OriginRun out;
+    out.in_training.assign(t_.rows(), 0);
+    std::vector<std::size_t> candidates;
+    for (std::size_t r = 0; r < t_.rows(); ++r) {
+      if (t_.month[r] == origin) out.scored.push_back(r);
+      if (t_.month[r] > origin - o_.horizon || t_.label[r] < 0) continue;
+      ++out.candidates;
+      if (keys_.in_sample(keys_.key(t_.customer_ids[t_.customer[r]], t_.month[r]), t_.month[r],
+                          origin)) {
+        candidates.push_back(r);
+      }
+    }
+    std::size_t churned = 0;
+    for (const std::size_t r : candidates) churned += t_.label[r] == 1 ? 1u : 0u;
+    out.training_rows = candidates.size();
+    out.training_churned = churned;
+    out.probability.assign(out.scored.size(), 0);
+    out.raw.assign(out.scored.size(), 0);
+    out.baseline.assign(out.scored.size(), 0);
+    if (candidates.empty() || churned == 0 || churned == candidates.size()) return out;
+    for (const std::size_t r : candidates) {
+      out.in_training[r] = 1;
+      const YearMonth m{t_.month[r]};
+      if (!out.training_first || m < *out.training_first) out.training_first = m;
+      if (!out.training_last || m > *out.training_last) out.training_last = m;
+    }
+    const std::vector<float> scored_values = gather(out.scored);
+
+    // Calibration: a model of the rows before the last kCalibrationMonths training months,
+    // scored on those months; Platt scaling fit on them.
+    const std::int32_t cut = origin - o_.horizon - kCalibrationMonths;
+    std::vector<std::size_t> early, slice;
+    for (const std::size_t r : candidates) (t_.month[r] <= cut ? early : slice).push_back(r);
+    if (!early.empty() && !slice.empty()) {
+      const ml::XgbModel m = train(early);
+      const std::vector<float> p = m.predict(gather(slice).data(), slice.size(), threads());
+      std::vector<double> pd(p.begin(), p.end());
+      std::vector<std::int8_t> y;
+      for (const std::size_t r : slice) y.push_back(t_.label[r]);
+      out.calibration = fit_platt(pd, y);
+      out.calibration_rows = slice.size();
+      out.calibration_first = YearMonth{cut + 1};
+      out.calibration_last = YearMonth{origin - o_.horizon};
+    }
+    ml::XgbModel model = train(candidates);
+    const std::vector<float> p = model.predict(scored_values.data(), out.scored.size(), threads());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      out.raw[i] = p[i];
+      out.probability[i] = out.calibration.apply(p[i]);
+    }
+    const std::vector<float> x = gather(candidates);
+    std::vector<std::int8_t> y;
+    for (const std::size_t r : candidates) y.push_back(t_.label[r]);
+    const LogisticModel lr = fit_logistic(x.data(), candidates.size(), t_.columns(), y,
+                                          kBaselineLambda);
+    for (std::size_t i = 0; i < out.scored.size(); ++i) {
+      out.baseline[i] = lr.predict(scored_values.data() + i * t_.columns());
+    }
+    if (keep_model) out.model = std::move(model);
+    return out;
+  }
+
+  std::vector<float> gather(const std::vector<std::size_t>& rows) const {
+    std::vector<float> v;
+    v.reserve(rows.size() * t_.columns());
+    for (const std::size_t r : rows) v.insert(v.end(), t_.row(r), t_.row(r) + t_.columns());
+    return v;
+  }
+  unsigned threads() const { return io::effective_threads(o_.threads); }
+
+ private:
+  ml::XgbModel train(const std::vector<std::size_t>& rows) const {
+    const std::vector<float> x = gather(rows);
+    std::vector<float> y;
+    y.reserve(rows.size());
+    for (const std::size_t r : rows) y.push_back(t_.label[r] == 1 ? 1.0f : 0.0f);
+    return ml::XgbModel::train(x.data(), rows.size(), t_.columns(), y, params_);
+  }
+
+  const FeatureTable& t_;
+  const ChurnRiskCliOptions& o_;
+  const SampleKeys& keys_;
+  ml::BoosterParams params_;
+};
+
+std::string num(double x, int decimals) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*f", decimals, x);
+  std::string s = b;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s == "-0" ? "0" : s;
+}
+std::string plural(double n, const char* one, const char* many) {
+  return num(n, 0) + " " + (std::abs(n - 1) < 1e-9 ? one : many);
+}
+
+// A feature's value in words (docs/churn-risk.md, "Reading a score").
+std::string word(const FeatureInfo& f, float value) {
+  using K = FeatureInfo::Kind;
+  const bool missing = std::isnan(value);
+  const double v = value;
+  const std::string& s = f.subject;
+  auto change = [&](const std::string& what, const std::string& span) {
+    if (missing) return what + ": no comparison " + span;
+    if (std::abs(v) < 0.5) return what + " unchanged " + span;
+    return what + (v < 0 ? " fell " : " rose ") + num(std::abs(v), 0) + " % " + span;
+  };
+  switch (f.kind) {
+    case K::tenure:
+      return (v <= 6 ? "customer for only " : "customer for ") + plural(v, "month", "months");
+    case K::revenue:
+      return "revenue " + num(v, 2) + " a month";
+    case K::revenue_change:
+      return change("revenue", "over " + plural(f.months, "month", "months"));
+    case K::largest_drop:
+      return v > 0 ? "revenue dropped " + num(v, 0) + " % in one month (last 6 months)"
+                   : "no revenue drop in the last 6 months";
+    case K::months_inactive:
+      return v > 0 ? plural(v, "month", "months") + " without revenue before"
+                   : "never a month without revenue";
+    case K::reactivations:
+      return v > 0 ? "came back after a gap " + plural(v, "time", "times")
+                   : "never came back after a gap";
+    case K::months_since_return:
+      return missing ? "never came back after a gap"
+                     : "came back after a gap " + plural(v, "month", "months") + " ago";
+    case K::plan_changes:
+      return "revenue changed " + plural(v, "time", "times") + " in 12 months";
+    case K::months_at_revenue:
+      return "same revenue for " + plural(v, "month", "months");
+    case K::csat_latest:
+      return missing ? "no CSAT answer yet" : "latest CSAT " + num(v, 1);
+    case K::csat_lowest:
+      return missing ? "no CSAT answer in 6 months" : "CSAT as low as " + num(v, 0) + " in 6 months";
+    case K::csat_count:
+      return v > 0 ? plural(v, "CSAT answer", "CSAT answers") + " so far" : "no CSAT answer yet";
+    case K::months_since_csat:
+      return missing ? "no CSAT answer yet"
+                     : "last CSAT answer " + plural(v, "month", "months") + " ago";
+    case K::signal_level:
+      return missing ? "no " + s + " observed this month" : s + " " + num(v, 2) + " this month";
+    case K::signal_change:
+      return f.months == 1 ? change(s, "over 1 month") : change(s, "vs prior 3 months");
+    case K::signal_trend:
+      if (missing) return s + ": too few months for a trend";
+      return s + (v < 0 ? " trending down " : " trending up ") + num(std::abs(v), 0) +
+             " % a month";
+    case K::segment:
+      return v > 0 ? "segment " + s : "not in segment " + s;
+  }
+  return f.name;
+}
+
+YearMonth parse_month_option(const char* option, const std::string& value) {
+  YearMonth month;
+  std::string_view text = value;
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text.size() != 7 || parse_period(text, month) != PeriodError::ok) {
+    throw UsageError(std::string(option) + " " + quote_for_message(value) +
+                     ": expected a month YYYY-MM, e.g. 2025-06");
+  }
+  return month;
+}
+
+io::ChurnEvaluation evaluate(std::string name, const std::vector<double>& p,
+                             const std::vector<std::int8_t>& y) {
+  io::ChurnEvaluation e;
+  e.name = std::move(name);
+  e.roc_auc = roc_auc(p, y);
+  e.pr_auc = pr_auc(p, y);
+  e.brier = brier(p, y);
+  e.top_decile = top_decile(p, y);
+  e.calibration = calibration_table(p, y, 10);
+  return e;
+}
+
+// The number of at-risk rules that fire per customer at `month`.
+std::unordered_map<std::string, int> rules_fired(const CustomerHistory& rules, std::int32_t month) {
+  AtRiskOptions o;
+  o.as_of = YearMonth{month};
+  std::unordered_map<std::string, int> out;
+  for (const AtRiskCustomer& c : rules.evaluate(o).customers_at_risk) {
+    out[c.customer_id] = static_cast<int>(c.reasons().size());
+  }
+  return out;
+}
+
+int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
+  const InputOptions& in = options.input;
+  if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
+    throw UsageError(
+        "no input: give a file (csm-metrics churn-risk customers.csv), pipe records in, or use '-' "
+        "to type them");
+  }
+  std::optional<YearMonth> as_of_option;
+  if (!options.as_of.empty()) as_of_option = parse_month_option("--as-of", options.as_of);
+  for (std::size_t i = 0; i < options.signals.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (io::text::ascii_lower(options.signals[i]) == io::text::ascii_lower(options.signals[j])) {
+        throw UsageError("--signal " + options.signals[i] + ": given twice");
+      }
+    }
+    if (options.signals[i].empty()) throw UsageError("--signal: expected a column name");
+  }
+
+  io::ReadOptions read = read_options(in);
+  read.threads = 1;  // the histories are filled in one stream
+  read.signals = options.signals;
+  DataProfile quality;
+  read.quality = &quality;
+  io::RecordInput input(in.files, read);
+  std::vector<std::string> signal_names;
+  for (const std::string& s : options.signals) signal_names.push_back(io::text::ascii_lower(s));
+  ChurnHistory history(signal_names);
+  CustomerHistory rules;
+  try {
+    const io::RecordKind kind = input.kind();
+    const std::string source = in.files.empty() ? "<stdin>" : in.files.front();
+    if (kind == io::RecordKind::summary) {
+      throw InputError(source, 0, "",
+                       "churn-risk needs records per customer (activity or subscription records), "
+                       "not summary records");
+    }
+    if (kind == io::RecordKind::transaction) {
+      throw UsageError(
+          "these are transaction records (date, amount): churn-risk reads activity or "
+          "subscription records (for purchases without a subscription, see 'csm-metrics predict')");
+    }
+    if (kind != io::RecordKind::activity && !options.signals.empty()) {
+      throw UsageError("--signal: signals are columns of activity records; these are " +
+                       std::string(io::to_string(kind)) + " records");
+    }
+    TeeSink tee(history, rules);
+    input.read(tee);
+  } catch (const RevenueOverflow& e) {
+    throw_overflow(in.files, e);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+
+  io::ChurnRiskReport report;
+  report.version = CSM_VERSION;
+  report.horizon = options.horizon;
+  report.sort = options.sort;
+  report.top = options.top;
+  report.input = input.report();
+  report.baseline_lambda = kBaselineLambda;
+  const std::vector<DataWarning> data_warnings = data_quality_warnings(
+      in, read, input.kind(), report.input, quality, nullptr, report.warnings, io.err);
+  if (report.input.skipped > 0) {
+    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
+                              " invalid records");
+    if (!in.quiet) {
+      for (const std::string& message : report.input.skipped_messages) {
+        io.err << "csm-metrics: skipped: " << message << '\n';
+      }
+    }
+  }
+  if (!history.last_period()) {
+    throw InputError(in.files.empty() ? "<stdin>" : in.files.front(), 0, "",
+                     "no records: churn-risk needs the monthly history of customers");
+  }
+  for (std::size_t s = 0; s < signal_names.size(); ++s) {
+    if (history.signal_observations()[s] == 0) {
+      const std::string note = "--signal " + options.signals[s] + ": no value in any record";
+      report.warnings.push_back(note);
+      if (!in.quiet) io.err << "csm-metrics: warning: " << note << '\n';
+    }
+  }
+  const YearMonth as_of = as_of_option.value_or(*history.last_period());
+  report.as_of = as_of;
+  const YearMonth first = *history.first_period();
+  if (as_of < first) {
+    throw UsageError("--as-of " + to_string(as_of) + ": before the first month of the data (" +
+                     to_string(first) + ")");
+  }
+  // The months scored: as_of and the backtest's origins. Only their rows and the training
+  // samples get features, unless --features-csv asks for all of them.
+  std::vector<std::int32_t> origins{as_of.index};
+  for (int k = 0; k < options.backtest; ++k) {
+    const std::int32_t origin = as_of.index - options.horizon - k;
+    if (origin >= first.index) origins.push_back(origin);
+  }
+  const SampleKeys keys(rows_per_month(history, first, as_of), first.index, options.horizon,
+                        options.max_training_rows, options.seed);
+  FeatureFilter keep;
+  if (options.features_csv.empty()) {
+    keep = [&keys, &origins](std::string_view id, std::int32_t month) {
+      const std::uint64_t k = keys.key(id, month);
+      for (const std::int32_t o : origins) {
+        if (month == o || keys.in_sample(k, month, o)) return true;
+      }
+      return false;
+    };
+  }
+  FeatureTable table;
+  try {
+    table = build_features(history, first, as_of, options.horizon, keep);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  for (const FeatureInfo& f : table.features) report.features.push_back(f.name);
+
+  const Trainer trainer(table, options, keys);
+  report.parameters = trainer.params().xgboost_params();
+  report.parameters.emplace_back("num_boost_round", std::to_string(options.trees));
+  report.parameters.emplace_back("max_training_rows", std::to_string(options.max_training_rows));
+  report.parameters.emplace_back("sample_seed", std::to_string(options.seed));
+  OriginRun run = trainer.run(as_of.index, true);
+  report.active_customers = run.scored.size();
+  if (run.scored.empty()) {
+    const std::string note = "no customer has revenue in " + to_string(as_of);
+    report.warnings.push_back(note);
+    if (!in.quiet) io.err << "csm-metrics: note: " << note << '\n';
+  }
+  report.training_rows = run.training_rows;
+  report.training_churned = run.training_churned;
+  report.training_candidates = run.candidates;
+  report.training_first = run.training_first;
+  report.training_last = run.training_last;
+  report.calibration = run.calibration;
+  report.calibration_rows = run.calibration_rows;
+  report.calibration_first = run.calibration_first;
+  report.calibration_last = run.calibration_last;
+  if (!run.model) {
+    report.notes.push_back(
+        "no model: the months up to " + to_string(YearMonth{as_of.index - options.horizon}) +
+        " hold no customer-month with a known outcome of both kinds (churned and stayed); the "
+        "probabilities are 0");
+  } else if (!run.calibration.fitted) {
+    report.notes.push_back("not calibrated: too few months or churners before the last " +
+                           std::to_string(kCalibrationMonths) +
+                           " training months; the probabilities are XGBoost's own");
+  }
+  const std::size_t cols = table.columns();
+  for (std::size_t i = 0; i < run.scored.size(); ++i) {
+    const std::size_t r = run.scored[i];
+    io::ChurnScore c;
+    c.customer_id = table.customer_ids[table.customer[r]];
+    c.churn_probability = run.probability[i];
+    c.model_score = run.raw[i];
+    c.baseline_probability = run.baseline[i];
+    c.revenue = table.revenue[r];
+    c.revenue_at_risk = c.churn_probability * to_double(MoneySum{c.revenue});
+    c.row = r;
+    report.customers.push_back(std::move(c));
+  }
+  if (options.sort == "revenue-at-risk") {
+    std::sort(report.customers.begin(), report.customers.end(),
+              [](const io::ChurnScore& a, const io::ChurnScore& b) {
+                if (a.revenue_at_risk != b.revenue_at_risk) return a.revenue_at_risk > b.revenue_at_risk;
+                if (a.churn_probability != b.churn_probability) {
+                  return a.churn_probability > b.churn_probability;
+                }
+                return a.customer_id < b.customer_id;
+              });
+  } else {
+    std::sort(report.customers.begin(), report.customers.end(),
+              [](const io::ChurnScore& a, const io::ChurnScore& b) {
+                if (a.churn_probability != b.churn_probability) {
+                  return a.churn_probability > b.churn_probability;
+                }
+                return a.customer_id < b.customer_id;
+              });
+  }
+  // The factors of the customers shown (--top): TreeSHAP is the costly part of scoring.
+  const std::size_t shown = options.top == 0 ? report.customers.size()
+                                             : std::min(options.top, report.customers.size());
+  if (run.model && shown > 0) {
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < shown; ++i) rows.push_back(report.customers[i].row);
+    const std::vector<float> contributions =
+        run.model->contributions(trainer.gather(rows).data(), rows.size(), trainer.threads());
+    for (std::size_t i = 0; i < shown; ++i) {
+      io::ChurnScore& c = report.customers[i];
+      const float* contrib = contributions.data() + i * (cols + 1);
+      std::vector<std::size_t> order;
+      for (std::size_t j = 0; j < cols; ++j) {
+        if (contrib[j] > 0) order.push_back(j);
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return contrib[a] > contrib[b]; });
+      if (order.size() > 3) order.resize(3);
+      for (const std::size_t j : order) {
+        c.factors.push_back({table.features[j].name, contrib[j],
+                             word(table.features[j], table.row(c.row)[j])});
+      }
+    }
+  }
+
+  // The backtest: each of the last K months with a known outcome scored as if it were as_of.
+  if (options.backtest > 0) {
+    io::ChurnBacktest bt;
+    bt.months = options.backtest;
+    std::vector<double> pm, pb, pr;
+    std::vector<std::int8_t> y;
+    for (int k = options.backtest - 1; k >= 0; --k) {
+      const std::int32_t origin = as_of.index - options.horizon - k;
+      if (origin < first.index) continue;
+      const OriginRun o = trainer.run(origin, false);
+      if (o.training_rows == 0 || o.training_churned == 0 ||
+          o.training_churned == o.training_rows || o.scored.empty()) {
+        continue;
+      }
+      // The rules: how many fire at the origin; each count's churn rate where it was last known
+      // (at origin - H) is its probability.
+      const auto fired = rules_fired(rules, origin);
+      const auto fired_before = rules_fired(rules, origin - options.horizon);
+      std::map<int, std::pair<double, double>> rate;  // count -> (churned, customers)
+      double all_churned = 0, all = 0;
+      for (std::size_t r = 0; r < table.rows(); ++r) {
+        if (table.month[r] != origin - options.horizon || table.label[r] < 0) continue;
+        const auto it = fired_before.find(table.customer_ids[table.customer[r]]);
+        auto& [churned, n] = rate[it == fired_before.end() ? 0 : it->second];
+        churned += table.label[r];
+        n += 1;
+        all_churned += table.label[r];
+        all += 1;
+      }
+      const double prior = all > 0 ? all_churned / all : 0;
+      bt.origins.push_back(YearMonth{origin});
+      for (std::size_t i = 0; i < o.scored.size(); ++i) {
+        const std::size_t r = o.scored[i];
+        y.push_back(table.label[r]);
+        pm.push_back(o.probability[i]);
+        pb.push_back(o.baseline[i]);
+        const auto it = fired.find(table.customer_ids[table.customer[r]]);
+        const auto found = rate.find(it == fired.end() ? 0 : it->second);
+        const auto [churned, n] = found == rate.end() ? std::pair{0.0, 0.0} : found->second;
+        pr.push_back((churned + prior) / (n + 1));  // one pseudo-customer at the overall rate
+      }
+    }
+    bt.scored = y.size();
+    for (const std::int8_t v : y) bt.churned += v == 1 ? 1u : 0u;
+    if (!y.empty()) {
+      bt.scorers.push_back(evaluate("model", pm, y));
+      bt.scorers.push_back(evaluate("baseline", pb, y));
+      bt.scorers.push_back(evaluate("rules", pr, y));
+    }
+    if (bt.scored > 0 && bt.churned < 30) {
+      report.notes.push_back("the backtest saw only " + std::to_string(bt.churned) +
+                             " churners: its figures are noisy (a longer --backtest adds months)");
+    }
+    report.backtest = std::move(bt);
+  }
+
+  if (!options.features_csv.empty()) {
+    io::write_file_atomically(options.features_csv, io::features_csv(table, run.in_training));
+  }
+  std::string text;
+  const std::string format = io::text::ascii_lower(options.format);
+  if (format == "json") {
+    text = io::to_json(report);
+    io::add_data_warnings_member(text, data_warnings);
+  } else if (format == "csv") {
+    text = io::to_csv(report);
+  } else {
+    text = io::to_table(report);
+  }
+  if (!options.output.empty() && options.output != "-") {
+    io::write_file_atomically(options.output, text);
+  } else {
+    io.out << text;
+    io.out.flush();
+    if (!io.out) throw OutputError("<stdout>: write failed");
+  }
+  return strict_status(in, data_warnings, kOk, io.err);
+}
+
+}  // namespace
+
+CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
+  auto options = std::make_shared<ChurnRiskCliOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "churn-risk",
+      "Churn probability per active customer, learnt from the history (XGBoost), with the "
+      "reasons and a backtest against the at-risk rules; docs/churn-risk.md");
+  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+      ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
+  add_record_options(*cmd, options->input);
+  cmd->add_option("-o,--output", options->output,
+                  "Write the result to this file (atomically: all or nothing) instead of stdout");
+  cmd->add_flag("-q,--quiet", options->input.quiet, "No notes on stderr (errors are still printed)");
+  cmd->add_option("-j,--threads", options->threads,
+                  "Threads for scoring (0: one per core; training uses one, so results never "
+                  "depend on it)")
+      ->check(CLI::Range(0u, 1024u));
+  cmd->add_option("--as-of", options->as_of,
+                  "Score the customers active in this month (YYYY-MM; default: the latest month)")
+      ->type_name("YYYY-MM");
+  cmd->add_option("--horizon", options->horizon,
+                  "Churn within this many months after the month scored (default 1)")
+      ->check(CLI::Range(1, 24));
+  cmd->add_option("--signal", options->signals,
+                  "A numeric column of the activity records to learn from (usage, tickets, ...); "
+                  "the month's value is the sum of its rows; blank: not observed. Repeatable")
+      ->type_name("NAME");
+  cmd->add_option("--features-csv", options->features_csv,
+                  "Also write every customer-month's features and label to this CSV file")
+      ->type_name("FILE");
+  cmd->add_option("--seed", options->seed,
+                  "Seed of the training sample (see --max-training-rows); same seed, same scores")
+      ->default_val(1);
+  cmd->add_option("--sort", options->sort,
+                  "Order: probability (default) or revenue-at-risk (probability x revenue)")
+      ->check(CLI::IsMember({"probability", "revenue-at-risk"}));
+  cmd->add_option("--top", options->top, "Show at most N customers (0: all)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1000000000}));
+  cmd->add_option("--backtest", options->backtest,
+                  "Rolling-origin backtest over the last K months with a known outcome (default 3; "
+                  "0: none)")
+      ->check(CLI::Range(0, 60));
+  cmd->add_option("--max-training-rows", options->max_training_rows,
+                  "Train on a seeded random sample of about this many customer-months when there "
+                  "are more (default 100000)")
+      ->check(CLI::Range(std::size_t{100}, std::size_t{100000000}));
+  cmd->add_option("--trees", options->trees, "Boosting rounds (default 80)")
+      ->check(CLI::Range(1, 5000));
+  cmd->add_option("--max-depth", options->max_depth, "Depth of each tree (default 3)")
+      ->check(CLI::Range(1, 12));
+  return [options, io] { return churn_risk(*options, io); };
+}
+
+}  // namespace csm::cli

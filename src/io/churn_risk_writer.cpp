@@ -1,0 +1,229 @@
+#include "csm/io/churn_risk_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "text_output.hpp"
+
+namespace csm::io {
+namespace {
+
+using text::json_string;
+using text::number_text;
+
+std::size_t shown(const ChurnRiskReport& r) {
+  return r.top == 0 ? r.customers.size() : std::min(r.top, r.customers.size());
+}
+
+// A probability or metric rounded for JSON/CSV: 6 decimals are plenty and keep files stable.
+std::string fixed6(double x) {
+  if (!std::isfinite(x)) return "null";
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.6f", x);
+  return buffer;
+}
+std::string optional6(const std::optional<double>& x) { return x ? fixed6(*x) : "null"; }
+std::string money2(double x) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.2f", x);
+  return buffer;
+}
+std::string month_or_null(const std::optional<YearMonth>& m) {
+  return m ? json_string(to_string(*m)) : "null";
+}
+
+std::string evaluation_json(const ChurnEvaluation& e) {
+  std::string out = fmt::format(
+      "{{\"scorer\": {}, \"roc_auc\": {}, \"pr_auc\": {}, \"brier\": {}, \"top_decile\": "
+      "{{\"size\": {}, \"churned\": {}, \"lift\": {}, \"recall\": {}}}, \"calibration\": [",
+      json_string(e.name), optional6(e.roc_auc), optional6(e.pr_auc), optional6(e.brier),
+      e.top_decile.size, e.top_decile.churners, optional6(e.top_decile.lift),
+      optional6(e.top_decile.recall));
+  for (std::size_t i = 0; i < e.calibration.size(); ++i) {
+    const CalibrationBin& b = e.calibration[i];
+    out += fmt::format("{}{{\"count\": {}, \"mean_predicted\": {}, \"observed_rate\": {}}}",
+                       i ? ", " : "", b.count, fixed6(b.mean_predicted), fixed6(b.observed_rate));
+  }
+  return out + "]}";
+}
+
+std::string pct(const std::optional<double>& x) {
+  return x ? fmt::format("{:.0f} %", 100 * *x) : "-";
+}
+std::string dec2(const std::optional<double>& x) { return x ? fmt::format("{:.2f}", *x) : "-"; }
+std::string dec3(const std::optional<double>& x) { return x ? fmt::format("{:.3f}", *x) : "-"; }
+
+}  // namespace
+
+std::string to_json(const ChurnRiskReport& r) {
+  std::string out = "{\n";
+  out += "  \"tool\": \"csm-metrics\",\n  \"version\": " + json_string(r.version) + ",\n";
+  out += "  \"kind\": \"churn_risk\",\n";
+  out += fmt::format(
+      "  \"settings\": {{\"as_of\": {}, \"horizon\": {}, \"sort\": {}, \"top\": {}}},\n",
+      json_string(to_string(r.as_of)), r.horizon, json_string(r.sort),
+      r.top == 0 ? "null" : std::to_string(r.top));
+  out += "  \"input\": {\"sources\": [";
+  for (std::size_t i = 0; i < r.input.sources.size(); ++i) {
+    out += (i ? ", " : "") + json_string(r.input.sources[i]);
+  }
+  out += fmt::format("], \"record_kind\": {}, \"records\": {}, \"skipped_records\": {}, "
+                     "\"active_customers\": {}}},\n",
+                     json_string(to_string(r.input.kind)), r.input.records, r.input.skipped,
+                     r.active_customers);
+  out += "  \"customers\": [";
+  for (std::size_t i = 0; i < shown(r); ++i) {
+    const ChurnScore& c = r.customers[i];
+    out += i ? ",\n    " : "\n    ";
+    out += fmt::format(
+        "{{\"customer_id\": {}, \"churn_probability\": {}, \"revenue\": {}, "
+        "\"revenue_at_risk\": {}, \"model_score\": {}, \"baseline_probability\": {}, "
+        "\"factors\": [",
+        json_string(c.customer_id), fixed6(c.churn_probability), format_money(c.revenue),
+        money2(c.revenue_at_risk), number_text(c.model_score), fixed6(c.baseline_probability));
+    for (std::size_t k = 0; k < c.factors.size(); ++k) {
+      out += fmt::format("{}{{\"feature\": {}, \"contribution\": {}, \"text\": {}}}",
+                         k ? ", " : "", json_string(c.factors[k].feature),
+                         fixed6(c.factors[k].contribution), json_string(c.factors[k].text));
+    }
+    out += "]}";
+  }
+  out += shown(r) ? "\n  ],\n" : "],\n";
+  out += "  \"model\": {\"kind\": \"xgboost\", \"objective\": \"binary:logistic\", \"features\": [";
+  for (std::size_t i = 0; i < r.features.size(); ++i) {
+    out += (i ? ", " : "") + json_string(r.features[i]);
+  }
+  out += fmt::format(
+      "],\n    \"training_rows\": {}, \"training_churned\": {}, \"training_candidates\": {}, "
+      "\"training_months\": [{}, {}],\n    \"parameters\": {{",
+      r.training_rows, r.training_churned, r.training_candidates, month_or_null(r.training_first),
+      month_or_null(r.training_last));
+  for (std::size_t i = 0; i < r.parameters.size(); ++i) {
+    out += fmt::format("{}{}: {}", i ? ", " : "", json_string(r.parameters[i].first),
+                       json_string(r.parameters[i].second));
+  }
+  out += fmt::format(
+      "}},\n    \"calibration\": {{\"method\": \"platt\", \"fitted\": {}, \"a\": {}, \"b\": {}, "
+      "\"rows\": {}, \"months\": [{}, {}]}},\n"
+      "    \"baseline\": {{\"kind\": \"logistic_regression\", \"penalty\": \"l2\", \"lambda\": {}}}\n  }},\n",
+      r.calibration.fitted ? "true" : "false", number_text(r.calibration.a),
+      number_text(r.calibration.b), r.calibration_rows, month_or_null(r.calibration_first),
+      month_or_null(r.calibration_last), number_text(r.baseline_lambda));
+  if (r.backtest) {
+    const ChurnBacktest& b = *r.backtest;
+    out += fmt::format("  \"backtest\": {{\"months\": {}, \"origins\": [", b.months);
+    for (std::size_t i = 0; i < b.origins.size(); ++i) {
+      out += (i ? ", " : "") + json_string(to_string(b.origins[i]));
+    }
+    out += fmt::format("], \"scored\": {}, \"churned\": {}, \"scorers\": [", b.scored, b.churned);
+    for (std::size_t i = 0; i < b.scorers.size(); ++i) {
+      out += (i ? ",\n    " : "\n    ") + evaluation_json(b.scorers[i]);
+    }
+    out += "\n  ]},\n";
+  } else {
+    out += "  \"backtest\": null,\n";
+  }
+  out += "  \"notes\": [";
+  for (std::size_t i = 0; i < r.notes.size(); ++i) out += (i ? ", " : "") + json_string(r.notes[i]);
+  out += "],\n  \"warnings\": [";
+  for (std::size_t i = 0; i < r.warnings.size(); ++i) {
+    out += (i ? ", " : "") + json_string(r.warnings[i]);
+  }
+  out += "]\n}\n";
+  return out;
+}
+
+std::string to_csv(const ChurnRiskReport& r) {
+  std::string out =
+      "customer_id,churn_probability,revenue,revenue_at_risk,baseline_probability,factor_1,"
+      "factor_2,factor_3\n";
+  for (std::size_t i = 0; i < shown(r); ++i) {
+    const ChurnScore& c = r.customers[i];
+    text::append_csv_field(out, c.customer_id, true);
+    out += "," + fixed6(c.churn_probability) + "," + format_money(c.revenue) + "," +
+           money2(c.revenue_at_risk) + "," + fixed6(c.baseline_probability);
+    for (std::size_t k = 0; k < 3; ++k) {
+      out += ",";
+      if (k < c.factors.size()) text::append_csv_field(out, c.factors[k].text);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string to_table(const ChurnRiskReport& r) {
+  std::string out = fmt::format(
+      "Churn risk as of {} (churn within {} month{}): {} active customers scored\n",
+      to_string(r.as_of), r.horizon, r.horizon == 1 ? "" : "s",
+      text::grouped_count(r.active_customers));
+  out += fmt::format("Model: boosted trees, {} customer-months ({} churned), {} features\n",
+                     text::grouped_count(r.training_rows), text::grouped_count(r.training_churned),
+                     r.features.size());
+  if (r.backtest && !r.backtest->scorers.empty()) {
+    const ChurnBacktest& b = *r.backtest;
+    out += fmt::format("\nBacktest, last {} month{} ({} to {}): {} scores, {} churned\n", b.months,
+                       b.months == 1 ? "" : "s",
+                       b.origins.empty() ? "-" : to_string(b.origins.front()),
+                       b.origins.empty() ? "-" : to_string(b.origins.back()),
+                       text::grouped_count(b.scored), text::grouped_count(b.churned));
+    out += "  scorer       ROC AUC   PR AUC   top-10% lift   top-10% recall   Brier\n";
+    for (const ChurnEvaluation& e : b.scorers) {
+      out += fmt::format("  {:<10} {:>9} {:>8} {:>14} {:>16} {:>7}\n", e.name, dec3(e.roc_auc),
+                         dec3(e.pr_auc), dec2(e.top_decile.lift), pct(e.top_decile.recall),
+                         dec3(e.brier));
+    }
+  } else {
+    out += "\nNo backtest (--backtest 0, or too few months with a known outcome)\n";
+  }
+  // 16 + 2 + 7 + 2 + 11 + 2 + 40 = 80 columns.
+  out += fmt::format("\n{}  {}  {}  {}\n", text::pad_right("customer", 16), "churn p",
+                     text::pad_left("revenue", 11), "why (largest contributions first)");
+  const std::size_t n = shown(r);
+  for (std::size_t i = 0; i < n; ++i) {
+    const ChurnScore& c = r.customers[i];
+    const std::string first = c.factors.empty() ? "-" : c.factors[0].text;
+    out += fmt::format("{}  {:>6.1f}%  {}  {}\n", text::pad_right(text::cell(c.customer_id, 16), 16),
+                       100 * c.churn_probability,
+                       text::pad_left(text::compact_money(c.revenue, 11), 11),
+                       text::cell(first, 40));
+    for (std::size_t k = 1; k < c.factors.size(); ++k) {
+      out += std::string(40, ' ') + text::cell(c.factors[k].text, 40) + "\n";
+    }
+  }
+  if (n < r.customers.size()) {
+    out += fmt::format("... {} more (--top 0 shows all)\n",
+                       text::grouped_count(r.customers.size() - n));
+  }
+  for (const std::string& note : r.notes) out += text::wrap(note, text::kTableWidth, "Note: ", "  ");
+  return out;
+}
+
+std::string features_csv(const FeatureTable& t, const std::vector<char>& in_training) {
+  std::string out = "customer_id,period,label,in_training";
+  for (const FeatureInfo& f : t.features) {
+    out += ",";
+    text::append_csv_field(out, f.name);
+  }
+  out += "\n";
+  char buffer[32];
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    text::append_csv_field(out, t.customer_ids[t.customer[r]], true);
+    out += "," + to_string(YearMonth{t.month[r]}) + ",";
+    if (t.label[r] >= 0) out += t.label[r] == 1 ? "1" : "0";
+    out += r < in_training.size() && in_training[r] ? ",1" : ",0";
+    const float* v = t.row(r);
+    for (std::size_t j = 0; j < t.columns(); ++j) {
+      out += ",";
+      if (std::isnan(v[j])) continue;
+      // 9 significant digits read back as the same float.
+      std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(v[j]));
+      out += buffer;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace csm::io
