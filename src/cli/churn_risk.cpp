@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/run.hpp"
 #include "csm/at_risk.hpp"
 #include "csm/churn_features.hpp"
@@ -370,7 +371,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
                        "not summary records");
     }
     if (kind == io::RecordKind::transaction) {
-      throw UsageError(
+      throw_wrong_kind(in.files,
           "these are transaction records (date, amount): churn-risk reads activity or "
           "subscription records (for purchases without a subscription, see 'csm-metrics predict')");
     }
@@ -381,7 +382,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
     TeeSink tee(history, rules);
     input.read(tee);
   } catch (const RevenueOverflow& e) {
-    throw_overflow(in.files, e);
+    throw_overflow(in.files, read, e);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -121,8 +121,8 @@ for code in ("0 ok", "1 a --fail-if", "2 usage", "65 invalid", "66 input", "70 i
 
 # ---- records of a kind the command cannot use: 65, one line naming the file ---------------------------
 WRONG = {
-    "transactions.csv": ["compute", "report", "check", "movements", "at-risk", "cohorts", "retention", "forecast"],
-    "summary.csv": ["cohorts", "at-risk", "movements", "retention", "forecast"],
+    "transactions.csv": ["compute", "report", "check", "movements", "at-risk", "cohorts", "retention", "forecast", "churn-risk"],
+    "summary.csv": ["cohorts", "at-risk", "movements", "retention", "forecast", "churn-risk"],
     "activity.csv": ["rfm", "predict"],
     "subscriptions.csv": ["rfm", "predict"],
 }
