@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/forecast_cohorts.hpp"
 #include "io/text_output.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
@@ -27,6 +29,7 @@ struct ReportOptions {
   std::string title = "Customer-success report";
   bool timestamp = false;
   std::string cohort_grain = "month";
+  std::size_t forecast_months = 0;  // --forecast: 0 = no forecast section
 };
 
 std::string utc_now() {
@@ -70,11 +73,57 @@ std::vector<std::string> equivalent_command(const ReportOptions& options, const 
   if (cohort_grain != "month") add("--cohort-grain", cohort_grain);
   if (options.title != "Customer-success report") add("--title", options.title);
   if (options.timestamp) args.emplace_back("--timestamp");
+  if (options.forecast_months > 0) add("--forecast", std::to_string(options.forecast_months));
   return args;
+}
+
+// The forecast section: `forecast --months N` with its defaults (docs/retention.md), after the
+// last 12 observed months. It reads the files a second time, for the monthly cohorts.
+io::ForecastView forecast_view(const ReportOptions& options, const io::MetricsReport& metrics) {
+  MrrForecastOptions settings;
+  settings.months = options.forecast_months;
+  const MrrForecast f = forecast_mrr(forecast_cohorts(options.input.files, read_options(options.input)), settings);
+  io::ForecastView view;
+  view.interval = settings.interval;
+  view.method = fmt::format(
+      "Existing customers follow their monthly cohort's fitted sBG retention ({} of the cohorts with their "
+      "own fit, the rest the pooled one), their MRR grows at the recent net rate ({:+.2f} % a month); new "
+      "customers join at the recent rate ({:.1f} a month); the bounds come from {} simulations (seed {}). "
+      "The same numbers as csm-metrics forecast --months {}.",
+      f.cohorts_own_fit, 100 * f.net_expansion_rate, f.new_per_month, settings.simulations, settings.seed,
+      options.forecast_months);
+  std::optional<YearMonth> last;
+  if (metrics.grain == Grain::month && !metrics.periods.empty()) {
+    const std::size_t from = metrics.periods.size() > 12 ? metrics.periods.size() - 12 : 0;
+    for (std::size_t i = from; i < metrics.periods.size(); ++i) {
+      const PeriodMetrics& m = metrics.periods[i];
+      view.observed_labels.push_back(to_string(m.period));
+      view.observed_mrr.push_back(m.mrr_end ? to_double(*m.mrr_end) : 0.0);
+    }
+    last = metrics.periods.back().period;
+  } else if (metrics.activity && metrics.activity->last) {
+    last = *metrics.activity->last;
+  }
+  for (const ForecastMonth& m : f.months) {
+    view.labels.push_back(last ? to_string(YearMonth{last->index + static_cast<std::int32_t>(m.month)})
+                               : "+" + std::to_string(m.month));
+    view.customers.push_back(m.customers);
+    view.customers_low.push_back(m.customers_low);
+    view.customers_high.push_back(m.customers_high);
+    view.mrr.push_back(m.mrr);
+    view.mrr_low.push_back(m.mrr_low);
+    view.mrr_high.push_back(m.mrr_high);
+  }
+  return view;
 }
 
 int report(const ReportOptions& options, Streams io) {
   const InputOptions& in = options.input;
+  if (options.forecast_months > 0 &&
+      (in.files.empty() || std::find(in.files.begin(), in.files.end(), "-") != in.files.end())) {
+    throw UsageError("--forecast reads the input twice (the metrics, then the monthly cohorts): give files, "
+                     "not standard input");
+  }
   if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError(
         "no input: give a file (csm-metrics report customers.csv -o report.html), pipe records in, or "
@@ -97,6 +146,7 @@ int report(const ReportOptions& options, Streams io) {
     }
     page.groups = std::move(groups);
   }
+  if (options.forecast_months > 0) page.forecast = forecast_view(options, page.metrics);
   if (options.timestamp) page.timestamp = utc_now();
   io::ReportSettings settings;
   settings.input_format = io::text::ascii_lower(in.input_format);
@@ -134,6 +184,11 @@ CommandRunner add_report_command(CLI::App& app, Streams io) {
                   "Cohorts and ages of the heat map in months (default), quarters or years")
       ->transform(CLI::IsMember({"month", "quarter", "year"}, CLI::ignore_case));
   cmd->add_option("--title", options->title, "Title of the page")->default_val("Customer-success report");
+  cmd->add_option("--forecast", options->forecast_months,
+                  "Add an MRR forecast for the next N months, with its 80 % interval (as 'csm-metrics "
+                  "forecast --months N'; activity or subscription records, from files)")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{120}));
   cmd->add_flag("--timestamp", options->timestamp,
                 "Put the current time (UTC) in the footer; without it, the same input gives the same bytes");
   return [options, io] { return report(*options, io); };

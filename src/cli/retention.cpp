@@ -14,6 +14,7 @@
 #include "io/text_output.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/commands.hpp"
+#include "cli/forecast_cohorts.hpp"
 #include "cli/run.hpp"
 #include "cli/transactions.hpp"
 #include "csm/activity_aggregator.hpp"
@@ -462,10 +463,16 @@ struct ForecastCommandOptions {
 
 // Monthly cohorts with their survivors' revenue, from records.
 std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o) {
-  io::RecordInput input(o.files, read_options(o));
+  return ::csm::cli::forecast_cohorts(o.files, read_options(o));
+}
+
+}  // namespace
+
+std::vector<ForecastCohort> forecast_cohorts(const std::vector<std::string>& files, const io::ReadOptions& read) {
+  io::RecordInput input(files, read);
   const io::RecordKind kind = input.kind();
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
-    throw_wrong_kind(o.files, "forecast needs one row per customer and month (activity or subscription records)");
+    throw_wrong_kind(files, "forecast needs one row per customer and month (activity or subscription records)");
   }
   ActivityAggregator aggregator;
   CohortOptions cohort_options;
@@ -477,7 +484,7 @@ std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  aggregator.finish(MetricOptions{}, read_options(o).threads);
+  aggregator.finish(MetricOptions{}, read.threads);
   const CohortTable table = aggregator.take_cohorts();
   std::vector<ForecastCohort> out;
   for (const Cohort& c : table.cohorts) {
@@ -493,6 +500,8 @@ std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o) {
   }
   return out;
 }
+
+namespace {
 
 std::string forecast_method(const MrrForecast& f, const ForecastCommandOptions& o) {
   return fmt::format(

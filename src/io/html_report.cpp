@@ -378,6 +378,57 @@ void revenue_section(std::string& out, const MetricsReport& r) {
   out += "</section>\n";
 }
 
+void forecast_section(std::string& out, const ForecastView& f) {
+  out += "<section id=\"forecast\">\n<h2>MRR forecast</h2>\n";
+  const std::size_t seen = f.observed_labels.size();
+  std::vector<std::string> labels = f.observed_labels;
+  labels.insert(labels.end(), f.labels.begin(), f.labels.end());
+  const std::string percent = fmt::format("{:g}", 100 * f.interval);
+  // The forecast lines start at the last observed month, so that they join the observed line.
+  auto ahead = [&](std::string label, const std::vector<double>& values, const char* colour) {
+    svg::Series s;
+    s.label = std::move(label);
+    s.colour = colour;
+    s.values.assign(seen, std::nullopt);
+    if (seen > 0) s.values.back() = f.observed_mrr.back();
+    s.values.insert(s.values.end(), values.begin(), values.end());
+    return s;
+  };
+  svg::Series observed;
+  observed.label = "mrr_end (observed)";
+  observed.colour = kBlue;
+  observed.values.assign(f.observed_mrr.begin(), f.observed_mrr.end());
+  observed.values.resize(labels.size(), std::nullopt);
+  std::vector<svg::Series> series;
+  if (seen > 0) series.push_back(std::move(observed));
+  series.push_back(ahead("forecast", f.mrr, kVermillion));
+  series.push_back(ahead("lower bound (" + percent + " %)", f.mrr_low, kSky));
+  series.push_back(ahead("upper bound (" + percent + " %)", f.mrr_high, kPurple));
+  svg::LineChart chart;
+  chart.text = {"chart-forecast", "MRR forecast for the next " + std::to_string(f.labels.size()) + " months",
+                "Line chart. " + describe_series(labels, series, Unit::money, Grain::month)};
+  chart.categories = labels;
+  chart.x_label = "month";
+  chart.series = std::move(series);
+  chart.unit = Unit::money;
+  chart.y_label = "MRR (money per month)";
+  chart.y_floor = 0;
+  figure(out, "MRR forecast", svg::line_chart(chart),
+         "How to read: the observed MRR, then the expected MRR of each coming month with the bounds "
+         "that hold it with " + percent + "&nbsp;% probability. " + escape(f.method));
+  out += "<table class=\"forecast\">\n<thead><tr><th>month</th><th>customers</th><th>low</th><th>high</th>"
+         "<th>MRR</th><th>low</th><th>high</th></tr></thead>\n<tbody>\n";
+  for (std::size_t i = 0; i < f.labels.size(); ++i) {
+    out += "<tr><td>" + escape(f.labels[i]) + "</td>";
+    for (double v : {f.customers[i], f.customers_low[i], f.customers_high[i]}) {
+      out += "<td>" + svg::format_value(v, Unit::count) + "</td>";
+    }
+    for (double v : {f.mrr[i], f.mrr_low[i], f.mrr_high[i]}) out += "<td>" + svg::format_value(v, Unit::money) + "</td>";
+    out += "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n</section>\n";
+}
+
 void satisfaction_section(std::string& out, const MetricsReport& r) {
   const auto& p = r.periods;
   const auto labels = period_labels(p, r.grain);
@@ -668,6 +719,7 @@ std::string to_html(const ReportInput& input) {
   headline_section(out, r);
   customers_section(out, r);
   revenue_section(out, r);
+  if (input.forecast && !input.forecast->labels.empty()) forecast_section(out, *input.forecast);
   satisfaction_section(out, r);
   if (input.cohorts) cohort_section(out, *input.cohorts);
   if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups, r.grain);

@@ -61,6 +61,18 @@ struct ReportSettings {
   std::vector<std::string> command;      ///< the arguments of an equivalent run, "csm-metrics" first
 };
 
+/// An MRR forecast drawn after the last observed months (`report --forecast N`; made by
+/// csm::forecast_mrr, docs/retention.md): the point forecast and its interval for each month.
+struct ForecastView {
+  std::vector<std::string> observed_labels;  ///< the last observed months (empty: none drawn)
+  std::vector<double> observed_mrr;          ///< their mrr_end
+  std::vector<std::string> labels;           ///< the forecast months, the first after the data
+  std::vector<double> customers, customers_low, customers_high;
+  std::vector<double> mrr, mrr_low, mrr_high;
+  double interval = 0.8;  ///< central probability of the intervals
+  std::string method;     ///< how the forecast was made, in words
+};
+
 /// Everything the page shows. The optional parts are left out of the page when absent.
 struct ReportInput {
   MetricsReport metrics;
@@ -69,6 +81,7 @@ struct ReportInput {
   std::optional<std::string> timestamp;  ///< shown in the footer only when set (--timestamp)
   std::optional<CohortRetention> cohorts;
   std::optional<GroupBreakdown> groups;
+  std::optional<ForecastView> forecast;
 };
 
 /// The whole page, from <!DOCTYPE html> to </html>; all text from the input is escaped.
