@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "cli/commands.hpp"
+#include "cli/csv_option.hpp"
 #include "cli/input_options.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/run.hpp"
@@ -38,6 +39,7 @@ struct ChurnRiskCliOptions {
   int horizon = 1;
   std::vector<std::string> signals;
   std::string features_csv;
+  bool csv_raw = false;
   std::uint64_t seed = 1;
   std::string sort = "probability";
   std::size_t top = 0;
@@ -594,7 +596,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
   }
 
   if (!options.features_csv.empty()) {
-    io::write_file_atomically(options.features_csv, io::features_csv(table, run.in_training));
+    io::write_file_atomically(options.features_csv, io::features_csv(table, run.in_training, csv_style(options.csv_raw)));
   }
   std::string text;
   const std::string format = io::text::ascii_lower(options.format);
@@ -602,7 +604,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
     text = io::to_json(report);
     io::add_data_warnings_member(text, data_warnings);
   } else if (format == "csv") {
-    text = io::to_csv(report);
+    text = io::to_csv(report, csv_style(options.csv_raw));
   } else {
     text = io::to_table(report);
   }
@@ -647,6 +649,7 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
   cmd->add_option("--features-csv", options->features_csv,
                   "Also write every customer-month's features and label to this CSV file")
       ->type_name("FILE");
+  add_csv_raw_flag(*cmd, options->csv_raw);
   cmd->add_option("--seed", options->seed,
                   "Seed of the training sample (see --max-training-rows); same seed, same scores")
       ->default_val(1);

@@ -135,18 +135,18 @@ std::string to_json(const ChurnRiskReport& r) {
   return out;
 }
 
-std::string to_csv(const ChurnRiskReport& r) {
+std::string to_csv(const ChurnRiskReport& r, const CsvStyle& style) {
   std::string out =
       "customer_id,churn_probability,revenue,revenue_at_risk,baseline_probability,factor_1,"
       "factor_2,factor_3\n";
   for (std::size_t i = 0; i < shown(r); ++i) {
     const ChurnScore& c = r.customers[i];
-    text::append_csv_field(out, c.customer_id, true);
+    text::append_csv_field(out, c.customer_id, style.formula_guard);
     out += "," + fixed6(c.churn_probability) + "," + format_money(c.revenue) + "," +
            money2(c.revenue_at_risk) + "," + fixed6(c.baseline_probability);
     for (std::size_t k = 0; k < 3; ++k) {
       out += ",";
-      if (k < c.factors.size()) text::append_csv_field(out, c.factors[k].text);
+      if (k < c.factors.size()) text::append_csv_field(out, c.factors[k].text, style.formula_guard);
     }
     out += "\n";
   }
@@ -200,16 +200,16 @@ std::string to_table(const ChurnRiskReport& r) {
   return out;
 }
 
-std::string features_csv(const FeatureTable& t, const std::vector<char>& in_training) {
+std::string features_csv(const FeatureTable& t, const std::vector<char>& in_training, const CsvStyle& style) {
   std::string out = "customer_id,period,label,in_training";
   for (const FeatureInfo& f : t.features) {
     out += ",";
-    text::append_csv_field(out, f.name);
+    text::append_csv_field(out, f.name, style.formula_guard);
   }
   out += "\n";
   char buffer[32];
   for (std::size_t r = 0; r < t.rows(); ++r) {
-    text::append_csv_field(out, t.customer_ids[t.customer[r]], true);
+    text::append_csv_field(out, t.customer_ids[t.customer[r]], style.formula_guard);
     out += "," + to_string(YearMonth{t.month[r]}) + ",";
     if (t.label[r] >= 0) out += t.label[r] == 1 ? "1" : "0";
     out += r < in_training.size() && in_training[r] ? ",1" : ",0";

@@ -150,6 +150,23 @@ def main():
           max(len(l) for l in out.splitlines()))
     check("table has the backtest", "ROC AUC" in out and "rules" in out, out[:400])
 
+    # 4b. The spreadsheet-formula guard of every CSV (docs/reliability.md): an id starting with = is
+    # written '=... in -f csv and --features-csv; --csv-raw writes it as it is.
+    with open(os.path.join(a.root, "examples", "activity.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    first = sorted({r[0] for r in rows[1:]})[0]
+    hostile = os.path.join(a.work, "hostile.csv")
+    write_rows(hostile, rows[0], [["=1+1" if r[0] == first else r[0]] + r[1:] for r in rows[1:]])
+    for raw, wanted in (([], "'=1+1"), (["--csv-raw"], "=1+1")):
+        features = os.path.join(a.work, "hostile-features.csv")
+        code, out, err = run(b, ["churn-risk", hostile, "--format", "csv", "--top", "0", "--backtest", "0",
+                                 "--features-csv", features, *raw])
+        ids = {r[0] for r in list(csv.reader(io.StringIO(out)))[1:]}
+        with open(features, newline="", encoding="utf-8") as f:
+            feature_ids = {r[0] for r in list(csv.reader(f))[1:]}
+        check(f"formula id in csv {raw}", code == 0 and wanted in ids and wanted in feature_ids,
+              f"{code} {err[:200]} {sorted(ids)[:3]} {sorted(feature_ids)[:3]}")
+
     # 5. Bad input and usage errors.
     bad = os.path.join(a.work, "bad.csv")
     with open(bad, "w", encoding="utf-8") as f:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "csm/churn_features.hpp"
+#include "csm/io/csv_style.hpp"
 #include "csm/churn_metrics.hpp"
 #include "csm/decimal.hpp"
 #include "csm/io/record_input.hpp"
@@ -76,11 +77,12 @@ struct ChurnRiskReport {
 };
 
 std::string to_json(const ChurnRiskReport& report);
-std::string to_csv(const ChurnRiskReport& report);
+std::string to_csv(const ChurnRiskReport& report, const CsvStyle& style = {});
 std::string to_table(const ChurnRiskReport& report);
 
 /// --features-csv: customer_id, period, label (empty: not known), in_training (1: a row the final
 /// model was trained on), then every feature (empty: missing), one row per customer-month.
-std::string features_csv(const FeatureTable& table, const std::vector<char>& in_training);
+std::string features_csv(const FeatureTable& table, const std::vector<char>& in_training,
+                         const CsvStyle& style = {});
 
 }  // namespace csm::io
