@@ -11,11 +11,11 @@
 #include "io/text_output.hpp"
 #include "cli/input_options.hpp"
 #include "cli/run.hpp"
+#include "cli/transactions.hpp"
 #include "csm/at_risk.hpp"
 #include "csm/error.hpp"
 #include "csm/io/at_risk_writer.hpp"
 #include "csm/io/data_warnings.hpp"
-#include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
 
 namespace csm::cli {
@@ -150,13 +150,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   } else {
     text = io::to_table(report);
   }
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-  } else {
-    io.out << text;
-    io.out.flush();
-    if (!io.out) throw OutputError("<stdout>: write failed");
-  }
+  write_output(options.output, io, text);
   return strict_status(in, data_warnings, kOk, io.err);
 }
 

@@ -17,6 +17,7 @@
 #include "cli/input_options.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/run.hpp"
+#include "cli/transactions.hpp"
 #include "csm/at_risk.hpp"
 #include "csm/churn_features.hpp"
 #include "csm/churn_metrics.hpp"
@@ -608,13 +609,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
   } else {
     text = io::to_table(report);
   }
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-  } else {
-    io.out << text;
-    io.out.flush();
-    if (!io.out) throw OutputError("<stdout>: write failed");
-  }
+  write_output(options.output, io, text);
   return strict_status(in, data_warnings, kOk, io.err);
 }
 
