@@ -31,6 +31,8 @@ if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium pyth
 if [ "$mode" = test ]; then packages+=(valgrind); fi
 # test: churn-risk's cross-check trains python3-xgboost on the exported features (issue 21).
 if [ "$mode" = test ]; then packages+=(python3-xgboost); fi
+# test: the JSON outputs are validated against docs/schema/csm-metrics.schema.json (issue 18).
+if [ "$mode" = test ]; then packages+=(python3-jsonschema); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

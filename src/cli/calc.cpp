@@ -23,6 +23,7 @@
 #include "cli/run.hpp"
 #include "csm/error.hpp"
 #include "csm/formulas.hpp"
+#include "io/text_output.hpp"
 
 namespace csm::cli {
 namespace {
@@ -721,9 +722,60 @@ void add_unit_economics(CLI::App& calc, std::vector<Command>& commands) {
       }));
 }
 
+// Compact JSON with numbers as every other command writes them (io::text::number_text: 5, not
+// 5.0); a number that is not finite is null, as nlohmann's dump writes it.
+void append_compact(std::string& out, const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : j.items()) {
+        if (!first) out.push_back(',');
+        first = false;
+        io::text::append_json_string(out, key);
+        out.push_back(':');
+        append_compact(out, value);
+      }
+      out.push_back('}');
+      break;
+    }
+    case Json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const Json& value : j) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_compact(out, value);
+      }
+      out.push_back(']');
+      break;
+    }
+    case Json::value_t::string:
+      io::text::append_json_string(out, j.get_ref<const std::string&>());
+      break;
+    case Json::value_t::number_float: {
+      const double v = j.get<double>();
+      out += std::isfinite(v) ? io::text::number_text(v) : std::string("null");
+      break;
+    }
+    default:
+      out += j.dump();
+  }
+}
+
+// The envelope (tool, version, command "calc", kind null: no records are read), then the result.
+std::string calc_json(const Json& result) {
+  Json j;
+  io::text::put_envelope(j, {CSM_VERSION, "calc", std::nullopt});
+  for (const auto& [key, value] : result.items()) j[key] = value;
+  std::string out;
+  append_compact(out, j);
+  return out;
+}
+
 void emit(const Result& result, const std::string& format, std::ostream& out) {
   if (format == "json") {
-    out << result.json.dump() << '\n';
+    out << calc_json(result.json) << '\n';
   } else {
     out << result.text << '\n';
   }
@@ -739,7 +791,7 @@ CommandRunner add_calc_command(CLI::App& app, Streams io) {
   calc->require_subcommand(1);
   calc->footer(
       "Rates (--retention, --growth, --discount-rate) are fractions (0.05) or percentages (5%).\n"
-      "Results that are rates are printed as percentages: 5.00% in text, 5.0 in JSON.");
+      "Results that are rates are printed as percentages: 5.00% in text, 5 in JSON.");
 
   auto commands = std::make_shared<std::vector<Command>>();
   commands->push_back(add_clv_dcf(*calc));

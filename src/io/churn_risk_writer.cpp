@@ -59,8 +59,7 @@ std::string dec3(const std::optional<double>& x) { return x ? fmt::format("{:.3f
 
 std::string to_json(const ChurnRiskReport& r) {
   std::string out = "{\n";
-  out += "  \"tool\": \"csm-metrics\",\n  \"version\": " + json_string(r.version) + ",\n";
-  out += "  \"kind\": \"churn_risk\",\n";
+  out += text::envelope_lines({r.version, "churn-risk", to_string(r.input.kind)});
   out += fmt::format(
       "  \"settings\": {{\"as_of\": {}, \"horizon\": {}, \"sort\": {}, \"top\": {}}},\n",
       json_string(to_string(r.as_of)), r.horizon, json_string(r.sort),

@@ -269,15 +269,24 @@ void write_invoices(JsonOut& j, const InvoiceStats& s, Grain grain) {
   j.close('}');
 }
 
+namespace {
+// The envelope (text::envelope_members): tool, version, command, kind.
+void put_envelope(JsonOut& j, const MetricsReport& report) {
+  for (const auto& [name, value] : text::envelope_members({report.version, report.command, to_string(report.kind)})) {
+    j.key(name);
+    if (value) {
+      j.string(*value);
+    } else {
+      j.null();
+    }
+  }
+}
+}  // namespace
+
 std::string to_json(const MetricsReport& report) {
   JsonOut j;
   j.open('{');
-  j.key("tool");
-  j.string("csm-metrics");
-  j.key("version");
-  j.string(report.version);
-  j.key("kind");
-  j.string(to_string(report.kind));
+  put_envelope(j, report);
   if (report.grain != Grain::month) {
     j.key("grain");
     j.string(to_string(report.grain));
@@ -512,12 +521,7 @@ std::string to_json(const MetricsReport& report) {
 std::string to_explain_json(const MetricsReport& report) {
   JsonOut j;
   j.open('{');
-  j.key("tool");
-  j.string("csm-metrics");
-  j.key("version");
-  j.string(report.version);
-  j.key("kind");
-  j.string(to_string(report.kind));
+  put_envelope(j, report);
   if (report.explain) write_explain(j, *report.explain);
   j.key("warnings");
   j.open('[', true);

@@ -42,6 +42,7 @@ struct MetricsReport {
   std::vector<std::string> warnings;
   std::vector<DataWarning> data_warnings;  ///< data-quality warnings (also in `warnings` as text)
   std::string version;
+  std::string command = "compute";  ///< the JSON member "command": compute, check or merge
   /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").
   std::optional<std::vector<ThresholdCheck>> thresholds;
   std::optional<SpendReport> spend;  ///< set with --spend
@@ -54,7 +55,7 @@ const std::vector<std::string>& period_field_names();
 /// One JSON document (docs/output.md describes the schema), ending in a newline.
 std::string to_json(const MetricsReport& report);
 
-/// The document of `check --format json`: tool, version, kind, explain, warnings.
+/// The document of `check --format json`: tool, version, command, kind, explain, warnings.
 std::string to_explain_json(const MetricsReport& report);
 
 /// A header line with period_field_names() and one line per period; null is an empty field.
