@@ -244,7 +244,6 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
   MergedRfm merged = merge_rfm_states(texts, names, options.allow_partial);
   io::RfmReport report;
   report.version = CSM_VERSION;
-  report.command = "merge";
   report.input = std::move(merged.input);
   report.summary = std::move(merged.summary);
   report.warnings = std::move(merged.warnings);
@@ -291,7 +290,6 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
   const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
   io::CohortReport report;
   report.version = CSM_VERSION;
-  report.command = "merge";
   report.group_by = head.group_by;
   report.input.kind = io::RecordKind::activity;
   missing_shards(options, io, missing, head.shard_count, names[0], "the cohorts cover the other shards only",
@@ -413,7 +411,6 @@ int merge(const MergeOptions& options, Streams io) {
   }
 
   report.version = CSM_VERSION;
-  report.command = "merge";
   report.kind = report.input.kind;
   report.options = head.options;
   if (raw.grouped) {

@@ -708,7 +708,7 @@ CommandRunner add_forecast_command(CLI::App& app, Streams io) {
                   "prediction intervals and a backtest");
   cmd->add_option("files", o->input.files, "Records (activity or subscription); none or '-' reads standard input");
   cmd->add_option("--months", o->months, "Months to forecast (default 12)")->type_name("N");
-  cmd->add_option("--interval", o->interval, "Central probability of the prediction intervals (default 0.8 = 80%)")
+  cmd->add_option("--interval", o->interval, "Central probability of the prediction intervals, 0.8 or 80% (default 0.8)")
       ->transform(rate_number(0.0, 1.0));
   cmd->add_option("--seed", o->seed, "Seed of the simulations (the same seed, the same intervals)");
   cmd->add_option("--simulations", o->simulations, "Simulations for the intervals (default 1000)")

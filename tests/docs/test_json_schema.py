@@ -133,6 +133,9 @@ def main():
             "rfm": ["rfm", transactions] + end + ["--emit-state"],
         }
         kinds = {"metrics": "activity", "cohorts": "activity", "rfm": "transaction"}
+        # merge writes, byte for byte, the document of one run of the command over all the inputs
+        # (docs/scale-out.md): its "command" is that command's.
+        commands = {"metrics": "compute", "cohorts": "cohorts", "rfm": "rfm"}
         # A backtest needs more history than examples/ has: the project's generator, 300 customers.
         generated = os.path.join(work, "generated.csv")
         subprocess.run([sys.executable, os.path.join(root, "tools", "gen_activity.py"), "--customers", "300",
@@ -141,7 +144,9 @@ def main():
         for name, argv in states.items():
             state = os.path.join(work, name + ".csmstate")
             if run(argv + [state, "-q"]) is not None:
-                validate(["merge", state], "merge", kinds[name])
+                doc = validate(["merge", state], commands[name], kinds[name])
+                if doc is not None:
+                    seen.setdefault("merge " + name, doc)
 
     # The schema can fail: a renamed, missing or mistyped member of a real document is caught.
     def mutated(command, change):
@@ -159,7 +164,8 @@ def main():
         "rfm: no command": ("rfm", lambda d: d.pop("command")),
         "predict: customers' p_alive a string": ("predict", lambda d: d["customers"][0].update(p_alive="0.5")),
         "calc: value a string": ("calc", lambda d: d.update(value="5")),
-        "merge: a compute document with a member of rfm": ("merge", lambda d: d.update(days_per_unit=7)),
+        "merge: compute's document with a member of rfm": ("merge metrics", lambda d: d.update(days_per_unit=7)),
+        "merge: the command merge": ("merge metrics", lambda d: d.update(command="merge")),
     }
     for what, (command, change) in mutations.items():
         if command in seen:

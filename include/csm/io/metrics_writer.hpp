@@ -42,7 +42,7 @@ struct MetricsReport {
   std::vector<std::string> warnings;
   std::vector<DataWarning> data_warnings;  ///< data-quality warnings (also in `warnings` as text)
   std::string version;
-  std::string command = "compute";  ///< the JSON member "command": compute, check or merge
+  std::string command = "compute";  ///< the JSON member "command": compute or check (merge: compute)
   /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").
   std::optional<std::vector<ThresholdCheck>> thresholds;
   std::optional<SpendReport> spend;  ///< set with --spend
