@@ -575,6 +575,7 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
       }
       const double prior = all > 0 ? all_churned / all : 0;
       bt.origins.push_back(YearMonth{origin});
+      const std::size_t from = y.size();
       for (std::size_t i = 0; i < o.scored.size(); ++i) {
         const std::size_t r = o.scored[i];
         y.push_back(table.label[r]);
@@ -585,6 +586,19 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
         const auto [churned, n] = found == rate.end() ? std::pair{0.0, 0.0} : found->second;
         pr.push_back((churned + prior) / (n + 1));  // one pseudo-customer at the overall rate
       }
+      // This origin on its own (the pooled figures below are the headline).
+      const auto part = [from](const std::vector<double>& v) {
+        return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end());
+      };
+      const std::vector<std::int8_t> yo(y.begin() + static_cast<std::ptrdiff_t>(from), y.end());
+      io::ChurnBacktest::Origin eval;
+      eval.origin = YearMonth{origin};
+      eval.scored = yo.size();
+      for (const std::int8_t v : yo) eval.churned += v == 1 ? 1u : 0u;
+      eval.model_roc_auc = roc_auc(part(pm), yo);
+      eval.baseline_roc_auc = roc_auc(part(pb), yo);
+      eval.rules_roc_auc = roc_auc(part(pr), yo);
+      bt.by_origin.push_back(eval);
     }
     bt.scored = y.size();
     for (const std::int8_t v : y) bt.churned += v == 1 ? 1u : 0u;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "cli/input_options.hpp"
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.hpp"
 #include "csm/data_quality.hpp"
 #include "csm/io/churn_risk_writer.hpp"
@@ -37,5 +39,21 @@ struct ChurnRiskCliOptions {
 /// if asked); the data-quality warnings go to `data_warnings`. Throws InputError / UsageError.
 io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Streams io,
                                       std::vector<DataWarning>& data_warnings);
+
+/// `report --churn-risk` and the churn-risk options it takes (src/cli/report_churn_risk.cpp).
+struct ReportChurnOptions {
+  bool enabled = false;
+  std::vector<std::string> signals;
+  int horizon = 1;
+  int backtest = 3;
+  std::uint64_t seed = 1;
+  std::string as_of;
+};
+void add_report_churn_options(CLI::App& cmd, ReportChurnOptions& options);
+/// The arguments of an equivalent `report` run that these options add.
+void add_report_churn_args(const ReportChurnOptions& options, std::vector<std::string>& args);
+/// The HTML section: `churn-risk` run on the report's input with these options (the report's
+/// --by included). The input is read a second time: files only. Throws as churn-risk does.
+std::string report_churn_section(const ReportChurnOptions& options, const InputOptions& input);
 
 }  // namespace csm::cli

@@ -148,7 +148,16 @@ std::string to_json(const ChurnRiskReport& r) {
     for (std::size_t i = 0; i < b.scorers.size(); ++i) {
       out += (i ? ",\n    " : "\n    ") + evaluation_json(b.scorers[i]);
     }
-    out += "\n  ]},\n";
+    out += "\n  ],\n  \"by_origin\": [";
+    for (std::size_t i = 0; i < b.by_origin.size(); ++i) {
+      const ChurnBacktest::Origin& o = b.by_origin[i];
+      out += fmt::format(
+          "{}{{\"origin\": {}, \"scored\": {}, \"churned\": {}, \"roc_auc\": {{\"model\": {}, "
+          "\"baseline\": {}, \"rules\": {}}}}}",
+          i ? ",\n    " : "\n    ", json_string(to_string(o.origin)), o.scored, o.churned,
+          optional6(o.model_roc_auc), optional6(o.baseline_roc_auc), optional6(o.rules_roc_auc));
+    }
+    out += b.by_origin.empty() ? "]},\n" : "\n  ]},\n";
   } else {
     out += "  \"backtest\": null,\n";
   }

@@ -60,6 +60,14 @@ struct ChurnBacktest {
   std::size_t scored = 0;          ///< customer-months scored, all origins together
   std::size_t churned = 0;
   std::vector<ChurnEvaluation> scorers;  ///< model, baseline, rules
+  /// Each origin on its own: how steady the ranking is from month to month.
+  struct Origin {
+    YearMonth origin;
+    std::size_t scored = 0;
+    std::size_t churned = 0;
+    std::optional<double> model_roc_auc, baseline_roc_auc, rules_roc_auc;
+  };
+  std::vector<Origin> by_origin;
 };
 
 struct ChurnRiskReport {
