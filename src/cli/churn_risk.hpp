@@ -52,6 +52,9 @@ struct ReportChurnOptions {
 void add_report_churn_options(CLI::App& cmd, ReportChurnOptions& options);
 /// The arguments of an equivalent `report` run that these options add.
 void add_report_churn_args(const ReportChurnOptions& options, std::vector<std::string>& args);
+/// Usage errors of these options (before anything is read): the churn-risk options without
+/// --churn-risk, --churn-risk on standard input. Throws UsageError.
+void check_report_churn_options(const ReportChurnOptions& options, const InputOptions& input);
 /// The HTML section: `churn-risk` run on the report's input with these options (the report's
 /// --by included). The input is read a second time: files only. Throws as churn-risk does.
 std::string report_churn_section(const ReportChurnOptions& options, const InputOptions& input);

@@ -127,6 +127,7 @@ int report(const ReportOptions& options, Streams io) {
     throw UsageError("--forecast reads the input twice (the metrics, then the monthly cohorts): give files, "
                      "not standard input");
   }
+  check_report_churn_options(options.churn_risk, in);
   if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError(
         "no input: give a file (csm-metrics report customers.csv -o report.html), pipe records in, or "

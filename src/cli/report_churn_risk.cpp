@@ -51,18 +51,23 @@ void add_report_churn_args(const ReportChurnOptions& options, std::vector<std::s
   if (!options.as_of.empty()) add("--as-of", options.as_of);
 }
 
-std::string report_churn_section(const ReportChurnOptions& options, const InputOptions& input) {
+void check_report_churn_options(const ReportChurnOptions& options, const InputOptions& input) {
   if (!options.enabled) {
     if (!options.signals.empty() || options.horizon != 1 || options.backtest != 3 || options.seed != 1 ||
         !options.as_of.empty()) {
       throw UsageError("--signal, --horizon, --backtest, --seed and --as-of go with --churn-risk");
     }
-    return {};
+    return;
   }
   if (input.files.empty() || std::find(input.files.begin(), input.files.end(), "-") != input.files.end()) {
     throw UsageError("--churn-risk reads the input a second time (the metrics, then the customers' "
                      "histories): give files, not standard input");
   }
+}
+
+std::string report_churn_section(const ReportChurnOptions& options, const InputOptions& input) {
+  check_report_churn_options(options, input);
+  if (!options.enabled) return {};
   ChurnRiskCliOptions churn;
   churn.input = input;
   churn.signals = options.signals;
