@@ -41,6 +41,8 @@ class ChurnHistory final : public ActivitySink {
   const std::vector<std::string>& signals() const noexcept { return signals_; }
   /// Observations (non-blank cells) of each signal.
   const std::vector<std::uint64_t>& signal_observations() const noexcept { return observed_; }
+  /// The segment of `customer_id` in `month`: "" when it has none (or no row) that month.
+  std::string segment_of(std::string_view customer_id, YearMonth month) const;
 
   struct Customer;
 

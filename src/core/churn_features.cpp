@@ -296,6 +296,16 @@ struct ChurnFeatureBuilder {
   }
 };
 
+std::string ChurnHistory::segment_of(std::string_view customer_id, YearMonth month) const {
+  const auto it = ids_.find(customer_id);
+  if (it == ids_.end()) return {};
+  const auto& months = customers_[it->second]->months;
+  const auto m = std::lower_bound(months.begin(), months.end(), month.index,
+                                  [](const Customer::Month& x, std::int32_t v) { return x.month < v; });
+  if (m == months.end() || m->month != month.index || m->segment == 0) return {};
+  return segments_[m->segment - 1u];
+}
+
 std::vector<std::uint64_t> rows_per_month(const ChurnHistory& h, YearMonth first, YearMonth last) {
   std::vector<std::uint64_t> out(
       last.index >= first.index ? static_cast<std::size_t>(last.index - first.index + 1) : 0, 0);

@@ -723,6 +723,7 @@ std::string to_html(const ReportInput& input) {
   satisfaction_section(out, r);
   if (input.cohorts) cohort_section(out, *input.cohorts);
   if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups, r.grain);
+  if (input.churn_risk_html) out += *input.churn_risk_html;
   settings_section(out, input);
 
   out += "<footer>Made by csm-metrics " + escape(r.version);

@@ -87,6 +87,7 @@ def main():
     validate(["check", activity], "check", "activity")
     validate(["at-risk", activity], "at-risk", "activity")
     validate(["churn-risk", activity], "churn-risk", "activity")
+    validate(["churn-risk", activity, "--by", "segment", "--backtest", "3"], "churn-risk", "activity")
     validate(["cohorts", activity], "cohorts", "activity")
     validate(["cohorts", os.path.join(ex, "subscriptions.csv"), "--by", "segment"], "cohorts", "subscription")
     validate(["movements", activity], "movements", "activity")

@@ -65,7 +65,7 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style = {});
 struct TableStyle {
   bool all_columns = false;  ///< every field instead of the key columns
   bool color = false;        ///< ANSI colours (only for a terminal)
-  bool unicode = false;      ///< trend lines in Unicode blocks (a UTF-8 terminal), else ASCII
+  bool unicode = false;      ///< trend lines in Unicode blocks (a UTF-8 locale), else ASCII
 };
 
 /// Aligned columns for a terminal, with a summary line under the table.
