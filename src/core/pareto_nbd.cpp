@@ -279,17 +279,10 @@ struct Point {
 // Where the parameters of a fit ran off, and whether that is a limit of the model that still
 // makes sense (as for BG/NBD): one purchase rate for everyone (r, alpha -> infinity), one
 // drop-out rate for everyone (s, beta -> infinity), or no drop-out (s/beta -> 0: the NBD).
-struct Runoff {
-  std::vector<std::string> why;
-  std::vector<std::string> limits;
-  std::array<bool, 4> unidentified{};
-  bool only_limits = true;
-};
-
-Runoff diagnose(const std::vector<double>& u, double scale) {
+detail::Runoff diagnose(const std::vector<double>& u, double scale) {
   const double r = std::exp(u[0]), alpha = std::exp(u[1]), s = std::exp(u[2]), beta = std::exp(u[3]);
   constexpr double big = 1e4, small = 1e-4;
-  Runoff d;
+  detail::Runoff d;
   if (r > big && alpha > big * scale) {
     d.why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
                     "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
@@ -415,39 +408,24 @@ BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions
   };
   const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", name + " fit failed: " + result.failure);
-  std::optional<Runoff> limit;
-  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
-    Runoff d = diagnose(result.u, scale);
-    if (!(result.stationary && d.only_limits)) {
-      const std::string best_point = "r " + g4(std::exp(result.u[0])) + ", alpha " +
-                                     g4(std::exp(result.u[1])) + ", s " + g4(std::exp(result.u[2])) +
-                                     ", beta " + g4(std::exp(result.u[3]));
-      throw InputError("", 0, "",
-                       name + " fit failed on " + std::to_string(customers.size()) +
-                           (customers.size() == 1 ? " customer: " : " customers: ") +
-                           detail::explain_refused_fit(result, d.why, "four", best_point,
-                                                       options.penalizer));
-    }
-    limit = std::move(d);
-  }
+  const detail::AcceptedFit accepted = detail::accept_fit(
+      penalised, plain, result, total_weight, name,
+      [&](const std::vector<double>& u) { return diagnose(u, scale); },
+      [&](const detail::Runoff& d) {
+        const std::string best_point =
+            "r " + g4(std::exp(result.u[0])) + ", alpha " + g4(std::exp(result.u[1])) + ", s " +
+            g4(std::exp(result.u[2])) + ", beta " + g4(std::exp(result.u[3]));
+        return name + " fit failed on " + std::to_string(customers.size()) +
+               (customers.size() == 1 ? " customer: " : " customers: ") +
+               detail::explain_refused_fit(result, d.why, "four", best_point, options.penalizer);
+      });
   BgNbdFit fit;
   fit.model = PurchaseModel::paretonbd;
-  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
-                std::exp(result.u[3])};
-  fit.log_likelihood = -plain(result.u, {}) * total_weight;
-  if (!std::isfinite(fit.log_likelihood)) {
-    throw InputError("", 0, "", name + " fit failed: the log-likelihood at the optimum cannot be "
-                                       "computed in double precision");
-  }
-  std::vector<double> covariance;
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
-  }
-  if (!limit) fit.log_covariance = std::move(covariance);
-  if (limit) {
-    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
-  }
+  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
+  fit.log_likelihood = accepted.log_likelihood;
+  fit.standard_errors = accepted.standard_errors;
+  fit.log_covariance = accepted.log_covariance;
+  fit.limit = accepted.limit;
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
   fit.converged = true;
