@@ -280,8 +280,8 @@ PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool w
 // series per customer history. The difference loses nothing that matters: s G(T) <= A (the
 // alive part, which is always added), so the rounding of G(t_x) is at most one unit of the last
 // place of the likelihood. `tails` gets, for each time, log G and dG/G in r, alpha, s, beta
-// (alpha^r beta^s included in G); false when the integral to infinity does not settle within
-// the panel budget (then the caller uses the per-history evaluation).
+// (alpha^r beta^s included in G); false when the panels needed exceed the budget (parameters far
+// out, e.g. at the optimiser's bounds; then the caller uses the per-history evaluation).
 struct Tail {
   double log_g = 0;
   std::array<double, 4> rel{};
@@ -338,27 +338,18 @@ bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, s
     t.log_g = scale + std::log(sum);
     for (std::size_t k = 0; k < 4; ++k) t.rel[k] = d[k] / sum;
   };
-  // From the largest time to infinity: panels until the rest is below 1e-17 of the sum. The
-  // log-integrand's slope 1 - (r+x)(m+tau)/(alpha+tau) - (s+1)(m+tau)/(beta+tau) only falls
-  // with tau (towards -(r+x+s)), so once it is negative the rest is at most e^l / |slope|.
+  // G(t) is taken from t to one panel beyond the largest time, not to infinity: every upper
+  // end gives the same differences G(t_x) - G(T) (and the same derivatives), a smaller G only
+  // tightens the bound above, and the panel keeps every G positive.
   const std::size_t n = times.size();
-  double v = std::log(m + times[n - 1]);
-  for (int panel = 0;; ++panel) {
-    if (panel == 20000 || v > 700) return false;
-    add_panel(v, max_width);
-    v += max_width;
-    double a_tau = 0, b_tau = 0;
-    const double l = at(v, a_tau, b_tau);
-    const double ev = std::exp(v);
-    const double slope = 1 - (r + x) * ev / a_tau - (s + 1) * ev / b_tau;
-    if (slope < 0 && std::exp(l - scale) / -slope <= 1e-17 * sum) break;
-  }
+  add_panel(std::log(m + times[n - 1]), max_width);
   if (!(sum > 0) || !std::isfinite(sum)) return false;
   record(tails[n - 1]);
   for (std::size_t j = n - 1; j-- > 0;) {
     const double v0 = std::log(m + times[j]), v1 = std::log(m + times[j + 1]);
     const double width = v1 - v0;
     const double panels = std::max(1.0, std::ceil(width / max_width));
+    if (panels > 4096) return false;  // parameters far out: the per-history evaluation copes
     const double h = width / panels;
     for (double k = 0; k < panels; ++k) add_panel(v0 + k * h, h);
     if (!(sum > 0) || !std::isfinite(sum)) return false;
