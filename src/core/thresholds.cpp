@@ -222,7 +222,7 @@ std::string summary_null_reason(std::string_view field) {
 
 ThresholdError::ThresholdError(std::string message, std::size_t position, std::size_t length,
                                std::string suggestion)
-    : std::invalid_argument(std::move(message)),
+    : std::invalid_argument(message),
       position_(position),
       length_(length),
       suggestion_(std::move(suggestion)) {}
