@@ -247,6 +247,58 @@ def test_calc(r):
         ["calc", "nps", "--promoters", "8", "--detractors", "5", "--passives", "1", "--responses", "14"]), "--passives")
 
 
+def test_reference(r, work):
+    """A second implementation on random data: 150 customers over 14 months (2024-11..2025-12),
+    0-3 rows per customer and month, each with a random segment and a random answer or none
+    (blank), in random row order. The reference counts the answers per (row segment, month) and
+    per period of each grain, and compares every NPS field of compute --by segment."""
+    import random
+    rnd = random.Random(21)
+    rows = []
+    for c in range(150):
+        for m in range(14):
+            for _ in range(rnd.choice([0, 0, 1, 1, 2, 3])):
+                year, month = (2024, 11 + m) if m < 2 else (2025, m - 1)
+                answer = rnd.choice([None] + list(range(11)))
+                rows.append((f"c{c}", f"{year}-{month:02d}", f"{rnd.randint(0, 3) * 10}.{len(rows):06d}",  # never two equal rows
+                             rnd.choice(["x", "y", "z"]), "" if answer is None else str(answer)))
+    rnd.shuffle(rows)
+    path = os.path.join(work, "random.csv")
+    with open(path, "w") as f:
+        f.write("customer_id,period,revenue,segment,nps\n")
+        f.writelines(",".join(row) + "\n" for row in rows)
+
+    def label(period, grain):
+        year, month = int(period[:4]), int(period[5:7])
+        return {"month": period, "quarter": f"{year}-Q{(month - 1) // 3 + 1}", "year": str(year)}[grain]
+
+    for grain in ("month", "quarter", "year"):
+        want = {}  # (group or None, label) -> [promoters, passives, detractors]
+        for _, period, _, segment, answer in rows:
+            for group in (None, segment):
+                counts = want.setdefault((group, label(period, grain)), [0, 0, 0])
+                if answer:
+                    a = int(answer)
+                    counts[0 if a >= 9 else 1 if a >= 7 else 2] += 1
+        doc = compute_json(r, f"random {grain}", [path, "--by", "segment", "--grain", grain])
+        if doc is None:
+            return
+        got = {(None, p["period"]): p for p in doc["periods"]}
+        for g in doc["groups"]:
+            got.update({(g["group"], p["period"]): p for p in g["periods"]})
+        bad = []
+        for key, p in got.items():
+            pro, pas, det = want.get(key, [0, 0, 0])
+            n = pro + pas + det
+            expect = [None if n == 0 else 100 * (pro - det) / n, n, pro, pas, det]
+            value = [p[k] for k in NPS_FIELDS]
+            if value[1:] != expect[1:] or (expect[0] is None) != (value[0] is None) or (
+                    expect[0] is not None and abs(value[0] - expect[0]) > 1e-9):
+                bad.append((key, value, expect))
+        r.check(f"random {grain}: every NPS field of {len(got)} periods as the reference", not bad and set(want) <= set(got),
+                repr(bad[:3]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -265,6 +317,7 @@ def main():
     guarded(r, test_report, r, data, work)
     guarded(r, test_bad, r, work)
     guarded(r, test_calc, r)
+    guarded(r, test_reference, r, work)
     print(f"nps e2e: {r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0
 
