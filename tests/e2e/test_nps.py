@@ -299,6 +299,24 @@ def test_reference(r, work):
                 repr(bad[:3]))
 
 
+def test_invoices(r, work):
+    """Invoice records: an answer counts in the month of its line's service_start. By hand:
+    a's line covers the ends of January and February, its 9 counts in 2024-01; c's line covers no
+    month's end (a zero row in 2024-01), its 10 still counts there; b's 3 counts in 2024-02.
+    2024-01: 2 promoters of 2 -> 100; 2024-02: 1 detractor of 1 -> -100."""
+    path = os.path.join(work, "invoices.csv")
+    with open(path, "w") as f:
+        f.write("customer_id,service_start,service_end,amount,nps\n"
+                "a,2024-01-15,2024-03-15,200.00,9\n"
+                "b,2024-02-01,2024-03-01,50.00,3\n"
+                "c,2024-01-10,2024-01-20,10.00,10\n")
+    doc = compute_json(r, "invoices", [path])
+    if doc:
+        got = {p["period"]: [p[k] for k in NPS_FIELDS] for p in doc["periods"]}
+        r.check("invoices: NPS in the month of service_start",
+                got.get("2024-01") == [100, 2, 2, 0, 0] and got.get("2024-02") == [-100, 1, 0, 0, 1], repr(got))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -318,6 +336,7 @@ def main():
     guarded(r, test_bad, r, work)
     guarded(r, test_calc, r)
     guarded(r, test_reference, r, work)
+    guarded(r, test_invoices, r, work)
     print(f"nps e2e: {r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0
 
