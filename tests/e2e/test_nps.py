@@ -317,6 +317,47 @@ def test_invoices(r, work):
                 got.get("2024-01") == [100, 2, 2, 0, 0] and got.get("2024-02") == [-100, 1, 0, 0, 1], repr(got))
 
 
+def test_churn_features(r, work):
+    """churn-risk's NPS features (docs/churn-risk.md) against a reference: for each exported
+    customer-month t, nps_latest = the mean of the answers of the latest month <= t with answers,
+    nps_lowest_6m = the lowest answer in t-5..t, nps_count = the answers up to t (blank: none)."""
+    import csv
+    import random
+    rnd = random.Random(7)
+    answers = {}  # (customer, month number) -> [answers]
+    lines = ["customer_id,period,revenue,nps"]
+    for c in range(120):
+        start, stop = rnd.randint(0, 6), rnd.randint(7, 14)
+        for m in range(start, stop):
+            for _ in range(rnd.choice([1, 1, 2])):
+                a = rnd.choice([None, None, None] + list(range(11)))
+                if a is not None:
+                    answers.setdefault((f"k{c}", m), []).append(a)
+                lines.append(f"k{c},{2024 + m // 12}-{m % 12 + 1:02d},{10 + c % 7}.00,{'' if a is None else a}")
+    path = os.path.join(work, "churn.csv")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    features = os.path.join(work, "features.csv")
+    code, _, err = r.run(["churn-risk", path, "--features-csv", features])
+    if not r.check("churn-risk on an nps file: exit 0", code == 0, repr(err[-300:])):
+        return
+    with open(features, newline="") as f:
+        rows = list(csv.DictReader(f))
+    bad = []
+    for row in rows:
+        t = (int(row["period"][:4]) - 2024) * 12 + int(row["period"][5:7]) - 1
+        mine = {m: a for (c, m), a in answers.items() if c == row["customer_id"] and m <= t}
+        latest = sum(mine[max(mine)]) / len(mine[max(mine)]) if mine else None
+        window = [x for m, a in mine.items() if m >= t - 5 for x in a]
+        want = [latest, min(window) if window else None, sum(len(a) for a in mine.values())]
+        got = [float(row[k]) if row[k] else None for k in ("nps_latest", "nps_lowest_6m", "nps_count")]
+        if got[1:] != want[1:] or (got[0] is None) != (want[0] is None) or (
+                got[0] is not None and abs(got[0] - want[0]) > 1e-6):
+            bad.append((row["customer_id"], row["period"], got, want))
+    r.check(f"churn-risk NPS features of {len(rows)} customer-months as the reference", rows and not bad,
+            repr(bad[:3]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -337,6 +378,7 @@ def main():
     guarded(r, test_calc, r)
     guarded(r, test_reference, r, work)
     guarded(r, test_invoices, r, work)
+    guarded(r, test_churn_features, r, work)
     print(f"nps e2e: {r.passed} passed, {r.failed} failed")
     return 1 if r.failed else 0
 
