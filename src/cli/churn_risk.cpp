@@ -281,6 +281,12 @@ std::string word(const FeatureInfo& f, float value) {
              " % a month";
     case K::segment:
       return v > 0 ? "segment " + s : "not in segment " + s;
+    case K::nps_latest:
+      return missing ? "no NPS answer yet" : "latest NPS answer " + num(v, 1);
+    case K::nps_lowest:
+      return missing ? "no NPS answer in 6 months" : "NPS answer as low as " + num(v, 0) + " in 6 months";
+    case K::nps_count:
+      return v > 0 ? plural(v, "NPS answer", "NPS answers") + " so far" : "no NPS answer yet";
   }
   return f.name;
 }

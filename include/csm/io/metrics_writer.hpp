@@ -52,6 +52,13 @@ struct MetricsReport {
 /// The field names of one period, in output order (the JSON keys and the CSV header).
 const std::vector<std::string>& period_field_names();
 
+/// The NPS fields (nps, nps_responses, nps_promoters, nps_passives, nps_detractors), written after
+/// period_field_names() only when has_nps(): the input has an nps column (docs/metrics.md).
+const std::vector<std::string>& nps_field_names();
+
+/// Whether any period (of all customers or a group) has NPS counts: the input had an nps column.
+bool has_nps(const MetricsReport& report);
+
 /// One JSON document (docs/output.md describes the schema), ending in a newline.
 std::string to_json(const MetricsReport& report);
 
