@@ -83,6 +83,10 @@ struct InvoiceStats {
   std::string currency;  ///< the base (--currency) or the lines' one currency; empty: none named
 };
 
+/// Adds the counts and sums of `part` (the lines of another shard) to `total`; the currency is
+/// left to the caller (merge checks that the shards agree on it).
+void add_invoice_stats(InvoiceStats& total, const InvoiceStats& part);
+
 /// Feeds an ActivityAggregator (or any ActivitySink) with one record per (subscription line,
 /// covered month), the line's monthly amount as revenue. Rows of one customer and month add up in
 /// the aggregation (overlapping lines), and a month whose sum is <= 0 is a month without MRR.

@@ -70,7 +70,10 @@ int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& i
   state.raw = aggregator.finish_raw(request.threads, request.grain);
   // As compute reports subscription records: the zero-MRR subscriptions as read, not month rows.
   if (read.subscriptions) state.raw.stats.zero_revenue_records = read.subscriptions->zero_mrr;
-  if (read.invoices) state.raw.stats.zero_revenue_records = read.invoices->trial_lines;
+  if (read.invoices) {
+    state.raw.stats.zero_revenue_records = read.invoices->trial_lines;
+    state.invoice_stats = read.invoices;  // the JSON member "invoices", added up by merge
+  }
   if (read.skipped > 0 && !request.quiet) {
     for (const std::string& message : read.skipped_messages) {
       io.err << "csm-metrics: skipped: " << message << '\n';

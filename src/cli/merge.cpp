@@ -134,6 +134,32 @@ std::string setting_difference(const io::ActivityState& a, const io::ActivitySta
   return {};
 }
 
+// Invoice states: the counts and non-recurring sums add up in any split of the lines. The base
+// currency must be one: --currency, or the one currency of the lines (a shard without a currency
+// named takes the others'), as compute over all the lines would require.
+InvoiceStats merge_invoice_stats(const std::vector<io::ActivityState>& states, const std::vector<std::string>& names,
+                                 const std::vector<std::size_t>& by_shard) {
+  InvoiceStats total;
+  std::size_t currency_from = states.size();
+  for (const std::size_t i : by_shard) {
+    if (i == states.size() || !states[i].invoice_stats) continue;
+    const InvoiceStats& part = *states[i].invoice_stats;
+    if (!part.currency.empty()) {
+      if (total.currency.empty()) {
+        total.currency = part.currency;
+        currency_from = i;
+      } else if (part.currency != total.currency) {
+        throw InputError(names[i], 0, "",
+                         "settings differ from " + names[currency_from] + ": currency " + part.currency +
+                             " here, " + total.currency + " there (give every shard the same --currency, "
+                             "with --fx for the other currencies)");
+      }
+    }
+    add_invoice_stats(total, part);
+  }
+  return total;
+}
+
 void write_text(const MergeOptions& options, Streams io, const std::string& text) {
   if (!options.output.empty() && options.output != "-") {
     io::write_file_atomically(options.output, text);
@@ -394,7 +420,10 @@ int merge(const MergeOptions& options, Streams io) {
   raw.grouped = head.raw.grouped;
   raw.grain = head.raw.grain;
   report.input.kind = head.subscriptions ? io::RecordKind::subscription : io::RecordKind::activity;
-  if (head.invoices) report.input.kind = io::RecordKind::invoice;
+  if (head.invoices) {
+    report.input.kind = io::RecordKind::invoice;
+    report.input.invoices = merge_invoice_stats(states, names, by_shard);
+  }
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
     const io::ActivityState& s = states[i];

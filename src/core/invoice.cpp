@@ -107,6 +107,27 @@ std::optional<Money> monthly_amount(Money amount, Date start, Date end) noexcept
   return mul_div_half_even(amount, month, d);
 }
 
+void add_invoice_stats(InvoiceStats& total, const InvoiceStats& part) {
+  total.lines += part.lines;
+  total.subscription_lines += part.subscription_lines;
+  total.trial_lines += part.trial_lines;
+  total.credit_lines += part.credit_lines;
+  total.whole_month_lines += part.whole_month_lines;
+  total.day_rule_lines += part.day_rule_lines;
+  total.no_month_end_lines += part.no_month_end_lines;
+  total.one_time_lines += part.one_time_lines;
+  total.one_time_amount += part.one_time_amount;
+  total.refund_lines += part.refund_lines;
+  total.refund_amount += part.refund_amount;
+  total.converted_lines += part.converted_lines;
+  total.after_until_lines += part.after_until_lines;
+  for (const auto& [month, sums] : part.non_recurring_by_month) {
+    auto& into = total.non_recurring_by_month[month];
+    into.first += sums.first;
+    into.second += sums.second;
+  }
+}
+
 InvoiceExpander::InvoiceExpander(ActivityAggregator& out, std::optional<YearMonth> until)
     : aggregator_(&out), until_(until) {}
 

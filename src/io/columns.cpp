@@ -41,6 +41,17 @@ bool ColumnMap::rename(std::string_view canonical, std::string_view input_name) 
     if (equals_ignore_case(specs_[slot].name, trim_spaces(canonical))) {
       lookup_[slot] = text::ascii_lower(trim_spaces(input_name));
       display_[slot] = std::string(trim_spaces(input_name));
+      std::erase_if(alternatives_, [slot](const auto& a) { return a.first == slot; });
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ColumnMap::add_alternative(std::string_view canonical, std::string_view input_name) {
+  for (std::size_t slot = 0; slot < specs_.size(); ++slot) {
+    if (equals_ignore_case(specs_[slot].name, trim_spaces(canonical))) {
+      alternatives_.emplace_back(slot, text::ascii_lower(trim_spaces(input_name)));
       return true;
     }
   }
@@ -51,6 +62,9 @@ std::size_t ColumnMap::find(std::string_view input_name) const noexcept {
   const std::string_view name = trim_spaces(input_name);
   for (std::size_t slot = 0; slot < lookup_.size(); ++slot) {
     if (equals_ignore_case(lookup_[slot], name)) return slot;
+  }
+  for (const auto& [slot, alternative] : alternatives_) {
+    if (equals_ignore_case(alternative, name)) return slot;
   }
   return npos;
 }

@@ -248,7 +248,8 @@ const std::vector<InvoicePreset>& invoice_presets() {
         {"proration", "true", LineType::subscription},
         {"line_type", "invoiceitem", LineType::one_time}},
        LineType::subscription,
-       false},
+       false,
+       {}},
       {"chargebee",
        "Chargebee invoice line items (API fields of the line item; amounts in cents)",
        {{"customer_id", "customer_id"},
@@ -266,7 +267,9 @@ const std::vector<InvoicePreset>& invoice_presets() {
         {"line_type", "charge_item_price", LineType::one_time},
         {"line_type", "adhoc", LineType::one_time}},
        LineType::subscription,
-       false},
+       false,
+       // The Report Builder's "Invoice Line Items" data source names these fields so.
+       {{"service_start", "Date From"}, {"service_end", "Date To"}, {"currency", "Currency"}}},
   };
   return presets;
 }
@@ -401,6 +404,7 @@ void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
   }
   out_.add(line);
   if (converted_line) out_.note_converted();
+  last_ = line;
 }
 
 }  // namespace csm::io

@@ -40,6 +40,9 @@ struct InvoicePreset {
   LineType default_type = LineType::subscription;
   /// A service_end that is the last day of the period, not the day after (inclusive ends).
   bool inclusive_end = false;
+  /// Other names of a column (canonical, name) also accepted: the export's CSV header where it
+  /// differs from the API field name of `columns` (docs/metrics.md, "Presets").
+  std::vector<std::pair<std::string, std::string>> alternatives;
 };
 
 /// The presets (--preset NAME), and their names joined with ", " for messages.
@@ -61,6 +64,8 @@ class InvoiceReader {
   /// Check and take one row. Throws InputError (file:line: field: ...) for a bad row.
   void row(const ColumnMap& columns, std::span<const Cell> cells, const Location& where);
   InvoiceExpander& expander() noexcept { return out_; }
+  /// The line the last row() took (in the base currency); its views live as long as the row's cells.
+  const InvoiceLine& last_line() const noexcept { return last_; }
   /// The base currency: --currency, else the one currency the lines named (empty: none).
   const std::string& currency() const noexcept {
     return settings_.currency.empty() ? single_currency_ : settings_.currency;
@@ -73,6 +78,7 @@ class InvoiceReader {
   std::unique_ptr<FxRates> fx_;
   std::string single_currency_;  // without --currency: the currency of the lines so far
   std::string id_;               // the customer id (a preset may rewrite it)
+  InvoiceLine last_;
 };
 
 }  // namespace csm::io

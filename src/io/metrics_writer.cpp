@@ -220,6 +220,32 @@ void write_explain(JsonOut& j, const ExplainReport& r) {
     j.raw(std::to_string(n));
   }
   j.close('}');
+  if (r.invoices) {  // invoice records only: the lines by type and how they were normalised
+    const InvoiceStats& s = *r.invoices;
+    j.key("invoice_lines");
+    j.open('{', true);
+    const auto count = [&j](const char* key, std::uint64_t n) {
+      j.key(key);
+      j.raw(std::to_string(n));
+    };
+    count("subscription", s.subscription_lines);
+    count("one_time", s.one_time_lines);
+    count("refund", s.refund_lines);
+    count("trial", s.trial_lines);
+    count("credit", s.credit_lines);
+    count("whole_month", s.whole_month_lines);
+    count("day_rule", s.day_rule_lines);
+    count("no_month_end", s.no_month_end_lines);
+    count("after_until", s.after_until_lines);
+    count("converted", s.converted_lines);
+    j.key("currency");
+    if (s.currency.empty()) {
+      j.null();
+    } else {
+      j.string(s.currency);
+    }
+    j.close('}');
+  }
   j.close('}');
 }
 

@@ -99,6 +99,7 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
                                   invoice_preset_names() + ")");
     }
     for (const auto& [canonical, input] : preset->columns) columns.rename(canonical, input);
+    for (const auto& [canonical, input] : preset->alternatives) columns.add_alternative(canonical, input);
   }
   for (const auto& [canonical, input] : options.renames) {
     if (!columns.rename(canonical, input)) {
@@ -745,6 +746,19 @@ class InvoiceConsumer final : public RowConsumer {
                              std::to_string(gate_.shard_count) +
                              " (--shard); split the input with 'csm-metrics shard'");
       }
+    }
+    if (gate_.profile != nullptr) {  // --explain, check: the line as taken (in the base currency)
+      const InvoiceLine& line = out_.last_line();
+      std::uint64_t h = InputProfile::kSeed;
+      h = InputProfile::mix(h, line.customer_id);
+      h = InputProfile::mix(h, std::int64_t{line.start.days});
+      h = InputProfile::mix(h, line.end ? std::int64_t{line.end->days} : INT64_MIN);
+      h = InputProfile::mix(h, line.amount);
+      h = InputProfile::mix(h, std::int64_t{static_cast<int>(line.type)});
+      h = InputProfile::mix(h, line.acquisition_cost ? *line.acquisition_cost : -1);
+      h = InputProfile::mix(h, std::int64_t{line.csat});
+      h = InputProfile::mix(h, line.segment);
+      gate_.profile->row(month_of(line.start), h, line.type == LineType::subscription && line.amount == 0);
     }
     ++report_.records;
   }

@@ -236,17 +236,21 @@ std::string article(const std::string& kind) {
   return (kind == "activity" || kind == "rfm" ? "an " : "a ") + kind;
 }
 
-// The first line of a state: the magic words and this format version.
-void check_first_line(std::string_view first, const std::string& name) {
+// The first line of a state: the magic words and a format version this build reads (returned).
+int check_first_line(std::string_view first, const std::string& name) {
   if (first.substr(0, kMagic.size()) != kMagic) {
     throw InputError(name, 1, "", "not a csm-metrics state (it does not start with \"csm-metrics state\")");
   }
   const std::string_view version = first.substr(kMagic.size());
+  if (version == std::to_string(kInvoiceStateFormatVersion)) return kInvoiceStateFormatVersion;
   if (version != std::to_string(kStateFormatVersion)) {
     throw InputError(name, 1, "", "state format version " + quote_for_message(version) +
                                       "; this csm-metrics reads version " +
-                                      std::to_string(kStateFormatVersion));
+                                      std::to_string(kStateFormatVersion) + " (and " +
+                                      std::to_string(kInvoiceStateFormatVersion) +
+                                      " for invoice records)");
   }
+  return kStateFormatVersion;
 }
 
 // The body of a csm-metrics state (format version and checksum checked) and its kind.
@@ -264,8 +268,9 @@ std::pair<std::string_view, std::string> checked_state(std::string_view text, co
 
 // The lines every state begins with: the format, the kind, the tool and the shard.
 template <class State>
-void append_head(std::string& out, const std::string& kind, const State& state) {
-  out += std::string(kMagic) + std::to_string(kStateFormatVersion) + "\n";
+void append_head(std::string& out, const std::string& kind, const State& state,
+                 int version = kStateFormatVersion) {
+  out += std::string(kMagic) + std::to_string(version) + "\n";
   out += "kind " + kind + "\n";
   out += "tool " + encode_state_string(state.tool_version) + "\n";
   out += "shard " + std::to_string(state.shard) + " " + std::to_string(state.shard_count) + "\n";
@@ -334,6 +339,68 @@ void check_walk(const Lines& lines, const std::vector<MonthCounts>& months, cons
   }
 }
 
+// Invoice states (version 3): what the normalisation counted, then the one-time and refund sums
+// by month (`nonrec` lines, months ascending).
+void append_invoice_stats(std::string& out, const InvoiceStats& s) {
+  out += "invoices " + encode_state_string(s.currency);
+  for (const std::uint64_t n : {s.lines, s.subscription_lines, s.trial_lines, s.credit_lines, s.whole_month_lines,
+                                s.day_rule_lines, s.no_month_end_lines, s.after_until_lines, s.converted_lines,
+                                s.one_time_lines}) {
+    out += ' ';
+    out += std::to_string(n);
+  }
+  out += ' ' + int128_text(s.one_time_amount) + ' ' + std::to_string(s.refund_lines) + ' ' +
+         int128_text(s.refund_amount) + ' ' + std::to_string(s.non_recurring_by_month.size()) + '\n';
+  for (const auto& [month, sums] : s.non_recurring_by_month) {
+    out += "nonrec " + to_string(YearMonth{month}) + ' ' + int128_text(sums.first) + ' ' +
+           int128_text(sums.second) + '\n';
+  }
+}
+
+// Reads what append_invoice_stats wrote, with the identities every such state satisfies.
+InvoiceStats parse_invoice_stats(Lines& lines, std::uint64_t records) {
+  InvoiceStats s;
+  const auto& f = lines.expect("invoices", 15);
+  s.currency = lines.string(f[1]);
+  if (!s.currency.empty() && !is_currency_code(s.currency)) {
+    lines.fail("'invoices' line: currency " + quote_for_message(s.currency) + " is not an ISO 4217 code");
+  }
+  std::uint64_t* const counts[] = {&s.lines, &s.subscription_lines, &s.trial_lines, &s.credit_lines,
+                                   &s.whole_month_lines, &s.day_rule_lines, &s.no_month_end_lines,
+                                   &s.after_until_lines, &s.converted_lines, &s.one_time_lines};
+  for (std::size_t k = 0; k < 10; ++k) *counts[k] = lines.integer<std::uint64_t>(f[2 + k], 0, std::uint64_t{1} << 50);
+  s.one_time_amount = lines.money(f[12]);
+  s.refund_lines = lines.integer<std::uint64_t>(f[13], 0, std::uint64_t{1} << 50);
+  s.refund_amount = lines.money(f[14]);
+  const auto months = lines.integer<std::uint64_t>(f[15], 0, 1200000);
+  if (s.lines != records || s.subscription_lines + s.one_time_lines + s.refund_lines != s.lines ||
+      s.whole_month_lines + s.day_rule_lines + s.after_until_lines != s.subscription_lines ||
+      s.trial_lines + s.credit_lines > s.subscription_lines || s.no_month_end_lines > s.subscription_lines ||
+      s.converted_lines > s.lines) {
+    lines.fail("'invoices' line: inconsistent counts (expected lines = records read = subscription + one_time + "
+               "refund lines, and subscription lines = whole-month + day-rule + after-until lines)");
+  }
+  MoneySum one_time = 0;
+  MoneySum refunds = 0;
+  for (std::uint64_t i = 0; i < months; ++i) {
+    const auto& m = lines.expect("nonrec", 3);
+    const YearMonth month = lines.month(m[1]);
+    if (!s.non_recurring_by_month.empty() && s.non_recurring_by_month.rbegin()->first >= month.index) {
+      lines.fail("'nonrec' lines out of order (or repeated): " + quote_for_message(m[1]));
+    }
+    auto& sums = s.non_recurring_by_month[month.index];
+    sums.first = lines.money(m[2]);
+    sums.second = lines.money(m[3]);
+    one_time += sums.first;
+    refunds += sums.second;
+  }
+  if (one_time != s.one_time_amount || refunds != s.refund_amount ||
+      (s.one_time_lines + s.refund_lines == 0) != (months == 0)) {
+    lines.fail("'nonrec' lines: the one-time and refund sums by month do not add up to the 'invoices' line");
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string shortest_double_text(double v) {
@@ -369,7 +436,8 @@ std::string encode_state_string(std::string_view text) {
 
 std::string to_state_text(const ActivityState& state) {
   std::string out;
-  append_head(out, "activity", state);
+  // Invoice states carry the invoice lines (version 3); the others keep the bytes of version 2.
+  append_head(out, "activity", state, state.invoices ? kInvoiceStateFormatVersion : kStateFormatVersion);
   out += "csat_threshold " + std::to_string(state.options.csat_threshold) + "\n";
   out += "gross_margin " + double_text(state.options.gross_margin) + "\n";
   out += "discount_rate " + double_text(state.options.discount_rate) + "\n";
@@ -379,6 +447,7 @@ std::string to_state_text(const ActivityState& state) {
   out += std::string("records ") + (state.invoices ? "invoice" : state.subscriptions ? "subscription" : "activity") + "\n";
   out += "until " + (state.until ? to_string(*state.until) : std::string("-")) + "\n";
   append_sources(out, state);
+  if (state.invoices) append_invoice_stats(out, state.invoice_stats.value_or(InvoiceStats{}));
   const ActivityStats& st = state.raw.stats;
   out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
          std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
@@ -489,6 +558,14 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     }
   }
   read_sources(lines, state);
+  if (state.invoices) {
+    if (check_first_line(text.substr(0, text.find('\n')), name) != kInvoiceStateFormatVersion) {
+      lines.fail("an invoice state of format version " + std::to_string(kStateFormatVersion) +
+                 ", without the one-time and refund sums (written by an earlier build): run compute "
+                 "--emit-state again with this csm-metrics");
+    }
+    state.invoice_stats = parse_invoice_stats(lines, state.records);
+  }
   ActivityStats& st = state.raw.stats;
   {
     const auto& f = lines.expect("stats", 7);

@@ -192,3 +192,41 @@ TEST_CASE("a subscription state round-trips with its --until", "[state]") {
   // Months after --until cannot be: 2024-02 is the state's last month.
   CHECK_THAT(error_of(edited(text, "until 2024-02", "until 2024-01")), Catch::Contains("months after --until 2024-01"));
 }
+
+TEST_CASE("an invoice state round-trips with its invoices and nonrec lines", "[state]") {
+  csm::io::ActivityState state = sample();
+  state.subscriptions = true;
+  state.invoices = true;
+  state.until = csm::YearMonth::from(2024, 2);
+  csm::InvoiceStats s;
+  s.currency = "USD";
+  s.lines = 3;  // = records: 1 subscription line (by whole months), 1 one-time, 1 refund
+  s.subscription_lines = 1;
+  s.whole_month_lines = 1;
+  s.one_time_lines = 1;
+  s.one_time_amount = 99'000'000;
+  s.refund_lines = 1;
+  s.refund_amount = -49'000'000;
+  s.non_recurring_by_month[csm::YearMonth::from(2024, 1).index] = {99'000'000, 0};
+  s.non_recurring_by_month[csm::YearMonth::from(2024, 2).index] = {0, -49'000'000};
+  state.invoice_stats = s;
+  const std::string text = csm::io::to_state_text(state);
+  CHECK(text.rfind("csm-metrics state 3\n", 0) == 0);
+  CHECK(text.find("invoices =USD 3 1 0 0 1 0 0 0 0 1 99000000 1 -49000000 2\n"
+                  "nonrec 2024-01 99000000 0\nnonrec 2024-02 0 -49000000\n") != std::string::npos);
+  const csm::io::ActivityState back = csm::io::parse_activity_state(text, "s");
+  REQUIRE(back.invoice_stats);
+  CHECK(back.invoice_stats->currency == "USD");
+  CHECK(back.invoice_stats->refund_amount == -49'000'000);
+  CHECK(back.invoice_stats->non_recurring_by_month == s.non_recurring_by_month);
+  CHECK(csm::io::to_state_text(back) == text);
+  // Version 2 has no invoice lines: such an invoice state is refused, saying what to do.
+  CHECK_THAT(error_of(edited(text, "csm-metrics state 3", "csm-metrics state 2")),
+             Catch::Contains("run compute --emit-state again"));
+  CHECK_THAT(error_of(edited(text, "nonrec 2024-01 99000000", "nonrec 2024-01 98000000")),
+             Catch::Contains("do not add up"));
+  CHECK_THAT(error_of(edited(text, "invoices =USD 3 1", "invoices =USD 4 1")),
+             Catch::Contains("inconsistent counts"));
+  // The other kinds keep version 2.
+  CHECK(csm::io::to_state_text(sample()).rfind("csm-metrics state 2\n", 0) == 0);
+}

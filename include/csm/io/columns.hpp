@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "csm/error.hpp"
@@ -47,6 +48,11 @@ class ColumnMap {
   /// is not a column of this record kind.
   bool rename(std::string_view canonical, std::string_view input_name);
 
+  /// Also accept `input_name` for `canonical` (a billing export that names a column one way in
+  /// its API and another in its CSV export). The name looked for first stays the one of rename();
+  /// a later rename() of the column drops its alternatives. Returns false for an unknown column.
+  bool add_alternative(std::string_view canonical, std::string_view input_name);
+
   /// Slot of an input column name (case-insensitive, surrounding spaces ignored), or npos.
   std::size_t find(std::string_view input_name) const noexcept;
 
@@ -61,6 +67,7 @@ class ColumnMap {
   std::vector<ColumnSpec> specs_;
   std::vector<std::string> lookup_;   // lower-case name looked for, per slot
   std::vector<std::string> display_;  // the name looked for, as the user spelled it
+  std::vector<std::pair<std::size_t, std::string>> alternatives_;  // (slot, lower-case name)
 };
 
 /// Where a record came from, for error messages.

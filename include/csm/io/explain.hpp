@@ -30,6 +30,9 @@ struct ExplainReport {
   std::optional<std::uint64_t> duplicate_rows;  ///< null for summary records (an error there)
   std::uint64_t zero_revenue_rows = 0;          ///< revenue, mrr (subscriptions) or revenue 0
   std::map<std::string, std::uint64_t> invalid_by_field;
+  /// Invoice records: the lines by type, how they were normalised and converted (the counts of
+  /// the output's "invoices" member); nullopt for the other kinds.
+  std::optional<InvoiceStats> invoices;
 };
 
 /// The report of one run, from what reading and aggregating found.

@@ -10,6 +10,7 @@
 
 #include "csm/activity_state.hpp"
 #include "csm/grain.hpp"
+#include "csm/invoice.hpp"
 #include "csm/io/source.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/rfm.hpp"
@@ -31,6 +32,11 @@ std::string read_state(InputSource& source);
 /// the `records` and `until` lines of activity states (subscription records) and the `period` and
 /// `gperiod` lines of the period-end counts (--grain quarter|year).
 inline constexpr int kStateFormatVersion = 2;
+/// Version 3 = version 2 plus the `invoices` and `nonrec` lines of invoice states (what the
+/// normalisation counted and the one-time and refund sums by month). Only invoice states are
+/// written as version 3 (the other kinds stay byte for byte version 2); both versions are read,
+/// and a version-2 invoice state (which lacks those lines) is refused.
+inline constexpr int kInvoiceStateFormatVersion = 3;
 
 /// One `compute --emit-state` output: the settings that change the numbers, the shard, what was
 /// read, and the counts and sums.
@@ -48,6 +54,9 @@ struct ActivityState {
   std::vector<std::string> sources;  ///< the input names, in reading order
   std::uint64_t records = 0;         ///< records taken
   std::uint64_t skipped = 0;         ///< invalid records skipped (--skip-invalid)
+  /// Invoice records: what the normalisation counted and the non-recurring sums (the JSON member
+  /// "invoices"); they add up across any split of the lines.
+  std::optional<InvoiceStats> invoice_stats;
   ActivityRaw raw;
 };
 
