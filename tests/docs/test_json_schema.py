@@ -84,6 +84,9 @@ def main():
     validate(["compute", os.path.join(ex, "summary.csv")], "compute", "summary")
     validate(["compute", os.path.join(ex, "invoices.csv"), "--currency", "USD", "--fx", os.path.join(ex, "fx.csv")],
              "compute", "invoice")
+    validate(["compute", os.path.join(data, "nps", "nps.csv"), "--by", "segment"], "compute", "activity")
+    validate(["compute", os.path.join(ex, "invoices.csv"), "--currency", "USD", "--fx", os.path.join(ex, "fx.csv"),
+              "--explain"], "compute", "invoice")
     validate(["check", activity], "check", "activity")
     validate(["at-risk", activity], "at-risk", "activity")
     validate(["churn-risk", activity], "churn-risk", "activity")
@@ -119,6 +122,7 @@ def main():
                    ["nrr", "--mrr-start", "10000", "--churned-mrr", "500", "--contraction-mrr", "300",
                     "--expansion-mrr", "1200"],
                    ["arpu", "--mrr", "9916", "--customers", "34"],
+                   ["nps", "--promoters", "50", "--passives", "30", "--detractors", "20"],
                    ["ltv-cac", "--clv", "13846.15", "--cac", "4000"],
                    ["payback", "--cac", "1200", "--arpu", "100", "--gross-margin", "80%"]):
         doc = validate(["calc"] + metric, "calc", None)
