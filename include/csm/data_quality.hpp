@@ -182,15 +182,15 @@ class DataProfile {
     std::pair<std::uint64_t, std::uint32_t>& find(std::uint64_t key, std::uint32_t value, bool& inserted);
   };
 
-  // Keys logged in reading order, bucketed by month and by the key's top 4 bits, so that each
-  // bucket is resolved with a hash table that fits in a core's cache. A place is packed as
-  // source << 40 | line, so that packed places compare in reading order.
+  // Keys logged in reading order, one bucket per month (kSplit > 1 would split each month by the
+  // key's top bits; measured slower), each resolved with a hash table sized to it. A place is
+  // packed as source << 40 | line, so that packed places compare in reading order.
   struct Log {
     struct Entry {
       std::uint64_t key;
       std::uint64_t place;
     };
-    static constexpr unsigned kSplit = 16;
+    static constexpr unsigned kSplit = 1;
     std::vector<std::vector<Entry>> buckets;  // (month - base) * kSplit + key's top bits
     std::int32_t base = 0;
     std::size_t size = 0;

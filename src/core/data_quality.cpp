@@ -129,7 +129,9 @@ std::vector<DataProfile::Log::Entry>& DataProfile::Log::bucket(std::int32_t mont
 }
 
 void DataProfile::Log::add(std::uint64_t key, YearMonth month, Place where) {
-  bucket(month.index, static_cast<unsigned>(key >> 60)).push_back({key, pack(where)});
+  std::vector<Entry>& into = bucket(month.index, static_cast<unsigned>(key >> 60) & (kSplit - 1));
+  if (into.capacity() == into.size() && into.size() < 4096) into.reserve(4096);
+  into.push_back({key, pack(where)});
   ++size;
 }
 
