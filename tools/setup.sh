@@ -2,10 +2,11 @@
 # Set up csm-metrics on Debian 12 from a fresh checkout, then run it or test it.
 #   bash tools/setup.sh run    install what is missing, build, compute the bundled example
 #   bash tools/setup.sh test   install what is missing, build with warnings as errors, run all tests;
-#                              then the same tests under AddressSanitizer + UBSan, and a short
-#                              pass of every fuzz target (clang 14, libFuzzer); the HTML report is
-#                              rendered in headless chromium; then the Debian package is built,
-#                              checked with lintian, installed, tried and removed
+#                              clang-tidy (.clang-tidy) on the sources; then the same tests under
+#                              AddressSanitizer + UBSan, and a short pass of every fuzz target
+#                              (clang 14, libFuzzer); the HTML report is rendered in headless
+#                              chromium; then the Debian package is built, checked with lintian,
+#                              installed, tried and removed
 #   bash tools/setup.sh deb    install what is missing, build build/deb/csm-metrics_VERSION_ARCH.deb
 # Packages come from Debian only (apt-get); the build downloads nothing.
 set -euo pipefail
@@ -29,8 +30,12 @@ if [ "$mode" = test ]; then packages+=(lintian man-db bash-completion zsh fish);
 if [ "$mode" = test ]; then packages+=(clang-14 libclang-rt-14-dev chromium python3-scipy python3-mpmath python3-distributed); fi
 # test: valgrind counts the instructions of compute for the CI performance check (bench/instructions_check.sh).
 if [ "$mode" = test ]; then packages+=(valgrind); fi
+# test: clang-tidy runs the checks of .clang-tidy on the sources (tools/tidy.sh).
+if [ "$mode" = test ]; then packages+=(clang-tidy-14); fi
 # test: churn-risk's cross-check trains python3-xgboost on the exported features (issue 21).
 if [ "$mode" = test ]; then packages+=(python3-xgboost); fi
+# test: the JSON outputs are validated against docs/schema/csm-metrics.schema.json (issue 18).
+if [ "$mode" = test ]; then packages+=(python3-jsonschema); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -59,6 +64,7 @@ elif [ "$mode" = deb ]; then
   build_deb
 else
   cmake --workflow --preset ci
+  bash tools/tidy.sh build/ci
   cmake --workflow --preset asan
   bash tests/fuzz/run_short.sh 30
   # The package checked here is made from the tree just tested (optimised, CPack strips it), not

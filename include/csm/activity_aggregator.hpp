@@ -35,6 +35,7 @@ struct ActivityStats {
   std::optional<YearMonth> first;      ///< earliest period of any row
   std::optional<YearMonth> last;       ///< latest period of any row
   bool has_acquisition_cost = false;   ///< some row carried an acquisition_cost value
+  bool has_nps = false;                ///< the input has an nps column (ActivityRecord::nps_column)
 };
 
 /// A (customer, month) whose summed revenue does not fit in a Money.
@@ -124,6 +125,7 @@ class ActivityAggregator {
   struct MonthTotals {
     std::uint64_t csat_by_score[5] = {0, 0, 0, 0, 0};
     MoneySum acquisition_cost = 0;
+    std::uint64_t nps[3] = {0, 0, 0};  // promoters, passives, detractors
   };
 
   MonthTotals& totals_for(YearMonth month);

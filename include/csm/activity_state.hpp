@@ -36,13 +36,15 @@ struct MonthCounts {
   }
 };
 
-/// One month's csat responses by score and acquisition cost, as summed from the rows.
+/// One month's csat responses by score, acquisition cost and NPS answers, as summed from the rows.
 struct MonthSums {
   std::uint64_t csat_by_score[5] = {0, 0, 0, 0, 0};
   MoneySum acquisition_cost = 0;
+  std::uint64_t nps[3] = {0, 0, 0};  ///< NPS answers: promoters (9-10), passives (7-8), detractors (0-6)
   MonthSums& operator+=(const MonthSums& o) noexcept {
     for (int s = 0; s < 5; ++s) csat_by_score[s] += o.csat_by_score[s];
     acquisition_cost += o.acquisition_cost;
+    for (int k = 0; k < 3; ++k) nps[k] += o.nps[k];
     return *this;
   }
 };

@@ -41,6 +41,11 @@ class ChurnHistory final : public ActivitySink {
   const std::vector<std::string>& signals() const noexcept { return signals_; }
   /// Observations (non-blank cells) of each signal.
   const std::vector<std::uint64_t>& signal_observations() const noexcept { return observed_; }
+  /// The segment of `customer_id` in `month`: "" when it has none (or no row) that month.
+  std::string segment_of(std::string_view customer_id, YearMonth month) const;
+  /// Whether the records had an nps column (then the features include nps_latest, nps_lowest_6m
+  /// and nps_count, before the signals').
+  bool has_nps() const noexcept { return has_nps_; }
 
   struct Customer;
 
@@ -51,6 +56,7 @@ class ChurnHistory final : public ActivitySink {
   friend std::vector<std::uint64_t> rows_per_month(const ChurnHistory&, YearMonth, YearMonth);
   std::vector<std::string> signals_;
   std::vector<std::uint64_t> observed_;
+  bool has_nps_ = false;  // the input has an nps column: the NPS features are built
   // Looked up by string_view (no allocation per record).
   struct Hash {
     using is_transparent = void;
@@ -85,6 +91,9 @@ struct FeatureInfo {
     signal_change,   ///< months = 1 or 3
     signal_trend,
     segment,
+    nps_latest,  ///< only when the input has an nps column
+    nps_lowest,
+    nps_count,
   };
   std::string name;
   Kind kind = Kind::tenure;

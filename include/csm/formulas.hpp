@@ -33,6 +33,9 @@ Rate nrr(double mrr_start, double churned_mrr, double contraction_mrr,
 Rate arpu(double mrr_end, std::int64_t customers_end) noexcept;
 /// Percent of survey responses that are satisfied.
 Rate csat(std::int64_t satisfied, std::int64_t responses) noexcept;
+/// Net Promoter Score: 100 * (promoters - detractors) / responses, -100..100; nullopt when
+/// responses <= 0 or the parts are negative or add up to more than responses.
+Rate nps(std::int64_t promoters, std::int64_t detractors, std::int64_t responses) noexcept;
 /// Customer acquisition cost: spend / customers acquired.
 Rate cac(double spend, std::int64_t acquired) noexcept;
 

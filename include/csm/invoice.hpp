@@ -43,6 +43,8 @@ struct InvoiceLine {
   LineType type = LineType::subscription;
   std::optional<Money> acquisition_cost;  ///< booked in the month of service_start
   std::uint8_t csat = 0;                  ///< one response 1..5, in the month of service_start
+  std::int8_t nps = -1;                   ///< one NPS answer 0..10 (-1: none), in the month of service_start
+  bool nps_column = false;                ///< the input has an nps column
   std::string_view segment;               ///< empty = none
 };
 

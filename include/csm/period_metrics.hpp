@@ -50,6 +50,13 @@ struct PeriodMetrics {
   Rate cac_payback_months;  ///< cac / (arpu * gross_margin)
   Rate ltv_cac;             ///< clv / cac
   Rate quick_ratio;         ///< (new + expansion [+ reactivation] mrr) / (churned + contraction mrr)
+  // Net Promoter Score, only when the input has an nps column (nps_responses is then set, 0 for
+  // a period without answers; without the column all five stay null and are not written).
+  Rate nps;                 ///< 100 (promoters - detractors) / responses, -100..100
+  Count nps_responses;      ///< answers 0..10
+  Count nps_promoters;      ///< answers 9..10
+  Count nps_passives;       ///< answers 7..8
+  Count nps_detractors;     ///< answers 0..6
 };
 
 /// Settings that change the numbers (echoed in the JSON output under "settings").

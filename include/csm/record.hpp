@@ -20,6 +20,8 @@ struct ActivityRecord {
   std::optional<Money> acquisition_cost;  ///< acquisition spend booked in this row's month
   std::uint8_t csat = 0;                 ///< one survey response 1..5; 0 = no response
   std::string_view segment;              ///< empty = none
+  std::int8_t nps = -1;                  ///< one NPS answer 0..10; -1 = no answer
+  bool nps_column = false;               ///< the input has an nps column (then outputs carry NPS)
   /// The values of the declared signal columns (`churn-risk --signal`), in declaration order;
   /// nullopt = no observation (a blank cell). Empty unless signals were declared.
   std::span<const std::optional<double>> signals;

@@ -23,6 +23,7 @@
 #include "cli/run.hpp"
 #include "csm/error.hpp"
 #include "csm/formulas.hpp"
+#include "io/text_output.hpp"
 
 namespace csm::cli {
 namespace {
@@ -417,6 +418,64 @@ Command add_csat(CLI::App& calc) {
   return Command{sub, &options->format, compute};
 }
 
+struct NpsOptions {
+  std::string promoters;
+  std::string passives;
+  std::string detractors;
+  std::string responses;
+  std::string format = "text";
+};
+
+Command add_nps(CLI::App& calc) {
+  auto options = std::make_shared<NpsOptions>();
+  CLI::App* sub = calc.add_subcommand(
+      "nps", "Net Promoter Score: 100 * (promoters - detractors) / responses, -100..100");
+  sub->add_option("--promoters", options->promoters, "Answers of 9 or 10")->required()->type_name("N");
+  sub->add_option("--detractors", options->detractors, "Answers of 0 to 6")->required()->type_name("N");
+  auto* passives_option = sub->add_option("--passives", options->passives, "Answers of 7 or 8")->type_name("N");
+  auto* responses_option = sub->add_option("--responses", options->responses,
+                                           "All answers, > 0 (instead of --passives)")
+                               ->type_name("N");
+  passives_option->excludes(responses_option);
+  add_format_option(*sub, options->format);
+  auto compute = [options]() {
+    constexpr std::string_view kName = "nps";
+    const std::int64_t promoters = parse_count(kName, "--promoters", options->promoters);
+    const std::int64_t detractors = parse_count(kName, "--detractors", options->detractors);
+    if (options->passives.empty() == options->responses.empty()) {
+      fail(kName, "give --passives (answers of 7 or 8) or --responses (all answers), one of them");
+    }
+    std::int64_t responses = 0;
+    std::int64_t passives = 0;
+    if (!options->responses.empty()) {
+      responses = parse_count(kName, "--responses", options->responses);
+      if (promoters > responses || detractors > responses - promoters) {
+        fail(kName, fmt::format("--promoters ({}) + --detractors ({}) cannot exceed --responses ({})",
+                                promoters, detractors, responses));
+      }
+      passives = responses - promoters - detractors;
+    } else {
+      passives = parse_count(kName, "--passives", options->passives);
+      const std::int64_t limit = std::int64_t{1} << 60;
+      if (promoters > limit || passives > limit || detractors > limit) fail(kName, kTooLarge);
+      responses = promoters + passives + detractors;
+    }
+    if (responses == 0) fail(kName, "no answers: with no responses nps is undefined");
+    const formulas::Rate value = formulas::nps(promoters, detractors, responses);
+    if (!value) fail(kName, kTooLarge);
+    Result result;
+    result.json = Json{{"metric", "nps"},       {"promoters", promoters}, {"passives", passives},
+                       {"detractors", detractors}, {"responses", responses}, {"unit", "points"},
+                       {"value", *value}};
+    result.text = fmt::format("nps = {:.1f} ({:.1f}% promoters - {:.1f}% detractors, {} responses)", *value,
+                              100.0 * static_cast<double>(promoters) / static_cast<double>(responses),
+                              100.0 * static_cast<double>(detractors) / static_cast<double>(responses),
+                              responses);
+    return result;
+  };
+  return Command{sub, &options->format, compute};
+}
+
 struct RetentionOptions {
   std::string start;
   std::string end;
@@ -721,9 +780,60 @@ void add_unit_economics(CLI::App& calc, std::vector<Command>& commands) {
       }));
 }
 
+// Compact JSON with numbers as every other command writes them (io::text::number_text: 5, not
+// 5.0); a number that is not finite is null, as nlohmann's dump writes it.
+void append_compact(std::string& out, const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : j.items()) {
+        if (!first) out.push_back(',');
+        first = false;
+        io::text::append_json_string(out, key);
+        out.push_back(':');
+        append_compact(out, value);
+      }
+      out.push_back('}');
+      break;
+    }
+    case Json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const Json& value : j) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_compact(out, value);
+      }
+      out.push_back(']');
+      break;
+    }
+    case Json::value_t::string:
+      io::text::append_json_string(out, j.get_ref<const std::string&>());
+      break;
+    case Json::value_t::number_float: {
+      const double v = j.get<double>();
+      out += std::isfinite(v) ? io::text::number_text(v) : std::string("null");
+      break;
+    }
+    default:
+      out += j.dump();
+  }
+}
+
+// The envelope (tool, version, command "calc", kind null: no records are read), then the result.
+std::string calc_json(const Json& result) {
+  Json j;
+  io::text::put_envelope(j, {CSM_VERSION, "calc", std::nullopt});
+  for (const auto& [key, value] : result.items()) j[key] = value;
+  std::string out;
+  append_compact(out, j);
+  return out;
+}
+
 void emit(const Result& result, const std::string& format, std::ostream& out) {
   if (format == "json") {
-    out << result.json.dump() << '\n';
+    out << calc_json(result.json) << '\n';
   } else {
     out << result.text << '\n';
   }
@@ -739,13 +849,14 @@ CommandRunner add_calc_command(CLI::App& app, Streams io) {
   calc->require_subcommand(1);
   calc->footer(
       "Rates (--retention, --growth, --discount-rate) are fractions (0.05) or percentages (5%).\n"
-      "Results that are rates are printed as percentages: 5.00% in text, 5.0 in JSON.");
+      "Results that are rates are printed as percentages: 5.00% in text, 5 in JSON.");
 
   auto commands = std::make_shared<std::vector<Command>>();
   commands->push_back(add_clv_dcf(*calc));
   commands->push_back(add_clv(*calc));
   commands->push_back(add_cac(*calc));
   commands->push_back(add_csat(*calc));
+  commands->push_back(add_nps(*calc));
   commands->push_back(add_retention(*calc));
   commands->push_back(add_share_of_start(
       *calc, "churn", "churn_rate", "Churn rate, percent: 100 * churned / start",
@@ -764,7 +875,7 @@ CommandRunner add_calc_command(CLI::App& app, Streams io) {
         return kOk;
       }
     }
-    throw UsageError("calc: give a metric: clv-dcf, clv, cac, csat, retention, churn, expansion, grr, nrr, "
+    throw UsageError("calc: give a metric: clv-dcf, clv, cac, csat, nps, retention, churn, expansion, grr, nrr, "
                      "arpu, ltv-cac, payback or quick-ratio");
   };
 }

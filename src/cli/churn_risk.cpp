@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "cli/churn_risk.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv_option.hpp"
 #include "cli/input_options.hpp"
@@ -32,24 +33,6 @@
 namespace csm::cli {
 namespace {
 
-struct ChurnRiskCliOptions {
-  InputOptions input;
-  std::string format = "table";
-  std::string output;
-  std::string as_of;
-  int horizon = 1;
-  std::vector<std::string> signals;
-  std::string features_csv;
-  bool csv_raw = false;
-  std::uint64_t seed = 1;
-  std::string sort = "probability";
-  std::size_t top = 0;
-  int backtest = 3;
-  std::size_t max_training_rows = 100000;
-  int trees = 80;
-  int max_depth = 3;
-  unsigned threads = 0;
-};
 
 // Calibration slice: the last months of the training rows (see docs/churn-risk.md).
 constexpr int kCalibrationMonths = 3;
@@ -298,6 +281,12 @@ std::string word(const FeatureInfo& f, float value) {
              " % a month";
     case K::segment:
       return v > 0 ? "segment " + s : "not in segment " + s;
+    case K::nps_latest:
+      return missing ? "no NPS answer yet" : "latest NPS answer " + num(v, 1);
+    case K::nps_lowest:
+      return missing ? "no NPS answer in 6 months" : "NPS answer as low as " + num(v, 0) + " in 6 months";
+    case K::nps_count:
+      return v > 0 ? plural(v, "NPS answer", "NPS answers") + " so far" : "no NPS answer yet";
   }
   return f.name;
 }
@@ -337,7 +326,10 @@ std::unordered_map<std::string, int> rules_fired(const CustomerHistory& rules, s
   return out;
 }
 
-int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
+}  // namespace
+
+io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Streams io,
+                                      std::vector<DataWarning>& data_warnings_out) {
   const InputOptions& in = options.input;
   if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError(
@@ -515,17 +507,35 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
                 return a.customer_id < b.customer_id;
               });
   }
+  // --by: the groups, each customer's value in the month scored, in the order of the sort within
+  // its group (one model for all; the column is the segment feature: docs/churn-risk.md).
+  if (!in.by.empty()) {
+    report.group_by = in.by;
+    for (io::ChurnScore& c : report.customers) c.group = history.segment_of(c.customer_id, as_of);
+    std::stable_sort(report.customers.begin(), report.customers.end(),
+                     [](const io::ChurnScore& a, const io::ChurnScore& b) { return a.group < b.group; });
+    for (std::size_t i = 0; i < report.customers.size(); ++i) {
+      const io::ChurnScore& c = report.customers[i];
+      if (report.groups.empty() || report.groups.back().group != c.group) {
+        report.groups.push_back({c.group, i, 0, 0.0, 0, 0.0});
+      }
+      io::ChurnGroup& g = report.groups.back();
+      ++g.count;
+      g.expected_churners += c.churn_probability;
+      g.revenue += c.revenue;
+      g.revenue_at_risk += c.revenue_at_risk;
+    }
+  }
   // The factors of the customers shown (--top): TreeSHAP is the costly part of scoring.
-  const std::size_t shown = options.top == 0 ? report.customers.size()
-                                             : std::min(options.top, report.customers.size());
-  if (run.model && shown > 0) {
+  const std::vector<std::size_t> shown = io::shown_customers(report);
+  if (run.model && !shown.empty()) {
     std::vector<std::size_t> rows;
-    for (std::size_t i = 0; i < shown; ++i) rows.push_back(report.customers[i].row);
+    for (const std::size_t i : shown) rows.push_back(report.customers[i].row);
     const std::vector<float> contributions =
         run.model->contributions(trainer.gather(rows).data(), rows.size(), trainer.threads());
-    for (std::size_t i = 0; i < shown; ++i) {
-      io::ChurnScore& c = report.customers[i];
-      const float* contrib = contributions.data() + i * (cols + 1);
+    for (std::size_t k = 0; k < shown.size(); ++k) {
+      io::ChurnScore& c = report.customers[shown[k]];
+      const float* contrib = contributions.data() + k * (cols + 1);
       std::vector<std::size_t> order;
       for (std::size_t j = 0; j < cols; ++j) {
         if (contrib[j] > 0) order.push_back(j);
@@ -571,6 +581,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
       }
       const double prior = all > 0 ? all_churned / all : 0;
       bt.origins.push_back(YearMonth{origin});
+      const std::size_t from = y.size();
       for (std::size_t i = 0; i < o.scored.size(); ++i) {
         const std::size_t r = o.scored[i];
         y.push_back(table.label[r]);
@@ -581,6 +592,19 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
         const auto [churned, n] = found == rate.end() ? std::pair{0.0, 0.0} : found->second;
         pr.push_back((churned + prior) / (n + 1));  // one pseudo-customer at the overall rate
       }
+      // This origin on its own (the pooled figures below are the headline).
+      const auto part = [from](const std::vector<double>& v) {
+        return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end());
+      };
+      const std::vector<std::int8_t> yo(y.begin() + static_cast<std::ptrdiff_t>(from), y.end());
+      io::ChurnBacktest::Origin eval;
+      eval.origin = YearMonth{origin};
+      eval.scored = yo.size();
+      for (const std::int8_t v : yo) eval.churned += v == 1 ? 1u : 0u;
+      eval.model_roc_auc = roc_auc(part(pm), yo);
+      eval.baseline_roc_auc = roc_auc(part(pb), yo);
+      eval.rules_roc_auc = roc_auc(part(pr), yo);
+      bt.by_origin.push_back(eval);
     }
     bt.scored = y.size();
     for (const std::int8_t v : y) bt.churned += v == 1 ? 1u : 0u;
@@ -599,6 +623,16 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
   if (!options.features_csv.empty()) {
     io::write_file_atomically(options.features_csv, io::features_csv(table, run.in_training, csv_style(options.csv_raw)));
   }
+  data_warnings_out = data_warnings;
+  return report;
+}
+
+namespace {
+
+int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
+  const InputOptions& in = options.input;
+  std::vector<DataWarning> data_warnings;
+  const io::ChurnRiskReport report = churn_risk_report(options, io, data_warnings);
   std::string text;
   const std::string format = io::text::ascii_lower(options.format);
   if (format == "json") {
@@ -631,6 +665,10 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
                   "Threads for scoring (0: one per core; training uses one, so results never "
                   "depend on it)")
       ->check(CLI::Range(0u, 1024u));
+  cmd->add_option("--by", options->input.by,
+                  "Also the scores per group: the value of input column COLUMN (e.g. segment, plan) "
+                  "in the month scored; one model, the column is its segment feature. --top is per group")
+      ->type_name("COLUMN");
   cmd->add_option("--as-of", options->as_of,
                   "Score the customers active in this month (YYYY-MM; default: the latest month)")
       ->type_name("YYYY-MM");

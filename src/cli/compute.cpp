@@ -136,7 +136,9 @@ int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Strea
     io::TableStyle style;
     style.all_columns = options.all;
     style.color = to_stdout && use_color(color, io.out);
-    style.unicode = to_stdout && is_terminal(io.out) && utf8_locale();
+    // The characters the reader's device can show, which the locale says: a pipe into `less` on a
+    // UTF-8 terminal gets the blocks as the terminal does, LC_ALL=C the ASCII ramp (issue 18).
+    style.unicode = utf8_locale();
     text = io::to_table(report, style);
   }
   // The report comes before the metrics, on stderr, unless it is inside the JSON.

@@ -452,6 +452,7 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
                                MovementRequest* movements) {
   io::MetricsReport report;
   report.version = CSM_VERSION;
+  report.command = command;
   report.options = options.metrics;
   const Grain grain = parse_grain(io::text::ascii_lower(options.grain)).value_or(Grain::month);
   ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from

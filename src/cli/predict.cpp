@@ -343,6 +343,7 @@ int predict_bgbb(const PredictOptions& o, Streams io) {
     const std::string& path = o.input.files.front();
     const std::string name = path == "-" ? "<stdin>" : path;
     rows = io::parse_bgbb_summary(read_summary_file(path, name), name);
+    report.kind = "frequency_recency";
     report.sources.push_back(name);
   }
   Stopwatch clock;
@@ -673,10 +674,10 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
   cmd->add_option("--holdout-end", o->holdout_end,
                   "Compare predictions for (--end, DATE] with the purchases actually made");
   cmd->add_option("--interval", o->interval,
-                  "Prediction intervals with this central probability (e.g. 0.9) for P(alive), "
+                  "Prediction intervals with this central probability (e.g. 0.9 or 90%) for P(alive), "
                   "expected purchases and clv of every customer and the totals (parameter draws: "
                   "docs/predictive.md)")
-      ->check(finite_number(0.0, 1.0));
+      ->transform(rate_number(0.0, 1.0));
   cmd->add_option("--draws", o->draws, "Parameter draws for --interval (default 200, 2..100000)")
       ->check(CLI::Range(2u, 100000u));
   cmd->add_option("--seed", o->seed, "Seed of the --interval draws (the same seed, the same intervals)");

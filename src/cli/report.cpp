@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/churn_risk.hpp"
 #include "cli/commands.hpp"
 #include "cli/forecast_cohorts.hpp"
 #include "io/text_output.hpp"
@@ -30,6 +31,7 @@ struct ReportOptions {
   bool timestamp = false;
   std::string cohort_grain = "month";
   std::size_t forecast_months = 0;  // --forecast: 0 = no forecast section
+  ReportChurnOptions churn_risk;    // --churn-risk and its options
 };
 
 std::string utc_now() {
@@ -74,6 +76,7 @@ std::vector<std::string> equivalent_command(const ReportOptions& options, const 
   if (options.title != "Customer-success report") add("--title", options.title);
   if (options.timestamp) args.emplace_back("--timestamp");
   if (options.forecast_months > 0) add("--forecast", std::to_string(options.forecast_months));
+  add_report_churn_args(options.churn_risk, args);
   return args;
 }
 
@@ -124,6 +127,7 @@ int report(const ReportOptions& options, Streams io) {
     throw UsageError("--forecast reads the input twice (the metrics, then the monthly cohorts): give files, "
                      "not standard input");
   }
+  check_report_churn_options(options.churn_risk, in);
   if (in.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError(
         "no input: give a file (csm-metrics report customers.csv -o report.html), pipe records in, or "
@@ -147,6 +151,9 @@ int report(const ReportOptions& options, Streams io) {
     page.groups = std::move(groups);
   }
   if (options.forecast_months > 0) page.forecast = forecast_view(options, page.metrics);
+  if (std::string section = report_churn_section(options.churn_risk, in); !section.empty()) {
+    page.churn_risk_html = std::move(section);
+  }
   if (options.timestamp) page.timestamp = utc_now();
   io::ReportSettings settings;
   settings.input_format = io::text::ascii_lower(in.input_format);
@@ -189,6 +196,7 @@ CommandRunner add_report_command(CLI::App& app, Streams io) {
                   "forecast --months N'; activity or subscription records, from files)")
       ->type_name("N")
       ->check(CLI::Range(std::size_t{1}, std::size_t{120}));
+  add_report_churn_options(*cmd, options->churn_risk);
   cmd->add_flag("--timestamp", options->timestamp,
                 "Put the current time (UTC) in the footer; without it, the same input gives the same bytes");
   return [options, io] { return report(*options, io); };

@@ -126,10 +126,12 @@ io::ReadOptions read_options(const RetentionOptions& o) {
 
 // Cohorts from records: customers by the period of their first active month, counted at each
 // later period while they have been active every month since (a survival count never rises).
-std::vector<NamedCohort> cohorts_from_records(const RetentionOptions& o, std::vector<std::string>& notes) {
+std::vector<NamedCohort> cohorts_from_records(const RetentionOptions& o, std::vector<std::string>& notes,
+                                              std::string& kind_name) {
   const io::ReadOptions read = read_options(o);
   io::RecordInput input(o.files, read);
   const io::RecordKind kind = input.kind();
+  kind_name = io::to_string(kind);
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
     throw_wrong_kind(o.files, "retention needs one row per customer and month (activity or subscription "
                      "records), or a survival table with the columns cohort,period,active");
@@ -345,7 +347,7 @@ int retention(const RetentionOptions& o, Streams io) {
     const io::SurvivalTable table = io::parse_survival_table(read_all(o.files.front()), o.files.front());
     for (std::size_t i = 0; i < table.cohorts.size(); ++i) cohorts.push_back({table.cohorts[i], table.active[i]});
   } else {
-    cohorts = cohorts_from_records(o, report.notes);
+    cohorts = cohorts_from_records(o, report.notes, report.kind);
   }
   if (cohorts.empty()) throw InputError("", 0, "", "no cohorts: the input has no customers");
 
@@ -462,15 +464,17 @@ struct ForecastCommandOptions {
 };
 
 // Monthly cohorts with their survivors' revenue, from records.
-std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o) {
-  return ::csm::cli::forecast_cohorts(o.files, read_options(o));
+std::vector<ForecastCohort> forecast_cohorts(const RetentionOptions& o, io::RecordKind* kind) {
+  return ::csm::cli::forecast_cohorts(o.files, read_options(o), kind);
 }
 
 }  // namespace
 
-std::vector<ForecastCohort> forecast_cohorts(const std::vector<std::string>& files, const io::ReadOptions& read) {
+std::vector<ForecastCohort> forecast_cohorts(const std::vector<std::string>& files, const io::ReadOptions& read,
+                                             io::RecordKind* kind_out) {
   io::RecordInput input(files, read);
   const io::RecordKind kind = input.kind();
+  if (kind_out != nullptr) *kind_out = kind;
   if (kind == io::RecordKind::summary || kind == io::RecordKind::transaction) {
     throw_wrong_kind(files, "forecast needs one row per customer and month (activity or subscription records)");
   }
@@ -543,7 +547,8 @@ int forecast(const ForecastCommandOptions& o, Streams io) {
   if (!(o.interval > 0 && o.interval < 1)) throw UsageError("--interval: expected a probability between 0 and 1, e.g. 0.8");
   if (o.months == 0) throw UsageError("--months: expected 1 or more");
   if (o.input.model == "auto") throw UsageError("--model: sbg or bdw for forecast");
-  const std::vector<ForecastCohort> cohorts = forecast_cohorts(o.input);
+  io::RecordKind kind = io::RecordKind::activity;
+  const std::vector<ForecastCohort> cohorts = forecast_cohorts(o.input, &kind);
   if (cohorts.empty()) throw InputError("", 0, "", "forecast: the input has no customers");
   MrrForecastOptions fo;
   fo.months = o.months;
@@ -571,8 +576,7 @@ int forecast(const ForecastCommandOptions& o, Streams io) {
   std::string text;
   if (o.input.format == "json") {
     nlohmann::ordered_json j;
-    j["tool"] = "csm-metrics";
-    j["version"] = CSM_VERSION;
+    io::text::put_envelope(j, {CSM_VERSION, "forecast", io::to_string(kind)});
     j["start"] = {{"customers", f.start_customers}, {"mrr", f.start_mrr}};
     j["method"] = method;
     j["new_per_month"] = f.new_per_month;
@@ -704,7 +708,8 @@ CommandRunner add_forecast_command(CLI::App& app, Streams io) {
                   "prediction intervals and a backtest");
   cmd->add_option("files", o->input.files, "Records (activity or subscription); none or '-' reads standard input");
   cmd->add_option("--months", o->months, "Months to forecast (default 12)")->type_name("N");
-  cmd->add_option("--interval", o->interval, "Central probability of the prediction intervals (default 0.8)");
+  cmd->add_option("--interval", o->interval, "Central probability of the prediction intervals, 0.8 or 80% (default 0.8)")
+      ->transform(rate_number(0.0, 1.0));
   cmd->add_option("--seed", o->seed, "Seed of the simulations (the same seed, the same intervals)");
   cmd->add_option("--simulations", o->simulations, "Simulations for the intervals (default 1000)")
       ->check(CLI::Range(1u, 1000000u));

@@ -518,20 +518,25 @@ std::int32_t ActivityAggregator::count(const ActivityRecord& record) {
   if (!stats_.first || record.period < *stats_.first) stats_.first = record.period;
   if (!stats_.last || record.period > *stats_.last) stats_.last = record.period;
 
-  if (record.csat != 0 || record.acquisition_cost) {
+  if (record.nps_column) stats_.has_nps = true;
+  // An NPS answer's class: 0 promoter (9-10), 1 passive (7-8), 2 detractor (0-6); -1 none.
+  const int nps_class = record.nps < 0 || record.nps > 10 ? -1 : record.nps >= 9 ? 0 : record.nps >= 7 ? 1 : 2;
+  if (record.csat != 0 || record.acquisition_cost || nps_class >= 0) {
     MonthTotals& totals = totals_for(record.period);
     if (record.csat >= 1 && record.csat <= 5) ++totals.csat_by_score[record.csat - 1];
     if (record.acquisition_cost) {
       totals.acquisition_cost += *record.acquisition_cost;
       stats_.has_acquisition_cost = true;
     }
+    if (nps_class >= 0) ++totals.nps[nps_class];
   }
   if (grouping_ == nullptr) return record.period.index;
   const std::uint32_t group = grouping_->id(record.segment);
-  if (record.csat != 0 || record.acquisition_cost) {
+  if (record.csat != 0 || record.acquisition_cost || nps_class >= 0) {
     MonthTotals& totals = grouping_->totals_for(group, record.period);
     if (record.csat >= 1 && record.csat <= 5) ++totals.csat_by_score[record.csat - 1];
     if (record.acquisition_cost) totals.acquisition_cost += *record.acquisition_cost;
+    if (nps_class >= 0) ++totals.nps[nps_class];
   }
   return group_key(record.period.index, group);
 }
@@ -567,6 +572,7 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
             grouping_->totals_for(here, YearMonth{from.base[g] + static_cast<std::int32_t>(i)});
         for (int k = 0; k < 5; ++k) to.csat_by_score[k] += source.csat_by_score[k];
         to.acquisition_cost += source.acquisition_cost;
+        for (int k = 0; k < 3; ++k) to.nps[k] += source.nps[k];
       }
     }
   }
@@ -578,6 +584,7 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
     MonthTotals& to = totals_for(YearMonth{other.months_base_ + static_cast<std::int32_t>(i)});
     for (int s = 0; s < 5; ++s) to.csat_by_score[s] += source.csat_by_score[s];
     to.acquisition_cost += source.acquisition_cost;
+    for (int k = 0; k < 3; ++k) to.nps[k] += source.nps[k];
   }
   stats_.records += other.stats_.records;
   stats_.zero_revenue_records += other.stats_.zero_revenue_records;
@@ -588,6 +595,7 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
     stats_.last = other.stats_.last;
   }
   stats_.has_acquisition_cost = stats_.has_acquisition_cost || other.stats_.has_acquisition_cost;
+  stats_.has_nps = stats_.has_nps || other.stats_.has_nps;
   other = ActivityAggregator();
 }
 
@@ -853,6 +861,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
     if (const MonthTotals* t = totals_at(series, base, month)) {
       for (int k = 0; k < 5; ++k) sums.csat_by_score[k] = t->csat_by_score[k];
       sums.acquisition_cost = t->acquisition_cost;
+      for (int k = 0; k < 3; ++k) sums.nps[k] = t->nps[k];
     }
     return sums;
   };

@@ -26,7 +26,7 @@ void fill_counts(PeriodMetrics& m, const MonthCounts& c) {
 
 // The fields of one month from its counts and its csat and cost sums.
 void fill(PeriodMetrics& m, YearMonth month, const MonthCounts& c, const MonthSums& sums,
-          bool has_acquisition_cost, const MetricOptions& options) {
+          bool has_acquisition_cost, bool has_nps, const MetricOptions& options) {
   m.period = month;
   fill_counts(m, c);
   std::int64_t responses = 0;
@@ -39,6 +39,12 @@ void fill(PeriodMetrics& m, YearMonth month, const MonthCounts& c, const MonthSu
   m.csat_responses = responses;
   m.csat_satisfied = satisfied;
   if (has_acquisition_cost) m.acquisition_cost = sums.acquisition_cost;
+  if (has_nps) {
+    m.nps_promoters = static_cast<std::int64_t>(sums.nps[0]);
+    m.nps_passives = static_cast<std::int64_t>(sums.nps[1]);
+    m.nps_detractors = static_cast<std::int64_t>(sums.nps[2]);
+    m.nps_responses = *m.nps_promoters + *m.nps_passives + *m.nps_detractors;
+  }
 }
 
 // counts/moves/sums of one series moved to the range first..last (see widen()).
@@ -112,7 +118,7 @@ std::vector<PeriodMetrics> periods_from_raw(const ActivityRaw& raw, const Metric
   periods.resize(month_count);
   for (std::size_t i = 0; i < month_count; ++i) {
     fill(periods[i], YearMonth{first + static_cast<std::int32_t>(i)}, raw.counts[i], raw.sums[i],
-         cost, options);
+         cost, raw.stats.has_nps, options);
     derive_rates(periods[i], options);
   }
   if (groups == nullptr) return periods;
@@ -123,7 +129,7 @@ std::vector<PeriodMetrics> periods_from_raw(const ActivityRaw& raw, const Metric
     out.moves = g.moves;
     for (std::size_t i = 0; i < month_count; ++i) {
       fill(out.periods[i], YearMonth{first + static_cast<std::int32_t>(i)}, g.counts[i], g.sums[i],
-           cost, options);
+           cost, raw.stats.has_nps, options);
       derive_group_rates(out.periods[i], options);
     }
     groups->push_back(std::move(out));
@@ -190,6 +196,7 @@ void add_raw(ActivityRaw& into, const ActivityRaw& other) {
   s.customers += o.customers;
   s.customer_months += o.customer_months;
   s.has_acquisition_cost = s.has_acquisition_cost || o.has_acquisition_cost;
+  s.has_nps = s.has_nps || o.has_nps;
   if (!o.first) {
     // Nothing in months; its groups (if any) have no rows either.
     return;
@@ -249,7 +256,7 @@ void add_raw(ActivityRaw& into, const ActivityRaw& other) {
 
 namespace {
 
-// A period of the roll-up: labels, months, csat and acquisition cost from the monthly roll-up
+// A period of the roll-up: labels, months, csat, acquisition cost and NPS answers from the monthly roll-up
 // `summed`, the customers and the MRR from the period-end snapshot counts.
 PeriodMetrics from_snapshots(const PeriodMetrics& summed, const MonthCounts& counts) {
   PeriodMetrics p;
@@ -258,6 +265,10 @@ PeriodMetrics from_snapshots(const PeriodMetrics& summed, const MonthCounts& cou
   p.csat_responses = summed.csat_responses;
   p.csat_satisfied = summed.csat_satisfied;
   p.acquisition_cost = summed.acquisition_cost;
+  p.nps_responses = summed.nps_responses;
+  p.nps_promoters = summed.nps_promoters;
+  p.nps_passives = summed.nps_passives;
+  p.nps_detractors = summed.nps_detractors;
   return p;
 }
 

@@ -61,16 +61,10 @@ double row_value(const BgBbParams& p, double x, double t_x, double n, double* gr
   return value;
 }
 
-struct Runoff {
-  std::vector<std::string> why, limits;
-  std::array<bool, 4> unidentified{};
-  bool only_limits = true;
-};
-
-Runoff diagnose(const std::vector<double>& u) {
+detail::Runoff diagnose(const std::vector<double>& u) {
   const double a = std::exp(u[0]), b = std::exp(u[1]), g = std::exp(u[2]), d = std::exp(u[3]);
   constexpr double big = 1e4, small = 1e-4;
-  Runoff r;
+  detail::Runoff r;
   if (a > big && b > big) {
     r.why.push_back("alpha and beta grow without bound together (alpha/(alpha+beta), the chance "
                     "to transact at an opportunity, stays at " + g4(a / (a + b)) + "): that "
@@ -157,35 +151,19 @@ BgBbFit fit_bgbb(std::span<const BgBbRow> rows, const FitOptions& options) {
   };
   const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", "BG/BB fit failed: " + result.failure);
-  std::optional<Runoff> limit;
-  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
-    Runoff d = diagnose(result.u);
-    if (!(result.stationary && d.only_limits)) {
-      const std::string best_point = "alpha " + g4(std::exp(result.u[0])) + ", beta " +
-                                     g4(std::exp(result.u[1])) + ", gamma " +
-                                     g4(std::exp(result.u[2])) + ", delta " + g4(std::exp(result.u[3]));
-      throw InputError("", 0, "",
-                       "BG/BB fit failed on " + g4(total) + " customers: " +
-                           detail::explain_refused_fit(result, d.why, "four", best_point,
-                                                       options.penalizer));
-    }
-    limit = std::move(d);
-  }
+  const detail::AcceptedFit accepted = detail::accept_fit(
+      penalised, plain, result, total, "BG/BB", diagnose, [&](const detail::Runoff& d) {
+        const std::string best_point =
+            "alpha " + g4(std::exp(result.u[0])) + ", beta " + g4(std::exp(result.u[1])) +
+            ", gamma " + g4(std::exp(result.u[2])) + ", delta " + g4(std::exp(result.u[3]));
+        return "BG/BB fit failed on " + g4(total) + " customers: " +
+               detail::explain_refused_fit(result, d.why, "four", best_point, options.penalizer);
+      });
   BgBbFit fit;
-  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
-                std::exp(result.u[3])};
-  fit.log_likelihood = -plain(result.u, {}) * total;
-  if (!std::isfinite(fit.log_likelihood)) {
-    throw InputError("", 0, "", "BG/BB fit failed: the log-likelihood at the optimum cannot be "
-                                "computed in double precision");
-  }
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total);
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
-  }
-  if (limit) {
-    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
-  }
+  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
+  fit.log_likelihood = accepted.log_likelihood;
+  fit.standard_errors = accepted.standard_errors;
+  fit.limit = accepted.limit;
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
   fit.converged = true;

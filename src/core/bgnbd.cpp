@@ -187,17 +187,10 @@ std::uint32_t index_in(const std::vector<double>& values, double v) {
 // that still makes sense: purchase rates the same for everyone (r, alpha -> infinity: Poisson),
 // one drop-out chance for everyone (a, b -> infinity), or no drop-out at all (a/(a+b) -> 0: the
 // NBD model). `scale` is the mean T (the time scale alpha is compared with).
-struct Runoff {
-  std::vector<std::string> why;     // for messages
-  std::vector<std::string> limits;  // the limits recognised, for the warning of an accepted fit
-  std::array<bool, 4> unidentified{};  // r, alpha, a, b: ran off (their value means nothing alone)
-  bool only_limits = true;          // every parameter that ran off did so in a limit above
-};
-
-Runoff diagnose(const std::vector<double>& u, double scale) {
+detail::Runoff diagnose(const std::vector<double>& u, double scale) {
   const double r = std::exp(u[0]), alpha = std::exp(u[1]), a = std::exp(u[2]), b = std::exp(u[3]);
   constexpr double big = 1e4, small = 1e-4;
-  Runoff d;
+  detail::Runoff d;
   std::vector<std::string>& why = d.why;
   if (r > big && alpha > big * scale) {
     why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
@@ -419,31 +412,21 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   // positive definite Hessian. Anything else is refused with the reason in words.
   // A fit that converged towards a limit of the model that still makes sense (Runoff) is used
   // too, with the limit said: its predictions are those of the limit model.
-  std::optional<Runoff> limit;
-  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
-    Runoff d = diagnose(result.u, scale);
-    if (!(result.stationary && d.only_limits)) {
-      throw InputError("", 0, "",
-                       std::string(name) + " fit failed on " + std::to_string(customers.size()) +
-                           (customers.size() == 1 ? " customer: " : " customers: ") +
-                           explain_failure(result, scale, options.penalizer));
-    }
-    limit = std::move(d);
-  }
+  const detail::AcceptedFit accepted = detail::accept_fit(
+      penalised, plain, result, total_weight, name,
+      [&](const std::vector<double>& u) { return diagnose(u, scale); },
+      [&](const detail::Runoff&) {
+        return std::string(name) + " fit failed on " + std::to_string(customers.size()) +
+               (customers.size() == 1 ? " customer: " : " customers: ") +
+               explain_failure(result, scale, options.penalizer);
+      });
   BgNbdFit fit;
   fit.model = model;
-  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
-                std::exp(result.u[3])};
-  fit.log_likelihood = -plain(result.u, {}) * total_weight;
-  std::vector<double> covariance;
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
-  }
-  if (!limit) fit.log_covariance = std::move(covariance);
-  if (limit) {
-    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
-  }
+  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
+  fit.log_likelihood = accepted.log_likelihood;
+  fit.standard_errors = accepted.standard_errors;
+  fit.log_covariance = accepted.log_covariance;
+  fit.limit = accepted.limit;
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
   fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)

@@ -23,6 +23,7 @@ struct ChurnHistory::Customer {
   std::string id;
   std::vector<Month> months;
   std::vector<double> signals;
+  std::vector<std::pair<std::int32_t, std::uint8_t>> nps;  // NPS answers (month, 0..10) by month
 
   std::size_t at(std::int32_t month, std::size_t signal_count) {
     auto it = std::lower_bound(months.begin(), months.end(), month,
@@ -63,6 +64,13 @@ void ChurnHistory::add(const ActivityRecord& record) {
   month.revenue = *sum;
   if (record.csat >= 1 && record.csat <= 5 && month.csat[record.csat - 1u] < UINT16_MAX) {
     ++month.csat[record.csat - 1u];
+  }
+  if (record.nps_column) has_nps_ = true;
+  if (record.nps >= 0 && record.nps <= 10) {
+    const std::pair<std::int32_t, std::uint8_t> answer{record.period.index, static_cast<std::uint8_t>(record.nps)};
+    c.nps.insert(std::upper_bound(c.nps.begin(), c.nps.end(), answer,
+                                  [](const auto& a, const auto& b) { return a.first < b.first; }),
+                 answer);
   }
   if (!record.segment.empty()) {
     std::uint16_t id = 0;
@@ -110,6 +118,7 @@ struct ChurnFeatureBuilder {
   std::vector<std::uint16_t> segment_columns;  // segment id -> 1 + column offset (0: none)
   std::size_t segment_offset = 0;
   std::size_t signal_offset = 0;
+  std::size_t nps_offset = 0;  // 0: no NPS features
 
   static std::vector<FeatureInfo> fixed_features() {
     using K = FeatureInfo::Kind;
@@ -166,6 +175,9 @@ struct ChurnFeatureBuilder {
     int csat_count = 0;
     std::int32_t last_csat_month = -1;
     double last_csat_mean = 0;
+    std::size_t nps_seen = 0;  // answers in months <= t
+    std::int32_t last_nps_month = -1;
+    double last_nps_mean = 0;
     for (std::int32_t t = base; t <= months[end - 1].month; ++t) {
       const MoneySum r = revenue_at(t);
       if (first_active >= 0 && r == 0) ++inactive;
@@ -186,6 +198,18 @@ struct ChurnFeatureBuilder {
           csat_count += answers;
           last_csat_month = t;
           last_csat_mean = static_cast<double>(total) / answers;
+        }
+      }
+      if (nps_offset != 0 && nps_seen < c.nps.size() && c.nps[nps_seen].first <= t) {
+        int answers = 0, total = 0;
+        for (; nps_seen < c.nps.size() && c.nps[nps_seen].first <= t; ++nps_seen) {
+          if (c.nps[nps_seen].first != t) continue;  // not possible: every answer's month is a month
+          ++answers;
+          total += c.nps[nps_seen].second;
+        }
+        if (answers > 0) {
+          last_nps_month = t;
+          last_nps_mean = static_cast<double>(total) / answers;
         }
       }
       if (r <= 0 || t < first) continue;
@@ -255,6 +279,16 @@ struct ChurnFeatureBuilder {
       v[12] = lowest > 0 ? static_cast<float>(lowest) : kNaN;
       v[13] = static_cast<float>(csat_count);
       v[14] = last_csat_month >= 0 ? static_cast<float>(t - last_csat_month) : kNaN;
+      if (nps_offset != 0) {
+        float* w = v + nps_offset;
+        w[0] = last_nps_month >= 0 ? static_cast<float>(last_nps_mean) : kNaN;
+        int lowest_nps = -1;
+        for (std::size_t k = nps_seen; k > 0 && c.nps[k - 1].first >= t - 5; --k) {
+          if (lowest_nps < 0 || c.nps[k - 1].second < lowest_nps) lowest_nps = c.nps[k - 1].second;
+        }
+        w[1] = lowest_nps >= 0 ? static_cast<float>(lowest_nps) : kNaN;
+        w[2] = static_cast<float>(nps_seen);
+      }
       for (std::size_t s = 0; s < n_signals; ++s) {
         float* w = v + signal_offset + 4 * s;
         const double now = signal_at(t, s);
@@ -296,6 +330,16 @@ struct ChurnFeatureBuilder {
   }
 };
 
+std::string ChurnHistory::segment_of(std::string_view customer_id, YearMonth month) const {
+  const auto it = ids_.find(customer_id);
+  if (it == ids_.end()) return {};
+  const auto& months = customers_[it->second]->months;
+  const auto m = std::lower_bound(months.begin(), months.end(), month.index,
+                                  [](const Customer::Month& x, std::int32_t v) { return x.month < v; });
+  if (m == months.end() || m->month != month.index || m->segment == 0) return {};
+  return segments_[m->segment - 1u];
+}
+
 std::vector<std::uint64_t> rows_per_month(const ChurnHistory& h, YearMonth first, YearMonth last) {
   std::vector<std::uint64_t> out(
       last.index >= first.index ? static_cast<std::size_t>(last.index - first.index + 1) : 0, 0);
@@ -313,8 +357,15 @@ FeatureTable build_features(const ChurnHistory& h, YearMonth first, YearMonth la
                             const FeatureFilter& keep) {
   if (horizon < 1) throw std::invalid_argument("--horizon: expected at least 1 month");
   FeatureTable out;
-  ChurnFeatureBuilder b{h, {}, 0, 0};
+  ChurnFeatureBuilder b{h, {}, 0, 0, 0};
   out.features = ChurnFeatureBuilder::fixed_features();
+  if (h.has_nps_) {
+    using K = FeatureInfo::Kind;
+    b.nps_offset = out.features.size();
+    out.features.push_back({"nps_latest", K::nps_latest, 0, ""});
+    out.features.push_back({"nps_lowest_6m", K::nps_lowest, 6, ""});
+    out.features.push_back({"nps_count", K::nps_count, 0, ""});
+  }
   b.signal_offset = out.features.size();
   for (const std::string& s : h.signals_) {
     using K = FeatureInfo::Kind;

@@ -85,6 +85,14 @@ Rate csat(std::int64_t satisfied, std::int64_t responses) noexcept {
   return count_percent(satisfied, responses);
 }
 
+Rate nps(std::int64_t promoters, std::int64_t detractors, std::int64_t responses) noexcept {
+  if (responses <= 0 || promoters < 0 || detractors < 0 || promoters > responses ||
+      detractors > responses - promoters) {
+    return std::nullopt;
+  }
+  return 100.0 * (as_double(promoters) - as_double(detractors)) / as_double(responses);
+}
+
 Rate cac(double spend, std::int64_t acquired) noexcept {
   if (!is_amount(spend) || acquired <= 0) return std::nullopt;
   return spend / as_double(acquired);

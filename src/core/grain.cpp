@@ -115,6 +115,10 @@ GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, Grain grain,
       add_to(p.csat_responses, m.csat_responses, first);
       add_to(p.csat_satisfied, m.csat_satisfied, first);
       add_to(p.acquisition_cost, m.acquisition_cost, first);
+      add_to(p.nps_responses, m.nps_responses, first);
+      add_to(p.nps_promoters, m.nps_promoters, first);
+      add_to(p.nps_passives, m.nps_passives, first);
+      add_to(p.nps_detractors, m.nps_detractors, first);
     }
     const PeriodMetrics& head = monthly[i];
     const PeriodMetrics& tail = monthly[j - 1];

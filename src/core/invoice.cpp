@@ -182,6 +182,8 @@ void InvoiceExpander::add(const InvoiceLine& line) {
     row.revenue = 0;
     row.acquisition_cost = line.acquisition_cost;
     row.csat = line.csat;
+    row.nps = line.nps;
+    row.nps_column = line.nps_column;
     if (!last_ || start > *last_) last_ = start;
     emit(row);
     return;
@@ -192,6 +194,8 @@ void InvoiceExpander::add(const InvoiceLine& line) {
     row.revenue = monthly;
     row.acquisition_cost = m == start ? line.acquisition_cost : std::nullopt;
     row.csat = m == start ? line.csat : 0;
+    row.nps = m == start ? line.nps : std::int8_t{-1};
+    row.nps_column = line.nps_column;
     emit(row);
   }
 }

@@ -291,4 +291,33 @@ std::string explain_refused_fit(const MleResult& result, const std::vector<std::
   return text;
 }
 
+AcceptedFit accept_fit(const Objective& penalised, const Objective& plain, const MleResult& result,
+                       double total_weight, std::string_view model,
+                       const std::function<Runoff(const std::vector<double>&)>& diagnose,
+                       const std::function<std::string(const Runoff&)>& refusal) {
+  std::optional<Runoff> limit;
+  if (!result.converged || !positive_definite_hessian(penalised, result.u)) {
+    Runoff d = diagnose(result.u);
+    if (!(result.stationary && d.only_limits)) throw InputError("", 0, "", refusal(d));
+    limit = std::move(d);
+  }
+  AcceptedFit fit;
+  for (std::size_t i = 0; i < 4; ++i) fit.params[i] = std::exp(result.u[i]);
+  fit.log_likelihood = -plain(result.u, {}) * total_weight;
+  if (!std::isfinite(fit.log_likelihood)) {
+    throw InputError("", 0, "", std::string(model) + " fit failed: the log-likelihood at the "
+                                                     "optimum cannot be computed in double precision");
+  }
+  std::vector<double> covariance;
+  const std::vector<double> se = standard_errors(plain, result.u, total_weight, &covariance);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
+  }
+  if (!limit) fit.log_covariance = std::move(covariance);
+  if (limit) {
+    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
+  }
+  return fit;
+}
+
 }  // namespace csm::detail

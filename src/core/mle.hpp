@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,5 +89,33 @@ std::string g4(double v);
 std::string explain_refused_fit(const MleResult& result, const std::vector<std::string>& why,
                                 const std::string& parameters, const std::string& best_point,
                                 double penalizer);
+
+/// Where the parameters of a fit ran off, in words, and whether that is a limit of the model
+/// that still makes sense (each model's `diagnose` fills it).
+struct Runoff {
+  std::vector<std::string> why;        ///< for messages
+  std::vector<std::string> limits;     ///< the limits recognised, for the warning of an accepted fit
+  std::array<bool, 4> unidentified{};  ///< parameters that ran off (their value means nothing alone)
+  bool only_limits = true;             ///< every parameter that ran off did so in a limit
+};
+
+/// A four-parameter fit once its optimum is accepted, in the model's own parameter order.
+struct AcceptedFit {
+  std::array<double, 4> params{};
+  double log_likelihood = 0;
+  std::array<std::optional<double>, 4> standard_errors;  ///< nullopt where a parameter ran off
+  std::vector<double> log_covariance;                    ///< empty when the fit is at a limit
+  std::string limit;                                     ///< the limits, "; "-joined; empty if none
+};
+
+/// The rule of docs/predictive.md, section 7, shared by the four-parameter fits: an optimum is
+/// used when it is a proper maximum of `penalised` (converged, positive definite Hessian), or a
+/// stationary point at a limit of the model that `diagnose` recognises; anything else throws what
+/// `refusal` says. The log-likelihood and standard errors come from `plain` (no penalty) and
+/// `total_weight` customers; a log-likelihood that is not finite is refused too, naming `model`.
+AcceptedFit accept_fit(const Objective& penalised, const Objective& plain, const MleResult& result,
+                       double total_weight, std::string_view model,
+                       const std::function<Runoff(const std::vector<double>&)>& diagnose,
+                       const std::function<std::string(const Runoff&)>& refusal);
 
 }  // namespace csm::detail

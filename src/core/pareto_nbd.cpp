@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -207,42 +208,17 @@ void gamma_ratio(double r, double x, double& value, double& derivative) {
   }
 }
 
-PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool with_gradient,
-                    double lg_value, double lg_derivative) {
+// The likelihood from its drop-out part: `log_b` = log(s I alpha^r beta^s) and `ri` its
+// derivatives in r, alpha, s, beta (unused when log_b is -inf or without the gradient).
+PointValue combine(const BgNbdParams& p, double x, double T, double log_b,
+                   const std::array<double, 4>& ri, bool with_gradient, double lg_value,
+                   double lg_derivative) {
   const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
   PointValue out;
   // The alive part A: r log alpha + s log beta - (r+x) log(alpha+T) - s log(beta+T).
   const double l1T_a = std::log1p(T / alpha), l1T_b = std::log1p(T / beta);
   const double log_aT = std::log(alpha + T);
   const double log_a = -r * l1T_a - s * l1T_b - x * log_aT;
-  double log_b = -std::numeric_limits<double>::infinity();
-  DropoutSeries series;
-  const bool alpha_larger = alpha >= beta;
-  const double P = alpha_larger ? alpha : beta;
-  const double d = alpha_larger ? alpha - beta : beta - alpha;
-  const double u = P + t_x;
-  double lu_a = 0, lu_b = 0;  // log(u/alpha), log(u/beta)
-  std::optional<Quadrature> quadrature;
-  if (T > t_x) {
-    const double E = alpha_larger ? s + 1 : r + x;
-    const double z = d / u;
-    // About (E z + 40) / (1 - z) terms: beyond 2000, quadrature is cheaper.
-    if (E * z + 40 > 2000 * (1 - z)) quadrature = dropout_quadrature(p, x, t_x, T);
-  }
-  if (quadrature) {
-    log_b = quadrature->log_b;
-  } else if (T > t_x) {
-    const double E = alpha_larger ? s + 1 : r + x;
-    const double F = alpha_larger ? r + x : s + 1;
-    const double one_minus_rho = (T - t_x) / (P + T);
-    const std::optional<DropoutSeries> ds =
-        dropout_series(E, F, d / u, one_minus_rho, std::log1p(-one_minus_rho), with_gradient);
-    if (!ds) return out;
-    series = *ds;
-    lu_a = std::log1p((alpha_larger ? t_x : d + t_x) / alpha);
-    lu_b = std::log1p((alpha_larger ? d + t_x : t_x) / beta);
-    log_b = std::log(s) - r * lu_a - s * lu_b - x * std::log(u) + series.log_s0;
-  }
   const double hi = std::max(log_a, log_b);
   const double e = std::exp(-std::fabs(log_a - log_b));  // 0 when log_b = -inf
   out.ll = lg_value + hi + std::log1p(e);
@@ -251,24 +227,135 @@ PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool w
   const double w_b = log_a >= log_b ? w_small : w_big;
   out.p_alive = w_a;
   if (!with_gradient) return out;
-  double ri_r = 0, ri_s = 0, ri_alpha = 0, ri_beta = 0;  // d log(I alpha^r beta^s)/d theta
-  if (w_b > 0 && quadrature) {
-    ri_r = quadrature->d[0];
-    ri_alpha = quadrature->d[1];
-    ri_s = quadrature->d[2];
-    ri_beta = quadrature->d[3];
-  } else if (w_b > 0) {
-    const double common = series.dM;
-    ri_r = -lu_a + common + (alpha_larger ? 0 : series.dE);
-    ri_s = 1 / s - lu_b + common + (alpha_larger ? series.dE : 0);
-    ri_alpha = r / alpha - (r + x) * (alpha_larger ? series.f1 : series.e1) / u;
-    ri_beta = s / beta - (s + 1) * (alpha_larger ? series.e1 : series.f1) / u;
-  }
-  out.grad[0] = lg_derivative + w_a * -l1T_a + w_b * ri_r;
-  out.grad[1] = w_a * (r / alpha - (r + x) / (alpha + T)) + w_b * ri_alpha;
-  out.grad[2] = w_a * -l1T_b + w_b * ri_s;
-  out.grad[3] = w_a * (s / beta - s / (beta + T)) + w_b * ri_beta;
+  const std::array<double, 4> b = w_b > 0 ? ri : std::array<double, 4>{};
+  out.grad[0] = lg_derivative + w_a * -l1T_a + w_b * b[0];
+  out.grad[1] = w_a * (r / alpha - (r + x) / (alpha + T)) + w_b * b[1];
+  out.grad[2] = w_a * -l1T_b + w_b * b[2];
+  out.grad[3] = w_a * (s / beta - s / (beta + T)) + w_b * b[3];
   return out;
+}
+
+PointValue evaluate(const BgNbdParams& p, double x, double t_x, double T, bool with_gradient,
+                    double lg_value, double lg_derivative) {
+  const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
+  double log_b = -std::numeric_limits<double>::infinity();
+  std::array<double, 4> ri{};  // d log(s I alpha^r beta^s) / d(r, alpha, s, beta)
+  if (T > t_x) {
+    const bool alpha_larger = alpha >= beta;
+    const double P = alpha_larger ? alpha : beta;
+    const double d = alpha_larger ? alpha - beta : beta - alpha;
+    const double u = P + t_x;
+    const double E = alpha_larger ? s + 1 : r + x;
+    const double F = alpha_larger ? r + x : s + 1;
+    const double z = d / u;
+    // About (E z + 40) / (1 - z) terms: beyond 2000, quadrature is cheaper.
+    if (E * z + 40 > 2000 * (1 - z)) {
+      const Quadrature q = dropout_quadrature(p, x, t_x, T);
+      log_b = q.log_b;
+      ri = q.d;
+    } else {
+      const double one_minus_rho = (T - t_x) / (P + T);
+      const std::optional<DropoutSeries> ds =
+          dropout_series(E, F, z, one_minus_rho, std::log1p(-one_minus_rho), with_gradient);
+      if (!ds) return PointValue{};
+      const DropoutSeries& series = *ds;
+      const double lu_a = std::log1p((alpha_larger ? t_x : d + t_x) / alpha);
+      const double lu_b = std::log1p((alpha_larger ? d + t_x : t_x) / beta);
+      log_b = std::log(s) - r * lu_a - s * lu_b - x * std::log(u) + series.log_s0;
+      const double common = series.dM;
+      ri[0] = -lu_a + common + (alpha_larger ? 0 : series.dE);
+      ri[1] = r / alpha - (r + x) * (alpha_larger ? series.f1 : series.e1) / u;
+      ri[2] = 1 / s - lu_b + common + (alpha_larger ? series.dE : 0);
+      ri[3] = s / beta - (s + 1) * (alpha_larger ? series.e1 : series.f1) / u;
+    }
+  }
+  return combine(p, x, T, log_b, ri, with_gradient, lg_value, lg_derivative);
+}
+
+// The fit evaluates the likelihood of every distinct (x, t_x, T) at each step, and the drop-out
+// integral is most of the cost (the series above runs to hundreds of terms when alpha and beta
+// are far apart). For one x, I(t_x, T) = G(t_x) - G(T) with G(t) the integral from t to
+// infinity, and G at every distinct time of that x comes from one pass of the quadrature above
+// from the largest time down: a few panels per gap between consecutive times, instead of one
+// series per customer history. The difference loses nothing that matters: s G(T) <= A (the
+// alive part, which is always added), so the rounding of G(t_x) is at most one unit of the last
+// place of the likelihood. `tails` gets, for each time, log G and dG/G in r, alpha, s, beta
+// (alpha^r beta^s included in G); false when the panels needed exceed the budget (parameters far
+// out, e.g. at the optimiser's bounds; then the caller uses the per-history evaluation).
+struct Tail {
+  double log_g = 0;
+  std::array<double, 4> rel{};
+};
+
+bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, std::span<Tail> tails) {
+  const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
+  const double m = std::min(alpha, beta);
+  const double rate = r + x + s + 1;
+  const double max_width = std::min(1.0, 4 / rate);
+  const auto& rule = gauss_legendre_16();
+  double scale = -std::numeric_limits<double>::infinity();
+  double sum = 0;
+  std::array<double, 4> d{};
+  struct Node {
+    double l, tau;
+  };
+  std::array<Node, 16> nodes{};
+  // log of alpha^r beta^s (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m + tau) at v = log(m + tau), and
+  // alpha + tau, beta + tau without cancellation (one of them is e^v).
+  const auto at = [&](double v, double& a_tau, double& b_tau) {
+    const double ev = std::exp(v);
+    a_tau = alpha == m ? ev : alpha - m + ev;
+    b_tau = beta == m ? ev : beta - m + ev;
+    return -r * std::log(a_tau / alpha) - x * std::log(a_tau) - s * std::log(b_tau / beta) -
+           std::log(b_tau) + v;
+  };
+  const auto add_panel = [&](double v0, double h) {
+    double local = -std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < rule.size(); ++k) {
+      const double v = v0 + (rule[k].first + 1) * h / 2;
+      double a_tau = 0, b_tau = 0;
+      nodes[k].l = at(v, a_tau, b_tau);
+      nodes[k].tau = std::max(0.0, std::exp(v) - m);
+      local = std::max(local, nodes[k].l);
+    }
+    if (local > scale) {
+      const double f = std::exp(scale - local);  // 0 at the first panel
+      sum *= f;
+      for (double& v : d) v *= f;
+      scale = local;
+    }
+    for (std::size_t k = 0; k < rule.size(); ++k) {
+      const double w = rule[k].second * h / 2 * std::exp(nodes[k].l - scale);
+      const double tau = nodes[k].tau;
+      sum += w;
+      d[0] -= w * std::log1p(tau / alpha);
+      d[1] += w * (r / alpha - (r + x) / (alpha + tau));
+      d[2] -= w * std::log1p(tau / beta);
+      d[3] += w * (s / beta - (s + 1) / (beta + tau));
+    }
+  };
+  const auto record = [&](Tail& t) {
+    t.log_g = scale + std::log(sum);
+    for (std::size_t k = 0; k < 4; ++k) t.rel[k] = d[k] / sum;
+  };
+  // G(t) is taken from t to one panel beyond the largest time, not to infinity: every upper
+  // end gives the same differences G(t_x) - G(T) (and the same derivatives), a smaller G only
+  // tightens the bound above, and the panel keeps every G positive.
+  const std::size_t n = times.size();
+  add_panel(std::log(m + times[n - 1]), max_width);
+  if (!(sum > 0) || !std::isfinite(sum)) return false;
+  record(tails[n - 1]);
+  for (std::size_t j = n - 1; j-- > 0;) {
+    const double v0 = std::log(m + times[j]), v1 = std::log(m + times[j + 1]);
+    const double width = v1 - v0;
+    const double panels = std::max(1.0, std::ceil(width / max_width));
+    if (panels > 4096) return false;  // parameters far out: the per-history evaluation copes
+    const double h = width / panels;
+    for (double k = 0; k < panels; ++k) add_panel(v0 + k * h, h);
+    if (!(sum > 0) || !std::isfinite(sum)) return false;
+    record(tails[j]);
+  }
+  return true;
 }
 
 struct Point {
@@ -276,20 +363,113 @@ struct Point {
   std::uint32_t xi;  // index of x among the distinct values
 };
 
+// The fit's sum over distinct histories (sorted by x, t_x, T): per x, its distinct times
+// ascending, and for each history the positions of its t_x and T among them.
+struct HistoryLayout {
+  std::vector<Point> points;
+  std::vector<double> xs;
+  std::vector<double> times;                // per x, ascending
+  std::vector<std::size_t> x_begin;         // xs.size() + 1 offsets into times
+  std::vector<std::uint32_t> at_tx, at_T;   // per point, an index into times
+};
+
+HistoryLayout layout_of(detail::DistinctHistories histories) {
+  HistoryLayout out;
+  out.xs = std::move(histories.xs);
+  out.points.reserve(histories.points.size());
+  for (const detail::DistinctHistories::Point& h : histories.points) {
+    out.points.push_back({h.x, h.t_x, h.T, h.w, h.xi});
+  }
+  std::vector<detail::DistinctHistories::Point>().swap(histories.points);
+  out.x_begin.assign(out.xs.size() + 1, 0);
+  out.at_tx.resize(out.points.size());
+  out.at_T.resize(out.points.size());
+  std::vector<double> group;
+  for (std::size_t i = 0; i < out.points.size();) {
+    std::size_t j = i;
+    group.clear();
+    for (; j < out.points.size() && out.points[j].xi == out.points[i].xi; ++j) {
+      group.push_back(out.points[j].t_x);
+      group.push_back(out.points[j].T);
+    }
+    std::sort(group.begin(), group.end());
+    group.erase(std::unique(group.begin(), group.end()), group.end());
+    const std::size_t base = out.times.size();
+    out.times.insert(out.times.end(), group.begin(), group.end());
+    for (std::size_t k = i; k < j; ++k) {
+      const auto position = [&](double t) {
+        return static_cast<std::uint32_t>(
+            base + static_cast<std::size_t>(std::lower_bound(group.begin(), group.end(), t) - group.begin()));
+      };
+      out.at_tx[k] = position(out.points[k].t_x);
+      out.at_T[k] = position(out.points[k].T);
+    }
+    out.x_begin[out.points[i].xi + 1] = out.times.size();
+    i = j;
+  }
+  // x values without histories cannot occur (xs comes from the points), but keep offsets monotone.
+  for (std::size_t k = 1; k < out.x_begin.size(); ++k) {
+    out.x_begin[k] = std::max(out.x_begin[k], out.x_begin[k - 1]);
+  }
+  return out;
+}
+
+// sum w ll over the histories and, when `grad` has 4 elements, its derivatives in r, alpha, s, beta.
+double total_log_likelihood(const HistoryLayout& h, const BgNbdParams& p, std::span<double> grad,
+                            unsigned threads) {
+  const bool with_gradient = !grad.empty();
+  const std::size_t nx = h.xs.size();
+  std::vector<double> lg(nx), dlg(nx);
+  for (std::size_t i = 0; i < nx; ++i) gamma_ratio(p.r, h.xs[i], lg[i], dlg[i]);
+  std::vector<Tail> tails(h.times.size());
+  std::vector<char> tabled(nx, 0);
+  parallel_jobs(nx, threads, [&](std::size_t xi) {
+    const std::size_t b = h.x_begin[xi], e = h.x_begin[xi + 1];
+    if (e > b) {
+      tabled[xi] = tails_of_x(p, h.xs[xi], std::span<const double>(h.times).subspan(b, e - b),
+                              std::span<Tail>(tails).subspan(b, e - b));
+    }
+  });
+  const std::array<double, 5> sums = chunked_sums<5>(
+      h.points.size(), detail::kPointsPerChunk / 4, threads,
+      [&](std::size_t begin, std::size_t end, std::array<double, 5>& sum) {
+        std::array<double, 5> acc{};
+        for (std::size_t i = begin; i < end; ++i) {
+          const Point& pt = h.points[i];
+          PointValue v;
+          if (!tabled[pt.xi]) {
+            v = evaluate(p, pt.x, pt.t_x, pt.T, with_gradient, lg[pt.xi], dlg[pt.xi]);
+          } else if (pt.T > pt.t_x) {
+            const Tail& a = tails[h.at_tx[i]];
+            const Tail& b = tails[h.at_T[i]];
+            const double ratio = std::exp(b.log_g - a.log_g);  // G(T) / G(t_x) < 1
+            const double log_b = std::log(p.a) + a.log_g + std::log(-std::expm1(b.log_g - a.log_g));
+            std::array<double, 4> ri{};
+            for (std::size_t k = 0; k < 4; ++k) ri[k] = (a.rel[k] - ratio * b.rel[k]) / (1 - ratio);
+            ri[2] += 1 / p.a;
+            v = combine(p, pt.x, pt.T, log_b, ri, with_gradient, lg[pt.xi], dlg[pt.xi]);
+          } else {
+            v = combine(p, pt.x, pt.T, -std::numeric_limits<double>::infinity(), {}, with_gradient,
+                        lg[pt.xi], dlg[pt.xi]);
+          }
+          acc[0] += pt.w * v.ll;
+          for (std::size_t k = 0; k < 4; ++k) acc[k + 1] += pt.w * v.grad[k];
+        }
+        sum = acc;
+      });
+  if (with_gradient) {
+    for (std::size_t k = 0; k < 4; ++k) grad[k] = sums[k + 1];
+  }
+  return sums[0];
+}
+
 // Where the parameters of a fit ran off, and whether that is a limit of the model that still
 // makes sense (as for BG/NBD): one purchase rate for everyone (r, alpha -> infinity), one
 // drop-out rate for everyone (s, beta -> infinity), or no drop-out (s/beta -> 0: the NBD).
-struct Runoff {
-  std::vector<std::string> why;
-  std::vector<std::string> limits;
-  std::array<bool, 4> unidentified{};
-  bool only_limits = true;
-};
-
-Runoff diagnose(const std::vector<double>& u, double scale) {
+detail::Runoff diagnose(const std::vector<double>& u, double scale) {
   const double r = std::exp(u[0]), alpha = std::exp(u[1]), s = std::exp(u[2]), beta = std::exp(u[3]);
   constexpr double big = 1e4, small = 1e-4;
-  Runoff d;
+  detail::Runoff d;
   if (r > big && alpha > big * scale) {
     d.why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
                     "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
@@ -357,48 +537,37 @@ double pareto_nbd_expected_purchases_if_alive(const BgNbdParams& p, double t, do
   return lead * bracket;
 }
 
+double pareto_nbd_total_log_likelihood(std::span<const RfmCustomer> customers,
+                                        const BgNbdParams& p, std::span<double> gradient,
+                                        unsigned threads) {
+  const HistoryLayout histories =
+      layout_of(detail::distinct_histories(customers, "Pareto/NBD", threads));
+  return total_log_likelihood(histories, p, gradient, threads);
+}
+
 BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions& options) {
   const std::string name = "Pareto/NBD";
-  detail::DistinctHistories histories = detail::distinct_histories(customers, name, options.threads);
-  const double mean_T = histories.mean_T;
-  const std::vector<double> xs = std::move(histories.xs);
-  const std::vector<Point> points = [&] {
-    std::vector<Point> out;
-    out.reserve(histories.points.size());
-    for (const detail::DistinctHistories::Point& h : histories.points) out.push_back({h.x, h.t_x, h.T, h.w, h.xi});
-    return out;
-  }();
-  std::vector<detail::DistinctHistories::Point>().swap(histories.points);
+  detail::DistinctHistories distinct = detail::distinct_histories(customers, name, options.threads);
+  const double mean_T = distinct.mean_T;
+  const HistoryLayout histories = layout_of(std::move(distinct));
   const double total_weight = static_cast<double>(customers.size());
 
   const auto mean_nll = [&](std::span<const double> u, std::span<double> grad,
                             double penalizer) -> double {
     const BgNbdParams p{std::exp(u[0]), std::exp(u[1]), std::exp(u[2]), std::exp(u[3])};
-    std::vector<double> lg(xs.size()), dlg(xs.size());
-    for (std::size_t i = 0; i < xs.size(); ++i) gamma_ratio(p.r, xs[i], lg[i], dlg[i]);
+    std::array<double, 4> sums{};
     const bool with_gradient = !grad.empty();
-    const std::array<double, 5> sums = chunked_sums<5>(
-        points.size(), detail::kPointsPerChunk / 4, options.threads,
-        [&](std::size_t begin, std::size_t end, std::array<double, 5>& sum) {
-          std::array<double, 5> acc{};
-          for (std::size_t i = begin; i < end; ++i) {
-            const Point& pt = points[i];
-            const PointValue v =
-                evaluate(p, pt.x, pt.t_x, pt.T, with_gradient, lg[pt.xi], dlg[pt.xi]);
-            acc[0] += pt.w * v.ll;
-            for (std::size_t k = 0; k < 4; ++k) acc[k + 1] += pt.w * v.grad[k];
-          }
-          sum = acc;
-        });
+    const double ll = total_log_likelihood(histories, p, with_gradient ? std::span<double>(sums) : std::span<double>(),
+                                           options.threads);
     const double theta[4] = {p.r, p.alpha, p.a, p.b};
     double pen = 0;
     for (double th : theta) pen += penalizer * th * th;
     if (with_gradient) {
       for (std::size_t k = 0; k < 4; ++k) {
-        grad[k] = -theta[k] * sums[k + 1] / total_weight + penalizer * 2 * theta[k] * theta[k];
+        grad[k] = -theta[k] * sums[k] / total_weight + penalizer * 2 * theta[k] * theta[k];
       }
     }
-    return -sums[0] / total_weight + pen;
+    return -ll / total_weight + pen;
   };
   const detail::Objective penalised = [&](std::span<const double> u, std::span<double> g) {
     return mean_nll(u, g, options.penalizer);
@@ -415,39 +584,24 @@ BgNbdFit fit_pareto_nbd(std::span<const RfmCustomer> customers, const FitOptions
   };
   const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", name + " fit failed: " + result.failure);
-  std::optional<Runoff> limit;
-  if (!result.converged || !detail::positive_definite_hessian(penalised, result.u)) {
-    Runoff d = diagnose(result.u, scale);
-    if (!(result.stationary && d.only_limits)) {
-      const std::string best_point = "r " + g4(std::exp(result.u[0])) + ", alpha " +
-                                     g4(std::exp(result.u[1])) + ", s " + g4(std::exp(result.u[2])) +
-                                     ", beta " + g4(std::exp(result.u[3]));
-      throw InputError("", 0, "",
-                       name + " fit failed on " + std::to_string(customers.size()) +
-                           (customers.size() == 1 ? " customer: " : " customers: ") +
-                           detail::explain_refused_fit(result, d.why, "four", best_point,
-                                                       options.penalizer));
-    }
-    limit = std::move(d);
-  }
+  const detail::AcceptedFit accepted = detail::accept_fit(
+      penalised, plain, result, total_weight, name,
+      [&](const std::vector<double>& u) { return diagnose(u, scale); },
+      [&](const detail::Runoff& d) {
+        const std::string best_point =
+            "r " + g4(std::exp(result.u[0])) + ", alpha " + g4(std::exp(result.u[1])) + ", s " +
+            g4(std::exp(result.u[2])) + ", beta " + g4(std::exp(result.u[3]));
+        return name + " fit failed on " + std::to_string(customers.size()) +
+               (customers.size() == 1 ? " customer: " : " customers: ") +
+               detail::explain_refused_fit(result, d.why, "four", best_point, options.penalizer);
+      });
   BgNbdFit fit;
   fit.model = PurchaseModel::paretonbd;
-  fit.params = {std::exp(result.u[0]), std::exp(result.u[1]), std::exp(result.u[2]),
-                std::exp(result.u[3])};
-  fit.log_likelihood = -plain(result.u, {}) * total_weight;
-  if (!std::isfinite(fit.log_likelihood)) {
-    throw InputError("", 0, "", name + " fit failed: the log-likelihood at the optimum cannot be "
-                                       "computed in double precision");
-  }
-  std::vector<double> covariance;
-  const std::vector<double> se = detail::standard_errors(plain, result.u, total_weight, &covariance);
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (std::isfinite(se[i]) && !(limit && limit->unidentified[i])) fit.standard_errors[i] = se[i];
-  }
-  if (!limit) fit.log_covariance = std::move(covariance);
-  if (limit) {
-    for (const std::string& l : limit->limits) fit.limit += (fit.limit.empty() ? "" : "; ") + l;
-  }
+  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
+  fit.log_likelihood = accepted.log_likelihood;
+  fit.standard_errors = accepted.standard_errors;
+  fit.log_covariance = accepted.log_covariance;
+  fit.limit = accepted.limit;
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;
   fit.converged = true;

@@ -37,6 +37,9 @@ void derive_rates(PeriodMetrics& m, const MetricOptions& options) noexcept {
   if (m.csat_satisfied && m.csat_responses) {
     m.csat = f::csat(*m.csat_satisfied, *m.csat_responses);
   }
+  if (m.nps_promoters && m.nps_detractors && m.nps_responses) {
+    m.nps = f::nps(*m.nps_promoters, *m.nps_detractors, *m.nps_responses);
+  }
   if (m.acquisition_cost && m.new_customers) {
     m.cac = f::cac(money(m.acquisition_cost), *m.new_customers);
   }

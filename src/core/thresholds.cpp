@@ -57,6 +57,11 @@ const std::vector<PeriodField>& period_fields() {
       {"cac_payback_months", &P::cac_payback_months},
       {"ltv_cac", &P::ltv_cac},
       {"quick_ratio", &P::quick_ratio},
+      {"nps", &P::nps},
+      {"nps_responses", &P::nps_responses},
+      {"nps_promoters", &P::nps_promoters},
+      {"nps_passives", &P::nps_passives},
+      {"nps_detractors", &P::nps_detractors},
   };
   return list;
 }
@@ -192,6 +197,9 @@ std::string period_null_reason(std::string_view field, const PeriodMetrics& m) {
     if (m.customers_end && *m.customers_end == 0) return "no active customers";
   } else if (field == "csat") {
     if (!m.csat_responses || *m.csat_responses == 0) return "no csat responses";
+  } else if (field.starts_with("nps")) {
+    if (!m.nps_responses) return "the input has no nps column";
+    if (*m.nps_responses == 0) return "no nps answers";
   } else if (field == "cac") {
     if (!m.acquisition_cost) return "the input has no acquisition_cost";
     if (m.new_customers && *m.new_customers == 0) return "no new customers";
@@ -222,7 +230,7 @@ std::string summary_null_reason(std::string_view field) {
 
 ThresholdError::ThresholdError(std::string message, std::size_t position, std::size_t length,
                                std::string suggestion)
-    : std::invalid_argument(std::move(message)),
+    : std::invalid_argument(message),
       position_(position),
       length_(length),
       suggestion_(std::move(suggestion)) {}

@@ -56,8 +56,7 @@ std::string to_json(const AtRiskReport& report) {
   const AtRiskOptions& o = report.options;
   const AtRiskResult& r = report.result;
   std::string out = "{\n";
-  out += "  \"tool\": \"csm-metrics\",\n  \"version\": " + json_string(report.version) + ",\n";
-  out += "  \"kind\": \"at_risk\",\n";
+  out += text::envelope_lines({report.version, "at-risk", to_string(report.input.kind)});
   out += fmt::format(
       "  \"settings\": {{\"as_of\": {}, \"contraction_window\": {}, \"contraction_pct\": {}, "
       "\"csat_window\": {}, \"csat_max\": {}, \"gap_window\": {}, \"flat_months\": {}, "

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "csm/error.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
@@ -105,7 +106,7 @@ std::vector<BgBbRow> parse_bgbb_summary(std::string_view text, const std::string
 
 std::string to_json(const BgBbReport& r) {
   Json j;
-  j["version"] = r.version;
+  text::put_envelope(j, {r.version, "predict", r.kind});
   j["horizon"] = r.horizon;
   j["input"] = {{"sources", r.sources}, {"rows", r.rows.size()}, {"customers", r.fit.customers}};
   const BgBbFit& f = r.fit;

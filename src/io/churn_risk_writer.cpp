@@ -13,9 +13,7 @@ namespace {
 using text::json_string;
 using text::number_text;
 
-std::size_t shown(const ChurnRiskReport& r) {
-  return r.top == 0 ? r.customers.size() : std::min(r.top, r.customers.size());
-}
+std::size_t first_n(std::size_t top, std::size_t count) { return top == 0 ? count : std::min(top, count); }
 
 // A probability or metric rounded for JSON/CSV: 6 decimals are plenty and keep files stable.
 std::string fixed6(double x) {
@@ -57,10 +55,22 @@ std::string dec3(const std::optional<double>& x) { return x ? fmt::format("{:.3f
 
 }  // namespace
 
+std::vector<std::size_t> shown_customers(const ChurnRiskReport& r) {
+  std::vector<std::size_t> out;
+  if (r.group_by.empty()) {
+    for (std::size_t i = 0; i < first_n(r.top, r.customers.size()); ++i) out.push_back(i);
+    return out;
+  }
+  for (const ChurnGroup& g : r.groups) {
+    for (std::size_t i = 0; i < first_n(r.top, g.count); ++i) out.push_back(g.first + i);
+  }
+  return out;
+}
+
 std::string to_json(const ChurnRiskReport& r) {
   std::string out = "{\n";
-  out += "  \"tool\": \"csm-metrics\",\n  \"version\": " + json_string(r.version) + ",\n";
-  out += "  \"kind\": \"churn_risk\",\n";
+  out += text::envelope_lines({r.version, "churn-risk", to_string(r.input.kind)});
+  if (!r.group_by.empty()) out += "  \"group_by\": " + json_string(r.group_by) + ",\n";
   out += fmt::format(
       "  \"settings\": {{\"as_of\": {}, \"horizon\": {}, \"sort\": {}, \"top\": {}}},\n",
       json_string(to_string(r.as_of)), r.horizon, json_string(r.sort),
@@ -73,15 +83,31 @@ std::string to_json(const ChurnRiskReport& r) {
                      "\"active_customers\": {}}},\n",
                      json_string(to_string(r.input.kind)), r.input.records, r.input.skipped,
                      r.active_customers);
+  if (!r.group_by.empty()) {
+    out += "  \"groups\": [";
+    for (std::size_t g = 0; g < r.groups.size(); ++g) {
+      const ChurnGroup& group = r.groups[g];
+      out += fmt::format(
+          "{}{{\"group\": {}, \"active_customers\": {}, \"shown\": {}, \"expected_churners\": {}, "
+          "\"revenue\": {}, \"revenue_at_risk\": {}}}",
+          g ? ",\n    " : "\n    ", json_string(group.group), group.count,
+          first_n(r.top, group.count), fixed6(group.expected_churners), format_money(group.revenue),
+          money2(group.revenue_at_risk));
+    }
+    out += r.groups.empty() ? "],\n" : "\n  ],\n";
+  }
+  const std::vector<std::size_t> shown = shown_customers(r);
   out += "  \"customers\": [";
-  for (std::size_t i = 0; i < shown(r); ++i) {
-    const ChurnScore& c = r.customers[i];
-    out += i ? ",\n    " : "\n    ";
+  for (std::size_t n = 0; n < shown.size(); ++n) {
+    const ChurnScore& c = r.customers[shown[n]];
+    out += n ? ",\n    " : "\n    ";
+    out += "{\"customer_id\": " + json_string(c.customer_id) + ", ";
+    if (!r.group_by.empty()) out += "\"group\": " + json_string(c.group) + ", ";
     out += fmt::format(
-        "{{\"customer_id\": {}, \"churn_probability\": {}, \"revenue\": {}, "
+        "\"churn_probability\": {}, \"revenue\": {}, "
         "\"revenue_at_risk\": {}, \"model_score\": {}, \"baseline_probability\": {}, "
         "\"factors\": [",
-        json_string(c.customer_id), fixed6(c.churn_probability), format_money(c.revenue),
+        fixed6(c.churn_probability), format_money(c.revenue),
         money2(c.revenue_at_risk), number_text(c.model_score), fixed6(c.baseline_probability));
     for (std::size_t k = 0; k < c.factors.size(); ++k) {
       out += fmt::format("{}{{\"feature\": {}, \"contribution\": {}, \"text\": {}}}",
@@ -90,7 +116,7 @@ std::string to_json(const ChurnRiskReport& r) {
     }
     out += "]}";
   }
-  out += shown(r) ? "\n  ],\n" : "],\n";
+  out += shown.empty() ? "],\n" : "\n  ],\n";
   out += "  \"model\": {\"kind\": \"xgboost\", \"objective\": \"binary:logistic\", \"features\": [";
   for (std::size_t i = 0; i < r.features.size(); ++i) {
     out += (i ? ", " : "") + json_string(r.features[i]);
@@ -121,7 +147,16 @@ std::string to_json(const ChurnRiskReport& r) {
     for (std::size_t i = 0; i < b.scorers.size(); ++i) {
       out += (i ? ",\n    " : "\n    ") + evaluation_json(b.scorers[i]);
     }
-    out += "\n  ]},\n";
+    out += "\n  ],\n  \"by_origin\": [";
+    for (std::size_t i = 0; i < b.by_origin.size(); ++i) {
+      const ChurnBacktest::Origin& o = b.by_origin[i];
+      out += fmt::format(
+          "{}{{\"origin\": {}, \"scored\": {}, \"churned\": {}, \"roc_auc\": {{\"model\": {}, "
+          "\"baseline\": {}, \"rules\": {}}}}}",
+          i ? ",\n    " : "\n    ", json_string(to_string(o.origin)), o.scored, o.churned,
+          optional6(o.model_roc_auc), optional6(o.baseline_roc_auc), optional6(o.rules_roc_auc));
+    }
+    out += b.by_origin.empty() ? "]},\n" : "\n  ]},\n";
   } else {
     out += "  \"backtest\": null,\n";
   }
@@ -136,11 +171,13 @@ std::string to_json(const ChurnRiskReport& r) {
 }
 
 std::string to_csv(const ChurnRiskReport& r, const CsvStyle& style) {
-  std::string out =
-      "customer_id,churn_probability,revenue,revenue_at_risk,baseline_probability,factor_1,"
-      "factor_2,factor_3\n";
-  for (std::size_t i = 0; i < shown(r); ++i) {
+  std::string out = r.group_by.empty() ? "" : "group,";
+  out += "customer_id,churn_probability,revenue,revenue_at_risk,baseline_probability,factor_1,"
+         "factor_2,factor_3\n";
+  for (const std::size_t i : shown_customers(r)) {
     const ChurnScore& c = r.customers[i];
+    // As compute's CSV: a customer without a value is in the group "(none)".
+    if (!r.group_by.empty()) out += text::csv_group_field(c.group, style.formula_guard) + ",";
     text::append_csv_field(out, c.customer_id, style.formula_guard);
     out += "," + fixed6(c.churn_probability) + "," + format_money(c.revenue) + "," +
            money2(c.revenue_at_risk) + "," + fixed6(c.baseline_probability);
@@ -177,11 +214,13 @@ std::string to_table(const ChurnRiskReport& r) {
   } else {
     out += "\nNo backtest (--backtest 0, or too few months with a known outcome)\n";
   }
+  // The list of customers first..first+count, the first --top of them shown.
+  const auto list = [&](std::size_t begin, std::size_t count) {
   // 16 + 2 + 7 + 2 + 11 + 2 + 40 = 80 columns.
-  out += fmt::format("\n{}  {}  {}  {}\n", text::pad_right("customer", 16), "churn p",
+  out += fmt::format("{}  {}  {}  {}\n", text::pad_right("customer", 16), "churn p",
                      text::pad_left("revenue", 11), "why (largest contributions first)");
-  const std::size_t n = shown(r);
-  for (std::size_t i = 0; i < n; ++i) {
+  const std::size_t n = first_n(r.top, count);
+  for (std::size_t i = begin; i < begin + n; ++i) {
     const ChurnScore& c = r.customers[i];
     const std::string first = c.factors.empty() ? "-" : c.factors[0].text;
     out += fmt::format("{}  {:>6.1f}%  {}  {}\n", text::pad_right(text::cell(c.customer_id, 16), 16),
@@ -192,9 +231,23 @@ std::string to_table(const ChurnRiskReport& r) {
       out += std::string(40, ' ') + text::cell(c.factors[k].text, 40) + "\n";
     }
   }
-  if (n < r.customers.size()) {
-    out += fmt::format("... {} more (--top 0 shows all)\n",
-                       text::grouped_count(r.customers.size() - n));
+  if (n < count) {
+    out += fmt::format("... {} more (--top 0 shows all)\n", text::grouped_count(count - n));
+  }
+  };
+  if (r.group_by.empty()) {
+    out += "\n";
+    list(0, r.customers.size());
+  }
+  for (const ChurnGroup& g : r.groups) {
+    // As compute --by labels its blocks: "COLUMN = value".
+    out += "\n" + text::wrap(fmt::format("{} = {}: {} active, {:.1f} expected to churn, {:.2f} revenue "
+                                         "at risk", text::cell(r.group_by, 24),
+                                         text::group_label(g.group, 24),
+                                         text::grouped_count(g.count), g.expected_churners,
+                                         g.revenue_at_risk),
+                             text::kTableWidth, "", "  ");
+    list(g.first, g.count);
   }
   for (const std::string& note : r.notes) out += text::wrap(note, text::kTableWidth, "Note: ", "  ");
   return out;

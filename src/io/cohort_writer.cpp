@@ -23,8 +23,7 @@ std::string label(const CohortTable& table, YearMonth period) {
 std::string cohorts_to_json(const CohortReport& report) {
   const CohortTable& t = report.table;
   std::string out = "{\n";
-  out += "  \"tool\": \"csm-metrics\",\n";
-  out += "  \"version\": " + json_string(report.version) + ",\n";
+  out += text::envelope_lines({report.version, report.command, to_string(report.input.kind)});
   out += "  \"grain\": " + json_string(to_string(t.options.grain)) + ",\n";
   out += fmt::format("  \"exclude_reactivated\": {},\n", t.options.exclude_reactivated ? "true" : "false");
   if (!report.group_by.empty()) out += "  \"group_by\": " + json_string(report.group_by) + ",\n";

@@ -170,7 +170,7 @@ struct FileSet::Impl {
         BlockedSignals blocked;  // the name is in the handler's list as soon as it exists
         fd = ::openat(dir_fd, temp.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
         if (fd >= 0) {
-          temps[i] = std::move(temp);
+          temps[i] = temp;  // a copy: `temp` names the file in the error below
           temp_pointers[i] = temps[i].c_str();
         }
       }

@@ -146,12 +146,19 @@ void headline_section(std::string& out, const MetricsReport& r) {
   out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>",
                      before ? escape(period_text(*before, r.grain)) : "previous " + word(r.grain));
   out += "<th scope=\"col\" class=\"num\">change</th></tr></thead>\n<tbody>\n";
-  for (const Headline& h : headlines()) {
-    const auto v_now = h.get(now);
-    const auto v_before = before ? h.get(*before) : std::nullopt;
-    out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
-                       h.label, value_text(v_now, h.unit), value_text(v_before, h.unit),
-                       change_cell(v_now, v_before, h.unit, h.better));
+  // NPS (points, not a percent) follows CSAT, only when the input has an nps column.
+  const Headline nps_row{"NPS", [](const PeriodMetrics& m) { return m.nps; }, Unit::count, 1};
+  const bool with_nps = has_nps(r);
+  for (const Headline& base : headlines()) {
+    for (const Headline* row : {&base, &nps_row}) {
+      if (row == &nps_row && !(with_nps && std::string_view(base.label) == "CSAT")) continue;
+      const Headline& h = *row;
+      const auto v_now = h.get(now);
+      const auto v_before = before ? h.get(*before) : std::nullopt;
+      out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
+                         h.label, value_text(v_now, h.unit), value_text(v_before, h.unit),
+                         change_cell(v_now, v_before, h.unit, h.better));
+    }
   }
   out += "</tbody>\n</table>\n";
   out += "<p class=\"note\">&#9650; up, &#9660; down; pp = percentage points. Green marks a change for the "
@@ -440,6 +447,16 @@ void satisfaction_section(std::string& out, const MetricsReport& r) {
                            "A {0} without responses is a gap; few responses make a {0}'s value jumpy.",
                            word(r.grain), r.options.csat_threshold),
                "Not shown: the input has no csat responses in any " + word(r.grain) + "."});
+  if (has_nps(r)) {
+    line_figure(out, labels, r.grain,
+                {"chart-nps", "NPS", "NPS per " + word(r.grain), {series_of(p, "nps", &PeriodMetrics::nps, kBlue)},
+                 Unit::count, "NPS (points)", -100, 100,
+                 fmt::format("How to read: the percent of the {0}'s NPS answers of 9 or 10 (promoters) less the "
+                             "percent of 0 to 6 (detractors), from -100 to +100; every answer counts. A {0} "
+                             "without answers is a gap; few answers make a {0}'s value jumpy.",
+                             word(r.grain)),
+                 "Not shown: the input's nps column has no answers in any " + word(r.grain) + "."});
+  }
   line_figure(out, labels, r.grain,
               {"chart-cac", "CAC", "CAC per " + word(r.grain), {series_of(p, "cac", &PeriodMetrics::cac, kBlue)}, Unit::money,
                "money per new customer", 0, std::nullopt,
@@ -723,6 +740,7 @@ std::string to_html(const ReportInput& input) {
   satisfaction_section(out, r);
   if (input.cohorts) cohort_section(out, *input.cohorts);
   if (input.groups && !input.groups->groups.empty()) group_section(out, *input.groups, r.grain);
+  if (input.churn_risk_html) out += *input.churn_risk_html;
   settings_section(out, input);
 
   out += "<footer>Made by csm-metrics " + escape(r.version);

@@ -23,6 +23,7 @@ enum InvoiceSlot : std::size_t {
   kSegment,
   kAcquisitionCost,
   kCsat,
+  kNps,
   kProration,
 };
 
@@ -133,6 +134,18 @@ class Fields {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text));
     }
     return value;
+  }
+
+  // One NPS answer, a whole number 0..10; blank = no answer (-1).
+  std::int8_t nps(std::size_t slot, const Cell& cell) const {
+    if (blank(cell)) return -1;
+    const std::string_view value = trim(cell.text);
+    const bool digits = value.size() <= 2 && value.find_first_not_of("0123456789") == std::string_view::npos;
+    const int n = digits ? (value.size() == 1 ? value[0] - '0' : (value[0] - '0') * 10 + (value[1] - '0')) : -1;
+    if (!digits || n > 10 || (value.size() == 2 && value[0] == '0') || cell.type == CellType::composite) {
+      fail(slot, "expected a whole number 0..10 (one NPS answer), got " + quote_for_message(cell.text));
+    }
+    return static_cast<std::int8_t>(n);
   }
 
   std::uint8_t csat(std::size_t slot, const Cell& cell) const {
@@ -381,6 +394,8 @@ void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
   if (!blank(cells[kSegment])) line.segment = f.text(kSegment, cells[kSegment]);
   line.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]);
   line.csat = f.csat(kCsat, cells[kCsat]);
+  line.nps_column = cells[kNps].type != CellType::absent;
+  line.nps = f.nps(kNps, cells[kNps]);
   if (const auto problem = out_.problem(line)) {
     f.fail(std::string_view(problem->first) == "amount" ? kAmount : kEnd, problem->second);
   }

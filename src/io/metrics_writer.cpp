@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <span>
 #include <variant>
 
 #include "csm/io/sparkline.hpp"
@@ -58,8 +60,23 @@ const std::vector<Field>& fields() {
       {"cac_payback_months", &PeriodMetrics::cac_payback_months, Unit::ratio},
       {"ltv_cac", &PeriodMetrics::ltv_cac, Unit::ratio},
       {"quick_ratio", &PeriodMetrics::quick_ratio, Unit::ratio},
+      // Only when the input has an nps column (has_nps): see nps_field_names().
+      {"nps", &PeriodMetrics::nps, Unit::percent},  // points -100..100, printed as a percent
+      {"nps_responses", &PeriodMetrics::nps_responses, Unit::count},
+      {"nps_promoters", &PeriodMetrics::nps_promoters, Unit::count},
+      {"nps_passives", &PeriodMetrics::nps_passives, Unit::count},
+      {"nps_detractors", &PeriodMetrics::nps_detractors, Unit::count},
   };
   return list;
+}
+
+// The NPS fields are the last kNpsFields of fields().
+constexpr std::size_t kNpsFields = 5;
+
+// The fields a report writes: all, or without the NPS ones when no period has NPS counts.
+std::span<const Field> report_fields(bool with_nps) {
+  const std::vector<Field>& all = fields();
+  return {all.data(), with_nps ? all.size() : all.size() - kNpsFields};
 }
 
 // The exact machine text of a field, or nullopt for null.
@@ -211,10 +228,27 @@ void write_explain(JsonOut& j, const ExplainReport& r) {
 const std::vector<std::string>& period_field_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> list = {"period"};
-    for (const Field& f : fields()) list.emplace_back(f.name);
+    for (const Field& f : report_fields(false)) list.emplace_back(f.name);
     return list;
   }();
   return names;
+}
+
+const std::vector<std::string>& nps_field_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list;
+    for (std::size_t i = fields().size() - kNpsFields; i < fields().size(); ++i) list.emplace_back(fields()[i].name);
+    return list;
+  }();
+  return names;
+}
+
+bool has_nps(const MetricsReport& report) {
+  const auto any = [](const std::vector<PeriodMetrics>& periods) {
+    return std::any_of(periods.begin(), periods.end(), [](const PeriodMetrics& m) { return m.nps_responses.has_value(); });
+  };
+  if (any(report.periods)) return true;
+  return std::any_of(report.groups.begin(), report.groups.end(), [&](const GroupPeriods& g) { return any(g.periods); });
 }
 
 // Invoice records: what the normalisation counted, and the one-time and refund sums per period of
@@ -269,15 +303,24 @@ void write_invoices(JsonOut& j, const InvoiceStats& s, Grain grain) {
   j.close('}');
 }
 
+namespace {
+// The envelope (text::envelope_members): tool, version, command, kind.
+void put_envelope(JsonOut& j, const MetricsReport& report) {
+  for (const auto& [name, value] : text::envelope_members({report.version, report.command, to_string(report.kind)})) {
+    j.key(name);
+    if (value) {
+      j.string(*value);
+    } else {
+      j.null();
+    }
+  }
+}
+}  // namespace
+
 std::string to_json(const MetricsReport& report) {
   JsonOut j;
   j.open('{');
-  j.key("tool");
-  j.string("csm-metrics");
-  j.key("version");
-  j.string(report.version);
-  j.key("kind");
-  j.string(to_string(report.kind));
+  put_envelope(j, report);
   if (report.grain != Grain::month) {
     j.key("grain");
     j.string(to_string(report.grain));
@@ -371,12 +414,13 @@ std::string to_json(const MetricsReport& report) {
     j.optional_number(s.total_churned_mrr);
     j.close('}');
   };
+  const bool with_nps = has_nps(report);
   // One period object; `moves` adds the four moved_* members of a group's period.
   const auto write_period = [&](const PeriodMetrics& m, std::size_t i, const GroupMoves* moves) {
     j.open('{', true);
     j.key("period");
     j.string(period_label(m.period, report.grain));
-    for (const Field& field : fields()) {
+    for (const Field& field : report_fields(with_nps)) {
       j.key(field.name);
       const auto text = machine_text(m, field);
       if (text) {
@@ -512,12 +556,7 @@ std::string to_json(const MetricsReport& report) {
 std::string to_explain_json(const MetricsReport& report) {
   JsonOut j;
   j.open('{');
-  j.key("tool");
-  j.string("csm-metrics");
-  j.key("version");
-  j.string(report.version);
-  j.key("kind");
-  j.string(to_string(report.kind));
+  put_envelope(j, report);
   if (report.explain) write_explain(j, *report.explain);
   j.key("warnings");
   j.open('[', true);
@@ -538,6 +577,10 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
     if (i) out.push_back(',');
     out += names[i];
   }
+  const bool with_nps = has_nps(report);
+  if (with_nps) {
+    for (const std::string& name : nps_field_names()) out += "," + name;
+  }
   const bool coarse = report.grain != Grain::month;
   if (coarse) out += ",months";
   if (grouped) out += ",moved_in_customers,moved_out_customers,moved_in_mrr,moved_out_mrr";
@@ -554,7 +597,7 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
         out.push_back(',');
       }
       out += period_label(m.period, report.grain);
-      for (const Field& field : fields()) {
+      for (const Field& field : report_fields(with_nps)) {
         out.push_back(',');
         if (const auto text = machine_text(m, field)) out += *text;
       }
@@ -631,7 +674,7 @@ const Field* find_field(std::string_view name) {
 std::string to_table(const MetricsReport& report, const TableStyle& style) {
   std::vector<Column> columns = {{"period", nullptr}};
   if (style.all_columns) {
-    for (const Field& f : fields()) columns.push_back({f.name, &f});
+    for (const Field& f : report_fields(has_nps(report))) columns.push_back({f.name, &f});
   } else {
     // The key columns, chosen to fit 80 columns: movement of customers, revenue, satisfaction.
     const std::pair<const char*, const char*> key[] = {

@@ -178,11 +178,9 @@ void movements_to_json(const MovementReport& report, const TextSink& sink) {
     }
     t.push_back(']');
   };
-  t += "{\n  \"tool\": \"csm-metrics\",\n  \"version\": ";
-  text::append_json_string(t, report.version);
-  t += ",\n  \"command\": \"movements\",\n  \"kind\": ";
-  text::append_json_string(t, to_string(report.kind));
-  t += ",\n  \"settings\": {\"grain\": ";
+  t += "{\n";
+  t += text::envelope_lines({report.version, "movements", to_string(report.kind)});
+  t += "  \"settings\": {\"grain\": ";
   text::append_json_string(t, to_string(o.grain));
   t += ", \"group_by\": ";
   if (report.group_by.empty()) {

@@ -147,7 +147,7 @@ std::string se_text(const std::optional<double>& se) { return se ? fmt::format("
 std::string to_json(const RfmReport& report) {
   const RfmSummary& s = report.summary;
   Json j;
-  j["version"] = report.version;
+  text::put_envelope(j, {report.version, report.command, to_string(RecordKind::transaction)});
   j["unit"] = std::string(to_string(s.unit));
   j["days_per_unit"] = days_per_unit(s.unit);
   j["end"] = to_string(s.end);
@@ -215,7 +215,7 @@ std::string to_json(const PredictReport& report) {
   const BgNbdFit& f = report.purchases;
   const GammaGammaFit& g = report.spend;
   Json j;
-  j["version"] = report.version;
+  text::put_envelope(j, {report.version, "predict", to_string(RecordKind::transaction)});
   j["unit"] = std::string(to_string(s.unit));
   j["days_per_unit"] = days_per_unit(s.unit);
   j["horizon"] = report.horizon;

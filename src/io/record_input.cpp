@@ -25,7 +25,7 @@ namespace {
 constexpr std::size_t kReadBlock = 1u << 20;
 
 // Slots of the activity columns (the order of activity_columns()).
-enum ActivitySlot : std::size_t { kCustomerId, kPeriod, kRevenue, kAcquisitionCost, kCsat, kSegment };
+enum ActivitySlot : std::size_t { kCustomerId, kPeriod, kRevenue, kAcquisitionCost, kCsat, kSegment, kNps };
 // Slots of the summary columns.
 enum SummarySlot : std::size_t {
   kSumPeriod,
@@ -286,6 +286,21 @@ class FieldParser {
     return x;
   }
 
+  // One NPS answer, a whole number 0..10; blank = no answer (-1).
+  std::int8_t nps(std::size_t slot, const Cell& cell) const {
+    if (is_blank(cell)) return -1;
+    const std::string_view value = trimmed(cell.text);
+    const bool scalar = cell.type == CellType::text || cell.type == CellType::number;
+    const bool digits = !value.empty() && value.size() <= 2 &&
+                        value.find_first_not_of("0123456789") == std::string_view::npos;
+    const int n = digits ? (value.size() == 1 ? value[0] - '0' : (value[0] - '0') * 10 + (value[1] - '0')) : -1;
+    if (!scalar || !digits || n > 10 || (value.size() == 2 && value[0] == '0')) {
+      fail(slot, "expected a whole number 0..10 (one NPS answer), got " +
+                     (scalar ? quote_for_message(cell.text) : std::string(type_name(cell.type))));
+    }
+    return static_cast<std::int8_t>(n);
+  }
+
   std::uint8_t csat(std::size_t slot, const Cell& cell) const {
     if (is_blank(cell)) return 0;
     std::string_view value = cell.text;
@@ -462,6 +477,10 @@ class ActivityConsumer final : public RowConsumer {
     check([&] { record.revenue = f.money(kRevenue, cells[kRevenue]); });
     check([&] { record.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]); });
     check([&] { record.csat = f.csat(kCsat, cells[kCsat]); });
+    check([&] {
+      record.nps_column = cells[kNps].type != CellType::absent;
+      record.nps = f.nps(kNps, cells[kNps]);
+    });
   }
 
   // The declared signals (slots after the activity columns), into signals_.
@@ -504,6 +523,7 @@ class ActivityConsumer final : public RowConsumer {
     hash.add(r.acquisition_cost ? *r.acquisition_cost : -1);
     hash.add(std::int64_t{r.csat});
     hash.add(r.segment);
+    if (r.nps >= 0) hash.add(std::int64_t{r.nps} + 1);
     const std::uint64_t h = hash.value();
     if (!gate_.dedupe) {
       q.log_row(h, r.period, place);
@@ -528,6 +548,7 @@ class ActivityConsumer final : public RowConsumer {
     h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
     h = InputProfile::mix(h, std::int64_t{r.csat});
     h = InputProfile::mix(h, r.segment);
+    if (r.nps >= 0) h = InputProfile::mix(h, std::int64_t{r.nps} + 1);
     gate_.profile->row(r.period, h, r.revenue == 0);
   }
 
@@ -905,7 +926,8 @@ RecordKind detect_kind(std::string_view head, const ReadOptions& options) {
 
 const std::vector<std::string>& activity_columns() {
   static const std::vector<std::string> columns = {"customer_id", "period", "revenue",
-                                                   "acquisition_cost", "csat", "segment"};
+                                                   "acquisition_cost", "csat", "segment",
+                                                   "nps"};
   return columns;
 }
 
@@ -931,7 +953,8 @@ const std::vector<std::string>& subscription_columns() {
 const std::vector<std::string>& invoice_columns() {
   static const std::vector<std::string> columns = {
       "customer_id", "service_start", "service_end",      "amount", "currency",
-      "line_type",   "segment",       "acquisition_cost", "csat"};
+      "line_type",   "segment",       "acquisition_cost", "csat",
+      "nps"};
   return columns;
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "csm/error.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
@@ -221,8 +222,7 @@ std::optional<HoldoutError> holdout_error(const RetentionCohortResult& c) {
 
 std::string retention_to_json(const RetentionReport& r) {
   Json j;
-  j["tool"] = "csm-metrics";
-  j["version"] = r.version;
+  text::put_envelope(j, {r.version, "retention", r.kind});
   j["model_option"] = r.model_option;
   j["fit_periods"] = r.fit_periods ? Json(*r.fit_periods) : Json(nullptr);
   j["project"] = r.project;

@@ -10,29 +10,31 @@ namespace {
 
 constexpr const char* kBlocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
                                     "\u2585", "\u2586", "\u2587", "\u2588"};
-constexpr char kRamp[9] = "_.-~=+*#";
+// Six characters whose ink and height rise together: under the line, on it, a bar at mid height,
+// two bars, a star in the upper half, a full cell (docs/alerts.md says why not eight).
+constexpr char kRamp[7] = "_.-=*#";
 constexpr std::size_t kLabelWidth = 12;  // "retention%" and two spaces
 
 }  // namespace
 
-std::string sparkline(std::span<const std::optional<double>> values, SparkCharset charset) {
-  std::optional<double> low;
-  std::optional<double> high;
-  for (const auto& v : values) {
-    if (!v) continue;
-    low = low ? std::min(*low, *v) : *v;
-    high = high ? std::max(*high, *v) : *v;
-  }
+std::size_t spark_levels(SparkCharset charset) noexcept {
+  return charset == SparkCharset::unicode ? 8 : 6;
+}
+
+std::string sparkline(std::span<const std::optional<double>> values, SparkCharset charset,
+                      SparkScale scale) {
+  const std::size_t top = spark_levels(charset) - 1;
   std::string out;
   for (const auto& v : values) {
     if (!v) {
       out.push_back(' ');
       continue;
     }
-    std::size_t level = 3;  // a flat line sits in the middle
-    if (*high > *low) {
-      const double scaled = std::round((*v - *low) / (*high - *low) * 7.0);
-      level = static_cast<std::size_t>(std::clamp(scaled, 0.0, 7.0));
+    std::size_t level = top / 2;  // an empty scale: the middle (lower middle) level
+    if (scale.high > scale.low) {
+      const double scaled =
+          std::round((*v - scale.low) / (scale.high - scale.low) * static_cast<double>(top));
+      level = static_cast<std::size_t>(std::clamp(scaled, 0.0, static_cast<double>(top)));
     }
     if (charset == SparkCharset::unicode) {
       out += kBlocks[level];
@@ -81,6 +83,15 @@ std::string trend_lines(const std::vector<PeriodMetrics>& periods, SparkCharset 
     std::string low;
     std::string high;
   };
+  // One scale for every line (all are percentages): 0 % is the floor, 100 % the ceiling, or the
+  // highest value shown when one is above 100 (an nrr), so that heights compare across lines and a
+  // rate moving from 95.4 to 95.9 stays a flat line near the top.
+  SparkScale scale{0.0, 100.0};
+  for (const Line& line : kLines) {
+    for (std::size_t i = first; i < periods.size(); ++i) {
+      if (const Rate v = periods[i].*line.member) scale.high = std::max(scale.high, *v);
+    }
+  }
   std::vector<Drawn> drawn;
   for (const Line& line : kLines) {
     std::vector<std::optional<double>> values;
@@ -95,7 +106,7 @@ std::string trend_lines(const std::vector<PeriodMetrics>& periods, SparkCharset 
       }
     }
     if (!low) continue;
-    drawn.push_back({line.label, sparkline(values, charset), text(*low), text(*high)});
+    drawn.push_back({line.label, sparkline(values, charset, scale), text(*low), text(*high)});
     drawn_low = std::max(drawn_low, drawn.back().low.size());
     drawn_high = std::max(drawn_high, drawn.back().high.size());
   }
@@ -104,6 +115,9 @@ std::string trend_lines(const std::vector<PeriodMetrics>& periods, SparkCharset 
   std::string out = fmt::format("trend {}..{}", period_label(periods[first].period, grain),
                                 period_label(periods.back().period, grain));
   if (first > 0) out += fmt::format(", last {} of {} months", shown, periods.size());
+  std::string ceiling = text(scale.high);
+  if (ceiling.ends_with(".0")) ceiling.resize(ceiling.size() - 2);
+  out += fmt::format(", all on one scale 0-{}%", ceiling);
   out.push_back('\n');
   for (const Drawn& d : drawn) {
     out += fmt::format("{:<{}}{}  low {:>{}}  high {:>{}}\n", d.label, kLabelWidth, d.spark, d.low,

@@ -62,6 +62,15 @@ void append_sums(std::string& out, const MonthSums& s) {
   out += int128_text(s.acquisition_cost);
 }
 
+// With an nps column: the month's NPS answers (promoters, passives, detractors) at the line's end.
+void append_nps(std::string& out, const MonthSums& s, bool has_nps) {
+  if (!has_nps) return;
+  for (const std::uint64_t n : s.nps) {
+    out += ' ';
+    out += std::to_string(n);
+  }
+}
+
 std::string hex64(std::uint64_t v) {
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
@@ -188,6 +197,9 @@ class Lines {
     for (std::size_t k = 0; k < 5; ++k) s.csat_by_score[k] = integer<std::uint64_t>(f[at + k], 0, std::uint64_t{1} << 40);
     s.acquisition_cost = money(f[at + 5]);
     return s;
+  }
+  void nps(const std::vector<std::string_view>& f, std::size_t at, MonthSums& s) const {
+    for (std::size_t k = 0; k < 3; ++k) s.nps[k] = integer<std::uint64_t>(f[at + k], 0, std::uint64_t{1} << 40);
   }
 
  private:
@@ -372,6 +384,9 @@ std::string to_state_text(const ActivityState& state) {
          std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
          (st.first ? to_string(*st.first) : std::string("-")) + " " +
          (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
+  // Only with an nps column (so that other states keep their bytes): then each month and group
+  // month line ends with its NPS answers.
+  if (st.has_nps) out += "nps\n";
   const auto month_text = [&](std::size_t i) {
     return to_string(YearMonth{st.first->index + static_cast<std::int32_t>(i)});
   };
@@ -379,6 +394,7 @@ std::string to_state_text(const ActivityState& state) {
     out += "month " + month_text(i);
     append_counts(out, state.raw.counts[i]);
     append_sums(out, state.raw.sums[i]);
+    append_nps(out, state.raw.sums[i], st.has_nps);
     out += '\n';
   }
   // With a coarser grain, the walk over the period-end snapshots, one line per period (named by
@@ -403,6 +419,7 @@ std::string to_state_text(const ActivityState& state) {
       const GroupMoves& m = g.moves[i];
       out += " " + std::to_string(m.moved_in_customers) + " " + std::to_string(m.moved_out_customers) + " " +
              int128_text(m.moved_in_mrr) + " " + int128_text(m.moved_out_mrr);
+      append_nps(out, g.sums[i], st.has_nps);
       out += '\n';
     }
     for (std::size_t i = 0; i < g.period_counts.size(); ++i) {
@@ -487,6 +504,11 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     }
     st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
   }
+  if (lines.peek_keyword() == "nps") {
+    lines.expect("nps", 0);
+    st.has_nps = true;
+  }
+  const std::size_t nps_fields = st.has_nps ? 3 : 0;
   const std::size_t months = st.first ? static_cast<std::size_t>(st.last->index - st.first->index + 1) : 0;
   const auto check_month = [&](std::string_view field, std::size_t i) {
     if (lines.month(field).index != st.first->index + static_cast<std::int32_t>(i)) {
@@ -495,10 +517,11 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     }
   };
   for (std::size_t i = 0; i < months; ++i) {
-    const auto& f = lines.expect("month", 1 + kCountFields + 6);
+    const auto& f = lines.expect("month", 1 + kCountFields + 6 + nps_fields);
     check_month(f[1], i);
     state.raw.counts.push_back(lines.counts(f, 2));
     state.raw.sums.push_back(lines.sums(f, 2 + kCountFields));
+    if (st.has_nps) lines.nps(f, 2 + kCountFields + 6, state.raw.sums.back());
     check_walk(lines, state.raw.counts, to_string(YearMonth{st.first->index + static_cast<std::int32_t>(i)}));
   }
   if (months > 0 && st.customers == 0) lines.fail("'stats' line: months but no customers");
@@ -543,11 +566,12 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
       lines.fail("groups out of order (or repeated): " + quote_for_message(group.name));
     }
     for (std::size_t i = 0; i < months; ++i) {
-      const auto& f = lines.expect("gmonth", 1 + kCountFields + 6 + 4);
+      const auto& f = lines.expect("gmonth", 1 + kCountFields + 6 + 4 + nps_fields);
       check_month(f[1], i);
       group.counts.push_back(lines.counts(f, 2));
       group.sums.push_back(lines.sums(f, 2 + kCountFields));
       group.moves.push_back(read_moves(f, 2 + kCountFields + 6));
+      if (st.has_nps) lines.nps(f, 2 + kCountFields + 6 + 4, group.sums.back());
     }
     for (std::size_t i = 0; i < periods; ++i) {
       const auto& f = lines.expect("gperiod", 1 + kCountFields + 4);

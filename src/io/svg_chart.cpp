@@ -710,7 +710,8 @@ std::string small_multiples(const SmallMultiples& chart, const Frame& panel) {
   }
   for (std::size_t p = 0; p < chart.panels.size(); ++p) {
     const double dx = panel.width * static_cast<double>(p % columns);
-    const double dy = kHeader + panel.height * static_cast<double>(p / columns);
+    const std::size_t row = p / columns;
+    const double dy = kHeader + panel.height * static_cast<double>(row);
     out += fmt::format("<g class=\"panel\" transform=\"translate({} {})\">\n", num(dx), num(dy));
     out += fmt::format("<text class=\"panel-title\" x=\"{}\" y=\"16\">{}</text>\n", num(panel.left),
                        escape(chart.panels[p].label));

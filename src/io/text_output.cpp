@@ -214,6 +214,30 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
+std::array<std::pair<std::string_view, std::optional<std::string_view>>, 4> envelope_members(
+    const JsonEnvelope& envelope) {
+  return {{{"tool", "csm-metrics"},
+           {"version", envelope.version},
+           {"command", envelope.command},
+           {"kind", envelope.kind}}};
+}
+
+std::string envelope_lines(const JsonEnvelope& envelope, std::string_view indent) {
+  std::string out;
+  for (const auto& [name, value] : envelope_members(envelope)) {
+    out += indent;
+    append_json_string(out, name);
+    out += ": ";
+    if (value) {
+      append_json_string(out, *value);
+    } else {
+      out += "null";
+    }
+    out += ",\n";
+  }
+  return out;
+}
+
 // ---- numbers --------------------------------------------------------------------------------
 
 std::string number_text(double value) {

@@ -4,9 +4,12 @@
 /// terminal. docs/reliability.md, "Output escaping", describes what users see.
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "csm/decimal.hpp"
 #include "csm/io/csv_style.hpp"
@@ -37,6 +40,30 @@ std::string csv_group_field(std::string_view group, bool guard);
 /// becomes U+FFFD; quote, backslash, \n, \r, \t and other control bytes are escaped.
 std::string json_string(std::string_view text);
 void append_json_string(std::string& out, std::string_view text);
+
+/// The envelope every JSON document of csm-metrics starts with (docs/cli.md, "JSON output";
+/// docs/schema/csm-metrics.schema.json): "tool" ("csm-metrics"), "version", "command" (the
+/// subcommand, "at-risk"), "kind" (the kind of records read, "activity"; null where a command
+/// reads none, calc). Every writer puts these first, through the functions below, so that the
+/// commands cannot drift apart.
+struct JsonEnvelope {
+  std::string_view version;
+  std::string_view command;
+  std::optional<std::string_view> kind;
+};
+/// The members in their order: (name, string value or nullopt for null).
+std::array<std::pair<std::string_view, std::optional<std::string_view>>, 4> envelope_members(
+    const JsonEnvelope& envelope);
+/// The members as lines of a pretty document: each is INDENT "name": value, then a comma and a
+/// newline (the writers that build their text by hand).
+std::string envelope_lines(const JsonEnvelope& envelope, std::string_view indent = "  ");
+/// The same members set on a (first still empty) nlohmann::ordered_json object.
+template <class Json>
+void put_envelope(Json& j, const JsonEnvelope& envelope) {
+  for (const auto& [name, value] : envelope_members(envelope)) {
+    j[std::string(name)] = value ? Json(std::string(*value)) : Json(nullptr);
+  }
+}
 
 // ---- numbers --------------------------------------------------------------------------------
 

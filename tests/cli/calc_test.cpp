@@ -54,7 +54,13 @@ nlohmann::json calc_json(std::vector<std::string> args) {
   REQUIRE(!outcome.out.empty());
   CHECK(outcome.out.back() == '\n');
   CHECK(outcome.out.find('\n') == outcome.out.size() - 1);  // one line
-  return nlohmann::json::parse(outcome.out);
+  // The envelope of every command's JSON (docs/cli.md, "JSON output"), first and in this order;
+  // the members after it are the result, returned without the envelope.
+  CHECK(outcome.out.rfind("{\"tool\":\"csm-metrics\",\"version\":\"", 0) == 0);
+  CHECK(outcome.out.find("\",\"command\":\"calc\",\"kind\":null,\"metric\":") != std::string::npos);
+  nlohmann::json json = nlohmann::json::parse(outcome.out);
+  for (const char* member : {"tool", "version", "command", "kind"}) CHECK(json.erase(member) == 1);
+  return json;
 }
 
 // The message of the UsageError that `args` must raise ("" when none is raised).
@@ -120,9 +126,13 @@ TEST_CASE("calc clv-dcf", "[cli][calc]") {
   }
   SECTION("json keeps full precision and a stable order") {
     Outcome outcome = calc({"clv-dcf", "--revenue", "110", "--format", "json"});
-    CHECK(outcome.out ==
-          "{\"metric\":\"clv\",\"model\":\"dcf\",\"revenues\":[110.0],\"discount_rate\":0.0,"
-          "\"periods\":1,\"unit\":\"currency\",\"value\":110.0}\n");
+    // Numbers as compute writes them: 110 and 0, not 110.0 and 0.0.
+    const std::string tail =
+        ",\"command\":\"calc\",\"kind\":null,\"metric\":\"clv\",\"model\":\"dcf\",\"revenues\":[110],"
+        "\"discount_rate\":0,\"periods\":1,\"unit\":\"currency\",\"value\":110}\n";
+    CHECK(outcome.out.rfind("{\"tool\":\"csm-metrics\",\"version\":\"", 0) == 0);
+    REQUIRE(outcome.out.size() > tail.size());
+    CHECK(outcome.out.substr(outcome.out.size() - tail.size()) == tail);
   }
   SECTION("errors") {
     CHECK_THAT(usage_error({"clv-dcf", "--discount-rate", "0.1"}),

@@ -125,6 +125,18 @@ TEST_CASE("csat: 100 * satisfied / responses", "[formulas]") {
   CHECK_FALSE(f::csat(1, -4).has_value());
 }
 
+TEST_CASE("nps: 100 * (promoters - detractors) / responses", "[formulas]") {
+  CHECK(f::nps(1, 3, 5) == -40.0);    // 20 % promoters - 60 % detractors
+  CHECK(f::nps(2, 1, 4) == 25.0);
+  CHECK(f::nps(7, 0, 7) == 100.0);    // all promoters
+  CHECK(f::nps(0, 7, 7) == -100.0);   // all detractors
+  CHECK(f::nps(0, 0, 3) == 0.0);      // all passives
+  CHECK(v(f::nps(4, 5, 12)) == near(-100.0 / 12.0));
+  CHECK_FALSE(f::nps(0, 0, 0).has_value());  // no answers
+  CHECK_FALSE(f::nps(3, 2, 4).has_value());  // more promoters and detractors than answers
+  CHECK_FALSE(f::nps(-1, 0, 4).has_value());
+}
+
 TEST_CASE("cac: spend / acquired", "[formulas]") {
   CHECK(f::cac(5000, 40) == 125.0);   // 5000 / 40 = 125
   CHECK(f::cac(4000, 100) == 40.0);   // article 000's code data: 4000 / 100 = 40

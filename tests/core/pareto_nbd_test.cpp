@@ -3,7 +3,9 @@
 // published example of Fader, Hardie & Lee (2005).
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "csm/bgnbd.hpp"
 #include "csm/pareto_nbd.hpp"
+#include "csm/rfm.hpp"
 
 TEST_CASE("pareto_nbd: likelihood, gradient, P(alive) and E[Y | alive] against mpmath",
           "[core][pareto_nbd]") {
@@ -64,4 +67,51 @@ TEST_CASE("pareto_nbd: the published CDNOW customer", "[core][pareto_nbd]") {
   const double by_hand = 0.5534 * 11.6562 / (10.5802 * (0.6061 - 1)) *
                          (1 - std::pow(11.6562 / (11.6562 + 39), 0.6061 - 1));
   CHECK(csm::bgnbd_expected_purchases(csm::PurchaseModel::paretonbd, p, 39) == Approx(by_hand).epsilon(1e-13));
+}
+
+TEST_CASE("pareto_nbd: the fit's summed likelihood equals the sum of the per-customer series",
+          "[core][pareto_nbd]") {
+  // The fit sums through one cumulative quadrature per x (pareto_nbd_total_log_likelihood); the
+  // per-customer function sums a series of positive terms (checked against mpmath above). Two
+  // computations written differently: they must agree to 1e-11 of the total, for alpha far above
+  // beta, far below, equal, and for histories sharing times (ties) and with t_x = T.
+  std::vector<csm::RfmCustomer> customers;
+  std::uint64_t state = 12345;
+  const auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    csm::RfmCustomer c;
+    c.T = std::round((5 + 70 * next()) * 7) / 7;  // whole days, in weeks: many shared times
+    c.x = static_cast<std::uint32_t>(next() < 0.3 ? 0 : 1 + std::floor(40 * next() * next()));
+    c.t_x = c.x == 0 ? 0 : std::round(c.T * next() * 7) / 7;
+    if (i % 50 == 0) c.t_x = c.T;  // the last purchase on the last day
+    customers.push_back(c);
+  }
+  const std::vector<csm::BgNbdParams> params = {
+      csm::pareto_nbd_params(0.55, 10.6, 0.61, 11.7),  // CDNOW's fit
+      csm::pareto_nbd_params(1.37, 3.37, 1.35, 43.8),  // alpha far below beta (the benchmark's)
+      csm::pareto_nbd_params(0.8, 60.0, 0.4, 1.5),     // alpha far above beta
+      csm::pareto_nbd_params(2.0, 5.0, 0.7, 5.0),      // alpha = beta
+      csm::pareto_nbd_params(0.05, 0.3, 0.02, 200.0),  // slow tails: small r + x + s
+  };
+  for (const csm::BgNbdParams& p : params) {
+    INFO("r " << p.r << " alpha " << p.alpha << " s " << p.a << " beta " << p.b);
+    double expected = 0;
+    std::array<double, 4> expected_gradient{};
+    for (const csm::RfmCustomer& c : customers) {
+      expected += csm::pareto_nbd_log_likelihood(p, c.x, c.t_x, c.T);
+      const std::array<double, 4> g = csm::pareto_nbd_log_likelihood_gradient(p, c.x, c.t_x, c.T);
+      for (std::size_t k = 0; k < 4; ++k) expected_gradient[k] += g[k];
+    }
+    std::array<double, 4> gradient{};
+    const double total = csm::pareto_nbd_total_log_likelihood(customers, p, gradient, 2);
+    CHECK(total == Approx(expected).epsilon(1e-11));
+    double scale = 1;
+    for (double g : expected_gradient) scale = std::max(scale, std::fabs(g));
+    for (std::size_t k = 0; k < 4; ++k) CHECK(gradient[k] == Approx(expected_gradient[k]).margin(1e-8 * scale));
+    // Without the gradient: the same value.
+    CHECK(csm::pareto_nbd_total_log_likelihood(customers, p, {}, 1) == Approx(total).epsilon(1e-14));
+  }
 }

@@ -146,8 +146,8 @@ TEST_CASE("thresholds: errors point at the problem", "[core][thresholds]") {
 }
 
 TEST_CASE("thresholds: every field name parses", "[core][thresholds]") {
-  // 30 period fields (27 of the first slice + 3 unit economics) + 8 summary fields.
-  CHECK(csm::threshold_field_names().size() == 30 + 8);  // period fields + summary fields
+  // 30 period fields (27 of the first slice + 3 unit economics) + 5 NPS fields + 8 summary fields.
+  CHECK(csm::threshold_field_names().size() == 30 + 5 + 8);  // period fields + summary fields
   for (const std::string& name : csm::threshold_field_names()) {
     CHECK_NOTHROW(csm::parse_threshold(name + " > 0"));
   }

@@ -407,7 +407,7 @@ def test_explain(r, examples):
     report = r.ok_json("check json", ["check", "--format", "JSON", "--input-format", "CSV",
                                       "--skip-invalid", "-q", path])
     if report:
-        r.check("check json members", list(report) == ["tool", "version", "kind", "explain",
+        r.check("check json members", list(report) == ["tool", "version", "command", "kind", "explain",
                                                        "warnings", "data_warnings"], list(report))
         r.check("check json data warnings", [w["code"] for w in report["data_warnings"]]
                 == ["gap_month", "duplicate_rows"], report["data_warnings"])

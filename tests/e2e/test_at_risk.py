@@ -40,8 +40,11 @@ def test_json(r, rules):
     doc = r.json_of("at-risk json", out.decode())
     if doc is None:
         return
-    r.check("json: top-level members", list(doc) == ["tool", "version", "kind", "settings", "input", "customers",
-                                                     "warnings"], repr(list(doc)))
+    r.check("json: top-level members", list(doc) == ["tool", "version", "command", "kind", "settings", "input",
+                                                     "customers", "warnings"], repr(list(doc)))
+    # The envelope (docs/cli.md, "JSON output"): kind is the record kind, no longer "at_risk".
+    r.check("json: command and kind", (doc["command"], doc["kind"]) == ("at-risk", "activity"),
+            repr((doc["command"], doc["kind"])))
     r.check("json: settings", doc["settings"] == {"as_of": "2025-08", "contraction_window": 3, "contraction_pct": 20,
                                                    "csat_window": 3, "csat_max": 2, "gap_window": 6, "flat_months": 6,
                                                    "low_tier_pct": 25, "top": None},

@@ -19,6 +19,7 @@ AtRiskReport sample() {
   r.version = "9.9";
   r.input.sources = {"in.csv"};
   r.input.records = 10;
+  r.input.kind = csm::io::RecordKind::subscription;
   r.result.as_of = YearMonth::from(2025, 8);
   r.result.customers = 5;
   r.result.active_customers = 4;
@@ -41,7 +42,11 @@ AtRiskReport sample() {
 
 TEST_CASE("at-risk writer: JSON members and evidence", "[io][at_risk]") {
   const auto doc = nlohmann::json::parse(csm::io::to_json(sample()));
-  CHECK(doc["kind"] == "at_risk");
+  // The envelope (docs/cli.md, "JSON output"): the command, then the kind of records read.
+  CHECK(doc["tool"] == "csm-metrics");
+  CHECK(doc["command"] == "at-risk");
+  CHECK(doc["kind"] == "subscription");
+  CHECK(doc["input"]["record_kind"] == "subscription");
   CHECK(doc["settings"]["as_of"] == "2025-08");
   CHECK(doc["settings"]["contraction_pct"] == 20);
   CHECK(doc["settings"]["top"].is_null());

@@ -149,10 +149,11 @@ TEST_CASE("writer: JSON parses, with the contract's keys in order", "[io][writer
   Json j;
   REQUIRE_NOTHROW(j = Json::parse(text));
 
-  CHECK(keys_of(j) == std::vector<std::string>{"tool", "version", "kind", "settings", "input",
+  CHECK(keys_of(j) == std::vector<std::string>{"tool", "version", "command", "kind", "settings", "input",
                                                "summary", "periods", "warnings"});
   CHECK(j["tool"] == "csm-metrics");
   CHECK(j["version"] == "0.1.0");
+  CHECK(j["command"] == "compute");
   CHECK(j["kind"] == "activity");
 
   CHECK(keys_of(j["settings"]) ==

@@ -588,7 +588,7 @@ TEST_CASE("record input: --column with an unknown canonical name is invalid_argu
         reader.read(aggregator);
       }(),
       "--column foo=bar: foo is not a column of activity records (they have: customer_id, "
-      "period, revenue, acquisition_cost, csat, segment)");
+      "period, revenue, acquisition_cost, csat, segment, nps)");
 }
 
 // --- Several files ------------------------------------------------------------------------------

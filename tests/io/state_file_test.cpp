@@ -84,6 +84,54 @@ TEST_CASE("a state round-trips", "[state]") {
   CHECK(csm::io::encode_state_string("a b%\n") == "=a%20b%25%0A");
 }
 
+TEST_CASE("a state with an nps column round-trips; one without has no nps line", "[state]") {
+  CHECK(csm::io::to_state_text(sample()).find("\nnps\n") == std::string::npos);
+  csm::ActivityAggregator aggregator;
+  aggregator.group_by_segment();
+  // a: 10 (promoter) and 6 (detractor) in January; b: 7 (passive) in February, 0 in March.
+  for (const auto& [id, month, answer, segment] :
+       {std::tuple{"a", 1, 10, "x"}, std::tuple{"a", 1, 6, "x"}, std::tuple{"b", 2, 7, "y"},
+        std::tuple{"b", 3, 0, "y"}, std::tuple{"b", 4, -1, "y"}}) {
+    csm::ActivityRecord r;
+    r.customer_id = id;
+    r.period = csm::YearMonth::from(2024, month);
+    r.revenue = 1'000'000;
+    r.segment = segment;
+    r.nps = static_cast<std::int8_t>(answer);
+    r.nps_column = true;
+    aggregator.add(r);
+  }
+  csm::io::ActivityState state;
+  state.tool_version = "test";
+  state.shard_count = 1;
+  state.group_by = "segment";
+  state.records = 5;
+  state.raw = aggregator.finish_raw();
+  const std::string text = csm::io::to_state_text(state);
+  CHECK(text.find("\nnps\n") != std::string::npos);
+  const csm::io::ActivityState back = csm::io::parse_activity_state(text, "s");
+  CHECK(csm::io::to_state_text(back) == text);
+  CHECK(back.raw.stats.has_nps);
+  REQUIRE(back.raw.sums.size() == 4);
+  CHECK(back.raw.sums[0].nps[0] == 1);  // January: promoter 10
+  CHECK(back.raw.sums[0].nps[2] == 1);  // and detractor 6
+  CHECK(back.raw.sums[1].nps[1] == 1);  // February: passive 7
+  CHECK(back.raw.sums[2].nps[2] == 1);  // March: detractor 0
+  CHECK(back.raw.sums[3].nps[0] + back.raw.sums[3].nps[1] + back.raw.sums[3].nps[2] == 0);
+  REQUIRE(back.raw.groups.size() == 2);
+  CHECK(back.raw.groups[1].sums[2].nps[2] == 1);  // y's March
+  // The metrics: January NPS 100 (1 - 1) / 2 = 0, February 100 (0 - 0) / 1 = 0, March -100, April null.
+  const auto periods = csm::periods_from_raw(back.raw, csm::MetricOptions{});
+  REQUIRE(periods.size() == 4);
+  CHECK(periods[0].nps == 0.0);
+  CHECK(periods[0].nps_responses == 2);
+  CHECK(periods[2].nps == -100.0);
+  CHECK_FALSE(periods[3].nps.has_value());
+  CHECK(periods[3].nps_responses == 0);
+  // A month line without its NPS answers is refused.
+  CHECK_THAT(error_of(edited(text, " 0 0 1 0 1\n", " 0 0 1\n")), Catch::Contains("'month' line: expected"));
+}
+
 TEST_CASE("bad states are refused with the file name", "[state]") {
   const std::string text = csm::io::to_state_text(sample());
   CHECK_THAT(error_of(text.substr(0, text.size() / 2)), Catch::Contains("part.csmstate") && Catch::Contains("truncated"));

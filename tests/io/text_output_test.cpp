@@ -170,3 +170,17 @@ TEST_CASE("text: wrapping to a width", "[io][text]") {
   CHECK(text::wrap("a  b", 80, "", "") == "a b\n");
   CHECK(text::wrap("", 10, "x:", "") == "x:\n");
 }
+
+TEST_CASE("text: the JSON envelope of every command, in order", "[io][text]") {
+  // docs/cli.md, "JSON output": tool, version, command, kind (null when no records are read).
+  CHECK(text::envelope_lines({"1.2.3", "at-risk", "activity"}) ==
+        "  \"tool\": \"csm-metrics\",\n  \"version\": \"1.2.3\",\n  \"command\": \"at-risk\",\n"
+        "  \"kind\": \"activity\",\n");
+  CHECK(text::envelope_lines({"1.2.3", "calc", std::nullopt}, "") ==
+        "\"tool\": \"csm-metrics\",\n\"version\": \"1.2.3\",\n\"command\": \"calc\",\n\"kind\": null,\n");
+  const auto members = text::envelope_members({"1.2.3", "rfm", "transaction"});
+  REQUIRE(members.size() == 4);
+  CHECK(members[0].first == "tool");
+  CHECK(members[3].first == "kind");
+  CHECK(members[3].second == std::optional<std::string_view>("transaction"));
+}

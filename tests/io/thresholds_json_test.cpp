@@ -29,7 +29,9 @@ csm::io::MetricsReport two_months() {
 
 TEST_CASE("thresholds: the period fields are the writers' numeric fields", "[io][thresholds]") {
   const auto& writer = csm::io::period_field_names();
-  const std::vector<std::string> expected(writer.begin() + 1, writer.end());  // not "period"
+  std::vector<std::string> expected(writer.begin() + 1, writer.end());  // not "period"
+  // Then the NPS fields, which the writers add when the input has an nps column.
+  expected.insert(expected.end(), csm::io::nps_field_names().begin(), csm::io::nps_field_names().end());
   std::vector<std::string> period_part;
   for (const std::string& name : csm::threshold_field_names()) {
     if (!name.starts_with("summary.")) period_part.push_back(name);

@@ -26,6 +26,8 @@ struct BgBbPrediction {
 
 struct BgBbReport {
   std::string version;
+  /// The JSON member "kind": "transaction" (with --end) or "frequency_recency" (a summary file).
+  std::string kind = "transaction";
   std::vector<std::string> sources;
   BgBbFit fit;
   std::uint32_t horizon = 0;  ///< future opportunities

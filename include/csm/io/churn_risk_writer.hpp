@@ -33,6 +33,17 @@ struct ChurnScore {
   double revenue_at_risk = 0;       ///< churn_probability x revenue
   std::vector<ChurnFactor> factors;  ///< for the customers shown (--top) only
   std::size_t row = 0;               ///< the feature table's row (for the command, not written)
+  std::string group;                 ///< --by: the customer's value in the month scored ("": none)
+};
+
+/// --by: one group's customers (a run of ChurnRiskReport::customers) and their totals.
+struct ChurnGroup {
+  std::string group;               ///< "" for customers without a value (written "(none)")
+  std::size_t first = 0;           ///< index of its first customer in ChurnRiskReport::customers
+  std::size_t count = 0;           ///< its active customers (all scored)
+  double expected_churners = 0;    ///< the sum of their churn probabilities
+  MoneySum revenue = 0;            ///< their revenue in the month scored
+  double revenue_at_risk = 0;      ///< the sum of their revenue at risk
 };
 
 /// How one scorer did in the backtest.
@@ -49,6 +60,14 @@ struct ChurnBacktest {
   std::size_t scored = 0;          ///< customer-months scored, all origins together
   std::size_t churned = 0;
   std::vector<ChurnEvaluation> scorers;  ///< model, baseline, rules
+  /// Each origin on its own: how steady the ranking is from month to month.
+  struct Origin {
+    YearMonth origin;
+    std::size_t scored = 0;
+    std::size_t churned = 0;
+    std::optional<double> model_roc_auc, baseline_roc_auc, rules_roc_auc;
+  };
+  std::vector<Origin> by_origin;
 };
 
 struct ChurnRiskReport {
@@ -59,6 +78,8 @@ struct ChurnRiskReport {
   std::size_t top = 0;
   std::size_t active_customers = 0;
   std::vector<ChurnScore> customers;  ///< sorted, all of them (the writers apply top)
+  std::string group_by;               ///< --by COLUMN ("": not grouped)
+  std::vector<ChurnGroup> groups;     ///< --by: by group name; customers are in group order
   // The model.
   std::vector<std::string> features;
   std::size_t training_rows = 0;
@@ -75,6 +96,10 @@ struct ChurnRiskReport {
   std::vector<std::string> warnings;
   ReadReport input;
 };
+
+/// The customers written (indices into report.customers): the first --top N (0: all), or under
+/// --by the first N of each group.
+std::vector<std::size_t> shown_customers(const ChurnRiskReport& report);
 
 std::string to_json(const ChurnRiskReport& report);
 std::string to_csv(const ChurnRiskReport& report, const CsvStyle& style = {});

@@ -16,6 +16,7 @@ namespace csm::io {
 /// Everything one run of `cohorts` reports.
 struct CohortReport {
   std::string version;
+  std::string command = "cohorts";  ///< the JSON member "command" (merge writes cohorts' document)
   ReadReport input;
   ActivityStats activity;
   CohortTable table;

@@ -82,6 +82,8 @@ struct ReportInput {
   std::optional<CohortRetention> cohorts;
   std::optional<GroupBreakdown> groups;
   std::optional<ForecastView> forecast;
+  /// `report --churn-risk`: the section made by churn_risk_section (csm/io/html_churn_risk.hpp).
+  std::optional<std::string> churn_risk_html;
 };
 
 /// The whole page, from <!DOCTYPE html> to </html>; all text from the input is escaped.

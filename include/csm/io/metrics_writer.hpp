@@ -42,6 +42,7 @@ struct MetricsReport {
   std::vector<std::string> warnings;
   std::vector<DataWarning> data_warnings;  ///< data-quality warnings (also in `warnings` as text)
   std::string version;
+  std::string command = "compute";  ///< the JSON member "command": compute or check (merge: compute)
   /// The --fail-if checks; set only when thresholds were given (the JSON member "thresholds").
   std::optional<std::vector<ThresholdCheck>> thresholds;
   std::optional<SpendReport> spend;  ///< set with --spend
@@ -51,10 +52,17 @@ struct MetricsReport {
 /// The field names of one period, in output order (the JSON keys and the CSV header).
 const std::vector<std::string>& period_field_names();
 
+/// The NPS fields (nps, nps_responses, nps_promoters, nps_passives, nps_detractors), written after
+/// period_field_names() only when has_nps(): the input has an nps column (docs/metrics.md).
+const std::vector<std::string>& nps_field_names();
+
+/// Whether any period (of all customers or a group) has NPS counts: the input had an nps column.
+bool has_nps(const MetricsReport& report);
+
 /// One JSON document (docs/output.md describes the schema), ending in a newline.
 std::string to_json(const MetricsReport& report);
 
-/// The document of `check --format json`: tool, version, kind, explain, warnings.
+/// The document of `check --format json`: tool, version, command, kind, explain, warnings.
 std::string to_explain_json(const MetricsReport& report);
 
 /// A header line with period_field_names() and one line per period; null is an empty field.
@@ -64,7 +72,7 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style = {});
 struct TableStyle {
   bool all_columns = false;  ///< every field instead of the key columns
   bool color = false;        ///< ANSI colours (only for a terminal)
-  bool unicode = false;      ///< trend lines in Unicode blocks (a UTF-8 terminal), else ASCII
+  bool unicode = false;      ///< trend lines in Unicode blocks (a UTF-8 locale), else ASCII
 };
 
 /// Aligned columns for a terminal, with a summary line under the table.

@@ -20,6 +20,7 @@ namespace csm::io {
 /// Everything one run of `rfm` reports.
 struct RfmReport {
   std::string version;
+  std::string command = "rfm";  ///< the JSON member "command" (merge writes rfm's document)
   ReadReport input;
   RfmSummary summary;
   std::vector<std::string> notes;

@@ -49,6 +49,8 @@ struct BaseValue {
 
 struct RetentionReport {
   std::string version;
+  /// The JSON member "kind": the records read (activity, subscription) or "survival_table".
+  std::string kind = "survival_table";
   std::string model_option;          ///< sbg, bdw or auto
   std::optional<std::size_t> fit_periods;
   std::size_t project = 0;
