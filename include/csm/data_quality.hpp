@@ -6,6 +6,7 @@
 /// quality" lists each code, its threshold and what to do).
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,50 @@
 #include "csm/month.hpp"
 
 namespace csm {
+
+/// The hash of a row's fields for DataProfile (duplicates, customer-months): a multiply-fold of
+/// each 8 bytes (as wyhash), inlined, a few nanoseconds a row. Strings are mixed with their
+/// length, so ("ab", "c") and ("a", "bc") differ.
+class RowHash {
+ public:
+  void add(std::string_view bytes) noexcept {
+    std::uint64_t n = bytes.size();
+    std::size_t i = 0;
+    for (; i + 16 <= bytes.size(); i += 16) {
+      h_ = mum(load(bytes.data() + i) ^ h_, load(bytes.data() + i + 8) ^ kB);
+    }
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    const std::size_t rest = bytes.size() - i;
+    if (rest > 8) {
+      a = load(bytes.data() + i);
+      std::memcpy(&b, bytes.data() + i + 8, rest - 8);
+    } else if (rest > 0) {
+      std::memcpy(&a, bytes.data() + i, rest);
+    }
+    h_ = mum(a ^ h_ ^ kA, b ^ n ^ kB);
+  }
+  void add(std::int64_t value) noexcept {
+    h_ = mum(static_cast<std::uint64_t>(value) ^ h_ ^ kC, kB);
+  }
+  std::uint64_t value() const noexcept { return mum(h_ ^ kA, kC); }
+
+ private:
+  static constexpr std::uint64_t kA = 0xa0761d6478bd642full;
+  static constexpr std::uint64_t kB = 0xe7037ed1a0b428dbull;
+  static constexpr std::uint64_t kC = 0x8ebc6af09c88c6e3ull;
+  static std::uint64_t load(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  static std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
+    __extension__ using Wide = unsigned __int128;
+    const Wide p = static_cast<Wide>(a) * b;
+    return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
+  }
+  std::uint64_t h_ = 0x9e3779b97f4a7c15ull;
+};
 
 /// One warning: a stable `code`, a message for people that says what to do, and the evidence.
 struct DataWarning {
@@ -64,19 +109,30 @@ class DataProfile {
   }
   /// Detailed: where a row of `month` is (the first few of each month are kept).
   void place(YearMonth month, Place where);
-  /// Detailed: a row's hash of all its fields; returns true when an earlier row had the same
-  /// (an exact duplicate, counted).
+  /// Detailed, --dedupe: a row's hash of all its fields; returns true when an earlier row had
+  /// the same (an exact duplicate, counted). Answers at once, from a hash table of every row.
   bool duplicate(std::uint64_t row_hash, YearMonth month, Place where);
-  /// Detailed: a row's hash of (customer, month): counted when an earlier row of another input
-  /// had the same.
-  void customer_month(std::uint64_t key, YearMonth month, Place where);
+  /// Detailed, without --dedupe: a row's hash of all its fields, logged; the duplicates are
+  /// found when the warnings are made, with the same result as duplicate() row by row.
+  void log_row(std::uint64_t row_hash, YearMonth month, Place where) {
+    rows_log_.add(row_hash, month, where);
+  }
+  /// Detailed: a row's hash of (customer, month), logged: counted when an earlier row of
+  /// another input had the same. Only worth logging when there are several inputs.
+  void customer_month(std::uint64_t key, YearMonth month, Place where) {
+    customer_months_log_.add(key, month, where);
+  }
 
   /// Rows of another profile of the same reading (a thread's share); counts only.
   void merge_counts(const DataProfile& other);
+  /// Everything a detailed profile of a later part of the same reading took (a thread's share of
+  /// a file, whose lines are counted from `lines_before`): as if this one had taken its rows.
+  void merge(DataProfile&& later, std::uint64_t lines_before);
 
   std::uint64_t rows() const noexcept;
-  std::uint64_t duplicate_rows() const noexcept { return duplicates_; }
-  std::uint64_t overlapping_customer_months() const noexcept { return overlaps_; }
+  /// Exact duplicate rows and customer-months in several inputs (resolves the logs: not cheap).
+  std::uint64_t duplicate_rows() const;
+  std::uint64_t overlapping_customer_months() const;
   /// Months with rows, in order, and their row counts.
   std::vector<std::pair<YearMonth, std::uint64_t>> month_rows() const;
 
@@ -126,19 +182,45 @@ class DataProfile {
     std::pair<std::uint64_t, std::uint32_t>& find(std::uint64_t key, std::uint32_t value, bool& inserted);
   };
 
+  // Keys logged in reading order, one bucket per month (kSplit > 1 would split each month by the
+  // key's top bits; measured slower), each resolved with a hash table sized to it. A place is
+  // packed as source << 40 | line, so that packed places compare in reading order.
+  struct Log {
+    struct Entry {
+      std::uint64_t key;
+      std::uint64_t place;
+    };
+    static constexpr unsigned kSplit = 1;
+    std::vector<std::vector<Entry>> buckets;  // (month - base) * kSplit + key's top bits
+    std::int32_t base = 0;
+    std::size_t size = 0;
+    void add(std::uint64_t key, YearMonth month, Place where);
+    std::vector<Entry>& bucket(std::int32_t month, unsigned part);
+  };
+  // What the logs say (and the --dedupe table).
+  struct Found {
+    std::uint64_t duplicates = 0;
+    std::vector<YearMonth> duplicate_months;  // sorted, distinct
+    std::vector<Place> duplicate_places;      // the first copies, in reading order
+    std::uint64_t overlaps = 0;
+    std::vector<YearMonth> overlap_months;
+    std::vector<Place> overlap_places;
+    std::vector<std::uint32_t> overlap_sources;  // sorted, distinct
+  };
+  Found resolve(std::size_t max_locations) const;
+
   bool detailed_;
   std::vector<Month> months_;
   std::int32_t base_ = 0;
   std::vector<std::pair<YearMonth, Place>> places_;  // the first few rows of each month
+  // --dedupe: every row's hash at once.
   Table rows_;
-  Table customer_months_;
   std::uint64_t duplicates_ = 0;
   std::vector<Place> duplicate_places_;  // the first copies
-  std::uint64_t overlaps_ = 0;
   std::vector<YearMonth> duplicate_months_;  // sorted, distinct
-  std::vector<YearMonth> overlap_months_;  // sorted, distinct
-  std::vector<Place> overlap_places_;
-  std::vector<std::uint32_t> overlap_sources_;  // sorted, distinct
+  // Otherwise: logged, resolved by warnings().
+  Log rows_log_;
+  Log customer_months_log_;
 };
 
 }  // namespace csm

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <ctime>
 #include <map>
@@ -259,6 +260,17 @@ void apply_range_options(const InputOptions& options, io::ReadOptions& read) {
   }
   read.dedupe = options.dedupe;
   read.round_money = options.round_money;
+  // CSM_SPLIT_MIN_BYTES=N: files of N bytes or more are read in shares by several threads
+  // (default 32 MiB), only for tests that must split small files (docs/performance.md).
+  if (const char* split = std::getenv("CSM_SPLIT_MIN_BYTES"); split != nullptr && *split != '\0') {
+    std::uint64_t bytes = 0;
+    const std::string_view text(split);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+    if (ec != std::errc() || end != text.data() + text.size() || bytes == 0) {
+      throw UsageError(std::string("CSM_SPLIT_MIN_BYTES=") + split + ": expected a whole number of bytes > 0");
+    }
+    read.split_min_bytes = bytes;
+  }
   if (!options.delimiter.empty()) {
     const std::string d = io::text::ascii_lower(options.delimiter);
     if (d == "tab" || d == "\\t" || d == "\t") {
@@ -520,15 +532,6 @@ io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOption
 }  // namespace csm::cli
 
 namespace csm::cli {
-namespace {
-
-// Rows read again only for what the first read could not see (a split read keeps counts only).
-class NullSink final : public ActivitySink {
- public:
-  void add(const ActivityRecord&) override {}
-};
-
-}  // namespace
 
 std::vector<DataWarning> data_quality_warnings(const InputOptions& options, const io::ReadOptions& read,
                                                io::RecordKind kind, const io::ReadReport& input,
@@ -542,25 +545,11 @@ std::vector<DataWarning> data_quality_warnings(const InputOptions& options, cons
     checks.gaps = checks.partial = checks.future = checks.overlaps = false;
   }
   if (options.dedupe) checks.duplicates = false;  // dropped, and counted in input
-  const DataProfile* profile = &quality;
-  DataProfile again;
-  // A file read in shares keeps counts only. Reading it again to hash every row would cost
-  // several times the whole run (measured: 8x on the 5M-row benchmark, whose customer-months
-  // often have several rows), so only an isolated period, whose line must be named, is worth a
-  // second read; duplicates and overlaps of such files are left to `-j 1` or --dedupe
-  // (docs/metrics.md section 15, "Cost").
+  // A file read in shares keeps what one stream keeps (each share logs its rows, merged in file
+  // order), so the warnings are the same on any number of threads.
   (void)stats;
-  if (input.quality_split && quality.has_isolated()) {
-    io::ReadOptions second = read;
-    second.threads = 1;
-    second.quality = &again;
-    second.profile = nullptr;
-    second.bytes_parsed = nullptr;
-    io::RecordInput reread(options.files, second);
-    NullSink sink;
-    reread.read(sink);
-    profile = &again;
-  }
+  (void)read;
+  const DataProfile* profile = &quality;
   std::vector<DataWarning> found = profile->warnings(input.sources, today_utc(), checks);
   for (const DataWarning& w : found) {
     if (!options.quiet) err << "csm-metrics: warning: " << w.code << ": " << w.message << '\n';

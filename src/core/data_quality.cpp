@@ -95,21 +95,120 @@ bool DataProfile::duplicate(std::uint64_t row_hash, YearMonth month, Place where
   return true;
 }
 
-void DataProfile::customer_month(std::uint64_t key, YearMonth month, Place where) {
-  bool inserted = false;
-  auto& entry = customer_months_.find(key, where.source, inserted);
-  if (inserted || entry.second == where.source || entry.second == UINT32_MAX) return;
-  // Counted once per customer-month, at its first row in a second input.
-  const std::uint32_t first_source = entry.second;
-  entry.second = UINT32_MAX;
-  ++overlaps_;
-  if (overlap_places_.size() < 3) overlap_places_.push_back(where);
-  insert_sorted(overlap_months_, month);
-  for (const std::uint32_t s : {first_source, where.source}) {
-    const auto at = std::lower_bound(overlap_sources_.begin(), overlap_sources_.end(), s);
-    if (at == overlap_sources_.end() || *at != s) overlap_sources_.insert(at, s);
-  }
+namespace {
+constexpr unsigned kLineBits = 40;
+constexpr std::uint64_t kLineMask = (std::uint64_t{1} << kLineBits) - 1;
+// A place packed so that packed places compare in reading order (inputs in order, then lines).
+// Lines past 2^40 (a file of terabytes) share the last value.
+std::uint64_t pack(DataProfile::Place where) {
+  return std::uint64_t{where.source} << kLineBits | std::min(where.line, kLineMask);
 }
+DataProfile::Place unpack(std::uint64_t packed) {
+  return {static_cast<std::uint32_t>(packed >> kLineBits), packed & kLineMask};
+}
+// Keeps the `n` smallest packed places offered, sorted.
+void keep_first(std::vector<std::uint64_t>& kept, std::uint64_t place, std::size_t n) {
+  if (kept.size() == n && place >= kept.back()) return;
+  kept.insert(std::upper_bound(kept.begin(), kept.end(), place), place);
+  if (kept.size() > n) kept.pop_back();
+}
+}  // namespace
+
+std::vector<DataProfile::Log::Entry>& DataProfile::Log::bucket(std::int32_t month, unsigned part) {
+  if (buckets.empty()) {
+    base = month;
+    buckets.resize(kSplit);
+  } else if (month < base) {
+    buckets.insert(buckets.begin(), static_cast<std::size_t>(base - month) * kSplit,
+                   std::vector<Entry>());
+    base = month;
+  } else if (static_cast<std::size_t>(month - base) * kSplit >= buckets.size()) {
+    buckets.resize((static_cast<std::size_t>(month - base) + 1) * kSplit);
+  }
+  return buckets[static_cast<std::size_t>(month - base) * kSplit + part];
+}
+
+void DataProfile::Log::add(std::uint64_t key, YearMonth month, Place where) {
+  std::vector<Entry>& into = bucket(month.index, static_cast<unsigned>(key >> 60) & (kSplit - 1));
+  if (into.capacity() == into.size() && into.size() < 4096) into.reserve(4096);
+  into.push_back({key, pack(where)});
+  ++size;
+}
+
+DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
+  Found found;
+  found.duplicates = duplicates_;
+  found.duplicate_months = duplicate_months_;
+  found.duplicate_places = duplicate_places_;
+  // Each bucket in reading order through a table sized to it: a key's rows are all in one
+  // bucket (the same month, the same top bits), so this finds what a table of every row would.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> table;
+  const auto walk = [&](const Log& log, auto&& visit) {
+    for (std::size_t b = 0; b < log.buckets.size(); ++b) {
+      const std::vector<Log::Entry>& entries = log.buckets[b];
+      if (entries.empty()) continue;
+      std::size_t slots = 16;
+      while (slots < 2 * entries.size()) slots *= 2;
+      if (table.size() < slots) table.resize(slots);
+      std::fill(table.begin(), table.begin() + static_cast<std::ptrdiff_t>(slots),
+                std::pair<std::uint64_t, std::uint32_t>{0, 0});
+      const std::size_t mask = slots - 1;
+      const YearMonth month{log.base + static_cast<std::int32_t>(b / Log::kSplit)};
+      for (const Log::Entry& e : entries) {
+        const std::uint64_t key = e.key == 0 ? 1 : e.key;
+        std::size_t at = static_cast<std::size_t>(key) & mask;
+        while (table[at].first != 0 && table[at].first != key) at = (at + 1) & mask;
+        visit(table[at], key, e.place, month);
+      }
+    }
+  };
+  std::vector<std::uint64_t> first;
+  if (rows_log_.size > 0) {
+    walk(rows_log_, [&](std::pair<std::uint64_t, std::uint32_t>& slot, std::uint64_t key,
+                        std::uint64_t place, YearMonth month) {
+      if (slot.first == 0) {
+        slot.first = key;
+        return;
+      }
+      ++found.duplicates;
+      keep_first(first, place, 3);
+      if (found.duplicate_months.empty() || found.duplicate_months.back() != month) {
+        insert_sorted(found.duplicate_months, month);
+      }
+    });
+    for (const std::uint64_t p : first) found.duplicate_places.push_back(unpack(p));
+  }
+  first.clear();
+  if (customer_months_log_.size > 0) {
+    walk(customer_months_log_, [&](std::pair<std::uint64_t, std::uint32_t>& slot,
+                                   std::uint64_t key, std::uint64_t place, YearMonth month) {
+      const auto source = static_cast<std::uint32_t>(place >> kLineBits);
+      if (slot.first == 0) {
+        slot = {key, source};
+        return;
+      }
+      if (slot.second == source || slot.second == UINT32_MAX) return;
+      // Counted once per customer-month, at its first row in a second input.
+      const std::uint32_t first_source = slot.second;
+      slot.second = UINT32_MAX;
+      ++found.overlaps;
+      keep_first(first, place, 3);
+      if (found.overlap_months.empty() || found.overlap_months.back() != month) {
+        insert_sorted(found.overlap_months, month);
+      }
+      for (const std::uint32_t s : {first_source, source}) {
+        const auto at = std::lower_bound(found.overlap_sources.begin(), found.overlap_sources.end(), s);
+        if (at == found.overlap_sources.end() || *at != s) found.overlap_sources.insert(at, s);
+      }
+    });
+    for (const std::uint64_t p : first) found.overlap_places.push_back(unpack(p));
+  }
+  (void)max_locations;
+  return found;
+}
+
+std::uint64_t DataProfile::duplicate_rows() const { return resolve(3).duplicates; }
+std::uint64_t DataProfile::overlapping_customer_months() const { return resolve(3).overlaps; }
 
 void DataProfile::merge_counts(const DataProfile& other) {
   if (other.months_.empty()) return;
@@ -122,6 +221,31 @@ void DataProfile::merge_counts(const DataProfile& other) {
     m.dated_rows += o.dated_rows;
     m.max_day = std::max(m.max_day, o.max_day);
   }
+}
+
+void DataProfile::merge(DataProfile&& later, std::uint64_t lines_before) {
+  merge_counts(later);
+  if (!detailed_) return;
+  for (const auto& [month, p] : later.places_) place(month, {p.source, p.line + lines_before});
+  for (Log* log : {&rows_log_, &customer_months_log_}) {
+    Log& from = log == &rows_log_ ? later.rows_log_ : later.customer_months_log_;
+    if (from.size == 0) continue;
+    for (std::size_t b = 0; b < from.buckets.size(); ++b) {
+      std::vector<Log::Entry>& entries = from.buckets[b];
+      if (entries.empty()) continue;
+      std::vector<Log::Entry>& into =
+          log->bucket(from.base + static_cast<std::int32_t>(b / Log::kSplit), b % Log::kSplit);
+      into.reserve(into.size() + entries.size());
+      for (const Log::Entry& e : entries) {
+        const std::uint64_t line = std::min((e.place & kLineMask) + lines_before, kLineMask);
+        into.push_back({e.key, (e.place & ~kLineMask) | line});
+      }
+      log->size += entries.size();
+      std::vector<Log::Entry>().swap(entries);
+    }
+    from.size = 0;
+  }
+  // Shares do not --dedupe (such a read uses one thread); their tables are empty.
 }
 
 std::uint64_t DataProfile::rows() const noexcept {
@@ -308,31 +432,33 @@ std::vector<DataWarning> DataProfile::warnings(const std::vector<std::string>& s
     }
   }
 
-  if (checks.duplicates && duplicates_ > 0) {
+  const Found found = checks.duplicates || checks.overlaps ? resolve(limits.max_locations) : Found{};
+  if (checks.duplicates && found.duplicates > 0) {
     DataWarning w;
     w.code = "duplicate_rows";
-    w.periods = duplicate_months_;
-    w.counts.emplace_back("rows", duplicates_);
-    for (const Place& p : duplicate_places_) w.locations.push_back(where(sources, p));
-    w.message = plural(duplicates_, "row is an exact copy", "rows are exact copies") +
+    const std::uint64_t duplicates = found.duplicates;
+    w.periods = found.duplicate_months;
+    w.counts.emplace_back("rows", duplicates);
+    for (const Place& p : found.duplicate_places) w.locations.push_back(where(sources, p));
+    w.message = plural(duplicates, "row is an exact copy", "rows are exact copies") +
                 " of an earlier row (every field the same; first at " + location_list(w.locations) +
-                "), so " + (duplicates_ == 1 ? "its" : "their") +
+                "), so " + (duplicates == 1 ? "its" : "their") +
                 " revenue is counted twice: drop them with --dedupe, or fix the export";
     out.push_back(std::move(w));
   }
 
-  if (checks.overlaps && overlaps_ > 0) {
+  if (checks.overlaps && found.overlaps > 0) {
     DataWarning w;
     w.code = "overlapping_sources";
-    w.periods = overlap_months_;
-    w.counts.emplace_back("customer_months", overlaps_);
-    w.counts.emplace_back("inputs", overlap_sources_.size());
-    for (const Place& p : overlap_places_) w.locations.push_back(where(sources, p));
+    w.periods = found.overlap_months;
+    w.counts.emplace_back("customer_months", found.overlaps);
+    w.counts.emplace_back("inputs", found.overlap_sources.size());
+    for (const Place& p : found.overlap_places) w.locations.push_back(where(sources, p));
     std::string names;
-    for (const std::uint32_t s : overlap_sources_) {
+    for (const std::uint32_t s : found.overlap_sources) {
       names += (names.empty() ? "" : ", ") + (s < sources.size() ? sources[s] : std::string("<input>"));
     }
-    w.message = plural(overlaps_, "customer-month appears", "customer-months appear") +
+    w.message = plural(found.overlaps, "customer-month appears", "customer-months appear") +
                 " in more than one input (" + names + "; first at " + location_list(w.locations) +
                 "), in " + month_list(w.periods) +
                 ": overlapping exports add the same revenue twice; give each customer and month in "

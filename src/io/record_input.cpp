@@ -402,6 +402,7 @@ class RecordGate {
   /// Data-quality warnings: where valid rows in the range are described (nullptr: not asked for).
   DataProfile* quality;
   std::uint32_t source_index = 0;  ///< the input being read, for DataProfile::Place
+  bool several_inputs = false;     ///< overlaps between inputs are possible (customer_month)
   /// --shard: the shard every record must be in (shard_count 0: no check).
   std::uint32_t shard;
   std::uint32_t shard_count;
@@ -515,22 +516,28 @@ class ActivityConsumer final : public RowConsumer {
       return true;
     }
     const DataProfile::Place place{gate_.source_index, where.line};
-    std::uint64_t h = InputProfile::kSeed;
-    h = InputProfile::mix(h, r.customer_id);
-    const std::uint64_t customer = h;
-    h = InputProfile::mix(h, period_text);
-    h = InputProfile::mix(h, r.revenue);
-    h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
-    h = InputProfile::mix(h, std::int64_t{r.csat});
-    h = InputProfile::mix(h, r.segment);
-    if (r.nps >= 0) h = InputProfile::mix(h, std::int64_t{r.nps} + 1);
-    if (q.duplicate(h, r.period, place) && gate_.dedupe) {
+    RowHash hash;
+    hash.add(r.customer_id);
+    RowHash customer = hash;
+    hash.add(period_text);
+    hash.add(r.revenue);
+    hash.add(r.acquisition_cost ? *r.acquisition_cost : -1);
+    hash.add(std::int64_t{r.csat});
+    hash.add(r.segment);
+    if (r.nps >= 0) hash.add(std::int64_t{r.nps} + 1);
+    const std::uint64_t h = hash.value();
+    if (!gate_.dedupe) {
+      q.log_row(h, r.period, place);
+    } else if (q.duplicate(h, r.period, place)) {
       ++report_.duplicates_dropped;
       return false;
     }
     q.row(r.period, day);
     q.place(r.period, place);
-    q.customer_month(InputProfile::mix(customer, std::int64_t{r.period.index}), r.period, place);
+    if (gate_.several_inputs) {
+      customer.add(std::int64_t{r.period.index});
+      q.customer_month(customer.value(), r.period, place);
+    }
     return true;
   }
 
@@ -697,14 +704,17 @@ class SubscriptionConsumer final : public RowConsumer {
     if (gate_.quality != nullptr) {
       DataProfile& q = *gate_.quality;
       const DataProfile::Place place{gate_.source_index, where.line};
-      std::uint64_t h = InputProfile::kSeed;
-      h = InputProfile::mix(h, r.customer_id);
-      h = InputProfile::mix(h, std::int64_t{r.start.days});
-      h = InputProfile::mix(h, r.end ? std::int64_t{r.end->days} : INT64_MIN);
-      h = InputProfile::mix(h, r.mrr);
-      h = InputProfile::mix(h, r.acquisition_cost ? *r.acquisition_cost : -1);
-      h = InputProfile::mix(h, r.segment);
-      if (q.duplicate(h, month_of(r.start), place) && gate_.dedupe) {
+      RowHash hash;
+      hash.add(r.customer_id);
+      hash.add(std::int64_t{r.start.days});
+      hash.add(r.end ? std::int64_t{r.end->days} : INT64_MIN);
+      hash.add(r.mrr);
+      hash.add(r.acquisition_cost ? *r.acquisition_cost : -1);
+      hash.add(r.segment);
+      const std::uint64_t h = hash.value();
+      if (!gate_.dedupe) {
+        q.log_row(h, month_of(r.start), place);
+      } else if (q.duplicate(h, month_of(r.start), place)) {
         ++report_.duplicates_dropped;
         return;
       }
@@ -1137,7 +1147,7 @@ struct Share {
   std::vector<InputError> kept;
   std::exception_ptr failure;
   std::optional<InputError> input_error;
-  DataProfile quality{false};  // counts only
+  DataProfile quality;  // detailed when the reading's is: its lines from the share's start
 };
 
 // Read the records of a regular file from byte `body` on in `threads` shares at once, each
@@ -1171,7 +1181,12 @@ bool read_shares(const InputSource& source, std::uint64_t size, std::uint64_t bo
     Share& share = shares[k];
     try {
       RecordGate share_gate(options, share.report);
-      if (gate.quality != nullptr) share_gate.quality = &share.quality;
+      if (gate.quality != nullptr) {
+        share.quality = DataProfile(gate.quality->detailed());
+        share_gate.quality = &share.quality;
+      }
+      share_gate.source_index = gate.source_index;
+      share_gate.several_inputs = gate.several_inputs;
       with_consumer(k, share_gate, share.report, [&](RowConsumer& consumer) {
         auto reader = make_reader(consumer, starts[k]);
         if (k + 1 < threads) reader.stop_at(starts[k + 1]);
@@ -1240,16 +1255,14 @@ bool read_shares(const InputSource& source, std::uint64_t size, std::uint64_t bo
       if (gate.kept.size() < options.max_kept_messages) gate.kept.push_back(shifted(e, lines_before));
     }
     report.month_rows.add(share.report.month_rows, lines_before);
+    // Duplicates, overlaps and the first rows of each month as if read in one stream.
+    if (gate.quality != nullptr) gate.quality->merge(std::move(share.quality), lines_before);
     lines_before += share.line_breaks;
     report.records += share.report.records;
     report.skipped += share.report.skipped;
     for (const auto& [field, n] : share.report.skipped_by_field) report.skipped_by_field[field] += n;
     report.outside_range += share.report.outside_range;
     report.rounded_amounts += share.report.rounded_amounts;
-    if (gate.quality != nullptr) {
-      gate.quality->merge_counts(share.quality);
-      report.quality_split = true;
-    }
   }
   return true;
 }
@@ -1389,6 +1402,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     }
     report.sources.push_back(source->name());
     gate.source_index = static_cast<std::uint32_t>(i);
+    gate.several_inputs = impl.paths.size() > 1;
     const InputFormat format = impl.options.format != InputFormat::automatic
                                    ? impl.options.format
                                    : detect_format(impl.paths[i], head);

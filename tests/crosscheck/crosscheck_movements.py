@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Cross-check of `csm-metrics movements` on data from tools/gen_activity.py (activity records and
-subscription records, at every grain, with and without --by segment), two ways:
+subscription records) and tools/gen_invoices.py (invoice records), at every grain, with and
+without --by segment, two ways:
 
 1. Line for line against a reference classification written here from docs/metrics.md (sections
    2, 10 and 11) and docs/movements.md: for each period of the grain, the dict customer ->
@@ -36,6 +37,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, os.pardir, os.pardir, "tools"))
 import gen_activity as gen  # noqa: E402
+import gen_invoices as gi  # noqa: E402
+sys.path.insert(0, HERE)
+import crosscheck_invoices as cinv  # noqa: E402  (its normalisation of invoice lines to months)
 
 TYPES = ["new", "reactivation", "expansion", "contraction", "churn", "moved_in", "moved_out"]
 SIZES = {"month": 1, "quarter": 3, "year": 12}
@@ -302,6 +306,21 @@ def main() -> int:
         gen.write_subscriptions(gen.shuffled(subs, 8), f)
     sub_rows, first, last = expand(subs)
     counts["subscription"] = check_input(ck, args.binary, subscriptions, Reference(sub_rows, first, last), [])
+
+    # Invoice records (issue 17): tools/gen_invoices.py lines (monthly, quarterly and annual plans,
+    # prorations, trials, refunds, one-time fees, three currencies), normalised to customer-months
+    # by crosscheck_invoices.py's reference (written from docs/metrics.md, not from the C++).
+    lines = gi.generate(max(args.customers // 2, 50), 4, "2023-01", 24)
+    invoices = os.path.join(args.work, "invoices.csv")
+    fx = os.path.join(args.work, "fx.csv")
+    with open(invoices, "w", encoding="utf-8", newline="") as f:
+        gi.write(lines, f, "csv")
+    gi.write_rates(fx, 4, "2023-01", 24)
+    inv_rows, first, last = cinv.expand(cinv.parse(invoices, cinv.Rates(fx), "USD"), None)
+    counts["invoice"] = check_input(ck, args.binary, invoices,
+                                    Reference([(r.customer_id, r.month, r.revenue, r.segment) for r in inv_rows],
+                                              first, last),
+                                    ["--currency", "USD", "--fx", fx])
 
     for problem in ck.problems[:20]:
         print("FAIL", problem)

@@ -63,8 +63,8 @@ struct ReadOptions {
   /// (and end it at `until`, above).
   std::optional<YearMonth> since;
   std::optional<YearMonth> last_month;
-  /// When set, every valid row in the range is described to it (data-quality warnings). A
-  /// detailed profile is fed counts only from a file read in shares (ReadReport::quality_split).
+  /// When set, every valid row in the range is described to it (data-quality warnings); a file
+  /// read in shares describes it as one stream would (each share's profile merged in file order).
   DataProfile* quality = nullptr;
   /// --dedupe: drop rows identical in every field to an earlier one (needs a detailed `quality`;
   /// such a read uses one thread).
@@ -119,7 +119,7 @@ struct ReadReport {
   std::uint64_t duplicates_dropped = 0;
   /// Amounts rounded to the micro-unit by --round-money.
   std::uint64_t rounded_amounts = 0;
-  /// Some file was read in shares: the detailed data profile holds counts only for its rows.
+  /// Unused since the shares keep detailed data profiles (kept for source compatibility).
   bool quality_split = false;
   /// Whether --dedupe and --round-money were given (their counts are reported).
   bool dedupe = false;
