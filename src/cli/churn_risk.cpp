@@ -370,8 +370,9 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
           "these are transaction records (date, amount): churn-risk reads activity or "
           "subscription records (for purchases without a subscription, see 'csm-metrics predict')");
     }
-    if (kind != io::RecordKind::activity && !options.signals.empty()) {
-      throw UsageError("--signal: signals are columns of activity records; these are " +
+    if (kind != io::RecordKind::activity && kind != io::RecordKind::invoice &&
+        !options.signals.empty()) {
+      throw UsageError("--signal: signals are columns of activity or invoice records; these are " +
                        std::string(io::to_string(kind)) + " records");
     }
     TeeSink tee(history, rules);
