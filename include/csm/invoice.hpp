@@ -10,11 +10,14 @@
 ///   amount * L / d, where d is the period's length in days and L the length in days of the
 ///   month that ends on service_end (service_end one month back .. service_end); both rounded
 ///   half to even to the micro-unit;
-/// - `one_time` and `refund` lines change no MRR: they are counted and summed in InvoiceStats.
+/// - `one_time` and `refund` lines change no MRR: they are counted and summed in InvoiceStats;
+/// - a line's signal values (churn-risk --signal) are observations in the month of service_start,
+///   for every line type (docs/churn-risk.md, "Signals").
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,6 +49,9 @@ struct InvoiceLine {
   std::int8_t nps = -1;                   ///< one NPS answer 0..10 (-1: none), in the month of service_start
   bool nps_column = false;                ///< the input has an nps column
   std::string_view segment;               ///< empty = none
+  /// The declared signal columns (`churn-risk --signal`), as ActivityRecord::signals: one
+  /// observation in the month of service_start (none in the other months the line covers).
+  std::span<const std::optional<double>> signals;
 };
 
 /// The calendar helpers of the rules, exposed for tests.
@@ -129,6 +135,14 @@ class InvoiceExpander {
   std::optional<YearMonth> first_;
   std::optional<YearMonth> last_;
   InvoiceStats stats_;
+  // Signals of one_time and refund lines (they emit no revenue row): emitted by finish() as
+  // zero-revenue rows, only within the months the subscription lines span.
+  struct PendingSignals {
+    std::string customer_id;
+    YearMonth period;
+    std::vector<std::optional<double>> values;
+  };
+  std::vector<PendingSignals> pending_signals_;
 };
 
 /// ISO 4217: whether `code` is an active three-letter currency code (upper case).

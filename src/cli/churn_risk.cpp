@@ -370,8 +370,9 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
           "these are transaction records (date, amount): churn-risk reads activity or "
           "subscription records (for purchases without a subscription, see 'csm-metrics predict')");
     }
-    if (kind != io::RecordKind::activity && !options.signals.empty()) {
-      throw UsageError("--signal: signals are columns of activity records; these are " +
+    if (kind != io::RecordKind::activity && kind != io::RecordKind::invoice &&
+        !options.signals.empty()) {
+      throw UsageError("--signal: signals are columns of activity or invoice records; these are " +
                        std::string(io::to_string(kind)) + " records");
     }
     TeeSink tee(history, rules);
@@ -676,7 +677,7 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
                   "Churn within this many months after the month scored (default 1)")
       ->check(CLI::Range(1, 24));
   cmd->add_option("--signal", options->signals,
-                  "A numeric column of the activity records to learn from (usage, tickets, ...); "
+                  "A numeric column of the activity or invoice records to learn from (usage, tickets, ...); "
                   "the month's value is the sum of its rows; blank: not observed. Repeatable")
       ->type_name("NAME");
   cmd->add_option("--features-csv", options->features_csv,

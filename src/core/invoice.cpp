@@ -173,6 +173,11 @@ void InvoiceExpander::add(const InvoiceLine& line) {
       stats_.refund_amount += line.amount;
       sums.second += line.amount;
     }
+    if (std::any_of(line.signals.begin(), line.signals.end(),
+                    [](const std::optional<double>& v) { return v.has_value(); })) {
+      pending_signals_.push_back(PendingSignals{std::string(line.customer_id), start,
+                                                {line.signals.begin(), line.signals.end()}});
+    }
     return;
   }
   ++stats_.subscription_lines;
@@ -205,6 +210,7 @@ void InvoiceExpander::add(const InvoiceLine& line) {
     row.csat = line.csat;
     row.nps = line.nps;
     row.nps_column = line.nps_column;
+    row.signals = line.signals;
     if (!last_ || start > *last_) last_ = start;
     emit(row);
     return;
@@ -217,6 +223,7 @@ void InvoiceExpander::add(const InvoiceLine& line) {
     row.csat = m == start ? line.csat : 0;
     row.nps = m == start ? line.nps : std::int8_t{-1};
     row.nps_column = line.nps_column;
+    row.signals = m == start ? line.signals : std::span<const std::optional<double>>();
     emit(row);
   }
 }
@@ -230,6 +237,16 @@ void InvoiceExpander::finish(bool allow_empty_range) {
     return;
   }
   const YearMonth last = until_ ? *until_ : *last_;
+  for (const PendingSignals& p : pending_signals_) {
+    if (p.period < *first_ || p.period > last) continue;  // outside the months of the range
+    ActivityRecord row;
+    row.customer_id = p.customer_id;
+    row.period = p.period;
+    row.revenue = 0;
+    row.signals = p.values;
+    emit(row);
+  }
+  pending_signals_.clear();
   if (aggregator_ != nullptr) {
     aggregator_->extend_range(*first_, last);
   } else {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "csm/error.hpp"
@@ -146,6 +147,27 @@ class Fields {
       fail(slot, "expected a whole number 0..10 (one NPS answer), got " + quote_for_message(cell.text));
     }
     return static_cast<std::int8_t>(n);
+  }
+
+  // A signal value (churn-risk --signal): any finite decimal number; blank = no observation.
+  // The same rule and message as for activity records (record_input.cpp).
+  std::optional<double> signal(std::size_t slot, const Cell& cell) const {
+    if (blank(cell)) return std::nullopt;
+    const bool scalar = cell.type == CellType::text || cell.type == CellType::number;
+    const std::string_view value = trim(cell.text);
+    double x = 0;
+    const char* begin = value.data();
+    const char* end = value.data() + value.size();
+    if (scalar && !value.empty() && *begin == '+') ++begin;
+    const auto [stop, error] = std::from_chars(begin, end, x);
+    if (!scalar || value.empty() || error != std::errc() || stop != end || !std::isfinite(x) ||
+        value.find_first_of("xXpP") != std::string_view::npos) {
+      fail(slot, "expected a number (a signal value, e.g. 12 or 3.5; blank: not observed), got " +
+                     (scalar ? quote_for_message(cell.text)
+                             : std::string(cell.type == CellType::boolean ? "a boolean"
+                                                                          : "an object or array")));
+    }
+    return x;
   }
 
   std::uint8_t csat(std::size_t slot, const Cell& cell) const {
@@ -399,6 +421,15 @@ void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
   line.csat = f.csat(kCsat, cells[kCsat]);
   line.nps_column = cells[kNps].type != CellType::absent;
   line.nps = f.nps(kNps, cells[kNps]);
+  // Declared signals: the slots after the canonical and extra columns.
+  const std::size_t first_signal = kProration + invoice_extra_columns().size();
+  if (cells.size() > first_signal) {
+    signals_.resize(cells.size() - first_signal);
+    for (std::size_t i = 0; i < signals_.size(); ++i) {
+      signals_[i] = f.signal(first_signal + i, cells[first_signal + i]);
+    }
+    line.signals = signals_;
+  }
   if (const auto problem = out_.problem(line)) {
     f.fail(std::string_view(problem->first) == "amount" ? kAmount : kEnd, problem->second);
   }

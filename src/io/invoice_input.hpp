@@ -3,6 +3,7 @@
 /// the billing-system presets, the exchange-rate file and the checks of every field.
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,6 +80,7 @@ class InvoiceReader {
   std::string single_currency_;  // without --currency: the currency of the lines so far
   std::string id_;               // the customer id (a preset may rewrite it)
   InvoiceLine last_;
+  std::vector<std::optional<double>> signals_;  // the last line's signal values (line.signals)
 };
 
 }  // namespace csm::io

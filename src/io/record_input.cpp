@@ -48,6 +48,22 @@ enum SubscriptionSlot : std::size_t { kSubCustomerId, kStartDate, kEndDate, kMrr
 // Slots of the transaction columns.
 enum TransactionSlot : std::size_t { kTxCustomerId, kTxDate, kTxAmount, kTxQuantity };
 
+// The declared signals (churn-risk --signal) after the record kind's own columns.
+void append_signal_columns(std::vector<ColumnSpec>& specs, const ReadOptions& options, RecordKind kind) {
+  for (const std::string& signal : options.signals) {
+    const std::string lower = text::ascii_lower(signal);
+    for (const ColumnSpec& spec : specs) {
+      if (spec.name == lower) {
+        throw std::invalid_argument("--signal " + signal + ": " + spec.name + " is a column of " +
+                                    std::string(to_string(kind)) +
+                                    " records, not a signal (declare each "
+                                    "signal once, and not revenue, csat, ...)");
+      }
+    }
+    specs.push_back({lower, true});  // a CSV header must have it
+  }
+}
+
 ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
   std::vector<ColumnSpec> specs;
   if (kind == RecordKind::summary) {
@@ -67,6 +83,7 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
       specs.push_back({invoice_columns()[i], i == 0 || i == 1 || i == 3});
     }
     for (const std::string& extra : invoice_extra_columns()) specs.push_back({extra, false});
+    append_signal_columns(specs, options, kind);
   } else if (kind == RecordKind::transaction) {
     for (std::size_t i = 0; i < transaction_columns().size(); ++i) {
       specs.push_back({transaction_columns()[i], i <= kTxAmount});
@@ -75,17 +92,7 @@ ColumnMap make_columns(RecordKind kind, const ReadOptions& options) {
     for (std::size_t i = 0; i < activity_columns().size(); ++i) {
       specs.push_back({activity_columns()[i], i <= kRevenue});
     }
-    for (const std::string& signal : options.signals) {
-      const std::string lower = text::ascii_lower(signal);
-      for (const ColumnSpec& spec : specs) {
-        if (spec.name == lower) {
-          throw std::invalid_argument("--signal " + signal + ": " + spec.name +
-                                      " is a column of activity records, not a signal (declare each "
-                                      "signal once, and not revenue, csat, ...)");
-        }
-      }
-      specs.push_back({lower, true});  // a CSV header must have it
-    }
+    append_signal_columns(specs, options, kind);
   }
   for (ColumnSpec& spec : specs) {
     const auto& wanted = options.required_columns;

@@ -1,6 +1,12 @@
 #include "csm/invoice.hpp"
 
 #include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "csm/activity_sink.hpp"
 
 namespace {
 
@@ -83,4 +89,51 @@ TEST_CASE("currency codes and line types") {
   CHECK(csm::minor_unit_digits("EUR") == 2);
   CHECK(csm::parse_line_type("one_time") == csm::LineType::one_time);
   CHECK_FALSE(csm::parse_line_type("setup_fee").has_value());
+}
+
+namespace {
+
+// Records what the expander emits: (customer, month, revenue, first signal or -1 when none).
+struct SignalRows final : csm::ActivitySink {
+  std::vector<std::tuple<std::string, std::string, Money, double>> rows;
+  void add(const csm::ActivityRecord& r) override {
+    const double v = !r.signals.empty() && r.signals[0] ? *r.signals[0] : -1.0;
+    rows.emplace_back(std::string(r.customer_id), csm::to_string(r.period), r.revenue, v);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("signals: the month of service_start only, every line type, within the range") {
+  SignalRows out;
+  csm::InvoiceExpander expander(out, std::nullopt);
+  const std::vector<std::optional<double>> seven{7.0};
+  const std::vector<std::optional<double>> blank{std::nullopt};
+  csm::InvoiceLine sub;
+  sub.customer_id = "a";
+  sub.start = day("2024-01-01");
+  sub.end = day("2024-04-01");
+  sub.amount = money("300");
+  sub.signals = seven;
+  expander.add(sub);  // 100 in Jan, Feb, Mar; 7 in Jan only
+  csm::InvoiceLine fee;
+  fee.customer_id = "a";
+  fee.type = csm::LineType::one_time;
+  fee.start = day("2024-02-10");
+  fee.amount = money("20");
+  fee.signals = seven;
+  expander.add(fee);  // a zero-revenue row in Feb with 7
+  fee.start = day("2024-05-02");
+  expander.add(fee);  // after the last month: not used
+  fee.type = csm::LineType::refund;
+  fee.start = day("2024-03-02");
+  fee.signals = blank;
+  expander.add(fee);  // no value: no row
+  expander.finish();
+  using Row = std::tuple<std::string, std::string, Money, double>;
+  const std::vector<Row> want{{"a", "2024-01", money("100"), 7.0},
+                              {"a", "2024-02", money("100"), -1.0},
+                              {"a", "2024-03", money("100"), -1.0},
+                              {"a", "2024-02", 0, 7.0}};
+  CHECK(out.rows == want);
 }
