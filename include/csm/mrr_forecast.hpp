@@ -33,6 +33,7 @@ struct MrrForecastOptions {
   std::size_t recent_months = 3;        ///< the window of the recent rates
   bool bdw = false;                     ///< the model: sBG (default) or BdW
   double min_customers = 30;            ///< smaller (or younger) cohorts use the pooled fit
+  std::size_t error_window = 24;        ///< months of growth behind the rate's error model
 };
 
 struct ForecastMonth {
@@ -54,6 +55,16 @@ struct MrrForecast {
   /// Month-to-month standard deviation of the log of that growth over the recent months (0 with
   /// fewer than 2); the intervals simulate the rate with it.
   double expansion_sd = 0;
+  /// The variance of the forecast error of the log MRR per customer h months ahead, modelled as
+  /// level + walk h + drift h^2 + pace h(h+1)(2h+1)/6 (a monthly noise of the level, a random walk,
+  /// an error of the mean rate, a rate that itself walks) and fitted (least squares, non-negative
+  /// terms) to the forecast's
+  /// own in-sample errors: from every month of the last `error_window` months of growth that has
+  /// `recent_months` before it, the recent mean rate against the growth that followed, h = 1, 2,
+  /// ... (docs/retention.md). All 0 when the rate is taken as known.
+  double error_level = 0, error_walk = 0, error_drift = 0, error_pace = 0;
+  std::size_t error_origins = 0;  ///< in-sample forecasts (origins) the terms were fitted to; 0: the
+                                  ///< random walk of the recent months (expansion_sd) instead
   std::size_t cohorts_own_fit = 0;  ///< cohorts with their own fit; the rest use the pooled one
   RetentionFit pooled;
 };

@@ -508,17 +508,25 @@ std::vector<ForecastCohort> forecast_cohorts(const std::vector<std::string>& fil
 namespace {
 
 std::string forecast_method(const MrrForecast& f, const ForecastCommandOptions& o) {
+  std::string rate_error = fmt::format("the expansion rate varying month to month with sd {:.2f}% and its mean uncertain",
+                                       100 * f.expansion_sd);
+  if (f.error_origins > 0) {
+    const auto sd = [&f](double h) { return 100 * std::sqrt(f.error_level + f.error_walk * h + f.error_drift * h * h +
+                                                           f.error_pace * h * (h + 1) * (2 * h + 1) / 6); };
+    rate_error = fmt::format("the MRR per customer's error as in the rate's own {} in-sample forecasts: sd {:.2f}% 1 month "
+                             "ahead, {:.2f}% 6 months ahead",
+                             f.error_origins, sd(1), sd(6));
+  }
   return fmt::format(
       "existing customers: each cohort's {} fit ({} cohorts with their own, the rest the pooled fit) "
       "x current MRR per customer, growing {:+.2f}% a month (the net rate of the survivors' MRR per "
       "customer over the last {} months); new customers: {:.1f} a month ({}), at {:.2f} MRR each, "
       "following the pooled fit; intervals: {:g}% central, {} simulations (binomial survival, "
-      "Poisson arrivals, parameters drawn from their standard errors, the expansion rate varying "
-      "month to month with sd {:.2f}% and its mean uncertain), seed {}",
+      "Poisson arrivals, parameters drawn from their standard errors, {}), seed {}",
       o.input.model == "bdw" ? "BdW" : "sBG", f.cohorts_own_fit, 100 * f.net_expansion_rate,
       o.recent_months, f.new_per_month,
       f.new_per_month_given ? "--new-per-month" : "the mean of the last " + std::to_string(o.recent_months) + " months",
-      f.new_arpu, 100 * o.interval, o.simulations, 100 * f.expansion_sd, o.seed);
+      f.new_arpu, 100 * o.interval, o.simulations, rate_error, o.seed);
 }
 
 // `text` in lines of at most 80 columns (words kept whole), each after `indent`.

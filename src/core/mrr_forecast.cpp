@@ -52,6 +52,91 @@ std::int64_t binomial(std::int64_t n, double p, std::mt19937_64& rng) {
   return d(rng);
 }
 
+// Calendar-month log-growths of the survivors' MRR per customer, oldest first, over the last
+// `months` months of the data (months without survivors before them are left out).
+std::vector<double> monthly_log_growths(std::span<const ForecastCohort> cohorts, std::size_t months) {
+  std::vector<double> out;
+  for (std::size_t j = 0; j < months; ++j) {
+    double num = 0, den = 0;
+    for (const ForecastCohort& c : cohorts) {
+      if (c.active.size() < j + 2) continue;
+      const std::size_t age = c.active.size() - 1 - j;
+      if (c.active[age - 1] <= 0) continue;
+      num += c.revenue[age];
+      den += c.active[age] * c.revenue[age - 1] / c.active[age - 1];
+    }
+    if (num > 0 && den > 0) out.push_back(std::log(num / den));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// Weighted least squares of v(h) ~ level + walk h + drift h^2 + pace h(h+1)(2h+1)/6 with every
+// term >= 0: the best of the fits on each subset of the terms whose coefficients are all >= 0.
+struct ErrorTerms {
+  double level = 0, walk = 0, drift = 0, pace = 0;
+};
+ErrorTerms fit_error_terms(const std::vector<double>& h, const std::vector<double>& v, const std::vector<double>& w) {
+  ErrorTerms best;
+  double best_sse = -1;
+  for (unsigned mask = 1; mask < 16; ++mask) {
+    std::vector<unsigned> terms;
+    for (unsigned t = 0; t < 4; ++t) {
+      if ((mask >> t) & 1U) terms.push_back(t);
+    }
+    const std::size_t k = terms.size();
+    const auto basis = [](unsigned t, double x) {
+      return t == 0 ? 1.0 : t == 1 ? x : t == 2 ? x * x : x * (x + 1) * (2 * x + 1) / 6;
+    };
+    // Normal equations A c = y, solved by Gaussian elimination with partial pivoting.
+    double a[4][5] = {};
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      for (std::size_t r = 0; r < k; ++r) {
+        for (std::size_t c = 0; c < k; ++c) a[r][c] += w[i] * basis(terms[r], h[i]) * basis(terms[c], h[i]);
+        a[r][k] += w[i] * basis(terms[r], h[i]) * v[i];
+      }
+    }
+    // A subset with more terms than distinct horizons is singular (up to round-off): skipped.
+    double scale = 0;
+    for (std::size_t r = 0; r < k; ++r) scale = std::max(scale, std::fabs(a[r][r]));
+    bool singular = false;
+    for (std::size_t col = 0; col < k && !singular; ++col) {
+      std::size_t pivot = col;
+      for (std::size_t r = col + 1; r < k; ++r) {
+        if (std::fabs(a[r][col]) > std::fabs(a[pivot][col])) pivot = r;
+      }
+      if (std::fabs(a[pivot][col]) <= 1e-10 * scale) {
+        singular = true;
+        break;
+      }
+      for (std::size_t c = 0; c <= k; ++c) std::swap(a[col][c], a[pivot][c]);
+      for (std::size_t r = 0; r < k; ++r) {
+        if (r == col) continue;
+        const double factor = a[r][col] / a[col][col];
+        for (std::size_t c = col; c <= k; ++c) a[r][c] -= factor * a[col][c];
+      }
+    }
+    if (singular) continue;
+    double coef[4] = {0, 0, 0, 0};
+    bool negative = false;
+    for (std::size_t r = 0; r < k; ++r) {
+      coef[terms[r]] = a[r][k] / a[r][r];
+      if (coef[terms[r]] < 0) negative = true;
+    }
+    if (negative || !std::isfinite(coef[0] + coef[1] + coef[2] + coef[3])) continue;
+    double sse = 0;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      const double e = v[i] - (coef[0] + coef[1] * basis(1, h[i]) + coef[2] * basis(2, h[i]) + coef[3] * basis(3, h[i]));
+      sse += w[i] * e * e;
+    }
+    if (best_sse < 0 || sse < best_sse * (1 - 1e-12)) {
+      best_sse = sse;
+      best = {coef[0], coef[1], coef[2], coef[3]};
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForecastOptions& o) {
@@ -131,6 +216,51 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
     growth_sd = std::sqrt(ss / (months_seen - 1));
   }
   f.expansion_sd = growth_sd;
+  // The forecast's own in-sample errors (docs/retention.md): from every month t of the last
+  // error_window months of growth with `recent` months before it, the log MRR per customer h
+  // months later against the recent mean rate at t, for h = 1..12 (horizons with at least 3
+  // such forecasts). Their mean square per horizon is fitted by level + walk h + drift h^2 +
+  // pace h(h+1)(2h+1)/6 (the variance of a path whose monthly rate itself walks).
+  {
+    const std::vector<double> x = monthly_log_growths(cohorts, std::min(std::max(o.error_window, recent), longest - 1));
+    constexpr std::size_t max_horizon = 12;
+    std::vector<double> sum(max_horizon + 1, 0.0), count(max_horizon + 1, 0.0);
+    std::size_t origins = 0;
+    for (std::size_t t = recent; t < x.size(); ++t) {
+      double mean = 0;
+      for (std::size_t i = t - recent; i < t; ++i) mean += x[i];
+      mean /= static_cast<double>(recent);
+      double cumulative = 0;
+      ++origins;
+      for (std::size_t hh = 1; hh <= max_horizon && t + hh - 1 < x.size(); ++hh) {
+        cumulative += x[t + hh - 1] - mean;
+        sum[hh] += cumulative * cumulative;
+        count[hh] += 1;
+      }
+    }
+    std::vector<double> hs, vs, ws;
+    for (std::size_t hh = 1; hh <= max_horizon; ++hh) {
+      if (count[hh] < 3) continue;
+      hs.push_back(static_cast<double>(hh));
+      vs.push_back(sum[hh] / count[hh]);
+      ws.push_back(count[hh]);
+    }
+    const ErrorTerms terms = recent >= 2 && origins >= 3 && !hs.empty() ? fit_error_terms(hs, vs, ws) : ErrorTerms{};
+    // The wider of the two at the last forecast month: the in-sample errors, or the random walk
+    // of the recent months (when these months vary more than the history did).
+    const double last = static_cast<double>(std::max<std::size_t>(o.months, 1));
+    const double in_sample = terms.level + terms.walk * last + terms.drift * last * last +
+                             terms.pace * last * (last + 1) * (2 * last + 1) / 6;
+    const double recent_walk =
+        growth_months >= 2 ? growth_sd * growth_sd * (last + last * last / static_cast<double>(growth_months)) : 0.0;
+    if (recent >= 2 && origins >= 3 && !hs.empty() && in_sample >= recent_walk) {
+      f.error_level = terms.level;
+      f.error_walk = terms.walk;
+      f.error_drift = terms.drift;
+      f.error_pace = terms.pace;
+      f.error_origins = origins;
+    }
+  }
   for (const ForecastCohort& c : cohorts) {
     f.start_customers += c.active.back();
     f.start_mrr += c.revenue.back();
@@ -166,12 +296,29 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
   std::mt19937_64 rng(o.seed);
   std::vector<double> sim_customers(n), sim_mrr(n);
   std::vector<double> path(n + 1, 0.0);  // cumulative log-growth after h months
+  std::vector<double> level(n + 1, 0.0);  // the month's own deviation of the level (error_level)
   std::normal_distribution<double> z(0.0, 1.0);
   const double log_g = std::log(g);
   for (unsigned s = 0; s < sims; ++s) {
     std::fill(sim_customers.begin(), sim_customers.end(), 0.0);
     std::fill(sim_mrr.begin(), sim_mrr.end(), 0.0);
-    if (growth_sd > 0) {
+    std::fill(level.begin(), level.end(), 0.0);
+    if (f.error_origins > 0) {
+      // The error variance is itself estimated from a few forecasts: each simulation scales it
+      // by nu / chi2(nu), nu = origins - 1 (normal errors with an estimated variance: Student t).
+      double scale = 1;
+      if (f.error_origins >= 3 && f.error_level + f.error_walk + f.error_drift + f.error_pace > 0) {
+        const double nu = static_cast<double>(f.error_origins - 1);
+        std::chi_squared_distribution<double> chi2(nu);
+        scale = std::sqrt(nu / std::max(chi2(rng), 1e-12));
+      }
+      double mean = log_g + (f.error_drift > 0 ? scale * std::sqrt(f.error_drift) * z(rng) : 0.0);
+      for (std::size_t h = 1; h <= n; ++h) {
+        if (f.error_pace > 0) mean += scale * std::sqrt(f.error_pace) * z(rng);  // the pace itself walks
+        path[h] = path[h - 1] + mean + (f.error_walk > 0 ? scale * std::sqrt(f.error_walk) * z(rng) : 0.0);
+        if (f.error_level > 0) level[h] = scale * std::sqrt(f.error_level) * z(rng);
+      }
+    } else if (growth_sd > 0) {
       const double mean = log_g + growth_sd / std::sqrt(static_cast<double>(growth_months)) * z(rng);
       for (std::size_t h = 1; h <= n; ++h) path[h] = path[h - 1] + mean + growth_sd * z(rng);
     } else {
@@ -188,13 +335,20 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
         const double hh = static_cast<double>(h);
         alive = binomial(alive, survival_ratio(p, age + hh - 1, age + hh), rng);
         sim_customers[h - 1] += static_cast<double>(alive);
-        sim_mrr[h - 1] += static_cast<double>(alive) * arpu * std::exp(path[h]);
+        sim_mrr[h - 1] += static_cast<double>(alive) * arpu * std::exp(path[h] + level[h]);
       }
     }
     const RetentionParams p = draw(f.pooled, rng);
+    // The arrival rate is estimated too (from `new_customers` arrivals in `recent` months): each
+    // simulation draws it from its Gamma(arrivals, 1 / months) posterior; a given rate is known.
+    double rate = f.new_per_month;
+    if (!f.new_per_month_given && new_customers > 0) {
+      std::gamma_distribution<double> posterior(new_customers, 1.0 / static_cast<double>(recent));
+      rate = posterior(rng);
+    }
     for (std::size_t j = 1; j <= n; ++j) {
-      std::poisson_distribution<std::int64_t> arrivals(std::max(f.new_per_month, 1e-12));
-      std::int64_t alive = f.new_per_month > 0 ? arrivals(rng) : 0;
+      std::poisson_distribution<std::int64_t> arrivals(std::max(rate, 1e-12));
+      std::int64_t alive = rate > 0 ? arrivals(rng) : 0;
       for (std::size_t h = j; h <= n; ++h) {
         const double age = static_cast<double>(h - j);
         if (h > j) alive = binomial(alive, survival_ratio(p, age - 1, age), rng);
