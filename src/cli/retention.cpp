@@ -522,11 +522,12 @@ std::string forecast_method(const MrrForecast& f, const ForecastCommandOptions& 
       "x current MRR per customer, growing {:+.2f}% a month (the net rate of the survivors' MRR per "
       "customer over the last {} months); new customers: {:.1f} a month ({}), at {:.2f} MRR each, "
       "following the pooled fit; intervals: {:g}% central, {} simulations (binomial survival, "
-      "Poisson arrivals, parameters drawn from their standard errors, {}), seed {}",
+      "Poisson arrivals{}, parameters drawn from their standard errors, {}), seed {}",
       o.input.model == "bdw" ? "BdW" : "sBG", f.cohorts_own_fit, 100 * f.net_expansion_rate,
       o.recent_months, f.new_per_month,
       f.new_per_month_given ? "--new-per-month" : "the mean of the last " + std::to_string(o.recent_months) + " months",
-      f.new_arpu, 100 * o.interval, o.simulations, rate_error, o.seed);
+      f.new_arpu, 100 * o.interval, o.simulations,
+      f.new_per_month_given ? "" : " at a rate drawn from its Gamma posterior", rate_error, o.seed);
 }
 
 // `text` in lines of at most 80 columns (words kept whole), each after `indent`.
