@@ -19,6 +19,8 @@
 
 namespace csm::cli::calc {
 
+namespace {
+
 struct DcfOptions {
   std::vector<std::string> revenues;
   std::string periods;
@@ -28,6 +30,8 @@ struct DcfOptions {
   std::string discount_rate = "0";
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_clv_dcf(CLI::App& calc) {
   auto options = std::make_shared<DcfOptions>();
@@ -103,6 +107,8 @@ Command add_clv_dcf(CLI::App& calc) {
   return Command{sub, &options->format, compute};
 }
 
+namespace {
+
 struct RetentionModelOptions {
   std::string margin;
   CLI::Option* profit_option = nullptr;
@@ -114,6 +120,8 @@ struct RetentionModelOptions {
   CLI::Option* horizon_option = nullptr;
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_clv(CLI::App& calc) {
   auto options = std::make_shared<RetentionModelOptions>();

@@ -19,11 +19,15 @@
 
 namespace csm::cli::calc {
 
+namespace {
+
 struct CacOptions {
   std::string spend;
   std::string customers;
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_cac(CLI::App& calc) {
   auto options = std::make_shared<CacOptions>();
@@ -59,11 +63,15 @@ Command add_cac(CLI::App& calc) {
   return Command{sub, &options->format, compute};
 }
 
+namespace {
+
 struct CsatOptions {
   std::string satisfied;
   std::string responses;
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_csat(CLI::App& calc) {
   auto options = std::make_shared<CsatOptions>();
@@ -102,6 +110,8 @@ Command add_csat(CLI::App& calc) {
   return Command{sub, &options->format, compute};
 }
 
+namespace {
+
 struct NpsOptions {
   std::string promoters;
   std::string passives;
@@ -109,6 +119,8 @@ struct NpsOptions {
   std::string responses;
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_nps(CLI::App& calc) {
   auto options = std::make_shared<NpsOptions>();
@@ -160,6 +172,8 @@ Command add_nps(CLI::App& calc) {
   return Command{sub, &options->format, compute};
 }
 
+namespace {
+
 struct RetentionOptions {
   std::string start;
   std::string end;
@@ -172,6 +186,8 @@ struct RetentionOptions {
   CLI::Option* retained_option = nullptr;
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_retention(CLI::App& calc) {
   auto options = std::make_shared<RetentionOptions>();
@@ -263,11 +279,15 @@ Command add_retention(CLI::App& calc) {
 }
 
 // churn and expansion: a part of the customers at the start.
+namespace {
+
 struct ShareOptions {
   std::string start;
   std::string part;
   std::string format = "text";
 };
+
+}  // namespace
 
 Command add_share_of_start(CLI::App& calc, std::string_view name, std::string_view metric,
                            std::string_view description, std::string_view part_option,

@@ -19,6 +19,8 @@
 
 namespace csm::cli::calc {
 
+namespace {
+
 // grr, nrr, arpu, ltv-cac, payback, quick-ratio: the unit economics of compute (docs/metrics.md
 // section 3), each from a few numbers. Every input is an option holding text, read when it runs.
 enum class Input { amount, count, fraction };
@@ -101,6 +103,8 @@ std::variant<double, std::string> defined(const formulas::Rate& rate, const char
   if (rate) return *rate;
   return std::string(why);
 }
+
+}  // namespace
 
 void add_unit_economics(CLI::App& calc, std::vector<Command>& commands) {
   constexpr const char* kStart = "MRR at the start of the period, > 0";
