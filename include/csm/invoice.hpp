@@ -54,8 +54,7 @@ struct InvoiceLine {
   std::span<const std::optional<double>> signals;
 };
 
-/// The calendar helpers of the rules, exposed for tests.
-int days_in_month(int year, int month) noexcept;
+/// The calendar helpers of the rules, exposed for tests (days_in_month is in csm/month.hpp).
 /// `date` moved by `months` calendar months, the day clamped to the target month's length.
 Date add_months(Date date, int months) noexcept;
 /// k >= 1 when [start, end) is k whole months (end on start's day of month, or on the last day

@@ -46,6 +46,17 @@ std::string_view describe(PeriodError error) noexcept;
 
 /// Days in `month` (28..31).
 int days_in(YearMonth month) noexcept;
+/// Days in month `month` (1..12) of `year` (28..31), proleptic Gregorian.
+int days_in_month(int year, int month) noexcept;
+
+/// A date as year, month (1..12) and day (1..31).
+struct CivilDate {
+  int year, month, day;
+};
+/// The calendar date of `date` (Howard Hinnant's civil_from_days).
+CivilDate civil_of(Date date) noexcept;
+/// The date of a calendar day; the day must exist in its month.
+Date date_of(int year, int month, int day) noexcept;
 /// The day of the month of `date` (1..31).
 int day_of(Date date) noexcept;
 

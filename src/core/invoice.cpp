@@ -4,38 +4,6 @@
 #include <stdexcept>
 
 namespace csm {
-namespace {
-
-struct Civil {
-  int y;
-  int m;
-  int d;
-};
-
-// Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian, day 0 = 1970-01-01).
-std::int32_t days_from(int y, int m, int d) noexcept {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-Civil civil(std::int32_t z) noexcept {
-  z += 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
-  const int doe = z - era * 146097;
-  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int y = yoe + era * 400;
-  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int mp = (5 * doy + 2) / 153;
-  const int d = doy - (153 * mp + 2) / 5 + 1;
-  const int m = mp + (mp < 10 ? 3 : -9);
-  return {y + (m <= 2), m, d};
-}
-
-}  // namespace
 
 std::optional<LineType> parse_line_type(std::string_view text) noexcept {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
@@ -58,30 +26,24 @@ std::string_view to_string(LineType type) noexcept {
   return "?";
 }
 
-int days_in_month(int year, int month) noexcept {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 Date add_months(Date date, int months) noexcept {
-  const Civil c = civil(date.days);
-  const int index = c.y * 12 + (c.m - 1) + months;
+  const CivilDate c = civil_of(date);
+  const int index = c.year * 12 + (c.month - 1) + months;
   const int y = index / 12;
   const int m = index % 12 + 1;
-  return Date{days_from(y, m, std::min(c.d, days_in_month(y, m)))};
+  return date_of(y, m, std::min(c.day, days_in_month(y, m)));
 }
 
 int whole_months(Date start, Date end) noexcept {
   if (end <= start) return 0;
-  const Civil s = civil(start.days);
-  const Civil e = civil(end.days);
-  const int k = (e.y * 12 + e.m) - (s.y * 12 + s.m);
+  const CivilDate s = civil_of(start);
+  const CivilDate e = civil_of(end);
+  const int k = (e.year * 12 + e.month) - (s.year * 12 + s.month);
   if (k < 1) return 0;
-  if (e.d == s.d) return k;
-  const int end_length = days_in_month(e.y, e.m);
-  const bool start_at_month_end = s.d == days_in_month(s.y, s.m);
-  if (e.d == end_length && (start_at_month_end || s.d > end_length)) return k;
+  if (e.day == s.day) return k;
+  const int end_length = days_in_month(e.year, e.month);
+  const bool start_at_month_end = s.day == days_in_month(s.year, s.month);
+  if (e.day == end_length && (start_at_month_end || s.day > end_length)) return k;
   return 0;
 }
 

@@ -22,11 +22,6 @@ bool digits(std::string_view s, std::size_t from, std::size_t count, int& value)
 
 bool is_leap(int year) noexcept { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
-int days_in_month(int year, int month) noexcept {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
-}
-
 // Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
 std::int32_t days_from_civil(int y, int m, int d) noexcept {
   y -= m <= 2 ? 1 : 0;
@@ -37,9 +32,7 @@ std::int32_t days_from_civil(int y, int m, int d) noexcept {
   return era * 146097 + doe - 719468;
 }
 
-struct Civil {
-  int year, month, day;
-};
+using Civil = CivilDate;
 
 Civil civil_from_days(std::int32_t z) noexcept {
   z += 719468;
@@ -149,6 +142,15 @@ std::string_view describe(PeriodError error) noexcept {
   }
   return "invalid period";
 }
+
+int days_in_month(int year, int month) noexcept {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
+}
+
+CivilDate civil_of(Date date) noexcept { return civil_from_days(date.days); }
+
+Date date_of(int year, int month, int day) noexcept { return Date{days_from_civil(year, month, day)}; }
 
 int days_in(YearMonth month) noexcept { return days_in_month(month.year(), month.month()); }
 

@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "csm/error.hpp"
+#include "temp_names.hpp"
 
 namespace csm::io {
 namespace {
@@ -27,19 +28,6 @@ constexpr std::size_t kMaxBuffer = std::size_t{256} << 10;
 
 [[noreturn]] void fail(const std::string& what, int error) {
   throw OutputError(what + ": " + std::strerror(error));
-}
-
-// ".csm-metrics-HOST-PID-", as output_file.cpp names its temporary files: a later `-o` in the
-// directory removes those that a process killed with SIGKILL left (its pid no longer runs).
-std::string temp_prefix() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  std::string prefix = ".csm-metrics-";
-  for (const char* c = host; *c != '\0'; ++c) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(*c)) != 0 || *c == '.' || *c == '-';
-    prefix += plain ? *c : '_';
-  }
-  return prefix + '-' + std::to_string(::getpid()) + '-';
 }
 
 // 16 letters and digits nobody can guess (getrandom), so that no name can be planted in advance.
@@ -103,7 +91,7 @@ struct FileSet::Impl {
   bool unnamed = true;
   std::vector<std::string> temps;            // a file's temporary name, empty while it has none
   std::vector<const char*> temp_pointers;    // the same for the signal handler (named way)
-  std::string prefix = temp_prefix();
+  std::string prefix = temp_file_prefix();
   bool committed = false;
 
   std::string path_of(std::size_t i) const { return directory + "/" + names[i]; }

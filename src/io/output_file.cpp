@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "csm/error.hpp"
+#include "temp_names.hpp"
 
 namespace csm::io {
 namespace {
@@ -44,20 +45,6 @@ int write_all(int fd, std::string_view text, const char*& what) {
     return errno;
   }
   return 0;
-}
-
-// ".csm-metrics-HOST-PID-": how this process's temporary names begin. Host and pid let a later
-// run tell a name left behind by a killed process (this host, a pid no longer running) from one
-// another process is still writing, here or on another machine sharing the directory.
-std::string temp_prefix() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  std::string prefix = ".csm-metrics-";
-  for (const char* c = host; *c != '\0'; ++c) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(*c)) != 0 || *c == '.' || *c == '-';
-    prefix += plain ? *c : '_';
-  }
-  return prefix + '-' + std::to_string(::getpid()) + '-';
 }
 
 // Removes the temporary files that runs of csm-metrics on this host left in `directory` when
@@ -197,7 +184,7 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   const mode_t mask = ::umask(0);
   ::umask(mask);
   const mode_t mode = (existing.st_mode != 0) ? (existing.st_mode & 07777) : (0666 & ~mask);
-  const std::string prefix = temp_prefix();
+  const std::string prefix = temp_file_prefix();
   remove_leftovers(directory, prefix);
   if (write_unnamed(path, directory, prefix, text, mode, existing.st_mode != 0)) return;
 
@@ -222,6 +209,17 @@ void write_file_atomically(const std::string& path, std::string_view text) {
     ::unlink(temp.c_str());
     fail(path, "cannot replace the file", error);
   }
+}
+
+std::string temp_file_prefix() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::string prefix = ".csm-metrics-";
+  for (const char* c = host; *c != '\0'; ++c) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(*c)) != 0 || *c == '.' || *c == '-';
+    prefix += plain ? *c : '_';
+  }
+  return prefix + '-' + std::to_string(::getpid()) + '-';
 }
 
 }  // namespace csm::io

@@ -401,6 +401,30 @@ InvoiceStats parse_invoice_stats(Lines& lines, std::uint64_t records) {
   return s;
 }
 
+void append_stats(std::string& out, const ActivityStats& st) {
+  out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
+         std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
+         (st.first ? to_string(*st.first) : std::string("-")) + " " +
+         (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
+}
+
+ActivityStats parse_stats(Lines& lines) {
+  ActivityStats st;
+  const auto& f = lines.expect("stats", 7);
+  st.records = lines.integer<std::uint64_t>(f[1]);
+  st.zero_revenue_records = lines.integer<std::uint64_t>(f[2]);
+  st.customers = lines.integer<std::uint64_t>(f[3]);
+  st.customer_months = lines.integer<std::uint64_t>(f[4]);
+  if ((f[5] == "-") != (f[6] == "-")) lines.fail("'stats' line: first and last period must both be set or both '-'");
+  if (f[5] != "-") {
+    st.first = lines.month(f[5]);
+    st.last = lines.month(f[6]);
+    if (*st.last < *st.first) lines.fail("'stats' line: the last period is before the first");
+  }
+  st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
+  return st;
+}
+
 }  // namespace
 
 std::string shortest_double_text(double v) {
@@ -449,10 +473,7 @@ std::string to_state_text(const ActivityState& state) {
   append_sources(out, state);
   if (state.invoices) append_invoice_stats(out, state.invoice_stats.value_or(InvoiceStats{}));
   const ActivityStats& st = state.raw.stats;
-  out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
-         std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
-         (st.first ? to_string(*st.first) : std::string("-")) + " " +
-         (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
+  append_stats(out, st);
   // Only with an nps column (so that other states keep their bytes): then each month and group
   // month line ends with its NPS answers.
   if (st.has_nps) out += "nps\n";
@@ -567,20 +588,7 @@ ActivityState parse_activity_state(std::string_view text, const std::string& nam
     state.invoice_stats = parse_invoice_stats(lines, state.records);
   }
   ActivityStats& st = state.raw.stats;
-  {
-    const auto& f = lines.expect("stats", 7);
-    st.records = lines.integer<std::uint64_t>(f[1]);
-    st.zero_revenue_records = lines.integer<std::uint64_t>(f[2]);
-    st.customers = lines.integer<std::uint64_t>(f[3]);
-    st.customer_months = lines.integer<std::uint64_t>(f[4]);
-    if ((f[5] == "-") != (f[6] == "-")) lines.fail("'stats' line: first and last period must both be set or both '-'");
-    if (f[5] != "-") {
-      st.first = lines.month(f[5]);
-      st.last = lines.month(f[6]);
-      if (*st.last < *st.first) lines.fail("'stats' line: the last period is before the first");
-    }
-    st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
-  }
+  st = parse_stats(lines);
   if (lines.peek_keyword() == "nps") {
     lines.expect("nps", 0);
     st.has_nps = true;
@@ -751,35 +759,11 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
 
 namespace {
 
-void append_stats(std::string& out, const ActivityStats& st) {
-  out += "stats " + std::to_string(st.records) + " " + std::to_string(st.zero_revenue_records) + " " +
-         std::to_string(st.customers) + " " + std::to_string(st.customer_months) + " " +
-         (st.first ? to_string(*st.first) : std::string("-")) + " " +
-         (st.last ? to_string(*st.last) : std::string("-")) + " " + (st.has_acquisition_cost ? "1" : "0") + "\n";
-}
-
 void append_cohorts(std::string& out, const std::vector<Cohort>& cohorts) {
   for (const Cohort& c : cohorts) {
     out += "cohort " + to_string(c.period) + " " + std::to_string(c.customers) + " " + std::to_string(c.ages.size()) + "\n";
     for (const CohortAge& a : c.ages) out += "a " + std::to_string(a.active_customers) + " " + int128_text(a.revenue) + "\n";
   }
-}
-
-ActivityStats parse_stats(Lines& lines) {
-  ActivityStats st;
-  const auto& f = lines.expect("stats", 7);
-  st.records = lines.integer<std::uint64_t>(f[1]);
-  st.zero_revenue_records = lines.integer<std::uint64_t>(f[2]);
-  st.customers = lines.integer<std::uint64_t>(f[3]);
-  st.customer_months = lines.integer<std::uint64_t>(f[4]);
-  if ((f[5] == "-") != (f[6] == "-")) lines.fail("'stats' line: first and last period must both be set or both '-'");
-  if (f[5] != "-") {
-    st.first = lines.month(f[5]);
-    st.last = lines.month(f[6]);
-    if (*st.last < *st.first) lines.fail("'stats' line: the last period is before the first");
-  }
-  st.has_acquisition_cost = lines.integer<int>(f[7], 0, 1) == 1;
-  return st;
 }
 
 std::vector<Cohort> parse_cohorts(Lines& lines, std::uint64_t count, const ActivityStats& st) {

@@ -18,38 +18,6 @@ void append_hex_byte(std::string& out, unsigned char c) {
   out += kHex[c & 15];
 }
 
-// The code point at `i` of valid UTF-8 and its length in bytes; length 0 when the bytes there
-// are not valid UTF-8 (or a NUL, which the caller escapes like any C0 byte).
-struct Decoded {
-  std::uint32_t code = 0;
-  std::size_t length = 0;
-};
-
-Decoded decode(std::string_view text, std::size_t i) noexcept {
-  const auto c = static_cast<unsigned char>(text[i]);
-  if (c < 0x80) return {c, 1};
-  std::size_t length = 0;
-  std::uint32_t min = 0;
-  std::uint32_t code = 0;
-  if ((c & 0xe0) == 0xc0) {
-    length = 2, min = 0x80, code = c & 0x1fu;
-  } else if ((c & 0xf0) == 0xe0) {
-    length = 3, min = 0x800, code = c & 0x0fu;
-  } else if ((c & 0xf8) == 0xf0) {
-    length = 4, min = 0x10000, code = c & 0x07u;
-  } else {
-    return {};
-  }
-  if (i + length > text.size()) return {};
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(text[i + k]);
-    if ((next & 0xc0) != 0x80) return {};
-    code = (code << 6) | (next & 0x3fu);
-  }
-  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return {};
-  return {code, length};
-}
-
 bool is_bidi_control(std::uint32_t code) noexcept {
   return code == 0x061c || code == 0x200e || code == 0x200f || (code >= 0x202a && code <= 0x202e) ||
          (code >= 0x2066 && code <= 0x2069);
@@ -307,7 +275,7 @@ std::string terminal_text(std::string_view text) {
       ++i;
       continue;
     }
-    const Decoded d = decode(text, i);
+    const Utf8Char d = decode_utf8(text, i);
     if (d.length == 0) {
       append_hex_byte(out, c);
       ++i;
@@ -327,7 +295,7 @@ std::uint32_t bidi_control_at(std::string_view text, std::size_t i) noexcept {
   if (i >= text.size()) return 0;
   const auto c = static_cast<unsigned char>(text[i]);
   if (c != 0xd8 && c != 0xe2) return 0;  // lead bytes of U+061C and U+2000-U+2FFF
-  const Decoded d = decode(text, i);
+  const Utf8Char d = decode_utf8(text, i);
   return d.length != 0 && is_bidi_control(d.code) ? d.code : 0;
 }
 
@@ -335,7 +303,7 @@ std::size_t display_width(std::string_view text) noexcept {
   std::size_t width = 0;
   std::size_t i = 0;
   while (i < text.size()) {
-    const Decoded d = decode(text, i);
+    const Utf8Char d = decode_utf8(text, i);
     if (d.length == 0) {  // not expected after terminal_text; counted as one column
       ++width;
       ++i;
@@ -359,7 +327,7 @@ std::string elide_middle(std::string_view text, std::size_t max_width) {
   std::size_t head_end = 0;
   std::size_t used = 0;
   while (head_end < text.size()) {
-    const Decoded d = decode(text, head_end);
+    const Utf8Char d = decode_utf8(text, head_end);
     const std::size_t length = d.length ? d.length : 1;
     const std::size_t w = d.length ? width_of(d.code) : 1;
     if (used + w > head_width) break;
@@ -372,7 +340,7 @@ std::string elide_middle(std::string_view text, std::size_t max_width) {
   while (tail_begin > head_end) {
     std::size_t start = tail_begin - 1;
     while (start > head_end && (static_cast<unsigned char>(text[start]) & 0xc0) == 0x80) --start;
-    const Decoded d = decode(text, start);
+    const Utf8Char d = decode_utf8(text, start);
     const std::size_t w = d.length ? width_of(d.code) : 1;
     if (d.length != 0 && start + d.length != tail_begin) break;  // not a whole code point
     if (used + w > tail_width) break;

@@ -20,31 +20,10 @@ std::size_t first_invalid_utf8(std::string_view text) noexcept {
         continue;
       }
     }
-    const unsigned char c = s[i];
-    if (c == 0) return i;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t min = 0;
-    std::uint32_t code = 0;
-    if ((c & 0xe0) == 0xc0) {
-      length = 2, min = 0x80, code = c & 0x1fu;
-    } else if ((c & 0xf0) == 0xe0) {
-      length = 3, min = 0x800, code = c & 0x0fu;
-    } else if ((c & 0xf8) == 0xf0) {
-      length = 4, min = 0x10000, code = c & 0x07u;
-    } else {
-      return i;
-    }
-    if (i + length > n) return i;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return i;
-      code = (code << 6) | (s[i + k] & 0x3fu);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
-    i += length;
+    if (s[i] == 0) return i;
+    const Utf8Char decoded = decode_utf8(text, i);
+    if (decoded.length == 0) return i;
+    i += decoded.length;
   }
   return std::string_view::npos;
 }

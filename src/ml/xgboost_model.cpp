@@ -87,25 +87,25 @@ XgbModel XgbModel::train(const float* values, std::size_t rows, std::size_t colu
   return model;
 }
 
-std::vector<float> XgbModel::predict(const float* values, std::size_t rows, unsigned threads) const {
+std::vector<float> XgbModel::run(const float* values, std::size_t rows, unsigned threads,
+                                 int option_mask, const char* what) const {
   if (rows == 0) return {};
   Matrix m(values, rows, columns_, threads);
   check(XGBoosterSetParam(h_->booster, "nthread", std::to_string(threads).c_str()), "nthread");
   bst_ulong length = 0;
   const float* result = nullptr;
-  check(XGBoosterPredict(h_->booster, m.handle, 0, 0, 0, &length, &result), "predicting");
+  check(XGBoosterPredict(h_->booster, m.handle, option_mask, 0, 0, &length, &result), what);
   return {result, result + length};
 }
 
+std::vector<float> XgbModel::predict(const float* values, std::size_t rows, unsigned threads) const {
+  return run(values, rows, threads, 0, "predicting");
+}
+
+// Option mask 4: the SHAP contributions (XGBoost's C API, XGBoosterPredict).
 std::vector<float> XgbModel::contributions(const float* values, std::size_t rows,
                                            unsigned threads) const {
-  if (rows == 0) return {};
-  Matrix m(values, rows, columns_, threads);
-  check(XGBoosterSetParam(h_->booster, "nthread", std::to_string(threads).c_str()), "nthread");
-  bst_ulong length = 0;
-  const float* result = nullptr;
-  check(XGBoosterPredict(h_->booster, m.handle, 4, 0, 0, &length, &result), "contributions");
-  return {result, result + length};
+  return run(values, rows, threads, 4, "contributions");
 }
 
 }  // namespace csm::ml

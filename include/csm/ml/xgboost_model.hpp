@@ -47,6 +47,8 @@ class XgbModel {
 
  private:
   XgbModel() = default;
+  std::vector<float> run(const float* values, std::size_t rows, unsigned threads, int option_mask,
+                         const char* what) const;
   struct Handles;
   std::unique_ptr<Handles> h_;
   std::size_t columns_ = 0;
