@@ -9,6 +9,7 @@
 /// The intervals are for the expectations (the numbers `predict` prints), not for the purchases
 /// a customer will actually make.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -25,6 +26,9 @@ struct IntervalOptions {
   double level = 0.9;       ///< central probability, in (0, 1)
   unsigned draws = 200;     ///< parameter draws, >= 2
   std::uint64_t seed = 1;   ///< the same seed, the same draws and intervals (any thread count)
+  /// Pareto/NBD: the tables of tail integrals (distinct times x draws) are built for batches of
+  /// customers within this many doubles (64 MB); the results do not depend on it.
+  std::size_t pareto_table_doubles = std::size_t{1} << 23;
 };
 
 /// Bounds of one quantity; nullopt where the bound is not finite (a draw with Gamma-Gamma
