@@ -380,6 +380,15 @@ int predict_bgbb(const PredictOptions& o, Streams io) {
     report.rows.push_back(out);
   }
   clock.lap("predictions");
+  if (o.interval) {
+    IntervalOptions settings;
+    settings.level = *o.interval;
+    settings.draws = o.draws;
+    settings.seed = o.seed;
+    report.intervals =
+        bgbb_prediction_intervals(report.fit, rows, report.horizon, settings, io::effective_threads(o.input.threads));
+    clock.lap("intervals");
+  }
   report.notes.push_back("p_alive: the chance to be alive at the next opportunity (n + 1); "
                          "expected_transactions: per customer, over the next " +
                          std::to_string(report.horizon) + " opportunities (--horizon)");
@@ -624,7 +633,6 @@ void check_interval_options(const PredictOptions& o, CLI::App& cmd) {
   if (!(*o.interval > 0 && *o.interval < 1)) {
     throw UsageError("--interval: expected a probability strictly between 0 and 1, e.g. 0.9");
   }
-  if (o.model == "bg-bb") throw UsageError("--interval is not available for --model bg-bb yet");
 }
 }  // namespace
 

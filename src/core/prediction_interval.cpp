@@ -354,4 +354,65 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
   return out;
 }
 
+BgBbIntervals bgbb_prediction_intervals(const BgBbFit& fit, std::span<const BgBbRow> rows,
+                                        std::uint32_t horizon, const IntervalOptions& options,
+                                        unsigned threads) {
+  if (fit.log_covariance.size() != 16) {
+    throw InputError("", 0, "",
+                     "--interval: the BG/BB fit has no covariance of its parameters (a standard "
+                     "error is null: it converged to a limit of the model, or the likelihood is "
+                     "flat there), so their uncertainty cannot be drawn");
+  }
+  const std::vector<double> l = cholesky(fit.log_covariance, 4);
+  if (l.empty()) throw InputError("", 0, "", "--interval: the covariance of the BG/BB estimates is not positive definite");
+  const unsigned n_draws = options.draws;
+  std::vector<BgBbParams> pd(n_draws);
+  Normals normal(options.seed);
+  const BgBbParams& p = fit.params;
+  for (unsigned d = 0; d < n_draws; ++d) {
+    const std::array<double, 4> a = draw<4>({p.alpha, p.beta, p.gamma, p.delta}, l, normal);
+    pd[d] = {a[0], a[1], a[2], a[3]};
+  }
+  BgBbIntervals out;
+  out.options = options;
+  out.rows.resize(rows.size());
+  const double lower_q = (1 - options.level) / 2, upper_q = (1 + options.level) / 2;
+  // Per row and draw the expected transactions, kept for the totals (rows are distinct
+  // histories: a few thousand at most in practice); the totals are added in row order.
+  std::vector<double> expected(rows.size() * n_draws);
+  std::vector<unsigned char> failed(rows.size(), 0);
+  parallel_jobs(rows.size(), threads, [&](std::size_t i) {
+    const BgBbRow& row = rows[i];
+    std::vector<double> alive(n_draws);
+    double* e = expected.data() + i * n_draws;
+    for (unsigned d = 0; d < n_draws; ++d) {
+      alive[d] = bgbb_p_alive(pd[d], row.x, row.t_x, row.n);
+      e[d] = bgbb_expected_transactions(pd[d], horizon, row.x, row.t_x, row.n);
+      if (!std::isfinite(alive[d]) || !std::isfinite(e[d])) failed[i] = 1;
+    }
+    BgBbRowInterval& ri = out.rows[i];
+    ri.p_alive.lower = finite_or_null(quantile(alive, lower_q));
+    ri.p_alive.upper = finite_or_null(quantile(alive, upper_q));
+    std::vector<double> work(e, e + n_draws);
+    ri.expected.lower = finite_or_null(quantile(work, lower_q));
+    ri.expected.upper = finite_or_null(quantile(work, upper_q));
+  });
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (failed[i] != 0) {
+      throw InputError("", 0, "",
+                       "--interval: at a draw of the parameters, P(alive) or the expected "
+                       "transactions of frequency " + std::to_string(rows[i].x) + ", recency " +
+                           std::to_string(rows[i].t_x) + ", n " + std::to_string(rows[i].n) +
+                           " cannot be computed in double precision");
+    }
+  }
+  std::vector<double> total(n_draws, 0.0);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    for (unsigned d = 0; d < n_draws; ++d) total[d] += rows[i].count * expected[i * n_draws + d];
+  }
+  out.expected_total.lower = finite_or_null(quantile(total, lower_q));
+  out.expected_total.upper = finite_or_null(quantile(total, upper_q));
+  return out;
+}
+
 }  // namespace csm
