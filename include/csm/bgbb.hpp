@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "csm/bgnbd.hpp"
 
@@ -35,6 +36,9 @@ struct BgBbFit {
   BgBbParams params;
   double log_likelihood = 0;  ///< total, without the penalty
   std::array<std::optional<double>, 4> standard_errors;  ///< alpha, beta, gamma, delta
+  /// Covariance of the log-parameters (4 x 4 row-major, the inverse observed information); empty
+  /// at a limit of the model or when the Hessian is not positive definite (for --interval).
+  std::vector<double> log_covariance;
   unsigned iterations = 0;
   unsigned starts = 0;
   bool converged = false;

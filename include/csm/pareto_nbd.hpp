@@ -9,6 +9,7 @@
 
 #include <array>
 #include <span>
+#include <vector>
 
 #include "csm/bgnbd.hpp"
 
@@ -33,6 +34,26 @@ std::array<double, 4> pareto_nbd_log_likelihood_gradient(const BgNbdParams& p, d
 
 /// P(alive at T | x, t_x, T).
 double pareto_nbd_p_alive(const BgNbdParams& p, double x, double t_x, double T) noexcept;
+
+/// The tail integrals of P(alive) for many histories of one x at once (what `predict
+/// --interval` evaluates at every parameter draw): for the ascending distinct `times`,
+/// log_g[j] = log of G(times[j]), with G(t) the integral of alpha^r beta^s (alpha+tau)^-(r+x)
+/// (beta+tau)^-(s+1) from t to a common upper end beyond the largest time, so that the drop-out
+/// integral of a history is G(t_x) - G(T). One cumulative Gauss-Legendre pass from the largest
+/// time down, as in the fit. False when that needs too many panels (parameters far out): then
+/// use pareto_nbd_p_alive per history.
+bool pareto_nbd_log_tails(const BgNbdParams& p, double x, std::span<const double> times,
+                          std::span<double> log_g);
+
+/// P(alive) from the tails of pareto_nbd_log_tails at t_x and at T (equal to pareto_nbd_p_alive
+/// to about 1e-13 relative).
+double pareto_nbd_p_alive_from_tails(const BgNbdParams& p, double x, double t_x, double T,
+                                     double log_g_tx, double log_g_T) noexcept;
+
+/// P(alive) of every customer (in their order) by the tails above, per x.
+std::vector<double> pareto_nbd_p_alive_all(const BgNbdParams& p,
+                                           std::span<const RfmCustomer> customers,
+                                           unsigned threads = 0);
 
 /// E[Y(t) | alive, x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) * [1 - ((beta+T)/(beta+T+t))^(s-1)]
 /// (the limit (r+x)(beta+T)/(alpha+T) log(1 + t/(beta+T)) at s = 1).

@@ -9,11 +9,13 @@
 /// The intervals are for the expectations (the numbers `predict` prints), not for the purchases
 /// a customer will actually make.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "csm/bgbb.hpp"
 #include "csm/bgnbd.hpp"
 #include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
@@ -25,6 +27,9 @@ struct IntervalOptions {
   double level = 0.9;       ///< central probability, in (0, 1)
   unsigned draws = 200;     ///< parameter draws, >= 2
   std::uint64_t seed = 1;   ///< the same seed, the same draws and intervals (any thread count)
+  /// Pareto/NBD: the tables of tail integrals (distinct times x draws) are built for batches of
+  /// customers within this many doubles (64 MB); the results do not depend on it.
+  std::size_t pareto_table_doubles = std::size_t{1} << 23;
 };
 
 /// Bounds of one quantity; nullopt where the bound is not finite (a draw with Gamma-Gamma
@@ -58,6 +63,27 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
                                          std::span<const RfmCustomer> customers,
                                          const ForecastOptions& forecast,
                                          const IntervalOptions& options);
+
+/// BG/BB (`predict --model bg-bb --interval`): per row of customers with the same (x, t_x, n),
+/// bounds of P(alive at n + 1) and of the expected transactions over the next `horizon`
+/// opportunities; and bounds of the base's total expected transactions. The same method: the
+/// four log-parameters drawn from the normal of their estimates (fit.log_covariance).
+struct BgBbRowInterval {
+  Bounds p_alive;
+  Bounds expected;
+};
+
+struct BgBbIntervals {
+  IntervalOptions options;
+  std::vector<BgBbRowInterval> rows;  ///< in the order of the rows given
+  Bounds expected_total;
+};
+
+/// Throws InputError (exit 65) when the fit has no covariance or a number cannot be computed at
+/// some draw.
+BgBbIntervals bgbb_prediction_intervals(const BgBbFit& fit, std::span<const BgBbRow> rows,
+                                        std::uint32_t horizon, const IntervalOptions& options,
+                                        unsigned threads = 1);
 
 /// The q-quantile (0 <= q <= 1) of `values` by linear interpolation between order statistics
 /// (numpy's default, "type 7"); reorders `values`. +inf values sort last.

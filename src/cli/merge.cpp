@@ -222,6 +222,12 @@ MergedRfm merge_rfm_states(const std::vector<std::string>& texts, const std::vec
                                             std::string(to_string(b.unit)) + " here, " +
                                             std::string(to_string(a.unit)) + " in the first state");
     }
+    if (head.periods != states[i].periods) {
+      const auto text = [](const std::string& p) { return p.empty() ? std::string("none") : p; };
+      throw InputError(names[i], 0, "", "settings differ from " + names[0] + ": --periods " +
+                                            text(states[i].periods) + " here, " + text(head.periods) +
+                                            " in the first state");
+    }
   }
   std::vector<std::uint32_t> missing;
   const std::vector<std::size_t> by_shard = check_shards(states, names, missing);
@@ -247,6 +253,26 @@ MergedRfm merge_rfm_states(const std::vector<std::string>& texts, const std::vec
     summary.customers_with_repeats += s.summary.customers_with_repeats;
     summary.repeat_occasions += s.summary.repeat_occasions;
     summary.customers.insert(summary.customers.end(), s.summary.customers.begin(), s.summary.customers.end());
+    summary.periods.insert(summary.periods.end(), s.summary.periods.begin(), s.summary.periods.end());
+  }
+  merged.periods = head.periods;
+  if (!merged.periods.empty()) {
+    // BG/BB period histories (rfm --emit-state --periods) follow their customers.
+    std::vector<std::size_t> order(summary.customers.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return summary.customers[a].customer_id < summary.customers[b].customer_id;
+    });
+    std::vector<RfmCustomer> customers;
+    std::vector<PeriodHistory> periods;
+    customers.reserve(order.size());
+    periods.reserve(order.size());
+    for (const std::size_t i : order) {
+      customers.push_back(std::move(summary.customers[i]));
+      periods.push_back(summary.periods[i]);
+    }
+    summary.customers = std::move(customers);
+    summary.periods = std::move(periods);
   }
   std::sort(summary.customers.begin(), summary.customers.end(),
             [](const RfmCustomer& a, const RfmCustomer& b) { return a.customer_id < b.customer_id; });

@@ -6,6 +6,7 @@
 #include <functional>
 #include <numeric>
 
+#include "cli/bgbb_periods.hpp"
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/csv_option.hpp"
@@ -291,33 +292,74 @@ std::vector<BgBbRow> bgbb_rows_from_transactions(const PredictOptions& o, Stream
                      "period of one transaction opportunity");
   }
   const Date end = parse_date_option("--end", o.input.end);
-  std::function<std::int32_t(std::int32_t)> period_of;
-  const std::string& unit = o.input.unit;
-  if (unit == "day") {
-    period_of = [](std::int32_t day) { return day; };
-  } else if (unit == "week") {
-    // Weeks end on --end and every 7 days before it.
-    period_of = [e = end.days](std::int32_t day) { return -((e - day) / 7); };
-  } else {
-    const Grain grain = *parse_grain(unit);
-    const auto number = [grain](std::int32_t day) {
-      return period_number(month_of(Date{day}), grain);
-    };
-    if (number(end.days + 1) == number(end.days)) {
-      throw UsageError("--end " + o.input.end + " is not the last day of a " + unit + ": with --unit " +
-                       unit + " the opportunities are calendar " + unit + "s, and the last one "
-                       "must be complete");
-    }
-    period_of = number;
-  }
+  std::function<std::int32_t(std::int32_t)> period_of = bgbb_period_function(o.input.unit, end, o.input.end);
   TransactionOptions input = o.input;
   input.unit = "day";
   io::ReadReport read;
   const RfmSummary s = read_transactions(input, std::nullopt, read, io, period_of);
   sources = read.sources;
+  return bgbb_rows_of(s.periods);
+}
+
+// --model bg-bb --from-state: the period histories of `rfm --emit-state --periods U` states,
+// merged as `merge` does.
+std::vector<BgBbRow> bgbb_rows_from_states(const PredictOptions& o, io::BgBbReport& report) {
+  if (o.input.files.empty()) throw UsageError("--from-state: give the rfm state files (rfm --emit-state --periods UNIT)");
+  std::vector<std::string> texts;
+  std::vector<std::string> names;
+  for (const std::string& path : o.input.files) {
+    texts.push_back(read_state_file(path));
+    names.push_back(path == "-" ? "<stdin>" : path);
+  }
+  if (const std::string kind = io::state_kind(texts.front(), names.front()); kind != "rfm") {
+    throw InputError(names.front(), 2, "", std::string(kind == "activity" ? "an " : "a ") + kind +
+                                               " state: predict --from-state fits rfm states (rfm --emit-state)");
+  }
+  MergedRfm merged = merge_rfm_states(texts, names, o.allow_partial);
+  if (merged.periods.empty()) {
+    throw InputError(names.front(), 0, "",
+                     "the states hold no BG/BB periods: write them with rfm --emit-state FILE "
+                     "--periods day|week|month|quarter|year (the unit of one opportunity)");
+  }
+  if (!o.input.end.empty() && parse_date_option("--end", o.input.end) != merged.summary.end) {
+    throw UsageError("--end " + o.input.end + ": the states were computed with --end " +
+                     to_string(merged.summary.end) + " (leave --end out with --from-state)");
+  }
+  if (o.unit_given && io::text::ascii_lower(o.input.unit) != merged.periods) {
+    throw UsageError("--unit " + o.input.unit + ": the states hold BG/BB periods of one " + merged.periods +
+                     " (leave --unit out with --from-state)");
+  }
+  report.sources = merged.input.sources;
+  report.warnings.insert(report.warnings.end(), merged.warnings.begin(), merged.warnings.end());
+  return bgbb_rows_of(merged.summary.periods);
+}
+
+}  // namespace
+
+std::function<std::int32_t(std::int32_t)> bgbb_period_function(const std::string& unit_text, Date end,
+                                                                const std::string& end_text) {
+  const std::string unit = io::text::ascii_lower(unit_text);
+  if (unit == "day") return [](std::int32_t day) { return day; };
+  if (unit == "week") {
+    // Weeks end on --end and every 7 days before it.
+    return [e = end.days](std::int32_t day) { return -((e - day) / 7); };
+  }
+  const std::optional<Grain> grain = parse_grain(unit);
+  if (!grain || (unit != "month" && unit != "quarter" && unit != "year")) {
+    throw UsageError("--unit " + unit_text + ": BG/BB opportunities are day, week, month, quarter or year");
+  }
+  const auto number = [g = *grain](std::int32_t day) { return period_number(month_of(Date{day}), g); };
+  if (number(end.days + 1) == number(end.days)) {
+    throw UsageError("--end " + end_text + " is not the last day of a " + unit + ": with --unit " + unit +
+                     " the opportunities are calendar " + unit + "s, and the last one must be complete");
+  }
+  return number;
+}
+
+std::vector<BgBbRow> bgbb_rows_of(const std::vector<PeriodHistory>& periods) {
   std::vector<std::array<std::uint32_t, 3>> keys;
-  keys.reserve(s.periods.size());
-  for (const PeriodHistory& h : s.periods) keys.push_back({h.x, h.t_x, h.n});
+  keys.reserve(periods.size());
+  for (const PeriodHistory& h : periods) keys.push_back({h.x, h.t_x, h.n});
   std::sort(keys.begin(), keys.end());
   std::vector<BgBbRow> rows;
   for (std::size_t i = 0; i < keys.size();) {
@@ -329,11 +371,15 @@ std::vector<BgBbRow> bgbb_rows_from_transactions(const PredictOptions& o, Stream
   return rows;
 }
 
+namespace {
+
 int predict_bgbb(const PredictOptions& o, Streams io) {
   io::BgBbReport report;
   report.version = CSM_VERSION;
   std::vector<BgBbRow> rows;
-  if (!o.input.end.empty()) {
+  if (o.from_state) {
+    rows = bgbb_rows_from_states(o, report);
+  } else if (!o.input.end.empty()) {
     rows = bgbb_rows_from_transactions(o, io, report.sources);
   } else {
     if (o.input.files.size() != 1) {
@@ -380,6 +426,15 @@ int predict_bgbb(const PredictOptions& o, Streams io) {
     report.rows.push_back(out);
   }
   clock.lap("predictions");
+  if (o.interval) {
+    IntervalOptions settings;
+    settings.level = *o.interval;
+    settings.draws = o.draws;
+    settings.seed = o.seed;
+    report.intervals =
+        bgbb_prediction_intervals(report.fit, rows, report.horizon, settings, io::effective_threads(o.input.threads));
+    clock.lap("intervals");
+  }
   report.notes.push_back("p_alive: the chance to be alive at the next opportunity (n + 1); "
                          "expected_transactions: per customer, over the next " +
                          std::to_string(report.horizon) + " opportunities (--horizon)");
@@ -624,7 +679,6 @@ void check_interval_options(const PredictOptions& o, CLI::App& cmd) {
   if (!(*o.interval > 0 && *o.interval < 1)) {
     throw UsageError("--interval: expected a probability strictly between 0 and 1, e.g. 0.9");
   }
-  if (o.model == "bg-bb") throw UsageError("--interval is not available for --model bg-bb yet");
 }
 }  // namespace
 
@@ -710,8 +764,8 @@ CommandRunner add_predict_command(CLI::App& app, Streams io) {
     if (o->model == "bg-bb" && o->compare) throw UsageError("--compare compares the models of transaction data, not --model bg-bb");
     if (o->model == "bg-bb") {
       // With --end the files are transactions (--unit periods as opportunities), else a summary.
-      const bool transactions = cmd->get_option("--end")->count() > 0;
-      for (const char* name : {"--end", "--unit", "--from-state", "--holdout-end", "--customers-csv",
+      const bool transactions = cmd->get_option("--end")->count() > 0 || o->from_state;
+      for (const char* name : {"--end", "--unit", "--holdout-end", "--customers-csv",
                                "--sort", "--top", "--max-p-alive", "--margin", "--gross-margin", "--discount-rate",
                                "--column", "--skip-invalid", "--input-format"}) {
         const std::string_view option(name);

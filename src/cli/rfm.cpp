@@ -1,3 +1,4 @@
+#include "cli/bgbb_periods.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv_option.hpp"
 #include "cli/run.hpp"
@@ -5,6 +6,7 @@
 #include "cli/transactions.hpp"
 #include "csm/io/predictive_writer.hpp"
 #include "csm/io/state_file.hpp"
+#include "io/text_output.hpp"
 
 namespace csm::cli {
 
@@ -25,7 +27,12 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
       ->type_name("FILE");
   cmd->add_option("--shard", *shard, "The input is shard I of N of 'csm-metrics shard' (checked)")
       ->type_name("I/N");
-  return [options, io, emit_state, shard, cmd] {
+  auto periods = std::make_shared<std::string>();
+  cmd->add_option("--periods", *periods,
+                  "With --emit-state: also each customer's BG/BB history in these periods "
+                  "(day|week|month|quarter|year), for predict --from-state --model bg-bb")
+      ->type_name("UNIT");
+  return [options, io, emit_state, shard, cmd, periods] {
     normalise(*options);
     if (!emit_state->empty()) {
       const std::string why = "the state goes to the --emit-state FILE; output options apply to 'csm-metrics merge'";
@@ -44,13 +51,19 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
       state.shard = spec.first;
       state.shard_count = spec.second;
       io::ReadReport input;
-      state.summary = read_transactions(*options, std::nullopt, input, io);
+      std::function<std::int32_t(std::int32_t)> period_of;
+      if (!periods->empty()) {
+        state.periods = io::text::ascii_lower(*periods);
+        period_of = bgbb_period_function(state.periods, parse_date_option("--end", options->end), options->end);
+      }
+      state.summary = read_transactions(*options, std::nullopt, input, io, period_of);
       state.sources = input.sources;
       state.records = input.records;
       state.skipped = input.skipped;
       write_output(*emit_state, io, io::to_state_text(state));
       return kOk;
     }
+    if (!periods->empty()) throw UsageError("--periods applies to --emit-state (BG/BB through rfm states)");
     io::RfmReport report;
     report.version = CSM_VERSION;
     report.threads = options->threads;

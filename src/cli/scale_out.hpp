@@ -69,6 +69,7 @@ struct MergedRfm {
   io::ReadReport input;
   RfmSummary summary;
   std::vector<std::string> warnings;
+  std::string periods;  ///< the BG/BB period of the states' PeriodHistory (summary.periods); empty: none
 };
 MergedRfm merge_rfm_states(const std::vector<std::string>& texts, const std::vector<std::string>& names,
                            bool allow_partial);

@@ -163,6 +163,7 @@ BgBbFit fit_bgbb(std::span<const BgBbRow> rows, const FitOptions& options) {
   fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
   fit.log_likelihood = accepted.log_likelihood;
   fit.standard_errors = accepted.standard_errors;
+  fit.log_covariance = accepted.log_covariance;
   fit.limit = accepted.limit;
   fit.iterations = result.evaluations;
   fit.starts = result.starts_tried;

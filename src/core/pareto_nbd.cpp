@@ -287,7 +287,10 @@ struct Tail {
   std::array<double, 4> rel{};
 };
 
-bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, std::span<Tail> tails) {
+// The cumulative pass itself: `store(j, scale, sum, d)` receives, for times[j] from the largest
+// down, log G = scale + log(sum) and (with Gradient) the derivative sums d (dG/G = d / sum).
+template <bool Gradient, class Store>
+bool cumulative_tails(const BgNbdParams& p, double x, std::span<const double> times, Store&& store) {
   const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
   const double m = std::min(alpha, beta);
   const double rate = r + x + s + 1;
@@ -300,12 +303,13 @@ bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, s
     double l, tau;
   };
   std::array<Node, 16> nodes{};
-  // log of alpha^r beta^s (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m + tau) at v = log(m + tau), and
-  // alpha + tau, beta + tau without cancellation (one of them is e^v).
-  const auto at = [&](double v, double& a_tau, double& b_tau) {
+  // log of alpha^r beta^s (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (m + tau) at v = log(m + tau),
+  // with tau = e^v - m; alpha + tau and beta + tau without cancellation (one of them is e^v).
+  const auto at = [&](double v, double& tau) {
     const double ev = std::exp(v);
-    a_tau = alpha == m ? ev : alpha - m + ev;
-    b_tau = beta == m ? ev : beta - m + ev;
+    const double a_tau = alpha == m ? ev : alpha - m + ev;
+    const double b_tau = beta == m ? ev : beta - m + ev;
+    tau = std::max(0.0, ev - m);
     return -r * std::log(a_tau / alpha) - x * std::log(a_tau) - s * std::log(b_tau / beta) -
            std::log(b_tau) + v;
   };
@@ -313,30 +317,28 @@ bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, s
     double local = -std::numeric_limits<double>::infinity();
     for (std::size_t k = 0; k < rule.size(); ++k) {
       const double v = v0 + (rule[k].first + 1) * h / 2;
-      double a_tau = 0, b_tau = 0;
-      nodes[k].l = at(v, a_tau, b_tau);
-      nodes[k].tau = std::max(0.0, std::exp(v) - m);
+      nodes[k].l = at(v, nodes[k].tau);
       local = std::max(local, nodes[k].l);
     }
     if (local > scale) {
       const double f = std::exp(scale - local);  // 0 at the first panel
       sum *= f;
-      for (double& v : d) v *= f;
+      if constexpr (Gradient) {
+        for (double& v : d) v *= f;
+      }
       scale = local;
     }
     for (std::size_t k = 0; k < rule.size(); ++k) {
       const double w = rule[k].second * h / 2 * std::exp(nodes[k].l - scale);
-      const double tau = nodes[k].tau;
       sum += w;
-      d[0] -= w * std::log1p(tau / alpha);
-      d[1] += w * (r / alpha - (r + x) / (alpha + tau));
-      d[2] -= w * std::log1p(tau / beta);
-      d[3] += w * (s / beta - (s + 1) / (beta + tau));
+      if constexpr (Gradient) {
+        const double tau = nodes[k].tau;
+        d[0] -= w * std::log1p(tau / alpha);
+        d[1] += w * (r / alpha - (r + x) / (alpha + tau));
+        d[2] -= w * std::log1p(tau / beta);
+        d[3] += w * (s / beta - (s + 1) / (beta + tau));
+      }
     }
-  };
-  const auto record = [&](Tail& t) {
-    t.log_g = scale + std::log(sum);
-    for (std::size_t k = 0; k < 4; ++k) t.rel[k] = d[k] / sum;
   };
   // G(t) is taken from t to one panel beyond the largest time, not to infinity: every upper
   // end gives the same differences G(t_x) - G(T) (and the same derivatives), a smaller G only
@@ -344,7 +346,7 @@ bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, s
   const std::size_t n = times.size();
   add_panel(std::log(m + times[n - 1]), max_width);
   if (!(sum > 0) || !std::isfinite(sum)) return false;
-  record(tails[n - 1]);
+  store(n - 1, scale, sum, d);
   for (std::size_t j = n - 1; j-- > 0;) {
     const double v0 = std::log(m + times[j]), v1 = std::log(m + times[j + 1]);
     const double width = v1 - v0;
@@ -353,9 +355,18 @@ bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, s
     const double h = width / panels;
     for (double k = 0; k < panels; ++k) add_panel(v0 + k * h, h);
     if (!(sum > 0) || !std::isfinite(sum)) return false;
-    record(tails[j]);
+    store(j, scale, sum, d);
   }
   return true;
+}
+
+bool tails_of_x(const BgNbdParams& p, double x, std::span<const double> times, std::span<Tail> tails) {
+  return cumulative_tails<true>(p, x, times,
+                                [&](std::size_t j, double scale, double sum, const std::array<double, 4>& d) {
+                                  Tail& t = tails[j];
+                                  t.log_g = scale + std::log(sum);
+                                  for (std::size_t k = 0; k < 4; ++k) t.rel[k] = d[k] / sum;
+                                });
 }
 
 struct Point {
@@ -523,6 +534,61 @@ std::array<double, 4> pareto_nbd_log_likelihood_gradient(const BgNbdParams& p, d
 
 double pareto_nbd_p_alive(const BgNbdParams& p, double x, double t_x, double T) noexcept {
   return evaluate(p, x, t_x, T, false, 0, 0).p_alive;
+}
+
+bool pareto_nbd_log_tails(const BgNbdParams& p, double x, std::span<const double> times,
+                          std::span<double> log_g) {
+  if (times.empty()) return true;
+  return cumulative_tails<false>(
+      p, x, times, [&](std::size_t j, double scale, double sum, const std::array<double, 4>&) {
+        log_g[j] = scale + std::log(sum);
+      });
+}
+
+double pareto_nbd_p_alive_from_tails(const BgNbdParams& p, double x, double t_x, double T,
+                                     double log_g_tx, double log_g_T) noexcept {
+  double log_b = -std::numeric_limits<double>::infinity();
+  if (T > t_x) log_b = std::log(p.a) + log_g_tx + std::log(-std::expm1(log_g_T - log_g_tx));
+  return combine(p, x, T, log_b, {}, false, 0, 0).p_alive;
+}
+
+std::vector<double> pareto_nbd_p_alive_all(const BgNbdParams& p,
+                                           std::span<const RfmCustomer> customers,
+                                           unsigned threads) {
+  // Customers sorted by x; per x the distinct times of its customers, their tails, and then one
+  // lookup per customer.
+  std::vector<std::uint32_t> order(customers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) {
+    return customers[l].x != customers[r].x ? customers[l].x < customers[r].x : l < r;
+  });
+  std::vector<std::size_t> x_start;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i == 0 || customers[order[i]].x != customers[order[i - 1]].x) x_start.push_back(i);
+  }
+  x_start.push_back(order.size());
+  std::vector<double> out(customers.size());
+  parallel_jobs(x_start.size() - 1, threads, [&](std::size_t k) {
+    std::vector<double> times;
+    for (std::size_t i = x_start[k]; i < x_start[k + 1]; ++i) {
+      times.push_back(customers[order[i]].t_x);
+      times.push_back(customers[order[i]].T);
+    }
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    const double x = customers[order[x_start[k]]].x;
+    std::vector<double> log_g(times.size());
+    const bool tabled = pareto_nbd_log_tails(p, x, times, log_g);
+    const auto at = [&](double t) {
+      return log_g[static_cast<std::size_t>(std::lower_bound(times.begin(), times.end(), t) - times.begin())];
+    };
+    for (std::size_t i = x_start[k]; i < x_start[k + 1]; ++i) {
+      const RfmCustomer& c = customers[order[i]];
+      out[order[i]] = tabled ? pareto_nbd_p_alive_from_tails(p, x, c.t_x, c.T, at(c.t_x), at(c.T))
+                             : pareto_nbd_p_alive(p, x, c.t_x, c.T);
+    }
+  });
+  return out;
 }
 
 double pareto_nbd_expected_purchases_if_alive(const BgNbdParams& p, double t, double x,

@@ -36,6 +36,19 @@ Json se_json(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
 }
 
+Json bound_json(const std::optional<double>& v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return *v;
+}
+
+std::string bound_text(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? num(*v) : std::string();
+}
+
+std::string bound_table(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? fmt::format("{:.1f}", *v) : std::string("-");
+}
+
 }  // namespace
 
 std::vector<BgBbRow> parse_bgbb_summary(std::string_view text, const std::string& name) {
@@ -128,26 +141,59 @@ std::string to_json(const BgBbReport& r) {
   m["limit"] = f.limit.empty() ? Json(nullptr) : Json(f.limit);
   j["model"] = {{"bg_bb", std::move(m)}};
   j["expected_transactions_total"] = r.expected_total;
+  if (r.intervals) {
+    const BgBbIntervals& iv = *r.intervals;
+    j["interval"] = {
+        {"level", iv.options.level},
+        {"draws", iv.options.draws},
+        {"seed", iv.options.seed},
+        {"method", "parameter draws from the asymptotic normal distribution of the estimates of "
+                   "the log-parameters (inverse Hessian); central share of the draws (linear "
+                   "interpolation); intervals for the expectations, not for realised transactions"},
+        {"totals", {{"customers", r.fit.customers},
+                    {"expected_transactions", {{"estimate", r.expected_total},
+                                               {"lower", bound_json(iv.expected_total.lower)},
+                                               {"upper", bound_json(iv.expected_total.upper)}}}}}};
+  }
   j["notes"] = r.notes;
   j["warnings"] = r.warnings;
   Json rows = Json::array();
-  for (const BgBbPrediction& p : r.rows) {
-    rows.push_back({{"frequency", p.row.x},
-                    {"recency", p.row.t_x},
-                    {"n", p.row.n},
-                    {"n_custs", p.row.count},
-                    {"p_alive", p.p_alive},
-                    {"expected_transactions", p.expected}});
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    const BgBbPrediction& p = r.rows[i];
+    Json row = {{"frequency", p.row.x},
+                {"recency", p.row.t_x},
+                {"n", p.row.n},
+                {"n_custs", p.row.count},
+                {"p_alive", p.p_alive},
+                {"expected_transactions", p.expected}};
+    if (r.intervals) {
+      const BgBbRowInterval& b = r.intervals->rows[i];
+      row["p_alive_lower"] = bound_json(b.p_alive.lower);
+      row["p_alive_upper"] = bound_json(b.p_alive.upper);
+      row["expected_transactions_lower"] = bound_json(b.expected.lower);
+      row["expected_transactions_upper"] = bound_json(b.expected.upper);
+    }
+    rows.push_back(std::move(row));
   }
   j["rows"] = std::move(rows);
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string to_csv(const BgBbReport& r) {
-  std::string out = "frequency,recency,n,n_custs,p_alive,expected_transactions,horizon\n";
-  for (const BgBbPrediction& p : r.rows) {
-    out += fmt::format("{},{},{},{},{},{},{}\n", p.row.x, p.row.t_x, p.row.n, num(p.row.count),
-                       num(p.p_alive), num(p.expected), r.horizon);
+  std::string out = r.intervals ? "frequency,recency,n,n_custs,p_alive,expected_transactions,"
+                                  "p_alive_lower,p_alive_upper,expected_transactions_lower,"
+                                  "expected_transactions_upper,horizon\n"
+                                : "frequency,recency,n,n_custs,p_alive,expected_transactions,horizon\n";
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    const BgBbPrediction& p = r.rows[i];
+    out += fmt::format("{},{},{},{},{},{},", p.row.x, p.row.t_x, p.row.n, num(p.row.count),
+                       num(p.p_alive), num(p.expected));
+    if (r.intervals) {
+      const BgBbRowInterval& b = r.intervals->rows[i];
+      out += fmt::format("{},{},{},{},", bound_text(b.p_alive.lower), bound_text(b.p_alive.upper),
+                         bound_text(b.expected.lower), bound_text(b.expected.upper));
+    }
+    out += fmt::format("{}\n", r.horizon);
   }
   return out;
 }
@@ -163,8 +209,16 @@ std::string to_table(const BgBbReport& r) {
                      f.params.gamma, se(f.standard_errors[2]), f.params.delta, se(f.standard_errors[3]));
   out += fmt::format("  log-likelihood {:.2f}, {} evaluations, {}\n", f.log_likelihood, f.iterations,
                      f.limit.empty() ? "converged" : "converged to a limit (see the warning)");
-  out += fmt::format("Expected transactions of all customers in the next {} opportunities: {:.1f}\n\n",
+  out += fmt::format("Expected transactions of all customers in the next {} opportunities: {:.1f}\n",
                      r.horizon, r.expected_total);
+  if (r.intervals) {
+    const BgBbIntervals& iv = *r.intervals;
+    out += fmt::format("  {}% interval ({} parameter draws, seed {}; for the expectation): {} to {}\n",
+                       num(iv.options.level * 100), iv.options.draws, iv.options.seed,
+                       bound_table(iv.expected_total.lower), bound_table(iv.expected_total.upper));
+    out += "  per row: -f json or csv\n";
+  }
+  out += "\n";
   out += fmt::format("{:>9} {:>7} {:>5} {:>8} {:>8} {:>9}\n", "frequency", "recency", "n", "n_custs",
                      "p_alive", "expected");
   for (const BgBbPrediction& p : r.rows) {

@@ -679,6 +679,7 @@ std::string to_state_text(const RfmState& state) {
   const RfmSummary& s = state.summary;
   out += "end_date " + to_string(s.end) + "\n";
   out += "unit " + std::string(to_string(s.unit)) + "\n";
+  if (!state.periods.empty()) out += "periods " + state.periods + "\n";
   append_sources(out, state);
   out += "totals " + std::to_string(s.transactions) + " " + std::to_string(s.transactions_used) + " " +
          std::to_string(s.excluded_customers) + "\n";
@@ -687,6 +688,12 @@ std::string to_state_text(const RfmState& state) {
     out += "c " + encode_state_string(c.customer_id) + " " + to_string(c.first) + " " + to_string(c.last) +
            " " + std::to_string(c.x) + " " + double_text(c.t_x) + " " + double_text(c.T) + " " +
            int128_text(c.repeat_amount) + " " + (c.monetary ? double_text(*c.monetary) : std::string("-")) + "\n";
+  }
+  if (!state.periods.empty()) {
+    // One line per customer, in the order above: x t_x n in periods.
+    for (const PeriodHistory& h : s.periods) {
+      out += "p " + std::to_string(h.x) + " " + std::to_string(h.t_x) + " " + std::to_string(h.n) + "\n";
+    }
   }
   append_end(out);
   return out;
@@ -708,6 +715,13 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
     else if (f[1] == "week") s.unit = TimeUnit::week;
     else if (f[1] == "month") s.unit = TimeUnit::month;
     else lines.fail("invalid unit " + quote_for_message(f[1]));
+  }
+  if (lines.peek_keyword() == "periods") {
+    const auto& f = lines.expect("periods", 1);
+    if (f[1] != "day" && f[1] != "week" && f[1] != "month" && f[1] != "quarter" && f[1] != "year") {
+      lines.fail("invalid periods " + quote_for_message(f[1]));
+    }
+    state.periods = std::string(f[1]);
   }
   read_sources(lines, state);
   {
@@ -749,6 +763,20 @@ RfmState parse_rfm_state(std::string_view text, const std::string& name) {
     if (c.x > 0) ++s.customers_with_repeats;
     s.repeat_occasions += c.x;
     s.customers.push_back(std::move(c));
+  }
+  if (!state.periods.empty()) {
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const auto& f = lines.expect("p", 3);
+      PeriodHistory h;
+      h.x = lines.integer<std::uint32_t>(f[1]);
+      h.t_x = lines.integer<std::uint32_t>(f[2]);
+      h.n = lines.integer<std::uint32_t>(f[3]);
+      if (h.x > h.t_x || h.t_x > h.n || (h.x == 0) != (h.t_x == 0)) {
+        lines.fail("period history " + std::to_string(h.x) + " " + std::to_string(h.t_x) + " " +
+                   std::to_string(h.n) + ": expected 0 <= x <= t_x <= n, and t_x = 0 exactly when x = 0");
+      }
+      s.periods.push_back(h);
+    }
   }
   if (!lines.done()) {
     lines.next();

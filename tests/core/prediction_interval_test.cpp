@@ -136,3 +136,43 @@ TEST_CASE("prediction_intervals: a fit without a covariance is refused",
                                             csm::GammaGammaFit{}, cs, {}, {}),
                   csm::InputError);
 }
+
+TEST_CASE("bgbb_prediction_intervals: the draws are normal on the log scale",
+          "[core][prediction_interval]") {
+  // Only log delta varies (sd 0.1). For a customer who transacted at every opportunity, a
+  // larger delta (a smaller drop-out chance) means more expected transactions and a higher
+  // P(alive), so their 5 % and 95 % quantiles are the values at delta exp(-+1.6449 * 0.1), up
+  // to the Monte Carlo error of 20,000 draws.
+  csm::BgBbFit fit;
+  fit.params = {1.2, 0.75, 0.66, 2.8};
+  fit.log_covariance.assign(16, 0.0);
+  for (std::size_t i = 0; i < 4; ++i) fit.log_covariance[i * 4 + i] = i == 3 ? 0.01 : 1e-30;
+  const std::vector<csm::BgBbRow> rows{{6, 6, 6, 10.0}, {2, 3, 6, 5.0}};
+  csm::IntervalOptions io;
+  io.level = 0.9;
+  io.draws = 20000;
+  io.seed = 4;
+  const csm::BgBbIntervals iv = csm::bgbb_prediction_intervals(fit, rows, 5, io, 2);
+  REQUIRE(iv.rows.size() == 2);
+  csm::BgBbParams lo = fit.params, hi = fit.params;
+  lo.delta *= std::exp(-1.6448536269514722 * 0.1);
+  hi.delta *= std::exp(1.6448536269514722 * 0.1);
+  CHECK(*iv.rows[0].expected.lower == Approx(csm::bgbb_expected_transactions(lo, 5, 6, 6, 6)).epsilon(0.003));
+  CHECK(*iv.rows[0].expected.upper == Approx(csm::bgbb_expected_transactions(hi, 5, 6, 6, 6)).epsilon(0.003));
+  CHECK(*iv.rows[0].p_alive.lower == Approx(csm::bgbb_p_alive(lo, 6, 6, 6)).epsilon(0.003));
+  CHECK(*iv.rows[0].p_alive.upper == Approx(csm::bgbb_p_alive(hi, 6, 6, 6)).epsilon(0.003));
+  // The total is the count-weighted sum at each draw: with a single varying parameter that
+  // moves every row the same way, its bounds are the sums at the same two deltas.
+  const auto total = [&](const csm::BgBbParams& p) {
+    return 10 * csm::bgbb_expected_transactions(p, 5, 6, 6, 6) + 5 * csm::bgbb_expected_transactions(p, 5, 2, 3, 6);
+  };
+  CHECK(*iv.expected_total.lower == Approx(total(lo)).epsilon(0.003));
+  CHECK(*iv.expected_total.upper == Approx(total(hi)).epsilon(0.003));
+  // Deterministic for any thread count; refused without a covariance.
+  const csm::BgBbIntervals one = csm::bgbb_prediction_intervals(fit, rows, 5, io, 1);
+  CHECK(*one.expected_total.lower == *iv.expected_total.lower);
+  CHECK(*one.rows[1].p_alive.upper == *iv.rows[1].p_alive.upper);
+  csm::BgBbFit limit = fit;
+  limit.log_covariance.clear();
+  CHECK_THROWS_AS(csm::bgbb_prediction_intervals(limit, rows, 5, io, 1), csm::InputError);
+}

@@ -3,7 +3,7 @@
 members and columns in JSON, CSV and the table, the same bytes for any -j and a given --seed,
 other draws for another seed, bounds around the estimates, the outputs without --interval
 unchanged by --draws/--seed being refused, usage errors (exit 2) and fits without a covariance
-(exit 65). Whether the intervals cover the truth is tests/predictive/interval_coverage.py.
+(exit 65); the same for --model bg-bb. Whether the intervals cover the truth is tests/predictive/interval_coverage.py.
 
 Usage: test_predictive_interval.py --binary PATH --data DIR --work DIR
 """
@@ -131,9 +131,44 @@ def main():
                            (["--interval", "0.9", "--draws", "1"], "--draws")):
         rc, out, err = run(["predict"] + base + extra)
         check(rc == 2 and pattern in err and err.count("\n") == 1, f"{extra}: exit {rc}, {err.strip()}")
-    rc, out, err = run(["predict", "--model", "bg-bb", f"{args.data}/predictive/donations.csv",
-                        "--interval", "0.9"])
-    check(rc == 2 and "bg-bb" in err, f"bg-bb --interval: exit {rc}, {err.strip()}")
+
+    # BG/BB: bounds per row and of the total; deterministic for -j and --seed; the CSV columns;
+    # without --interval the CSV as before.
+    donations = f"{args.data}/predictive/donations.csv"
+    bb = ["predict", "--model", "bg-bb", donations, "--interval", "0.9", "--draws", "100"]
+    rc, out1, err = run(bb + ["-f", "json", "-j", "1"])
+    check(rc == 0, f"bg-bb --interval: exit {rc}, {err.strip()}")
+    doc = json.loads(out1)
+    iv = doc["interval"]
+    check(iv["level"] == 0.9 and iv["draws"] == 100 and iv["seed"] == 1, "bg-bb interval settings")
+    t = iv["totals"]["expected_transactions"]
+    check(t["estimate"] == doc["expected_transactions_total"] and t["lower"] < t["estimate"] < t["upper"],
+          f"bg-bb total inside its bounds: {t}")
+    check(iv["totals"]["customers"] == 11104, "bg-bb interval customers")
+    ok = all(0 <= r["p_alive_lower"] <= r["p_alive_upper"] <= 1 and
+             0 <= r["expected_transactions_lower"] <= r["expected_transactions_upper"] for r in doc["rows"])
+    check(ok and len(doc["rows"]) == 22, "bg-bb row bounds ordered")
+    inside = sum(r["p_alive_lower"] <= r["p_alive"] <= r["p_alive_upper"] and
+                 r["expected_transactions_lower"] <= r["expected_transactions"] <= r["expected_transactions_upper"]
+                 for r in doc["rows"])
+    check(inside == 22, f"bg-bb estimates inside their intervals: {inside} of 22")
+    rc, out2, err = run(bb + ["-f", "json", "-j", "2"])
+    check(out2 == out1, "bg-bb --interval: the same bytes with -j 1 and -j 2")
+    rc, out3, err = run(bb + ["-f", "json", "--seed", "2"])
+    check(out3 != out1, "bg-bb --interval: another seed, other draws")
+    rc, csv_out, err = run(bb + ["-f", "csv"])
+    check(csv_out.splitlines()[0] == "frequency,recency,n,n_custs,p_alive,expected_transactions,p_alive_lower,"
+          "p_alive_upper,expected_transactions_lower,expected_transactions_upper,horizon", "bg-bb CSV header")
+    rc, plain, err = run(["predict", "--model", "bg-bb", donations, "-f", "csv"])
+    check(plain.splitlines()[0] == "frequency,recency,n,n_custs,p_alive,expected_transactions,horizon",
+          "bg-bb CSV without --interval as before")
+    rc, table, err = run(bb)
+    check(rc == 0 and "90% interval (100 parameter draws, seed 1; for the expectation)" in table,
+          "bg-bb table: the interval line")
+    # From transactions (months as opportunities): the same path.
+    rc, out, err = run(["predict", "--model", "bg-bb", cdnow, "--end", "1997-09-30", "--unit", "month",
+                        "--interval", "0.8", "--draws", "50", "-f", "json", "-q"])
+    check(rc == 0 and "interval" in json.loads(out), f"bg-bb from transactions --interval: exit {rc}, {err.strip()}")
     rc, out, err = run(["predict", f"{args.data}/predictive/no_dropout.csv", "--end", "2024-12-31",
                         "--interval", "0.9", "-q"])
     check(rc == 65 and "no covariance" in err and err.count("\n") == 1,

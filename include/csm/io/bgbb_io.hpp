@@ -3,11 +3,13 @@
 /// n_custs, as Fader, Hardie & Shang 2010 publish their donations data) and its outputs.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "csm/bgbb.hpp"
+#include "csm/prediction_interval.hpp"
 
 namespace csm::io {
 
@@ -33,6 +35,8 @@ struct BgBbReport {
   std::uint32_t horizon = 0;  ///< future opportunities
   std::vector<BgBbPrediction> rows;
   double expected_total = 0;  ///< sum over all customers
+  /// With --interval: bounds per row (in the order of `rows`) and of expected_total.
+  std::optional<BgBbIntervals> intervals;
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
 };

@@ -72,6 +72,9 @@ struct RfmState {
   std::uint64_t records = 0;
   std::uint64_t skipped = 0;
   RfmSummary summary;  ///< unit, end and the customers (no holdout: rfm has none)
+  /// `rfm --emit-state --periods UNIT`: the BG/BB period (day, week, month, quarter, year) of
+  /// summary.periods, one PeriodHistory per customer; empty without.
+  std::string periods;
 };
 
 std::string to_state_text(const RfmState& state);
