@@ -25,6 +25,7 @@
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/io/run.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::cli {
@@ -226,9 +227,11 @@ int compute(const ComputeOptions& options, Streams io) {
   read.bytes_parsed = progress.counter();
   InputProfile profile;
   if (options.explain || options.check_only) read.profile = &profile;
-  // The same reading and aggregation as `report` (cli/input_options.cpp).
-  io::MetricsReport report = read_metrics(in, read, io.err, nullptr, [&progress] { progress.finish(); },
-                                          options.check_only ? "check" : "compute");
+  // The same reading and aggregation as `report` (io::run_metrics, csm/io/run.hpp).
+  io::MetricsRun run = io::run_metrics(metrics_request(in, read, options.check_only ? "check" : "compute"));
+  progress.finish();
+  print_messages(run.messages, in.quiet, io.err);
+  io::MetricsReport& report = run.report;
 
   MetricsOutput output;
   output.thresholds = thresholds;
