@@ -75,14 +75,15 @@ struct MetricsRequest : RunInput {
   Grain grain = Grain::month;
   std::string spend;                        ///< a marketing spend file (--spend); empty = none
   SpendMode spend_mode = SpendMode::replace;
-  std::string command = "this command";     ///< names the command in messages ("report", ...)
+  /// The JSON member "command" and the name of the command in messages ("report", ...).
+  std::string command = "compute";
   std::optional<CohortOptions> cohorts;     ///< also the cohort table, from the same read
   std::optional<MovementOptions> movements; ///< also the movement list, from the same read
 };
 
 struct MetricsRun {
-  /// kind, options, input, activity, periods (at the grain), summary, groups, spend, explain,
-  /// warnings and data_warnings; version and command are left to the caller.
+  /// Everything compute writes but --fail-if's checks: version, command, kind, options, input,
+  /// activity, periods (at the grain), summary, groups, spend, explain, warnings, data_warnings.
   MetricsReport report;
   std::optional<CohortTable> cohorts;  ///< with MetricsRequest::cohorts (not for summary records)
   MovementList movements;              ///< with MetricsRequest::movements
@@ -115,7 +116,7 @@ struct CohortsRequest : RunInput {
 };
 
 struct CohortsRun {
-  CohortReport report;  ///< version left to the caller
+  CohortReport report;  ///< version left to the caller (the command line's)
   std::vector<DataWarning> data_warnings;
   std::vector<RunMessage> messages;
 };
