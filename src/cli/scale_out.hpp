@@ -42,8 +42,8 @@ struct EmitStateRequest {
 void refuse_with_emit_state(const CLI::App& cmd,
                             const std::vector<std::pair<std::string, std::string>>& refused);
 
-/// The output of compute and merge once the metrics are finished (finish_periods(),
-/// cli/input_options.hpp): --fail-if, then the table, JSON or CSV. One code path, so that a merge
+/// The output of compute and merge once the metrics are finished (io::finish_metrics,
+/// csm/io/run.hpp): --fail-if, then the table, JSON or CSV. One code path, so that a merge
 /// of shards prints exactly what compute prints. Option values are in lower case.
 struct MetricsOutput {
   std::vector<Threshold> thresholds;   ///< --fail-if
