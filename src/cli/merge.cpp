@@ -460,9 +460,13 @@ int merge(const MergeOptions& options, Streams io) {
   std::vector<io::RunMessage> messages;
   io::finish_metrics(report, finish, messages);
   print_messages(messages, options.quiet, io.err);
+  messages.clear();
+  io::check_thresholds(report, parse_fail_if(options.fail_if, raw.grouped),
+                       io::text::ascii_lower(options.fail_scope) == "all" ? ThresholdScope::all
+                                                                          : ThresholdScope::latest,
+                       messages);
+  print_messages(messages, options.quiet, io.err);
   MetricsOutput output;
-  output.thresholds = parse_fail_if(options.fail_if, raw.grouped);
-  output.fail_scope = io::text::ascii_lower(options.fail_scope);
   output.format = io::text::ascii_lower(options.format);
   output.output = options.output;
   output.all = options.all;

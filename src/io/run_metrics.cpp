@@ -120,6 +120,46 @@ void roll_up_report(MetricsReport& report, const ActivityRaw* raw) {
 
 }  // namespace
 
+std::string threshold_where(const ThresholdCheck& check, Grain grain) {
+  std::string text = check.period ? "in " + period_label(*check.period, grain) : "over all months";
+  // The group's value comes from the data: escaped and cut (text::group_label), so that it
+  // cannot end the line or forge another one.
+  if (check.is_group) text += " (group " + text::group_label(check.group) + ")";
+  return text;
+}
+
+void check_thresholds(MetricsReport& report, const std::vector<Threshold>& thresholds, ThresholdScope scope,
+                      std::vector<RunMessage>& messages) {
+  if (thresholds.empty()) return;
+  // All customers, then each group with --by (the group's own summary, from its months).
+  std::vector<ThresholdSeries> series{{"", report.periods, report.summary, {}}};
+  for (std::size_t g = 0; g < report.groups.size(); ++g) {
+    const GroupPeriods& group = report.groups[g];
+    // The label is the value itself ("" for rows without one): JSON carries it as it is, the
+    // stderr line shows it through text::group_label.
+    series.push_back({group.group, group.periods,
+                      g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{},
+                      group.moves, true});
+  }
+  report.thresholds = evaluate_thresholds(thresholds, series, scope);
+  std::vector<std::string> notes;
+  for (const Threshold& t : thresholds) {
+    if (t.group_only) {
+      notes.push_back("--fail-if " + t.expression + ": " + t.field +
+                      " is a field of groups only: checked for each group, not for all customers");
+    }
+  }
+  for (const ThresholdCheck& check : *report.thresholds) {
+    if (check.value) continue;
+    notes.push_back("--fail-if " + check.threshold.expression + ": " + check.threshold.field + " is null " +
+                    threshold_where(check, report.grain) + ": " + check.null_reason);
+  }
+  for (const std::string& note : notes) {
+    report.warnings.push_back(note);
+    messages.push_back({RunMessage::Level::note, note});
+  }
+}
+
 void finish_metrics(MetricsReport& report, const FinishRequest& request, std::vector<RunMessage>& messages) {
   // Spend and the data report apply to the months, before any roll-up to quarters or years.
   if (!request.spend.empty()) add_spend(request, report, messages);
@@ -217,6 +257,7 @@ MetricsRun run_metrics(const MetricsRequest& request) {
   finish.grain = grain;
   finish.raw = report.kind == RecordKind::summary ? nullptr : &raw;
   finish_metrics(report, finish, run.messages);
+  check_thresholds(report, request.thresholds, request.threshold_scope, run.messages);
   return run;
 }
 

@@ -210,3 +210,33 @@ TEST_CASE("run_at_risk: the latest month of the small file", "[run]") {
   CHECK(run.report.result.customers == 4);
   CHECK(run.report.result.active_customers == 1);  // d
 }
+
+TEST_CASE("run_metrics: thresholds are checked in the run, notes as messages", "[run]") {
+  csm::io::MetricsRequest request;
+  request.inputs = {kTiny};
+  request.thresholds = {csm::parse_threshold("churned_customers > 1"), csm::parse_threshold("nrr < 100")};
+  SECTION("the latest month") {
+    const csm::io::MetricsRun run = csm::io::run_metrics(request);
+    REQUIRE(run.report.thresholds);
+    REQUIRE(run.report.thresholds->size() == 2);
+    // April: a and c churned (2 > 1); its MRR kept of March's 150.00 is 0: nrr 0 < 100.
+    const csm::ThresholdCheck& churned = (*run.report.thresholds)[0];
+    CHECK(csm::to_string(*churned.period) == "2025-04");
+    CHECK(churned.crossed);
+    REQUIRE(churned.value);
+    CHECK(std::stod(*churned.value) == Approx(2.0));
+    CHECK((*run.report.thresholds)[1].crossed);
+    REQUIRE((*run.report.thresholds)[1].value);
+    CHECK(std::stod(*(*run.report.thresholds)[1].value) == Approx(0.0));
+  }
+  SECTION("every month: January has no MRR at start, so its nrr is null (a note)") {
+    request.threshold_scope = csm::ThresholdScope::all;
+    const csm::io::MetricsRun run = csm::io::run_metrics(request);
+    REQUIRE(run.report.thresholds);
+    CHECK(run.report.thresholds->size() == 8);
+    const auto null_note = std::find_if(run.messages.begin(), run.messages.end(), [](const RunMessage& m) {
+      return m.level == RunMessage::Level::note && m.text.starts_with("--fail-if nrr < 100: nrr is null in 2025-01");
+    });
+    CHECK(null_note != run.messages.end());
+  }
+}

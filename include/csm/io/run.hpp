@@ -34,6 +34,7 @@
 #include "csm/movements.hpp"
 #include "csm/period_metrics.hpp"
 #include "csm/spend.hpp"
+#include "csm/thresholds.hpp"
 
 namespace csm::io {
 
@@ -79,19 +80,21 @@ struct MetricsRequest : RunInput {
   std::string command = "compute";
   std::optional<CohortOptions> cohorts;     ///< also the cohort table, from the same read
   std::optional<MovementOptions> movements; ///< also the movement list, from the same read
+  std::vector<Threshold> thresholds;        ///< --fail-if (parse_threshold); checked by check_thresholds
+  ThresholdScope threshold_scope = ThresholdScope::latest;  ///< --fail-scope
 };
 
 struct MetricsRun {
-  /// Everything compute writes but --fail-if's checks: version, command, kind, options, input,
-  /// activity, periods (at the grain), summary, groups, spend, explain, warnings, data_warnings.
+  /// Everything compute writes: version, command, kind, options, input, activity, periods (at the
+  /// grain), summary, groups, spend, explain, thresholds, warnings, data_warnings.
   MetricsReport report;
   std::optional<CohortTable> cohorts;  ///< with MetricsRequest::cohorts (not for summary records)
   MovementList movements;              ///< with MetricsRequest::movements
   std::vector<RunMessage> messages;
 };
 
-/// Read every input, aggregate, add the spend, summarize, roll up to the grain. Throws
-/// RequestError, InputError, SourceError.
+/// Read every input, aggregate, add the spend, summarize, roll up to the grain, check the
+/// thresholds. Throws RequestError, InputError, SourceError.
 MetricsRun run_metrics(const MetricsRequest& request);
 
 /// The part of run_metrics after the aggregation, for metrics that come from elsewhere (`merge`
@@ -108,6 +111,16 @@ struct FinishRequest {
   const ActivityRaw* raw = nullptr;
 };
 void finish_metrics(MetricsReport& report, const FinishRequest& request, std::vector<RunMessage>& messages);
+
+/// --fail-if on a finished report: each threshold on all customers and, with groups, on each
+/// group (its own summary), in the latest period or all (`scope`). Sets report.thresholds; a note
+/// (in report.warnings and `messages`) for a group-only threshold and for each null value.
+void check_thresholds(MetricsReport& report, const std::vector<Threshold>& thresholds, ThresholdScope scope,
+                      std::vector<RunMessage>& messages);
+
+/// Where a threshold check looked: "in 2024-06", "in 2024-Q2 (group smb)" (the group's value
+/// escaped for a terminal) or "over all months" for a summary field.
+std::string threshold_where(const ThresholdCheck& check, Grain grain);
 
 /// cohorts: retention of customers grouped by the period they joined in.
 struct CohortsRequest : RunInput {
