@@ -1,27 +1,41 @@
-// Using csm-metrics as a library: read activity records, aggregate them, print one line a month.
-//   compute_from_csv examples/activity.csv
+// Using csm-metrics as a library: the run of `csm-metrics compute FILE --by COLUMN`, one line per
+// period and group, through the run API (csm/io/run.hpp).
+//   compute_from_csv examples/activity.csv [GROUP_COLUMN]
 #include <cstdio>
 #include <exception>
+#include <string>
 
-#include "csm/activity_aggregator.hpp"
-#include "csm/io/record_input.hpp"
+#include "csm/io/run.hpp"
+
+namespace {
+
+std::string count(const csm::Count& n) { return n ? std::to_string(*n) : "null"; }
+
+void print(const std::string& group, const csm::PeriodMetrics& m) {
+  std::printf("%s %s customers_start=%s new=%s churned=%s customers_end=%s mrr_end=%s\n",
+              csm::to_string(m.period).c_str(), group.c_str(), count(m.customers_start).c_str(),
+              count(m.new_customers).c_str(), count(m.churned_customers).c_str(),
+              count(m.customers_end).c_str(), m.mrr_end ? csm::format_money(*m.mrr_end).c_str() : "null");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s ACTIVITY.csv\n", argv[0]);
+  if (argc < 2 || argc > 3) {
+    std::fprintf(stderr, "usage: %s ACTIVITY.csv [GROUP_COLUMN]\n", argv[0]);
     return 2;
   }
+  csm::io::MetricsRequest request;
+  request.inputs = {argv[1]};
+  if (argc == 3) request.group_by = argv[2];
   try {
-    csm::io::ReadOptions options;
-    options.kind = csm::io::RecordKind::activity;
-    csm::io::RecordInput input({argv[1]}, options);
-    csm::ActivityAggregator aggregator;
-    input.read(aggregator);
-    for (const csm::PeriodMetrics& m : aggregator.finish(csm::MetricOptions{})) {
-      std::printf("%s customers=%lld churn_rate=%s mrr_end=%s\n", csm::to_string(m.period).c_str(),
-                  static_cast<long long>(m.customers_end.value_or(0)),
-                  m.churn_rate ? std::to_string(*m.churn_rate).c_str() : "null",
-                  csm::format_money(m.mrr_end.value_or(0)).c_str());
+    const csm::io::MetricsRun run = csm::io::run_metrics(request);
+    for (const csm::io::RunMessage& message : run.messages) {
+      std::fprintf(stderr, "note: %s\n", message.text.c_str());
+    }
+    for (const csm::PeriodMetrics& m : run.report.periods) print("*", m);
+    for (const csm::GroupPeriods& g : run.report.groups) {
+      for (const csm::PeriodMetrics& m : g.periods) print(g.group, m);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

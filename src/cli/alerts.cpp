@@ -2,22 +2,10 @@
 
 #include "cli/commands.hpp"
 #include "csm/error.hpp"
+#include "csm/io/run.hpp"
 #include "io/text_output.hpp"
 
 namespace csm::cli {
-namespace {
-
-// "in 2024-06", "in 2024-Q2 (group smb)" or "over all months" for a summary field.
-std::string where(const ThresholdCheck& check, Grain grain) {
-  std::string text = check.period ? "in " + period_label(*check.period, grain) : "over all months";
-  // The group's value comes from the data: escaped and cut (text::group_label), so that it
-  // cannot end the line or forge another one.
-  if (check.is_group) text += " (group " + io::text::group_label(check.group) + ")";
-  return text;
-}
-
-}  // namespace
-
 std::string field_name_lines(std::size_t width) {
   std::string text;
   const auto add_list = [&](const std::string& heading, const std::vector<std::string>& names) {
@@ -77,16 +65,6 @@ std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions
   return thresholds;
 }
 
-std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks, Grain grain) {
-  std::vector<std::string> notes;
-  for (const ThresholdCheck& check : checks) {
-    if (check.value) continue;
-    notes.push_back("--fail-if " + check.threshold.expression + ": " + check.threshold.field +
-                    " is null " + where(check, grain) + ": " + check.null_reason);
-  }
-  return notes;
-}
-
 bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& err, Grain grain) {
   bool any = false;
   for (const ThresholdCheck& check : checks) {
@@ -94,7 +72,7 @@ bool print_crossings(const std::vector<ThresholdCheck>& checks, std::ostream& er
     any = true;
     err << "csm-metrics: threshold crossed: " << check.threshold.field << ' '
         << to_string(check.threshold.op) << ' ' << limit_text(check.threshold) << ' '
-        << where(check, grain) << ": " << *check.value << '\n';
+        << io::threshold_where(check, grain) << ": " << *check.value << '\n';
   }
   err.flush();
   return any;

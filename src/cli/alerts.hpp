@@ -1,6 +1,7 @@
 #pragma once
 /// The command-line side of threshold alerts (`compute --fail-if`): usage errors that point at the
-/// problem, notes for null values, and the crossed thresholds on stderr.
+/// problem and the crossed thresholds on stderr (the checks and their notes are the run's:
+/// io::check_thresholds).
 
 #include <ostream>
 #include <string>
@@ -19,11 +20,6 @@ std::vector<Threshold> parse_fail_if(const std::vector<std::string>& expressions
 
 /// The valid field names as indented lines of at most `width` characters, for messages.
 std::string field_name_lines(std::size_t width = 100);
-
-/// One note per check whose value is null, e.g. "churn_rate is null in 2024-05: no customers at
-/// start" (for stderr and the JSON warnings).
-std::vector<std::string> threshold_notes(const std::vector<ThresholdCheck>& checks,
-                                         Grain grain = Grain::month);
 
 /// Print one "csm-metrics: threshold crossed: ..." line per crossed check (periods labelled at
 /// `grain`); true if any crossed.

@@ -92,53 +92,18 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
     rules.as_of = month;
   }
 
-  // The same reading as compute: activity records, or subscription records expanded into the
-  // activity of their months (csat then has no responses).
-  io::ReadOptions read = read_options(in);
-  read.threads = 1;  // the history is filled in one stream
-  DataProfile quality;
-  read.quality = &quality;
-  io::RecordInput input(in.files, read);
-  CustomerHistory history;
-  try {
-    const io::RecordKind kind = input.kind();
-    const std::string source = in.files.empty() ? "<stdin>" : in.files.front();
-    if (kind == io::RecordKind::summary) {
-      throw InputError(source, 0, "",
-                       "at-risk needs records per customer (activity or subscription records), not "
-                       "summary records");
-    }
-    if (kind == io::RecordKind::transaction) {
-      throw_wrong_kind(in.files,
-          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
-          "'csm-metrics predict' (P(alive) per customer); at-risk reads activity or subscription records");
-    }
-    input.read(history);
-    report.result = history.evaluate(rules);
-  } catch (const RevenueOverflow& e) {
-    throw_overflow(in.files, read, e);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  report.input = input.report();
-  report.options.as_of = report.result.as_of;
-  const std::vector<DataWarning> data_warnings = data_quality_warnings(
-      in, read, input.kind(), report.input, quality, nullptr, report.warnings, io.err);
-
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
-                              " invalid records");
-    if (!in.quiet) {
-      for (const std::string& message : report.input.skipped_messages) {
-        io.err << "csm-metrics: skipped: " << message << '\n';
-      }
-    }
-  }
-  if (report.result.as_of && report.result.active_customers == 0) {
-    const std::string note = "no customer has revenue in " + to_string(*report.result.as_of);
-    report.warnings.push_back(note);
-    if (!in.quiet) io.err << "csm-metrics: note: " << note << '\n';
-  }
+  // The same reading as compute (io::run_at_risk, csm/io/run.hpp).
+  io::AtRiskRequest request;
+  request.inputs = in.files;
+  request.read = read_options(in);
+  request.rules = rules;
+  request.today = today_utc();
+  io::AtRiskRun run = io::run_at_risk(request);
+  print_messages(run.messages, in.quiet, io.err);
+  run.report.version = report.version;
+  run.report.top = report.top;
+  report = std::move(run.report);
+  const std::vector<DataWarning>& data_warnings = run.data_warnings;
 
   std::string text;
   const std::string format = io::text::ascii_lower(options.format);

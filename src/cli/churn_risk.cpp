@@ -378,7 +378,7 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
     TeeSink tee(history, rules);
     input.read(tee);
   } catch (const RevenueOverflow& e) {
-    throw_overflow(in.files, read, e);
+    io::throw_overflow(in.files, read, e);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -390,8 +390,10 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
   report.top = options.top;
   report.input = input.report();
   report.baseline_lambda = kBaselineLambda;
-  const std::vector<DataWarning> data_warnings = data_quality_warnings(
-      in, read, input.kind(), report.input, quality, nullptr, report.warnings, io.err);
+  std::vector<io::RunMessage> messages;
+  const std::vector<DataWarning> data_warnings = io::data_quality_warnings(
+      input.kind(), report.input, quality, read.dedupe, today_utc(), report.warnings, messages);
+  print_messages(messages, in.quiet, io.err);
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) +
                               " invalid records");

@@ -49,6 +49,10 @@ struct CohortCommandOptions {
   InputOptions invoice;  // --currency, --fx, --preset (invoice records)
 };
 
+int emit_cohort_state(const CohortCommandOptions& options, io::ReadOptions read,
+                      const CohortOptions& cohort_options, std::pair<std::uint32_t, std::uint32_t> shard,
+                      Streams io);
+
 int cohorts(const CohortCommandOptions& options, Streams io) {
   if (options.files.empty() && ::isatty(STDIN_FILENO) == 1) {
     throw UsageError("no input: give a file (csm-metrics cohorts customers.csv) or pipe records in");
@@ -77,12 +81,8 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     }
     read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
-  if (!options.by.empty()) {
-    // As compute --by: the column is read as the segment, and must be there.
-    check_group_column(options.by, read.renames);
-    if (io::text::ascii_lower(options.by) != "segment") read.renames.emplace_back("segment", options.by);
-    read.required_columns.emplace_back("segment");
-  }
+  // As compute --by: the column is read as the segment, and must be there.
+  io::add_group_column(options.by, read);
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   set_invoice_options(options.invoice, read);
@@ -93,102 +93,22 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     read.shard = shard.first;
     read.shard_count = shard.second;
   }
-  if (!options.emit_state.empty()) read.allow_empty = true;  // an empty shard has an empty state
-  io::CohortReport report;
-  report.version = CSM_VERSION;
-  DataProfile quality;
-  if (options.emit_state.empty()) read.quality = &quality;
-  io::RecordInput input(options.files, read);
-  // Customers by month are what cohorts are made of: activity records, or subscriptions turned
-  // into them as compute does. Summary records have no customers.
-  const io::RecordKind kind = input.kind();
-  if (kind == io::RecordKind::summary) {
-    throw_wrong_kind(options.files, "cohorts need one row per customer (activity or subscription records); "
-                     "summary records have counts only");
-  }
-  if (kind == io::RecordKind::transaction) {
-    throw_wrong_kind(options.files, "these are transaction records (date, amount): they are read by "
-                     "'csm-metrics rfm' and 'csm-metrics predict'");
-  }
-  if (!options.emit_state.empty() && kind != io::RecordKind::activity) {
-    throw UsageError("--emit-state needs activity records");
-  }
-  ActivityAggregator aggregator;
   CohortOptions cohort_options;
   cohort_options.grain = parse_grain(options.grain).value_or(Grain::month);
   cohort_options.exclude_reactivated = options.exclude_reactivated;
-  if (!options.emit_state.empty()) {
-    // A partial state holds months: merge rolls them up once it knows the whole range.
-    CohortOptions monthly = cohort_options;
-    monthly.grain = Grain::month;
-    aggregator.collect_cohorts(monthly);
-    if (!options.by.empty()) aggregator.group_by_segment();
-    try {
-      input.read(aggregator);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    check_cohort_range(aggregator, input.report());
-    (void)aggregator.finish(MetricOptions{}, read.threads);
-    io::CohortState state;
-    state.tool_version = CSM_VERSION;
-    state.shard = shard.first;
-    state.shard_count = shard.second;
-    state.options = cohort_options;
-    state.group_by = options.by;
-    state.sources = input.report().sources;
-    state.records = input.report().records;
-    state.skipped = input.report().skipped;
-    state.stats = aggregator.stats();
-    state.monthly = aggregator.take_cohorts();
-    const std::string text = io::to_state_text(state);
-    if (options.emit_state == "-") {
-      io.out << text;
-      io.out.flush();
-      if (!io.out) throw OutputError("<stdout>: write failed");
-    } else {
-      io::write_file_atomically(options.emit_state, text);
-    }
-    return kOk;
-  }
-  aggregator.collect_cohorts(cohort_options);
-  if (!options.by.empty()) aggregator.group_by_segment();
-  report.group_by = options.by;
-  try {
-    input.read(aggregator);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  check_cohort_range(aggregator, input.report());
-  aggregator.finish(MetricOptions{}, read.threads);
-  report.activity = aggregator.stats();
-  report.table = aggregator.take_cohorts();
-  report.input = input.report();
-  InputOptions quality_options = options.range;
-  quality_options.files = options.files;
-  quality_options.quiet = options.quiet;
-  const std::vector<DataWarning> data_warnings = data_quality_warnings(
-      quality_options, read, kind, report.input, quality, &report.activity, report.warnings, io.err);
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
-    if (!options.quiet) {
-      for (const std::string& message : report.input.skipped_messages) {
-        io.err << "csm-metrics: skipped: " << message << '\n';
-      }
-    }
-  }
-  const auto& covered = report.table.months_covered;
-  const int full = months_in(cohort_options.grain);
-  if (!covered.empty() && covered.front() < full && !report.table.cohorts.empty()) {
-    report.warnings.push_back(period_label(report.table.cohorts.front().period, cohort_options.grain) +
-                              ": the data covers " + std::to_string(covered.front()) + " of its " +
-                              std::to_string(full) + " months");
-  }
-  if (covered.size() > 1 && covered.back() < full) {
-    report.warnings.push_back("the last " + std::string(to_string(cohort_options.grain)) +
-                              " covers " + std::to_string(covered.back()) + " of its " +
-                              std::to_string(full) + " months: its ages are counted at its last month in the data");
-  }
+  if (!options.emit_state.empty()) return emit_cohort_state(options, read, cohort_options, shard, io);
+
+  io::CohortsRequest request;
+  request.inputs = options.files;
+  request.read = read;
+  request.options = cohort_options;
+  request.group_by = options.by;
+  request.today = today_utc();
+  io::CohortsRun run = io::run_cohorts(request);
+  print_messages(run.messages, options.quiet, io.err);
+  io::CohortReport& report = run.report;
+  report.version = CSM_VERSION;
+  const std::vector<DataWarning>& data_warnings = run.data_warnings;
 
   std::string text;
   if (options.format == "json") {
@@ -216,6 +136,59 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   io.out.flush();
   if (!io.out) throw OutputError("<stdout>: write failed");
   return strict_status(options.range, data_warnings, kOk, io.err);
+}
+
+// --emit-state: the partial state (cohorts by month) of the input instead of the table.
+int emit_cohort_state(const CohortCommandOptions& options, io::ReadOptions read,
+                      const CohortOptions& cohort_options, std::pair<std::uint32_t, std::uint32_t> shard,
+                      Streams io) {
+  read.allow_empty = true;  // an empty shard has an empty state
+  io::RecordInput input(options.files, read);
+  // Customers by month are what cohorts are made of: activity records, or subscriptions turned
+  // into them as compute does. Summary records have no customers.
+  const io::RecordKind kind = input.kind();
+  if (kind == io::RecordKind::summary) {
+    throw_wrong_kind(options.files, "cohorts need one row per customer (activity or subscription records); "
+                     "summary records have counts only");
+  }
+  if (kind == io::RecordKind::transaction) {
+    throw_wrong_kind(options.files, "these are transaction records (date, amount): they are read by "
+                     "'csm-metrics rfm' and 'csm-metrics predict'");
+  }
+  if (kind != io::RecordKind::activity) throw UsageError("--emit-state needs activity records");
+  ActivityAggregator aggregator;
+  // A partial state holds months: merge rolls them up once it knows the whole range.
+  CohortOptions monthly = cohort_options;
+  monthly.grain = Grain::month;
+  aggregator.collect_cohorts(monthly);
+  if (!options.by.empty()) aggregator.group_by_segment();
+  try {
+    input.read(aggregator);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  io::check_cohort_range(aggregator, input.report());
+  (void)aggregator.finish(MetricOptions{}, read.threads);
+  io::CohortState state;
+  state.tool_version = CSM_VERSION;
+  state.shard = shard.first;
+  state.shard_count = shard.second;
+  state.options = cohort_options;
+  state.group_by = options.by;
+  state.sources = input.report().sources;
+  state.records = input.report().records;
+  state.skipped = input.report().skipped;
+  state.stats = aggregator.stats();
+  state.monthly = aggregator.take_cohorts();
+  const std::string text = io::to_state_text(state);
+  if (options.emit_state == "-") {
+    io.out << text;
+    io.out.flush();
+    if (!io.out) throw OutputError("<stdout>: write failed");
+  } else {
+    io::write_file_atomically(options.emit_state, text);
+  }
+  return kOk;
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/io/run.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace csm::cli {
@@ -84,33 +85,6 @@ Progress make_progress(const InputOptions& options, Streams io) {
 }  // namespace
 
 int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Streams io) {
-  if (!options.thresholds.empty()) {
-    // All customers, then each group with --by (the group's own summary, from its months).
-    std::vector<ThresholdSeries> series{{"", report.periods, report.summary, {}}};
-    for (std::size_t g = 0; g < report.groups.size(); ++g) {
-      const GroupPeriods& group = report.groups[g];
-      // The label is the value itself ("" for rows without one): JSON carries it as it is, the
-      // stderr line shows it through text::group_label.
-      series.push_back({group.group, group.periods,
-                        g < report.group_summaries.size() ? report.group_summaries[g] : RangeSummary{},
-                        group.moves, true});
-    }
-    report.thresholds = evaluate_thresholds(
-        options.thresholds, series, options.fail_scope == "all" ? ThresholdScope::all : ThresholdScope::latest);
-    std::vector<std::string> notes;
-    for (const Threshold& t : options.thresholds) {
-      if (t.group_only) {
-        notes.push_back("--fail-if " + t.expression + ": " + t.field +
-                        " is a field of groups only: checked for each group, not for all customers");
-      }
-    }
-    for (const std::string& note : threshold_notes(*report.thresholds, report.grain)) notes.push_back(note);
-    for (const std::string& note : notes) {
-      report.warnings.push_back(note);
-      if (!options.quiet) io.err << "csm-metrics: note: " << note << '\n';
-    }
-  }
-
   const std::string& format = options.format;
   std::string text;
   if (options.check_only) {
@@ -226,13 +200,17 @@ int compute(const ComputeOptions& options, Streams io) {
   read.bytes_parsed = progress.counter();
   InputProfile profile;
   if (options.explain || options.check_only) read.profile = &profile;
-  // The same reading and aggregation as `report` (cli/input_options.cpp).
-  io::MetricsReport report = read_metrics(in, read, io.err, nullptr, [&progress] { progress.finish(); },
-                                          options.check_only ? "check" : "compute");
+  // The same reading and aggregation as `report` (io::run_metrics, csm/io/run.hpp).
+  io::MetricsRequest request = metrics_request(in, read, options.check_only ? "check" : "compute");
+  request.thresholds = thresholds;
+  request.threshold_scope =
+      io::text::ascii_lower(options.fail_scope) == "all" ? ThresholdScope::all : ThresholdScope::latest;
+  io::MetricsRun run = io::run_metrics(request);
+  progress.finish();
+  print_messages(run.messages, in.quiet, io.err);
+  io::MetricsReport& report = run.report;
 
   MetricsOutput output;
-  output.thresholds = thresholds;
-  output.fail_scope = io::text::ascii_lower(options.fail_scope);
   output.format = io::text::ascii_lower(options.format);
   output.output = options.output;
   output.all = options.all;

@@ -11,18 +11,13 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
-#include "cli/grain_report.hpp"
 #include "cli/run.hpp"
 #include "csm/activity_aggregator.hpp"
-#include "csm/activity_sink.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/grain.hpp"
-#include "csm/group_metrics.hpp"
 #include "csm/invoice.hpp"
-#include "csm/io/explain.hpp"
 #include "csm/spend.hpp"
-#include "csm/summary_metrics.hpp"
 
 namespace csm::cli {
 
@@ -36,53 +31,6 @@ std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector
     renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
   return renames;
-}
-
-namespace {
-
-// Sums one customer's month in file order and stops at the row that takes it past the limit
-// (the reader turns the RevenueOverflow into an InputError naming that row).
-class OverflowLocator final : public ActivitySink {
- public:
-  OverflowLocator(std::string customer, YearMonth month) : customer_(std::move(customer)), month_(month) {}
-  void add(const ActivityRecord& record) override {
-    if (record.period != month_ || record.customer_id != customer_) return;
-    const std::optional<Money> next = checked_add(sum_, record.revenue);
-    if (!next) {
-      throw RevenueOverflow("customer " + quote_for_message(customer_) + ", " + to_string(month_) +
-                            ": this row takes the month's revenue sum past " + format_money(kMaxMoney));
-    }
-    sum_ = *next;
-  }
-
- private:
-  std::string customer_;
-  YearMonth month_;
-  Money sum_ = 0;
-};
-
-}  // namespace
-
-void throw_overflow(const std::vector<std::string>& files, const io::ReadOptions& read,
-                    const RevenueOverflow& e) {
-  const bool rereadable =
-      !files.empty() && std::none_of(files.begin(), files.end(), [](const std::string& f) { return f == "-"; });
-  if (rereadable && e.month()) {
-    // Rare: read the files again, in order and on one thread, to name the row that crossed the
-    // limit; the first read summed the month in shares, where no single row crosses it.
-    io::ReadOptions again = read;
-    again.threads = 1;
-    again.profile = nullptr;
-    again.bytes_parsed = nullptr;
-    DataProfile quality;
-    if (again.quality != nullptr) again.quality = &quality;
-    OverflowLocator locator(e.customer(), *e.month());
-    io::RecordInput input(files, again);
-    if (input.kind() == io::RecordKind::activity) input.read(locator);  // throws InputError at the row
-  }
-  std::string source = files.empty() || files.front() == "-" ? "<stdin>" : files.front();
-  if (files.size() > 1) source += " (and " + std::to_string(files.size() - 1) + " more)";
-  throw InputError(source, 0, "revenue", e.what());
 }
 
 void add_record_options(CLI::App& cmd, InputOptions& options) {
@@ -239,11 +187,7 @@ io::ReadOptions read_options(const InputOptions& options) {
   read.kind = kinds.at(io::text::ascii_lower(options.kind));
   read.renames = parse_renames(options.columns);
   // --by COLUMN: the column is read as the segment, which the aggregation groups on.
-  if (!options.by.empty()) {
-    check_group_column(options.by, read.renames);
-    if (io::text::ascii_lower(options.by) != "segment") read.renames.emplace_back("segment", options.by);
-    read.required_columns.emplace_back("segment");
-  }
+  io::add_group_column(options.by, read);
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   apply_range_options(options, read);
@@ -302,265 +246,48 @@ void set_invoice_options(const InputOptions& options, io::ReadOptions& read) {
   }
 }
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// --spend: read the spend file with the same readers and rules (not the --column renames, which
-// are for the customer records) and put its month totals into acquisition_cost, of all customers
-// and, with --by, of each group the spend names.
-void add_spend(const FinishOptions& options, io::MetricsReport& report, std::ostream& err) {
-  io::ReadOptions spend_read = options.spend_read;
-  spend_read.kind = io::RecordKind::spend;
-  spend_read.renames.clear();
-  spend_read.required_columns.clear();  // --by's column is optional in a spend file
-  spend_read.bytes_parsed = nullptr;
-  spend_read.profile = nullptr;
-  spend_read.shard = 0;
-  spend_read.shard_count = 0;
-  spend_read.allow_empty = false;
-  spend_read.until.reset();
-  spend_read.quality = nullptr;
-  spend_read.dedupe = false;
-  // With --by COLUMN, a COLUMN column in the spend file says which group each amount was for.
-  const std::string& by = report.group_by;
-  SpendGroupColumn group_column = SpendGroupColumn::none;
-  if (!by.empty()) {
-    group_column = iequals(by, "channel") ? SpendGroupColumn::channel : SpendGroupColumn::segment;
-    if (!iequals(by, "segment") && !iequals(by, "channel")) spend_read.renames.emplace_back("segment", by);
-  }
-  io::RecordInput input({options.spend}, spend_read);
-  SpendTotals totals(group_column);
-  input.read(totals);
-  io::SpendReport spend;
-  spend.input = input.report();
-  spend.mode = io::text::ascii_lower(options.spend_mode) == "add" ? SpendMode::add : SpendMode::replace;
-  spend.applied = apply_spend(report.periods, totals, spend.mode, report.options);
-  std::vector<std::string> notes;
-  if (!by.empty()) {
-    const GroupSpendApplied groups = apply_spend_to_groups(report.groups, totals, spend.mode, report.options);
-    if (!groups.attributed) {
-      notes.push_back(spend.mode == SpendMode::replace
-                          ? "the spend file has no " + by +
-                                " values: the groups' acquisition_cost and cac are unknown (null); "
-                                "give the spend a " + by + " column to split it"
-                          : "the spend file has no " + by +
-                                " values: the spend is added to the all-customers figures only");
-    }
-    if (!groups.unknown.empty()) {
-      std::string names;
-      for (const std::string& name : groups.unknown) names += (names.empty() ? "" : ", ") + name;
-      notes.push_back("spend for " + by + " values without customers (" + names + ", " +
-                      format_money(groups.unknown_amount) + ") is in the all-customers figures only");
-    }
-    if (groups.attributed && groups.ungrouped > 0) {
-      notes.push_back("spend rows without a " + by + " value (" + format_money(groups.ungrouped) +
-                      ") are in the all-customers figures only");
-    }
-  }
-  if (spend.input.skipped > 0) {
-    notes.push_back("skipped " + std::to_string(spend.input.skipped) + " invalid spend records");
-    if (!options.quiet) {
-      for (const std::string& message : spend.input.skipped_messages) {
-        err << "csm-metrics: skipped: " << message << '\n';
-      }
-    }
-  }
-  if (spend.applied.replaced_record_costs) {
-    notes.push_back("--spend replaces the acquisition_cost of the records (--spend-mode add adds "
-                    "the two)");
-  }
-  if (!spend.applied.outside.empty()) {
-    std::string months;
-    for (const YearMonth month : spend.applied.outside) {
-      months += (months.empty() ? "" : ", ") + to_string(month);
-    }
-    notes.push_back("spend in months outside the data left out: " + months + " (" +
-                    format_money(spend.applied.total - spend.applied.applied) + ")");
-  }
-  for (const std::string& note : notes) {
-    if (!options.quiet) err << "csm-metrics: warning: " << note << '\n';
-    report.warnings.push_back(note);
-  }
-  report.spend = std::move(spend);
-}
-
-}  // namespace
-
-void finish_periods(io::MetricsReport& report, const FinishOptions& options, std::ostream& err) {
-  // Spend and the data report apply to the months, before any roll-up to quarters or years.
-  if (!options.spend.empty()) add_spend(options, report, err);
-  report.summary = summarize(report.periods);  // from the months, whatever the grain
-  if (options.profile != nullptr) {
-    report.explain = io::make_explain(report.kind, report.input, report.activity, report.periods,
-                                      *options.profile);
-    if (report.spend) {  // the spend file's invalid values too, by column
-      for (const auto& [field, n] : report.spend->input.skipped_by_field) {
-        report.explain->invalid_by_field["spend." + field] += n;
-      }
-    }
-  }
-  for (const GroupPeriods& g : report.groups) report.group_summaries.push_back(summarize(g.periods));
-  report.grain = options.grain;
-  roll_up_report(report, options.raw, report.options);
-
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
-    if (!options.quiet) {
-      for (const std::string& message : report.input.skipped_messages) {
-        err << "csm-metrics: skipped: " << message << '\n';
-      }
-      if (report.input.skipped > report.input.skipped_messages.size()) {
-        err << "csm-metrics: skipped " << report.input.skipped << " invalid records in all\n";
-      }
-    }
-  }
-}
-
-void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report,
-                        std::string_view table) {
-  const ActivityStats& stats = aggregator.stats();
-  if (!stats.first || !stats.last) return;
-  const std::int32_t span = stats.last->index - stats.first->index + 1;
-  if (span <= kMaxCohortMonths) return;
-  const io::MonthRows& rows = report.month_rows;
-  const std::string what = "the data would span " + std::to_string(span) + " months (" +
-                           to_string(*stats.first) + " to " + to_string(*stats.last) +
-                           "), more than the " + std::to_string(kMaxCohortMonths) + " " +
-                           std::string(table) + " covers; check the year";
-  // Subscription records (or an --until) make the range otherwise: their reader checks the rows.
-  if (!rows.first || !rows.last || rows.first->month != *stats.first || rows.last->month != *stats.last) {
-    throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "period", what);
-  }
-  const std::int32_t low_gap = rows.next_first ? rows.next_first->month.index - rows.first->month.index : 0;
-  const std::int32_t high_gap = rows.next_last ? rows.last->month.index - rows.next_last->month.index : 0;
-  const io::MonthRow& blamed = high_gap > low_gap ? *rows.last : *rows.first;
-  const io::MonthRow& other = high_gap > low_gap ? *rows.first : *rows.last;
-  throw InputError(blamed.source, blamed.line, "period",
-                   to_string(blamed.month) + ": " + what + " (the other end, " +
-                       to_string(other.month) + ", is at " + other.source + ":" +
-                       std::to_string(other.line) + ")");
-}
-
-io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
-                               std::ostream& err, CohortRequest* cohorts,
-                               const std::function<void()>& read_done, const std::string& command,
-                               MovementRequest* movements) {
-  io::MetricsReport report;
-  report.version = CSM_VERSION;
-  report.command = command;
-  report.options = options.metrics;
-  const Grain grain = parse_grain(io::text::ascii_lower(options.grain)).value_or(Grain::month);
-  ActivityRaw raw;  // activity records: what the months (and the periods of the grain) come from
-  DataProfile quality;
-  io::ReadOptions with_quality = read;
+io::MetricsRequest metrics_request(const InputOptions& options, const io::ReadOptions& read,
+                                   const std::string& command) {
+  io::MetricsRequest request;
+  request.inputs = options.files;
+  request.read = read;
+  request.metrics = options.metrics;
+  request.group_by = options.by;
+  request.grain = parse_grain(io::text::ascii_lower(options.grain)).value_or(Grain::month);
+  request.spend = options.spend;
+  request.spend_mode = io::text::ascii_lower(options.spend_mode) == "add" ? SpendMode::add : SpendMode::replace;
+  request.command = command;
   // CSM_NO_DATA_QUALITY=1 turns the warnings off, only to measure what they cost
   // (docs/performance.md); --dedupe needs them.
   const char* no_quality = std::getenv("CSM_NO_DATA_QUALITY");
-  if (no_quality == nullptr || *no_quality == '\0' || options.dedupe) with_quality.quality = &quality;
-  io::RecordInput input(options.files, with_quality);
-  try {
-    report.kind = input.kind();
-    if (report.kind == io::RecordKind::transaction) {
-      throw_wrong_kind(options.files,
-          "these are transaction records (date, amount): they are read by 'csm-metrics rfm' and "
-          "'csm-metrics predict'; " + command + " reads activity, subscription or summary records");
+  request.data_quality = no_quality == nullptr || *no_quality == '\0';
+  request.today = today_utc();
+  return request;
+}
+
+void print_messages(const std::vector<io::RunMessage>& messages, bool quiet, std::ostream& err) {
+  if (quiet) return;
+  for (const io::RunMessage& m : messages) {
+    switch (m.level) {
+      case io::RunMessage::Level::warning:
+        err << "csm-metrics: warning: " << m.text << '\n';
+        break;
+      case io::RunMessage::Level::note:
+        err << "csm-metrics: note: " << m.text << '\n';
+        break;
+      case io::RunMessage::Level::skipped:
+        err << "csm-metrics: skipped: " << m.text << '\n';
+        break;
+      case io::RunMessage::Level::total:
+        err << "csm-metrics: " << m.text << '\n';
+        break;
     }
-    if (report.kind == io::RecordKind::summary) {
-      if (movements != nullptr) {
-        throw InputError(options.files.empty() ? "<stdin>" : options.files.front(), 0, "",
-                         "these are summary records (one row per month, counts only): " + command +
-                             " needs one row per customer (activity or subscription records)");
-      }
-      if (!options.by.empty()) throw UsageError("--by needs activity records (one row per customer and month)");
-      SummaryAggregator aggregator;
-      input.read(aggregator);
-      report.periods = aggregator.finish(options.metrics);
-    } else {
-      // One pass: the metrics, the groups and the cohorts all come from this aggregation.
-      ActivityAggregator aggregator;
-      if (!options.by.empty()) aggregator.group_by_segment();
-      if (cohorts != nullptr) aggregator.collect_cohorts(cohorts->options);
-      if (movements != nullptr) aggregator.collect_movements(movements->options);
-      input.read(aggregator);
-      if (cohorts != nullptr) check_cohort_range(aggregator, input.report());
-      // Each group has a row for every month of the span: a mistyped year would make millions.
-      if (cohorts == nullptr && !options.by.empty()) {
-        check_cohort_range(aggregator, input.report(), "a grouped series (--by)");
-      }
-      raw = aggregator.finish_raw(read.threads, grain);
-      if (movements != nullptr) movements->list = aggregator.take_movements();
-      if (!options.by.empty()) report.group_by = options.by;
-      report.periods = periods_from_raw(raw, options.metrics, raw.grouped ? &report.groups : nullptr);
-      report.activity = raw.stats;
-      if (const auto& subscriptions = input.report().subscriptions) {
-        report.activity->zero_revenue_records = subscriptions->zero_mrr;  // rows as read
-      }
-      if (const auto& invoices = input.report().invoices) {
-        report.activity->zero_revenue_records = invoices->trial_lines;  // lines as read
-      }
-      if (cohorts != nullptr) cohorts->table = aggregator.take_cohorts();
-    }
-  } catch (const RevenueOverflow& e) {
-    throw_overflow(options.files, read, e);
-  } catch (const TooManyGroups& e) {
-    throw UsageError("--by " + options.by + ": " + e.what());
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
   }
-  if (read_done) read_done();
-  report.input = input.report();
-  report.data_warnings = data_quality_warnings(options, read, report.kind, report.input, quality,
-                                               report.activity ? &*report.activity : nullptr,
-                                               report.warnings, err);
-  FinishOptions finish;
-  finish.spend = options.spend;
-  finish.spend_mode = options.spend_mode;
-  finish.spend_read = read;
-  finish.quiet = options.quiet;
-  finish.profile = read.profile;
-  finish.grain = grain;
-  finish.raw = report.kind == io::RecordKind::summary ? nullptr : &raw;
-  finish_periods(report, finish, err);
-  return report;
 }
 
 }  // namespace csm::cli
 
 namespace csm::cli {
-
-std::vector<DataWarning> data_quality_warnings(const InputOptions& options, const io::ReadOptions& read,
-                                               io::RecordKind kind, const io::ReadReport& input,
-                                               const DataProfile& quality, const ActivityStats* stats,
-                                               std::vector<std::string>& warnings, std::ostream& err) {
-  DataProfile::Checks checks;
-  if (kind == io::RecordKind::summary) {
-    checks.partial = checks.duplicates = checks.overlaps = false;
-  } else if (kind == io::RecordKind::subscription) {
-    // Start months: gaps, a short last month and future starts are ordinary for subscriptions.
-    checks.gaps = checks.partial = checks.future = checks.overlaps = false;
-  }
-  if (options.dedupe) checks.duplicates = false;  // dropped, and counted in input
-  // A file read in shares keeps what one stream keeps (each share logs its rows, merged in file
-  // order), so the warnings are the same on any number of threads.
-  (void)stats;
-  (void)read;
-  const DataProfile* profile = &quality;
-  std::vector<DataWarning> found = profile->warnings(input.sources, today_utc(), checks);
-  for (const DataWarning& w : found) {
-    if (!options.quiet) err << "csm-metrics: warning: " << w.code << ": " << w.message << '\n';
-    warnings.push_back(w.code + ": " + w.message);
-  }
-  if (options.dedupe && input.duplicates_dropped > 0 && !options.quiet) {
-    err << "csm-metrics: note: --dedupe dropped " << input.duplicates_dropped
-        << " exact duplicate rows\n";
-  }
-  return found;
-}
 
 int strict_status(const InputOptions& options, const std::vector<DataWarning>& warnings, int status,
                   std::ostream& err) {

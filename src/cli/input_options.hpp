@@ -1,8 +1,8 @@
 #pragma once
 /// The input and metric options of the commands that read records (compute, check, report,
-/// at-risk), registered with one set of words and checks, and reading the inputs into the metrics
-/// of a MetricsReport with one code path: `compute` and `report` print the same numbers because
-/// they come from read_metrics() with the same options.
+/// at-risk), registered with one set of words and checks, and mapped onto the typed requests of
+/// the library's runs (csm/io/run.hpp): `compute` and `report` print the same numbers because they
+/// make the same io::MetricsRequest from the same options.
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -18,6 +18,7 @@
 #include "csm/input_profile.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/io/run.hpp"
 #include "csm/movements.hpp"
 #include "csm/period_metrics.hpp"
 
@@ -47,21 +48,6 @@ struct InputOptions {
   std::string preset;           ///< --preset NAME (invoice records)
 };
 
-/// Ask read_metrics for the cohort table too, from the same single read (activity and
-/// subscription records; summary records have no customers, so `table` stays empty).
-struct CohortRequest {
-  CohortOptions options;
-  std::optional<CohortTable> table;
-};
-
-/// Ask read_metrics for the movement list too (`movements`), from the same single read: the
-/// walk that counts the metrics lists the lines (activity and subscription records; summary
-/// records have no customers: an InputError).
-struct MovementRequest {
-  MovementOptions options;
-  MovementList list;
-};
-
 /// FILE..., --input-format, --kind, --until, --column, --skip-invalid: how records are read.
 void add_record_options(CLI::App& cmd, InputOptions& options);
 /// --since, --strict, --dedupe, --delimiter, --round-money (part of add_record_options; for
@@ -81,12 +67,6 @@ void add_group_options(CLI::App& cmd, InputOptions& options);
 /// add_record_options, add_metric_options, then -q and -j.
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
-/// A revenue sum past the money limit as an InputError. For activity records read from files, the
-/// files are read again in order to name the row (FILE:LINE) at which the customer's month first
-/// passes the limit; otherwise (standard input, other kinds) the input is named without a line.
-[[noreturn]] void throw_overflow(const std::vector<std::string>& files, const io::ReadOptions& read,
-                                 const RevenueOverflow& e);
-
 /// --until as a month: YYYY-MM, or "previous" (the last complete month before today, UTC);
 /// throws UsageError for anything else.
 std::optional<YearMonth> parse_until(const std::string& text);
@@ -97,16 +77,6 @@ std::optional<YearMonth> parse_since(const std::string& text);
 /// Throws UsageError for a malformed CSM_TODAY.
 Date today_utc();
 
-/// The data-quality warnings of one read (`quality` was its ReadOptions::quality): when the read
-/// split a file and some customer-month has several rows or some period is isolated, the inputs
-/// are read again by one thread to find duplicates, overlaps and their lines. Each warning is
-/// printed on `err` (unless quiet) and its text appended to `warnings`. `stats`: the aggregation's
-/// (activity and subscription records), or nullptr.
-std::vector<DataWarning> data_quality_warnings(const InputOptions& options, const io::ReadOptions& read,
-                                               io::RecordKind kind, const io::ReadReport& input,
-                                               const DataProfile& quality, const ActivityStats* stats,
-                                               std::vector<std::string>& warnings, std::ostream& err);
-
 /// --strict: the exit status after the output is written (kDataError with data warnings).
 int strict_status(const InputOptions& options, const std::vector<DataWarning>& warnings, int status,
                   std::ostream& err);
@@ -116,43 +86,14 @@ int strict_status(const InputOptions& options, const std::vector<DataWarning>& w
 /// Throws UsageError (a malformed --column or --until).
 io::ReadOptions read_options(const InputOptions& options);
 
-/// What compute, report and merge do to the months once the records are aggregated.
-struct FinishOptions {
-  std::string spend;                   ///< --spend FILE; empty = none
-  std::string spend_mode = "replace";  ///< --spend-mode
-  io::ReadOptions spend_read;          ///< how to read it (format, threads, --skip-invalid)
-  bool quiet = false;
-  InputProfile* profile = nullptr;     ///< --explain / check: the rows described while reading
-  Grain grain = Grain::month;
-  /// Activity records: the aggregation the months were finished from, counted at `grain` (the
-  /// periods of a coarser grain come from it); nullptr for summary records.
-  const ActivityRaw* raw = nullptr;
-};
+/// The library's request for a metrics run with these options, read with `read` (from
+/// read_options(), perhaps with a progress counter or a profile added). `command` names the
+/// command in messages and in the JSON member "command". CSM_NO_DATA_QUALITY=1 turns the
+/// data-quality warnings off, only to measure what they cost (docs/performance.md).
+io::MetricsRequest metrics_request(const InputOptions& options, const io::ReadOptions& read,
+                                   const std::string& command);
 
-/// --spend into acquisition_cost (all customers and, with --by, the groups it names), the
-/// summaries of the months, the data report, the roll-up to the grain, and the warning for
-/// skipped records (listed on `err` unless quiet). One code path for compute, report and merge.
-void finish_periods(io::MetricsReport& report, const FinishOptions& options, std::ostream& err);
-
-/// Cohorts (cohorts, report): the records read must span at most kMaxCohortMonths months. Past
-/// it, an InputError (exit 65) at the row that stretches the range: of the two ends, the one
-/// farther from the rest of the data (a mistyped year), the earliest on a tie.
-/// `table` names what has the limit in the message. Also used for --by (a grouped series).
-void check_cohort_range(const ActivityAggregator& aggregator, const io::ReadReport& report,
-                        std::string_view table = "a cohort table");
-
-/// Read every input (with `read`, from read_options()) and fill kind, options, input, activity,
-/// spend, periods, summary and warnings of a report; with `by` also group_by, groups and
-/// group_summaries; with a coarser `grain` the periods rolled up; with `read.profile` set also
-/// `explain` (of the monthly periods); with `cohorts` also its table. `read_done` is called once
-/// the records are read (compute ends its progress line there). Skipped records are listed on
-/// `err` unless quiet. `command` names the command in messages. Throws UsageError (--by or
-/// --until with records they do not apply to, transaction records), InputError, SourceError,
-/// RevenueOverflow.
-io::MetricsReport read_metrics(const InputOptions& options, const io::ReadOptions& read,
-                               std::ostream& err, CohortRequest* cohorts = nullptr,
-                               const std::function<void()>& read_done = {},
-                               const std::string& command = "this command",
-                               MovementRequest* movements = nullptr);
+/// The messages of a run on `err` ("csm-metrics: warning: ...", ...), none when `quiet`.
+void print_messages(const std::vector<io::RunMessage>& messages, bool quiet, std::ostream& err);
 
 }  // namespace csm::cli

@@ -476,18 +476,23 @@ int merge(const MergeOptions& options, Streams io) {
   }
   report.activity = raw.stats;
 
-  // From here on exactly what compute does after reading (cli/input_options.cpp, compute.cpp).
-  FinishOptions finish;
+  // From here on exactly what compute does after reading (io::finish_metrics, compute.cpp).
+  io::FinishRequest finish;
   finish.spend = options.spend;
-  finish.spend_mode = options.spend_mode;
+  finish.spend_mode = io::text::ascii_lower(options.spend_mode) == "add" ? SpendMode::add : SpendMode::replace;
   finish.spend_read.threads = io::effective_threads(0);
-  finish.quiet = options.quiet;
   finish.grain = head.grain;
   finish.raw = &raw;
-  finish_periods(report, finish, io.err);
+  std::vector<io::RunMessage> messages;
+  io::finish_metrics(report, finish, messages);
+  print_messages(messages, options.quiet, io.err);
+  messages.clear();
+  io::check_thresholds(report, parse_fail_if(options.fail_if, raw.grouped),
+                       io::text::ascii_lower(options.fail_scope) == "all" ? ThresholdScope::all
+                                                                          : ThresholdScope::latest,
+                       messages);
+  print_messages(messages, options.quiet, io.err);
   MetricsOutput output;
-  output.thresholds = parse_fail_if(options.fail_if, raw.grouped);
-  output.fail_scope = io::text::ascii_lower(options.fail_scope);
   output.format = io::text::ascii_lower(options.format);
   output.output = options.output;
   output.all = options.all;

@@ -80,18 +80,22 @@ int movements(const MovementCommandOptions& options, Streams io) {
     throw UsageError("no input: give a file (csm-metrics movements customers.csv) or pipe records in");
   }
   const Grain grain = parse_grain(io::text::ascii_lower(in.grain)).value_or(Grain::month);
-  MovementRequest request;
-  request.options.grain = grain;
-  request.options.types = parse_types(options.types);
-  for (const std::string& p : options.periods) request.options.periods.push_back(parse_period_label(p, grain));
-  request.options.customers = options.customers;
-  const bool moves_asked = (request.options.types & ((1u << static_cast<unsigned>(MovementType::moved_in)) |
+  MovementOptions wanted;
+  wanted.grain = grain;
+  wanted.types = parse_types(options.types);
+  for (const std::string& p : options.periods) wanted.periods.push_back(parse_period_label(p, grain));
+  wanted.customers = options.customers;
+  const bool moves_asked = (wanted.types & ((1u << static_cast<unsigned>(MovementType::moved_in)) |
                                                      (1u << static_cast<unsigned>(MovementType::moved_out)))) != 0;
   if (in.by.empty() && !options.types.empty() && moves_asked) {
     throw UsageError("--type moved_in and moved_out are moves between groups: they need --by COLUMN");
   }
 
-  io::MetricsReport metrics = read_metrics(in, read_options(in), io.err, nullptr, {}, "movements", &request);
+  io::MetricsRequest request = metrics_request(in, read_options(in), "movements");
+  request.movements = wanted;
+  io::MetricsRun run = io::run_metrics(request);
+  print_messages(run.messages, in.quiet, io.err);
+  const io::MetricsReport& metrics = run.report;
 
   io::MovementReport report;
   report.version = CSM_VERSION;
@@ -99,8 +103,8 @@ int movements(const MovementCommandOptions& options, Streams io) {
   report.input = metrics.input;
   if (metrics.activity) report.activity = *metrics.activity;
   report.group_by = in.by;
-  report.options = request.options;
-  report.list = std::move(request.list);
+  report.options = wanted;
+  report.list = std::move(run.movements);
   report.warnings = metrics.warnings;
 
   // Filters that select nothing are worth a note: a typo in an id or a period outside the data.

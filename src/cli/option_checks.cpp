@@ -198,31 +198,4 @@ void check_output_paths(const CLI::App& command) {
   }
 }
 
-void check_group_column(const std::string& by,
-                        const std::vector<std::pair<std::string, std::string>>& renames) {
-  std::string wanted = by;
-  for (char& c : wanted) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  if (wanted == "segment") return;
-  const auto lower = [](std::string text) {
-    for (char& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    return text;
-  };
-  std::string field;
-  for (const auto& [canonical, input] : renames) {
-    if (lower(input) == wanted && lower(canonical) != "segment") field = canonical;
-  }
-  for (const auto* columns : {&io::activity_columns(), &io::subscription_columns()}) {
-    for (const std::string& name : *columns) {
-      // A field renamed to another input column (--column revenue=MRR) leaves its name free.
-      const bool moved = std::any_of(renames.begin(), renames.end(),
-                                     [&](const auto& r) { return lower(r.first) == name; });
-      if (field.empty() && name == wanted && !moved) field = name;
-    }
-  }
-  if (field.empty()) return;
-  throw UsageError("--by " + quote_for_message(by) + ": that column is read as the records' " +
-                   field + "; --by takes another column to group on, such as segment, plan or "
-                   "country");
-}
-
 }  // namespace csm::cli

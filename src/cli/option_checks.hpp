@@ -45,10 +45,4 @@ double rate_value(const std::string& option, const std::string& text, double min
 /// run() for whichever command was given.
 void check_output_paths(const CLI::App& command);
 
-/// --by COLUMN: a column that the records already read as one of their own fields (customer_id,
-/// period, revenue, ..., or the input column of a --column rename) cannot also be the group.
-/// Throws UsageError naming the field.
-void check_group_column(const std::string& by,
-                        const std::vector<std::pair<std::string, std::string>>& renames);
-
 }  // namespace csm::cli

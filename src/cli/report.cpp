@@ -136,12 +136,16 @@ int report(const ReportOptions& options, Streams io) {
   io::ReportInput page;
   page.title = options.title;
   // The metrics, the groups of --by and the cohort table come from one read of the input, by the
-  // same code as compute's (cli/input_options.cpp).
-  CohortRequest cohorts;
+  // same code as compute's (io::run_metrics, csm/io/run.hpp).
+  io::MetricsRequest request = metrics_request(in, read_options(in), "report");
   const std::string cohort_grain = io::text::ascii_lower(options.cohort_grain);
-  cohorts.options.grain = parse_grain(cohort_grain).value_or(Grain::month);
-  page.metrics = read_metrics(in, read_options(in), io.err, &cohorts, {}, "report");
-  if (cohorts.table && !cohorts.table->cohorts.empty()) page.cohorts = io::cohort_retention(*cohorts.table);
+  CohortOptions cohort_options;
+  cohort_options.grain = parse_grain(cohort_grain).value_or(Grain::month);
+  request.cohorts = cohort_options;
+  io::MetricsRun run = io::run_metrics(request);
+  print_messages(run.messages, in.quiet, io.err);
+  page.metrics = std::move(run.report);
+  if (run.cohorts && !run.cohorts->cohorts.empty()) page.cohorts = io::cohort_retention(*run.cohorts);
   if (!page.metrics.group_by.empty()) {
     io::GroupBreakdown groups;
     groups.by = page.metrics.group_by;
@@ -162,7 +166,7 @@ int report(const ReportOptions& options, Streams io) {
   settings.skip_invalid = in.skip_invalid;
   settings.until = parse_until(in.until);
   if (!in.spend.empty()) settings.spend_file = in.spend;
-  settings.cohort_grain = cohorts.options.grain;
+  settings.cohort_grain = cohort_options.grain;
   settings.command = equivalent_command(options, cohort_grain);
   page.settings = std::move(settings);
 

@@ -11,6 +11,7 @@
 #include "cli/scale_out.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
+#include "csm/io/run.hpp"
 #include "csm/suggest.hpp"
 
 namespace csm::cli {
@@ -183,6 +184,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     print_error(err, "no command given; try --help");
     return kUsage;
   } catch (const UsageError& e) {
+    print_error(err, e.what());
+    return kUsage;
+  } catch (const io::RequestError& e) {  // the library's word for a usage error
     print_error(err, e.what());
     return kUsage;
   } catch (const InputError& e) {

@@ -42,12 +42,11 @@ struct EmitStateRequest {
 void refuse_with_emit_state(const CLI::App& cmd,
                             const std::vector<std::pair<std::string, std::string>>& refused);
 
-/// The output of compute and merge once the metrics are finished (finish_periods(),
-/// cli/input_options.hpp): --fail-if, then the table, JSON or CSV. One code path, so that a merge
-/// of shards prints exactly what compute prints. Option values are in lower case.
+/// The output of compute and merge once the metrics are finished and checked
+/// (io::finish_metrics, io::check_thresholds, csm/io/run.hpp): the table, JSON or CSV, then the
+/// crossed thresholds. One code path, so that a merge of shards prints exactly what compute
+/// prints. Option values are in lower case.
 struct MetricsOutput {
-  std::vector<Threshold> thresholds;   ///< --fail-if
-  std::string fail_scope = "latest";
   std::string format = "table";
   std::string output;                  ///< -o FILE (empty or "-": stdout)
   bool all = false;
@@ -57,7 +56,7 @@ struct MetricsOutput {
   bool check_only = false;             ///< `check`: only the data report
 };
 
-/// Check the thresholds and write `report`. Returns kOk, or kThresholdCrossed when a --fail-if
+/// Write `report`. Returns kOk, or kThresholdCrossed when a --fail-if check (report.thresholds)
 /// holds.
 int write_metrics(io::MetricsReport& report, const MetricsOutput& output, Streams io);
 

@@ -13,6 +13,7 @@ endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/build
                         -G Ninja -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
                         "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+                        -DCSM_EXAMPLE_SOURCE=${SOURCE_DIR}/examples/compute_from_csv.cpp
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(rc)
   message(FATAL_ERROR "configuring the consumer failed:\n${out}")
@@ -27,3 +28,7 @@ if(rc OR NOT out MATCHES "sum=100.30 churn=5.0")
   message(FATAL_ERROR "the consumer printed '${out}' (exit ${rc})")
 endif()
 message(STATUS "install ok: ${out}")
+# The example, built against the installed package, on the hand-worked file.
+set(EXAMPLE ${WORK_DIR}/build/compute_from_csv)
+set(INPUT ${SOURCE_DIR}/tests/data/library/tiny_activity.csv)
+include(${SOURCE_DIR}/tests/install/check_example.cmake)
