@@ -127,8 +127,8 @@ TEST_CASE("derive_rates: one pass with the period's months and population", "[pe
     PeriodMetrics m = quarter();
     csm::derive_rates(m, DeriveContext{MetricOptions{}, 3});
     CHECK(*m.retention_rate == Approx(51.2));
-    CHECK(*m.clv == Approx(500.0));     // 100 / (1 - 0.8)
-    CHECK(*m.ltv_cac == Approx(2.0));   // 500 / 250
+    CHECK(*m.clv == Approx(500.0));    // 100 / (1 - 0.8)
+    CHECK(*m.ltv_cac == Approx(2.0));  // 500 / 250
     CHECK(*m.cac_payback_months == Approx(2.5));
   }
   SECTION("a group: retention 100 R / S, and clv and ltv_cac follow it") {
@@ -150,7 +150,7 @@ TEST_CASE("derive_rates: one pass with the period's months and population", "[pe
     options.gross_margin = 0.5;
     options.discount_rate = 0.05;
     csm::derive_rates(m, DeriveContext{options, 3});
-    CHECK(*m.clv == Approx(50.0 / 0.25));          // 100 x 0.5 / (1 + 0.05 - 0.8)
+    CHECK(*m.clv == Approx(50.0 / 0.25));         // 100 x 0.5 / (1 + 0.05 - 0.8)
     CHECK(*m.cac_payback_months == Approx(5.0));  // 250 / (100 x 0.5)
   }
 }

@@ -55,7 +55,8 @@ std::vector<std::string> split(const std::string& line, char separator) {
 
 }  // namespace
 
-TEST_CASE("period fields: every field in every output, in the table's order", "[io][period_fields]") {
+TEST_CASE("period fields: every field in every output, in the table's order",
+          "[io][period_fields]") {
   for (const bool with_nps : {false, true}) {
     INFO("with_nps " << with_nps);
     const csm::io::MetricsReport r = report(with_nps);
@@ -86,6 +87,7 @@ TEST_CASE("period fields: every field in every output, in the table's order", "[
     CHECK(csm::parse_threshold(std::string(f.name) + " > 1").field == f.name);
   }
   // The writers' lists of names are the table's, NPS ones apart.
-  CHECK(csm::io::nps_field_names() == std::vector<std::string>{"nps", "nps_responses", "nps_promoters",
-                                                               "nps_passives", "nps_detractors"});
+  CHECK(csm::io::nps_field_names() == std::vector<std::string>{"nps", "nps_responses",
+                                                               "nps_promoters", "nps_passives",
+                                                               "nps_detractors"});
 }
