@@ -1,7 +1,8 @@
 #pragma once
 /// The output of `compute`: one PeriodMetrics per month. Field names are the JSON keys and the
 /// names in docs/metrics.md. nullopt means "not defined" (a zero denominator, or not determined by
-/// a summary input) and is written as null.
+/// a summary input) and is written as null. The table of these fields (unit, roll-up, derivation,
+/// null rule) that every output iterates is csm/period_fields.hpp.
 
 #include <cstdint>
 #include <optional>
