@@ -45,15 +45,19 @@ struct GrainPeriods {
 /// null in any month of the period is null for the period. Rates are derived from the rolled-up
 /// counts; clv uses the monthly equivalent of the period's retention (docs/metrics.md). With
 /// Grain::month the periods come back unchanged, each with months = 1.
+/// `population` says whose retention the periods' retention_rate is (Population::group for the
+/// periods of one group of --by).
 GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, Grain grain,
-                     const MetricOptions& options);
+                     const MetricOptions& options, Population population = Population::all);
+
+/// roll_up() before derive_rates(): each field rolled up by its PeriodField::roll_up rule
+/// (csm/period_fields.hpp), the derived fields null. With Grain::month the months come back as
+/// they are.
+GrainPeriods sum_up(const std::vector<PeriodMetrics>& monthly, Grain grain);
 
 /// clv from a period's arpu and retention_rate when the period spans `months` months: the
 /// retention is turned into its monthly equivalent r^(1/months) first (nullopt when r < 0).
 Rate clv_for_period(Rate arpu, Rate retention_rate, std::int32_t months,
                     const MetricOptions& options) noexcept;
-
-/// m.clv from clv_for_period(), and m.ltv_cac, which follows it.
-void derive_period_clv(PeriodMetrics& m, std::int32_t months, const MetricOptions& options) noexcept;
 
 }  // namespace csm

@@ -35,12 +35,8 @@ struct GroupPeriods {
   std::vector<GroupMoves> moves;
 };
 
-/// Derived fields of one group's period: derive_rates(), except that retention_rate is 100 R / S
-/// (R = S - C: customers who moved to another group are retained, those who moved in are not
-/// counted as retained), and clv follows it (over `months` months, see clv_for_period).
-void derive_group_rates(PeriodMetrics& m, const MetricOptions& options, std::int32_t months = 1);
-
-/// A group's months rolled up to `grain` (as roll_up for all customers; moves are summed).
+/// A group's months rolled up to `grain` (as roll_up for all customers, derived with
+/// Population::group: retention_rate is 100 R / S; moves are summed).
 GroupPeriods roll_up(const GroupPeriods& monthly, Grain grain, const MetricOptions& options);
 
 }  // namespace csm

@@ -1,7 +1,8 @@
 #pragma once
 /// The output of `compute`: one PeriodMetrics per month. Field names are the JSON keys and the
 /// names in docs/metrics.md. nullopt means "not defined" (a zero denominator, or not determined by
-/// a summary input) and is written as null.
+/// a summary input) and is written as null. The table of these fields (unit, roll-up, derivation,
+/// null rule) that every output iterates is csm/period_fields.hpp.
 
 #include <cstdint>
 #include <optional>
@@ -67,8 +68,29 @@ struct MetricOptions {
   bool quick_ratio_reactivation = true;  ///< count reactivation_mrr in the quick ratio's gains
 };
 
-/// Fill the derived fields (R, E, rates, grr, nrr, arpu, csat, cac, clv and the unit economics)
-/// from the counts and amounts already set. Used by both the activity aggregation and the summary input.
+/// Whose customers a period counts: its retention_rate differs (docs/metrics.md, "Groups").
+enum class Population : std::uint8_t {
+  all,    ///< all customers: retention_rate = 100 (E - N - A) / S
+  group,  ///< one group of `compute --by`: 100 R / S (R = S - C: a customer who moved to another
+          ///< group is retained, one who moved in is not counted as retained)
+};
+
+/// What derive_rates() needs beyond a period's own counts and amounts.
+struct DeriveContext {
+  MetricOptions options;
+  /// Months the period spans (3 for a full quarter): clv uses the monthly equivalent
+  /// r^(1/months) of the period's retention (clv_for_period in csm/grain.hpp).
+  std::int32_t months = 1;
+  Population population = Population::all;
+};
+
+/// Fill the derived fields (R and E when not set, the rates, grr, nrr, arpu, csat, cac, clv, the
+/// unit economics and nps) from the counts and amounts already set, in one pass over
+/// period_fields() (csm/period_fields.hpp). The derived rates are computed afresh: calling it
+/// again after an input changed (apply_spend) gives what one call on the new inputs gives.
+/// Used by the activity aggregation, the summary input, the roll-ups and apply_spend.
+void derive_rates(PeriodMetrics& m, const DeriveContext& context) noexcept;
+/// One month of all customers: derive_rates(m, DeriveContext{options}).
 void derive_rates(PeriodMetrics& m, const MetricOptions& options) noexcept;
 
 /// Figures over the whole range of months, for people who quote one number.

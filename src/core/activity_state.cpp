@@ -130,7 +130,7 @@ std::vector<PeriodMetrics> periods_from_raw(const ActivityRaw& raw, const Metric
     for (std::size_t i = 0; i < month_count; ++i) {
       fill(out.periods[i], YearMonth{first + static_cast<std::int32_t>(i)}, g.counts[i], g.sums[i],
            cost, raw.stats.has_nps, options);
-      derive_group_rates(out.periods[i], options);
+      derive_rates(out.periods[i], DeriveContext{options, 1, Population::group});
     }
     groups->push_back(std::move(out));
   }
@@ -276,7 +276,7 @@ PeriodMetrics from_snapshots(const PeriodMetrics& summed, const MonthCounts& cou
 
 GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, const ActivityRaw& raw,
                      const MetricOptions& options, std::vector<GroupPeriods>* groups) {
-  GrainPeriods out = roll_up(monthly, raw.grain, options);
+  GrainPeriods out = sum_up(monthly, raw.grain);
   if (raw.grain == Grain::month) return out;
   if (out.periods.size() != raw.period_counts.size()) {
     throw std::logic_error("roll_up: the periods of the months and of the counts differ");
@@ -284,8 +284,7 @@ GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, const ActivityRa
   for (std::size_t i = 0; i < out.periods.size(); ++i) {
     PeriodMetrics& p = out.periods[i];
     p = from_snapshots(p, raw.period_counts[i]);
-    derive_rates(p, options);
-    derive_period_clv(p, out.months[i], options);
+    derive_rates(p, DeriveContext{options, out.months[i]});
   }
   if (groups == nullptr) return out;
   if (groups->size() != raw.groups.size()) {
@@ -294,17 +293,17 @@ GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, const ActivityRa
   for (std::size_t k = 0; k < groups->size(); ++k) {
     GroupPeriods& group = (*groups)[k];
     const GroupRaw& counts = raw.groups[k];
-    GroupPeriods rolled = roll_up(group, raw.grain, options);
+    GrainPeriods rolled = sum_up(group.periods, raw.grain);
     if (rolled.periods.size() != counts.period_counts.size()) {
       throw std::logic_error("roll_up: the periods of a group's months and counts differ");
     }
     for (std::size_t i = 0; i < rolled.periods.size(); ++i) {
       PeriodMetrics& p = rolled.periods[i];
       p = from_snapshots(p, counts.period_counts[i]);
-      derive_group_rates(p, options, out.months[i]);
+      derive_rates(p, DeriveContext{options, out.months[i], Population::group});
     }
-    rolled.moves = counts.period_moves;
-    group = std::move(rolled);
+    group.periods = std::move(rolled.periods);
+    group.moves = counts.period_moves;
   }
   return out;
 }

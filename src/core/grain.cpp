@@ -1,8 +1,10 @@
 #include "csm/grain.hpp"
 
 #include <cmath>
+#include <variant>
 
 #include "csm/formulas.hpp"
+#include "csm/period_fields.hpp"
 
 namespace csm {
 
@@ -69,12 +71,6 @@ Rate clv_for_period(Rate arpu, Rate retention_rate, std::int32_t months,
   return formulas::clv(arpu, Rate(100.0 * monthly), options.gross_margin, options.discount_rate);
 }
 
-void derive_period_clv(PeriodMetrics& m, std::int32_t months, const MetricOptions& options) noexcept {
-  m.clv = clv_for_period(m.arpu, m.retention_rate, months, options);
-  m.ltv_cac.reset();
-  if (m.clv && m.cac && *m.cac != 0) m.ltv_cac = *m.clv / *m.cac;
-}
-
 namespace {
 
 template <typename T>
@@ -90,52 +86,52 @@ void add_to(std::optional<T>& sum, const std::optional<T>& value, bool first) {
 
 }  // namespace
 
-GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, Grain grain,
-                     const MetricOptions& options) {
+GrainPeriods sum_up(const std::vector<PeriodMetrics>& monthly, Grain grain) {
   GrainPeriods out;
   std::size_t i = 0;
   while (i < monthly.size()) {
     const std::int32_t number = period_number(monthly[i].period, grain);
     std::size_t j = i;
-    PeriodMetrics p;
-    p.period = period_from_number(number, grain);
-    for (; j < monthly.size() && period_number(monthly[j].period, grain) == number; ++j) {
-      const PeriodMetrics& m = monthly[j];
-      const bool first = j == i;
-      add_to(p.churned_customers, m.churned_customers, first);
-      add_to(p.new_customers, m.new_customers, first);
-      add_to(p.reactivated_customers, m.reactivated_customers, first);
-      add_to(p.expanded_customers, m.expanded_customers, first);
-      add_to(p.contracted_customers, m.contracted_customers, first);
-      add_to(p.new_mrr, m.new_mrr, first);
-      add_to(p.reactivation_mrr, m.reactivation_mrr, first);
-      add_to(p.expansion_mrr, m.expansion_mrr, first);
-      add_to(p.contraction_mrr, m.contraction_mrr, first);
-      add_to(p.churned_mrr, m.churned_mrr, first);
-      add_to(p.csat_responses, m.csat_responses, first);
-      add_to(p.csat_satisfied, m.csat_satisfied, first);
-      add_to(p.acquisition_cost, m.acquisition_cost, first);
-      add_to(p.nps_responses, m.nps_responses, first);
-      add_to(p.nps_promoters, m.nps_promoters, first);
-      add_to(p.nps_passives, m.nps_passives, first);
-      add_to(p.nps_detractors, m.nps_detractors, first);
-    }
-    const PeriodMetrics& head = monthly[i];
-    const PeriodMetrics& tail = monthly[j - 1];
-    p.customers_start = head.customers_start;
-    p.mrr_start = head.mrr_start;
-    p.customers_end = tail.customers_end;
-    p.mrr_end = tail.mrr_end;
+    while (j < monthly.size() && period_number(monthly[j].period, grain) == number) ++j;
     const auto months = static_cast<std::int32_t>(j - i);
     if (grain == Grain::month) {
-      p = head;  // one month: nothing to roll up
+      out.periods.push_back(monthly[i]);  // one month: nothing to roll up
     } else {
-      derive_rates(p, options);
-      derive_period_clv(p, months, options);
+      PeriodMetrics p;
+      p.period = period_from_number(number, grain);
+      for (const PeriodField& field : period_fields()) {
+        std::visit(
+            [&](auto member) {
+              switch (field.roll_up) {
+                case RollUp::sum:
+                  for (std::size_t k = i; k < j; ++k) add_to(p.*member, monthly[k].*member, k == i);
+                  break;
+                case RollUp::first:
+                  p.*member = monthly[i].*member;
+                  break;
+                case RollUp::last:
+                  p.*member = monthly[j - 1].*member;
+                  break;
+                case RollUp::derived:
+                  break;
+              }
+            },
+            field.member);
+      }
+      out.periods.push_back(p);
     }
-    out.periods.push_back(p);
     out.months.push_back(months);
     i = j;
+  }
+  return out;
+}
+
+GrainPeriods roll_up(const std::vector<PeriodMetrics>& monthly, Grain grain,
+                     const MetricOptions& options, Population population) {
+  GrainPeriods out = sum_up(monthly, grain);
+  if (grain == Grain::month) return out;
+  for (std::size_t i = 0; i < out.periods.size(); ++i) {
+    derive_rates(out.periods[i], DeriveContext{options, out.months[i], population});
   }
   return out;
 }

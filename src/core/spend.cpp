@@ -28,9 +28,6 @@ void put_cost(PeriodMetrics& m, std::optional<MoneySum> amount, SpendMode mode, 
   } else if (amount) {
     m.acquisition_cost = m.acquisition_cost.value_or(0) + *amount;
   }
-  m.cac.reset();
-  m.cac_payback_months.reset();
-  m.ltv_cac.reset();
   derive(m);
 }
 
@@ -63,7 +60,9 @@ GroupSpendApplied apply_spend_to_groups(std::vector<GroupPeriods>& groups, const
   GroupSpendApplied applied;
   applied.attributed = !spend.by_group().empty();
   applied.ungrouped = spend.ungrouped();
-  const auto derive = [&](PeriodMetrics& p) { derive_group_rates(p, options); };
+  const auto derive = [&](PeriodMetrics& p) {
+    derive_rates(p, DeriveContext{options, 1, Population::group});
+  };
   for (GroupPeriods& g : groups) {
     const auto found = spend.by_group().find(g.group);
     for (PeriodMetrics& m : g.periods) {

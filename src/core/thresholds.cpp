@@ -1,5 +1,6 @@
 #include "csm/thresholds.hpp"
 
+#include "csm/period_fields.hpp"
 #include "csm/suggest.hpp"
 
 #include <algorithm>
@@ -8,79 +9,6 @@
 
 namespace csm {
 namespace {
-
-using PeriodMember =
-    std::variant<Count PeriodMetrics::*, Amount PeriodMetrics::*, Rate PeriodMetrics::*>;
-using SummaryMember =
-    std::variant<Count RangeSummary::*, Amount RangeSummary::*, Rate RangeSummary::*>;
-
-struct PeriodField {
-  const char* name;
-  PeriodMember member;
-};
-struct SummaryField {
-  const char* name;
-  SummaryMember member;
-};
-
-// The numeric fields of a period object, in output order (tests check it matches the writers').
-const std::vector<PeriodField>& period_fields() {
-  using P = PeriodMetrics;
-  static const std::vector<PeriodField> list = {
-      {"customers_start", &P::customers_start},
-      {"churned_customers", &P::churned_customers},
-      {"retained_customers", &P::retained_customers},
-      {"new_customers", &P::new_customers},
-      {"reactivated_customers", &P::reactivated_customers},
-      {"customers_end", &P::customers_end},
-      {"expanded_customers", &P::expanded_customers},
-      {"contracted_customers", &P::contracted_customers},
-      {"churn_rate", &P::churn_rate},
-      {"retention_rate", &P::retention_rate},
-      {"expansion_rate", &P::expansion_rate},
-      {"mrr_start", &P::mrr_start},
-      {"mrr_end", &P::mrr_end},
-      {"new_mrr", &P::new_mrr},
-      {"reactivation_mrr", &P::reactivation_mrr},
-      {"expansion_mrr", &P::expansion_mrr},
-      {"contraction_mrr", &P::contraction_mrr},
-      {"churned_mrr", &P::churned_mrr},
-      {"grr", &P::grr},
-      {"nrr", &P::nrr},
-      {"arpu", &P::arpu},
-      {"csat", &P::csat},
-      {"cac", &P::cac},
-      {"clv", &P::clv},
-      {"csat_responses", &P::csat_responses},
-      {"csat_satisfied", &P::csat_satisfied},
-      {"acquisition_cost", &P::acquisition_cost},
-      {"cac_payback_months", &P::cac_payback_months},
-      {"ltv_cac", &P::ltv_cac},
-      {"quick_ratio", &P::quick_ratio},
-      {"nps", &P::nps},
-      {"nps_responses", &P::nps_responses},
-      {"nps_promoters", &P::nps_promoters},
-      {"nps_passives", &P::nps_passives},
-      {"nps_detractors", &P::nps_detractors},
-  };
-  return list;
-}
-
-// The members of the JSON "summary" object, in output order.
-const std::vector<SummaryField>& summary_fields() {
-  using S = RangeSummary;
-  static const std::vector<SummaryField> list = {
-      {"average_churn_rate", &S::average_churn_rate},
-      {"annualized_churn_rate", &S::annualized_churn_rate},
-      {"average_grr", &S::average_grr},
-      {"average_nrr", &S::average_nrr},
-      {"total_new_customers", &S::total_new_customers},
-      {"total_churned_customers", &S::total_churned_customers},
-      {"total_new_mrr", &S::total_new_mrr},
-      {"total_churned_mrr", &S::total_churned_mrr},
-  };
-  return list;
-}
 
 // The members a group's period object has beyond PeriodMetrics, in output order.
 struct GroupField {
@@ -187,38 +115,6 @@ bool crosses(const T& value, const Threshold& t) {
   }
 }
 
-// Why a period field is null, in words for the note on stderr.
-std::string period_null_reason(std::string_view field, const PeriodMetrics& m) {
-  if (field == "churn_rate" || field == "retention_rate" || field == "expansion_rate") {
-    if (m.customers_start && *m.customers_start == 0) return "no customers at start";
-  } else if (field == "grr" || field == "nrr") {
-    if (m.mrr_start && *m.mrr_start == 0) return "no revenue at start (mrr_start is 0)";
-  } else if (field == "arpu") {
-    if (m.customers_end && *m.customers_end == 0) return "no active customers";
-  } else if (field == "csat") {
-    if (!m.csat_responses || *m.csat_responses == 0) return "no csat responses";
-  } else if (field.starts_with("nps")) {
-    if (!m.nps_responses) return "the input has no nps column";
-    if (*m.nps_responses == 0) return "no nps answers";
-  } else if (field == "cac") {
-    if (!m.acquisition_cost) return "the input has no acquisition_cost";
-    if (m.new_customers && *m.new_customers == 0) return "no new customers";
-  } else if (field == "clv") {
-    if (!m.arpu) return "arpu is null";
-    if (!m.retention_rate) return "retention_rate is null";
-    return "1 + discount_rate - retention_rate/100 <= 0";
-  } else if (field == "cac_payback_months") {
-    if (!m.cac) return "cac is null";
-    return "arpu x gross_margin is 0 or null";
-  } else if (field == "ltv_cac") {
-    if (!m.clv) return "clv is null";
-    return "cac is null or 0";
-  } else if (field == "quick_ratio") {
-    return "no churned or contraction MRR (the denominator is 0)";
-  }
-  return "not determined by the input";
-}
-
 std::string summary_null_reason(std::string_view field) {
   if (field.starts_with("average_") || field.starts_with("annualized_")) {
     return "no month with a defined value";
@@ -238,9 +134,9 @@ ThresholdError::ThresholdError(std::string message, std::size_t position, std::s
 const std::vector<std::string>& threshold_field_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> list;
-    for (const PeriodField& f : period_fields()) list.emplace_back(f.name);
+    for (const PeriodField& f : period_fields()) list.emplace_back(f.name);  // NPS ones too
     for (const SummaryField& f : summary_fields()) {
-      list.push_back(std::string(kSummaryPrefix) + f.name);
+      list.push_back(std::string(kSummaryPrefix).append(f.name));
     }
     return list;
   }();
@@ -326,11 +222,9 @@ Threshold parse_threshold(std::string_view expression) {
     }
     t.summary = true;
   } else {
-    for (const PeriodField& f : period_fields()) {
-      if (field == f.name) {
-        t.kind = kind_of(f.member);
-        found = true;
-      }
+    if (const PeriodField* f = find_period_field(field)) {
+      t.kind = kind_of(f->member);
+      found = true;
     }
     for (const GroupField& f : group_fields()) {
       if (field == f.name) {
@@ -493,10 +387,7 @@ std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& th
         }
         continue;
       }
-      const PeriodField* field = nullptr;
-      for (const PeriodField& f : period_fields()) {
-        if (t.field == f.name) field = &f;
-      }
+      const PeriodField* field = find_period_field(t.field);
       if (field == nullptr || s.periods.empty()) continue;
       const std::span<const PeriodMetrics> checked =
           scope == ThresholdScope::latest ? s.periods.last(1) : s.periods;
@@ -509,7 +400,7 @@ std::vector<ThresholdCheck> evaluate_thresholds(const std::vector<Threshold>& th
               if (value) {
                 check.crossed = crosses(*value, t);
               } else {
-                check.null_reason = period_null_reason(t.field, m);
+                check.null_reason = null_reason(*field, m);
               }
             },
             field->member);

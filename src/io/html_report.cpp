@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "csm/io/svg_chart.hpp"
+#include "csm/period_fields.hpp"
 
 namespace csm::io {
 namespace {
@@ -79,36 +80,33 @@ std::optional<double> as_double(const Amount& v) {
 }
 std::optional<double> as_double(const Rate& v) { return v; }
 
-// One number of the headline table.
-struct Headline {
-  const char* label;
-  std::optional<double> (*get)(const PeriodMetrics&);
-  Unit unit;
-  int better;  // +1: higher is better, -1: lower is better
-};
+// The fields of the headline table, in its order; label, unit and direction from period_fields().
+// NPS follows CSAT when the input has an nps column.
+constexpr std::string_view kHeadlines[] = {
+    "customers_end", "new_customers", "reactivated_customers", "churned_customers",
+    "churn_rate",    "retention_rate", "mrr_end",              "nrr",
+    "grr",           "arpu",          "csat",                  "nps",
+    "cac",           "clv"};
 
-#define CSM_FIELD(name) [](const PeriodMetrics& m) { return as_double(m.name); }
-
-const std::vector<Headline>& headlines() {
-  static const std::vector<Headline> list = {
-      {"Active customers", CSM_FIELD(customers_end), Unit::count, 1},
-      {"New customers", CSM_FIELD(new_customers), Unit::count, 1},
-      {"Reactivated customers", CSM_FIELD(reactivated_customers), Unit::count, 1},
-      {"Churned customers", CSM_FIELD(churned_customers), Unit::count, -1},
-      {"Churn rate", CSM_FIELD(churn_rate), Unit::percent, -1},
-      {"Retention rate", CSM_FIELD(retention_rate), Unit::percent, 1},
-      {"MRR (end of month)", CSM_FIELD(mrr_end), Unit::money, 1},
-      {"Net revenue retention (NRR)", CSM_FIELD(nrr), Unit::percent, 1},
-      {"Gross revenue retention (GRR)", CSM_FIELD(grr), Unit::percent, 1},
-      {"ARPU", CSM_FIELD(arpu), Unit::money, 1},
-      {"CSAT", CSM_FIELD(csat), Unit::percent, 1},
-      {"CAC", CSM_FIELD(cac), Unit::money, -1},
-      {"CLV", CSM_FIELD(clv), Unit::money, 1},
-  };
-  return list;
+// The chart unit of a field: money per customer is money, NPS points are plain numbers.
+Unit chart_unit(FieldUnit unit) {
+  switch (unit) {
+    case FieldUnit::money:
+    case FieldUnit::money_per:
+      return Unit::money;
+    case FieldUnit::percent:
+      return Unit::percent;
+    case FieldUnit::count:
+    case FieldUnit::points:
+    case FieldUnit::ratio:
+      break;
+  }
+  return Unit::count;
 }
 
-#undef CSM_FIELD
+std::optional<double> field_value(const PeriodMetrics& m, const PeriodField& field) {
+  return std::visit([&](auto member) { return as_double(m.*member); }, field.member);
+}
 
 std::string value_text(const std::optional<double>& v, Unit unit) {
   return v ? escape(svg::format_value(*v, unit)) : "&ndash;";
@@ -146,19 +144,16 @@ void headline_section(std::string& out, const MetricsReport& r) {
   out += fmt::format("<th scope=\"col\" class=\"num\">{}</th>",
                      before ? escape(period_text(*before, r.grain)) : "previous " + word(r.grain));
   out += "<th scope=\"col\" class=\"num\">change</th></tr></thead>\n<tbody>\n";
-  // NPS (points, not a percent) follows CSAT, only when the input has an nps column.
-  const Headline nps_row{"NPS", [](const PeriodMetrics& m) { return m.nps; }, Unit::count, 1};
   const bool with_nps = has_nps(r);
-  for (const Headline& base : headlines()) {
-    for (const Headline* row : {&base, &nps_row}) {
-      if (row == &nps_row && !(with_nps && std::string_view(base.label) == "CSAT")) continue;
-      const Headline& h = *row;
-      const auto v_now = h.get(now);
-      const auto v_before = before ? h.get(*before) : std::nullopt;
-      out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
-                         h.label, value_text(v_now, h.unit), value_text(v_before, h.unit),
-                         change_cell(v_now, v_before, h.unit, h.better));
-    }
+  for (const std::string_view name : kHeadlines) {
+    const PeriodField& field = *find_period_field(name);
+    if (field.nps && !with_nps) continue;
+    const Unit unit = chart_unit(field.unit);
+    const auto v_now = field_value(now, field);
+    const auto v_before = before ? field_value(*before, field) : std::nullopt;
+    out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
+                       field.label, value_text(v_now, unit), value_text(v_before, unit),
+                       change_cell(v_now, v_before, unit, field.better));
   }
   out += "</tbody>\n</table>\n";
   out += "<p class=\"note\">&#9650; up, &#9660; down; pp = percentage points. Green marks a change for the "

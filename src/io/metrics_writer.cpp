@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "csm/io/sparkline.hpp"
+#include "csm/period_fields.hpp"
 #include "text_output.hpp"
 
 namespace csm::io {
@@ -18,69 +19,12 @@ namespace {
 using text::append_json_string;
 using text::number_text;
 
-// One output field: where it lives in PeriodMetrics and how it prints.
-enum class Unit { count, percent, money, ratio_money, ratio };
-using Member = std::variant<Count PeriodMetrics::*, Amount PeriodMetrics::*, Rate PeriodMetrics::*>;
-struct Field {
-  const char* name;
-  Member member;
-  Unit unit;
-};
-
-// The order of the JSON keys and CSV columns: the spec's table, then the inputs of csat and cac.
-const std::vector<Field>& fields() {
-  static const std::vector<Field> list = {
-      {"customers_start", &PeriodMetrics::customers_start, Unit::count},
-      {"churned_customers", &PeriodMetrics::churned_customers, Unit::count},
-      {"retained_customers", &PeriodMetrics::retained_customers, Unit::count},
-      {"new_customers", &PeriodMetrics::new_customers, Unit::count},
-      {"reactivated_customers", &PeriodMetrics::reactivated_customers, Unit::count},
-      {"customers_end", &PeriodMetrics::customers_end, Unit::count},
-      {"expanded_customers", &PeriodMetrics::expanded_customers, Unit::count},
-      {"contracted_customers", &PeriodMetrics::contracted_customers, Unit::count},
-      {"churn_rate", &PeriodMetrics::churn_rate, Unit::percent},
-      {"retention_rate", &PeriodMetrics::retention_rate, Unit::percent},
-      {"expansion_rate", &PeriodMetrics::expansion_rate, Unit::percent},
-      {"mrr_start", &PeriodMetrics::mrr_start, Unit::money},
-      {"mrr_end", &PeriodMetrics::mrr_end, Unit::money},
-      {"new_mrr", &PeriodMetrics::new_mrr, Unit::money},
-      {"reactivation_mrr", &PeriodMetrics::reactivation_mrr, Unit::money},
-      {"expansion_mrr", &PeriodMetrics::expansion_mrr, Unit::money},
-      {"contraction_mrr", &PeriodMetrics::contraction_mrr, Unit::money},
-      {"churned_mrr", &PeriodMetrics::churned_mrr, Unit::money},
-      {"grr", &PeriodMetrics::grr, Unit::percent},
-      {"nrr", &PeriodMetrics::nrr, Unit::percent},
-      {"arpu", &PeriodMetrics::arpu, Unit::ratio_money},
-      {"csat", &PeriodMetrics::csat, Unit::percent},
-      {"cac", &PeriodMetrics::cac, Unit::ratio_money},
-      {"clv", &PeriodMetrics::clv, Unit::ratio_money},
-      {"csat_responses", &PeriodMetrics::csat_responses, Unit::count},
-      {"csat_satisfied", &PeriodMetrics::csat_satisfied, Unit::count},
-      {"acquisition_cost", &PeriodMetrics::acquisition_cost, Unit::money},
-      {"cac_payback_months", &PeriodMetrics::cac_payback_months, Unit::ratio},
-      {"ltv_cac", &PeriodMetrics::ltv_cac, Unit::ratio},
-      {"quick_ratio", &PeriodMetrics::quick_ratio, Unit::ratio},
-      // Only when the input has an nps column (has_nps): see nps_field_names().
-      {"nps", &PeriodMetrics::nps, Unit::percent},  // points -100..100, printed as a percent
-      {"nps_responses", &PeriodMetrics::nps_responses, Unit::count},
-      {"nps_promoters", &PeriodMetrics::nps_promoters, Unit::count},
-      {"nps_passives", &PeriodMetrics::nps_passives, Unit::count},
-      {"nps_detractors", &PeriodMetrics::nps_detractors, Unit::count},
-  };
-  return list;
-}
-
-// The NPS fields are the last kNpsFields of fields().
-constexpr std::size_t kNpsFields = 5;
-
-// The fields a report writes: all, or without the NPS ones when no period has NPS counts.
-std::span<const Field> report_fields(bool with_nps) {
-  const std::vector<Field>& all = fields();
-  return {all.data(), with_nps ? all.size() : all.size() - kNpsFields};
-}
+// The fields a report writes: all of period_fields(), without the NPS ones when no period has
+// NPS counts.
+bool written(const PeriodField& field, bool with_nps) { return with_nps || !field.nps; }
 
 // The exact machine text of a field, or nullopt for null.
-std::optional<std::string> machine_text(const PeriodMetrics& m, const Field& field) {
+std::optional<std::string> machine_text(const PeriodMetrics& m, const PeriodField& field) {
   return std::visit(
       [&](auto member) -> std::optional<std::string> {
         const auto& value = m.*member;
@@ -254,7 +198,9 @@ void write_explain(JsonOut& j, const ExplainReport& r) {
 const std::vector<std::string>& period_field_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> list = {"period"};
-    for (const Field& f : report_fields(false)) list.emplace_back(f.name);
+    for (const PeriodField& f : period_fields()) {
+      if (written(f, false)) list.emplace_back(f.name);
+    }
     return list;
   }();
   return names;
@@ -263,7 +209,9 @@ const std::vector<std::string>& period_field_names() {
 const std::vector<std::string>& nps_field_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> list;
-    for (std::size_t i = fields().size() - kNpsFields; i < fields().size(); ++i) list.emplace_back(fields()[i].name);
+    for (const PeriodField& f : period_fields()) {
+      if (!written(f, false)) list.emplace_back(f.name);
+    }
     return list;
   }();
   return names;
@@ -422,22 +370,10 @@ std::string to_json(const MetricsReport& report) {
 
   const auto write_summary = [&j](const RangeSummary& s) {
     j.open('{');
-    j.key("average_churn_rate");
-    j.optional_number(s.average_churn_rate);
-    j.key("annualized_churn_rate");
-    j.optional_number(s.annualized_churn_rate);
-    j.key("average_grr");
-    j.optional_number(s.average_grr);
-    j.key("average_nrr");
-    j.optional_number(s.average_nrr);
-    j.key("total_new_customers");
-    j.optional_number(s.total_new_customers);
-    j.key("total_churned_customers");
-    j.optional_number(s.total_churned_customers);
-    j.key("total_new_mrr");
-    j.optional_number(s.total_new_mrr);
-    j.key("total_churned_mrr");
-    j.optional_number(s.total_churned_mrr);
+    for (const SummaryField& field : summary_fields()) {
+      j.key(field.name);
+      std::visit([&](auto member) { j.optional_number(s.*member); }, field.member);
+    }
     j.close('}');
   };
   const bool with_nps = has_nps(report);
@@ -446,7 +382,8 @@ std::string to_json(const MetricsReport& report) {
     j.open('{', true);
     j.key("period");
     j.string(period_label(m.period, report.grain));
-    for (const Field& field : report_fields(with_nps)) {
+    for (const PeriodField& field : period_fields()) {
+      if (!written(field, with_nps)) continue;
       j.key(field.name);
       const auto text = machine_text(m, field);
       if (text) {
@@ -623,7 +560,8 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
         out.push_back(',');
       }
       out += period_label(m.period, report.grain);
-      for (const Field& field : report_fields(with_nps)) {
+      for (const PeriodField& field : period_fields()) {
+        if (!written(field, with_nps)) continue;
         out.push_back(',');
         if (const auto text = machine_text(m, field)) out += *text;
       }
@@ -651,15 +589,17 @@ std::string to_csv(const MetricsReport& report, const CsvStyle& style) {
 namespace {
 
 // `compact`: money as 11.2M where the table would not fit 80 columns otherwise.
-std::string human_text(const PeriodMetrics& m, const Field& field, bool compact = false) {
+std::string human_text(const PeriodMetrics& m, const PeriodField& field, bool compact = false) {
   return std::visit(
       [&](auto member) -> std::string {
         const auto& value = m.*member;
         if (!value) return "-";
         using T = std::decay_t<decltype(*value)>;
         if constexpr (std::is_same_v<T, double>) {
-          if (field.unit == Unit::percent) return fmt::format("{:.1f}", *value);
-          if (field.unit == Unit::ratio) return fmt::format("{:.2f}", *value);
+          if (field.unit == FieldUnit::percent || field.unit == FieldUnit::points) {
+            return fmt::format("{:.1f}", *value);
+          }
+          if (field.unit == FieldUnit::ratio) return fmt::format("{:.2f}", *value);
           return compact ? text::compact_number(*value, 2, 0) : text::grouped_number(*value, 2);
         } else if constexpr (std::is_same_v<T, MoneySum>) {
           return compact ? text::compact_number(to_double(*value), 2, 0)
@@ -684,30 +624,26 @@ std::string summary_line(const RangeSummary& s) {
 
 struct Column {
   std::string heading;
-  const Field* field;  // nullptr: the period, or a group's moves
+  const PeriodField* field;  // nullptr: the period, or a group's moves
   int moved = 0;  // with field nullptr: 1..4 = moved_in/out_customers, moved_in/out_mrr
 };
-
-const Field* find_field(std::string_view name) {
-  for (const Field& f : fields()) {
-    if (name == f.name) return &f;
-  }
-  return nullptr;
-}
 
 }  // namespace
 
 std::string to_table(const MetricsReport& report, const TableStyle& style) {
   std::vector<Column> columns = {{"period", nullptr}};
   if (style.all_columns) {
-    for (const Field& f : report_fields(has_nps(report))) columns.push_back({f.name, &f});
+    const bool with_nps = has_nps(report);
+    for (const PeriodField& f : period_fields()) {
+      if (written(f, with_nps)) columns.push_back({std::string(f.name), &f});
+    }
   } else {
     // The key columns, chosen to fit 80 columns: movement of customers, revenue, satisfaction.
     const std::pair<const char*, const char*> key[] = {
         {"active", "customers_end"}, {"new", "new_customers"},   {"react", "reactivated_customers"},
         {"churn", "churned_customers"}, {"churn%", "churn_rate"},   {"mrr", "mrr_end"},
         {"nrr%", "nrr"},                {"arpu", "arpu"},           {"csat%", "csat"}};
-    for (const auto& [heading, name] : key) columns.push_back({heading, find_field(name)});
+    for (const auto& [heading, name] : key) columns.push_back({heading, find_period_field(name)});
   }
 
   const char* bold = style.color ? "\x1b[1m" : "";
@@ -773,8 +709,8 @@ std::string to_table(const MetricsReport& report, const TableStyle& style) {
     while (measure() > text::kTableWidth && !style.all_columns) {
       std::size_t widest = cols.size();
       for (std::size_t c = 0; c < cols.size(); ++c) {
-        const bool money = cols[c].field != nullptr &&
-                           (cols[c].field->unit == Unit::money || cols[c].field->unit == Unit::ratio_money);
+        const bool money = cols[c].field != nullptr && (cols[c].field->unit == FieldUnit::money ||
+                                                        cols[c].field->unit == FieldUnit::money_per);
         if (money && !compact[c] && (widest == cols.size() || width[c] > width[widest])) widest = c;
       }
       if (widest == cols.size()) break;

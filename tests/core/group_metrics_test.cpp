@@ -300,7 +300,7 @@ TEST_CASE("groups: clv and ltv_cac follow the group's retention", "[groups]") {
   m.contraction_mrr = 0;
   m.churned_mrr = money(100);
   m.acquisition_cost = money(300);
-  csm::derive_group_rates(m, csm::MetricOptions{});
+  csm::derive_rates(m, csm::DeriveContext{csm::MetricOptions{}, 1, csm::Population::group});
   CHECK(*m.retention_rate == Approx(90.0));
   CHECK(*m.cac == Approx(150.0));
   CHECK(*m.clv == Approx(1000.0));

@@ -1,5 +1,5 @@
-// The JSON member "thresholds" written by to_json, and the threshold field list against the
-// writers' field list.
+// The JSON member "thresholds" written by to_json (that every period field is a --fail-if field:
+// tests/io/period_fields_output_test.cpp).
 
 #include <catch2/catch.hpp>
 
@@ -26,18 +26,6 @@ csm::io::MetricsReport two_months() {
 }
 
 }  // namespace
-
-TEST_CASE("thresholds: the period fields are the writers' numeric fields", "[io][thresholds]") {
-  const auto& writer = csm::io::period_field_names();
-  std::vector<std::string> expected(writer.begin() + 1, writer.end());  // not "period"
-  // Then the NPS fields, which the writers add when the input has an nps column.
-  expected.insert(expected.end(), csm::io::nps_field_names().begin(), csm::io::nps_field_names().end());
-  std::vector<std::string> period_part;
-  for (const std::string& name : csm::threshold_field_names()) {
-    if (!name.starts_with("summary.")) period_part.push_back(name);
-  }
-  CHECK(period_part == expected);
-}
 
 TEST_CASE("thresholds: JSON member only with --fail-if, one object per check", "[io][thresholds]") {
   csm::io::MetricsReport r = two_months();
