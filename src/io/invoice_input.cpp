@@ -335,8 +335,11 @@ InvoiceReader::InvoiceReader(InvoiceExpander& out, const InvoiceSettings& settin
     : out_(out), settings_(settings) {
   if (!settings_.preset.empty()) preset_ = find_invoice_preset(settings_.preset);
   settings_.currency = upper(settings_.currency);
-  if (!settings_.fx.empty()) fx_ = std::make_unique<FxRates>(read_fx_rates(settings_.fx));
+  if (!settings_.fx.empty()) fx_ = std::make_shared<const FxRates>(read_fx_rates(settings_.fx));
 }
+
+InvoiceReader::InvoiceReader(InvoiceExpander& out, const InvoiceReader& like)
+    : out_(out), settings_(like.settings_), preset_(like.preset_), fx_(like.fx_) {}
 
 InvoiceReader::~InvoiceReader() = default;
 

@@ -1,6 +1,7 @@
 // Invoice records: billing lines with service periods (customer_id, service_start, service_end,
 // amount, currency, line_type, ...), normalised to monthly amounts and expanded into the activity
-// records of their months. The fields are checked in invoice_input.cpp (InvoiceReader).
+// records of their months. The fields are checked in invoice_input.cpp (InvoiceReader). Large
+// files are read in shares (with --currency).
 
 #include <memory>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "invoice_input.hpp"
 #include "record_gate.hpp"
 #include "record_kinds.hpp"
+#include "split_read.hpp"
 
 namespace csm::io {
 namespace {
@@ -68,18 +70,72 @@ InvoiceSettings invoice_settings(const ReadOptions& options) {
   return InvoiceSettings{options.currency, options.fx, options.preset};
 }
 
+// A thread's way into ActivityShards, as the sink of its share's InvoiceExpander.
+class ShardSink final : public ActivitySink {
+ public:
+  ShardSink(ActivityShards& shards, unsigned shard) : shards_(shards), shard_(shard) {}
+  void add(const ActivityRecord& record) override { shards_.add(shard_, record); }
+
+ private:
+  ActivityShards& shards_;
+  unsigned shard_;
+};
+
+// A large file in shares, as activity records are: each thread reads and normalises its lines
+// with a reader like `like` into its own expander, whose month rows go through the shards to the
+// thread that owns the customer; then the shards' aggregators are merged into `out` and the
+// expanders into `expander` (counts, months, pending signals), in file order.
+bool read_invoice_shares(const SplitPlan& plan, RecordGate& gate, ActivityAggregator& out,
+                         InvoiceExpander& expander, const InvoiceReader& like) {
+  const unsigned threads = plan.threads;
+  ActivityShards shards(threads, &out);
+  std::vector<ActivityAggregator> aggregators(threads);
+  std::vector<std::unique_ptr<ShardSink>> sinks;
+  std::vector<std::unique_ptr<InvoiceExpander>> expanders;
+  std::vector<std::unique_ptr<InvoiceReader>> readers;
+  for (unsigned k = 0; k < threads; ++k) {
+    sinks.push_back(std::make_unique<ShardSink>(shards, k));
+    expanders.push_back(std::make_unique<InvoiceExpander>(*sinks.back(), plan.options.until));
+    readers.push_back(std::make_unique<InvoiceReader>(*expanders.back(), like));
+  }
+  const auto with_consumer = [&](unsigned k, RecordGate& share_gate, ReadReport& share_report,
+                                 auto&& read) {
+    InvoiceConsumer consumer(plan.columns, *readers[k], share_gate, share_report);
+    read(consumer);
+  };
+  const auto take = [&](unsigned k) { aggregators[k] = shards.take(k); };
+  const auto make = [&](RowConsumer& consumer, std::uint64_t start) { return ShareReader(plan, consumer, start); };
+  if (!read_shares(plan.source, plan.size, plan.body(), plan.lines_before_body(), plan.options, threads,
+                   shards, with_consumer, make, take, plan.report, gate)) {
+    return false;
+  }
+  for (ActivityAggregator& aggregator : aggregators) out.merge(std::move(aggregator));
+  for (const auto& part : expanders) expander.merge(std::move(*part));
+  return true;
+}
+
 // Into `out` (an ActivityAggregator or another ActivitySink) through the normalisation to months.
+// Large files into an aggregator are read in shares when --currency names the base: without it the
+// base is the lines' one currency, which only a reading in file order can check line by line.
 template <typename Out>
 void read_expanded(RecordReading& reading, Out& out) {
   const ReadOptions& options = reading.options();
   InvoiceExpander expander(out, options.until);
   InvoiceReader reader(expander, invoice_settings(options));
+  RecordReading::ReadShares split;
+  if constexpr (std::is_same_v<Out, ActivityAggregator>) {
+    if (!options.currency.empty()) {
+      split = [&](const SplitPlan& plan, RecordGate& gate) {
+        return read_invoice_shares(plan, gate, out, expander, reader);
+      };
+    }
+  }
   reading.read(
       RecordKind::invoice,
       [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
         return std::make_unique<InvoiceConsumer>(columns, reader, gate, report);
       },
-      nullptr);
+      split);
   if constexpr (std::is_same_v<Out, ActivityAggregator>) {
     expander.finish(options.allow_empty);
   } else {
