@@ -114,6 +114,9 @@ class InvoiceExpander {
   /// Set the aggregator's range. Throws std::invalid_argument when `until` is before every line
   /// unless `allow_empty_range`.
   void finish(bool allow_empty_range = false);
+  /// Take in what `part`, the expander of a later share of the same lines (a file read by several
+  /// threads), saw: its counts, its months and the signals finish() emits. Merge in input order.
+  void merge(InvoiceExpander&& part);
 
   const InvoiceStats& stats() const noexcept { return stats_; }
   /// The reader converted the last line taken from another currency.

@@ -62,13 +62,8 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
       {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  static const std::map<std::string, io::RecordKind> kinds = {
-      {"auto", io::RecordKind::automatic},
-      {"activity", io::RecordKind::activity},
-      {"subscription", io::RecordKind::subscription},
-      {"invoice", io::RecordKind::invoice}};
   read.format = input_formats.at(options.input_format);
-  read.kind = kinds.at(options.kind);
+  read.kind = io::record_kind_named(options.kind);
   {
     InputOptions range = options.range;
     range.until = options.until;

@@ -176,15 +176,9 @@ io::ReadOptions read_options(const InputOptions& options) {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
       {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  static const std::map<std::string, io::RecordKind> kinds = {
-      {"auto", io::RecordKind::automatic},
-      {"activity", io::RecordKind::activity},
-      {"summary", io::RecordKind::summary},
-      {"subscription", io::RecordKind::subscription},
-      {"invoice", io::RecordKind::invoice}};
   io::ReadOptions read;
   read.format = input_formats.at(io::text::ascii_lower(options.input_format));
-  read.kind = kinds.at(io::text::ascii_lower(options.kind));
+  read.kind = io::record_kind_named(options.kind);
   read.renames = parse_renames(options.columns);
   // --by COLUMN: the column is read as the segment, which the aggregation groups on.
   io::add_group_column(options.by, read);

@@ -101,12 +101,8 @@ io::ReadOptions read_options(const RetentionOptions& o) {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
       {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  static const std::map<std::string, io::RecordKind> kinds = {
-      {"auto", io::RecordKind::automatic},
-      {"activity", io::RecordKind::activity},
-      {"subscription", io::RecordKind::subscription}};
   read.format = input_formats.at(o.input_format);
-  read.kind = kinds.at(o.kind);
+  read.kind = io::record_kind_named(o.kind);
   if (!o.until.empty()) {
     YearMonth until;
     if (parse_period(o.until, until) != PeriodError::ok || o.until.size() != 7) {

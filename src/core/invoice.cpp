@@ -1,6 +1,7 @@
 #include "csm/invoice.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace csm {
@@ -214,6 +215,15 @@ void InvoiceExpander::finish(bool allow_empty_range) {
   } else {
     sink_->extend_range(*first_, last);
   }
+}
+
+void InvoiceExpander::merge(InvoiceExpander&& part) {
+  add_invoice_stats(stats_, part.stats_);
+  if (part.first_ && (!first_ || *part.first_ < *first_)) first_ = part.first_;
+  if (part.last_ && (!last_ || *part.last_ > *last_)) last_ = part.last_;
+  pending_signals_.insert(pending_signals_.end(), std::make_move_iterator(part.pending_signals_.begin()),
+                          std::make_move_iterator(part.pending_signals_.end()));
+  part.pending_signals_.clear();
 }
 
 namespace {

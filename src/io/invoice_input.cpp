@@ -9,6 +9,7 @@
 #include "csm/io/csv_reader.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/io/source.hpp"
+#include "field_parser.hpp"
 
 namespace csm::io {
 namespace {
@@ -150,23 +151,11 @@ class Fields {
   }
 
   // A signal value (churn-risk --signal): any finite decimal number; blank = no observation.
-  // The same rule and message as for activity records (record_input.cpp).
+  // The rule and message of every kind (field_parser.hpp).
   std::optional<double> signal(std::size_t slot, const Cell& cell) const {
     if (blank(cell)) return std::nullopt;
-    const bool scalar = cell.type == CellType::text || cell.type == CellType::number;
-    const std::string_view value = trim(cell.text);
-    double x = 0;
-    const char* begin = value.data();
-    const char* end = value.data() + value.size();
-    if (scalar && !value.empty() && *begin == '+') ++begin;
-    const auto [stop, error] = std::from_chars(begin, end, x);
-    if (!scalar || value.empty() || error != std::errc() || stop != end || !std::isfinite(x) ||
-        value.find_first_of("xXpP") != std::string_view::npos) {
-      fail(slot, "expected a number (a signal value, e.g. 12 or 3.5; blank: not observed), got " +
-                     (scalar ? quote_for_message(cell.text)
-                             : std::string(cell.type == CellType::boolean ? "a boolean"
-                                                                          : "an object or array")));
-    }
+    const std::optional<double> x = fields::parse_signal_value(cell, trim(cell.text));
+    if (!x) fail(slot, fields::signal_value_problem(cell));
     return x;
   }
 
@@ -346,8 +335,11 @@ InvoiceReader::InvoiceReader(InvoiceExpander& out, const InvoiceSettings& settin
     : out_(out), settings_(settings) {
   if (!settings_.preset.empty()) preset_ = find_invoice_preset(settings_.preset);
   settings_.currency = upper(settings_.currency);
-  if (!settings_.fx.empty()) fx_ = std::make_unique<FxRates>(read_fx_rates(settings_.fx));
+  if (!settings_.fx.empty()) fx_ = std::make_shared<const FxRates>(read_fx_rates(settings_.fx));
 }
+
+InvoiceReader::InvoiceReader(InvoiceExpander& out, const InvoiceReader& like)
+    : out_(out), settings_(like.settings_), preset_(like.preset_), fx_(like.fx_) {}
 
 InvoiceReader::~InvoiceReader() = default;
 

@@ -61,6 +61,9 @@ FxRates read_fx_rates(const std::string& path);
 class InvoiceReader {
  public:
   InvoiceReader(InvoiceExpander& out, const InvoiceSettings& settings);
+  /// A reader with the settings (and the rate file, read once) of `like`, into `out`: one per
+  /// thread of a file read in shares.
+  InvoiceReader(InvoiceExpander& out, const InvoiceReader& like);
   ~InvoiceReader();
   /// Check and take one row. Throws InputError (file:line: field: ...) for a bad row.
   void row(const ColumnMap& columns, std::span<const Cell> cells, const Location& where);
@@ -76,7 +79,7 @@ class InvoiceReader {
   InvoiceExpander& out_;
   InvoiceSettings settings_;
   const InvoicePreset* preset_ = nullptr;
-  std::unique_ptr<FxRates> fx_;
+  std::shared_ptr<const FxRates> fx_;
   std::string single_currency_;  // without --currency: the currency of the lines so far
   std::string id_;               // the customer id (a preset may rewrite it)
   InvoiceLine last_;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -48,11 +49,20 @@ InputSource InputSource::open(const std::string& path) {
   return InputSource(fd, path, path, size);
 }
 
+InputSource InputSource::from_text(std::string name, std::shared_ptr<const std::string> bytes) {
+  const std::uint64_t size = bytes->size();
+  InputSource source(-1, name, name, size);
+  source.text_ = std::move(bytes);
+  return source;
+}
+
 InputSource::InputSource(InputSource&& other) noexcept
     : fd_(other.fd_),
       path_(std::move(other.path_)),
       name_(std::move(other.name_)),
-      size_(other.size_) {
+      size_(other.size_),
+      text_(std::move(other.text_)),
+      position_(other.position_) {
   other.fd_ = -1;
 }
 
@@ -63,6 +73,8 @@ InputSource& InputSource::operator=(InputSource&& other) noexcept {
     path_ = std::move(other.path_);
     name_ = std::move(other.name_);
     size_ = other.size_;
+    text_ = std::move(other.text_);
+    position_ = other.position_;
     other.fd_ = -1;
   }
   return *this;
@@ -73,6 +85,12 @@ InputSource::~InputSource() {
 }
 
 std::size_t InputSource::read(char* destination, std::size_t capacity) {
+  if (text_) {
+    const std::size_t n = std::min(capacity, text_->size() - position_);
+    std::memcpy(destination, text_->data() + position_, n);
+    position_ += n;
+    return n;
+  }
   for (;;) {
     const ssize_t n = ::read(fd_, destination, capacity);
     if (n >= 0) return static_cast<std::size_t>(n);
@@ -83,6 +101,12 @@ std::size_t InputSource::read(char* destination, std::size_t capacity) {
 
 std::size_t InputSource::read_at(char* destination, std::size_t capacity,
                                  std::uint64_t offset) const {
+  if (text_) {
+    if (offset >= text_->size()) return 0;
+    const std::size_t n = std::min<std::size_t>(capacity, text_->size() - static_cast<std::size_t>(offset));
+    std::memcpy(destination, text_->data() + offset, n);
+    return n;
+  }
   for (;;) {
     const ssize_t n = ::pread(fd_, destination, capacity, static_cast<off_t>(offset));
     if (n >= 0) return static_cast<std::size_t>(n);

@@ -1,4 +1,4 @@
-// The data report of --explain / check, from files through the readers.
+// The data report of --explain / check, from inputs held in memory through the readers.
 #include "csm/io/explain.hpp"
 
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "csm/io/metrics_writer.hpp"
+#include "memory_inputs.hpp"
 
 namespace {
 
@@ -16,33 +17,16 @@ using csm::io::ReadOptions;
 using csm::io::RecordInput;
 using csm::io::RecordKind;
 
-std::filesystem::path temp_dir() {
-  return std::filesystem::temp_directory_path() / ("csm-explain-" + std::to_string(::getpid()));
-}
-
-// Removes the test files when the test binary ends.
-struct TempCleanup {
-  ~TempCleanup() {
-    std::error_code ignored;
-    std::filesystem::remove_all(temp_dir(), ignored);
-  }
-} cleanup;
-
+// The test inputs, held in memory (RecordInput::from_memory).
 std::string write_temp(const std::string& name, const std::string& bytes) {
-  const auto dir = temp_dir();
-  std::filesystem::create_directories(dir);
-  const std::string file = (dir / name).string();
-  std::ofstream out(file, std::ios::binary);
-  out << bytes;
-  REQUIRE(out.good());
-  return file;
+  return csm::test::MemoryDir().write(name, bytes);
 }
 
 csm::io::ExplainReport explain(const std::string& path, ReadOptions options = {}) {
   csm::InputProfile profile;
   options.profile = &profile;
   options.skip_invalid = true;
-  RecordInput input({path}, options);
+  RecordInput input = csm::test::open_input({path}, options);
   const RecordKind kind = input.kind();
   std::vector<csm::PeriodMetrics> periods;
   std::optional<csm::ActivityStats> stats;

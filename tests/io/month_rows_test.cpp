@@ -13,6 +13,7 @@
 #include "csm/cohorts.hpp"
 #include "csm/error.hpp"
 #include "csm/io/record_input.hpp"
+#include "memory_inputs.hpp"
 
 namespace {
 
@@ -62,15 +63,12 @@ TEST_CASE("month rows: a file read in shares names the same rows as one stream")
     if (i == 2803) period = "2031-02";
     text += "c" + std::to_string(i % 97) + "," + period + ",1.00\n";
   }
-  char name[] = "/tmp/csm-month-rows-XXXXXX";
-  const int fd = ::mkstemp(name);
-  ::close(fd);
-  std::ofstream(name, std::ios::binary) << text;
+  const std::string name = csm::test::MemoryDir().write("month-rows.csv", text);
   for (unsigned threads : {1u, 3u}) {
     csm::io::ReadOptions options;
     options.threads = threads;
     options.split_min_bytes = 1;
-    csm::io::RecordInput input({name}, options);
+    csm::io::RecordInput input = csm::test::open_input({name}, options);
     csm::ActivityAggregator aggregator;
     input.read(aggregator);
     const csm::io::MonthRows& rows = input.report().month_rows;
@@ -81,7 +79,6 @@ TEST_CASE("month rows: a file read in shares names the same rows as one stream")
     CHECK(where(rows.next_first) == "2024-01@" + std::string(name) + ":12");
     CHECK(where(rows.next_last) == "2024-12@" + std::string(name) + ":11");
   }
-  std::remove(name);
 }
 
 TEST_CASE("cohorts: at most kMaxCohortMonths months; the aggregator refuses more") {

@@ -12,19 +12,18 @@
 #include "csm/error.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/record_input.hpp"
+#include "memory_inputs.hpp"
 
 namespace {
 
+// An input held in memory under a name of its own (RecordInput::from_memory reads it in shares
+// as it would a file).
 struct TempFile {
   std::string path;
   explicit TempFile(const std::string& content) {
-    char name[] = "/tmp/csm-split-XXXXXX";
-    const int fd = ::mkstemp(name);
-    ::close(fd);
-    path = name;
-    std::ofstream(path, std::ios::binary) << content;
+    static int count = 0;
+    path = csm::test::MemoryDir().write("csm-split-" + std::to_string(++count), content);
   }
-  ~TempFile() { std::remove(path.c_str()); }
 };
 
 // Activity rows of `customers` customers over 24 months, in a scrambled order; `odd_ids` puts
@@ -71,7 +70,7 @@ Result compute(const std::string& path, unsigned threads, bool skip_invalid = fa
   options.kind = csm::io::RecordKind::activity;
   Result result;
   try {
-    csm::io::RecordInput input({path}, options);
+    csm::io::RecordInput input = csm::test::open_input({path}, options);
     csm::ActivityAggregator aggregator;
     input.read(aggregator);
     csm::io::MetricsReport report;

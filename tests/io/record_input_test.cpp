@@ -15,6 +15,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
+#include "memory_inputs.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace {
@@ -67,7 +68,7 @@ struct ActivityRun {
 };
 
 ActivityRun read_activity(const std::vector<std::string>& paths, ReadOptions options = {}) {
-  RecordInput input(paths, std::move(options));
+  RecordInput input = csm::test::open_input(paths, std::move(options));
   REQUIRE(input.kind() == RecordKind::activity);
   csm::ActivityAggregator aggregator;
   input.read(aggregator);
@@ -82,7 +83,7 @@ ActivityRun read_activity(const std::vector<std::string>& paths, ReadOptions opt
 // exception), whichever kind the input turns out to be.
 std::string read_error(const std::vector<std::string>& paths, ReadOptions options = {}) {
   try {
-    RecordInput input(paths, std::move(options));
+    RecordInput input = csm::test::open_input(paths, std::move(options));
     if (input.kind() == RecordKind::summary) {
       csm::SummaryAggregator aggregator;
       input.read(aggregator);
@@ -125,7 +126,7 @@ TEST_CASE("record input: every format and extension reads the same two records",
       {"bom-json-noext", "\xEF\xBB\xBF" + json},
   };
   for (const auto& [name, content] : files) {
-    TempDir dir;
+    csm::test::MemoryDir dir;
     const std::string path = dir.write(name, content);
     INFO(name);
     try {
@@ -143,7 +144,7 @@ TEST_CASE("record input: every format and extension reads the same two records",
 }
 
 TEST_CASE("record input: --input-format overrides the extension", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write("export.json", "customer_id,period,revenue\na,2024-01,5\n");
   ReadOptions options;
   options.format = InputFormat::csv;
@@ -179,7 +180,7 @@ void check_summary_periods(const std::vector<csm::PeriodMetrics>& periods) {
 }
 
 std::vector<csm::PeriodMetrics> read_summary(const std::string& path, ReadOptions options = {}) {
-  RecordInput input({path}, std::move(options));
+  RecordInput input = csm::test::open_input({path}, std::move(options));
   REQUIRE(input.kind() == RecordKind::summary);
   csm::SummaryAggregator aggregator;
   input.read(aggregator);
@@ -199,14 +200,14 @@ TEST_CASE("record input: a customers_start column means summary records", "[io][
            rows},
   };
   for (const auto& [name, content] : files) {
-    TempDir dir;
+    csm::test::MemoryDir dir;
     INFO(name);
     check_summary_periods(read_summary(dir.write(name, content)));
   }
 }
 
 TEST_CASE("record input: summary detection in JSON and JSON Lines", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string objects =
       "{\"period\": \"2024-01\", \"customers_start\": 100, \"new_customers\": 10, "
       "\"churned_customers\": 5, \"revenue\": \"1000.00\"}\n"
@@ -220,7 +221,7 @@ TEST_CASE("record input: summary detection in JSON and JSON Lines", "[io][record
 
 TEST_CASE("record input: summary detected with customers_start first after a BOM",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write(
       "bom.csv",
       "\xEF\xBB\xBF"
@@ -232,7 +233,7 @@ TEST_CASE("record input: summary detected with customers_start first after a BOM
 TEST_CASE("record input: summary detected when blank lines precede the header",
           "[io][record_input]") {
   // The CSV reader skips leading blank lines, so kind detection has to as well.
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path =
       dir.write("blank.csv",
                 "\n\r\nperiod,customers_start,new_customers,churned_customers,revenue\n"
@@ -242,7 +243,7 @@ TEST_CASE("record input: summary detected when blank lines precede the header",
 
 TEST_CASE("record input: a renamed customers_start column still means summary",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path =
       dir.write("renamed.csv",
                 "Month,Start,Won,Lost,MRR\n2024-01,100,10,5,1000.00\n2024-02,105,8,3,1100.50\n");
@@ -257,7 +258,7 @@ TEST_CASE("record input: a renamed customers_start column still means summary",
 
 TEST_CASE("record input: similar names and values do not make a file summary",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   // customers_start appears only inside a longer column name and in a data row.
   const std::string path = dir.write(
       "activity.csv",
@@ -270,7 +271,7 @@ TEST_CASE("record input: similar names and values do not make a file summary",
 
 TEST_CASE("record input: a forced kind that does not fit names the missing column",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write("a.csv", "customer_id,period,revenue\na,2024-01,1\n");
   ReadOptions options;
   options.kind = RecordKind::summary;
@@ -343,7 +344,7 @@ TEST_CASE("record input: each bad value stops the run with file, line, field and
       {"c2,2024-01,1,,,", "expected 5 fields as in the header, found 6"},
   };
   for (const Case& c : cases) {
-    TempDir dir;
+    csm::test::MemoryDir dir;
     const std::string path = dir.write("customers.csv", kHeader + std::string(kGoodRow) + c.row + "\n");
     INFO(c.row);
     CHECK(read_error({path}) == path + ":3: " + c.message);
@@ -351,7 +352,7 @@ TEST_CASE("record input: each bad value stops the run with file, line, field and
 }
 
 TEST_CASE("record input: values at the edge of the rules are accepted", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   // revenue:  1000000000000 (10^12) + 12.50 + 3 + 1.123456 + 0 + 0 = 1000000000016.623456
   const std::string path = dir.write(
       "edge.csv", std::string(kHeader) +
@@ -401,7 +402,7 @@ TEST_CASE("record input: JSON values of the wrong type", "[io][record_input]") {
        "csat: expected a whole number 1..5 (one survey response), got a boolean"},
   };
   for (const Case& c : cases) {
-    TempDir dir;
+    csm::test::MemoryDir dir;
     const std::string path = dir.write("r.jsonl", good + c.object + "\n");
     INFO(c.object);
     CHECK(read_error({path}) == path + ":2: " + c.message);
@@ -447,7 +448,7 @@ TEST_CASE("record input: an unreadable file is a SourceError", "[io][record_inpu
 }
 
 TEST_CASE("record input: empty, header-only and blank files", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string empty = dir.write("empty.csv", "");
   CHECK(read_error({empty}) == empty + ": empty input: expected a header line or JSON records");
   const std::string empty_json = dir.write("empty.json", "");
@@ -469,7 +470,7 @@ TEST_CASE("record input: empty, header-only and blank files", "[io][record_input
 
 TEST_CASE("record input: a whitespace-only file reads as blank, not as a header of spaces",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string spaces = dir.write("spaces.csv", "   \n \t \n");
   CHECK(read_error({spaces}) == spaces + ": no header line: the input holds only blank lines");
 }
@@ -478,7 +479,7 @@ TEST_CASE("record input: a whitespace-only file reads as blank, not as a header 
 
 TEST_CASE("record input: --skip-invalid counts all and keeps the first five messages",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write(
       "mixed.csv", std::string(kHeader) +
                        "a,2024-01,-3.00,,\n"   // 2
@@ -515,7 +516,7 @@ TEST_CASE("record input: --skip-invalid counts all and keeps the first five mess
 
 TEST_CASE("record input: --skip-invalid with nothing valid left is an error",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path =
       dir.write("bad.csv", std::string(kHeader) + "a,2024-01,-1,,\nb,x,1,,\nc,2024-01,1,,9\n");
   ReadOptions options;
@@ -526,7 +527,7 @@ TEST_CASE("record input: --skip-invalid with nothing valid left is an error",
 
 TEST_CASE("record input: --skip-invalid does not skip a broken file structure",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path =
       dir.write("q.csv", std::string(kHeader) + kGoodRow + "\"c2,2024-01,1,,\n");
   ReadOptions options;
@@ -539,7 +540,7 @@ TEST_CASE("record input: --skip-invalid does not skip a broken file structure",
 // --- Renames ------------------------------------------------------------------------------------
 
 TEST_CASE("record input: --column maps other column names", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write(
       "export.csv", "Account,Month,MRR,revenue\nacme,2024-03,99.90,1\nbeta,2024-03,0.10,2\n");
   ReadOptions options;
@@ -552,7 +553,7 @@ TEST_CASE("record input: --column maps other column names", "[io][record_input]"
 
 TEST_CASE("record input: a bad value in a renamed column is reported under the input name",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write("export.csv", "customer_id,period,MRR\nacme,2024-03,-5\n");
   ReadOptions options;
   options.renames = {{"revenue", "MRR"}};
@@ -561,14 +562,14 @@ TEST_CASE("record input: a bad value in a renamed column is reported under the i
 
 TEST_CASE("record input: --column with an unknown canonical name is invalid_argument",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path = dir.write("a.csv", "customer_id,period,revenue\na,2024-01,1\n");
   for (const auto& [canonical, input] : std::vector<std::pair<std::string, std::string>>{
            {"foo", "bar"}, {"customers_start", "Start"}, {"", "x"}}) {
     ReadOptions options;
     options.renames = {{canonical, input}};
     options.kind = RecordKind::activity;
-    RecordInput reader({path}, options);
+    RecordInput reader = csm::test::open_input({path}, options);
     csm::ActivityAggregator aggregator;
     INFO(canonical);
     CHECK_THROWS_AS(
@@ -580,7 +581,7 @@ TEST_CASE("record input: --column with an unknown canonical name is invalid_argu
   }
   ReadOptions options;
   options.renames = {{"foo", "bar"}};
-  RecordInput reader({path}, options);
+  RecordInput reader = csm::test::open_input({path}, options);
   csm::ActivityAggregator aggregator;
   CHECK_THROWS_WITH(
       [&] {
@@ -595,7 +596,7 @@ TEST_CASE("record input: --column with an unknown canonical name is invalid_argu
 
 TEST_CASE("record input: several files of different formats are one stream",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string a = dir.write("a.csv", "customer_id,period,revenue\nx,2024-01,10\ny,2024-01,20\n");
   // Another column order in the second file.
   const std::string b = dir.write("b.tsv", "revenue\tcustomer_id\tperiod\n15\tx\t2024-02\n");
@@ -632,7 +633,7 @@ TEST_CASE("record input: errors in a later file name that file and its own line"
 }
 
 TEST_CASE("record input: skipped records are counted across files", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string a = dir.write("a.csv", "customer_id,period,revenue\nx,2024-01,-1\ny,2024-01,20\n");
   const std::string b = dir.write("b.csv", "customer_id,period,revenue\nz,2024-02,oops\nw,2024-02,1\n");
   ReadOptions options;
@@ -647,7 +648,7 @@ TEST_CASE("record input: skipped records are counted across files", "[io][record
 }
 
 TEST_CASE("record input: a header-only file among others is fine", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string a = dir.write("a.csv", "customer_id,period,revenue\n");
   const std::string b = dir.write("b.csv", "customer_id,period,revenue\nz,2024-02,1\n");
   const ActivityRun run = read_activity({a, b});
@@ -658,7 +659,7 @@ TEST_CASE("record input: a header-only file among others is fine", "[io][record_
 
 TEST_CASE("record input: a file larger than the read block keeps lines and sums exact",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   // 40,000 records, each spanning two lines (a line break inside the quoted segment), so record i
   // starts on line 2 + 2i; the invalid record after them is on line 2 + 2 * 40000 = 80002.
   // Revenue of record i is i cents: the sum is 0.01 * (0 + ... + 39999) = 0.01 * 799,980,000
@@ -685,7 +686,7 @@ TEST_CASE("record input: a file larger than the read block keeps lines and sums 
 }
 
 TEST_CASE("record input: one record longer than the read block", "[io][record_input]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   // A 3 MiB quoted segment with 10 line breaks in it: the record on line 2 ends on line 12, so the
   // invalid record after it is on line 13.
   std::string segment(3u << 20, 's');

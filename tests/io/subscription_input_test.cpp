@@ -11,6 +11,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
+#include "memory_inputs.hpp"
 #include "csm/io/metrics_writer.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/spend.hpp"
@@ -21,34 +22,9 @@ using csm::io::ReadOptions;
 using csm::io::RecordInput;
 using csm::io::RecordKind;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "csm-sub-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string file = path_ + "/" + name;
-    std::ofstream out(file, std::ios::binary);
-    out << bytes;
-    REQUIRE(out.good());
-    return file;
-  }
-
- private:
-  std::string path_;
-};
-
 // The JSON of a run, with only what depends on the records' meaning: the periods and summary.
 std::string metrics_json(const std::string& path, ReadOptions options = {}) {
-  RecordInput input({path}, std::move(options));
+  RecordInput input = csm::test::open_input({path}, std::move(options));
   csm::ActivityAggregator aggregator;
   input.read(aggregator);
   csm::io::MetricsReport report;
@@ -101,10 +77,10 @@ const char* const kActivity =
 
 TEST_CASE("subscription records give the metrics of the equivalent activity records",
           "[io][subscription]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string subs = dir.write("subs.csv", kSubscriptions);
   const std::string activity = dir.write("activity.csv", kActivity);
-  RecordInput detect({subs}, {});
+  RecordInput detect = csm::test::open_input({subs}, {});
   CHECK(detect.kind() == RecordKind::subscription);
   const std::string from_subscriptions = metrics_json(subs);
   CHECK(from_subscriptions == metrics_json(activity));
@@ -128,9 +104,9 @@ TEST_CASE("subscription records give the metrics of the equivalent activity reco
 }
 
 TEST_CASE("subscription records: report and until", "[io][subscription]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string subs = dir.write("subs.csv", kSubscriptions);
-  RecordInput input({subs}, {});
+  RecordInput input = csm::test::open_input({subs}, {});
   csm::ActivityAggregator aggregator;
   input.read(aggregator);
   REQUIRE(input.report().subscriptions);
@@ -151,7 +127,7 @@ TEST_CASE("subscription records: report and until", "[io][subscription]") {
 }
 
 TEST_CASE("subscription records: field errors", "[io][subscription]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string header = "customer_id,start_date,end_date,mrr\n";
   const std::string backwards = dir.write("a.csv", header + "a,2024-03-01,2024-02-28,10\n");
   CHECK(read_error(backwards) ==
@@ -175,7 +151,7 @@ TEST_CASE("subscription records: field errors", "[io][subscription]") {
   skip.skip_invalid = true;
   const std::string mixed = dir.write(
       "f.csv", header + "a,2024-01-01,2024-01-01,10\nb,2024-01-05,2024-01-04,10\nc,2024-01-05,,10\n");
-  RecordInput input({mixed}, skip);
+  RecordInput input = csm::test::open_input({mixed}, skip);
   csm::ActivityAggregator aggregator;
   input.read(aggregator);
   CHECK(input.report().records == 2);
@@ -183,24 +159,24 @@ TEST_CASE("subscription records: field errors", "[io][subscription]") {
 }
 
 TEST_CASE("subscription kind is detected through a renamed start_date", "[io][subscription]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   const std::string path =
       dir.write("r.csv", "customer_id,Begin,end_date,mrr\na,2024-01-01,,10\n");
   ReadOptions options;
   options.renames = {{"start_date", "Begin"}};
-  RecordInput input({path}, options);
+  RecordInput input = csm::test::open_input({path}, options);
   CHECK(input.kind() == RecordKind::subscription);
-  RecordInput plain({path}, {});
+  RecordInput plain = csm::test::open_input({path}, {});
   CHECK(plain.kind() == RecordKind::activity);
 }
 
 TEST_CASE("spend records: sums per month, located errors", "[io][spend]") {
-  TempDir dir;
+  csm::test::MemoryDir dir;
   ReadOptions options;
   options.kind = RecordKind::spend;
   const std::string good = dir.write(
       "spend.csv", "Period,Amount,channel\n2024-01,100.50,ads\n2024-01-15,20,events\n2024-03,0,\n");
-  RecordInput input({good}, options);
+  RecordInput input = csm::test::open_input({good}, options);
   csm::SpendTotals totals;
   input.read(totals);
   CHECK(input.report().records == 3);
@@ -210,7 +186,7 @@ TEST_CASE("spend records: sums per month, located errors", "[io][spend]") {
 
   const auto error_of = [&](const std::string& path) -> std::string {
     try {
-      RecordInput bad({path}, options);
+      RecordInput bad = csm::test::open_input({path}, options);
       csm::SpendTotals ignored;
       bad.read(ignored);
     } catch (const csm::InputError& e) {

@@ -12,19 +12,18 @@
 #include "csm/error.hpp"
 #include "csm/io/predictive_writer.hpp"
 #include "csm/io/record_input.hpp"
+#include "memory_inputs.hpp"
 
 namespace {
 
+// An input held in memory under a name of its own (RecordInput::from_memory reads it in shares
+// as it would a file).
 struct TempFile {
   std::string path;
   explicit TempFile(const std::string& content) {
-    char name[] = "/tmp/csm-tx-split-XXXXXX";
-    const int fd = ::mkstemp(name);
-    ::close(fd);
-    path = name;
-    std::ofstream(path, std::ios::binary) << content;
+    static int count = 0;
+    path = csm::test::MemoryDir().write("csm-tx-split-" + std::to_string(++count), content);
   }
-  ~TempFile() { std::remove(path.c_str()); }
 };
 
 // Purchases of `customers` customers on random days of 2024, some on the same day, shuffled;
@@ -65,7 +64,7 @@ Result summarise(const std::vector<std::string>& paths, unsigned threads, bool s
   options.kind = csm::io::RecordKind::transaction;
   Result result;
   try {
-    csm::io::RecordInput input(paths, options);
+    csm::io::RecordInput input = csm::test::open_input(paths, options);
     csm::Date end, holdout;
     csm::parse_date("2024-08-31", end);
     csm::parse_date("2024-12-31", holdout);

@@ -155,12 +155,27 @@ std::string_view required_text(const ColumnMap& columns, std::size_t slot, const
                                const Location& where);
 
 std::string_view to_string(RecordKind kind) noexcept;
+/// The kind named `name` as --kind names it ("auto", "activity", "invoice", ...; any case).
+/// Throws std::invalid_argument for another name.
+RecordKind record_kind_named(std::string_view name);
 std::string_view to_string(InputFormat format) noexcept;
+
+/// An input held in memory: the name messages give it (its extension picks the format as a
+/// file's does) and its bytes.
+struct InputText {
+  std::string name;
+  std::string bytes;
+};
 
 class RecordInput {
  public:
   /// `paths` empty means standard input. Nothing is opened until kind() or read().
   RecordInput(std::vector<std::string> paths, ReadOptions options);
+  /// Inputs held in memory (at least one), read as files of the same names and bytes would be
+  /// (large ones in shares too).
+  static RecordInput from_memory(std::vector<InputText> texts, ReadOptions options);
+  RecordInput(RecordInput&&) noexcept;
+  RecordInput& operator=(RecordInput&&) noexcept;
   ~RecordInput();
 
   /// The record kind: as given in the options, or detected from the first input's header or

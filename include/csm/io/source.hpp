@@ -2,6 +2,7 @@
 /// The one place that opens inputs: a file by path, or standard input for "-".
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,8 @@ class InputSource {
   /// Open `path` for reading ("-" = standard input). Throws SourceError naming the path and the
   /// reason (no such file, a directory, permission denied).
   static InputSource open(const std::string& path);
+  /// An input held in memory, named `name` in messages: read as a regular file of these bytes.
+  static InputSource from_text(std::string name, std::shared_ptr<const std::string> bytes);
 
   InputSource(InputSource&& other) noexcept;
   InputSource& operator=(InputSource&& other) noexcept;
@@ -39,6 +42,8 @@ class InputSource {
   std::string path_;
   std::string name_;
   std::optional<std::uint64_t> size_;
+  std::shared_ptr<const std::string> text_;  // from_text: the bytes (fd_ is -1)
+  std::size_t position_ = 0;                 // from_text: the next byte read() gives
 };
 
 }  // namespace csm::io
