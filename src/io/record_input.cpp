@@ -530,8 +530,8 @@ class ActivityConsumer final : public RowConsumer {
     hash.add(r.revenue);
     hash.add(r.acquisition_cost ? *r.acquisition_cost : -1);
     hash.add(std::int64_t{r.csat});
-    hash.add(r.segment);
-    if (r.nps >= 0) hash.add(std::int64_t{r.nps} + 1);
+    hash.add(std::int64_t{r.nps} + 1);  // 0: no answer
+    if (!r.segment.empty()) hash.add(r.segment);
     const std::uint64_t h = hash.value();
     if (!gate_.dedupe) {
       q.log_row(h, r.period, place);
@@ -1465,6 +1465,7 @@ void RecordInput::Impl::read_all(RecordKind kind, ReadReport& report, Aggregator
     }
   }
   for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());
+  if (gate.quality != nullptr) gate.quality->seal();  // the logs freed before the metrics
   if (report.records == 0 && report.skipped == 0 && !impl.options.allow_empty) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no records: expected at least one data record");
