@@ -19,38 +19,68 @@ namespace csm {
 
 /// The hash of a row's fields for DataProfile (duplicates, customer-months): a multiply-fold of
 /// each 8 bytes (as wyhash), inlined, a few nanoseconds a row. Strings are mixed with their
-/// length, so ("ab", "c") and ("a", "bc") differ.
+/// length, so ("ab", "c") and ("a", "bc") differ. Numbers are folded two at a time (one multiply
+/// for a pair added one after the other), so a row of a few numbers costs few multiplies.
 class RowHash {
  public:
-  void add(std::string_view bytes) noexcept {
+  [[gnu::always_inline]] void add(std::string_view bytes) noexcept {
+    flush();
     std::uint64_t n = bytes.size();
     std::size_t i = 0;
     for (; i + 16 <= bytes.size(); i += 16) {
       h_ = mum(load(bytes.data() + i) ^ h_, load(bytes.data() + i + 8) ^ kB);
     }
+    // The last 1..16 bytes in loads of fixed size that overlap (as wyhash reads them): each
+    // byte is in a or b, so for a given length different bytes give different (a, b).
     std::uint64_t a = 0;
     std::uint64_t b = 0;
+    const char* p = bytes.data() + i;
     const std::size_t rest = bytes.size() - i;
     if (rest > 8) {
-      a = load(bytes.data() + i);
-      std::memcpy(&b, bytes.data() + i + 8, rest - 8);
+      a = load(p);
+      b = load(p + rest - 8);
+    } else if (rest >= 4) {
+      a = std::uint64_t{load4(p)} << 32 | load4(p + rest - 4);
     } else if (rest > 0) {
-      std::memcpy(&a, bytes.data() + i, rest);
+      a = std::uint64_t{static_cast<unsigned char>(p[0])} << 16 |
+          std::uint64_t{static_cast<unsigned char>(p[rest >> 1])} << 8 |
+          static_cast<unsigned char>(p[rest - 1]);
     }
     h_ = mum(a ^ h_ ^ kA, b ^ n ^ kB);
   }
-  void add(std::int64_t value) noexcept {
-    h_ = mum(static_cast<std::uint64_t>(value) ^ h_ ^ kC, kB);
+  [[gnu::always_inline]] void add(std::int64_t value) noexcept {
+    if (pending_) {
+      h_ = mum(first_ ^ h_ ^ kC, static_cast<std::uint64_t>(value) ^ kD);
+      pending_ = false;
+    } else {
+      first_ = static_cast<std::uint64_t>(value);
+      pending_ = true;
+    }
   }
-  std::uint64_t value() const noexcept { return mum(h_ ^ kA, kC); }
+  [[gnu::always_inline]] std::uint64_t value() const noexcept {
+    const std::uint64_t h = pending_ ? mum(first_ ^ h_ ^ kC, kB) : h_;
+    return mum(h ^ kA, kC);
+  }
 
  private:
   static constexpr std::uint64_t kA = 0xa0761d6478bd642full;
   static constexpr std::uint64_t kB = 0xe7037ed1a0b428dbull;
   static constexpr std::uint64_t kC = 0x8ebc6af09c88c6e3ull;
+  static constexpr std::uint64_t kD = 0x589965cc75374cc3ull;
+  [[gnu::always_inline]] void flush() noexcept {
+    if (pending_) {
+      h_ = mum(first_ ^ h_ ^ kC, kB);
+      pending_ = false;
+    }
+  }
   static std::uint64_t load(const char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
+    return v;
+  }
+  static std::uint32_t load4(const char* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
     return v;
   }
   static std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
@@ -59,6 +89,8 @@ class RowHash {
     return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
   }
   std::uint64_t h_ = 0x9e3779b97f4a7c15ull;
+  std::uint64_t first_ = 0;  // a number waiting for the next, to be folded with it
+  bool pending_ = false;
 };
 
 /// One warning: a stable `code`, a message for people that says what to do, and the evidence.
@@ -123,6 +155,10 @@ class DataProfile {
     customer_months_log_.add(key, month, where);
   }
 
+  /// The reading is over: resolve the logs now and free their memory (before the metrics are
+  /// made, so that the log and the aggregation's peak do not add up). Nothing is logged after.
+  void seal();
+
   /// Rows of another profile of the same reading (a thread's share); counts only.
   void merge_counts(const DataProfile& other);
   /// Everything a detailed profile of a later part of the same reading took (a thread's share of
@@ -182,20 +218,32 @@ class DataProfile {
     std::pair<std::uint64_t, std::uint32_t>& find(std::uint64_t key, std::uint32_t value, bool& inserted);
   };
 
-  // Keys logged in reading order, one bucket per month (kSplit > 1 would split each month by the
-  // key's top bits; measured slower), each resolved with a hash table sized to it. A place is
-  // packed as source << 40 | line, so that packed places compare in reading order.
+  // Keys logged in reading order, one bucket per month, each resolved with a hash table sized to
+  // it. A place is packed as source << 40 | line, so that packed places compare in reading order;
+  // the log keeps 9 bytes a row: the key, and the step from the place of the bucket's previous row
+  // in one byte (kFar: the place is in `far`, as for the first row of a segment and a change of
+  // input). A bucket is a list of segments, one per stream (a thread's share is moved in whole),
+  // a segment a list of blocks that grow to kBlockRows rows (never copied when they fill).
   struct Log {
-    struct Entry {
-      std::uint64_t key;
-      std::uint64_t place;
+    static constexpr std::uint8_t kFar = 255;
+    static constexpr std::uint32_t kFirstBlockRows = 1024;
+    static constexpr std::uint32_t kBlockRows = 16384;
+    struct Block {  // reserved to its size at once
+      std::vector<std::uint64_t> keys;
+      std::vector<std::uint8_t> steps;
     };
-    static constexpr unsigned kSplit = 1;
-    std::vector<std::vector<Entry>> buckets;  // (month - base) * kSplit + key's top bits
+    struct Segment {
+      std::vector<Block> blocks;
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> far;  // (row in the segment, place)
+      std::uint64_t rows = 0;
+      std::uint64_t last = 0;  // the packed place of the last row
+      void grow();
+    };
+    std::vector<std::vector<Segment>> buckets;  // month - base
     std::int32_t base = 0;
     std::size_t size = 0;
     void add(std::uint64_t key, YearMonth month, Place where);
-    std::vector<Entry>& bucket(std::int32_t month, unsigned part);
+    std::vector<Segment>& bucket(std::int32_t month);
   };
   // What the logs say (and the --dedupe table).
   struct Found {
@@ -208,6 +256,7 @@ class DataProfile {
     std::vector<std::uint32_t> overlap_sources;  // sorted, distinct
   };
   Found resolve(std::size_t max_locations) const;
+  std::optional<Found> sealed_;  // seal(): what the logs said, the logs freed
 
   bool detailed_;
   std::vector<Month> months_;

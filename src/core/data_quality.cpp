@@ -114,60 +114,139 @@ void keep_first(std::vector<std::uint64_t>& kept, std::uint64_t place, std::size
 }
 }  // namespace
 
-std::vector<DataProfile::Log::Entry>& DataProfile::Log::bucket(std::int32_t month, unsigned part) {
+std::vector<DataProfile::Log::Segment>& DataProfile::Log::bucket(std::int32_t month) {
   if (buckets.empty()) {
     base = month;
-    buckets.resize(kSplit);
+    buckets.resize(1);
   } else if (month < base) {
-    buckets.insert(buckets.begin(), static_cast<std::size_t>(base - month) * kSplit,
-                   std::vector<Entry>());
+    buckets.insert(buckets.begin(), static_cast<std::size_t>(base - month), std::vector<Segment>());
     base = month;
-  } else if (static_cast<std::size_t>(month - base) * kSplit >= buckets.size()) {
-    buckets.resize((static_cast<std::size_t>(month - base) + 1) * kSplit);
+  } else if (static_cast<std::size_t>(month - base) >= buckets.size()) {
+    buckets.resize(static_cast<std::size_t>(month - base) + 1);
   }
-  return buckets[static_cast<std::size_t>(month - base) * kSplit + part];
+  return buckets[static_cast<std::size_t>(month - base)];
+}
+
+void DataProfile::Log::Segment::grow() {
+  const std::size_t want =
+      blocks.empty() ? kFirstBlockRows : std::min<std::size_t>(2 * blocks.back().keys.capacity(), kBlockRows);
+  blocks.emplace_back();
+  blocks.back().keys.reserve(want);
+  blocks.back().steps.reserve(want);
 }
 
 void DataProfile::Log::add(std::uint64_t key, YearMonth month, Place where) {
-  std::vector<Entry>& into = bucket(month.index, static_cast<unsigned>(key >> 60) & (kSplit - 1));
-  if (into.capacity() == into.size() && into.size() < 4096) into.reserve(4096);
-  into.push_back({key, pack(where)});
+  std::vector<Segment>& segments = bucket(month.index);
+  if (segments.empty()) segments.emplace_back();
+  Segment& s = segments.back();
+  if (s.blocks.empty() || s.blocks.back().keys.size() == s.blocks.back().keys.capacity()) s.grow();
+  Block& block = s.blocks.back();
+  const std::uint64_t place = pack(where);
+  std::uint8_t step = kFar;
+  if (s.rows > 0 && place >= s.last && place - s.last < kFar) {
+    step = static_cast<std::uint8_t>(place - s.last);
+  } else {
+    s.far.emplace_back(s.rows, place);
+  }
+  block.keys.push_back(key);
+  block.steps.push_back(step);
+  ++s.rows;
+  s.last = place;
   ++size;
 }
 
 DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
+  if (sealed_) return *sealed_;
   Found found;
   found.duplicates = duplicates_;
   found.duplicate_months = duplicate_months_;
   found.duplicate_places = duplicate_places_;
   // Each bucket in reading order through a table sized to it: a key's rows are all in one
-  // bucket (the same month, the same top bits), so this finds what a table of every row would.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> table;
-  const auto walk = [&](const Log& log, auto&& visit) {
-    for (std::size_t b = 0; b < log.buckets.size(); ++b) {
-      const std::vector<Log::Entry>& entries = log.buckets[b];
-      if (entries.empty()) continue;
+  // bucket (the same month), so this finds what a table of every row would. visit(slot, key,
+  // place, month) is given the place only when the key was seen before in the bucket.
+  std::vector<std::uint64_t> keys;        // the rows' table: keys only
+  std::vector<std::uint32_t> sources;     // the customer-months' table: the key's first input
+  // Whether a large bucket has a key twice, in parts that fit the L2 cache: the keys split by
+  // their top bits first (a key's copies land in one part), then each part through its own
+  // table. Most months of most files have none, and are then not walked row by row.
+  std::vector<std::uint64_t> parted;
+  const auto has_repeat = [&](const std::vector<Log::Segment>& bucket, std::size_t n) {
+    unsigned bits = 0;
+    while ((n >> bits) > 8192) ++bits;
+    const std::size_t parts = std::size_t{1} << bits;
+    std::vector<std::size_t> start(parts + 1, 0);
+    const auto part_of = [bits](std::uint64_t key) {
+      return bits == 0 ? std::size_t{0} : static_cast<std::size_t>(key >> (64 - bits));
+    };
+    for (const Log::Segment& s : bucket) {
+      for (const Log::Block& block : s.blocks) {
+        for (const std::uint64_t key : block.keys) ++start[part_of(key) + 1];
+      }
+    }
+    for (std::size_t p = 0; p < parts; ++p) start[p + 1] += start[p];
+    if (parted.size() < n) parted.resize(n);
+    std::vector<std::size_t> next(start.begin(), start.end() - 1);
+    for (const Log::Segment& s : bucket) {
+      for (const Log::Block& block : s.blocks) {
+        for (const std::uint64_t key : block.keys) parted[next[part_of(key)]++] = key == 0 ? 1 : key;
+      }
+    }
+    for (std::size_t p = 0; p < parts; ++p) {
+      const std::size_t m = start[p + 1] - start[p];
       std::size_t slots = 16;
-      while (slots < 2 * entries.size()) slots *= 2;
-      if (table.size() < slots) table.resize(slots);
-      std::fill(table.begin(), table.begin() + static_cast<std::ptrdiff_t>(slots),
-                std::pair<std::uint64_t, std::uint32_t>{0, 0});
+      while (slots < 2 * m) slots *= 2;
+      if (keys.size() < slots) keys.resize(slots);
+      std::fill(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(slots), std::uint64_t{0});
       const std::size_t mask = slots - 1;
-      const YearMonth month{log.base + static_cast<std::int32_t>(b / Log::kSplit)};
-      for (const Log::Entry& e : entries) {
-        const std::uint64_t key = e.key == 0 ? 1 : e.key;
+      for (std::size_t i = start[p]; i < start[p + 1]; ++i) {
+        const std::uint64_t key = parted[i];
         std::size_t at = static_cast<std::size_t>(key) & mask;
-        while (table[at].first != 0 && table[at].first != key) at = (at + 1) & mask;
-        visit(table[at], key, e.place, month);
+        while (keys[at] != 0 && keys[at] != key) at = (at + 1) & mask;
+        if (keys[at] == key) return true;
+        keys[at] = key;
+      }
+    }
+    return false;
+  };
+  const auto walk = [&](const Log& log, bool with_sources, auto&& visit) {
+    for (std::size_t b = 0; b < log.buckets.size(); ++b) {
+      std::size_t n = 0;
+      for (const Log::Segment& s : log.buckets[b]) n += s.rows;
+      if (n == 0) continue;
+      // Rows: a month without a repeated key has no duplicate (customer-months repeat often).
+      if (!with_sources && n > 16384 && !has_repeat(log.buckets[b], n)) continue;
+      std::size_t slots = 16;
+      while (slots < 2 * n) slots *= 2;
+      if (keys.size() < slots) keys.resize(slots);
+      std::fill(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(slots), std::uint64_t{0});
+      if (with_sources && sources.size() < slots) sources.resize(slots);
+      const std::size_t mask = slots - 1;
+      const YearMonth month{log.base + static_cast<std::int32_t>(b)};
+      for (const Log::Segment& s : log.buckets[b]) {
+        std::uint64_t place = 0;
+        std::size_t next_far = 0;
+        for (const Log::Block& block : s.blocks) {
+          for (std::size_t i = 0; i < block.keys.size(); ++i) {
+            if (block.steps[i] == Log::kFar) {
+              place = s.far[next_far++].second;
+            } else {
+              place += block.steps[i];
+            }
+            const std::uint64_t key = block.keys[i] == 0 ? 1 : block.keys[i];
+            std::size_t at = static_cast<std::size_t>(key) & mask;
+            while (keys[at] != 0 && keys[at] != key) at = (at + 1) & mask;
+            visit(keys[at], with_sources ? &sources[at] : nullptr, key, place, month);
+          }
+        }
       }
     }
   };
   std::vector<std::uint64_t> first;
   if (rows_log_.size > 0) {
-    walk(rows_log_, [&](std::pair<std::uint64_t, std::uint32_t>& slot, std::uint64_t key,
-                        std::uint64_t place, YearMonth month) {
-      if (slot.first == 0) {
-        slot.first = key;
+    walk(rows_log_, false, [&](std::uint64_t& slot, std::uint32_t*, std::uint64_t key,
+                               std::uint64_t place, YearMonth month) {
+      if (slot == 0) {
+        slot = key;
         return;
       }
       ++found.duplicates;
@@ -180,31 +259,39 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
   }
   first.clear();
   if (customer_months_log_.size > 0) {
-    walk(customer_months_log_, [&](std::pair<std::uint64_t, std::uint32_t>& slot,
-                                   std::uint64_t key, std::uint64_t place, YearMonth month) {
+    walk(customer_months_log_, true, [&](std::uint64_t& slot, std::uint32_t* first_of,
+                                         std::uint64_t key, std::uint64_t place, YearMonth month) {
       const auto source = static_cast<std::uint32_t>(place >> kLineBits);
-      if (slot.first == 0) {
-        slot = {key, source};
+      if (slot == 0) {
+        slot = key;
+        *first_of = source;
         return;
       }
-      if (slot.second == source || slot.second == UINT32_MAX) return;
+      if (*first_of == source || *first_of == UINT32_MAX) return;
       // Counted once per customer-month, at its first row in a second input.
-      const std::uint32_t first_source = slot.second;
-      slot.second = UINT32_MAX;
+      const std::uint32_t first_source = *first_of;
+      *first_of = UINT32_MAX;
       ++found.overlaps;
       keep_first(first, place, 3);
       if (found.overlap_months.empty() || found.overlap_months.back() != month) {
         insert_sorted(found.overlap_months, month);
       }
-      for (const std::uint32_t s : {first_source, source}) {
-        const auto at = std::lower_bound(found.overlap_sources.begin(), found.overlap_sources.end(), s);
-        if (at == found.overlap_sources.end() || *at != s) found.overlap_sources.insert(at, s);
+      for (const std::uint32_t src : {first_source, source}) {
+        const auto at = std::lower_bound(found.overlap_sources.begin(), found.overlap_sources.end(), src);
+        if (at == found.overlap_sources.end() || *at != src) found.overlap_sources.insert(at, src);
       }
     });
     for (const std::uint64_t p : first) found.overlap_places.push_back(unpack(p));
   }
   (void)max_locations;
   return found;
+}
+
+void DataProfile::seal() {
+  if (sealed_) return;
+  sealed_ = resolve(3);
+  rows_log_ = Log();
+  customer_months_log_ = Log();
 }
 
 std::uint64_t DataProfile::duplicate_rows() const { return resolve(3).duplicates; }
@@ -227,23 +314,25 @@ void DataProfile::merge(DataProfile&& later, std::uint64_t lines_before) {
   merge_counts(later);
   if (!detailed_) return;
   for (const auto& [month, p] : later.places_) place(month, {p.source, p.line + lines_before});
+  // The later share's segments are moved in whole, after this one's: its places shifted by
+  // the lines before it (the steps between its rows stay what they were).
   for (Log* log : {&rows_log_, &customer_months_log_}) {
     Log& from = log == &rows_log_ ? later.rows_log_ : later.customer_months_log_;
     if (from.size == 0) continue;
+    const auto shifted = [lines_before](std::uint64_t place) {
+      const std::uint64_t line = std::min((place & kLineMask) + lines_before, kLineMask);
+      return (place & ~kLineMask) | line;
+    };
     for (std::size_t b = 0; b < from.buckets.size(); ++b) {
-      std::vector<Log::Entry>& entries = from.buckets[b];
-      if (entries.empty()) continue;
-      std::vector<Log::Entry>& into =
-          log->bucket(from.base + static_cast<std::int32_t>(b / Log::kSplit), b % Log::kSplit);
-      into.reserve(into.size() + entries.size());
-      for (const Log::Entry& e : entries) {
-        const std::uint64_t line = std::min((e.place & kLineMask) + lines_before, kLineMask);
-        into.push_back({e.key, (e.place & ~kLineMask) | line});
+      for (Log::Segment& s : from.buckets[b]) {
+        if (s.rows == 0) continue;
+        for (auto& far : s.far) far.second = shifted(far.second);
+        s.last = shifted(s.last);
+        log->size += s.rows;
+        log->bucket(from.base + static_cast<std::int32_t>(b)).push_back(std::move(s));
       }
-      log->size += entries.size();
-      std::vector<Log::Entry>().swap(entries);
     }
-    from.size = 0;
+    from = Log();
   }
   // Shares do not --dedupe (such a read uses one thread); their tables are empty.
 }

@@ -128,8 +128,8 @@ class ActivityConsumer final : public RowConsumer {
     hash.add(r.revenue);
     hash.add(r.acquisition_cost ? *r.acquisition_cost : -1);
     hash.add(std::int64_t{r.csat});
-    hash.add(r.segment);
-    if (r.nps >= 0) hash.add(std::int64_t{r.nps} + 1);
+    hash.add(std::int64_t{r.nps} + 1);  // 0: no answer
+    if (!r.segment.empty()) hash.add(r.segment);
     const std::uint64_t h = hash.value();
     if (!gate_.dedupe) {
       q.log_row(h, r.period, place);

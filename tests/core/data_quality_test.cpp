@@ -140,3 +140,58 @@ TEST_CASE("row hash: field boundaries count, equal fields hash equal", "[core][q
   e.add(std::string_view("a long customer id, over sixteen bytez"));
   CHECK(d.value() != e.value());
 }
+
+// Months large enough to be checked in parts first (over 16,384 rows), with lines far apart (the
+// log's one-byte steps overflow): a.csv has c0..c19999 in Jan at lines 2, 4, ..., 40000 and
+// d0..d19999 in Feb at lines 3, 5, ..., 40001, then copies of (c7, Jan) at line 100000 and of
+// (c19999, Jan) at line 100300. By hand: 2 duplicates, at a.csv:100000 and a.csv:100300, in Jan.
+TEST_CASE("data profile: large months, far lines, shares and seal", "[core][quality]") {
+  std::vector<Row> rows;
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    rows.push_back({"c" + std::to_string(i), jan, 10, 0, 2 + 2 * i});
+    rows.push_back({"d" + std::to_string(i), feb, 10, 0, 3 + 2 * i});
+  }
+  rows.push_back({"c7", jan, 10, 0, 100000});
+  rows.push_back({"c19999", jan, 10, 0, 100300});
+  const auto check = [](const DataProfile& p) {
+    const auto w = warnings_of(p);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].code == "duplicate_rows");
+    CHECK(w[0].counts == std::vector<std::pair<std::string, std::uint64_t>>{{"rows", 2}});
+    CHECK(w[0].locations == std::vector<std::string>{"a.csv:100000", "a.csv:100300"});
+    CHECK(w[0].periods == std::vector<YearMonth>{jan});
+    CHECK(p.duplicate_rows() == 2);
+  };
+  // A row as the readers log it (its count too: the warnings look only at months with rows).
+  const auto log = [](DataProfile& p, const Row& r, std::uint64_t line) {
+    p.log_row(hash_of(r), r.month, {r.source, line});
+    p.row(r.month, 0);
+  };
+  DataProfile one;
+  for (const Row& r : rows) log(one, r, r.line);
+  check(one);
+  one.seal();
+  check(one);
+  // Two shares cut after line 30001 (lines counted from each share's start), merged, sealed.
+  DataProfile whole;
+  DataProfile first;
+  DataProfile second;
+  for (const Row& r : rows) {
+    if (r.line <= 30001) {
+      log(first, r, r.line - 1);
+    } else {
+      log(second, r, r.line - 30001);
+    }
+  }
+  whole.merge(std::move(first), 1);
+  whole.merge(std::move(second), 30001);
+  whole.seal();
+  check(whole);
+  // Without the copies: no warning, though each month is checked in parts.
+  DataProfile clean;
+  for (std::size_t i = 0; i + 2 < rows.size(); ++i) {
+    log(clean, rows[i], rows[i].line);
+  }
+  CHECK(warnings_of(clean).empty());
+  CHECK(clean.duplicate_rows() == 0);
+}
