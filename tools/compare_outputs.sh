@@ -72,29 +72,24 @@ run_case() {  # binary, case, output prefix
 
 differ=0
 n=0
-for args in "${cases[@]}"; do
+compare() {  # environment prefix ("" or VAR=VALUE), case
+  local env=$1 args=$2 a b mark=same
   n=$((n + 1))
-  a=$(run_case "$old" "$args" "$work/old.$n")
-  b=$(run_case "$new" "$args" "$work/new.$n")
-  mark=same
+  a=$(env $env bash -c "$(declare -f run_case); run_case '$old' '$args' '$work/old.$n'")
+  b=$(env $env bash -c "$(declare -f run_case); run_case '$new' '$args' '$work/new.$n'")
   if [[ $a != "$b" ]]; then
     mark=DIFFERS
     differ=$((differ + 1))
   fi
-  printf '%s %s %-8s %s\n' "$a" "$b" "$mark" "$args"
+  printf '%s %s %-8s %s\n' "$a" "$b" "$mark" "${env:+$env }$args"
+}
+for args in "${cases[@]}"; do
+  compare "" "$args"
 done
 # Files read in shares (the reader splits files of 32 MiB and more; this makes it split these).
 for args in "compute -f json -j 2 $ex/activity.csv" "compute -f json -j 2 $big" \
   "compute -f json -j 2 --by segment $big $big" "check -f json -j 2 $big"; do
-  n=$((n + 1))
-  a=$(CSM_SPLIT_MIN_BYTES=1 run_case "$old" "$args" "$work/old.$n")
-  b=$(CSM_SPLIT_MIN_BYTES=1 run_case "$new" "$args" "$work/new.$n")
-  mark=same
-  if [[ $a != "$b" ]]; then
-    mark=DIFFERS
-    differ=$((differ + 1))
-  fi
-  printf '%s %s %-8s %s\n' "$a" "$b" "$mark" "CSM_SPLIT_MIN_BYTES=1 $args"
+  compare CSM_SPLIT_MIN_BYTES=1 "$args"
 done
 echo "$n outputs, $differ differ (outputs in $work)"
 [[ $differ -eq 0 ]]
