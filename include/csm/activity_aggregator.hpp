@@ -119,9 +119,9 @@ class ActivityAggregator {
   static constexpr std::size_t kBytesPerCustomerMonth = 16;
 
  private:
-  // Everything one stream of records has taken: its own customer index and its row log. Parts
-  // fed by different threads are combined only in finish().
-  struct Part;
+  // Everything one stream of records has taken: its own customer index and its row log
+  // (src/core/activity_log.hpp). Logs fed by different threads are combined only in finish().
+  struct RevenueLog;
   struct MonthTotals {
     std::uint64_t csat_by_score[5] = {0, 0, 0, 0, 0};
     MoneySum acquisition_cost = 0;
@@ -139,7 +139,7 @@ class ActivityAggregator {
   std::unique_ptr<MovementOptions> movement_options_;  // requested
   MovementList movements_;                              // after finish()
 
-  std::vector<std::unique_ptr<Part>> parts_;  // parts_[0] takes add()
+  std::vector<std::unique_ptr<RevenueLog>> parts_;  // parts_[0] takes add()
   std::vector<MonthTotals> months_;           // index = month.index - months_base_
   std::int32_t months_base_ = 0;
   ActivityStats stats_;

@@ -1,464 +1,45 @@
 #include "csm/activity_aggregator.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "activity_counts.hpp"
+#include "activity_groups.hpp"
+#include "activity_log.hpp"
 #include "csm/activity_state.hpp"
 #include "csm/cohorts.hpp"
 #include "csm/error.hpp"
 #include "csm/parallel.hpp"
-#include "mapped_array.hpp"
 #include "movement_walk.hpp"
-#include "row_exchange.hpp"
-
-#include <algorithm>
-#include <atomic>
-#include <map>
-#include <mutex>
-#include <stdexcept>
-#include <cstring>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace csm {
-namespace {
 
-// The revenue of one row.
-struct alignas(16) Entry {
-  std::uint32_t customer;  // index in the part's CustomerIndex
-  std::int32_t month;      // YearMonth::index
-  Money revenue;
-};
-static_assert(sizeof(Entry) == ActivityAggregator::kBytesPerCustomerMonth);
-
-// The row log, grown by remapping pages.
-using EntryArray = detail::MappedArray<Entry, (std::size_t{1} << 16)>;
-
-// The log is split into 64 buckets by the low bits of the customer index, so that each bucket
-// can be sorted within the cache: by the rest of the customer index with a counting sort, then by
-// month inside each customer.
-constexpr int kBucketBits = 6;
-constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
-
-std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuckets - 1); }
-
-// Sort one bucket by (customer, month) into `scratch` (reused between buckets).
-void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
-                 std::vector<std::uint32_t>& counts) {
-  const std::size_t keys = (customers >> kBucketBits) + 1;  // distinct values of customer >> kBucketBits
-  counts.assign(keys + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
-  for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
-  detail::reserve_populated(scratch, n);
-  scratch.resize(n);
-  for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> kBucketBits]++] = a[i];
-  // Months in order inside each customer: runs are short, so insertion sort.
-  std::size_t begin = 0;
-  while (begin < n) {
-    std::size_t end = begin + 1;
-    while (end < n && scratch[end].customer == scratch[begin].customer) ++end;
-    for (std::size_t i = begin + 1; i < end; ++i) {
-      const Entry e = scratch[i];
-      std::size_t j = i;
-      for (; j > begin && scratch[j - 1].month > e.month; --j) scratch[j] = scratch[j - 1];
-      scratch[j] = e;
-    }
-    begin = end;
-  }
-}
-
-[[noreturn]] void overflow(std::string_view customer, std::int32_t month) {
+void detail::revenue_overflow(std::string_view customer, std::int32_t month) {
   throw RevenueOverflow("customer " + quote_for_message(customer) + ", " + to_string(YearMonth{month}) +
                             ": the month's revenue sum exceeds " + format_money(kMaxMoney),
                         customer, YearMonth{month});
 }
 
-// Below this many entries a part's log is compacted only at the end.
-constexpr std::size_t kFirstCompaction = std::size_t{8} << 20;
-
-// Per-month counts of one walk over customers (MonthCounts, csm/activity_state.hpp) are added
-// up across threads (exact integers).
-
+namespace {
+using detail::CohortCounts;
+using detail::GroupMonthCounts;
+using detail::group_key;
+using detail::group_of_key;
+using detail::month_of_key;
+using detail::MonthEntry;
 using detail::MonthSlots;
 using detail::PeriodSlots;
-
-// Counts of one walk (detail::classify_customer) into the per-slot MonthCounts of all customers.
-struct CountMonths {
-  MonthCounts* counts;
-  void active(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.end;
-    m.mrr_end += revenue;
-  }
-  void carried(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.start;
-    m.mrr_start += revenue;
-  }
-  void fresh(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.fresh;
-    m.new_mrr += revenue;
-  }
-  void reactivated(std::int32_t slot, std::uint32_t, Money revenue) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.reactivated;
-    m.reactivation_mrr += revenue;
-  }
-  void expanded(std::int32_t slot, std::uint32_t, Money before, Money after) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.expanded;
-    m.expansion_mrr += after - before;
-  }
-  void contracted(std::int32_t slot, std::uint32_t, Money before, Money after) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.contracted;
-    m.contraction_mrr += before - after;
-  }
-  void churned(std::int32_t slot, std::uint32_t, Money before) noexcept {
-    MonthCounts& m = counts[slot];
-    ++m.churned;
-    m.churned_mrr += before;
-  }
-};
-
-// One customer's months in order, each month once: its role in every slot of the range.
-template <typename Slots>
-void walk_customer(const Entry* months, std::size_t n, const Slots& slots, MonthCounts* counts) {
-  CountMonths visit{counts};
-  detail::classify_customer<false>(months, n, slots, visit);
-}
-
-// With groups, a log entry's month field holds month << kGroupBits | group id, so that the log,
-// its sort and its compaction stay as they are and sum each (customer, month, group).
-constexpr int kGroupBits = 14;
-static_assert(ActivityAggregator::kMaxGroups == (std::uint32_t{1} << kGroupBits));
-constexpr std::uint32_t kGroupMask = ActivityAggregator::kMaxGroups - 1;
-// Month indexes are 12..119999 (years 1..9999): shifted, they still fit in an int32.
-static_assert((std::int64_t{119999} << kGroupBits | kGroupMask) <= INT32_MAX);
-
-std::int32_t group_key(std::int32_t month, std::uint32_t group) noexcept {
-  return static_cast<std::int32_t>(static_cast<std::uint32_t>(month) << kGroupBits | group);
-}
-std::int32_t month_of_key(std::int32_t key) noexcept { return key >> kGroupBits; }
-std::uint32_t group_of_key(std::int32_t key) noexcept {
-  return static_cast<std::uint32_t>(key) & kGroupMask;
-}
-
-// Group names and their ids, shared by the aggregators of one reading (several threads).
-struct GroupTable {
-  std::mutex mutex;
-  std::vector<std::string> names;
-  std::unordered_map<std::string, std::uint32_t> ids;
-
-  std::uint32_t intern(std::string_view name) {
-    const std::lock_guard<std::mutex> lock(mutex);
-    const auto found = ids.find(std::string(name));
-    if (found != ids.end()) return found->second;
-    if (names.size() >= ActivityAggregator::kMaxGroups) {
-      throw TooManyGroups("more than " + std::to_string(ActivityAggregator::kMaxGroups) +
-                          " distinct values in the grouping column");
-    }
-    const auto id = static_cast<std::uint32_t>(names.size());
-    names.emplace_back(name);
-    ids.emplace(std::string(name), id);
-    return id;
-  }
-  std::vector<std::string> snapshot() {
-    const std::lock_guard<std::mutex> lock(mutex);
-    return names;
-  }
-};
-
-struct NameHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
-// Per group and month: the counts of the walk and the moves between groups.
-struct GroupMonthCounts {
-  MonthCounts counts;
-  GroupMoves moves;
-  GroupMonthCounts& operator+=(const GroupMonthCounts& o) noexcept {
-    counts += o.counts;
-    moves += o.moves;
-    return *this;
-  }
-};
-
-// Counts of one grouped walk into counts[group * slot_count + slot]: the MonthCounts of each group
-// and the moves between groups.
-struct CountGroups {
-  GroupMonthCounts* counts;
-  std::size_t slot_count;
-  GroupMonthCounts& at(std::uint32_t group, std::int32_t slot) const noexcept {
-    return counts[group * slot_count + static_cast<std::size_t>(slot)];
-  }
-  void active(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
-    CountMonths{&at(group, slot).counts}.active(0, group, revenue);
-  }
-  void carried(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
-    CountMonths{&at(group, slot).counts}.carried(0, group, revenue);
-  }
-  void fresh(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
-    CountMonths{&at(group, slot).counts}.fresh(0, group, revenue);
-  }
-  void reactivated(std::int32_t slot, std::uint32_t group, Money revenue) noexcept {
-    CountMonths{&at(group, slot).counts}.reactivated(0, group, revenue);
-  }
-  void expanded(std::int32_t slot, std::uint32_t group, Money before, Money after) noexcept {
-    CountMonths{&at(group, slot).counts}.expanded(0, group, before, after);
-  }
-  void contracted(std::int32_t slot, std::uint32_t group, Money before, Money after) noexcept {
-    CountMonths{&at(group, slot).counts}.contracted(0, group, before, after);
-  }
-  void churned(std::int32_t slot, std::uint32_t group, Money before) noexcept {
-    CountMonths{&at(group, slot).counts}.churned(0, group, before);
-  }
-  // A move: out of the previous end's group, into this one, with the revenue it had there.
-  void moved(std::int32_t slot, std::uint32_t from, std::uint32_t to, Money before) noexcept {
-    GroupMoves& out = at(from, slot).moves;
-    ++out.moved_out_customers;
-    out.moved_out_mrr += before;
-    GroupMoves& in = at(to, slot).moves;
-    ++in.moved_in_customers;
-    in.moved_in_mrr += before;
-  }
-};
-
-// One customer's months in order, each once, with the month's group in `customer`: its role in
-// the groups of every slot (as walk_customer). Counts go to counts[group * slot_count + slot].
-template <typename Slots>
-void walk_groups(const Entry* months, std::size_t n, const Slots& slots, std::size_t slot_count,
-                 GroupMonthCounts* counts) {
-  CountGroups visit{counts, slot_count};
-  detail::classify_customer<true>(months, n, slots, visit);
-}
-
-// Cohort counts of one walk, sparse: only the cohorts and (cohort, age) cells that occur, so that
-// memory follows the customers' months and not the square of the range (cohort and age in
-// periods of the grain, counted from the data's first period).
-struct CohortCell {
-  std::int64_t active = 0;
-  MoneySum revenue = 0;
-};
-struct CohortCounts {
-  std::unordered_map<std::uint32_t, std::int64_t> size;        // by cohort
-  std::unordered_map<std::uint64_t, CohortCell> cells;         // by cohort << 32 | age
-};
-
-// One customer's months in order, each once: its cohort, and the ages at which it is active in
-// the reference month (the period's last month, or the data's last month).
-void walk_cohort(const Entry* months, std::size_t n, std::int32_t last, int grain_months,
-                 std::int32_t first_period, bool unbroken_only, CohortCounts& counts) {
-  bool seen_active = false;
-  bool unbroken = true;
-  std::int32_t cohort = 0;
-  std::int32_t prev_month = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Money revenue = months[i].revenue;
-    if (revenue <= 0) continue;
-    const std::int32_t month = months[i].month;
-    const std::int32_t period = month / grain_months;
-    if (!seen_active) {
-      seen_active = true;
-      cohort = period - first_period;
-      ++counts.size[static_cast<std::uint32_t>(cohort)];
-    } else if (month != prev_month + 1) {
-      unbroken = false;
-    }
-    prev_month = month;
-    const std::int32_t reference = std::min((period + 1) * grain_months - 1, last);
-    if (month != reference || (unbroken_only && !unbroken)) continue;
-    const std::uint64_t key = (static_cast<std::uint64_t>(cohort) << 32) |
-                              static_cast<std::uint32_t>(period - first_period - cohort);
-    CohortCell& cell = counts.cells[key];
-    ++cell.active;
-    cell.revenue += revenue;
-  }
-}
-
-template <typename T>
-T& at_month(std::int32_t& base, std::vector<T>& months, std::int32_t month) {
-  if (months.empty()) {
-    base = month;
-    months.resize(1);
-  } else if (month < base) {
-    months.insert(months.begin(), static_cast<std::size_t>(base - month), T{});
-    base = month;
-  } else if (static_cast<std::size_t>(month - base) >= months.size()) {
-    months.resize(static_cast<std::size_t>(month - base) + 1);
-  }
-  return months[static_cast<std::size_t>(month - base)];
-}
-
+using detail::walk_cohort;
+using detail::walk_customer;
+using detail::walk_groups;
 }  // namespace
 
-struct ActivityAggregator::Part {
-  CustomerIndex customers;
-  EntryArray buckets[kBuckets];
-  std::size_t entries = 0;
-  std::size_t compacted = 0;
-  // Rows wait in a short queue between hashing their id (and prefetching its slot) and interning
-  // it, so that several cache misses are in flight at once.
-  static constexpr std::size_t kQueue = 16;
-  struct Pending {
-    std::uint64_t hash;
-    std::int32_t month;
-    Money revenue;
-    std::uint32_t length;
-    char inline_id[20];
-    std::string long_id;
-  };
-  Pending queue[kQueue];
-  std::size_t queued = 0;  // rows in the queue
-  std::size_t next = 0;    // queue position of the oldest row
 
-  // Parts of one ActivityShards group hold disjoint customers (0 = not part of a group).
-  std::uint64_t group = 0;
-  // The month fields are group keys (see kGroupBits).
-  bool grouped = false;
-
-  void add(std::string_view id, std::int32_t month, Money revenue) {
-    add_hashed(id, CustomerIndex::hash(id), month, revenue);
-  }
-
-  void add_hashed(std::string_view id, std::uint64_t hash, std::int32_t month, Money revenue) {
-    if (queued == kQueue) {
-      take(queue[next]);
-      --queued;
-      next = (next + 1) % kQueue;
-    }
-    Pending& p = queue[(next + queued) % kQueue];
-    p.hash = hash;
-    customers.prefetch(p.hash);
-    p.month = month;
-    p.revenue = revenue;
-    p.length = static_cast<std::uint32_t>(id.size());
-    if (id.size() <= sizeof p.inline_id) {
-      std::memcpy(p.inline_id, id.data(), id.size());
-    } else {
-      p.long_id.assign(id);
-    }
-    ++queued;
-  }
-
-  void take(const Pending& p) {
-    const std::string_view id = p.length <= sizeof p.inline_id
-                                    ? std::string_view(p.inline_id, p.length)
-                                    : std::string_view(p.long_id);
-    const std::uint32_t customer = customers.intern(id, p.hash);
-    const std::size_t b = bucket_of(customer);
-    Staging& staging = staged[b];
-    staging.entries[staging.size++] = Entry{customer, p.month, p.revenue};
-    if (staging.size == Staging::kLine) {
-      buckets[b].append_streaming(staging.entries, Staging::kLine);
-      staging.size = 0;
-    }
-    if (++entries >= std::max(kFirstCompaction, 2 * compacted)) compact();
-  }
-
-  // Rows of each bucket gather in one cache line before they are written out with streaming
-  // stores, so that 64 scattered output streams do not each cost a read of memory.
-  struct Staging {
-    static constexpr std::size_t kLine = 64 / sizeof(Entry);
-    alignas(64) Entry entries[kLine];
-    std::size_t size = 0;
-  };
-  Staging staged[kBuckets];
-
-  void flush_staged() {
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      for (std::size_t i = 0; i < staged[b].size; ++i) buckets[b].push_back(staged[b].entries[i]);
-      staged[b].size = 0;
-    }
-#if defined(__SSE2__)
-    _mm_sfence();  // streaming stores are visible to other threads (and to sorting) after this
-#endif
-  }
-
-  void drain() {
-    for (; queued > 0; --queued, next = (next + 1) % kQueue) take(queue[next]);
-    flush_staged();
-  }
-
-  // Sort each bucket by customer and month, and sum the rows of each customer-month.
-  void compact() {
-    flush_staged();
-    std::vector<Entry> scratch;
-    std::vector<std::uint32_t> counts;
-    entries = 0;
-    for (EntryArray& bucket : buckets) entries += compact_bucket(bucket, scratch, counts);
-    compacted = entries;
-  }
-
-  std::size_t compact_bucket(EntryArray& bucket, std::vector<Entry>& scratch,
-                             std::vector<std::uint32_t>& counts) const {
-    sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < bucket.size(); ++i) {
-      const Entry& e = scratch[i];
-      if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].month == e.month) {
-        const auto sum = checked_add(bucket[out - 1].revenue, e.revenue);
-        if (!sum) overflow(customers.id(e.customer), grouped ? month_of_key(e.month) : e.month);
-        bucket[out - 1].revenue = *sum;
-      } else {
-        bucket[out++] = e;
-      }
-    }
-    bucket.truncate(out);
-    return out;
-  }
-
-  // Take over everything of `other`: its customers join this numbering and its rows these
-  // buckets. `other` is left empty.
-  void absorb(Part& other) {
-    other.drain();
-    const CustomerIndex& ids = other.customers;
-    std::vector<std::uint32_t> to_here(ids.size());
-    constexpr std::size_t kAhead = 8;  // prefetch distance, as in add()
-    std::vector<std::uint64_t> hashes(ids.size());
-    for (std::uint32_t i = 0; i < ids.size(); ++i) hashes[i] = CustomerIndex::hash(ids.id(i));
-    for (std::uint32_t i = 0; i < ids.size(); ++i) {
-      if (i + kAhead < ids.size()) customers.prefetch(hashes[i + kAhead]);
-      to_here[i] = customers.intern(ids.id(i), hashes[i]);
-    }
-    // The other numbering is no longer needed: free it before the rows move, to lower the peak.
-    std::vector<std::uint64_t>().swap(hashes);
-    other.customers = CustomerIndex();
-    for (EntryArray& bucket : other.buckets) {
-      for (std::size_t i = 0; i < bucket.size(); ++i) {
-        Entry e = bucket[i];
-        e.customer = to_here[e.customer];
-        buckets[bucket_of(e.customer)].push_back(e);
-      }
-      bucket.release();  // give the memory back as soon as it is copied
-    }
-    entries += other.entries;
-    other.entries = 0;
-  }
-};
-
-struct ActivityAggregator::Grouping {
-  std::shared_ptr<GroupTable> table = std::make_shared<GroupTable>();
-  std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> cache;  // this thread's
-  std::vector<std::int32_t> base;                 // by group id: month index of totals[g][0]
-  std::vector<std::vector<MonthTotals>> totals;   // by group id, then month
-  std::vector<GroupPeriods> result;
-
-  std::uint32_t id(std::string_view name) {
-    const auto found = cache.find(name);
-    if (found != cache.end()) return found->second;
-    const std::uint32_t id = table->intern(name);
-    cache.emplace(std::string(name), id);
-    return id;
-  }
-  MonthTotals& totals_for(std::uint32_t group, YearMonth month) {
-    if (group >= totals.size()) {
-      totals.resize(group + 1);
-      base.resize(group + 1, 0);
-    }
-    return at_month(base[group], totals[group], month.index);
-  }
-};
-
-ActivityAggregator::ActivityAggregator() { parts_.push_back(std::make_unique<Part>()); }
+ActivityAggregator::ActivityAggregator() { parts_.push_back(std::make_unique<RevenueLog>()); }
 
 void ActivityAggregator::group_by_segment() {
   if (grouping_ == nullptr) grouping_ = std::make_unique<Grouping>();
@@ -490,22 +71,12 @@ ActivityAggregator& ActivityAggregator::operator=(ActivityAggregator&&) noexcept
 ActivityAggregator::~ActivityAggregator() = default;
 
 ActivityAggregator::MonthTotals& ActivityAggregator::totals_for(YearMonth month) {
-  if (months_.empty()) {
-    months_base_ = month.index;
-    months_.resize(1);
-  } else if (month.index < months_base_) {
-    const auto extra = static_cast<std::size_t>(months_base_ - month.index);
-    months_.insert(months_.begin(), extra, MonthTotals{});
-    months_base_ = month.index;
-  } else if (static_cast<std::size_t>(month.index - months_base_) >= months_.size()) {
-    months_.resize(static_cast<std::size_t>(month.index - months_base_) + 1);
-  }
-  return months_[static_cast<std::size_t>(month.index - months_base_)];
+  return detail::at_month(months_base_, months_, month.index);
 }
 
 void ActivityAggregator::add(const ActivityRecord& record) {
   if (parts_.empty()) {
-    parts_.push_back(std::make_unique<Part>());
+    parts_.push_back(std::make_unique<RevenueLog>());
     parts_.back()->grouped = grouped();
   }
   const std::int32_t key = count(record);
@@ -555,7 +126,7 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
       }
       for (auto& part : other.parts_) {
         part->drain();
-        for (EntryArray& bucket : part->buckets) {
+        for (RevenueLog::Bucket& bucket : part->buckets) {
           for (std::size_t i = 0; i < bucket.size(); ++i) {
             bucket[i].month = group_key(month_of_key(bucket[i].month),
                                         to_here[group_of_key(bucket[i].month)]);
@@ -577,7 +148,7 @@ void ActivityAggregator::merge(ActivityAggregator&& other) {
     }
   }
   for (auto& part : other.parts_) {
-    if (part->entries > 0 || part->queued > 0) parts_.push_back(std::move(part));
+    if (part->entries > 0 || part->queued() > 0) parts_.push_back(std::move(part));
   }
   for (std::size_t i = 0; i < other.months_.size(); ++i) {
     const MonthTotals& source = other.months_[i];
@@ -618,9 +189,9 @@ std::vector<PeriodMetrics> ActivityAggregator::finish(const MetricOptions& optio
 ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   threads = std::max(1u, threads);
   for (auto& part : parts_) part->drain();
-  std::erase_if(parts_, [](const std::unique_ptr<Part>& part) { return part->entries == 0; });
+  std::erase_if(parts_, [](const std::unique_ptr<RevenueLog>& part) { return part->entries == 0; });
   if (parts_.empty()) {
-    parts_.push_back(std::make_unique<Part>());
+    parts_.push_back(std::make_unique<RevenueLog>());
     parts_.back()->grouped = grouped();
   }
   // Parts of one shard group own disjoint customers and are walked as they are. Otherwise one
@@ -679,7 +250,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
 
   // Each bucket of each part holds whole customers: threads sort, compact and walk disjoint
   // ranges of (part, bucket); their counts are exact integers, summed after.
-  const std::size_t jobs = parts_.size() * kBuckets;
+  const std::size_t jobs = parts_.size() * RevenueLog::kBuckets;
   const std::size_t slices = threads;
   std::vector<std::vector<MonthCounts>> slice_counts(slices, std::vector<MonthCounts>(month_count));
   std::vector<std::vector<GroupMonthCounts>> slice_group_counts(
@@ -729,7 +300,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   }
   parallel_jobs(slices, threads, [&](std::size_t s) {
     // This slice's movements of one customer (ungrouped: the log entries as they are).
-    const auto record = [&](auto grouped, std::string_view id, const Entry* m, std::size_t n) {
+    const auto record = [&](auto grouped, std::string_view id, const MonthEntry* m, std::size_t n) {
       if (slice_movements.empty()) return;
       detail::MovementCollector& c = slice_movements[s];
       if (movement_grain == Grain::month) {
@@ -738,43 +309,36 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
         c.walk<decltype(grouped)::value>(id, m, n, movement_slots);
       }
     };
-    std::vector<Entry> scratch;
+    std::vector<MonthEntry> scratch;
     std::vector<std::uint32_t> sort_counts;
-    std::vector<Entry> months;  // with groups: one customer's months, the group in `customer`
+    std::vector<MonthEntry> months;  // with groups: one customer's months, the group in `customer`
     MonthCounts* counts = slice_counts[s].data();
     GroupMonthCounts* group_counts = slice_group_counts[s].data();
     MonthCounts* period_counts = slice_period_counts[s].data();
     GroupMonthCounts* group_period_counts = slice_group_period_counts[s].data();
-    const auto walk = [&](const Entry* customer_months, std::size_t n) {
+    const auto walk = [&](const MonthEntry* customer_months, std::size_t n) {
       walk_customer(customer_months, n, month_slots, counts);
       if (by_period) walk_customer(customer_months, n, period_slots, period_counts);
     };
+    const bool with_cohorts = cohorts_ != nullptr;
     for (std::size_t job = jobs * s / slices; job < jobs * (s + 1) / slices; ++job) {
-      Part& part = *parts_[job / kBuckets];
-      EntryArray& bucket = part.buckets[job % kBuckets];
+      RevenueLog& part = *parts_[job / RevenueLog::kBuckets];
+      RevenueLog::Bucket& bucket = part.buckets[job % RevenueLog::kBuckets];
       const std::size_t entries = part.compact_bucket(bucket, scratch, sort_counts);
-      if (group_count == 0 && cohorts_ != nullptr) {
-        slice_customer_months[s] += entries;
-        std::size_t i = 0;
-        while (i < bucket.size()) {
-          std::size_t j = i + 1;
-          while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
-          walk(bucket.data() + i, j - i);
-          record(std::false_type{}, part.customers.id(bucket[i].customer), bucket.data() + i, j - i);
-          walk_cohort(bucket.data() + i, j - i, last, grain_months, first_period, unbroken_only,
-                      slice_cohorts[s]);
-          i = j;
-        }
-        continue;
-      }
       if (group_count == 0) {
+        // The entries are the customers' months as they are.
         slice_customer_months[s] += entries;
         std::size_t i = 0;
         while (i < bucket.size()) {
           std::size_t j = i + 1;
           while (j < bucket.size() && bucket[j].customer == bucket[i].customer) ++j;
-          walk(bucket.data() + i, j - i);
-          record(std::false_type{}, part.customers.id(bucket[i].customer), bucket.data() + i, j - i);
+          const MonthEntry* customer_months = bucket.data() + i;
+          walk(customer_months, j - i);
+          record(std::false_type{}, part.customers.id(bucket[i].customer), customer_months, j - i);
+          if (with_cohorts) {
+            walk_cohort(customer_months, j - i, last, grain_months, first_period, unbroken_only,
+                        slice_cohorts[s]);
+          }
           i = j;
         }
         continue;
@@ -787,17 +351,17 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
         months.clear();
         Money best = 0;
         for (; i < bucket.size() && bucket[i].customer == customer; ++i) {
-          const Entry& e = bucket[i];
+          const MonthEntry& e = bucket[i];
           const std::int32_t month = month_of_key(e.month);
           const std::uint32_t group = group_of_key(e.month);
           if (months.empty() || months.back().month != month) {
-            months.push_back(Entry{group, month, e.revenue});
+            months.push_back(MonthEntry{group, month, e.revenue});
             best = e.revenue;
             continue;
           }
-          Entry& m = months.back();
+          MonthEntry& m = months.back();
           const auto sum = checked_add(m.revenue, e.revenue);
-          if (!sum) overflow(part.customers.id(customer), month);
+          if (!sum) detail::revenue_overflow(part.customers.id(customer), month);
           m.revenue = *sum;
           if (e.revenue > best || (e.revenue == best && rank[group] < rank[m.customer])) {
             best = e.revenue;
@@ -815,7 +379,7 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
           walk_cohort(months.data(), months.size(), last, grain_months, first_period,
                       unbroken_only, slice_cohorts[s]);
           const auto joined = std::find_if(months.begin(), months.end(),
-                                           [](const Entry& e) { return e.revenue > 0; });
+                                           [](const MonthEntry& e) { return e.revenue > 0; });
           if (joined != months.end()) {
             walk_cohort(months.data(), months.size(), last, grain_months, first_period,
                         unbroken_only, slice_group_cohorts[s][joined->customer]);
@@ -981,58 +545,5 @@ ActivityRaw ActivityAggregator::finish_raw(unsigned threads, Grain grain) {
   raw.stats = stats_;
   return raw;
 }
-
-struct ActivityShards::Impl {
-  explicit Impl(unsigned count) : exchange(count) {}
-  detail::RowExchange exchange;
-  std::vector<ActivityAggregator> shards;
-};
-
-namespace {
-std::atomic<std::uint64_t> next_shard_group{1};
-}  // namespace
-
-ActivityShards::ActivityShards(unsigned count, const ActivityAggregator* like)
-    : impl_(std::make_unique<Impl>(count)) {
-  Impl& impl = *impl_;
-  impl.shards.resize(impl.exchange.count());
-  const std::uint64_t group = next_shard_group.fetch_add(1);
-  for (ActivityAggregator& shard : impl.shards) {
-    shard.parts_.front()->group = group;
-    if (like != nullptr && like->grouped()) {
-      shard.group_by_segment();
-      shard.grouping_->table = like->grouping_->table;  // one numbering of groups for all
-    }
-  }
-}
-
-ActivityShards::~ActivityShards() = default;
-
-void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
-  Impl& impl = *impl_;
-  ActivityAggregator& mine = impl.shards[shard];
-  const std::int32_t key = mine.count(record);
-  const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
-  const unsigned owner = impl.exchange.owner(hash);
-  if (owner == shard) {
-    mine.parts_.front()->add_hashed(record.customer_id, hash, key, record.revenue);
-    return;
-  }
-  impl.exchange.post(shard, owner, record.customer_id, hash, key, record.revenue);
-}
-
-void ActivityShards::receive(unsigned shard) {
-  auto& part = *impl_->shards[shard].parts_.front();
-  impl_->exchange.receive(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t month,
-                                     Money revenue) { part.add_hashed(id, hash, month, revenue); });
-}
-
-void ActivityShards::finish(unsigned shard) {
-  auto& part = *impl_->shards[shard].parts_.front();
-  impl_->exchange.finish(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t month,
-                                    Money revenue) { part.add_hashed(id, hash, month, revenue); });
-}
-
-ActivityAggregator ActivityShards::take(unsigned shard) { return std::move(impl_->shards[shard]); }
 
 }  // namespace csm

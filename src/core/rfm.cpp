@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/customer_index.hpp"
 #include "csm/error.hpp"
 #include "csm/parallel.hpp"
-#include "mapped_array.hpp"
+#include "customer_log.hpp"
 #include "row_exchange.hpp"
 
 namespace csm {
@@ -48,49 +47,6 @@ struct alignas(16) Entry {
 };
 static_assert(sizeof(Entry) == 16);
 
-// The row log, grown by remapping pages.
-using EntryArray = detail::MappedArray<Entry, (std::size_t{1} << 14)>;
-
-// The log is split into 64 buckets by the low bits of the customer index, so that each bucket
-// holds whole customers and sorts within the cache: by the rest of the customer index with a
-// counting sort, then by day inside each customer.
-constexpr int kBucketBits = 6;
-constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
-
-std::size_t bucket_of(std::uint32_t customer) noexcept { return customer & (kBuckets - 1); }
-
-// Sort one bucket by (customer, day) into `scratch` (reused between buckets).
-void sort_bucket(const Entry* a, std::size_t n, std::size_t customers, std::vector<Entry>& scratch,
-                 std::vector<std::uint32_t>& counts) {
-  const std::size_t keys = (customers >> kBucketBits) + 1;
-  counts.assign(keys + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++counts[(a[i].customer >> kBucketBits) + 1];
-  for (std::size_t k = 0; k < keys; ++k) counts[k + 1] += counts[k];
-  detail::reserve_populated(scratch, n);
-  scratch.resize(n);
-  for (std::size_t i = 0; i < n; ++i) scratch[counts[a[i].customer >> kBucketBits]++] = a[i];
-  // Days in order inside each customer: runs are mostly short (insertion sort), but one
-  // customer may have many rows.
-  std::size_t begin = 0;
-  while (begin < n) {
-    std::size_t end = begin + 1;
-    while (end < n && scratch[end].customer == scratch[begin].customer) ++end;
-    if (end - begin > 24) {
-      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(begin),
-                scratch.begin() + static_cast<std::ptrdiff_t>(end),
-                [](const Entry& l, const Entry& r) { return l.day < r.day; });
-    } else {
-      for (std::size_t i = begin + 1; i < end; ++i) {
-        const Entry e = scratch[i];
-        std::size_t j = i;
-        for (; j > begin && scratch[j - 1].day > e.day; --j) scratch[j] = scratch[j - 1];
-        scratch[j] = e;
-      }
-    }
-    begin = end;
-  }
-}
-
 // One customer's summary from their entries, sorted by day.
 struct Walked {
   MoneySum repeat_amount = 0;
@@ -112,158 +68,47 @@ void count_period(Walked& w, std::int32_t period) {
 
 }  // namespace
 
-struct RfmAccumulator::Impl {
-  Impl(std::int32_t end_day, std::int32_t limit_day) : end(end_day), limit(limit_day) {}
+// One accumulator's customers and their purchase log. Rows after the last day of interest
+// (`limit`) are counted, and their customers interned (they are counted as excluded), but not
+// logged. Two entries of one customer-day whose sum does not fit in a Money stay two entries: the
+// walk adds them exactly.
+struct RfmAccumulator::Impl
+    : detail::CustomerLog<RfmAccumulator::Impl, Entry, std::size_t{1} << 14> {
+  Impl(std::int32_t end_day, std::int32_t limit_day)
+      : CustomerLog(RfmAccumulator::kFirstCompaction), end(end_day), limit(limit_day) {}
 
   std::int32_t end;
   std::int32_t limit;  // the last day logged: holdout_end, or end
-  CustomerIndex customers;
-  EntryArray buckets[kBuckets];
   std::uint64_t records = 0;
   std::uint64_t used = 0;
   std::int32_t latest = INT32_MIN;  // the latest day of any row
-  std::size_t entries = 0;    // in the buckets (and staged)
-  std::size_t compacted = 0;  // entries left by the last compaction
-  std::size_t first_compaction = RfmAccumulator::kFirstCompaction;
 
-  // Rows wait in a short queue between hashing their id (prefetching its slot) and interning
-  // it, so that several cache misses on shuffled input are in flight at once.
-  static constexpr std::size_t kQueue = 16;
-  struct Pending {
-    std::uint64_t hash;
-    std::int32_t day;
-    Money amount;
-    std::uint32_t length;
-    char inline_id[20];
-    std::string long_id;
-  };
-  Pending queue[kQueue];
-  std::size_t queued = 0;
-  std::size_t next = 0;
+  bool empty() const noexcept { return records == 0 && customers.size() == 0 && queued() == 0; }
 
-  // Rows of each bucket gather in one cache line before they are written out with streaming
-  // stores, so that 64 scattered output streams do not each cost a read of memory.
-  struct Staging {
-    static constexpr std::size_t kLine = 64 / sizeof(Entry);
-    alignas(64) Entry entries[kLine];
-    std::size_t size = 0;
-  };
-  Staging staged[kBuckets];
-
-  bool empty() const noexcept { return records == 0 && customers.size() == 0 && queued == 0; }
-
-  void add_hashed(std::string_view id, std::uint64_t hash, std::int32_t day, Money amount) {
+  void add(std::string_view id, std::uint64_t hash, std::int32_t day, Money amount) {
     ++records;
     if (day <= end) ++used;
     latest = std::max(latest, day);
-    if (queued == kQueue) {
-      take(queue[next]);
-      --queued;
-      next = (next + 1) % kQueue;
-    }
-    Pending& p = queue[(next + queued) % kQueue];
-    p.hash = hash;
-    customers.prefetch(p.hash);
-    p.day = day;
-    p.amount = amount;
-    p.length = static_cast<std::uint32_t>(id.size());
-    if (id.size() <= sizeof p.inline_id) {
-      std::memcpy(p.inline_id, id.data(), id.size());
-    } else {
-      p.long_id.assign(id);
-    }
-    ++queued;
+    CustomerLog::add(id, hash, day, amount);
   }
 
-  void take(const Pending& p) {
-    const std::string_view id = p.length <= sizeof p.inline_id
-                                    ? std::string_view(p.inline_id, p.length)
-                                    : std::string_view(p.long_id);
-    // Customers with only rows after the last day of interest are still interned: they are
-    // counted as excluded.
-    const std::uint32_t customer = customers.intern(id, p.hash);
-    if (p.day > limit) return;
-    log(Entry{customer, p.day, p.amount});
-  }
-
-  void log(const Entry& e) {
-    const std::size_t b = bucket_of(e.customer);
-    Staging& staging = staged[b];
-    staging.entries[staging.size++] = e;
-    if (staging.size == Staging::kLine) {
-      buckets[b].append_streaming(staging.entries, Staging::kLine);
-      staging.size = 0;
-    }
-    if (++entries >= std::max(first_compaction, 2 * compacted)) compact();
-  }
-
-  void flush_staged() {
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      for (std::size_t i = 0; i < staged[b].size; ++i) buckets[b].push_back(staged[b].entries[i]);
-      staged[b].size = 0;
-    }
-#if defined(__SSE2__)
-    _mm_sfence();  // streaming stores are visible to other threads (and to sorting) after this
-#endif
-  }
-
-  void drain() {
-    for (; queued > 0; --queued, next = (next + 1) % kQueue) take(queue[next]);
-    flush_staged();
-  }
-
-  // Sort each bucket by customer and day, and sum the rows of each customer-day into one entry.
-  void compact() {
-    flush_staged();
-    std::vector<Entry> scratch;
-    std::vector<std::uint32_t> counts;
-    entries = 0;
-    for (EntryArray& bucket : buckets) {
-      sort_bucket(bucket.data(), bucket.size(), customers.size(), scratch, counts);
-      std::size_t out = 0;
-      for (const Entry& e : scratch) {
-        if (out > 0 && bucket[out - 1].customer == e.customer && bucket[out - 1].day == e.day) {
-          // A sum beyond Money stays two entries of the same day: the walk adds them exactly.
-          if (const auto sum = checked_add(bucket[out - 1].amount, e.amount)) {
-            bucket[out - 1].amount = *sum;
-            continue;
-          }
-        }
-        bucket[out++] = e;
-      }
-      bucket.truncate(out);
-      entries += out;
-    }
-    compacted = entries;
-  }
-
-  // Take over everything of `other`: its customers join this numbering, its rows these buckets.
+  // Take over everything of `other`: its customers join this numbering, its rows these buckets
+  // (compacted on the way), its counts these.
   void absorb(Impl& other) {
-    other.drain();
-    const CustomerIndex& ids = other.customers;
-    std::vector<std::uint32_t> to_here(ids.size());
-    std::vector<std::uint64_t> hashes(ids.size());
-    for (std::uint32_t i = 0; i < ids.size(); ++i) hashes[i] = CustomerIndex::hash(ids.id(i));
-    constexpr std::size_t kAhead = 8;
-    for (std::uint32_t i = 0; i < ids.size(); ++i) {
-      if (i + kAhead < ids.size()) customers.prefetch(hashes[i + kAhead]);
-      to_here[i] = customers.intern(ids.id(i), hashes[i]);
-    }
-    std::vector<std::uint64_t>().swap(hashes);
-    other.customers = CustomerIndex();
-    for (EntryArray& bucket : other.buckets) {
-      for (std::size_t i = 0; i < bucket.size(); ++i) {
-        Entry e = bucket[i];
-        e.customer = to_here[e.customer];
-        log(e);
-      }
-      bucket.release();
-    }
-    flush_staged();
+    CustomerLog::absorb(other);
     records += other.records;
     used += other.used;
     latest = std::max(latest, other.latest);
   }
+
+  // CustomerLog's policy (see above); one customer may have many days, so long runs of them are
+  // sorted with std::sort.
+  static constexpr auto kKey = &Entry::day;
+  static constexpr auto kValue = &Entry::amount;
+  static constexpr std::size_t kInsertionSortRun = 24;
+  static constexpr bool kAbsorbThroughLog = true;
+  bool logs(std::int32_t day) const noexcept { return day <= limit; }
+  void sum_overflows(const Entry&) const noexcept {}
 };
 
 RfmAccumulator::RfmAccumulator(Date end, std::optional<Date> holdout_end)
@@ -286,7 +131,7 @@ void RfmAccumulator::compact_after(std::size_t entries) noexcept {
 }
 
 void RfmAccumulator::add(const TransactionRecord& record) {
-  impl_->add_hashed(record.customer_id, CustomerIndex::hash(record.customer_id), record.date.days,
+  impl_->add(record.customer_id, CustomerIndex::hash(record.customer_id), record.date.days,
                     record.amount);
 }
 
@@ -363,12 +208,12 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   std::vector<std::int32_t> earliest(threads, INT32_MAX);
   std::vector<std::vector<Entry>> scratches(threads);
   std::vector<std::vector<std::uint32_t>> counters(threads);
-  parallel_jobs(parts.size() * kBuckets, threads, [&](std::size_t worker, std::size_t job) {
-    Impl& part = *parts[job / kBuckets];
-    std::vector<Walked>& results = walked[job / kBuckets];
+  parallel_jobs(parts.size() * Impl::kBuckets, threads, [&](std::size_t worker, std::size_t job) {
+    Impl& part = *parts[job / Impl::kBuckets];
+    std::vector<Walked>& results = walked[job / Impl::kBuckets];
     std::vector<Entry>& scratch = scratches[worker];
-    EntryArray& bucket = part.buckets[job % kBuckets];
-    sort_bucket(bucket.data(), bucket.size(), results.size(), scratch, counters[worker]);
+    Impl::Bucket& bucket = part.buckets[job % Impl::kBuckets];
+    part.sort_bucket(bucket, scratch, counters[worker]);
     bucket.release();
     std::uint64_t* units = series[worker].data();
     std::size_t i = 0;
@@ -524,7 +369,7 @@ void RfmShards::add(unsigned shard, const TransactionRecord& record) {
   const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
   const unsigned owner = impl.exchange.owner(hash);
   if (owner == shard) {
-    impl.shards[shard].impl_->add_hashed(record.customer_id, hash, record.date.days, record.amount);
+    impl.shards[shard].impl_->add(record.customer_id, hash, record.date.days, record.amount);
     return;
   }
   impl.exchange.post(shard, owner, record.customer_id, hash, record.date.days, record.amount);
@@ -533,13 +378,13 @@ void RfmShards::add(unsigned shard, const TransactionRecord& record) {
 void RfmShards::receive(unsigned shard) {
   RfmAccumulator::Impl& mine = *impl_->shards[shard].impl_;
   impl_->exchange.receive(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t day,
-                                     Money amount) { mine.add_hashed(id, hash, day, amount); });
+                                     Money amount) { mine.add(id, hash, day, amount); });
 }
 
 void RfmShards::finish(unsigned shard) {
   RfmAccumulator::Impl& mine = *impl_->shards[shard].impl_;
   impl_->exchange.finish(shard, [&](std::string_view id, std::uint64_t hash, std::int32_t day,
-                                    Money amount) { mine.add_hashed(id, hash, day, amount); });
+                                    Money amount) { mine.add(id, hash, day, amount); });
 }
 
 RfmAccumulator RfmShards::take() {
