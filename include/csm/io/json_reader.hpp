@@ -62,7 +62,7 @@ class JsonReader {
   std::string_view record_text() const noexcept { return record_text_; }
 
  private:
-  struct State;  // the cursor of one parse() call; defined in json_reader.cpp
+  struct RecordScanner;  // the cursor of one parse() call; src/io/json_record_scanner.hpp
 
   enum class Stage : std::uint8_t {
     start,          // before the '[' (array) or at the start of the source (lines)
