@@ -10,6 +10,7 @@
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
 #include "cli/input_options.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "cli/transactions.hpp"
 #include "csm/at_risk.hpp"
@@ -23,9 +24,7 @@ namespace {
 
 struct AtRiskCliOptions {
   InputOptions input;  // files, --input-format, --kind, --until, --column, --skip-invalid, -q
-  std::string format = "table";
-  std::string output;
-  bool csv_raw = false;
+  OutputOptions out;  // -f, -o, --csv-raw
   std::string as_of;
   std::optional<int> window;  // --window: both windows unless given apart
   std::optional<int> contraction_window;
@@ -80,17 +79,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   rules.flat_months = options.flat_months;
   rules.contraction_pct = percent_option("--contraction-pct", options.contraction_pct, false);
   rules.low_tier_pct = percent_option("--low-tier-pct", options.low_tier_pct, true);
-  if (!options.as_of.empty()) {
-    YearMonth month;
-    std::string_view text = options.as_of;
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    if (text.size() != 7 || parse_period(text, month) != PeriodError::ok) {
-      throw UsageError("--as-of " + quote_for_message(options.as_of) +
-                       ": expected a month YYYY-MM, e.g. 2025-06");
-    }
-    rules.as_of = month;
-  }
+  if (!options.as_of.empty()) rules.as_of = parse_month_option("--as-of", options.as_of);
 
   // The same reading as compute (io::run_at_risk, csm/io/run.hpp).
   io::AtRiskRequest request;
@@ -105,17 +94,7 @@ int at_risk(const AtRiskCliOptions& options, Streams io) {
   report = std::move(run.report);
   const std::vector<DataWarning>& data_warnings = run.data_warnings;
 
-  std::string text;
-  const std::string format = io::text::ascii_lower(options.format);
-  if (format == "json") {
-    text = io::to_json(report);
-    io::add_data_warnings_member(text, data_warnings);
-  } else if (format == "csv") {
-    text = io::to_csv(report, csv_style(options.csv_raw));
-  } else {
-    text = io::to_table(report);
-  }
-  write_output(options.output, io, text);
+  write_report(report, options.out, data_warnings, io);
   return strict_status(in, data_warnings, kOk, io.err);
 }
 
@@ -126,11 +105,11 @@ CommandRunner add_at_risk_command(CLI::App& app, Streams io) {
   CLI::App* cmd = app.add_subcommand(
       "at-risk", "Customers active in the latest month that show a warning sign (contraction, "
                  "low csat, a return after a gap, flat revenue at a low tier); docs/at-risk.md");
-  add_csv_raw_flag(*cmd, options->csv_raw);
-  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+  add_csv_raw_flag(*cmd, options->out.csv_raw);
+  cmd->add_option("-f,--format", options->out.format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   add_record_options(*cmd, options->input);
-  cmd->add_option("-o,--output", options->output,
+  cmd->add_option("-o,--output", options->out.output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-q,--quiet", options->input.quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("--as-of", options->as_of,

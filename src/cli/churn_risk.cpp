@@ -12,11 +12,14 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "cli/churn_reasons.hpp"
 #include "cli/churn_risk.hpp"
+#include "cli/churn_training.hpp"
 #include "cli/commands.hpp"
 #include "cli/csv_option.hpp"
 #include "cli/input_options.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "cli/transactions.hpp"
 #include "csm/at_risk.hpp"
@@ -32,11 +35,6 @@
 
 namespace csm::cli {
 namespace {
-
-
-// Calibration slice: the last months of the training rows (see docs/churn-risk.md).
-constexpr int kCalibrationMonths = 3;
-constexpr double kBaselineLambda = 1.0;
 
 // Records go to both histories: the features' and the rules'.
 class TeeSink final : public ActivitySink {
@@ -55,253 +53,6 @@ class TeeSink final : public ActivitySink {
   ActivitySink& a_;
   ActivitySink& b_;
 };
-
-std::uint64_t mix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-// What one origin (the month scored, with training on what was known then) gives.
-struct OriginRun {
-  std::vector<std::size_t> scored;  // rows of the table at the origin
-  std::vector<double> probability, raw, baseline;
-  std::vector<char> in_training;    // per table row
-  std::size_t training_rows = 0, training_churned = 0, candidates = 0;
-  std::optional<YearMonth> training_first, training_last;
-  PlattScaling calibration;
-  std::size_t calibration_rows = 0;
-  std::optional<YearMonth> calibration_first, calibration_last;
-  std::optional<ml::XgbModel> model;
-};
-
-// The training sample: a row of month t is in origin o's sample when t <= o - H and its key (a
-// hash of customer id, month and --seed) is below o's threshold, chosen so that about
-// --max-training-rows of o's candidates are (all of them when there are fewer).
-struct SampleKeys {
-  std::uint64_t seed_mix = 0;
-  std::uint64_t key(std::string_view id, std::int32_t month) const {
-    return mix64(fnv1a(id) ^ mix64(static_cast<std::uint64_t>(static_cast<std::uint32_t>(month)) ^ seed_mix));
-  }
-  // Threshold per origin month (index - first).
-  std::int32_t first = 0, horizon = 1;
-  std::vector<std::uint64_t> threshold;
-  SampleKeys(const std::vector<std::uint64_t>& per_month, std::int32_t first_month, int h,
-             std::size_t max_rows, std::uint64_t seed)
-      : seed_mix(mix64(seed)), first(first_month), horizon(h), threshold(per_month.size()) {
-    std::uint64_t candidates = 0;
-    for (std::size_t i = 0; i < per_month.size(); ++i) {
-      // Origin first + i trains on months <= first + i - h.
-      const auto upto = static_cast<std::int64_t>(i) - h;
-      if (upto >= 0) candidates += per_month[static_cast<std::size_t>(upto)];
-      threshold[i] = candidates <= max_rows
-                         ? UINT64_MAX
-                         : static_cast<std::uint64_t>(static_cast<long double>(max_rows) /
-                                                      static_cast<long double>(candidates) *
-                                                      18446744073709551616.0L);
-    }
-  }
-  bool in_sample(std::uint64_t k, std::int32_t month, std::int32_t origin) const {
-    return month <= origin - horizon && k < threshold[static_cast<std::size_t>(origin - first)];
-  }
-};
-
-class Trainer {
- public:
-  Trainer(const FeatureTable& t, const ChurnRiskCliOptions& o, const SampleKeys& keys)
-      : t_(t), o_(o), keys_(keys) {
-    params_.rounds = o.trees;
-    params_.max_depth = o.max_depth;
-    params_.seed = o.seed;
-  }
-  const ml::BoosterParams& params() const { return params_; }
-
-  // Train on the sample of rows with a known outcome by `origin` (month <= origin - H) and score
-  // the rows of `origin`.
-  OriginRun run(std::int32_t origin, bool keep_model) const {
-    OriginRun out;
-    out.in_training.assign(t_.rows(), 0);
-    std::vector<std::size_t> candidates;
-    for (std::size_t r = 0; r < t_.rows(); ++r) {
-      if (t_.month[r] == origin) out.scored.push_back(r);
-      if (t_.month[r] > origin - o_.horizon || t_.label[r] < 0) continue;
-      ++out.candidates;
-      if (keys_.in_sample(keys_.key(t_.customer_ids[t_.customer[r]], t_.month[r]), t_.month[r],
-                          origin)) {
-        candidates.push_back(r);
-      }
-    }
-    std::size_t churned = 0;
-    for (const std::size_t r : candidates) churned += t_.label[r] == 1 ? 1u : 0u;
-    out.training_rows = candidates.size();
-    out.training_churned = churned;
-    out.probability.assign(out.scored.size(), 0);
-    out.raw.assign(out.scored.size(), 0);
-    out.baseline.assign(out.scored.size(), 0);
-    if (candidates.empty() || churned == 0 || churned == candidates.size()) return out;
-    for (const std::size_t r : candidates) {
-      out.in_training[r] = 1;
-      const YearMonth m{t_.month[r]};
-      if (!out.training_first || m < *out.training_first) out.training_first = m;
-      if (!out.training_last || m > *out.training_last) out.training_last = m;
-    }
-    const std::vector<float> scored_values = gather(out.scored);
-
-    // Calibration: a model of the rows before the last kCalibrationMonths training months,
-    // scored on those months; Platt scaling fit on them.
-    const std::int32_t cut = origin - o_.horizon - kCalibrationMonths;
-    std::vector<std::size_t> early, slice;
-    for (const std::size_t r : candidates) (t_.month[r] <= cut ? early : slice).push_back(r);
-    if (!early.empty() && !slice.empty()) {
-      const ml::XgbModel m = train(early);
-      const std::vector<float> p = m.predict(gather(slice).data(), slice.size(), threads());
-      std::vector<double> pd(p.begin(), p.end());
-      std::vector<std::int8_t> y;
-      for (const std::size_t r : slice) y.push_back(t_.label[r]);
-      out.calibration = fit_platt(pd, y);
-      out.calibration_rows = slice.size();
-      out.calibration_first = YearMonth{cut + 1};
-      out.calibration_last = YearMonth{origin - o_.horizon};
-    }
-    ml::XgbModel model = train(candidates);
-    const std::vector<float> p = model.predict(scored_values.data(), out.scored.size(), threads());
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      out.raw[i] = p[i];
-      out.probability[i] = out.calibration.apply(p[i]);
-    }
-    const std::vector<float> x = gather(candidates);
-    std::vector<std::int8_t> y;
-    for (const std::size_t r : candidates) y.push_back(t_.label[r]);
-    const LogisticModel lr = fit_logistic(x.data(), candidates.size(), t_.columns(), y,
-                                          kBaselineLambda);
-    for (std::size_t i = 0; i < out.scored.size(); ++i) {
-      out.baseline[i] = lr.predict(scored_values.data() + i * t_.columns());
-    }
-    if (keep_model) out.model = std::move(model);
-    return out;
-  }
-
-  std::vector<float> gather(const std::vector<std::size_t>& rows) const {
-    std::vector<float> v;
-    v.reserve(rows.size() * t_.columns());
-    for (const std::size_t r : rows) v.insert(v.end(), t_.row(r), t_.row(r) + t_.columns());
-    return v;
-  }
-  unsigned threads() const { return io::effective_threads(o_.threads); }
-
- private:
-  ml::XgbModel train(const std::vector<std::size_t>& rows) const {
-    const std::vector<float> x = gather(rows);
-    std::vector<float> y;
-    y.reserve(rows.size());
-    for (const std::size_t r : rows) y.push_back(t_.label[r] == 1 ? 1.0f : 0.0f);
-    return ml::XgbModel::train(x.data(), rows.size(), t_.columns(), y, params_);
-  }
-
-  const FeatureTable& t_;
-  const ChurnRiskCliOptions& o_;
-  const SampleKeys& keys_;
-  ml::BoosterParams params_;
-};
-
-std::string num(double x, int decimals) {
-  char b[48];
-  std::snprintf(b, sizeof b, "%.*f", decimals, x);
-  std::string s = b;
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s == "-0" ? "0" : s;
-}
-std::string plural(double n, const char* one, const char* many) {
-  return num(n, 0) + " " + (std::abs(n - 1) < 1e-9 ? one : many);
-}
-
-// A feature's value in words (docs/churn-risk.md, "Reading a score").
-std::string word(const FeatureInfo& f, float value) {
-  using K = FeatureInfo::Kind;
-  const bool missing = std::isnan(value);
-  const double v = value;
-  const std::string& s = f.subject;
-  auto change = [&](const std::string& what, const std::string& span) {
-    if (missing) return what + ": no comparison " + span;
-    if (std::abs(v) < 0.5) return what + " unchanged " + span;
-    return what + (v < 0 ? " fell " : " rose ") + num(std::abs(v), 0) + " % " + span;
-  };
-  switch (f.kind) {
-    case K::tenure:
-      return (v <= 6 ? "customer for only " : "customer for ") + plural(v, "month", "months");
-    case K::revenue:
-      return "revenue " + num(v, 2) + " a month";
-    case K::revenue_change:
-      return change("revenue", "over " + plural(f.months, "month", "months"));
-    case K::largest_drop:
-      return v > 0 ? "revenue dropped " + num(v, 0) + " % in one month (last 6 months)"
-                   : "no revenue drop in the last 6 months";
-    case K::months_inactive:
-      return v > 0 ? plural(v, "month", "months") + " without revenue before"
-                   : "never a month without revenue";
-    case K::reactivations:
-      return v > 0 ? "came back after a gap " + plural(v, "time", "times")
-                   : "never came back after a gap";
-    case K::months_since_return:
-      return missing ? "never came back after a gap"
-                     : "came back after a gap " + plural(v, "month", "months") + " ago";
-    case K::plan_changes:
-      return "revenue changed " + plural(v, "time", "times") + " in 12 months";
-    case K::months_at_revenue:
-      return "same revenue for " + plural(v, "month", "months");
-    case K::csat_latest:
-      return missing ? "no CSAT answer yet" : "latest CSAT " + num(v, 1);
-    case K::csat_lowest:
-      return missing ? "no CSAT answer in 6 months" : "CSAT as low as " + num(v, 0) + " in 6 months";
-    case K::csat_count:
-      return v > 0 ? plural(v, "CSAT answer", "CSAT answers") + " so far" : "no CSAT answer yet";
-    case K::months_since_csat:
-      return missing ? "no CSAT answer yet"
-                     : "last CSAT answer " + plural(v, "month", "months") + " ago";
-    case K::signal_level:
-      return missing ? "no " + s + " observed this month" : s + " " + num(v, 2) + " this month";
-    case K::signal_change:
-      return f.months == 1 ? change(s, "over 1 month") : change(s, "vs prior 3 months");
-    case K::signal_trend:
-      if (missing) return s + ": too few months for a trend";
-      return s + (v < 0 ? " trending down " : " trending up ") + num(std::abs(v), 0) +
-             " % a month";
-    case K::segment:
-      return v > 0 ? "segment " + s : "not in segment " + s;
-    case K::nps_latest:
-      return missing ? "no NPS answer yet" : "latest NPS answer " + num(v, 1);
-    case K::nps_lowest:
-      return missing ? "no NPS answer in 6 months" : "NPS answer as low as " + num(v, 0) + " in 6 months";
-    case K::nps_count:
-      return v > 0 ? plural(v, "NPS answer", "NPS answers") + " so far" : "no NPS answer yet";
-  }
-  return f.name;
-}
-
-YearMonth parse_month_option(const char* option, const std::string& value) {
-  YearMonth month;
-  std::string_view text = value;
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text.size() != 7 || parse_period(text, month) != PeriodError::ok) {
-    throw UsageError(std::string(option) + " " + quote_for_message(value) +
-                     ": expected a month YYYY-MM, e.g. 2025-06");
-  }
-  return month;
-}
 
 io::ChurnEvaluation evaluate(std::string name, const std::vector<double>& p,
                              const std::vector<std::int8_t>& y) {
@@ -548,7 +299,7 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
       if (order.size() > 3) order.resize(3);
       for (const std::size_t j : order) {
         c.factors.push_back({table.features[j].name, contrib[j],
-                             word(table.features[j], table.row(c.row)[j])});
+                             feature_in_words(table.features[j], table.row(c.row)[j])});
       }
     }
   }
@@ -624,7 +375,7 @@ io::ChurnRiskReport churn_risk_report(const ChurnRiskCliOptions& options, Stream
   }
 
   if (!options.features_csv.empty()) {
-    io::write_file_atomically(options.features_csv, io::features_csv(table, run.in_training, csv_style(options.csv_raw)));
+    io::write_file_atomically(options.features_csv, io::features_csv(table, run.in_training, csv_style(options.out.csv_raw)));
   }
   data_warnings_out = data_warnings;
   return report;
@@ -636,17 +387,7 @@ int churn_risk(const ChurnRiskCliOptions& options, Streams io) {
   const InputOptions& in = options.input;
   std::vector<DataWarning> data_warnings;
   const io::ChurnRiskReport report = churn_risk_report(options, io, data_warnings);
-  std::string text;
-  const std::string format = io::text::ascii_lower(options.format);
-  if (format == "json") {
-    text = io::to_json(report);
-    io::add_data_warnings_member(text, data_warnings);
-  } else if (format == "csv") {
-    text = io::to_csv(report, csv_style(options.csv_raw));
-  } else {
-    text = io::to_table(report);
-  }
-  write_output(options.output, io, text);
+  write_report(report, options.out, data_warnings, io);
   return strict_status(in, data_warnings, kOk, io.err);
 }
 
@@ -658,10 +399,10 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
       "churn-risk",
       "Churn probability per active customer, learnt from the history (XGBoost), with the "
       "reasons and a backtest against the at-risk rules; docs/churn-risk.md");
-  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+  cmd->add_option("-f,--format", options->out.format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   add_record_options(*cmd, options->input);
-  cmd->add_option("-o,--output", options->output,
+  cmd->add_option("-o,--output", options->out.output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-q,--quiet", options->input.quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("-j,--threads", options->threads,
@@ -685,7 +426,7 @@ CommandRunner add_churn_risk_command(CLI::App& app, Streams io) {
   cmd->add_option("--features-csv", options->features_csv,
                   "Also write every customer-month's features and label to this CSV file")
       ->type_name("FILE");
-  add_csv_raw_flag(*cmd, options->csv_raw);
+  add_csv_raw_flag(*cmd, options->out.csv_raw);
   cmd->add_option("--seed", options->seed,
                   "Seed of the training sample (see --max-training-rows); same seed, same scores")
       ->default_val(1);

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "csm/data_quality.hpp"
 #include "csm/io/churn_risk_writer.hpp"
 
@@ -18,13 +19,11 @@ namespace csm::cli {
 
 struct ChurnRiskCliOptions {
   InputOptions input;
-  std::string format = "table";
-  std::string output;
+  OutputOptions out;  // -f, -o, --csv-raw
   std::string as_of;
   int horizon = 1;
   std::vector<std::string> signals;
   std::string features_csv;
-  bool csv_raw = false;
   std::uint64_t seed = 1;
   std::string sort = "probability";
   std::size_t top = 0;

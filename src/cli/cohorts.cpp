@@ -10,6 +10,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/io/state_file.hpp"
@@ -28,13 +29,10 @@ namespace {
 
 struct CohortCommandOptions {
   std::vector<std::string> files;
-  std::string format = "table";
+  OutputOptions out;  // -f, -o, --csv-raw, --color
   std::string input_format = "auto";
   std::vector<std::string> columns;
   bool skip_invalid = false;
-  std::string output;
-  bool csv_raw = false;
-  std::string color = "auto";
   bool quiet = false;
   unsigned threads = 0;
   std::string grain = "month";
@@ -58,24 +56,14 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
     throw UsageError("no input: give a file (csm-metrics cohorts customers.csv) or pipe records in");
   }
   io::ReadOptions read;
-  static const std::map<std::string, io::InputFormat> input_formats = {
-      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
-      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
-      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  read.format = input_formats.at(options.input_format);
+  read.format = input_format_named(options.input_format);
   read.kind = io::record_kind_named(options.kind);
   {
     InputOptions range = options.range;
     range.until = options.until;
     apply_range_options(range, read);
   }
-  for (const std::string& spec : options.columns) {
-    const std::size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-      throw UsageError("--column " + spec + ": expected NAME=INPUT_COLUMN, e.g. --column revenue=MRR");
-    }
-    read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
-  }
+  read.renames = parse_renames(options.columns);
   // As compute --by: the column is read as the segment, and must be there.
   io::add_group_column(options.by, read);
   read.skip_invalid = options.skip_invalid;
@@ -105,31 +93,7 @@ int cohorts(const CohortCommandOptions& options, Streams io) {
   report.version = CSM_VERSION;
   const std::vector<DataWarning>& data_warnings = run.data_warnings;
 
-  std::string text;
-  if (options.format == "json") {
-    text = io::cohorts_to_json(report);
-    io::add_data_warnings_member(text, data_warnings);
-  } else if (options.format == "csv") {
-    text = io::cohorts_to_csv(report, csv_style(options.csv_raw));
-  } else {
-    const bool to_stdout = options.output.empty() || options.output == "-";
-    const ColorMode color = options.color == "always"  ? ColorMode::always
-                            : options.color == "never" ? ColorMode::never
-                                                       : ColorMode::automatic;
-    io::CohortTableStyle style;
-    style.metric = options.metric == "revenue" ? io::CohortMetric::revenue
-                   : options.metric == "both"  ? io::CohortMetric::both
-                                               : io::CohortMetric::logo;
-    style.color = to_stdout && use_color(color, io.out);
-    text = io::cohorts_to_table(report, style);
-  }
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-    return strict_status(options.range, data_warnings, kOk, io.err);
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
+  write_output(options.out.output, io, cohort_text(report, options.out, options.metric, data_warnings, io.out));
   return strict_status(options.range, data_warnings, kOk, io.err);
 }
 
@@ -175,14 +139,7 @@ int emit_cohort_state(const CohortCommandOptions& options, io::ReadOptions read,
   state.skipped = input.report().skipped;
   state.stats = aggregator.stats();
   state.monthly = aggregator.take_cohorts();
-  const std::string text = io::to_state_text(state);
-  if (options.emit_state == "-") {
-    io.out << text;
-    io.out.flush();
-    if (!io.out) throw OutputError("<stdout>: write failed");
-  } else {
-    io::write_file_atomically(options.emit_state, text);
-  }
+  write_output(options.emit_state, io, io::to_state_text(state));
   return kOk;
 }
 
@@ -195,8 +152,8 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                  "(activity or subscription records)");
   cmd->add_option("files", options->files,
                   "Input files; none or '-' reads standard input; several are read as one stream");
-  add_csv_raw_flag(*cmd, options->csv_raw);
-  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+  add_csv_raw_flag(*cmd, options->out.csv_raw);
+  cmd->add_option("-f,--format", options->out.format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_option("--input-format", options->input_format,
                   "Input format: auto (by extension, else content), csv, tsv, json, jsonl")
@@ -229,9 +186,9 @@ CommandRunner add_cohorts_command(CLI::App& app, Streams io) {
                   "Also the cohorts of each group: the value of input column COLUMN in the "
                   "customer's first active month")
       ->type_name("COLUMN");
-  cmd->add_option("-o,--output", options->output,
+  cmd->add_option("-o,--output", options->out.output,
                   "Write the result to this file (atomically: all or nothing) instead of stdout");
-  cmd->add_option("--color", options->color,
+  cmd->add_option("--color", options->out.color,
                   "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
       ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
   cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");

@@ -31,8 +31,10 @@ CommandRunner add_calc_command(CLI::App& app, Streams io);
 CommandRunner add_report_command(CLI::App& app, Streams io);
 CommandRunner add_at_risk_command(CLI::App& app, Streams io);
 
-/// --column NAME=INPUT specs as (canonical, input) pairs; throws UsageError for a malformed one.
-std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs);
+/// --column NAME=INPUT specs as (canonical, input) pairs; throws UsageError for a malformed one
+/// (its message shows `example`, a NAME=INPUT of the command's records).
+std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs,
+                                                               const char* example = "revenue=MRR");
 /// `check`: only the data report of `compute --explain` (defined in compute.cpp, which it shares).
 CommandRunner add_check_command(CLI::App& app, Streams io);
 CommandRunner add_cohorts_command(CLI::App& app, Streams io);

@@ -15,6 +15,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/input_options.hpp"
 #include "cli/progress.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
@@ -43,11 +44,7 @@ constexpr const char* kStateIsTheOutput =
 
 struct ComputeOptions {
   InputOptions input;  // files, formats, kinds, --until, --column, metric options, --by, --grain
-  std::string format = "table";
-  std::string output;
-  bool all = false;
-  bool csv_raw = false;
-  std::string color = "auto";
+  OutputOptions out;   // -f, -o, -a, --csv-raw, --color
   std::vector<std::string> fail_if;
   std::string fail_scope = "latest";
   bool explain = false;     // --explain: the data report too
@@ -55,16 +52,6 @@ struct ComputeOptions {
   std::string emit_state;  // --emit-state FILE: the partial state instead of metrics
   std::string shard;       // --shard I/N
 };
-
-void write_result(const std::string& output, Streams io, const std::string& text) {
-  if (!output.empty() && output != "-") {
-    io::write_file_atomically(output, text);
-    return;
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
-}
 
 // Progress only for a person watching: stderr a terminal, not --quiet, not NO_COLOR.
 Progress make_progress(const InputOptions& options, Streams io) {
@@ -84,10 +71,10 @@ Progress make_progress(const InputOptions& options, Streams io) {
 
 }  // namespace
 
-int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Streams io) {
-  const std::string& format = options.format;
+int write_metrics(io::MetricsReport& report, const OutputOptions& options, Streams io, bool check_only) {
+  const std::string format = io::text::ascii_lower(options.format);
   std::string text;
-  if (options.check_only) {
+  if (check_only) {
     if (format == "json") {
       text = io::to_explain_json(report);
     } else {
@@ -102,25 +89,20 @@ int write_metrics(io::MetricsReport& report, const MetricsOutput& options, Strea
   } else if (format == "csv") {
     text = io::to_csv(report, csv_style(options.csv_raw));
   } else {
-    const bool to_stdout = options.output.empty() || options.output == "-";
-    const std::string& color_option = options.color;
-    const ColorMode color = color_option == "always"  ? ColorMode::always
-                            : color_option == "never" ? ColorMode::never
-                                                      : ColorMode::automatic;
     io::TableStyle style;
     style.all_columns = options.all;
-    style.color = to_stdout && use_color(color, io.out);
+    style.color = to_stdout(options.output) && use_color(color_mode(io::text::ascii_lower(options.color)), io.out);
     // The characters the reader's device can show, which the locale says: a pipe into `less` on a
     // UTF-8 terminal gets the blocks as the terminal does, LC_ALL=C the ASCII ramp (issue 18).
     style.unicode = utf8_locale();
     text = io::to_table(report, style);
   }
   // The report comes before the metrics, on stderr, unless it is inside the JSON.
-  if (report.explain && !options.check_only && format != "json") {
+  if (report.explain && !check_only && format != "json") {
     io.err << io::explain_text(*report.explain);
     io.err.flush();
   }
-  write_result(options.output, io, text);
+  write_output(options.output, io, text);
   if (report.thresholds && print_crossings(*report.thresholds, io.err, report.grain)) {
     return kThresholdCrossed;
   }
@@ -210,15 +192,8 @@ int compute(const ComputeOptions& options, Streams io) {
   print_messages(run.messages, in.quiet, io.err);
   io::MetricsReport& report = run.report;
 
-  MetricsOutput output;
-  output.format = io::text::ascii_lower(options.format);
-  output.output = options.output;
-  output.all = options.all;
-  output.csv_raw = options.csv_raw;
-  output.color = io::text::ascii_lower(options.color);
-  output.quiet = in.quiet;
-  output.check_only = options.check_only;
-  return strict_status(in, report.data_warnings, write_metrics(report, output, io), io.err);
+  return strict_status(in, report.data_warnings, write_metrics(report, options.out, io, options.check_only),
+                       io.err);
 }
 
 }  // namespace
@@ -228,20 +203,14 @@ CommandRunner add_compute_command(CLI::App& app, Streams io) {
   CLI::App* cmd = app.add_subcommand(
       "compute", "Monthly metrics from activity records (one row per customer and month), "
                  "subscription records or summary records (one row per month)");
-  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+  cmd->add_option("-f,--format", options->out.format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   add_record_options(*cmd, options->input);
   add_metric_options(*cmd, options->input);
   cmd->add_flag("--explain", options->explain,
                 "Also report on the input (rows, customers, months without rows, duplicates, "
                 "zero revenue, invalid values): on stderr, or as \"explain\" in JSON");
-  cmd->add_option("-o,--output", options->output,
-                  "Write the result to this file (atomically: all or nothing) instead of stdout");
-  cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
-  add_csv_raw_flag(*cmd, options->csv_raw);
-  cmd->add_option("--color", options->color,
-                  "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
-      ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
+  add_table_output_options(*cmd, options->out);
   cmd->add_flag("-q,--quiet", options->input.quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("-j,--threads", options->input.threads,
                   "Threads for large files (default 0: one per core); the result is the same")
@@ -285,10 +254,10 @@ CommandRunner add_check_command(CLI::App& app, Streams io) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Report on the input before trusting its metrics: rows, customers, months without "
                "rows, duplicate rows, zero-revenue rows, invalid values by column");
-  cmd->add_option("-f,--format", options->format, "Output: table (default) or json")
+  cmd->add_option("-f,--format", options->out.format, "Output: table (default) or json")
       ->transform(CLI::IsMember({"table", "json"}, CLI::ignore_case));
   add_record_options(*cmd, options->input);
-  cmd->add_option("-o,--output", options->output,
+  cmd->add_option("-o,--output", options->out.output,
                   "Write the report to this file (atomically: all or nothing) instead of stdout");
   cmd->add_flag("-q,--quiet", options->input.quiet, "No notes on stderr (errors are still printed)");
   return [options, io] { return compute(*options, io); };

@@ -1,5 +1,6 @@
 #include <charconv>
 
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "csm/activity_state.hpp"
@@ -80,14 +81,7 @@ int emit_activity_state(ActivityAggregator& aggregator, const io::RecordInput& i
     }
     io.err << "csm-metrics: warning: skipped " << read.skipped << " invalid records\n";
   }
-  const std::string text = io::to_state_text(state);
-  if (request.path == "-") {
-    io.out << text;
-    io.out.flush();
-    if (!io.out) throw OutputError("<stdout>: write failed");
-  } else {
-    io::write_file_atomically(request.path, text);
-  }
+  write_output(request.path, io, io::to_state_text(state));  // "-": stdout
   return kOk;
 }
 

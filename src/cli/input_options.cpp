@@ -21,12 +21,13 @@
 
 namespace csm::cli {
 
-std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs) {
+std::vector<std::pair<std::string, std::string>> parse_renames(const std::vector<std::string>& specs,
+                                                               const char* example) {
   std::vector<std::pair<std::string, std::string>> renames;
   for (const std::string& spec : specs) {
     const std::size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-      throw UsageError("--column " + spec + ": expected NAME=INPUT_COLUMN, e.g. --column revenue=MRR");
+      throw UsageError("--column " + spec + ": expected NAME=INPUT_COLUMN, e.g. --column " + example);
     }
     renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
@@ -171,13 +172,17 @@ std::optional<YearMonth> parse_until(const std::string& text) {
   return until;
 }
 
-io::ReadOptions read_options(const InputOptions& options) {
+io::InputFormat input_format_named(const std::string& name) {
   static const std::map<std::string, io::InputFormat> input_formats = {
       {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
       {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
       {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
+  return input_formats.at(name);
+}
+
+io::ReadOptions read_options(const InputOptions& options) {
   io::ReadOptions read;
-  read.format = input_formats.at(io::text::ascii_lower(options.input_format));
+  read.format = input_format_named(io::text::ascii_lower(options.input_format));
   read.kind = io::record_kind_named(options.kind);
   read.renames = parse_renames(options.columns);
   // --by COLUMN: the column is read as the segment, which the aggregation groups on.

@@ -81,6 +81,10 @@ Date today_utc();
 int strict_status(const InputOptions& options, const std::vector<DataWarning>& warnings, int status,
                   std::ostream& err);
 
+/// --input-format's value (auto, csv, tsv, json, jsonl or ndjson, in lower case: the values its
+/// CLI11 check accepts) as the reader's format.
+io::InputFormat input_format_named(const std::string& name);
+
 /// The reader's options for `options` (format, kind, renames, --by's column, --until,
 /// --skip-invalid, threads). The caller may add a shard, a profile or a progress counter.
 /// Throws UsageError (a malformed --column or --until).

@@ -6,6 +6,7 @@
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
 #include "cli/input_options.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "cli/scale_out.hpp"
 #include "cli/terminal.hpp"
@@ -24,12 +25,8 @@ namespace {
 
 struct MergeOptions {
   std::vector<std::string> files;
-  std::string format = "table";
-  std::string output;
+  OutputOptions out;  // -f, -o, -a, --csv-raw, --color
   bool allow_partial = false;
-  bool all = false;
-  bool csv_raw = false;
-  std::string color = "auto";
   bool quiet = false;
   std::string metric = "logo";  // cohort states, table output
   std::string spend;            // activity states: --spend FILE, as compute
@@ -160,14 +157,12 @@ InvoiceStats merge_invoice_stats(const std::vector<io::ActivityState>& states, c
   return total;
 }
 
-void write_text(const MergeOptions& options, Streams io, const std::string& text) {
-  if (!options.output.empty() && options.output != "-") {
-    io::write_file_atomically(options.output, text);
-    return;
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
+// The sources and counts of one shard's read, after those of the shards before it.
+template <typename State>
+void add_shard_input(io::ReadReport& input, const State& state) {
+  input.sources.insert(input.sources.end(), state.sources.begin(), state.sources.end());
+  input.records += state.records;
+  input.skipped += state.skipped;
 }
 
 // The shard of each state, checked: one N, no shard twice; returns the state index by shard
@@ -244,9 +239,7 @@ MergedRfm merge_rfm_states(const std::vector<std::string>& texts, const std::vec
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
     const io::RfmState& s = states[i];
-    merged.input.sources.insert(merged.input.sources.end(), s.sources.begin(), s.sources.end());
-    merged.input.records += s.records;
-    merged.input.skipped += s.skipped;
+    add_shard_input(merged.input, s);
     summary.transactions += s.summary.transactions;
     summary.transactions_used += s.summary.transactions_used;
     summary.excluded_customers += s.summary.excluded_customers;
@@ -304,10 +297,7 @@ int merge_rfm(const MergeOptions& options, Streams io, const std::vector<std::st
   report.notes.push_back(
       "x counts repeat purchase occasions (distinct purchase days after the first) on or "
       "before end; purchases of one customer on the same day are one occasion");
-  const std::string text = options.format == "json" ? io::to_json(report)
-                           : options.format == "csv" ? io::to_csv(report, csv_style(options.csv_raw))
-                                                     : io::to_table(report);
-  write_text(options, io, text);
+  write_output(options.out.output, io, report_text(report, options.out.format, options.out.csv_raw, {}));
   return kOk;
 }
 
@@ -351,9 +341,7 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
   for (const std::size_t i : by_shard) {
     if (i == states.size()) continue;
     const io::CohortState& s = states[i];
-    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
-    report.input.records += s.records;
-    report.input.skipped += s.skipped;
+    add_shard_input(report.input, s);
     st.records += s.stats.records;
     st.zero_revenue_records += s.stats.zero_revenue_records;
     st.customers += s.stats.customers;
@@ -370,40 +358,8 @@ int merge_cohorts(const MergeOptions& options, Streams io, const std::vector<std
   } else {
     report.table.options = head.options;
   }
-  // As `cohorts` does (src/cli/cohorts.cpp).
-  if (report.input.skipped > 0) {
-    report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
-  }
-  const auto& covered = report.table.months_covered;
-  const int full = months_in(head.options.grain);
-  if (!covered.empty() && covered.front() < full && !report.table.cohorts.empty()) {
-    report.warnings.push_back(period_label(report.table.cohorts.front().period, head.options.grain) +
-                              ": the data covers " + std::to_string(covered.front()) + " of its " +
-                              std::to_string(full) + " months");
-  }
-  if (covered.size() > 1 && covered.back() < full) {
-    report.warnings.push_back("the last " + std::string(to_string(head.options.grain)) + " covers " +
-                              std::to_string(covered.back()) + " of its " + std::to_string(full) +
-                              " months: its ages are counted at its last month in the data");
-  }
-  std::string text;
-  if (options.format == "json") {
-    text = io::cohorts_to_json(report);
-  } else if (options.format == "csv") {
-    text = io::cohorts_to_csv(report, csv_style(options.csv_raw));
-  } else {
-    const bool to_stdout = options.output.empty() || options.output == "-";
-    const ColorMode color = options.color == "always"  ? ColorMode::always
-                            : options.color == "never" ? ColorMode::never
-                                                       : ColorMode::automatic;
-    io::CohortTableStyle style;
-    style.metric = options.metric == "revenue" ? io::CohortMetric::revenue
-                   : options.metric == "both"  ? io::CohortMetric::both
-                                               : io::CohortMetric::logo;
-    style.color = to_stdout && use_color(color, io.out);
-    text = io::cohorts_to_table(report, style);
-  }
-  write_text(options, io, text);
+  io::add_cohort_warnings(report, head.options.grain);  // as `cohorts` does (io::run_cohorts)
+  write_output(options.out.output, io, cohort_text(report, options.out, options.metric, {}, io.out));
   return kOk;
 }
 
@@ -454,9 +410,7 @@ int merge(const MergeOptions& options, Streams io) {
     if (i == states.size()) continue;
     const io::ActivityState& s = states[i];
     add_raw(raw, s.raw);
-    report.input.sources.insert(report.input.sources.end(), s.sources.begin(), s.sources.end());
-    report.input.records += s.records;
-    report.input.skipped += s.skipped;
+    add_shard_input(report.input, s);
   }
   // As compute refuses: no records, too many groups, --until before every subscription.
   require_records(report.input.records, report.input.skipped);
@@ -492,14 +446,7 @@ int merge(const MergeOptions& options, Streams io) {
                                                                           : ThresholdScope::latest,
                        messages);
   print_messages(messages, options.quiet, io.err);
-  MetricsOutput output;
-  output.format = io::text::ascii_lower(options.format);
-  output.output = options.output;
-  output.all = options.all;
-  output.csv_raw = options.csv_raw;
-  output.color = io::text::ascii_lower(options.color);
-  output.quiet = options.quiet;
-  return write_metrics(report, output, io);
+  return write_metrics(report, options.out, io);
 }
 
 }  // namespace
@@ -510,17 +457,11 @@ CommandRunner add_merge_command(CLI::App& app, Streams io) {
       "merge", "Merge partial states of customer shards (compute --emit-state) into the metrics "
                "one compute over all the inputs gives (docs/scale-out.md)");
   cmd->add_option("states", options->files, "State files (.csmstate), any order")->required();
-  cmd->add_option("-f,--format", options->format, "Output: table (default), json or csv")
+  cmd->add_option("-f,--format", options->out.format, "Output: table (default), json or csv")
       ->transform(CLI::IsMember({"table", "json", "csv"}, CLI::ignore_case));
   cmd->add_flag("--allow-partial", options->allow_partial,
                 "Merge even when shards are missing (a warning names them)");
-  cmd->add_option("-o,--output", options->output,
-                  "Write the result to this file (atomically: all or nothing) instead of stdout");
-  cmd->add_flag("-a,--all", options->all, "Table: show every field, not only the key columns");
-  add_csv_raw_flag(*cmd, options->csv_raw);
-  cmd->add_option("--color", options->color,
-                  "Colour in the table: auto (terminal only, not with NO_COLOR), always, never")
-      ->transform(CLI::IsMember({"auto", "always", "never"}, CLI::ignore_case));
+  add_table_output_options(*cmd, options->out);
   cmd->add_flag("-q,--quiet", options->quiet, "No notes on stderr (errors are still printed)");
   cmd->add_option("--metric", options->metric,
                   "Cohort states, table: logo (default), revenue or both (as cohorts --metric)")

@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "csm/error.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/month.hpp"
 
 namespace csm::cli {
 namespace {
@@ -196,6 +197,18 @@ void check_output_paths(const CLI::App& command) {
       }
     }
   }
+}
+
+YearMonth parse_month_option(const char* option, const std::string& value) {
+  YearMonth month;
+  std::string_view text = value;
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text.size() != 7 || parse_period(text, month) != PeriodError::ok) {
+    throw UsageError(std::string(option) + " " + quote_for_message(value) +
+                     ": expected a month YYYY-MM, e.g. 2025-06");
+  }
+  return month;
 }
 
 }  // namespace csm::cli

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "csm/month.hpp"
+
 namespace csm::cli {
 
 /// A finite number from `min` to `max` (above `min` when `above_min`): the one validator of every
@@ -44,5 +46,9 @@ double rate_value(const std::string& option, const std::string& text, double min
 /// symbolic links: same device and inode) or as another output. Throws UsageError. Called once by
 /// run() for whichever command was given.
 void check_output_paths(const CLI::App& command);
+
+/// A month option (--as-of of at-risk and churn-risk): YYYY-MM, blanks around it allowed; else a
+/// UsageError "OPTION 'VALUE': expected a month YYYY-MM, e.g. 2025-06".
+YearMonth parse_month_option(const char* option, const std::string& value);
 
 }  // namespace csm::cli

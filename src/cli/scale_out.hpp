@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "csm/activity_aggregator.hpp"
 #include "csm/grain.hpp"
 #include "csm/input_profile.hpp"
@@ -43,22 +44,11 @@ void refuse_with_emit_state(const CLI::App& cmd,
                             const std::vector<std::pair<std::string, std::string>>& refused);
 
 /// The output of compute and merge once the metrics are finished and checked
-/// (io::finish_metrics, io::check_thresholds, csm/io/run.hpp): the table, JSON or CSV, then the
-/// crossed thresholds. One code path, so that a merge of shards prints exactly what compute
-/// prints. Option values are in lower case.
-struct MetricsOutput {
-  std::string format = "table";
-  std::string output;                  ///< -o FILE (empty or "-": stdout)
-  bool all = false;
-  bool csv_raw = false;                ///< --csv-raw
-  std::string color = "auto";
-  bool quiet = false;
-  bool check_only = false;             ///< `check`: only the data report
-};
-
-/// Write `report`. Returns kOk, or kThresholdCrossed when a --fail-if check (report.thresholds)
-/// holds.
-int write_metrics(io::MetricsReport& report, const MetricsOutput& output, Streams io);
+/// (io::finish_metrics, io::check_thresholds, csm/io/run.hpp): the table, JSON or CSV (or, with
+/// `check_only`, for `check`, only the data report), then the crossed thresholds. One code path,
+/// so that a merge of shards prints exactly what compute prints. Returns kOk, or
+/// kThresholdCrossed when a --fail-if check (report.thresholds) holds.
+int write_metrics(io::MetricsReport& report, const OutputOptions& output, Streams io, bool check_only = false);
 
 /// The rfm states in `paths` (already read into `texts`, named `names`), checked (one version,
 /// the same --end and --unit, customer shards that make a whole unless `allow_partial`) and

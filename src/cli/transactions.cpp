@@ -1,4 +1,5 @@
 #include "cli/transactions.hpp"
+#include "cli/input_options.hpp"
 #include "cli/csv_option.hpp"
 #include "io/text_output.hpp"
 
@@ -70,19 +71,9 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
                      to_string(end));
   }
   io::ReadOptions read;
-  static const std::map<std::string, io::InputFormat> input_formats = {
-      {"auto", io::InputFormat::automatic}, {"csv", io::InputFormat::csv},
-      {"tsv", io::InputFormat::tsv},        {"json", io::InputFormat::json},
-      {"jsonl", io::InputFormat::jsonl},    {"ndjson", io::InputFormat::jsonl}};
-  read.format = input_formats.at(options.input_format);
+  read.format = input_format_named(options.input_format);
   read.kind = io::RecordKind::transaction;
-  for (const std::string& spec : options.columns) {
-    const std::size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-      throw UsageError("--column " + spec + ": expected NAME=INPUT_COLUMN, e.g. --column amount=Total");
-    }
-    read.renames.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
-  }
+  read.renames = parse_renames(options.columns, "amount=Total");
   read.skip_invalid = options.skip_invalid;
   read.threads = io::effective_threads(options.threads);
   read.shard = options.shard;
@@ -126,16 +117,6 @@ RfmSummary read_transactions(const TransactionOptions& options, std::optional<Da
                          std::to_string(summary.transactions) + " transactions read are all after it)");
   }
   return summary;
-}
-
-void write_output(const std::string& path, Streams io, const std::string& text) {
-  if (!path.empty() && path != "-") {
-    io::write_file_atomically(path, text);
-    return;
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
 }
 
 }  // namespace csm::cli

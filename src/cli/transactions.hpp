@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"  // write_output
 #include "csm/io/record_input.hpp"
 #include "csm/rfm.hpp"
 
@@ -45,8 +46,5 @@ Date parse_date_option(const std::string& option, const std::string& text);
 RfmSummary read_transactions(const TransactionOptions& options, std::optional<Date> holdout_end,
                              io::ReadReport& report, Streams io,
                              std::function<std::int32_t(std::int32_t)> period_of = {});
-
-/// stdout, or -o FILE written atomically.
-void write_output(const std::string& path, Streams io, const std::string& text);
 
 }  // namespace csm::cli

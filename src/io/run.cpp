@@ -199,11 +199,15 @@ CohortsRun run_cohorts(const CohortsRequest& request) {
   run.data_warnings = data_quality_warnings(kind, report.input, quality, read.dedupe,
                                             request.today.value_or(system_today()), report.warnings,
                                             run.messages);
+  add_cohort_warnings(report, request.options.grain);
+  if (report.input.skipped > 0) detail::skipped_messages(report.input, false, run.messages);
+  return run;
+}
+
+void add_cohort_warnings(CohortReport& report, Grain grain) {
   if (report.input.skipped > 0) {
     report.warnings.push_back("skipped " + std::to_string(report.input.skipped) + " invalid records");
-    detail::skipped_messages(report.input, false, run.messages);
   }
-  const Grain grain = request.options.grain;
   const auto& covered = report.table.months_covered;
   const int full = months_in(grain);
   if (!covered.empty() && covered.front() < full && !report.table.cohorts.empty()) {
@@ -215,7 +219,6 @@ CohortsRun run_cohorts(const CohortsRequest& request) {
                               std::to_string(covered.back()) + " of its " + std::to_string(full) +
                               " months: its ages are counted at its last month in the data");
   }
-  return run;
 }
 
 AtRiskRun run_at_risk(const AtRiskRequest& request) {

@@ -136,6 +136,11 @@ struct CohortsRun {
 
 CohortsRun run_cohorts(const CohortsRequest& request);
 
+/// The warnings of a cohort table at `grain` (run_cohorts, and `merge` of cohort states): the
+/// skipped records, a first period the data covers only in part, and a last one (its ages are
+/// counted at its last month in the data). Appended to report.warnings.
+void add_cohort_warnings(CohortReport& report, Grain grain);
+
 /// at-risk: the customers active in the latest month that show a warning sign.
 struct AtRiskRequest : RunInput {
   AtRiskOptions rules;
