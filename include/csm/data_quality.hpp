@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -123,6 +124,13 @@ class DataProfile {
     std::uint32_t source = 0;
     std::uint64_t line = 0;
   };
+  static constexpr unsigned kLineBits = 40;
+  static constexpr std::uint64_t kLineMask = (std::uint64_t{1} << kLineBits) - 1;
+  // A place packed so that packed places compare in reading order (inputs in order, then
+  // lines). Lines past 2^40 (a file of terabytes) share the last value.
+  static std::uint64_t pack(Place where) noexcept {
+    return std::uint64_t{where.source} << kLineBits | (where.line < kLineMask ? where.line : kLineMask);
+  }
 
   /// `detailed`: also duplicates, overlapping sources and the first places of each month (costs a
   /// hash per row and memory per distinct row); otherwise only counts per month.
@@ -228,9 +236,11 @@ class DataProfile {
     static constexpr std::uint8_t kFar = 255;
     static constexpr std::uint32_t kFirstBlockRows = 1024;
     static constexpr std::uint32_t kBlockRows = 16384;
-    struct Block {  // reserved to its size at once
-      std::vector<std::uint64_t> keys;
-      std::vector<std::uint8_t> steps;
+    struct Block {  // allocated to its capacity at once, never copied
+      std::unique_ptr<std::uint64_t[]> keys;
+      std::unique_ptr<std::uint8_t[]> steps;
+      std::uint32_t size = 0;
+      std::uint32_t capacity = 0;
     };
     struct Segment {
       std::vector<Block> blocks;
@@ -239,10 +249,53 @@ class DataProfile {
       std::uint64_t last = 0;  // the packed place of the last row
       void grow();
     };
+    // Where each month's next row goes, in a small dense array (the rows of a shuffled file go
+    // to a different month each time: this keeps the per-row path to one array and two
+    // stores). The block's size and the segment's rows and last place are written back by
+    // flush().
+    struct Cursor {
+      std::uint64_t* key = nullptr;
+      std::uint8_t* step = nullptr;
+      std::uint64_t* end = nullptr;
+      Segment* segment = nullptr;
+      std::uint64_t rows = 0;
+      std::uint64_t last = 0;
+    };
     std::vector<std::vector<Segment>> buckets;  // month - base
+    std::vector<Cursor> cursors;                // month - base, as buckets
     std::int32_t base = 0;
     std::size_t size = 0;
-    void add(std::uint64_t key, YearMonth month, Place where);
+    [[gnu::always_inline]] void add(std::uint64_t key, YearMonth month, Place where) {
+      const std::int64_t i = std::int64_t{month.index} - base;
+      if (i < 0 || static_cast<std::uint64_t>(i) >= cursors.size() ||
+          cursors[static_cast<std::size_t>(i)].key == cursors[static_cast<std::size_t>(i)].end) {
+        open(month.index);
+        add_at(cursors[static_cast<std::size_t>(month.index - base)], key, where);
+        return;
+      }
+      add_at(cursors[static_cast<std::size_t>(i)], key, where);
+    }
+    [[gnu::always_inline]] void add_at(Cursor& c, std::uint64_t key, Place where) {
+      const std::uint64_t place = pack(where);
+      std::uint8_t step = kFar;
+      if (c.rows > 0 && place >= c.last && place - c.last < kFar) {
+        step = static_cast<std::uint8_t>(place - c.last);
+      } else {
+        c.segment->far.emplace_back(c.rows, place);
+      }
+      // The next lines of this month's keys asked for ahead (for writing): on a shuffled file
+      // the store would otherwise wait for its line (prefetches never fault past the end).
+      __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(c.key) + 128), 1, 3);
+      *c.key++ = key;
+      *c.step++ = step;
+      ++c.rows;
+      c.last = place;
+      ++size;
+    }
+    // A cursor with room for `month` (a new bucket, segment or block as needed).
+    void open(std::int32_t month);
+    // Write the cursors back into the blocks and segments, and drop them.
+    void flush();
     std::vector<Segment>& bucket(std::int32_t month);
   };
   // What the logs say (and the --dedupe table).
@@ -268,8 +321,9 @@ class DataProfile {
   std::vector<Place> duplicate_places_;  // the first copies
   std::vector<YearMonth> duplicate_months_;  // sorted, distinct
   // Otherwise: logged, resolved by warnings().
-  Log rows_log_;
-  Log customer_months_log_;
+  // mutable: resolve() (const) flushes their cursors, which does not change what they hold.
+  mutable Log rows_log_;
+  mutable Log customer_months_log_;
 };
 
 }  // namespace csm

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 namespace csm {
 namespace {
@@ -96,13 +97,8 @@ bool DataProfile::duplicate(std::uint64_t row_hash, YearMonth month, Place where
 }
 
 namespace {
-constexpr unsigned kLineBits = 40;
-constexpr std::uint64_t kLineMask = (std::uint64_t{1} << kLineBits) - 1;
-// A place packed so that packed places compare in reading order (inputs in order, then lines).
-// Lines past 2^40 (a file of terabytes) share the last value.
-std::uint64_t pack(DataProfile::Place where) {
-  return std::uint64_t{where.source} << kLineBits | std::min(where.line, kLineMask);
-}
+constexpr unsigned kLineBits = DataProfile::kLineBits;
+constexpr std::uint64_t kLineMask = DataProfile::kLineMask;
 DataProfile::Place unpack(std::uint64_t packed) {
   return {static_cast<std::uint32_t>(packed >> kLineBits), packed & kLineMask};
 }
@@ -119,7 +115,9 @@ std::vector<DataProfile::Log::Segment>& DataProfile::Log::bucket(std::int32_t mo
     base = month;
     buckets.resize(1);
   } else if (month < base) {
-    buckets.insert(buckets.begin(), static_cast<std::size_t>(base - month), std::vector<Segment>());
+    flush();  // the cursors are indexed from base
+    std::vector<std::vector<Segment>> before(static_cast<std::size_t>(base - month));
+    buckets.insert(buckets.begin(), std::make_move_iterator(before.begin()), std::make_move_iterator(before.end()));
     base = month;
   } else if (static_cast<std::size_t>(month - base) >= buckets.size()) {
     buckets.resize(static_cast<std::size_t>(month - base) + 1);
@@ -128,35 +126,51 @@ std::vector<DataProfile::Log::Segment>& DataProfile::Log::bucket(std::int32_t mo
 }
 
 void DataProfile::Log::Segment::grow() {
-  const std::size_t want =
-      blocks.empty() ? kFirstBlockRows : std::min<std::size_t>(2 * blocks.back().keys.capacity(), kBlockRows);
-  blocks.emplace_back();
-  blocks.back().keys.reserve(want);
-  blocks.back().steps.reserve(want);
+  const std::uint32_t want =
+      blocks.empty() ? kFirstBlockRows : std::min<std::uint32_t>(2 * blocks.back().capacity, kBlockRows);
+  Block block;
+  block.keys = std::make_unique_for_overwrite<std::uint64_t[]>(want);
+  block.steps = std::make_unique_for_overwrite<std::uint8_t[]>(want);
+  block.capacity = want;
+  blocks.push_back(std::move(block));
 }
 
-void DataProfile::Log::add(std::uint64_t key, YearMonth month, Place where) {
-  std::vector<Segment>& segments = bucket(month.index);
-  if (segments.empty()) segments.emplace_back();
-  Segment& s = segments.back();
-  if (s.blocks.empty() || s.blocks.back().keys.size() == s.blocks.back().keys.capacity()) s.grow();
-  Block& block = s.blocks.back();
-  const std::uint64_t place = pack(where);
-  std::uint8_t step = kFar;
-  if (s.rows > 0 && place >= s.last && place - s.last < kFar) {
-    step = static_cast<std::uint8_t>(place - s.last);
-  } else {
-    s.far.emplace_back(s.rows, place);
+void DataProfile::Log::flush() {
+  for (Cursor& c : cursors) {
+    if (c.segment == nullptr) continue;
+    Block& block = c.segment->blocks.back();
+    block.size = static_cast<std::uint32_t>(c.key - block.keys.get());
+    c.segment->rows = c.rows;
+    c.segment->last = c.last;
+    c = Cursor();
   }
-  block.keys.push_back(key);
-  block.steps.push_back(step);
-  ++s.rows;
-  s.last = place;
-  ++size;
+  cursors.clear();
+}
+
+void DataProfile::Log::open(std::int32_t month) {
+  std::vector<Segment>& segments = bucket(month);
+  if (cursors.size() < buckets.size()) cursors.resize(buckets.size());
+  Cursor& c = cursors[static_cast<std::size_t>(month - base)];
+  if (c.segment != nullptr) {  // its block is full
+    c.segment->blocks.back().size = c.segment->blocks.back().capacity;
+  } else {
+    if (segments.empty()) segments.emplace_back();
+    c.segment = &segments.back();
+    c.rows = c.segment->rows;
+    c.last = c.segment->last;
+  }
+  Segment& s = *c.segment;
+  if (s.blocks.empty() || s.blocks.back().size == s.blocks.back().capacity) s.grow();
+  Block& block = s.blocks.back();
+  c.key = block.keys.get() + block.size;
+  c.step = block.steps.get() + block.size;
+  c.end = block.keys.get() + block.capacity;
 }
 
 DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
   if (sealed_) return *sealed_;
+  rows_log_.flush();
+  customer_months_log_.flush();
   Found found;
   found.duplicates = duplicates_;
   found.duplicate_months = duplicate_months_;
@@ -166,47 +180,49 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
   // place, month) is given the place only when the key was seen before in the bucket.
   std::vector<std::uint64_t> keys;        // the rows' table: keys only
   std::vector<std::uint32_t> sources;     // the customer-months' table: the key's first input
-  // Whether a large bucket has a key twice, in parts that fit the L2 cache: the keys split by
-  // their top bits first (a key's copies land in one part), then each part through its own
-  // table. Most months of most files have none, and are then not walked row by row.
-  std::vector<std::uint64_t> parted;
+  // Whether a large bucket has a key twice: each key sets a bit of a bitmap of about 16 bits a
+  // key (sized to stay in the L2 cache), and only the keys whose bit another key set too are
+  // compared exactly (about 1 in 16). Most months of most files have no repeated key, and are
+  // then not walked row by row.
+  std::vector<std::uint64_t> seen;
+  std::vector<std::uint64_t> twice;
+  std::vector<std::uint64_t> shared;
   const auto has_repeat = [&](const std::vector<Log::Segment>& bucket, std::size_t n) {
-    unsigned bits = 0;
-    while ((n >> bits) > 8192) ++bits;
-    const std::size_t parts = std::size_t{1} << bits;
-    std::vector<std::size_t> start(parts + 1, 0);
-    const auto part_of = [bits](std::uint64_t key) {
-      return bits == 0 ? std::size_t{0} : static_cast<std::size_t>(key >> (64 - bits));
-    };
+    unsigned bits = 10;
+    while ((std::size_t{1} << bits) < 16 * n) ++bits;
+    const std::size_t words = (std::size_t{1} << bits) / 64;
+    seen.assign(words, 0);
+    twice.assign(words, 0);
+    const unsigned shift = 64 - bits;
+    bool any = false;
     for (const Log::Segment& s : bucket) {
       for (const Log::Block& block : s.blocks) {
-        for (const std::uint64_t key : block.keys) ++start[part_of(key) + 1];
+        for (std::uint32_t i = 0; i < block.size; ++i) {
+          const std::uint64_t at = block.keys[i] >> shift;
+          const std::uint64_t bit = std::uint64_t{1} << (at & 63);
+          std::uint64_t& word = seen[static_cast<std::size_t>(at >> 6)];
+          if ((word & bit) != 0) {
+            twice[static_cast<std::size_t>(at >> 6)] |= bit;
+            any = true;
+          }
+          word |= bit;
+        }
       }
     }
-    for (std::size_t p = 0; p < parts; ++p) start[p + 1] += start[p];
-    if (parted.size() < n) parted.resize(n);
-    std::vector<std::size_t> next(start.begin(), start.end() - 1);
+    if (!any) return false;
+    shared.clear();
     for (const Log::Segment& s : bucket) {
       for (const Log::Block& block : s.blocks) {
-        for (const std::uint64_t key : block.keys) parted[next[part_of(key)]++] = key == 0 ? 1 : key;
+        for (std::uint32_t i = 0; i < block.size; ++i) {
+          const std::uint64_t at = block.keys[i] >> shift;
+          if ((twice[static_cast<std::size_t>(at >> 6)] >> (at & 63) & 1) != 0) {
+            shared.push_back(block.keys[i] == 0 ? 1 : block.keys[i]);
+          }
+        }
       }
     }
-    for (std::size_t p = 0; p < parts; ++p) {
-      const std::size_t m = start[p + 1] - start[p];
-      std::size_t slots = 16;
-      while (slots < 2 * m) slots *= 2;
-      if (keys.size() < slots) keys.resize(slots);
-      std::fill(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(slots), std::uint64_t{0});
-      const std::size_t mask = slots - 1;
-      for (std::size_t i = start[p]; i < start[p + 1]; ++i) {
-        const std::uint64_t key = parted[i];
-        std::size_t at = static_cast<std::size_t>(key) & mask;
-        while (keys[at] != 0 && keys[at] != key) at = (at + 1) & mask;
-        if (keys[at] == key) return true;
-        keys[at] = key;
-      }
-    }
-    return false;
+    std::sort(shared.begin(), shared.end());
+    return std::adjacent_find(shared.begin(), shared.end()) != shared.end();
   };
   const auto walk = [&](const Log& log, bool with_sources, auto&& visit) {
     for (std::size_t b = 0; b < log.buckets.size(); ++b) {
@@ -226,7 +242,7 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
         std::uint64_t place = 0;
         std::size_t next_far = 0;
         for (const Log::Block& block : s.blocks) {
-          for (std::size_t i = 0; i < block.keys.size(); ++i) {
+          for (std::uint32_t i = 0; i < block.size; ++i) {
             if (block.steps[i] == Log::kFar) {
               place = s.far[next_far++].second;
             } else {
@@ -313,6 +329,10 @@ void DataProfile::merge_counts(const DataProfile& other) {
 void DataProfile::merge(DataProfile&& later, std::uint64_t lines_before) {
   merge_counts(later);
   if (!detailed_) return;
+  rows_log_.flush();
+  customer_months_log_.flush();
+  later.rows_log_.flush();
+  later.customer_months_log_.flush();
   for (const auto& [month, p] : later.places_) place(month, {p.source, p.line + lines_before});
   // The later share's segments are moved in whole, after this one's: its places shifted by
   // the lines before it (the steps between its rows stay what they were).
