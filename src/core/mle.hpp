@@ -128,6 +128,11 @@ AcceptedFit accept_fit(const Objective& penalised, const Objective& plain, const
                        const std::function<Runoff(const std::vector<double>&)>& diagnose,
                        const std::function<std::string(const Runoff&)>& refusal);
 
+/// The purchase-rate half of the diagnosis of BG/NBD and Pareto/NBD fits (parameters 0 and 1,
+/// Gamma(r, alpha)): r and alpha grown together (one rate for everyone, a limit) or one of them
+/// run off alone. `scale` is the mean T, the time scale alpha is compared with.
+void purchase_rate_runoff(Runoff& d, double r, double alpha, double scale);
+
 /// The two objectives of a four-parameter fit from one `mean_nll(u, grad, penalizer)`: the
 /// optimiser's (with the --penalizer) and the one of the log-likelihood and standard errors
 /// (without). They call `mean_nll`, which must outlive them.

@@ -140,20 +140,7 @@ detail::Runoff diagnose(const std::vector<double>& u, double scale) {
   const double r = std::exp(u[0]), alpha = std::exp(u[1]), s = std::exp(u[2]), beta = std::exp(u[3]);
   constexpr double big = 1e4, small = 1e-4;
   detail::Runoff d;
-  if (r > big && alpha > big * scale) {
-    d.pair_limit(0,
-        "r and alpha grow without bound together (r/alpha, the mean purchase rate, "
-        "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
-        "between customers in these data",
-        "every customer buys at the same rate r/alpha = " + g4(r / alpha) +
-        " per time unit while alive (r and alpha -> infinity)");
-  } else if (r > big || r < small) {
-    d.why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
-    d.only_limits = false;
-  } else if (alpha > big * scale || alpha < small * scale) {
-    d.why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
-    d.only_limits = false;
-  }
+  detail::purchase_rate_runoff(d, r, alpha, scale);
   if (s > big && beta > big * scale) {
     d.pair_limit(2,
         "s and beta grow without bound together (s/beta, the mean drop-out rate, "
