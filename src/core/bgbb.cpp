@@ -66,29 +66,29 @@ detail::Runoff diagnose(const std::vector<double>& u) {
   constexpr double big = 1e4, small = 1e-4;
   detail::Runoff r;
   if (a > big && b > big) {
-    r.why.push_back("alpha and beta grow without bound together (alpha/(alpha+beta), the chance "
-                    "to transact at an opportunity, stays at " + g4(a / (a + b)) + "): that "
-                    "chance does not vary between customers in these data");
-    r.limits.push_back("every live customer transacts with the same chance " + g4(a / (a + b)) +
-                       " (alpha and beta -> infinity)");
-    r.unidentified[0] = r.unidentified[1] = true;
+    r.pair_limit(0,
+        "alpha and beta grow without bound together (alpha/(alpha+beta), the chance "
+        "to transact at an opportunity, stays at " + g4(a / (a + b)) + "): that "
+        "chance does not vary between customers in these data",
+        "every live customer transacts with the same chance " + g4(a / (a + b)) +
+        " (alpha and beta -> infinity)");
   } else if (a > big || b > big || a < small || b < small) {
     r.why.push_back(std::string(a > big || a < small ? "alpha" : "beta") + " goes to " +
                     ((a > big || b > big) ? "infinity" : "0"));
     r.only_limits = false;
   }
   if (g > big && d > big) {
-    r.why.push_back("gamma and delta grow without bound together (gamma/(gamma+delta), the chance "
-                    "to drop out before an opportunity, stays at " + g4(g / (g + d)) + "): that "
-                    "chance does not vary between customers in these data");
-    r.limits.push_back("every customer drops out with the same chance " + g4(g / (g + d)) +
-                       " per opportunity (gamma and delta -> infinity)");
-    r.unidentified[2] = r.unidentified[3] = true;
+    r.pair_limit(2,
+        "gamma and delta grow without bound together (gamma/(gamma+delta), the chance "
+        "to drop out before an opportunity, stays at " + g4(g / (g + d)) + "): that "
+        "chance does not vary between customers in these data",
+        "every customer drops out with the same chance " + g4(g / (g + d)) +
+        " per opportunity (gamma and delta -> infinity)");
   } else if (g < small || g / (g + d) < 1e-6) {
-    r.why.push_back("gamma/(gamma+delta), the chance to drop out, goes to 0: the data show no sign "
-                    "of customers dropping out");
-    r.limits.push_back("no customer drops out (gamma/(gamma+delta) -> 0: the beta-binomial model)");
-    r.unidentified[2] = r.unidentified[3] = true;
+    r.pair_limit(2,
+        "gamma/(gamma+delta), the chance to drop out, goes to 0: the data show no sign "
+        "of customers dropping out",
+        "no customer drops out (gamma/(gamma+delta) -> 0: the beta-binomial model)");
   } else if (g > big || d > big || d < small) {
     r.why.push_back(std::string(g > big ? "gamma goes to infinity"
                                 : d > big ? "delta goes to infinity"
@@ -128,48 +128,26 @@ BgBbFit fit_bgbb(std::span<const BgBbRow> rows, const FitOptions& options) {
         for (std::size_t k = 0; k < 4; ++k) g[k] += row.count * gi[k];
       }
     }
-    const double theta[4] = {p.alpha, p.beta, p.gamma, p.delta};
-    double pen = 0;
-    for (double th : theta) pen += penalizer * th * th;
-    if (!grad.empty()) {
-      for (std::size_t k = 0; k < 4; ++k) {
-        grad[k] = -theta[k] * g[k] / total + penalizer * 2 * theta[k] * theta[k];
-      }
-    }
-    return -ll / total + pen;
+    return detail::mean_penalised_nll(ll, {p.alpha, p.beta, p.gamma, p.delta}, g, total, penalizer,
+                                      grad);
   };
-  const detail::Objective penalised = [&](std::span<const double> u, std::span<double> g) {
-    return mean_nll(u, g, options.penalizer);
-  };
-  const detail::Objective plain = [&](std::span<const double> u, std::span<double> g) {
-    return mean_nll(u, g, 0.0);
-  };
+  const detail::Objectives objectives = detail::penalised_and_plain(mean_nll, options.penalizer);
   const std::vector<std::vector<double>> starts = {
       {0, 0, 0, 0},
       {std::log(0.5), std::log(0.5), std::log(0.5), std::log(2.0)},
       {std::log(2.0), std::log(2.0), std::log(0.2), std::log(5.0)},
   };
-  const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
+  const detail::MleResult result = detail::minimise(objectives.penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", "BG/BB fit failed: " + result.failure);
   const detail::AcceptedFit accepted = detail::accept_fit(
-      penalised, plain, result, total, "BG/BB", diagnose, [&](const detail::Runoff& d) {
+      objectives.penalised, objectives.plain, result, total, "BG/BB", diagnose, [&](const detail::Runoff& d) {
         const std::string best_point =
             "alpha " + g4(std::exp(result.u[0])) + ", beta " + g4(std::exp(result.u[1])) +
             ", gamma " + g4(std::exp(result.u[2])) + ", delta " + g4(std::exp(result.u[3]));
         return "BG/BB fit failed on " + g4(total) + " customers: " +
                detail::explain_refused_fit(result, d.why, "four", best_point, options.penalizer);
       });
-  BgBbFit fit;
-  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
-  fit.log_likelihood = accepted.log_likelihood;
-  fit.standard_errors = accepted.standard_errors;
-  fit.log_covariance = accepted.log_covariance;
-  fit.limit = accepted.limit;
-  fit.iterations = result.evaluations;
-  fit.starts = result.starts_tried;
-  fit.converged = true;
-  fit.customers = total;
-  return fit;
+  return detail::fit_from<BgBbFit>(accepted, result, total);
 }
 
 double bgbb_p_alive(const BgBbParams& p, double x, double t_x, double n) noexcept {

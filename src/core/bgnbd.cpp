@@ -192,32 +192,19 @@ detail::Runoff diagnose(const std::vector<double>& u, double scale) {
   constexpr double big = 1e4, small = 1e-4;
   detail::Runoff d;
   std::vector<std::string>& why = d.why;
-  if (r > big && alpha > big * scale) {
-    why.push_back("r and alpha grow without bound together (r/alpha, the mean purchase rate, "
-                  "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
-                  "between customers in these data");
-    d.limits.push_back("every customer buys at the same rate r/alpha = " + g4(r / alpha) +
-                       " per time unit while alive (r and alpha -> infinity)");
-    d.unidentified[0] = d.unidentified[1] = true;
-  } else if (r > big || r < small) {
-    why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
-    d.only_limits = false;
-  } else if (alpha > big * scale || alpha < small * scale) {
-    why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
-    d.only_limits = false;
-  }
+  detail::purchase_rate_runoff(d, r, alpha, scale);
   if (a > big && b > big) {
-    why.push_back("a and b grow without bound together (a/(a+b), the mean chance to drop out "
-                  "after a purchase, stays at " + g4(a / (a + b)) + "): that chance does not vary "
-                  "between customers in these data");
-    d.limits.push_back("every customer drops out after a purchase with the same chance a/(a+b) = " +
-                       g4(a / (a + b)) + " (a and b -> infinity)");
-    d.unidentified[2] = d.unidentified[3] = true;
+    d.pair_limit(2,
+        "a and b grow without bound together (a/(a+b), the mean chance to drop out "
+        "after a purchase, stays at " + g4(a / (a + b)) + "): that chance does not vary "
+        "between customers in these data",
+        "every customer drops out after a purchase with the same chance a/(a+b) = " +
+        g4(a / (a + b)) + " (a and b -> infinity)");
   } else if (a < small || a / (a + b) < 1e-6) {
-    why.push_back("a/(a+b), the chance to drop out after a purchase, goes to 0: the data show "
-                  "no sign of customers dropping out");
-    d.limits.push_back("no customer drops out (a/(a+b) -> 0: the NBD model; p_alive is about 1)");
-    d.unidentified[2] = d.unidentified[3] = true;
+    d.pair_limit(2,
+        "a/(a+b), the chance to drop out after a purchase, goes to 0: the data show "
+        "no sign of customers dropping out",
+        "no customer drops out (a/(a+b) -> 0: the NBD model; p_alive is about 1)");
   } else if (b < small) {
     why.push_back("b goes to 0: the data make every customer drop out right after a purchase");
     d.only_limits = false;
@@ -392,12 +379,7 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
     }
     return -ll / total_weight + pen;
   };
-  const detail::Objective penalised = [&](std::span<const double> u, std::span<double> g) {
-    return mean_nll(u, g, options.penalizer);
-  };
-  const detail::Objective plain = [&](std::span<const double> u, std::span<double> g) {
-    return mean_nll(u, g, 0.0);
-  };
+  const detail::Objectives objectives = detail::penalised_and_plain(mean_nll, options.penalizer);
   const double scale = std::max(mean_T, 1e-6);
   const std::vector<std::vector<double>> starts = {
       {0, 0, 0, 0},
@@ -405,7 +387,7 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
       {std::log(0.2), std::log(scale / 10), std::log(0.8), std::log(2.5)},
       {std::log(2.0), std::log(scale), std::log(2.0), std::log(5.0)},
   };
-  const detail::MleResult result = detail::minimise(penalised, starts, options.max_evaluations);
+  const detail::MleResult result = detail::minimise(objectives.penalised, starts, options.max_evaluations);
   if (result.u.empty()) throw InputError("", 0, "", std::string(name) + " fit failed: " + result.failure);
   // The rule (docs/predictive.md, section 7): a fit is used only when the optimiser converged to
   // a proper maximum (of the penalised likelihood with --penalizer): a stationary point with a
@@ -413,24 +395,15 @@ BgNbdFit fit_bgnbd(std::span<const RfmCustomer> customers, PurchaseModel model,
   // A fit that converged towards a limit of the model that still makes sense (Runoff) is used
   // too, with the limit said: its predictions are those of the limit model.
   const detail::AcceptedFit accepted = detail::accept_fit(
-      penalised, plain, result, total_weight, name,
+      objectives.penalised, objectives.plain, result, total_weight, name,
       [&](const std::vector<double>& u) { return diagnose(u, scale); },
       [&](const detail::Runoff&) {
         return std::string(name) + " fit failed on " + std::to_string(customers.size()) +
                (customers.size() == 1 ? " customer: " : " customers: ") +
                explain_failure(result, scale, options.penalizer);
       });
-  BgNbdFit fit;
+  BgNbdFit fit = detail::fit_from<BgNbdFit>(accepted, result, customers.size());
   fit.model = model;
-  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
-  fit.log_likelihood = accepted.log_likelihood;
-  fit.standard_errors = accepted.standard_errors;
-  fit.log_covariance = accepted.log_covariance;
-  fit.limit = accepted.limit;
-  fit.iterations = result.evaluations;
-  fit.starts = result.starts_tried;
-  fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)
-  fit.customers = customers.size();
   return fit;
 }
 

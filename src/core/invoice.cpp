@@ -4,11 +4,12 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "trim_spaces.hpp"
+
 namespace csm {
 
 std::optional<LineType> parse_line_type(std::string_view text) noexcept {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  text = detail::trim_spaces(text);
   if (text == "subscription") return LineType::subscription;
   if (text == "one_time") return LineType::one_time;
   if (text == "refund") return LineType::refund;

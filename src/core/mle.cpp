@@ -263,6 +263,24 @@ std::string g4(double v) {
   return text;
 }
 
+void purchase_rate_runoff(Runoff& d, double r, double alpha, double scale) {
+  constexpr double big = 1e4, small = 1e-4;
+  if (r > big && alpha > big * scale) {
+    d.pair_limit(0,
+        "r and alpha grow without bound together (r/alpha, the mean purchase rate, "
+        "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
+        "between customers in these data",
+        "every customer buys at the same rate r/alpha = " + g4(r / alpha) +
+        " per time unit while alive (r and alpha -> infinity)");
+  } else if (r > big || r < small) {
+    d.why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
+    d.only_limits = false;
+  } else if (alpha > big * scale || alpha < small * scale) {
+    d.why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
+    d.only_limits = false;
+  }
+}
+
 std::string explain_refused_fit(const MleResult& result, const std::vector<std::string>& why,
                                 const std::string& parameters, const std::string& best_point,
                                 double penalizer) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "csm/rfm.hpp"
@@ -97,6 +98,15 @@ struct Runoff {
   std::vector<std::string> limits;     ///< the limits recognised, for the warning of an accepted fit
   std::array<bool, 4> unidentified{};  ///< parameters that ran off (their value means nothing alone)
   bool only_limits = true;             ///< every parameter that ran off did so in a limit
+
+  /// A limit of the model that parameters `first` and `first + 1` ran into together: `what` (for
+  /// messages) and `limit` (the limit model, for the warning); neither parameter means anything
+  /// alone there.
+  void pair_limit(std::size_t first, std::string what, std::string limit) {
+    why.push_back(std::move(what));
+    limits.push_back(std::move(limit));
+    unidentified[first] = unidentified[first + 1] = true;
+  }
 };
 
 /// A four-parameter fit once its optimum is accepted, in the model's own parameter order.
@@ -117,5 +127,58 @@ AcceptedFit accept_fit(const Objective& penalised, const Objective& plain, const
                        double total_weight, std::string_view model,
                        const std::function<Runoff(const std::vector<double>&)>& diagnose,
                        const std::function<std::string(const Runoff&)>& refusal);
+
+/// The purchase-rate half of the diagnosis of BG/NBD and Pareto/NBD fits (parameters 0 and 1,
+/// Gamma(r, alpha)): r and alpha grown together (one rate for everyone, a limit) or one of them
+/// run off alone. `scale` is the mean T, the time scale alpha is compared with.
+void purchase_rate_runoff(Runoff& d, double r, double alpha, double scale);
+
+/// The two objectives of a four-parameter fit from one `mean_nll(u, grad, penalizer)`: the
+/// optimiser's (with the --penalizer) and the one of the log-likelihood and standard errors
+/// (without). They call `mean_nll`, which must outlive them.
+struct Objectives {
+  Objective penalised;
+  Objective plain;
+};
+template <typename MeanNll>
+Objectives penalised_and_plain(const MeanNll& mean_nll, double penalizer) {
+  return {[&mean_nll, penalizer](std::span<const double> u, std::span<double> g) {
+            return mean_nll(u, g, penalizer);
+          },
+          [&mean_nll](std::span<const double> u, std::span<double> g) { return mean_nll(u, g, 0.0); }};
+}
+
+/// The objective at parameters `theta` = exp(u) from the total log-likelihood `ll` of
+/// `total_weight` customers and its derivatives `sums` (d ll / d theta): the mean negative
+/// log-likelihood plus penalizer * sum(theta^2); `grad`, when not empty, gets d/du.
+inline double mean_penalised_nll(double ll, const std::array<double, 4>& theta,
+                                 std::span<const double> sums, double total_weight,
+                                 double penalizer, std::span<double> grad) {
+  double pen = 0;
+  for (double th : theta) pen += penalizer * th * th;
+  if (!grad.empty()) {
+    for (std::size_t k = 0; k < 4; ++k) {
+      grad[k] = -theta[k] * sums[k] / total_weight + penalizer * 2 * theta[k] * theta[k];
+    }
+  }
+  return -ll / total_weight + pen;
+}
+
+/// A fit (BgNbdFit, BgBbFit) from its accepted optimum: parameters, log-likelihood, standard
+/// errors, covariance, limit, the optimiser's counts and the number of customers.
+template <typename Fit, typename Customers>
+Fit fit_from(const AcceptedFit& accepted, const MleResult& result, Customers customers) {
+  Fit fit;
+  fit.params = {accepted.params[0], accepted.params[1], accepted.params[2], accepted.params[3]};
+  fit.log_likelihood = accepted.log_likelihood;
+  fit.standard_errors = accepted.standard_errors;
+  fit.log_covariance = accepted.log_covariance;
+  fit.limit = accepted.limit;
+  fit.iterations = result.evaluations;
+  fit.starts = result.starts_tried;
+  fit.converged = true;  // a proper maximum, or one at a limit (fit.limit)
+  fit.customers = customers;
+  return fit;
+}
 
 }  // namespace csm::detail

@@ -2,14 +2,12 @@
 
 #include <cstdio>
 
+#include "trim_spaces.hpp"
+
 namespace csm {
 namespace {
 
-std::string_view trim_spaces(std::string_view s) noexcept {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
+using detail::trim_spaces;
 
 bool digits(std::string_view s, std::size_t from, std::size_t count, int& value) noexcept {
   value = 0;

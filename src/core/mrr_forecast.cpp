@@ -183,24 +183,13 @@ MrrForecast forecast_mrr(std::span<const ForecastCohort> cohorts, const MrrForec
   }
   f.new_per_month = o.new_per_month.value_or(new_customers / static_cast<double>(recent));
   f.new_per_month_given = o.new_per_month.has_value();
+  // The recent months' log-growths, newest first (the order of the sums below), for the rate and
+  // for the intervals (how much the rate varies).
+  std::vector<double> monthly_log_growth = monthly_log_growths(cohorts, recent);
+  std::reverse(monthly_log_growth.begin(), monthly_log_growth.end());
   double log_growth = 0;
-  std::size_t growth_months = 0;
-  std::vector<double> monthly_log_growth;  // for the intervals: how much the rate varies
-  for (std::size_t j = 0; j < recent; ++j) {
-    double num = 0, den = 0;
-    for (const ForecastCohort& c : cohorts) {
-      if (c.active.size() < j + 2) continue;
-      const std::size_t age = c.active.size() - 1 - j;
-      if (c.active[age - 1] <= 0) continue;
-      num += c.revenue[age];
-      den += c.active[age] * c.revenue[age - 1] / c.active[age - 1];
-    }
-    if (num > 0 && den > 0) {
-      log_growth += std::log(num / den);
-      monthly_log_growth.push_back(std::log(num / den));
-      ++growth_months;
-    }
-  }
+  for (const double v : monthly_log_growth) log_growth += v;
+  const std::size_t growth_months = monthly_log_growth.size();
   f.net_expansion_rate = growth_months > 0 ? std::expm1(log_growth / static_cast<double>(growth_months)) : 0;
   const double g = 1 + f.net_expansion_rate;
   // The intervals carry the rate's uncertainty (docs/retention.md): each simulation draws the

@@ -52,7 +52,7 @@ class ActivityConsumer final : public RowConsumer {
     if (!signals_.empty()) record.signals = signals_;
     if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
     if ((gate_.since || gate_.last_month) && gate_.outside(record.period)) return;
-    if (gate_.shard_count != 0) check_shard(record.customer_id, where);
+    if (gate_.shard_count != 0) gate_.check_shard(record.customer_id, where, columns_.display_name(kCustomerId));
     if (gate_.quality != nullptr && !describe_quality(record, trimmed(cells[kPeriod].text), where)) {
       return;  // --dedupe: an exact duplicate, dropped
     }
@@ -96,18 +96,6 @@ class ActivityConsumer final : public RowConsumer {
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       check([&] { signals_[i] = f.signal(first + i, cells[first + i]); });
     }
-  }
-
-  // Not a bad record but a wrong input for this shard: never skipped.
-  void check_shard(std::string_view id, const Location& where) const {
-    const std::uint32_t owner = shard_of(id, gate_.shard_count);
-    if (owner == gate_.shard) return;
-    throw InputError(std::string(where.source), where.line, columns_.display_name(kCustomerId),
-                     "customer " + quote_for_message(id) + " belongs to shard " +
-                         std::to_string(owner) + "/" + std::to_string(gate_.shard_count) +
-                         ", not to shard " + std::to_string(gate_.shard) + "/" +
-                         std::to_string(gate_.shard_count) +
-                         " (--shard); split the input with 'csm-metrics shard'");
   }
 
   // The row for the data-quality warnings; false when --dedupe drops it.
@@ -197,22 +185,15 @@ bool read_shares_into(const SplitPlan& plan, RecordGate& gate, ActivityAggregato
 }
 
 void read_months(RecordReading& reading, ActivityAggregator& out) {
-  reading.read(
-      RecordKind::activity,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<ActivityConsumer>(columns, out, gate, report);
-      },
-      [&](const SplitPlan& plan, RecordGate& gate) { return read_shares_into(plan, gate, out); });
+  read_with<ActivityConsumer>(reading, RecordKind::activity, out,
+                              [&](const SplitPlan& plan, RecordGate& gate) {
+                                return read_shares_into(plan, gate, out);
+                              });
 }
 
 // Any other sink: one stream (files are not split across threads).
 void read_into_sink(RecordReading& reading, ActivitySink& out) {
-  reading.read(
-      RecordKind::activity,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<ActivityConsumer>(columns, out, gate, report);
-      },
-      nullptr);
+  read_with<ActivityConsumer>(reading, RecordKind::activity, out);
 }
 
 std::vector<ColumnSpec> columns() { return column_specs(activity_columns(), {kCustomerId, kPeriod, kRevenue}); }
@@ -227,16 +208,14 @@ const std::vector<std::string>& activity_columns() {
 }
 
 const KindSpec& activity_kind() {
-  static const KindSpec spec = [] {
-    KindSpec s;
-    s.kind = RecordKind::activity;
-    s.name = "activity";
-    s.columns = columns;
-    s.signals = true;
-    s.months = read_months;
-    s.month_sink = read_into_sink;
-    return s;
-  }();
+  static const KindSpec spec{
+      .kind = RecordKind::activity,
+      .name = "activity",
+      .columns = columns,
+      .signals = true,
+      .months = read_months,
+      .month_sink = read_into_sink,
+  };
   return spec;
 }
 

@@ -49,6 +49,26 @@ inline std::string_view trimmed(std::string_view s) noexcept {
   return s;
 }
 
+/// How a kind's files write their cells. `billing`: exports of billing systems (invoice lines,
+/// rate files) pad cells with tabs (and a line end with '\r'), write ids and codes as JSON
+/// numbers, and write a date with a time after it or as Unix seconds; their messages name the
+/// line only, never a JSON record.
+enum class CellForms : std::uint8_t { standard, billing };
+
+/// A billing export's cell text without its padding: blanks and tabs before, blanks, tabs and
+/// '\r' after.
+inline std::string_view billing_trimmed(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+/// A billing export's blank cell: absent, null, or only padding.
+inline bool is_billing_blank(const Cell& cell) noexcept {
+  if (cell.type == CellType::absent || cell.type == CellType::null) return true;
+  return billing_trimmed(cell.text).empty();
+}
+
 /// A signal value (churn-risk --signal): any finite decimal number, as `trimmed_value`, the text of
 /// a non-blank cell without its surrounding blanks, writes it; nullopt when it is none.
 std::optional<double> parse_signal_value(const Cell& cell, std::string_view trimmed_value) noexcept;
@@ -58,11 +78,12 @@ std::string signal_value_problem(const Cell& cell);
 // Field checks shared by the record kinds. Each throws a located InputError.
 class FieldParser {
  public:
-  FieldParser(const ColumnMap& columns, const Location& where, std::uint64_t* rounded = nullptr)
-      : columns_(columns), where_(where), rounded_(rounded) {}
+  FieldParser(const ColumnMap& columns, const Location& where, std::uint64_t* rounded = nullptr,
+              CellForms forms = CellForms::standard)
+      : columns_(columns), where_(where), rounded_(rounded), forms_(forms) {}
 
   [[noreturn]] void fail(std::size_t slot, const std::string& message) const {
-    if (where_.record != 0) {
+    if (where_.record != 0 && forms_ == CellForms::standard) {
       throw InputError(std::string(where_.source), where_.line, columns_.display_name(slot),
                        message + " (record " + std::to_string(where_.record) + ", byte " +
                            std::to_string(where_.offset) + ")");
@@ -79,8 +100,12 @@ class FieldParser {
     return text(slot, cell);
   }
 
+  bool blank(const Cell& cell) const noexcept {
+    return forms_ == CellForms::billing ? is_billing_blank(cell) : is_blank(cell);
+  }
+
   void require_present(std::size_t slot, const Cell& cell) const {
-    if (is_blank(cell)) {
+    if (blank(cell)) {
       fail(slot, cell.type == CellType::absent ? "missing (a required field)"
                                                : "empty (a required field)");
     }
@@ -88,6 +113,12 @@ class FieldParser {
 
   std::string_view text(std::size_t slot, const Cell& cell) const {
     require_present(slot, cell);
+    if (forms_ == CellForms::billing) {
+      if (cell.type != CellType::text && cell.type != CellType::number) {
+        fail(slot, "expected a string, got a value of another type");
+      }
+      return cell.text;
+    }
     if (cell.type != CellType::text) {
       std::string message = "expected a string, got ";
       message += type_name(cell.type);
@@ -110,10 +141,25 @@ class FieldParser {
     return month;
   }
 
+  // YYYY-MM-DD; in billing exports also followed by a time ("T10:00:00Z", " 10:00:00": the
+  // calendar date as written), or Unix seconds (the UTC date).
   Date date(std::size_t slot, const Cell& cell) const {
-    const std::string_view value = text(slot, cell);
+    std::string_view value = text(slot, cell);
+    std::string_view date_part = value;
     Date day;
-    const PeriodError error = parse_date(value, day);
+    if (forms_ == CellForms::billing) {
+      value = billing_trimmed(value);
+      if (value.size() >= 9 && value.size() <= 11 &&
+          value.find_first_not_of("0123456789") == std::string_view::npos) {
+        std::int64_t seconds = 0;
+        std::from_chars(value.data(), value.data() + value.size(), seconds);
+        day.days = static_cast<std::int32_t>(seconds / 86400);
+        return day;
+      }
+      date_part = value.size() > 10 && (value[10] == 'T' || value[10] == ' ') ? value.substr(0, 10)
+                                                                                : value;
+    }
+    const PeriodError error = parse_date(date_part, day);
     if (error != PeriodError::ok) {
       fail(slot, std::string(error == PeriodError::syntax ? "expected a date as YYYY-MM-DD"
                                                           : describe(error)) +
@@ -123,7 +169,7 @@ class FieldParser {
   }
 
   std::optional<Date> optional_date(std::size_t slot, const Cell& cell) const {
-    if (is_blank(cell)) return std::nullopt;
+    if (blank(cell)) return std::nullopt;
     return date(slot, cell);
   }
 
@@ -181,8 +227,9 @@ class FieldParser {
 
   // A signal value: any finite decimal number; blank = no observation.
   std::optional<double> signal(std::size_t slot, const Cell& cell) const {
-    if (is_blank(cell)) return std::nullopt;
-    const std::optional<double> x = parse_signal_value(cell, trimmed(cell.text));
+    if (blank(cell)) return std::nullopt;
+    const std::optional<double> x = parse_signal_value(
+        cell, forms_ == CellForms::billing ? billing_trimmed(cell.text) : trimmed(cell.text));
     if (!x) fail(slot, signal_value_problem(cell));
     return x;
   }
@@ -239,6 +286,7 @@ class FieldParser {
   const ColumnMap& columns_;
   const Location& where_;
   std::uint64_t* rounded_;
+  CellForms forms_;
 };
 
 }  // namespace csm::io::fields

@@ -29,16 +29,9 @@ enum InvoiceSlot : std::size_t {
   kProration,
 };
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-bool blank(const Cell& cell) noexcept {
-  if (cell.type == CellType::absent || cell.type == CellType::null) return true;
-  return trim(cell.text).empty();
-}
+using fields::billing_trimmed;
+using fields::CellForms;
+using fields::is_billing_blank;
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -49,56 +42,18 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-class Fields {
+// An invoice line's cells: the shared checks (text, dates, signals) in their billing forms
+// (field_parser.hpp), and the amount, money and survey checks in the invoice's own wording (they
+// hide the shared ones of the same name: no tab trimming and other messages there).
+class Fields : public fields::FieldParser {
  public:
-  Fields(const ColumnMap& columns, const Location& where) : columns_(columns), where_(where) {}
-
-  [[noreturn]] void fail(std::size_t slot, const std::string& message) const {
-    throw InputError(std::string(where_.source), where_.line, columns_.display_name(slot), message);
-  }
-
-  std::string_view text(std::size_t slot, const Cell& cell) const {
-    if (blank(cell)) {
-      fail(slot, cell.type == CellType::absent ? "missing (a required field)" : "empty (a required field)");
-    }
-    if (cell.type != CellType::text && cell.type != CellType::number) {
-      fail(slot, "expected a string, got a value of another type");
-    }
-    return cell.text;
-  }
-
-  // YYYY-MM-DD, optionally followed by a time ("T10:00:00Z", " 10:00:00": the calendar date as
-  // written), or Unix seconds (the UTC date).
-  Date date(std::size_t slot, const Cell& cell) const {
-    const std::string_view value = trim(text(slot, cell));
-    Date day;
-    if (!value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-        value.size() >= 9 && value.size() <= 11) {
-      std::int64_t seconds = 0;
-      std::from_chars(value.data(), value.data() + value.size(), seconds);
-      day.days = static_cast<std::int32_t>(seconds / 86400);
-      return day;
-    }
-    std::string_view date_part = value;
-    if (value.size() > 10 && (value[10] == 'T' || value[10] == ' ')) date_part = value.substr(0, 10);
-    const PeriodError error = parse_date(date_part, day);
-    if (error != PeriodError::ok) {
-      fail(slot, std::string(error == PeriodError::syntax ? "expected a date as YYYY-MM-DD"
-                                                          : describe(error)) +
-                     ", got " + quote_for_message(value));
-    }
-    return day;
-  }
-
-  std::optional<Date> optional_date(std::size_t slot, const Cell& cell) const {
-    if (blank(cell)) return std::nullopt;
-    return date(slot, cell);
-  }
+  Fields(const ColumnMap& columns, const Location& where)
+      : FieldParser(columns, where, nullptr, CellForms::billing) {}
 
   // A signed decimal with at most 6 decimals, or (minor units) a signed whole number of the
   // currency's minor unit.
   Money amount(std::size_t slot, const Cell& cell, bool minor_units, int minor_digits) const {
-    std::string_view value = trim(text(slot, cell));
+    std::string_view value = billing_trimmed(text(slot, cell));
     const bool negative = !value.empty() && value.front() == '-';
     if (negative) value.remove_prefix(1);
     Money magnitude = 0;
@@ -129,9 +84,9 @@ class Fields {
   }
 
   std::optional<Money> optional_money(std::size_t slot, const Cell& cell) const {
-    if (blank(cell)) return std::nullopt;
+    if (is_billing_blank(cell)) return std::nullopt;
     Money value = 0;
-    const DecimalError error = parse_money(trim(cell.text), value);
+    const DecimalError error = parse_money(billing_trimmed(cell.text), value);
     if (error != DecimalError::ok) {
       fail(slot, std::string(describe(error)) + ", got " + quote_for_message(cell.text));
     }
@@ -140,8 +95,8 @@ class Fields {
 
   // One NPS answer, a whole number 0..10; blank = no answer (-1).
   std::int8_t nps(std::size_t slot, const Cell& cell) const {
-    if (blank(cell)) return -1;
-    const std::string_view value = trim(cell.text);
+    if (is_billing_blank(cell)) return -1;
+    const std::string_view value = billing_trimmed(cell.text);
     const bool digits = value.size() <= 2 && value.find_first_not_of("0123456789") == std::string_view::npos;
     const int n = digits ? (value.size() == 1 ? value[0] - '0' : (value[0] - '0') * 10 + (value[1] - '0')) : -1;
     if (!digits || n > 10 || (value.size() == 2 && value[0] == '0') || cell.type == CellType::composite) {
@@ -150,27 +105,14 @@ class Fields {
     return static_cast<std::int8_t>(n);
   }
 
-  // A signal value (churn-risk --signal): any finite decimal number; blank = no observation.
-  // The rule and message of every kind (field_parser.hpp).
-  std::optional<double> signal(std::size_t slot, const Cell& cell) const {
-    if (blank(cell)) return std::nullopt;
-    const std::optional<double> x = fields::parse_signal_value(cell, trim(cell.text));
-    if (!x) fail(slot, fields::signal_value_problem(cell));
-    return x;
-  }
-
   std::uint8_t csat(std::size_t slot, const Cell& cell) const {
-    if (blank(cell)) return 0;
-    const std::string_view value = trim(cell.text);
+    if (is_billing_blank(cell)) return 0;
+    const std::string_view value = billing_trimmed(cell.text);
     if (value.size() != 1 || value[0] < '1' || value[0] > '5') {
       fail(slot, "expected a whole number 1..5 (one survey response), got " + quote_for_message(cell.text));
     }
     return static_cast<std::uint8_t>(value[0] - '0');
   }
-
- private:
-  const ColumnMap& columns_;
-  const Location& where_;
 };
 
 std::string upper(std::string_view text) {
@@ -190,12 +132,12 @@ class FxConsumer final : public RowConsumer {
   void row(std::span<const Cell> cells, const Location& where) override {
     const Fields f(columns_, where);
     const Date date = f.date(kFxDate, cells[kFxDate]);
-    const std::string code = upper(trim(f.text(kFxCurrency, cells[kFxCurrency])));
+    const std::string code = upper(billing_trimmed(f.text(kFxCurrency, cells[kFxCurrency])));
     if (!is_currency_code(code)) {
       f.fail(kFxCurrency, "expected an ISO 4217 currency code such as EUR, got " +
                               quote_for_message(cells[kFxCurrency].text));
     }
-    const std::string_view text = trim(f.text(kFxRate, cells[kFxRate]));
+    const std::string_view text = billing_trimmed(f.text(kFxRate, cells[kFxRate]));
     // A decimal > 0 with at most kRateDecimals decimals, as an integer over 10^kRateDecimals.
     std::int64_t whole = 0;
     std::int64_t fraction = 0;
@@ -353,13 +295,13 @@ void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
     line.type = preset_->default_type;
     for (const PresetLineRule& rule : preset_->line_types) {
       const std::size_t slot = std::string_view(rule.column) == "proration" ? kProration : kLineType;
-      if (slot >= cells.size() || blank(cells[slot])) continue;
-      if (iequals(trim(cells[slot].text), rule.value)) {
+      if (slot >= cells.size() || is_billing_blank(cells[slot])) continue;
+      if (iequals(billing_trimmed(cells[slot].text), rule.value)) {
         line.type = rule.type;
         break;
       }
     }
-  } else if (!blank(cells[kLineType])) {
+  } else if (!is_billing_blank(cells[kLineType])) {
     const auto type = parse_line_type(cells[kLineType].text);
     if (!type) {
       f.fail(kLineType, "expected subscription, one_time or refund, got " +
@@ -372,8 +314,8 @@ void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
   if (preset_ != nullptr && preset_->inclusive_end && line.end) line.end->days += 1;
   // Currency.
   std::string code;
-  if (!blank(cells[kCurrency])) {
-    code = upper(trim(f.text(kCurrency, cells[kCurrency])));
+  if (!is_billing_blank(cells[kCurrency])) {
+    code = upper(billing_trimmed(f.text(kCurrency, cells[kCurrency])));
     if (!is_currency_code(code)) {
       f.fail(kCurrency, "expected an ISO 4217 currency code such as EUR, got " +
                             quote_for_message(cells[kCurrency].text));
@@ -408,7 +350,7 @@ void InvoiceReader::row(const ColumnMap& columns, std::span<const Cell> cells,
       converted_line = true;
     }
   }
-  if (!blank(cells[kSegment])) line.segment = f.text(kSegment, cells[kSegment]);
+  if (!is_billing_blank(cells[kSegment])) line.segment = f.text(kSegment, cells[kSegment]);
   line.acquisition_cost = f.optional_money(kAcquisitionCost, cells[kAcquisitionCost]);
   line.csat = f.csat(kCsat, cells[kCsat]);
   line.nps_column = cells[kNps].type != CellType::absent;

@@ -19,10 +19,9 @@ namespace csm::io {
 namespace {
 
 // Invoice lines: the fields are read in invoice_input.cpp.
-class InvoiceConsumer final : public RowConsumer {
+class InvoiceConsumer final : public KindConsumer<InvoiceReader> {
  public:
-  InvoiceConsumer(const ColumnMap& columns, InvoiceReader& out, RecordGate& gate, ReadReport& report)
-      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  using KindConsumer::KindConsumer;
   void row(std::span<const Cell> cells, const Location& where) override {
     try {
       out_.row(columns_, cells, where);
@@ -30,18 +29,7 @@ class InvoiceConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
-    if (gate_.shard_count != 0) {  // as activity records: a wrong input for this shard
-      const std::string_view id = cells[0].text;
-      const std::uint32_t owner = shard_of(id, gate_.shard_count);
-      if (owner != gate_.shard) {
-        throw InputError(std::string(where.source), where.line, columns_.display_name(0),
-                         "customer " + quote_for_message(id) + " belongs to shard " +
-                             std::to_string(owner) + "/" + std::to_string(gate_.shard_count) +
-                             ", not to shard " + std::to_string(gate_.shard) + "/" +
-                             std::to_string(gate_.shard_count) +
-                             " (--shard); split the input with 'csm-metrics shard'");
-      }
-    }
+    if (gate_.shard_count != 0) gate_.check_shard(cells[0].text, where, columns_.display_name(0));
     if (gate_.profile != nullptr) {  // --explain, check: the line as taken (in the base currency)
       const InvoiceLine& line = out_.last_line();
       std::uint64_t h = InputProfile::kSeed;
@@ -57,13 +45,6 @@ class InvoiceConsumer final : public RowConsumer {
     }
     ++report_.records;
   }
-  void reject(const InputError& error) override { gate_.invalid(error); }
-
- private:
-  const ColumnMap& columns_;
-  InvoiceReader& out_;
-  RecordGate& gate_;
-  ReadReport& report_;
 };
 
 InvoiceSettings invoice_settings(const ReadOptions& options) {
@@ -118,7 +99,7 @@ bool read_invoice_shares(const SplitPlan& plan, RecordGate& gate, ActivityAggreg
 // Large files into an aggregator are read in shares when --currency names the base: without it the
 // base is the lines' one currency, which only a reading in file order can check line by line.
 template <typename Out>
-void read_expanded(RecordReading& reading, Out& out) {
+void read_months(RecordReading& reading, Out& out) {
   const ReadOptions& options = reading.options();
   InvoiceExpander expander(out, options.until);
   InvoiceReader reader(expander, invoice_settings(options));
@@ -130,24 +111,14 @@ void read_expanded(RecordReading& reading, Out& out) {
       };
     }
   }
-  reading.read(
-      RecordKind::invoice,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<InvoiceConsumer>(columns, reader, gate, report);
-      },
-      split);
-  if constexpr (std::is_same_v<Out, ActivityAggregator>) {
-    expander.finish(options.allow_empty);
-  } else {
-    expander.finish();
-  }
+  read_with<InvoiceConsumer>(reading, RecordKind::invoice, reader, split);
+  // Only into an aggregator may the range be empty with --allow-empty.
+  expander.finish(std::is_same_v<Out, ActivityAggregator> && options.allow_empty);
   ReadReport& report = reading.report();
   report.invoices = expander.stats();
   report.invoices->currency = reader.currency();
 }
 
-void read_months(RecordReading& reading, ActivityAggregator& out) { read_expanded(reading, out); }
-void read_into_sink(RecordReading& reading, ActivitySink& out) { read_expanded(reading, out); }
 
 std::vector<ColumnSpec> columns() {
   std::vector<ColumnSpec> specs = column_specs(invoice_columns(), {0, 1, 3});
@@ -178,19 +149,17 @@ const std::vector<std::string>& invoice_columns() {
 }
 
 const KindSpec& invoice_kind() {
-  static const KindSpec spec = [] {
-    KindSpec s;
-    s.kind = RecordKind::invoice;
-    s.name = "invoice";
-    s.columns = columns;
-    s.signals = true;
-    s.detect_with = {"service_start"};
-    s.preset_kind = true;
-    s.adjust_columns = apply_preset;
-    s.months = read_months;
-    s.month_sink = read_into_sink;
-    return s;
-  }();
+  static const KindSpec spec{
+      .kind = RecordKind::invoice,
+      .name = "invoice",
+      .columns = columns,
+      .signals = true,
+      .detect_with = {"service_start"},
+      .preset_kind = true,
+      .adjust_columns = apply_preset,
+      .months = read_months<ActivityAggregator>,
+      .month_sink = read_months<ActivitySink>,
+  };
   return spec;
 }
 

@@ -1,12 +1,15 @@
 #pragma once
 // What happens to a record once its fields are read (internal to csm_io): the errors of one
-// record's fields (FieldErrors), and the gate every kind's rows pass (RecordGate: --skip-invalid,
-// --since/--until, --shard, --explain, data-quality warnings, --dedupe, --round-money).
+// record's fields (FieldErrors), the gate every kind's rows pass (RecordGate: --skip-invalid,
+// --since/--until, --shard, --explain, data-quality warnings, --dedupe, --round-money), and the
+// state every kind's consumer keeps (KindConsumer).
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "csm/activity_state.hpp"
 #include "csm/error.hpp"
 #include "csm/io/record_input.hpp"
 
@@ -60,6 +63,19 @@ class RecordGate {
     ++report_.skipped_by_field[error.field().empty() ? "(record)" : error.field()];
     if (kept.size() < options_.max_kept_messages) kept.push_back(error);
   }
+  /// --shard: a record of customer `id` must be in this shard; else the input is wrong for the
+  /// shard (never skipped, whatever --skip-invalid says).
+  void check_shard(std::string_view id, const Location& where, const std::string& column) const {
+    if (shard_count == 0) return;
+    const std::uint32_t owner = shard_of(id, shard_count);
+    if (owner == shard) return;
+    throw InputError(std::string(where.source), where.line, column,
+                     "customer " + quote_for_message(id) + " belongs to shard " +
+                         std::to_string(owner) + "/" + std::to_string(shard_count) +
+                         ", not to shard " + std::to_string(shard) + "/" +
+                         std::to_string(shard_count) +
+                         " (--shard); split the input with 'csm-metrics shard'");
+  }
   void invalid(const FieldErrors& errors) {
     invalid(errors.first());
     for (const std::string& field : errors.more_fields()) {
@@ -84,6 +100,22 @@ class RecordGate {
 
  private:
   const ReadOptions& options_;
+  ReadReport& report_;
+};
+
+/// What every kind's consumer keeps: its columns, where its records go (`Out`), the gate and the
+/// read's report. A record the reader could not make into cells goes to the gate.
+template <typename Out>
+class KindConsumer : public RowConsumer {
+ public:
+  KindConsumer(const ColumnMap& columns, Out& out, RecordGate& gate, ReadReport& report)
+      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  void reject(const InputError& error) override { gate_.invalid(error); }
+
+ protected:
+  const ColumnMap& columns_;
+  Out& out_;
+  RecordGate& gate_;
   ReadReport& report_;
 };
 

@@ -44,9 +44,11 @@ class RecordReading {
 };
 
 /// One record kind: its columns, how it is recognised, and what it feeds (nullptr: not that).
+/// Each kind's file writes its spec as one designated initialiser; every member has a default,
+/// so a spec names only what the kind has.
 struct KindSpec {
   RecordKind kind = RecordKind::automatic;
-  std::string_view name;  ///< as --kind and the "input" member of the output name it
+  std::string_view name{};  ///< as --kind and the "input" member of the output name it
   /// The canonical columns in slot order (the row a consumer gets), with the required ones.
   std::vector<ColumnSpec> (*columns)() = nullptr;
   /// Activity and invoice records read declared --signal columns after their own.
@@ -54,8 +56,8 @@ struct KindSpec {
   /// Detection from a header or first object: every `detect_with` column and none of
   /// `detect_without` (kinds are tried in table order; an empty detect_with matches anything;
   /// not `detectable`: only ever asked for, as spend with --spend).
-  std::vector<const char*> detect_with;
-  std::vector<const char*> detect_without;
+  std::vector<const char*> detect_with{};
+  std::vector<const char*> detect_without{};
   bool detectable = true;
   /// A --preset (a billing export) means this kind, and adjust_columns applies it.
   bool preset_kind = false;
@@ -67,6 +69,19 @@ struct KindSpec {
   void (*purchases)(RecordReading&, RfmAccumulator&) = nullptr;  ///< rfm, predict
   void (*spend)(RecordReading&, SpendTotals&) = nullptr;         ///< --spend
 };
+
+/// Reads every input as records of `kind`, each stream with a `Consumer(columns, out, gate,
+/// report)`; large files in shares when `split` is given.
+template <typename Consumer, typename Out>
+void read_with(RecordReading& reading, RecordKind kind, Out& out,
+               const RecordReading::ReadShares& split = nullptr) {
+  reading.read(
+      kind,
+      [&out](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
+        return std::make_unique<Consumer>(columns, out, gate, report);
+      },
+      split);
+}
 
 const KindSpec& activity_kind();
 const KindSpec& summary_kind();

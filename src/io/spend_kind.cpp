@@ -17,10 +17,9 @@ using fields::is_blank;
 // Slots of the spend columns.
 enum SpendSlot : std::size_t { kSpendPeriod, kAmount, kChannel, kSpendSegment };
 
-class SpendConsumer final : public RowConsumer {
+class SpendConsumer final : public KindConsumer<SpendTotals> {
  public:
-  SpendConsumer(const ColumnMap& columns, SpendTotals& out, RecordGate& gate, ReadReport& report)
-      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  using KindConsumer::KindConsumer;
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SpendRecord r;
@@ -41,22 +40,10 @@ class SpendConsumer final : public RowConsumer {
     out_.add(r);
     ++report_.records;
   }
-  void reject(const InputError& error) override { gate_.invalid(error); }
-
- private:
-  const ColumnMap& columns_;
-  SpendTotals& out_;
-  RecordGate& gate_;
-  ReadReport& report_;
 };
 
 void read_spend(RecordReading& reading, SpendTotals& out) {
-  reading.read(
-      RecordKind::spend,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<SpendConsumer>(columns, out, gate, report);
-      },
-      nullptr);
+  read_with<SpendConsumer>(reading, RecordKind::spend, out);
 }
 
 std::vector<ColumnSpec> columns() { return column_specs(spend_columns(), {kSpendPeriod, kAmount}); }
@@ -69,15 +56,13 @@ const std::vector<std::string>& spend_columns() {
 }
 
 const KindSpec& spend_kind() {
-  static const KindSpec spec = [] {
-    KindSpec s;
-    s.kind = RecordKind::spend;
-    s.name = "spend";
-    s.columns = columns;
-    s.detectable = false;  // only --spend reads it
-    s.spend = read_spend;
-    return s;
-  }();
+  static const KindSpec spec{
+      .kind = RecordKind::spend,
+      .name = "spend",
+      .columns = columns,
+      .detectable = false,  // only --spend reads it
+      .spend = read_spend,
+  };
   return spec;
 }
 

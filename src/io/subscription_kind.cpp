@@ -18,11 +18,9 @@ using fields::is_blank;
 // Slots of the subscription columns.
 enum SubscriptionSlot : std::size_t { kSubCustomerId, kStartDate, kEndDate, kMrr, kSubSegment, kSubAcquisitionCost };
 
-class SubscriptionConsumer final : public RowConsumer {
+class SubscriptionConsumer final : public KindConsumer<SubscriptionExpander> {
  public:
-  SubscriptionConsumer(const ColumnMap& columns, SubscriptionExpander& out, RecordGate& gate,
-                       ReadReport& report)
-      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  using KindConsumer::KindConsumer;
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SubscriptionRecord r;
@@ -86,39 +84,22 @@ class SubscriptionConsumer final : public RowConsumer {
     out_.add(r);
     ++report_.records;
   }
-  void reject(const InputError& error) override { gate_.invalid(error); }
-
- private:
-  const ColumnMap& columns_;
-  SubscriptionExpander& out_;
-  RecordGate& gate_;
-  ReadReport& report_;
 };
 
-// Into `out` (an ActivityAggregator or another ActivitySink) through the expansion into months.
+// Into `out` (an ActivityAggregator, or another ActivitySink) through the expansion into months.
 template <typename Out>
-void read_expanded(RecordReading& reading, Out& out) {
+void read_months(RecordReading& reading, Out& out) {
   const ReadOptions& options = reading.options();
   SubscriptionExpander expander(out, options.until);
   if (options.since) expander.set_since(*options.since);
-  reading.read(
-      RecordKind::subscription,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<SubscriptionConsumer>(columns, expander, gate, report);
-      },
-      nullptr);
-  if constexpr (std::is_same_v<Out, ActivityAggregator>) {
-    expander.finish(options.allow_empty);
-  } else {
-    expander.finish();
-  }
+  read_with<SubscriptionConsumer>(reading, RecordKind::subscription, expander);
+  // Only into an aggregator may the range be empty with --allow-empty.
+  expander.finish(std::is_same_v<Out, ActivityAggregator> && options.allow_empty);
   ReadReport& report = reading.report();
   report.subscriptions = expander.stats();
   report.outside_range += expander.stats().outside;
 }
 
-void read_months(RecordReading& reading, ActivityAggregator& out) { read_expanded(reading, out); }
-void read_into_sink(RecordReading& reading, ActivitySink& out) { read_expanded(reading, out); }
 
 std::vector<ColumnSpec> columns() { return column_specs(subscription_columns(), {kSubCustomerId, kStartDate, kMrr}); }
 
@@ -131,16 +112,14 @@ const std::vector<std::string>& subscription_columns() {
 }
 
 const KindSpec& subscription_kind() {
-  static const KindSpec spec = [] {
-    KindSpec s;
-    s.kind = RecordKind::subscription;
-    s.name = "subscription";
-    s.columns = columns;
-    s.detect_with = {"start_date"};
-    s.months = read_months;
-    s.month_sink = read_into_sink;
-    return s;
-  }();
+  static const KindSpec spec{
+      .kind = RecordKind::subscription,
+      .name = "subscription",
+      .columns = columns,
+      .detect_with = {"start_date"},
+      .months = read_months<ActivityAggregator>,
+      .month_sink = read_months<ActivitySink>,
+  };
   return spec;
 }
 

@@ -28,11 +28,9 @@ enum SummarySlot : std::size_t {
   kSumAcquisitionCost,
 };
 
-class SummaryConsumer final : public RowConsumer {
+class SummaryConsumer final : public KindConsumer<SummaryAggregator> {
  public:
-  SummaryConsumer(const ColumnMap& columns, SummaryAggregator& out, RecordGate& gate,
-                  ReadReport& report)
-      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  using KindConsumer::KindConsumer;
 
   void row(std::span<const Cell> cells, const Location& where) override {
     SummaryRecord r;
@@ -79,22 +77,10 @@ class SummaryConsumer final : public RowConsumer {
     }
     ++report_.records;
   }
-  void reject(const InputError& error) override { gate_.invalid(error); }
-
- private:
-  const ColumnMap& columns_;
-  SummaryAggregator& out_;
-  RecordGate& gate_;
-  ReadReport& report_;
 };
 
 void read_summary(RecordReading& reading, SummaryAggregator& out) {
-  reading.read(
-      RecordKind::summary,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<SummaryConsumer>(columns, out, gate, report);
-      },
-      nullptr);  // summaries are small: one stream
+  read_with<SummaryConsumer>(reading, RecordKind::summary, out);  // small: one stream
 }
 
 std::vector<ColumnSpec> columns() {
@@ -112,15 +98,13 @@ const std::vector<std::string>& summary_columns() {
 }
 
 const KindSpec& summary_kind() {
-  static const KindSpec spec = [] {
-    KindSpec s;
-    s.kind = RecordKind::summary;
-    s.name = "summary";
-    s.columns = columns;
-    s.detect_with = {"customers_start"};
-    s.summary = read_summary;
-    return s;
-  }();
+  static const KindSpec spec{
+      .kind = RecordKind::summary,
+      .name = "summary",
+      .columns = columns,
+      .detect_with = {"customers_start"},
+      .summary = read_summary,
+  };
   return spec;
 }
 

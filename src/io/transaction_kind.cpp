@@ -20,11 +20,14 @@ enum TransactionSlot : std::size_t { kTxCustomerId, kTxDate, kTxAmount, kTxQuant
 
 // Out: an RfmAccumulator, or a thread's RfmShard below.
 template <typename Out>
-class BasicTransactionConsumer final : public RowConsumer {
+class BasicTransactionConsumer final : public KindConsumer<Out> {
+  using KindConsumer<Out>::columns_;
+  using KindConsumer<Out>::out_;
+  using KindConsumer<Out>::gate_;
+  using KindConsumer<Out>::report_;
+
  public:
-  BasicTransactionConsumer(const ColumnMap& columns, Out& out, RecordGate& gate,
-                           ReadReport& report)
-      : columns_(columns), out_(out), gate_(gate), report_(report) {}
+  using KindConsumer<Out>::KindConsumer;
 
   void row(std::span<const Cell> cells, const Location& where) override {
     TransactionRecord record;
@@ -38,24 +41,12 @@ class BasicTransactionConsumer final : public RowConsumer {
       gate_.invalid(error);
       return;
     }
-    if (gate_.shard_count != 0 && shard_of(record.customer_id, gate_.shard_count) != gate_.shard) {
-      throw InputError(std::string(where.source), where.line, columns_.display_name(kTxCustomerId),
-                       "customer " + quote_for_message(record.customer_id) + " belongs to shard " +
-                           std::to_string(shard_of(record.customer_id, gate_.shard_count)) + "/" +
-                           std::to_string(gate_.shard_count) + ", not to shard " +
-                           std::to_string(gate_.shard) + "/" + std::to_string(gate_.shard_count) +
-                           " (--shard); split the input with 'csm-metrics shard'");
+    if (gate_.shard_count != 0) {
+      gate_.check_shard(record.customer_id, where, columns_.display_name(kTxCustomerId));
     }
     out_.add(record);
     ++report_.records;
   }
-  void reject(const InputError& error) override { gate_.invalid(error); }
-
- private:
-  const ColumnMap& columns_;
-  Out& out_;
-  RecordGate& gate_;
-  ReadReport& report_;
 };
 using TransactionConsumer = BasicTransactionConsumer<RfmAccumulator>;
 
@@ -90,12 +81,8 @@ bool read_split_transactions(const InputSource& source, std::uint64_t size, std:
   return true;
 }
 void read_purchases(RecordReading& reading, RfmAccumulator& out) {
-  reading.read(
-      RecordKind::transaction,
-      [&](const ColumnMap& columns, RecordGate& gate, ReadReport& report) {
-        return std::make_unique<TransactionConsumer>(columns, out, gate, report);
-      },
-      [&](const SplitPlan& plan, RecordGate& gate) {
+  read_with<TransactionConsumer>(
+      reading, RecordKind::transaction, out, [&](const SplitPlan& plan, RecordGate& gate) {
         const auto make = [&](RowConsumer& consumer, std::uint64_t start) {
           return ShareReader(plan, consumer, start);
         };
@@ -115,16 +102,14 @@ const std::vector<std::string>& transaction_columns() {
 }
 
 const KindSpec& transaction_kind() {
-  static const KindSpec spec = [] {
-    KindSpec s;
-    s.kind = RecordKind::transaction;
-    s.name = "transaction";
-    s.columns = columns;
-    s.detect_with = {"date", "amount"};
-    s.detect_without = {"period"};
-    s.purchases = read_purchases;
-    return s;
-  }();
+  static const KindSpec spec{
+      .kind = RecordKind::transaction,
+      .name = "transaction",
+      .columns = columns,
+      .detect_with = {"date", "amount"},
+      .detect_without = {"period"},
+      .purchases = read_purchases,
+  };
   return spec;
 }
 

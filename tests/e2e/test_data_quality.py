@@ -9,13 +9,12 @@ in the comment next to it. "Today" is fixed with CSM_TODAY so that future_period
 Usage: test_data_quality.py --binary PATH --work DIR
 """
 
-import argparse
 import json
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_support  # noqa: E402  (the scripts' shared command line)
 from run_e2e import Runner, guarded  # noqa: E402  (the shared runner and its checks)
 
 
@@ -310,15 +309,9 @@ def test_clean_data(r, examples, work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--examples", required=True)
-    parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
-    options = parser.parse_args()
-    work = os.path.abspath(options.work)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    r = Runner(os.path.abspath(options.binary), work)
+    options = e2e_support.options(__doc__, "--examples")
+    work = options.work
+    r = Runner(options.binary, work)
     for test in (test_gap_and_until, test_duplicates_by, test_isolated, test_partial_days_and_future,
                  test_export_formats):
         guarded(r, test, r, work)

@@ -10,13 +10,12 @@ output and stderr.
 Usage: test_data_quality_split.py --binary PATH --work DIR
 """
 
-import argparse
 import json
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_support  # noqa: E402  (the scripts' shared command line)
 from run_e2e import Runner, guarded  # noqa: E402  (the shared runner and its checks)
 
 ENV = {"CSM_TODAY": "2024-05-10", "CSM_SPLIT_MIN_BYTES": "1"}
@@ -147,14 +146,9 @@ def test_knob(r, work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
-    options = parser.parse_args()
-    work = os.path.abspath(options.work)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    r = Runner(os.path.abspath(options.binary), work)
+    options = e2e_support.options(__doc__)
+    work = options.work
+    r = Runner(options.binary, work)
     for test in (test_duplicates_in_and_across_shares, test_overlapping_files, test_knob):
         guarded(r, test, r, work)
     print(f"data quality split e2e: {r.passed} passed, {r.failed} failed")

@@ -10,14 +10,13 @@ bad line deep in the file must be reported at its own line (worked out from wher
 Usage: test_invoice_split.py --binary PATH --repo DIR --work DIR
 """
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_support  # noqa: E402  (the scripts' shared command line)
 from run_e2e import Runner, guarded  # noqa: E402  (the shared runner and its checks)
 
 SPLIT = {"CSM_TODAY": "2024-05-10", "CSM_SPLIT_MIN_BYTES": "1"}
@@ -77,15 +76,9 @@ def test_bad_lines(r, work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--repo", required=True)
-    parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
-    options = parser.parse_args()
-    work = os.path.abspath(options.work)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    r = Runner(os.path.abspath(options.binary), work)
+    options = e2e_support.options(__doc__, "--repo")
+    work = options.work
+    r = Runner(options.binary, work)
     r.repo = os.path.abspath(options.repo)
     for test in (test_generated, test_bad_lines):
         guarded(r, test, r, work)

@@ -17,25 +17,16 @@ import datetime
 import json
 import os
 import random
-import subprocess
 import sys
 
-failures = []
-passed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
 
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+check = Checks()
 
 
 def run(args):
-    p = subprocess.run([BINARY] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+    return run_text(BINARY, args)
 
 
 def write_transactions(path, rng):
@@ -122,8 +113,8 @@ def main():
     check(rc == 2 and "--emit-state" in err, f"--periods without --emit-state: exit {rc}, {err.strip()}")
     rc, out, err = run(["rfm", tx, "--end", "2022-12-30", "--periods", "year", "--emit-state", plain])
     check(rc == 2 and "last day" in err, f"--periods year with --end not a year's end: exit {rc}, {err.strip()}")
-    print(f"{passed} checks passed, {len(failures)} failed")
-    return 1 if failures else 0
+    print(f"{check.passed} checks passed, {len(check.failures)} failed")
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":

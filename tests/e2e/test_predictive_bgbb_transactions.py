@@ -16,25 +16,16 @@ import datetime
 import json
 import os
 import random
-import subprocess
 import sys
 
-failures = []
-passed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
 
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+check = Checks()
 
 
 def run(args):
-    p = subprocess.run([BINARY] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+    return run_text(BINARY, args)
 
 
 def period(day, unit, end):
@@ -160,8 +151,8 @@ def main():
     rc, out, err = run(["rfm", path, "--end", "2022-12-31", "--unit", "quarter"])
     check(rc == 2 and "--unit quarter applies to predict --model bg-bb" in err, f"rfm --unit quarter: exit {rc}, {err.strip()}")
 
-    print(f"{passed} checks passed, {len(failures)} failed")
-    return 1 if failures else 0
+    print(f"{check.passed} checks passed, {len(check.failures)} failed")
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":

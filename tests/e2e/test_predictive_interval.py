@@ -13,24 +13,15 @@ import json
 import math
 import os
 import sys
-import subprocess
 
-failures = []
-passed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
 
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+check = Checks()
 
 
 def run(args):
-    p = subprocess.run([BINARY] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+    return run_text(BINARY, args)
 
 
 MEMBERS = ["p_alive_lower", "p_alive_upper", "expected_purchases_lower", "expected_purchases_upper",
@@ -174,8 +165,8 @@ def main():
     check(rc == 65 and "no covariance" in err and err.count("\n") == 1,
           f"limit fit with --interval: exit {rc}, {err.strip()}")
 
-    print(f"{passed} checks passed, {len(failures)} failed")
-    return 1 if failures else 0
+    print(f"{check.passed} checks passed, {len(check.failures)} failed")
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":

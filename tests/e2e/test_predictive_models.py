@@ -17,25 +17,16 @@ import math
 import os
 import random
 import re
-import subprocess
 import sys
 
-failures = []
-passed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
 
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+check = Checks()
 
 
 def run(args):
-    p = subprocess.run([BINARY] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+    return run_text(BINARY, args)
 
 
 def write(name, text):
@@ -218,8 +209,8 @@ def main():
     bgbb_tests(a.data)
     compare_tests(os.path.join(a.data, "cdnow", "cdnow_transactions.csv"))
     sweep(a.runs)
-    print(f"{passed} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
+    print(f"{check.passed} passed, {len(check.failures)} failed")
+    sys.exit(1 if check.failures else 0)
 
 
 if __name__ == "__main__":
