@@ -5,6 +5,7 @@
 // thread count. Coverage on simulated bases: tests/predictive/purchase_interval_coverage.py.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -100,7 +101,8 @@ TEST_CASE("purchase paths (interval-of purchases): the mean of the paths is the 
   }
   // BG/BB: the donations' estimates, a few histories, 6 opportunities ahead.
   const csm::BgBbParams p{1.2035, 0.7497, 0.6567, 2.7834};
-  for (const auto& [x, t_x, nn] : std::vector<std::array<std::uint32_t, 3>>{{0, 0, 6}, {3, 5, 6}, {6, 6, 6}, {2, 2, 6}}) {
+  for (const std::array<std::uint32_t, 3>& h : std::vector<std::array<std::uint32_t, 3>>{{0, 0, 6}, {3, 5, 6}, {6, 6, 6}, {2, 2, 6}}) {
+    const std::uint32_t x = h[0], t_x = h[1], nn = h[2];
     INFO("BG/BB x " << x << " t_x " << t_x << " n " << nn);
     const double alive_next = csm::bgbb_p_alive(p, x, t_x, nn);
     const double expected = csm::bgbb_expected_transactions(p, 6, x, t_x, nn);
