@@ -6,8 +6,10 @@
 /// on the log scale (the inverse Hessian the standard errors come from), the purchase model and
 /// Gamma-Gamma drawn independently (their likelihoods share no parameter), every quantity
 /// recomputed at each draw, and the central `level` share of the draws taken as the interval.
-/// The intervals are for the expectations (the numbers `predict` prints), not for the purchases
-/// a customer will actually make.
+/// These intervals are for the expectations (the numbers `predict` prints). With
+/// IntervalOptions::purchases they also bound the purchases a customer will actually make: at
+/// each parameter draw one path of the purchase process is simulated per customer from the
+/// posterior given the history (csm/purchase_paths.hpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +32,9 @@ struct IntervalOptions {
   /// Pareto/NBD: the tables of tail integrals (distinct times x draws) are built for batches of
   /// customers within this many doubles (64 MB); the results do not depend on it.
   std::size_t pareto_table_doubles = std::size_t{1} << 23;
+  /// `--interval-of purchases`: also bounds of the purchases (BG/BB: transactions) actually made
+  /// in the horizon, per customer and for the base.
+  bool purchases = false;
 };
 
 /// Bounds of one quantity; nullopt where the bound is not finite (a draw with Gamma-Gamma
@@ -43,6 +48,7 @@ struct CustomerInterval {
   Bounds p_alive;
   Bounds expected_purchases;
   Bounds clv;
+  Bounds purchases;  ///< with IntervalOptions::purchases: whole purchases made in the horizon
 };
 
 struct PredictionIntervals {
@@ -50,6 +56,7 @@ struct PredictionIntervals {
   std::vector<CustomerInterval> customers;  ///< in the order of the customers given
   Bounds expected_purchases_total;           ///< sum over all customers, over the horizon
   Bounds clv_total;
+  Bounds purchases_total;  ///< with IntervalOptions::purchases: the base's purchases made
   /// Draws in which the mean spend of some customer does not exist (Gamma-Gamma q <= 1, or
   /// p x + q <= 1): their clv counts as infinite there.
   unsigned draws_without_mean_spend = 0;
@@ -71,12 +78,14 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
 struct BgBbRowInterval {
   Bounds p_alive;
   Bounds expected;
+  Bounds transactions;  ///< with IntervalOptions::purchases: one customer's transactions made
 };
 
 struct BgBbIntervals {
   IntervalOptions options;
   std::vector<BgBbRowInterval> rows;  ///< in the order of the rows given
   Bounds expected_total;
+  Bounds transactions_total;  ///< with IntervalOptions::purchases: the base's transactions made
 };
 
 /// Throws InputError (exit 65) when the fit has no covariance or a number cannot be computed at

@@ -1,7 +1,7 @@
 #pragma once
 // BG/BB opportunities from transactions (docs/predictive.md, section 11): the period of a day in
 // --unit day|week|month|quarter|year, for `predict --model bg-bb --end --unit` and for
-// `rfm --emit-state --periods` (BG/BB through rfm states). Defined in predict.cpp.
+// `rfm --emit-state --periods` (BG/BB through rfm states). Defined in predict_bgbb.cpp.
 
 #include <cstdint>
 #include <functional>

@@ -11,6 +11,7 @@
 #include "csm/error.hpp"
 #include "csm/parallel.hpp"
 #include "csm/pareto_nbd.hpp"
+#include "csm/purchase_paths.hpp"
 
 namespace csm {
 namespace {
@@ -60,6 +61,22 @@ std::vector<double> cholesky(const std::vector<double>& cov, std::size_t k) {
   return l;
 }
 
+// The Cholesky factor of a fit's covariance of its k log-parameters, or the reason there is none
+// (exit 65).
+std::vector<double> draw_factor(const std::string& name, const std::vector<double>& cov, std::size_t k) {
+  if (cov.size() != k * k) {
+    throw InputError("", 0, "",
+                     "--interval: the " + name + " fit has no covariance of its parameters (a "
+                     "standard error is null: it converged to a limit of the model, or the "
+                     "likelihood is flat there), so their uncertainty cannot be drawn");
+  }
+  std::vector<double> l = cholesky(cov, k);
+  if (l.empty()) {
+    throw InputError("", 0, "", "--interval: the covariance of the " + name + " estimates is not positive definite");
+  }
+  return l;
+}
+
 // log(theta) + L z for k parameters.
 template <std::size_t K>
 std::array<double, K> draw(const std::array<double, K>& theta, const std::vector<double>& l,
@@ -88,6 +105,20 @@ struct Key {
   bool same_triple(const Key& o) const { return same_group(o) && t_x == o.t_x; }
 };
 
+// count_quantile's order statistic from a histogram of counts (histogram[k]: how many are k).
+std::uint64_t histogram_quantile(const std::vector<std::uint64_t>& histogram, double q) {
+  std::uint64_t n = 0;
+  for (std::uint64_t h : histogram) n += h;
+  if (n == 0) return 0;
+  const double rank = std::max(1.0, std::ceil(static_cast<double>(n) * q - 1e-9));
+  std::uint64_t seen = 0;
+  for (std::size_t k = 0; k < histogram.size(); ++k) {
+    seen += histogram[k];
+    if (static_cast<double>(seen) >= rank) return k;
+  }
+  return histogram.size() - 1;
+}
+
 }  // namespace
 
 double quantile(std::span<double> values, double q) {
@@ -109,26 +140,8 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
                                          std::span<const RfmCustomer> customers,
                                          const ForecastOptions& forecast,
                                          const IntervalOptions& options) {
-  const std::string name(display_name(model));
-  if (purchases.log_covariance.size() != 16) {
-    throw InputError("", 0, "",
-                     "--interval: the " + name + " fit has no covariance of its parameters (a "
-                     "standard error is null: it converged to a limit of the model, or the "
-                     "likelihood is flat there), so their uncertainty cannot be drawn");
-  }
-  if (spend.log_covariance.size() != 9) {
-    throw InputError("", 0, "",
-                     "--interval: the Gamma-Gamma fit has no covariance of its parameters (a "
-                     "standard error is null: it converged to a limit of the model, or the "
-                     "likelihood is flat there), so their uncertainty cannot be drawn");
-  }
-  const std::vector<double> lp = cholesky(purchases.log_covariance, 4);
-  const std::vector<double> lg = cholesky(spend.log_covariance, 3);
-  if (lp.empty() || lg.empty()) {
-    throw InputError("", 0, "", std::string("--interval: the covariance of the ") +
-                                    (lp.empty() ? name : std::string("Gamma-Gamma")) +
-                                    " estimates is not positive definite");
-  }
+  const std::vector<double> lp = draw_factor(std::string(display_name(model)), purchases.log_covariance, 4);
+  const std::vector<double> lg = draw_factor("Gamma-Gamma", spend.log_covariance, 3);
   // The draws, in order, from one generator: the same for any number of threads.
   const unsigned n_draws = options.draws;
   std::vector<BgNbdParams> pd(n_draws);
@@ -174,6 +187,7 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
   std::vector<std::vector<double>> part_purchases(jobs), part_clv(jobs);
   std::vector<unsigned char> without_mean(n_draws, 0);
   std::vector<std::vector<unsigned char>> part_without(jobs);
+  std::vector<std::vector<std::uint64_t>> part_made(jobs);  // options.purchases: purchases made
 
   // Pareto/NBD: P(alive) needs the drop-out integral of every history at every draw. As in the
   // fit, for one x it is G(t_x) - G(T), and G at all the distinct times of that x (any common
@@ -257,6 +271,9 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
     std::vector<double>& tp = part_purchases[job];
     std::vector<double>& tc = part_clv[job];
     std::vector<unsigned char>& tw = part_without[job];
+    std::vector<std::uint64_t>& tm = part_made[job];
+    std::vector<std::uint64_t> made(options.purchases ? n_draws : 0);
+    tm.assign(made.size(), 0);
     tp.assign(n_draws, 0.0);
     tc.assign(n_draws, 0.0);
     tw.assign(n_draws, 0);
@@ -312,6 +329,16 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
           ci.expected_purchases = ep;
           ci.clv.lower = finite_or_null(quantile(clv, lower_q));
           ci.clv.upper = finite_or_null(quantile(clv, upper_q));
+          if (options.purchases) {
+            // One path per draw, from the customer's own stream: the same counts in any job.
+            PathRandom random(options.seed, keys[m].customer);
+            for (unsigned d = 0; d < n_draws; ++d) {
+              made[d] = simulate_purchases(model, pd[d], key.x, key.T, alive[d], forecast.horizon, random);
+              tm[d] += made[d];
+            }
+            ci.purchases.lower = static_cast<double>(count_quantile(made, lower_q));
+            ci.purchases.upper = static_cast<double>(count_quantile(made, upper_q));
+          }
         }
         i = j;
       }
@@ -337,7 +364,9 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
     throw InputError("", 0, "", std::string("--interval: at a draw of the parameters: ") + e.what());
   }
   std::vector<double> total_purchases(n_draws, 0.0), total_clv(n_draws, 0.0);
+  std::vector<std::uint64_t> total_made(options.purchases ? n_draws : 0, 0);
   for (std::size_t job = 0; job < jobs; ++job) {
+    for (std::size_t d = 0; d < total_made.size(); ++d) total_made[d] += part_made[job][d];
     for (unsigned d = 0; d < n_draws; ++d) {
       total_purchases[d] += part_purchases[job][d];
       total_clv[d] += part_clv[job][d];
@@ -351,20 +380,17 @@ PredictionIntervals prediction_intervals(PurchaseModel model, const BgNbdFit& pu
   work = total_clv;
   out.clv_total.lower = finite_or_null(quantile(work, lower_q));
   out.clv_total.upper = finite_or_null(quantile(work, upper_q));
+  if (options.purchases) {
+    out.purchases_total.lower = static_cast<double>(count_quantile(total_made, lower_q));
+    out.purchases_total.upper = static_cast<double>(count_quantile(total_made, upper_q));
+  }
   return out;
 }
 
 BgBbIntervals bgbb_prediction_intervals(const BgBbFit& fit, std::span<const BgBbRow> rows,
                                         std::uint32_t horizon, const IntervalOptions& options,
                                         unsigned threads) {
-  if (fit.log_covariance.size() != 16) {
-    throw InputError("", 0, "",
-                     "--interval: the BG/BB fit has no covariance of its parameters (a standard "
-                     "error is null: it converged to a limit of the model, or the likelihood is "
-                     "flat there), so their uncertainty cannot be drawn");
-  }
-  const std::vector<double> l = cholesky(fit.log_covariance, 4);
-  if (l.empty()) throw InputError("", 0, "", "--interval: the covariance of the BG/BB estimates is not positive definite");
+  const std::vector<double> l = draw_factor("BG/BB", fit.log_covariance, 4);
   const unsigned n_draws = options.draws;
   std::vector<BgBbParams> pd(n_draws);
   Normals normal(options.seed);
@@ -381,6 +407,10 @@ BgBbIntervals bgbb_prediction_intervals(const BgBbFit& fit, std::span<const BgBb
   // histories: a few thousand at most in practice); the totals are added in row order.
   std::vector<double> expected(rows.size() * n_draws);
   std::vector<unsigned char> failed(rows.size(), 0);
+  // options.purchases: per row and draw the transactions made by the row's customers, one path
+  // each per draw from the row's own stream; per row the counts of one customer's paths
+  // (0..horizon) over all its customers and draws, for the bounds.
+  std::vector<std::uint64_t> made(options.purchases ? rows.size() * n_draws : 0, 0);
   parallel_jobs(rows.size(), threads, [&](std::size_t i) {
     const BgBbRow& row = rows[i];
     std::vector<double> alive(n_draws);
@@ -396,6 +426,22 @@ BgBbIntervals bgbb_prediction_intervals(const BgBbFit& fit, std::span<const BgBb
     std::vector<double> work(e, e + n_draws);
     ri.expected.lower = finite_or_null(quantile(work, lower_q));
     ri.expected.upper = finite_or_null(quantile(work, upper_q));
+    if (options.purchases && failed[i] == 0) {
+      PathRandom random(options.seed, i);
+      const auto customers = static_cast<std::uint64_t>(std::llround(row.count));
+      std::vector<std::uint64_t> histogram(std::size_t{horizon} + 1, 0);
+      for (unsigned d = 0; d < n_draws; ++d) {
+        std::uint64_t sum = 0;
+        for (std::uint64_t c = 0; c < customers; ++c) {
+          const std::uint64_t k = simulate_bgbb_transactions(pd[d], row.x, row.n, alive[d], horizon, random);
+          ++histogram[k];
+          sum += k;
+        }
+        made[i * n_draws + d] = sum;
+      }
+      ri.transactions.lower = static_cast<double>(histogram_quantile(histogram, lower_q));
+      ri.transactions.upper = static_cast<double>(histogram_quantile(histogram, upper_q));
+    }
   });
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (failed[i] != 0) {
@@ -412,6 +458,14 @@ BgBbIntervals bgbb_prediction_intervals(const BgBbFit& fit, std::span<const BgBb
   }
   out.expected_total.lower = finite_or_null(quantile(total, lower_q));
   out.expected_total.upper = finite_or_null(quantile(total, upper_q));
+  if (options.purchases) {
+    std::vector<std::uint64_t> sums(n_draws, 0);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (unsigned d = 0; d < n_draws; ++d) sums[d] += made[i * n_draws + d];
+    }
+    out.transactions_total.lower = static_cast<double>(count_quantile(sums, lower_q));
+    out.transactions_total.upper = static_cast<double>(count_quantile(sums, upper_q));
+  }
   return out;
 }
 

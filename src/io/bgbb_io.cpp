@@ -1,5 +1,7 @@
 #include "csm/io/bgbb_io.hpp"
 
+#include "csm/io/interval_writer.hpp"
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -154,6 +156,12 @@ std::string to_json(const BgBbReport& r) {
                     {"expected_transactions", {{"estimate", r.expected_total},
                                                {"lower", bound_json(iv.expected_total.lower)},
                                                {"upper", bound_json(iv.expected_total.upper)}}}}}};
+    if (iv.options.purchases) {
+      j["interval"]["purchases_method"] = kPurchasesMethod;
+      j["interval"]["totals"]["transactions"] = {{"estimate", r.expected_total},
+                                                 {"lower", bound_json(iv.transactions_total.lower)},
+                                                 {"upper", bound_json(iv.transactions_total.upper)}};
+    }
   }
   j["notes"] = r.notes;
   j["warnings"] = r.warnings;
@@ -172,6 +180,10 @@ std::string to_json(const BgBbReport& r) {
       row["p_alive_upper"] = bound_json(b.p_alive.upper);
       row["expected_transactions_lower"] = bound_json(b.expected.lower);
       row["expected_transactions_upper"] = bound_json(b.expected.upper);
+      if (r.intervals->options.purchases) {
+        row["transactions_lower"] = bound_json(b.transactions.lower);
+        row["transactions_upper"] = bound_json(b.transactions.upper);
+      }
     }
     rows.push_back(std::move(row));
   }
@@ -182,7 +194,9 @@ std::string to_json(const BgBbReport& r) {
 std::string to_csv(const BgBbReport& r) {
   std::string out = r.intervals ? "frequency,recency,n,n_custs,p_alive,expected_transactions,"
                                   "p_alive_lower,p_alive_upper,expected_transactions_lower,"
-                                  "expected_transactions_upper,horizon\n"
+                                  "expected_transactions_upper," +
+                                      std::string(r.intervals->options.purchases ? "transactions_lower,transactions_upper," : "") +
+                                      "horizon\n"
                                 : "frequency,recency,n,n_custs,p_alive,expected_transactions,horizon\n";
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     const BgBbPrediction& p = r.rows[i];
@@ -192,6 +206,9 @@ std::string to_csv(const BgBbReport& r) {
       const BgBbRowInterval& b = r.intervals->rows[i];
       out += fmt::format("{},{},{},{},", bound_text(b.p_alive.lower), bound_text(b.p_alive.upper),
                          bound_text(b.expected.lower), bound_text(b.expected.upper));
+      if (r.intervals->options.purchases) {
+        out += fmt::format("{},{},", bound_text(b.transactions.lower), bound_text(b.transactions.upper));
+      }
     }
     out += fmt::format("{}\n", r.horizon);
   }
@@ -216,6 +233,11 @@ std::string to_table(const BgBbReport& r) {
     out += fmt::format("  {}% interval ({} parameter draws, seed {}; for the expectation): {} to {}\n",
                        num(iv.options.level * 100), iv.options.draws, iv.options.seed,
                        bound_table(iv.expected_total.lower), bound_table(iv.expected_total.upper));
+    if (iv.options.purchases) {
+      out += fmt::format("  transactions made (simulated paths): {} to {}\n",
+                         bound_table(iv.transactions_total.lower).substr(0, bound_table(iv.transactions_total.lower).find('.')),
+                         bound_table(iv.transactions_total.upper).substr(0, bound_table(iv.transactions_total.upper).find('.')));
+    }
     out += "  per row: -f json or csv\n";
   }
   out += "\n";

@@ -32,27 +32,42 @@ std::string text_or_dash(const std::optional<double>& v, int decimals) {
 
 }  // namespace
 
-std::string interval_csv_header() {
-  return ",p_alive_lower,p_alive_upper,expected_purchases_lower,expected_purchases_upper,"
-         "clv_lower,clv_upper";
+const char* const kPurchasesMethod =
+    "--interval-of purchases: at each parameter draw one path of the purchase process per "
+    "customer over the horizon, from the posterior given the history (alive with P(alive), "
+    "latent rates from their posteriors); bounds are order statistics of the paths (whole "
+    "purchases); the estimate is the expectation";
+
+std::string interval_csv_header(bool purchases) {
+  return std::string(",p_alive_lower,p_alive_upper,expected_purchases_lower,expected_purchases_upper,"
+                     "clv_lower,clv_upper") +
+         (purchases ? ",purchases_lower,purchases_upper" : "");
 }
 
-void append_interval_fields(fmt::memory_buffer& line, const CustomerInterval& c) {
+void append_interval_fields(fmt::memory_buffer& line, const CustomerInterval& c, bool purchases) {
   append_bound(line, c.p_alive.lower);
   append_bound(line, c.p_alive.upper);
   append_bound(line, c.expected_purchases.lower);
   append_bound(line, c.expected_purchases.upper);
   append_bound(line, c.clv.lower);
   append_bound(line, c.clv.upper);
+  if (purchases) {
+    append_bound(line, c.purchases.lower);
+    append_bound(line, c.purchases.upper);
+  }
 }
 
-void add_interval_members(Json& o, const CustomerInterval& c) {
+void add_interval_members(Json& o, const CustomerInterval& c, bool purchases) {
   o["p_alive_lower"] = number_or_null(c.p_alive.lower);
   o["p_alive_upper"] = number_or_null(c.p_alive.upper);
   o["expected_purchases_lower"] = number_or_null(c.expected_purchases.lower);
   o["expected_purchases_upper"] = number_or_null(c.expected_purchases.upper);
   o["clv_lower"] = number_or_null(c.clv.lower);
   o["clv_upper"] = number_or_null(c.clv.upper);
+  if (purchases) {
+    o["purchases_lower"] = number_or_null(c.purchases.lower);
+    o["purchases_upper"] = number_or_null(c.purchases.upper);
+  }
 }
 
 Json interval_json(const PredictReport& report) {
@@ -70,6 +85,10 @@ Json interval_json(const PredictReport& report) {
                  {"expected_purchases", bounds_json(report.expected_purchases_total,
                                                     iv.expected_purchases_total)},
                  {"clv", bounds_json(report.clv_total, iv.clv_total)}};
+  if (iv.options.purchases) {
+    j["purchases_method"] = kPurchasesMethod;
+    j["totals"]["purchases"] = bounds_json(report.expected_purchases_total, iv.purchases_total);
+  }
   return j;
 }
 
@@ -86,6 +105,10 @@ std::string interval_model_csv(const PredictReport& report) {
   out += row("clv_total", report.clv_total);
   out += row("clv_total_lower", iv.clv_total.lower);
   out += row("clv_total_upper", iv.clv_total.upper);
+  if (iv.options.purchases) {
+    out += row("purchases_total_lower", iv.purchases_total.lower);
+    out += row("purchases_total_upper", iv.purchases_total.upper);
+  }
   return out;
 }
 
@@ -102,6 +125,10 @@ std::string interval_table(const PredictReport& report) {
   out += fmt::format("  clv {} ({} to {}); per customer: -f json or csv\n",
                      text_or_dash(report.clv_total, 2), text_or_dash(iv.clv_total.lower, 2),
                      text_or_dash(iv.clv_total.upper, 2));
+  if (iv.options.purchases) {
+    out += fmt::format("  purchases made in the horizon (simulated paths): {} to {}\n",
+                       text_or_dash(iv.purchases_total.lower, 0), text_or_dash(iv.purchases_total.upper, 0));
+  }
   return out;
 }
 

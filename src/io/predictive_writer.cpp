@@ -325,7 +325,7 @@ std::string to_json(const PredictReport& report) {
         o["holdout_actual"] = c.holdout_x;
         o["holdout_predicted"] = number_or_null(p.holdout_predicted);
       }
-      if (report.intervals) add_interval_members(o, report.intervals->customers[p.customer]);
+      if (report.intervals) add_interval_members(o, report.intervals->customers[p.customer], report.intervals->options.purchases);
       customers.push_back(std::move(o));
     }
     j["customers"] = std::move(customers);
@@ -338,7 +338,7 @@ std::string to_csv(const PredictReport& report, const CsvStyle& style) {
   std::string out =
       "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk";
   if (report.holdout) out += ",holdout_actual,holdout_predicted";
-  if (report.intervals) out += interval_csv_header();
+  if (report.intervals) out += interval_csv_header(report.intervals->options.purchases);
   out += ",unit,horizon\n";
   // The same last two fields on every line.
   const std::string tail = "," + std::string(to_string(s.unit)) + "," + num(report.horizon) + "\n";
@@ -366,7 +366,7 @@ std::string to_csv(const PredictReport& report, const CsvStyle& style) {
       fmt::format_to(std::back_inserter(line), ",{},", c.holdout_x);
       append_num(line, p.holdout_predicted);
     }
-    if (report.intervals) append_interval_fields(line, report.intervals->customers[p.customer]);
+    if (report.intervals) append_interval_fields(line, report.intervals->customers[p.customer], report.intervals->options.purchases);
     append(line, tail);
   });
   return out;

@@ -98,6 +98,13 @@ def main():
     validate(["rfm", transactions] + end, "rfm", "transaction")
     validate(["predict", transactions] + end, "predict", "transaction")
     validate(["predict", transactions] + end + ["--interval", "90%", "--draws", "20"], "predict", "transaction")
+    validate(["predict", transactions] + end + ["--interval", "90%", "--draws", "20", "--interval-of", "purchases"],
+             "predict", "transaction")
+    validate(["predict", os.path.join(data, "cdnow", "cdnow_transactions.csv"), "--end", "1997-09-30", "--unit",
+              "week", "--model", "pareto-nbd", "--interval", "0.9", "--draws", "20", "--interval-of", "purchases"],
+             "predict", "transaction")
+    validate(["predict", "--model", "bg-bb", os.path.join(data, "predictive", "donations.csv"), "--interval", "0.9",
+              "--draws", "20", "--interval-of", "purchases"], "predict", "frequency_recency")
     validate(["predict", "--model", "bg-bb", os.path.join(data, "predictive", "donations.csv")], "predict",
              "frequency_recency")
     validate(["predict", "--model", "bg-bb", transactions, "--end", "2025-12-31", "--unit", "month",

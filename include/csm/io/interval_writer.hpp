@@ -17,12 +17,16 @@ namespace csm::io {
 
 struct PredictReport;
 
-/// The CSV header fields, each with a leading comma.
-std::string interval_csv_header();
+/// The `purchases_method` text of the JSON (BG/BB's too).
+extern const char* const kPurchasesMethod;
+
+/// The CSV header fields, each with a leading comma (with `purchases`, also purchases_lower and
+/// purchases_upper: --interval-of purchases).
+std::string interval_csv_header(bool purchases = false);
 /// One customer's CSV fields, each with a leading comma (empty where a bound is null).
-void append_interval_fields(fmt::memory_buffer& line, const CustomerInterval& c);
+void append_interval_fields(fmt::memory_buffer& line, const CustomerInterval& c, bool purchases = false);
 /// One customer's JSON members.
-void add_interval_members(nlohmann::ordered_json& customer, const CustomerInterval& c);
+void add_interval_members(nlohmann::ordered_json& customer, const CustomerInterval& c, bool purchases = false);
 /// The top-level `interval` object: method, level, draws, seed and the totals of the base.
 nlohmann::ordered_json interval_json(const PredictReport& report);
 /// Rows `interval,NAME,VALUE,` of the model CSV (-f csv with --customers-csv).
