@@ -139,12 +139,22 @@ const std::array<std::pair<double, double>, 16>& gauss_legendre_16() {
   return rule;
 }
 
+// How fast the log of the drop-out integrand, in v = log(m + tau), can change: its slope is
+// 1 - (r + x) e^v / (alpha + tau) - (s + 1) e^v / (beta + tau), and each ratio is largest at the
+// top of the range, e^v = `top`. Bounding the ratios there rather than by 1 keeps the panels
+// few when s and beta (or r and alpha) grow together, as they do while a fit runs off towards
+// the limit of one drop-out rate for everyone; the integrand is then nearly flat in v.
+double integrand_rate(const BgNbdParams& p, double x, double top) {
+  const double m = std::min(p.alpha, p.b);
+  return (p.r + x) * (top / (p.alpha - m + top)) + (p.a + 1) * (top / (p.b - m + top)) + 1;
+}
+
 Quadrature dropout_quadrature(const BgNbdParams& p, double x, double t_x, double T) {
   const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
   const double m = std::min(alpha, beta);
   const double v0 = std::log(m + t_x), v1 = std::log(m + T);
   const double width = v1 - v0;
-  const double rate = r + x + s + 1;
+  const double rate = integrand_rate(p, x, m + T);
   const double panels = std::min(4096.0, std::max({1.0, std::ceil(width), std::ceil(width * rate / 4)}));
   const auto& rule = gauss_legendre_16();
   const auto count = static_cast<std::size_t>(panels) * rule.size();
@@ -284,7 +294,8 @@ template <bool Gradient, class Store>
 bool cumulative_tails(const BgNbdParams& p, double x, std::span<const double> times, Store&& store) {
   const double r = p.r, alpha = p.alpha, s = p.a, beta = p.b;
   const double m = std::min(alpha, beta);
-  const double rate = r + x + s + 1;
+  // The first panel reaches at most 1 beyond the largest time in v (max_width <= 1).
+  const double rate = integrand_rate(p, x, (m + times.back()) * std::exp(1.0));
   const double max_width = std::min(1.0, 4 / rate);
   const auto& rule = gauss_legendre_16();
   double scale = -std::numeric_limits<double>::infinity();

@@ -3,10 +3,12 @@
 // published example of Fader, Hardie & Lee (2005).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -114,4 +116,71 @@ TEST_CASE("pareto_nbd: the fit's summed likelihood equals the sum of the per-cus
     // Without the gradient: the same value.
     CHECK(csm::pareto_nbd_total_log_likelihood(customers, p, {}, 1) == Approx(total).epsilon(1e-14));
   }
+}
+
+namespace {
+
+// The limit of Pareto/NBD when every customer drops out at the same rate mu (s, beta -> infinity,
+// s/beta = mu), written from the model rather than from the program: given lambda and mu,
+// L = lambda^x mu/(lambda+mu) e^{-(lambda+mu) t_x} + lambda^(x+1)/(lambda+mu) e^{-(lambda+mu) T},
+// averaged over lambda ~ Gamma(r, alpha) by the trapezoid rule in u = log lambda.
+double limit_log_likelihood(double r, double alpha, double mu, double x, double t_x, double T) {
+  const double lo = -60, hi = 8;
+  const int n = 40000;
+  const double h = (hi - lo) / n;
+  const double log_norm = r * std::log(alpha) - std::lgamma(r);
+  double sum = 0;
+  for (int i = 0; i <= n; ++i) {
+    const double u = lo + i * h;
+    const double lambda = std::exp(u);
+    const double density = std::exp(log_norm + r * u - alpha * lambda);  // lambda^r e^{-alpha lambda} ...
+    const double given = std::exp(x * u) / (lambda + mu) *
+                         (mu * std::exp(-(lambda + mu) * t_x) + lambda * std::exp(-(lambda + mu) * T));
+    sum += (i == 0 || i == n ? 0.5 : 1.0) * density * given;
+  }
+  return std::log(sum * h);
+}
+
+}  // namespace
+
+TEST_CASE("pareto_nbd: one drop-out rate for everyone (s and beta without bound)", "[core][pareto_nbd]") {
+  // Far out towards the limit the likelihood is that of the limit model (to about 1/s).
+  const double r = 0.5, alpha = 10.8, mu = 0.0216;
+  for (const double s : {1e6, 1e8}) {
+    const csm::BgNbdParams p = csm::pareto_nbd_params(r, alpha, s, s / mu);
+    for (const auto& [x, t_x, T] : {std::array<double, 3>{0, 0, 42}, {3, 20.5, 38.3}, {12, 35.1, 36}}) {
+      INFO("s " << s << " x " << x << " t_x " << t_x << " T " << T);
+      CHECK(csm::pareto_nbd_log_likelihood(p, x, t_x, T) ==
+            Approx(limit_log_likelihood(r, alpha, mu, x, t_x, T)).epsilon(1e-6));
+    }
+  }
+
+  // A base whose drop-out rate does not vary: the fit runs towards that limit. It used to spend
+  // minutes there (a quadrature sized for s + 1 rather than for the integrand's real slope);
+  // now it must end, and find the rates the base was drawn with.
+  std::mt19937_64 engine(20261207);
+  std::gamma_distribution<double> rate_of(r, 1 / alpha);
+  std::exponential_distribution<double> life(mu);
+  std::uniform_real_distribution<double> age(20, 45);
+  std::vector<csm::RfmCustomer> customers;
+  double true_rates = 0;
+  for (int i = 0; i < 2000; ++i) {
+    csm::RfmCustomer c;
+    c.T = age(engine);
+    const double lambda = rate_of(engine);
+    true_rates += lambda;
+    const double end = std::min(c.T, life(engine));
+    std::exponential_distribution<double> gap(lambda);
+    for (double t = gap(engine); t <= end; t += gap(engine)) {
+      ++c.x;
+      c.t_x = t;
+    }
+    customers.push_back(c);
+  }
+  const csm::BgNbdFit fit = csm::fit_pareto_nbd(customers, csm::FitOptions{});
+  INFO("r " << fit.params.r << " alpha " << fit.params.alpha << " s " << fit.params.a << " beta " << fit.params.b
+            << " limit: " << fit.limit);
+  CHECK(std::isfinite(fit.log_likelihood));
+  CHECK(fit.params.a / fit.params.b == Approx(mu).epsilon(0.35));
+  CHECK(fit.params.r / fit.params.alpha == Approx(true_rates / 2000).epsilon(0.25));
 }
