@@ -14,25 +14,16 @@ import io
 import json
 import os
 import random
-import subprocess
 import sys
 
-failures = []
-passed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
 
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+check = Checks()
 
 
 def run(args):
-    p = subprocess.run([BINARY] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+    return run_text(BINARY, args)
 
 
 def whole(v):
@@ -127,8 +118,8 @@ def main():
     rc, c3, _ = run(["predict", "--model", "bg-bb", donations, "-f", "csv", "-q", "-j", "3"] + purchases)
     check(c1 == c3 and "transactions_lower,transactions_upper,horizon" in c1.splitlines()[0], "bg-bb CSV, -j")
 
-    print(f"{passed} checks passed, {len(failures)} failed")
-    return 1 if failures else 0
+    print(f"{check.passed} checks passed, {len(check.failures)} failed")
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":
