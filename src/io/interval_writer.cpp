@@ -4,16 +4,12 @@
 #include <iterator>
 
 #include "csm/io/predictive_writer.hpp"
+#include "text_output.hpp"
 
 namespace csm::io {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json number_or_null(const std::optional<double>& value) {
-  if (!value || !std::isfinite(*value)) return nullptr;
-  return *value;
-}
 
 void append_bound(fmt::memory_buffer& line, const std::optional<double>& v) {
   line.push_back(',');
@@ -21,9 +17,9 @@ void append_bound(fmt::memory_buffer& line, const std::optional<double>& v) {
 }
 
 Json bounds_json(const std::optional<double>& estimate, const Bounds& b) {
-  return Json{{"estimate", number_or_null(estimate)},
-              {"lower", number_or_null(b.lower)},
-              {"upper", number_or_null(b.upper)}};
+  return Json{{"estimate", text::json_number_or_null<Json>(estimate)},
+              {"lower", text::json_number_or_null<Json>(b.lower)},
+              {"upper", text::json_number_or_null<Json>(b.upper)}};
 }
 
 std::string text_or_dash(const std::optional<double>& v, int decimals) {
@@ -58,15 +54,15 @@ void append_interval_fields(fmt::memory_buffer& line, const CustomerInterval& c,
 }
 
 void add_interval_members(Json& o, const CustomerInterval& c, bool purchases) {
-  o["p_alive_lower"] = number_or_null(c.p_alive.lower);
-  o["p_alive_upper"] = number_or_null(c.p_alive.upper);
-  o["expected_purchases_lower"] = number_or_null(c.expected_purchases.lower);
-  o["expected_purchases_upper"] = number_or_null(c.expected_purchases.upper);
-  o["clv_lower"] = number_or_null(c.clv.lower);
-  o["clv_upper"] = number_or_null(c.clv.upper);
+  o["p_alive_lower"] = text::json_number_or_null<Json>(c.p_alive.lower);
+  o["p_alive_upper"] = text::json_number_or_null<Json>(c.p_alive.upper);
+  o["expected_purchases_lower"] = text::json_number_or_null<Json>(c.expected_purchases.lower);
+  o["expected_purchases_upper"] = text::json_number_or_null<Json>(c.expected_purchases.upper);
+  o["clv_lower"] = text::json_number_or_null<Json>(c.clv.lower);
+  o["clv_upper"] = text::json_number_or_null<Json>(c.clv.upper);
   if (purchases) {
-    o["purchases_lower"] = number_or_null(c.purchases.lower);
-    o["purchases_upper"] = number_or_null(c.purchases.upper);
+    o["purchases_lower"] = text::json_number_or_null<Json>(c.purchases.lower);
+    o["purchases_upper"] = text::json_number_or_null<Json>(c.purchases.upper);
   }
 }
 

@@ -19,11 +19,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json number_or_null(const std::optional<double>& value) {
-  if (!value || !std::isfinite(*value)) return nullptr;
-  return *value;
-}
-
 Json finite(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
 
 std::string dump(const Json& j) {
@@ -162,7 +157,7 @@ std::string to_json(const RfmReport& report) {
     o["x"] = c.x;
     o["t_x"] = c.t_x;
     o["T"] = c.T;
-    o["monetary"] = number_or_null(c.monetary);
+    o["monetary"] = text::json_number_or_null<Json>(c.monetary);
     customers.push_back(std::move(o));
   }
   j["customers"] = std::move(customers);
@@ -235,10 +230,10 @@ std::string to_json(const PredictReport& report) {
   purchases[third] = f.params.a;
   purchases[fourth] = f.params.b;
   purchases["log_likelihood"] = finite(f.log_likelihood);
-  purchases["standard_errors"] = {{"r", number_or_null(f.standard_errors[0])},
-                                  {"alpha", number_or_null(f.standard_errors[1])},
-                                  {third, number_or_null(f.standard_errors[2])},
-                                  {fourth, number_or_null(f.standard_errors[3])}};
+  purchases["standard_errors"] = {{"r", text::json_number_or_null<Json>(f.standard_errors[0])},
+                                  {"alpha", text::json_number_or_null<Json>(f.standard_errors[1])},
+                                  {third, text::json_number_or_null<Json>(f.standard_errors[2])},
+                                  {fourth, text::json_number_or_null<Json>(f.standard_errors[3])}};
   purchases["customers"] = f.customers;
   purchases["iterations"] = f.iterations;
   purchases["starts"] = f.starts;
@@ -250,25 +245,25 @@ std::string to_json(const PredictReport& report) {
   spend["q"] = g.params.q;
   spend["gamma"] = g.params.gamma;
   spend["log_likelihood"] = finite(g.log_likelihood);
-  spend["standard_errors"] = {{"p", number_or_null(g.standard_errors[0])},
-                              {"q", number_or_null(g.standard_errors[1])},
-                              {"gamma", number_or_null(g.standard_errors[2])}};
+  spend["standard_errors"] = {{"p", text::json_number_or_null<Json>(g.standard_errors[0])},
+                              {"q", text::json_number_or_null<Json>(g.standard_errors[1])},
+                              {"gamma", text::json_number_or_null<Json>(g.standard_errors[2])}};
   spend["customers"] = g.customers;
   spend["iterations"] = g.iterations;
   spend["starts"] = g.starts;
   spend["converged"] = g.converged;
   spend["limit"] = g.limit.empty() ? Json(nullptr) : Json(g.limit);
-  spend["correlation_x_monetary"] = number_or_null(g.correlation);
+  spend["correlation_x_monetary"] = text::json_number_or_null<Json>(g.correlation);
   model["gamma_gamma"] = std::move(spend);
   j["model"] = std::move(model);
   if (!report.comparison.empty()) {
     Json rows = Json::array();
     for (const ModelComparison& c : report.comparison) {
       rows.push_back({{"model", std::string(to_string(c.model))},
-                      {"log_likelihood", number_or_null(c.log_likelihood)},
-                      {"bic", number_or_null(c.bic)},
-                      {"holdout_mean_absolute_error", number_or_null(c.holdout_mean_absolute_error)},
-                      {"holdout_predicted", number_or_null(c.holdout_predicted)},
+                      {"log_likelihood", text::json_number_or_null<Json>(c.log_likelihood)},
+                      {"bic", text::json_number_or_null<Json>(c.bic)},
+                      {"holdout_mean_absolute_error", text::json_number_or_null<Json>(c.holdout_mean_absolute_error)},
+                      {"holdout_predicted", text::json_number_or_null<Json>(c.holdout_predicted)},
                       {"chosen", c.chosen},
                       {"error", c.error.empty() ? Json(nullptr) : Json(c.error)}});
     }
@@ -303,7 +298,7 @@ std::string to_json(const PredictReport& report) {
   j["notes"] = report.notes;
   j["warnings"] = report.warnings;
   j["sort"] = report.sort;
-  j["max_p_alive"] = number_or_null(report.max_p_alive);
+  j["max_p_alive"] = text::json_number_or_null<Json>(report.max_p_alive);
   j["customers_total"] = report.customers_total;
   j["customers_selected"] = report.customers_selected;
   if (report.customers_in_json) {
@@ -315,15 +310,15 @@ std::string to_json(const PredictReport& report) {
       o["x"] = c.x;
       o["t_x"] = c.t_x;
       o["T"] = c.T;
-      o["monetary"] = number_or_null(c.monetary);
+      o["monetary"] = text::json_number_or_null<Json>(c.monetary);
       o["p_alive"] = finite(p.p_alive);
       o["expected_purchases"] = finite(p.expected_purchases);
-      o["expected_spend"] = number_or_null(p.expected_spend);
-      o["clv"] = number_or_null(p.clv);
-      o["value_at_risk"] = number_or_null(p.value_at_risk);
+      o["expected_spend"] = text::json_number_or_null<Json>(p.expected_spend);
+      o["clv"] = text::json_number_or_null<Json>(p.clv);
+      o["value_at_risk"] = text::json_number_or_null<Json>(p.value_at_risk);
       if (report.holdout) {
         o["holdout_actual"] = c.holdout_x;
-        o["holdout_predicted"] = number_or_null(p.holdout_predicted);
+        o["holdout_predicted"] = text::json_number_or_null<Json>(p.holdout_predicted);
       }
       if (report.intervals) add_interval_members(o, report.intervals->customers[p.customer], report.intervals->options.purchases);
       customers.push_back(std::move(o));

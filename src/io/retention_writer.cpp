@@ -60,11 +60,6 @@ std::optional<std::array<std::size_t, 3>> header_columns(std::string_view line) 
   return at;
 }
 
-Json number_or_null(const std::optional<double>& value) {
-  if (!value || !std::isfinite(*value)) return nullptr;
-  return *value;
-}
-
 double expected_at(const RetentionCohortResult& c, std::size_t t) {
   return retention_survival(c.fit->params, static_cast<double>(t));
 }
@@ -81,7 +76,7 @@ Json model_json(const RetentionFit& fit) {
   m["log_likelihood"] = fit.log_likelihood;
   m["bic"] = fit.bic;
   Json se = Json::object();
-  for (std::size_t i = 0; i < k; ++i) se[names[i]] = number_or_null(fit.standard_errors[i]);
+  for (std::size_t i = 0; i < k; ++i) se[names[i]] = text::json_number_or_null<Json>(fit.standard_errors[i]);
   m["std_errors"] = se;
   return m;
 }
@@ -100,7 +95,7 @@ Json cohort_json(const RetentionCohortResult& c) {
     survival.push_back(std::move(e));
   }
   j["survival"] = std::move(survival);
-  j["derl"] = number_or_null(c.derl);
+  j["derl"] = text::json_number_or_null<Json>(c.derl);
   return j;
 }
 
@@ -247,7 +242,7 @@ std::string retention_to_json(const RetentionReport& r) {
       base.push_back({{"cohort", b.cohort},
                       {"active_customers", b.active_customers},
                       {"mrr", b.mrr},
-                      {"residual_value", number_or_null(b.residual_value)}});
+                      {"residual_value", text::json_number_or_null<Json>(b.residual_value)}});
     }
     j["base_value"] = std::move(base);
   }

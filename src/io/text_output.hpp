@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,6 +64,13 @@ void put_envelope(Json& j, const JsonEnvelope& envelope) {
   for (const auto& [name, value] : envelope_members(envelope)) {
     j[std::string(name)] = value ? Json(std::string(*value)) : Json(nullptr);
   }
+}
+
+/// A JSON number, or null for a missing value or one JSON cannot hold (NaN, infinity).
+template <class Json>
+Json json_number_or_null(const std::optional<double>& value) {
+  if (!value || !std::isfinite(*value)) return nullptr;
+  return *value;
 }
 
 // ---- numbers --------------------------------------------------------------------------------
