@@ -8,14 +8,13 @@ unchanged by --draws/--seed being refused, usage errors (exit 2) and fits withou
 Usage: test_predictive_interval.py --binary PATH --data DIR --work DIR
 """
 
-import argparse
 import json
 import math
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
+from e2e_support import Checks, options, run_text  # noqa: E402  (the shared command line, tally and runner)
 
 check = Checks()
 
@@ -30,13 +29,8 @@ MEMBERS = ["p_alive_lower", "p_alive_upper", "expected_purchases_lower", "expect
 
 def main():
     global BINARY
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
+    args = options(__doc__, "--data")
     BINARY = args.binary
-    os.makedirs(args.work, exist_ok=True)
     cdnow = f"{args.data}/cdnow/cdnow_transactions.csv"
     base = [cdnow, "--end", "1997-09-30", "--unit", "week", "--horizon", "39", "-q"]
 

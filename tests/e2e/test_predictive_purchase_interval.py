@@ -8,7 +8,6 @@ made: tests/predictive/purchase_interval_coverage.py.
 Usage: test_predictive_purchase_interval.py --binary PATH --data DIR --work DIR
 """
 
-import argparse
 import csv
 import io
 import json
@@ -17,7 +16,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import Checks, run_text  # noqa: E402  (the shared tally and runner)
+from e2e_support import Checks, options, run_text  # noqa: E402  (the shared command line, tally and runner)
 
 check = Checks()
 
@@ -32,13 +31,8 @@ def whole(v):
 
 def main():
     global BINARY
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
+    args = options(__doc__, "--data")
     BINARY = args.binary
-    os.makedirs(args.work, exist_ok=True)
     cdnow = f"{args.data}/cdnow/cdnow_transactions.csv"
     base = ["--end", "1997-09-30", "--unit", "week", "--horizon", "39", "-q"]
     purchases = ["--interval", "0.9", "--interval-of", "purchases"]
