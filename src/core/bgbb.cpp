@@ -63,38 +63,28 @@ double row_value(const BgBbParams& p, double x, double t_x, double n, double* gr
 
 detail::Runoff diagnose(const std::vector<double>& u) {
   const double a = std::exp(u[0]), b = std::exp(u[1]), g = std::exp(u[2]), d = std::exp(u[3]);
-  constexpr double big = 1e4, small = 1e-4;
   detail::Runoff r;
-  if (a > big && b > big) {
-    r.pair_limit(0,
-        "alpha and beta grow without bound together (alpha/(alpha+beta), the chance "
-        "to transact at an opportunity, stays at " + g4(a / (a + b)) + "): that "
-        "chance does not vary between customers in these data",
-        "every live customer transacts with the same chance " + g4(a / (a + b)) +
-        " (alpha and beta -> infinity)");
-  } else if (a > big || b > big || a < small || b < small) {
-    r.why.push_back(std::string(a > big || a < small ? "alpha" : "beta") + " goes to " +
-                    ((a > big || b > big) ? "infinity" : "0"));
-    r.only_limits = false;
-  }
-  if (g > big && d > big) {
-    r.pair_limit(2,
-        "gamma and delta grow without bound together (gamma/(gamma+delta), the chance "
-        "to drop out before an opportunity, stays at " + g4(g / (g + d)) + "): that "
-        "chance does not vary between customers in these data",
-        "every customer drops out with the same chance " + g4(g / (g + d)) +
-        " per opportunity (gamma and delta -> infinity)");
-  } else if (g < small || g / (g + d) < 1e-6) {
-    r.pair_limit(2,
-        "gamma/(gamma+delta), the chance to drop out, goes to 0: the data show no sign "
-        "of customers dropping out",
-        "no customer drops out (gamma/(gamma+delta) -> 0: the beta-binomial model)");
-  } else if (g > big || d > big || d < small) {
-    r.why.push_back(std::string(g > big ? "gamma goes to infinity"
-                                : d > big ? "delta goes to infinity"
-                                          : "delta goes to 0"));
-    r.only_limits = false;
-  }
+  detail::pair_runoff(
+      r, a, b, 1, 0,
+      {.first = 0,
+       .names = {"alpha", "beta"},
+       .together = "alpha and beta grow without bound together (alpha/(alpha+beta), the chance to transact at "
+                   "an opportunity, stays at " + g4(a / (a + b)) + "): that chance does not vary between "
+                   "customers in these data",
+       .together_limit = "every live customer transacts with the same chance " + g4(a / (a + b)) +
+                         " (alpha and beta -> infinity)"});
+  detail::pair_runoff(
+      r, g, d, 1, g / (g + d),
+      {.first = 2,
+       .names = {"gamma", "delta"},
+       .together = "gamma and delta grow without bound together (gamma/(gamma+delta), the chance to drop out "
+                   "before an opportunity, stays at " + g4(g / (g + d)) + "): that chance does not vary "
+                   "between customers in these data",
+       .together_limit = "every customer drops out with the same chance " + g4(g / (g + d)) +
+                         " per opportunity (gamma and delta -> infinity)",
+       .vanished = "gamma/(gamma+delta), the chance to drop out, goes to 0: the data show no sign of customers "
+                   "dropping out",
+       .vanished_limit = "no customer drops out (gamma/(gamma+delta) -> 0: the beta-binomial model)"});
   if (r.why.empty()) r.only_limits = false;
   return r;
 }

@@ -263,22 +263,30 @@ std::string g4(double v) {
   return text;
 }
 
-void purchase_rate_runoff(Runoff& d, double r, double alpha, double scale) {
+void pair_runoff(Runoff& d, double p, double q, double scale, double mean, const PairWords& words) {
   constexpr double big = 1e4, small = 1e-4;
-  if (r > big && alpha > big * scale) {
-    d.pair_limit(0,
-        "r and alpha grow without bound together (r/alpha, the mean purchase rate, "
-        "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
-        "between customers in these data",
-        "every customer buys at the same rate r/alpha = " + g4(r / alpha) +
-        " per time unit while alive (r and alpha -> infinity)");
-  } else if (r > big || r < small) {
-    d.why.push_back(std::string("r goes to ") + (r > big ? "infinity" : "0"));
+  if (p > big && q > big * scale) {
+    d.pair_limit(words.first, words.together, words.together_limit);
+  } else if (!words.vanished.empty() && (p < small || mean < 1e-6)) {
+    d.pair_limit(words.first, words.vanished, words.vanished_limit);
+  } else if (p > big || p < small) {
+    d.why.push_back(std::string(words.names[0]) + " goes to " + (p > big ? "infinity" : "0"));
     d.only_limits = false;
-  } else if (alpha > big * scale || alpha < small * scale) {
-    d.why.push_back(std::string("alpha goes to ") + (alpha > big * scale ? "infinity" : "0"));
+  } else if (q > big * scale || q < small * scale) {
+    d.why.push_back(std::string(words.names[1]) + " goes to " + (q > big * scale ? "infinity" : "0"));
     d.only_limits = false;
   }
+}
+
+void purchase_rate_runoff(Runoff& d, double r, double alpha, double scale) {
+  pair_runoff(d, r, alpha, scale, 0,
+              {.first = 0,
+               .names = {"r", "alpha"},
+               .together = "r and alpha grow without bound together (r/alpha, the mean purchase rate, "
+                           "stays at " + g4(r / alpha) + " per time unit): purchase rates do not vary "
+                           "between customers in these data",
+               .together_limit = "every customer buys at the same rate r/alpha = " + g4(r / alpha) +
+                                 " per time unit while alive (r and alpha -> infinity)"});
 }
 
 std::string explain_refused_fit(const MleResult& result, const std::vector<std::string>& why,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -127,6 +128,22 @@ AcceptedFit accept_fit(const Objective& penalised, const Objective& plain, const
                        double total_weight, std::string_view model,
                        const std::function<Runoff(const std::vector<double>&)>& diagnose,
                        const std::function<std::string(const Runoff&)>& refusal);
+
+/// The words of one pair of parameters, `first` and `first + 1`, for pair_runoff: their names,
+/// and for each limit of the model the pair can run into, what happened (for messages) and the
+/// limit model (for the warning). `vanished` empty: the pair has no limit at 0.
+struct PairWords {
+  std::size_t first = 0;
+  std::array<std::string_view, 2> names;
+  std::string together, together_limit;  ///< both grew without bound together
+  std::string vanished{}, vanished_limit{};  ///< the pair's mean went to 0
+};
+
+/// The diagnosis of one pair (p, q) of a four-parameter fit: both grown without bound together
+/// (p > 1e4, q > 1e4 `scale`: a limit); else, where `words` has a limit at 0, p < 1e-4 or `mean`
+/// < 1e-6 (a limit); else p, or failing that q, run off alone to infinity or 0 (1e-4, q: 1e-4
+/// `scale`), which is no limit. `scale` is the time scale q is compared with (1 if none).
+void pair_runoff(Runoff& d, double p, double q, double scale, double mean, const PairWords& words);
 
 /// The purchase-rate half of the diagnosis of BG/NBD and Pareto/NBD fits (parameters 0 and 1,
 /// Gamma(r, alpha)): r and alpha grown together (one rate for everyone, a limit) or one of them

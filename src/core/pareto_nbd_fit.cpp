@@ -138,27 +138,18 @@ double total_log_likelihood(const HistoryLayout& h, const BgNbdParams& p, std::s
 // drop-out rate for everyone (s, beta -> infinity), or no drop-out (s/beta -> 0: the NBD).
 detail::Runoff diagnose(const std::vector<double>& u, double scale) {
   const double r = std::exp(u[0]), alpha = std::exp(u[1]), s = std::exp(u[2]), beta = std::exp(u[3]);
-  constexpr double big = 1e4, small = 1e-4;
   detail::Runoff d;
   detail::purchase_rate_runoff(d, r, alpha, scale);
-  if (s > big && beta > big * scale) {
-    d.pair_limit(2,
-        "s and beta grow without bound together (s/beta, the mean drop-out rate, "
-        "stays at " + g4(s / beta) + " per time unit): drop-out rates do not vary "
-        "between customers in these data",
-        "every customer drops out at the same rate s/beta = " + g4(s / beta) +
-        " per time unit (s and beta -> infinity)");
-  } else if (s < small || s / beta * scale < 1e-6) {
-    d.pair_limit(2,
-        "s/beta, the mean drop-out rate, goes to 0: the data show no sign of "
-        "customers dropping out",
-        "no customer drops out (s/beta -> 0: the NBD model; p_alive is about 1)");
-  } else if (s > big || beta > big * scale || beta < small * scale) {
-    d.why.push_back(std::string(s > big ? "s goes to infinity"
-                                : beta > big * scale ? "beta goes to infinity"
-                                                     : "beta goes to 0"));
-    d.only_limits = false;
-  }
+  detail::pair_runoff(
+      d, s, beta, scale, s / beta * scale,
+      {.first = 2,
+       .names = {"s", "beta"},
+       .together = "s and beta grow without bound together (s/beta, the mean drop-out rate, stays at " +
+                   g4(s / beta) + " per time unit): drop-out rates do not vary between customers in these data",
+       .together_limit = "every customer drops out at the same rate s/beta = " + g4(s / beta) +
+                         " per time unit (s and beta -> infinity)",
+       .vanished = "s/beta, the mean drop-out rate, goes to 0: the data show no sign of customers dropping out",
+       .vanished_limit = "no customer drops out (s/beta -> 0: the NBD model; p_alive is about 1)"});
   if (d.why.empty()) d.only_limits = false;
   return d;
 }

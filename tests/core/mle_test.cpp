@@ -2,9 +2,11 @@
 // fails, a fit that runs off, the Hessian test, and the fits' refusals that follow from them.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "../../src/core/mle.hpp"
@@ -172,4 +174,73 @@ TEST_CASE("fits: the same parameters bit for bit on any number of threads", "[co
     CHECK(g.params.gamma == gg.params.gamma);
     CHECK(g.log_likelihood == gg.log_likelihood);
   }
+}
+
+TEST_CASE("pair_runoff: a pair grown together, gone to its limit at 0, or run off alone", "[core][mle]") {
+  using csm::detail::Runoff;
+  // The purchase-rate words of BG/NBD and Pareto/NBD; alpha is compared with 1e4 and 1e-4 times
+  // the scale (here 10). 2e4 / 3e5 = 0.066666... prints as 0.06667.
+  Runoff together;
+  csm::detail::purchase_rate_runoff(together, 2e4, 3e5, 10);
+  REQUIRE(together.why.size() == 1);
+  CHECK(together.why[0] ==
+        "r and alpha grow without bound together (r/alpha, the mean purchase rate, stays at 0.06667 per time "
+        "unit): purchase rates do not vary between customers in these data");
+  REQUIRE(together.limits.size() == 1);
+  CHECK(together.limits[0] ==
+        "every customer buys at the same rate r/alpha = 0.06667 per time unit while alive (r and alpha -> "
+        "infinity)");
+  CHECK(together.unidentified == std::array<bool, 4>{true, true, false, false});
+  CHECK(together.only_limits);
+
+  const auto alone = [](double r, double alpha) {
+    Runoff d;
+    csm::detail::purchase_rate_runoff(d, r, alpha, 10);
+    CHECK(d.limits.empty());
+    CHECK(d.unidentified == std::array<bool, 4>{});
+    return d;
+  };
+  CHECK(alone(2e4, 1).why == std::vector<std::string>{"r goes to infinity"});
+  CHECK(alone(2e4, 1).only_limits == false);
+  CHECK(alone(1e-5, 1e6).why == std::vector<std::string>{"r goes to 0"});  // r is named first
+  CHECK(alone(1, 2e5).why == std::vector<std::string>{"alpha goes to infinity"});
+  CHECK(alone(1, 5e-4).why == std::vector<std::string>{"alpha goes to 0"});
+  CHECK(alone(1, 2e4).why.empty());  // 2e4 is below 1e4 times the scale
+  CHECK(alone(2e4, 2e4).why == std::vector<std::string>{"r goes to infinity"});
+  CHECK(alone(1, 1).only_limits);    // nothing ran off: the caller decides
+
+  // A pair with a limit at 0 (as s, beta of Pareto/NBD and gamma, delta of BG/BB), scale 1.
+  const csm::detail::PairWords words{.first = 2,
+                                     .names = {"s", "beta"},
+                                     .together = "T",
+                                     .together_limit = "TL",
+                                     .vanished = "V",
+                                     .vanished_limit = "VL"};
+  const auto diagnose = [&](double p, double q, double mean) {
+    Runoff d;
+    csm::detail::pair_runoff(d, p, q, 1, mean, words);
+    return d;
+  };
+  const Runoff both = diagnose(2e4, 2e4, 0.5);
+  CHECK(both.why == std::vector<std::string>{"T"});
+  CHECK(both.limits == std::vector<std::string>{"TL"});
+  CHECK(both.unidentified == std::array<bool, 4>{false, false, true, true});
+  const Runoff gone = diagnose(1e-5, 1, 0.5);  // p itself below 1e-4
+  CHECK(gone.why == std::vector<std::string>{"V"});
+  CHECK(gone.limits == std::vector<std::string>{"VL"});
+  CHECK(gone.unidentified == std::array<bool, 4>{false, false, true, true});
+  CHECK(diagnose(0.5, 1, 1e-7).limits == std::vector<std::string>{"VL"});  // the mean below 1e-6
+  CHECK(diagnose(0.5, 1, 1e-5).why.empty());
+  CHECK(diagnose(2e4, 1, 0.5).why == std::vector<std::string>{"s goes to infinity"});
+  CHECK(diagnose(1, 2e4, 0.5).why == std::vector<std::string>{"beta goes to infinity"});
+  CHECK(diagnose(1, 1e-5, 0.5).why == std::vector<std::string>{"beta goes to 0"});
+  CHECK_FALSE(diagnose(1, 1e-5, 0.5).only_limits);
+
+  // Without a limit at 0 (as alpha, beta of BG/BB) p going to 0 is named, whatever q does.
+  csm::detail::PairWords no_zero = words;
+  no_zero.vanished.clear();
+  Runoff d;
+  csm::detail::pair_runoff(d, 1e-5, 2e4, 1, 0, no_zero);
+  CHECK(d.why == std::vector<std::string>{"s goes to 0"});
+  CHECK(d.limits.empty());
 }
