@@ -174,7 +174,8 @@ class DataProfile {
   void merge(DataProfile&& later, std::uint64_t lines_before);
 
   std::uint64_t rows() const noexcept;
-  /// Exact duplicate rows and customer-months in several inputs (resolves the logs: not cheap).
+  /// Exact duplicate rows and customer-months in several inputs. These and warnings() are asked
+  /// after seal() (std::logic_error while rows logged are not sealed).
   std::uint64_t duplicate_rows() const;
   std::uint64_t overlapping_customer_months() const;
   /// Months with rows, in order, and their row counts.
@@ -320,10 +321,9 @@ class DataProfile {
   std::uint64_t duplicates_ = 0;
   std::vector<Place> duplicate_places_;  // the first copies
   std::vector<YearMonth> duplicate_months_;  // sorted, distinct
-  // Otherwise: logged, resolved by warnings().
-  // mutable: resolve() (const) flushes their cursors, which does not change what they hold.
-  mutable Log rows_log_;
-  mutable Log customer_months_log_;
+  // Otherwise: logged, resolved by seal() (their cursors written back first).
+  Log rows_log_;
+  Log customer_months_log_;
 };
 
 }  // namespace csm

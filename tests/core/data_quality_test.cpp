@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ const std::vector<Row> kRows = {
 TEST_CASE("data profile: duplicates and overlaps found from the log, in line order", "[core][quality]") {
   DataProfile p;
   for (const Row& r : kRows) describe(p, r);
+  p.seal();
   const auto w = warnings_of(p);
   REQUIRE(w.size() == 2);
   CHECK(w[0].code == "duplicate_rows");
@@ -81,6 +83,7 @@ TEST_CASE("data profile: duplicates and overlaps found from the log, in line ord
 TEST_CASE("data profile: shares merged in file order find what one stream finds", "[core][quality]") {
   DataProfile one;
   for (const Row& r : kRows) describe(one, r);
+  one.seal();
   // Every cut of a.csv into two shares (lines counted from each share's start), then b.csv.
   for (std::size_t cut = 0; cut <= 7; ++cut) {
     DataProfile whole;
@@ -99,6 +102,7 @@ TEST_CASE("data profile: shares merged in file order find what one stream finds"
     whole.merge(std::move(first), 1);
     whole.merge(std::move(second), 1 + cut);
     for (std::size_t i = 7; i < kRows.size(); ++i) describe(whole, kRows[i]);
+    whole.seal();
     const auto a = warnings_of(one);
     const auto b = warnings_of(whole);
     REQUIRE(a.size() == b.size());
@@ -121,6 +125,7 @@ TEST_CASE("data profile: the --dedupe table and the log count the same copies", 
     if (table.duplicate(hash_of(r), r.month, {r.source, r.line})) ++flagged;
   }
   CHECK(flagged == 5);
+  logged.seal();
   CHECK(logged.duplicate_rows() == 5);
   CHECK(table.duplicate_rows() == 5);
 }
@@ -169,7 +174,7 @@ TEST_CASE("data profile: large months, far lines, shares and seal", "[core][qual
   };
   DataProfile one;
   for (const Row& r : rows) log(one, r, r.line);
-  check(one);
+  CHECK_THROWS_AS(one.duplicate_rows(), std::logic_error);  // asked before seal()
   one.seal();
   check(one);
   // Two shares cut after line 30001 (lines counted from each share's start), merged, sealed.
@@ -192,6 +197,7 @@ TEST_CASE("data profile: large months, far lines, shares and seal", "[core][qual
   for (std::size_t i = 0; i + 2 < rows.size(); ++i) {
     log(clean, rows[i], rows[i].line);
   }
+  clean.seal();
   CHECK(warnings_of(clean).empty());
   CHECK(clean.duplicate_rows() == 0);
 }
