@@ -36,6 +36,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from coverage_support import report  # noqa: E402  (the table printed and written)
 import pareto_bgbb_reference as ref  # noqa: E402
 
 TRUTH = (1.2, 0.75, 0.66, 2.8)  # alpha, beta, gamma, delta: near the donations fit
@@ -132,11 +133,7 @@ def main():
             name = "p_alive" if q == "p_alive" else "expected_transactions"
             lines.append(f"| {lv} | per customer {name} (not independent) | "
                          f"{per_row[lv][q]:.0f} of {weight:.0f} | {per_row[lv][q] / weight:.3f} | - |")
-    text = "\n".join(lines)
-    print(text)
-    if args.table:
-        with open(args.table, "w") as f:
-            f.write(text + "\n")
+    report(lines, args.table)
     return 0 if ok else 1
 
 

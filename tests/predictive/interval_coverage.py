@@ -32,6 +32,9 @@ import time
 import numpy as np
 from scipy import special, stats
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from coverage_support import report  # noqa: E402  (the table printed and written)
+
 TRUTH = {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5, "p": 6.0, "q": 4.0, "gamma": 15.0}
 CAL_DAYS = 52 * 7       # calibration: 52 weeks after the start
 ACQ_DAYS = 13 * 7       # first purchases spread over the first 13 weeks
@@ -159,11 +162,7 @@ def main():
                      f"{lo_ok:.0f} to {hi_ok:.0f}{'' if ok else ' FAILED'} |")
     for name, (inside, n) in per_customer.items():
         lines.append(f"| per customer {name} (not independent) | {inside} of {n} | {inside / n:.3f} | - |")
-    text = "\n".join(lines)
-    print(text)
-    if args.table:
-        with open(args.table, "w") as f:
-            f.write(text + "\n")
+    report(lines, args.table)
     return 1 if failed else 0
 
 

@@ -39,6 +39,9 @@ from collections import Counter
 import numpy as np
 from scipy import stats
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from coverage_support import report  # noqa: E402  (the table printed and written)
+
 CAL_DAYS = 52 * 7
 ACQ_DAYS = 13 * 7
 HOLDOUT_WEEKS = 26
@@ -191,11 +194,7 @@ def main():
                      f"| {inside / n:.3f} | {width / args.reps:.1f} |")
     lines.append("")
     lines.append(f"({time.time() - started:.0f} s)")
-    text = "\n".join(lines)
-    print(text)
-    if args.table:
-        with open(args.table, "w") as f:
-            f.write(text + "\n")
+    report(lines, args.table)
     return 1 if failed else 0
 
 
