@@ -1,11 +1,14 @@
 #include "csm/io/predictive_writer.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
 #include <iterator>
 #include <string_view>
 
@@ -42,14 +45,23 @@ Json input_json(const ReadReport& input, const RfmSummary& s) {
 std::string num(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
 
 // The large CSV outputs are formatted in place, chunk by chunk (no string per field); the text
-// is the same as num() gives.
+// is the same as num() gives: FMT_COMPILE("{}") calls the same shortest round-trip writer as the
+// format string "{}", without parsing the format string for every number.
 void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
 
 void append_num(fmt::memory_buffer& out, double value) {
-  if (std::isfinite(value)) fmt::format_to(std::back_inserter(out), "{}", value);
+  if (!std::isfinite(value)) return;
+  char digits[64];  // the longest shortest form, "-2.2250738585072014e-308", has 24
+  const char* end = fmt::format_to(digits, FMT_COMPILE("{}"), value);
+  out.append(digits, end);
 }
 void append_num(fmt::memory_buffer& out, const std::optional<double>& value) {
   if (value) append_num(out, *value);
+}
+
+void append_count(fmt::memory_buffer& out, std::uint32_t value) {
+  const fmt::format_int digits(value);
+  out.append(digits.data(), digits.data() + digits.size());
 }
 
 // A CSV text field (text::csv_field), with no copy when it is written as it is.
@@ -61,35 +73,65 @@ void append_csv_field(fmt::memory_buffer& out, std::string_view text, bool guard
   append(out, text::csv_field(text, guard));
 }
 
-// YYYY-MM-DD, as to_string(Date).
-void append_date(fmt::memory_buffer& out, Date date) { append(out, to_string(date)); }
+// YYYY-MM-DD, as to_string(Date) (which it calls for years outside 0..9999).
+void append_date(fmt::memory_buffer& out, Date date) {
+  const CivilDate c = civil_of(date);
+  if (c.year < 0 || c.year > 9999) {
+    append(out, to_string(date));
+    return;
+  }
+  const auto digit = [](int v) { return static_cast<char>('0' + v); };
+  const char text[10] = {digit(c.year / 1000), digit(c.year / 100 % 10), digit(c.year / 10 % 10), digit(c.year % 10), '-',
+                         digit(c.month / 10),  digit(c.month % 10),      '-',                      digit(c.day / 10),   digit(c.day % 10)};
+  out.append(text, text + sizeof text);
+}
 
 // Rows [0, n) formatted by row(i, buffer) in chunks on up to `threads` threads (0: one per
-// core), appended to `out` in order: the text does not depend on the number of threads.
+// core) and handed to `sink` in order: the text does not depend on the number of threads. Each
+// thread formats a chunk into its own buffer (reused, so its pages are touched once) and, when
+// the chunks before it have gone, hands it to the sink itself, while the other threads format
+// the next chunks: no copy of the whole text is made, and writing overlaps formatting.
 template <typename Row>
-void format_rows(std::string& out, std::size_t n, unsigned threads, Row row) {
-  constexpr std::size_t kChunk = 8192;
+void format_rows(const TextSink& sink, std::size_t n, unsigned threads, Row row) {
+  constexpr std::size_t kChunk = 4096;  // rows: about 0.7 MB of text for predict's CSV
+  constexpr std::size_t kStop = std::numeric_limits<std::size_t>::max();
   const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<std::string> parts(chunks);
   std::vector<fmt::memory_buffer> buffers(resolve_threads(threads));
+  std::atomic<std::size_t> turn{0};  // the chunk to hand over next; kStop after a failure
   parallel_jobs(chunks, threads, [&](unsigned worker, std::size_t c) {
-    fmt::memory_buffer& buffer = buffers[worker];
-    buffer.clear();
-    for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
-    // Fresh pages backed in one call each, not faulted in one by one (core/pages.hpp).
-    parts[c].reserve(buffer.size());
-    detail::prepare_for_writing(parts[c].data(), buffer.size());
-    parts[c].assign(buffer.data(), buffer.size());
+    try {
+      fmt::memory_buffer& buffer = buffers[worker];
+      buffer.clear();
+      for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
+      // Chunks are handed out in order, so every earlier one is held by a running thread.
+      for (std::size_t t = turn.load(); t != c; t = turn.load()) {
+        if (t == kStop) return;
+        turn.wait(t);
+      }
+      sink(std::string_view(buffer.data(), buffer.size()));
+      turn.store(c + 1);
+      turn.notify_all();
+    } catch (...) {
+      turn.store(kStop);
+      turn.notify_all();
+      throw;
+    }
   });
-  std::size_t total = out.size();
-  for (const std::string& part : parts) total += part.size();
-  out.reserve(total);
-  for (std::string& part : parts) {
-    // Backed part by part as the parts are freed, so that the peak stays one copy of the text.
-    detail::prepare_for_writing(out.data() + out.size(), part.size());
-    out += part;
-    std::string().swap(part);
-  }
+}
+
+// The text of write_csv in one string.
+template <typename Report>
+std::string csv_text(const Report& report, const CsvStyle& style) {
+  std::string out;
+  write_csv(report, style, [&](std::string_view piece) {
+    // Fresh pages backed in one call each, not faulted in one by one (core/pages.hpp).
+    if (out.size() + piece.size() > out.capacity()) {
+      out.reserve(std::max(out.size() + piece.size(), 2 * out.capacity()));
+      detail::prepare_for_writing(out.data() + out.size(), out.capacity() - out.size());
+    }
+    out.append(piece);
+  });
+  return out;
 }
 
 std::string fixed(const std::optional<double>& value, int decimals) {
@@ -164,16 +206,18 @@ std::string to_json(const RfmReport& report) {
   return dump(j);
 }
 
-std::string to_csv(const RfmReport& report, const CsvStyle& style) {
+void write_csv(const RfmReport& report, const CsvStyle& style, const TextSink& sink) {
   const RfmSummary& s = report.summary;
-  std::string out = "customer_id,first_purchase,x,t_x,T,monetary,unit\n";
+  sink("customer_id,first_purchase,x,t_x,T,monetary,unit\n");
   const std::string_view unit = to_string(s.unit);
-  format_rows(out, s.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
+  format_rows(sink, s.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
     const RfmCustomer& c = s.customers[i];
     append_csv_field(line, c.customer_id, style.formula_guard);
     line.push_back(',');
     append_date(line, c.first);
-    fmt::format_to(std::back_inserter(line), ",{},", c.x);
+    line.push_back(',');
+    append_count(line, c.x);
+    line.push_back(',');
     append_num(line, c.t_x);
     line.push_back(',');
     append_num(line, c.T);
@@ -183,8 +227,9 @@ std::string to_csv(const RfmReport& report, const CsvStyle& style) {
     append(line, unit);
     line.push_back('\n');
   });
-  return out;
 }
+
+std::string to_csv(const RfmReport& report, const CsvStyle& style) { return csv_text(report, style); }
 
 std::string to_table(const RfmReport& report) {
   const RfmSummary& s = report.summary;
@@ -328,20 +373,23 @@ std::string to_json(const PredictReport& report) {
   return dump(j);
 }
 
-std::string to_csv(const PredictReport& report, const CsvStyle& style) {
+void write_csv(const PredictReport& report, const CsvStyle& style, const TextSink& sink) {
   const RfmSummary& s = report.summary;
-  std::string out =
+  std::string head =
       "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk";
-  if (report.holdout) out += ",holdout_actual,holdout_predicted";
-  if (report.intervals) out += interval_csv_header(report.intervals->options.purchases);
-  out += ",unit,horizon\n";
+  if (report.holdout) head += ",holdout_actual,holdout_predicted";
+  if (report.intervals) head += interval_csv_header(report.intervals->options.purchases);
+  head += ",unit,horizon\n";
+  sink(head);
   // The same last two fields on every line.
   const std::string tail = "," + std::string(to_string(s.unit)) + "," + num(report.horizon) + "\n";
-  format_rows(out, report.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
+  format_rows(sink, report.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
     const CustomerPrediction& p = report.customers[i];
     const RfmCustomer& c = s.customers[p.customer];
     append_csv_field(line, c.customer_id, style.formula_guard);
-    fmt::format_to(std::back_inserter(line), ",{},", c.x);
+    line.push_back(',');
+    append_count(line, c.x);
+    line.push_back(',');
     append_num(line, c.t_x);
     line.push_back(',');
     append_num(line, c.T);
@@ -358,14 +406,17 @@ std::string to_csv(const PredictReport& report, const CsvStyle& style) {
     line.push_back(',');
     append_num(line, p.value_at_risk);
     if (report.holdout) {
-      fmt::format_to(std::back_inserter(line), ",{},", c.holdout_x);
+      line.push_back(',');
+      append_count(line, c.holdout_x);
+      line.push_back(',');
       append_num(line, p.holdout_predicted);
     }
     if (report.intervals) append_interval_fields(line, report.intervals->customers[p.customer], report.intervals->options.purchases);
     append(line, tail);
   });
-  return out;
 }
+
+std::string to_csv(const PredictReport& report, const CsvStyle& style) { return csv_text(report, style); }
 
 std::string model_csv(const PredictReport& report) {
   const BgNbdFit& f = report.purchases;
