@@ -1,6 +1,5 @@
 #include "csm/io/predictive_writer.hpp"
 
-#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +14,7 @@
 #include "csm/io/interval_writer.hpp"
 #include "csm/parallel.hpp"
 #include "../core/pages.hpp"
+#include "shortest_double.hpp"
 #include "text_output.hpp"
 
 namespace csm::io {
@@ -45,15 +45,13 @@ Json input_json(const ReadReport& input, const RfmSummary& s) {
 std::string num(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
 
 // The large CSV outputs are formatted in place, chunk by chunk (no string per field); the text
-// is the same as num() gives: FMT_COMPILE("{}") calls the same shortest round-trip writer as the
-// format string "{}", without parsing the format string for every number.
+// is the same as num() gives (shortest_double.hpp).
 void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
 
 void append_num(fmt::memory_buffer& out, double value) {
   if (!std::isfinite(value)) return;
-  char digits[64];  // the longest shortest form, "-2.2250738585072014e-308", has 24
-  const char* end = fmt::format_to(digits, FMT_COMPILE("{}"), value);
-  out.append(digits, end);
+  char digits[detail::kShortestDoubleMax];
+  out.append(digits, detail::write_shortest(digits, value));
 }
 void append_num(fmt::memory_buffer& out, const std::optional<double>& value) {
   if (value) append_num(out, *value);
