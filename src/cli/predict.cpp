@@ -413,11 +413,10 @@ int predict(const PredictOptions& o, Streams io) {
   // quantity.
   if (format == "csv" && report.customers_in_json) {
     write_output_in_pieces(o.input.output, io, customers_csv);
+  } else if (format == "json") {
+    write_output_in_pieces(o.input.output, io, [&](const io::TextSink& sink) { io::write_json(report, sink); });
   } else {
-    const std::string text = format == "json"  ? io::to_json(report)
-                             : format == "csv" ? io::model_csv(report)
-                                               : io::to_table(report);
-    write_output(o.input.output, io, text);
+    write_output(o.input.output, io, format == "csv" ? io::model_csv(report) : io::to_table(report));
   }
   clock.lap("output");
   if (o.timings) io.err << "csm-metrics: timings: " << clock.text() << '\n';

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <iterator>
 #include <string_view>
 
@@ -84,23 +85,24 @@ void append_date(fmt::memory_buffer& out, Date date) {
   out.append(text, text + sizeof text);
 }
 
-// Rows [0, n) formatted by row(i, buffer) in chunks on up to `threads` threads (0: one per
-// core) and handed to `sink` in order: the text does not depend on the number of threads. Each
-// thread formats a chunk into its own buffer (reused, so its pages are touched once) and, when
-// the chunks before it have gone, hands it to the sink itself, while the other threads format
-// the next chunks: no copy of the whole text is made, and writing overlaps formatting.
-template <typename Row>
-void format_rows(const TextSink& sink, std::size_t n, unsigned threads, Row row) {
-  constexpr std::size_t kChunk = 4096;  // rows: about 0.7 MB of text for predict's CSV
+// Rows [0, n) in chunks of `per_chunk`, chunk(begin, end, buffer) appending the text of rows
+// [begin, end) to `buffer` (a fmt::memory_buffer or a std::string), on up to `threads` threads
+// (0: one per core), handed to `sink` in order: the text does not depend on the number of
+// threads. Each thread formats a chunk into its own buffer (reused, so its pages are touched
+// once) and, when the chunks before it have gone, hands it to the sink itself, while the other
+// threads format the next chunks: no copy of the whole text is made, and writing overlaps
+// formatting.
+template <typename Buffer, typename Chunk>
+void format_chunks(const TextSink& sink, std::size_t n, std::size_t per_chunk, unsigned threads, Chunk chunk) {
   constexpr std::size_t kStop = std::numeric_limits<std::size_t>::max();
-  const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<fmt::memory_buffer> buffers(resolve_threads(threads));
+  const std::size_t chunks = (n + per_chunk - 1) / per_chunk;
+  std::vector<Buffer> buffers(resolve_threads(threads));
   std::atomic<std::size_t> turn{0};  // the chunk to hand over next; kStop after a failure
   parallel_jobs(chunks, threads, [&](unsigned worker, std::size_t c) {
     try {
-      fmt::memory_buffer& buffer = buffers[worker];
+      Buffer& buffer = buffers[worker];
       buffer.clear();
-      for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
+      chunk(c * per_chunk, std::min(n, (c + 1) * per_chunk), buffer);
       // Chunks are handed out in order, so every earlier one is held by a running thread.
       for (std::size_t t = turn.load(); t != c; t = turn.load()) {
         if (t == kStop) return;
@@ -117,11 +119,48 @@ void format_rows(const TextSink& sink, std::size_t n, unsigned threads, Row row)
   });
 }
 
-// The text of write_csv in one string.
-template <typename Report>
-std::string csv_text(const Report& report, const CsvStyle& style) {
+// CSV rows: row(i, buffer) appends row i; chunks of 4096 rows (about 0.7 MB for predict's CSV).
+template <typename Row>
+void format_rows(const TextSink& sink, std::size_t n, unsigned threads, Row row) {
+  format_chunks<fmt::memory_buffer>(sink, n, 4096, threads, [&](std::size_t begin, std::size_t end, fmt::memory_buffer& buffer) {
+    for (std::size_t i = begin; i < end; ++i) row(i, buffer);
+  });
+}
+
+// A JSON document whose last member is the array "customers" of n objects, customer(i) the
+// object of the i-th: the same text as dump() of the whole document, written in pieces. The
+// objects are made and printed (by nlohmann's own serializer, at the depth dump() prints them)
+// in chunks on up to `threads` threads, so the document is never whole in memory.
+template <typename Customer>
+void write_json_document(Json j, std::size_t n, unsigned threads, const TextSink& sink, Customer customer) {
+  j["customers"] = Json::array();
+  std::string text = dump(j);
+  constexpr std::string_view kEmpty = "[]\n}\n";  // "customers": [] closes the document
+  if (n == 0 || text.size() < kEmpty.size() || text.compare(text.size() - kEmpty.size(), kEmpty.size(), kEmpty) != 0) {
+    if (n != 0) throw std::logic_error("predictive JSON: \"customers\" is not the last member");
+    sink(text);
+    return;
+  }
+  text.resize(text.size() - kEmpty.size());
+  text += "[\n";
+  sink(text);
+  format_chunks<std::string>(sink, n, 2048, threads, [&](std::size_t begin, std::size_t end, std::string& buffer) {
+    nlohmann::detail::serializer<Json> printer(nlohmann::detail::output_adapter<char, std::string>(buffer), ' ',
+                                               Json::error_handler_t::replace);
+    for (std::size_t i = begin; i < end; ++i) {
+      buffer.append(4, ' ');
+      printer.dump(customer(i), true, false, 2, 4);
+      buffer += i + 1 < n ? ",\n" : "\n";
+    }
+  });
+  sink("  ]\n}\n");
+}
+
+// The text that write(sink) gives in pieces, in one string.
+template <typename Write>
+std::string whole_text(Write write) {
   std::string out;
-  write_csv(report, style, [&](std::string_view piece) {
+  write([&](std::string_view piece) {
     // Fresh pages backed in one call each, not faulted in one by one (core/pages.hpp).
     if (out.size() + piece.size() > out.capacity()) {
       out.reserve(std::max(out.size() + piece.size(), 2 * out.capacity()));
@@ -179,7 +218,7 @@ std::string se_text(const std::optional<double>& se) { return se ? fmt::format("
 
 }  // namespace
 
-std::string to_json(const RfmReport& report) {
+void write_json(const RfmReport& report, const TextSink& sink) {
   const RfmSummary& s = report.summary;
   Json j;
   text::put_envelope(j, {report.version, report.command, to_string(RecordKind::transaction)});
@@ -189,8 +228,8 @@ std::string to_json(const RfmReport& report) {
   j["input"] = input_json(report.input, s);
   j["notes"] = report.notes;
   if (!report.warnings.empty()) j["warnings"] = report.warnings;
-  Json customers = Json::array();
-  for (const RfmCustomer& c : s.customers) {
+  write_json_document(std::move(j), s.customers.size(), report.threads, sink, [&](std::size_t i) {
+    const RfmCustomer& c = s.customers[i];
     Json o;
     o["customer_id"] = c.customer_id;
     o["first_purchase"] = to_string(c.first);
@@ -198,11 +237,11 @@ std::string to_json(const RfmReport& report) {
     o["t_x"] = c.t_x;
     o["T"] = c.T;
     o["monetary"] = text::json_number_or_null<Json>(c.monetary);
-    customers.push_back(std::move(o));
-  }
-  j["customers"] = std::move(customers);
-  return dump(j);
+    return o;
+  });
 }
+
+std::string to_json(const RfmReport& report) { return whole_text([&](const TextSink& sink) { write_json(report, sink); }); }
 
 void write_csv(const RfmReport& report, const CsvStyle& style, const TextSink& sink) {
   const RfmSummary& s = report.summary;
@@ -227,7 +266,9 @@ void write_csv(const RfmReport& report, const CsvStyle& style, const TextSink& s
   });
 }
 
-std::string to_csv(const RfmReport& report, const CsvStyle& style) { return csv_text(report, style); }
+std::string to_csv(const RfmReport& report, const CsvStyle& style) {
+  return whole_text([&](const TextSink& sink) { write_csv(report, style, sink); });
+}
 
 std::string to_table(const RfmReport& report) {
   const RfmSummary& s = report.summary;
@@ -248,7 +289,7 @@ std::string to_table(const RfmReport& report) {
   return out;
 }
 
-std::string to_json(const PredictReport& report) {
+void write_json(const PredictReport& report, const TextSink& sink) {
   const RfmSummary& s = report.summary;
   const BgNbdFit& f = report.purchases;
   const GammaGammaFit& g = report.spend;
@@ -344,9 +385,12 @@ std::string to_json(const PredictReport& report) {
   j["max_p_alive"] = text::json_number_or_null<Json>(report.max_p_alive);
   j["customers_total"] = report.customers_total;
   j["customers_selected"] = report.customers_selected;
-  if (report.customers_in_json) {
-    Json customers = Json::array();
-    for (const CustomerPrediction& p : report.customers) {
+  if (!report.customers_in_json) {
+    sink(dump(j));
+    return;
+  }
+  write_json_document(std::move(j), report.customers.size(), report.threads, sink, [&](std::size_t i) {
+      const CustomerPrediction& p = report.customers[i];
       const RfmCustomer& c = s.customers[p.customer];
       Json o;
       o["customer_id"] = c.customer_id;
@@ -364,12 +408,11 @@ std::string to_json(const PredictReport& report) {
         o["holdout_predicted"] = text::json_number_or_null<Json>(p.holdout_predicted);
       }
       if (report.intervals) add_interval_members(o, report.intervals->customers[p.customer], report.intervals->options.purchases);
-      customers.push_back(std::move(o));
-    }
-    j["customers"] = std::move(customers);
-  }
-  return dump(j);
+      return o;
+  });
 }
+
+std::string to_json(const PredictReport& report) { return whole_text([&](const TextSink& sink) { write_json(report, sink); }); }
 
 void write_csv(const PredictReport& report, const CsvStyle& style, const TextSink& sink) {
   const RfmSummary& s = report.summary;
@@ -414,7 +457,9 @@ void write_csv(const PredictReport& report, const CsvStyle& style, const TextSin
   });
 }
 
-std::string to_csv(const PredictReport& report, const CsvStyle& style) { return csv_text(report, style); }
+std::string to_csv(const PredictReport& report, const CsvStyle& style) {
+  return whole_text([&](const TextSink& sink) { write_csv(report, style, sink); });
+}
 
 std::string model_csv(const PredictReport& report) {
   const BgNbdFit& f = report.purchases;

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "csm/io/output_file.hpp"
 #include "csm/io/predictive_writer.hpp"
 
@@ -207,6 +209,46 @@ TEST_CASE("predict CSV in pieces: the same text as in one piece, with any number
     csm::io::write_csv(report, {}, [&](std::string_view piece) { out.append(piece); });
     CHECK(out == expected);
     CHECK(csm::io::to_csv(report) == expected);
+  }
+}
+
+TEST_CASE("rfm JSON in pieces: what nlohmann prints for the whole document", "[io][predictive][pieces]") {
+  using Json = nlohmann::ordered_json;
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{5000}}) {
+    CAPTURE(n);
+    csm::io::RfmReport report = rfm_report(n);
+    report.version = "9.9.9";
+    std::string first;
+    for (const unsigned threads : {1u, 3u}) {
+      report.threads = threads;
+      std::string out;
+      std::size_t pieces = 0;
+      csm::io::write_json(report, [&](std::string_view piece) {
+        out.append(piece);
+        ++pieces;
+      });
+      if (threads == 1) first = out;
+      CHECK(out == first);
+      CHECK(csm::io::to_json(report) == out);
+      if (n == 5000) CHECK(pieces > 2);
+      // Parsed and printed again whole by nlohmann: the same text (members in the same order).
+      const Json doc = Json::parse(out);
+      CHECK(doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n" == out);
+      REQUIRE(doc["customers"].size() == n);
+      for (std::size_t i = 0; i < n; i += 997) {
+        const Json& c = doc["customers"][i];
+        CHECK(c["customer_id"] == id_of(i));
+        CHECK(c["first_purchase"] == calendar(19000 + static_cast<std::int32_t>(i % 400)));
+        CHECK(c["x"] == i % 11);
+        CHECK(c["t_x"].get<double>() == t_x_of(i));
+        CHECK(c["T"].get<double>() == T_of(i));
+        if (i % 3 != 0) {
+          CHECK(c["monetary"].get<double>() == static_cast<double>(i % 1000) / 3.0 + 0.01);
+        } else {
+          CHECK(c["monetary"].is_null());
+        }
+      }
+    }
   }
 }
 

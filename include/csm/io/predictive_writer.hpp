@@ -119,5 +119,9 @@ std::string model_csv(const PredictReport& report);
 /// to_csv, with any number of threads.
 void write_csv(const RfmReport& report, const CsvStyle& style, const TextSink& sink);
 void write_csv(const PredictReport& report, const CsvStyle& style, const TextSink& sink);
+/// to_json's text in pieces (the customers, when the document has them, in chunks as they are
+/// printed): the same bytes as to_json.
+void write_json(const RfmReport& report, const TextSink& sink);
+void write_json(const PredictReport& report, const TextSink& sink);
 
 }  // namespace csm::io
