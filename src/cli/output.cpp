@@ -33,6 +33,17 @@ void write_output(const std::string& path, Streams io, const std::string& text) 
   if (!io.out) throw OutputError("<stdout>: write failed");
 }
 
+void write_output_in_pieces(const std::string& path, Streams io,
+                            const std::function<void(const io::TextSink&)>& produce) {
+  if (!to_stdout(path)) {
+    io::write_file_atomically_in_pieces(path, produce);
+    return;
+  }
+  produce([&](std::string_view piece) { io.out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+  io.out.flush();
+  if (!io.out) throw OutputError("<stdout>: write failed");
+}
+
 std::string cohort_text(const io::CohortReport& report, const OutputOptions& options, const std::string& metric,
                         const std::vector<DataWarning>& data_warnings, const std::ostream& terminal) {
   if (options.format == "json") {

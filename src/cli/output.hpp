@@ -13,6 +13,7 @@
 #include "csm/data_quality.hpp"
 #include "csm/io/cohort_writer.hpp"
 #include "csm/io/data_warnings.hpp"
+#include "csm/io/output_file.hpp"
 #include "io/text_output.hpp"
 
 namespace csm::cli {
@@ -37,6 +38,10 @@ ColorMode color_mode(const std::string& color);
 
 /// stdout, or -o FILE written atomically (empty or "-": stdout). Throws OutputError.
 void write_output(const std::string& path, Streams io, const std::string& text);
+/// write_output with the text made in pieces by produce(sink) (io::write_file_atomically_in_pieces):
+/// for the large CSVs, which are then never whole in memory.
+void write_output_in_pieces(const std::string& path, Streams io,
+                            const std::function<void(const io::TextSink&)>& produce);
 
 /// A report with the writers io::to_json, io::to_csv and io::to_table (at-risk, churn-risk) in
 /// the format asked (lower case): JSON with the data-quality warnings as its member

@@ -402,17 +402,22 @@ int predict(const PredictOptions& o, Streams io) {
     for (const std::string& n : report.notes) io.err << "csm-metrics: note: " << n << '\n';
   }
 
+  // The customers' CSV is written as it is formatted (never whole in memory).
+  const io::CsvStyle style = csv_style(o.input.csv_raw);
+  const auto customers_csv = [&](const io::TextSink& sink) { io::write_csv(report, style, sink); };
   if (!o.customers_csv.empty()) {
-    io::write_file_atomically(o.customers_csv, io::to_csv(report, csv_style(o.input.csv_raw)));
+    io::write_file_atomically_in_pieces(o.customers_csv, customers_csv);
     report.customers_in_json = false;
   }
   // CSV: the customers, or with --customers-csv (they are in that file) the model, one row per
   // quantity.
-  const std::string text = format == "json"  ? io::to_json(report)
-                           : format == "csv" ? (report.customers_in_json ? io::to_csv(report, csv_style(o.input.csv_raw))
-                                                                         : io::model_csv(report))
-                                             : io::to_table(report);
-  write_output(o.input.output, io, text);
+  if (format == "csv" && report.customers_in_json) {
+    write_output_in_pieces(o.input.output, io, customers_csv);
+  } else if (format == "json") {
+    write_output_in_pieces(o.input.output, io, [&](const io::TextSink& sink) { io::write_json(report, sink); });
+  } else {
+    write_output(o.input.output, io, format == "csv" ? io::model_csv(report) : io::to_table(report));
+  }
   clock.lap("output");
   if (o.timings) io.err << "csm-metrics: timings: " << clock.text() << '\n';
   return kOk;

@@ -71,10 +71,15 @@ CommandRunner add_rfm_command(CLI::App& app, Streams io) {
     report.notes.push_back(
         "x counts repeat purchase occasions (distinct purchase days after the first) on or "
         "before end; purchases of one customer on the same day are one occasion");
-    const std::string text = options->format == "json" ? io::to_json(report)
-                             : options->format == "csv" ? io::to_csv(report, csv_style(options->csv_raw))
-                                                        : io::to_table(report);
-    write_output(options->output, io, text);
+    // CSV and JSON (large) are written as they are formatted.
+    const io::CsvStyle style = csv_style(options->csv_raw);
+    if (options->format == "csv") {
+      write_output_in_pieces(options->output, io, [&](const io::TextSink& sink) { io::write_csv(report, style, sink); });
+    } else if (options->format == "json") {
+      write_output_in_pieces(options->output, io, [&](const io::TextSink& sink) { io::write_json(report, sink); });
+    } else {
+      write_output(options->output, io, io::to_table(report));
+    }
     return kOk;
   };
 }

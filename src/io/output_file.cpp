@@ -27,18 +27,47 @@ std::string directory_of(const std::string& path) {
   throw OutputError(path + ": " + what + ": " + std::strerror(error));
 }
 
-// Writes all of `text` to `fd`, flushes it to disk; returns 0 or the errno of the failure and
-// what failed.
-int write_all(int fd, std::string_view text, const char*& what) {
+// A failed write or flush: errno and what failed.
+struct WriteFailure {
+  int error;
+  const char* what;
+};
+
+// Writes all of `text` to `fd`; throws WriteFailure.
+void write_piece(int fd, std::string_view text) {
   std::size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      what = "write failed";
-      return errno;
+      throw WriteFailure{errno, "write failed"};
     }
     written += static_cast<std::size_t>(n);
+  }
+}
+
+// Writes the pieces of produce() to the regular file `fd` and flushes it to disk; returns 0 or
+// the errno of the failure and what failed. Other exceptions of produce go on. Every 8 MiB the
+// kernel is asked to start writing the pages back (sync_file_range, which does not wait), so
+// that the final fsync of a large file mostly finds them on their way already.
+int write_all(int fd, const std::function<void(const TextSink&)>& produce, const char*& what) {
+  constexpr off_t kKick = off_t{8} << 20;
+  off_t written = 0;
+  off_t kicked = 0;
+  try {
+    produce([&](std::string_view piece) {
+      write_piece(fd, piece);
+      written += static_cast<off_t>(piece.size());
+#ifdef SYNC_FILE_RANGE_WRITE
+      if (written - kicked >= kKick) {
+        ::sync_file_range(fd, kicked, written - kicked, SYNC_FILE_RANGE_WRITE);  // advice only
+        kicked = written;
+      }
+#endif
+    });
+  } catch (const WriteFailure& failure) {
+    what = failure.what;
+    return failure.error;
   }
   if (::fsync(fd) != 0) {
     what = "cannot flush to disk";
@@ -82,8 +111,8 @@ void remove_leftovers(const std::string& directory, const std::string& own_prefi
 // for the instant between linkat and rename (a kill there leaves a complete copy, which the
 // next run removes). Returns false, having left nothing, when the file system or the kernel
 // cannot do it (then the named way is used).
-bool write_unnamed(const std::string& path, const std::string& directory,
-                   const std::string& prefix, std::string_view text, mode_t mode, bool exists) {
+bool write_unnamed(const std::string& path, const std::string& directory, const std::string& prefix,
+                   const std::function<void(const TextSink&)>& produce, mode_t mode, bool exists) {
 #ifdef O_TMPFILE
   const int fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   if (fd < 0) return false;  // EOPNOTSUPP, EISDIR (old kernels), ...: not an error
@@ -93,9 +122,16 @@ bool write_unnamed(const std::string& path, const std::string& directory,
     fail(path, "cannot set permissions", error);
   }
   const char* what = "";
-  if (const int error = write_all(fd, text, what); error != 0) {
+  int write_error = 0;
+  try {
+    write_error = write_all(fd, produce, what);
+  } catch (...) {
+    ::close(fd);  // the file has no name: nothing is left
+    throw;
+  }
+  if (write_error != 0) {
     ::close(fd);
-    fail(path, what, error);
+    fail(path, what, write_error);
   }
   const std::string self = "/proc/self/fd/" + std::to_string(fd);
   if (!exists) {
@@ -131,7 +167,7 @@ bool write_unnamed(const std::string& path, const std::string& directory,
   (void)path;
   (void)directory;
   (void)prefix;
-  (void)text;
+  (void)produce;
   (void)mode;
   (void)exists;
 #endif
@@ -141,6 +177,11 @@ bool write_unnamed(const std::string& path, const std::string& directory,
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view text) {
+  write_file_atomically_in_pieces(path, [&](const TextSink& sink) { sink(text); });
+}
+
+void write_file_atomically_in_pieces(const std::string& path,
+                                     const std::function<void(const TextSink&)>& produce) {
   struct stat existing {};
   if (::stat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) {
     throw OutputError(path + ": is a directory, expected a file name");
@@ -151,16 +192,14 @@ void write_file_atomically(const std::string& path, std::string_view text) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) fail(path, "cannot open for writing", errno);
     // Not write_all: fsync fails on a pipe, and there is nothing to flush to disk.
-    std::size_t written = 0;
-    while (written < text.size()) {
-      const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int error = errno;
-        ::close(fd);
-        fail(path, "write failed", error);
-      }
-      written += static_cast<std::size_t>(n);
+    try {
+      produce([&](std::string_view piece) { write_piece(fd, piece); });
+    } catch (const WriteFailure& failure) {
+      ::close(fd);
+      fail(path, failure.what, failure.error);
+    } catch (...) {
+      ::close(fd);
+      throw;
     }
     if (::close(fd) != 0) fail(path, "write failed", errno);
     return;
@@ -186,7 +225,7 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   const mode_t mode = (existing.st_mode != 0) ? (existing.st_mode & 07777) : (0666 & ~mask);
   const std::string prefix = temp_file_prefix();
   remove_leftovers(directory, prefix);
-  if (write_unnamed(path, directory, prefix, text, mode, existing.st_mode != 0)) return;
+  if (write_unnamed(path, directory, prefix, produce, mode, existing.st_mode != 0)) return;
 
   std::string temp = directory + "/" + prefix + "XXXXXX";
   const int fd = ::mkstemp(temp.data());
@@ -198,7 +237,15 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   };
   if (::fchmod(fd, mode) != 0) abandon("cannot set permissions", errno);
   const char* what = "";
-  if (const int error = write_all(fd, text, what); error != 0) abandon(what, error);
+  int write_error = 0;
+  try {
+    write_error = write_all(fd, produce, what);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
+  }
+  if (write_error != 0) abandon(what, write_error);
   if (::close(fd) != 0) {
     const int error = errno;
     ::unlink(temp.c_str());

@@ -5,13 +5,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 #include <iterator>
 #include <string_view>
 
 #include "csm/io/interval_writer.hpp"
 #include "csm/parallel.hpp"
 #include "../core/pages.hpp"
+#include "shortest_double.hpp"
 #include "text_output.hpp"
 
 namespace csm::io {
@@ -42,14 +46,21 @@ Json input_json(const ReadReport& input, const RfmSummary& s) {
 std::string num(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
 
 // The large CSV outputs are formatted in place, chunk by chunk (no string per field); the text
-// is the same as num() gives.
+// is the same as num() gives (shortest_double.hpp).
 void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
 
 void append_num(fmt::memory_buffer& out, double value) {
-  if (std::isfinite(value)) fmt::format_to(std::back_inserter(out), "{}", value);
+  if (!std::isfinite(value)) return;
+  char digits[detail::kShortestDoubleMax];
+  out.append(digits, detail::write_shortest(digits, value));
 }
 void append_num(fmt::memory_buffer& out, const std::optional<double>& value) {
   if (value) append_num(out, *value);
+}
+
+void append_count(fmt::memory_buffer& out, std::uint32_t value) {
+  const fmt::format_int digits(value);
+  out.append(digits.data(), digits.data() + digits.size());
 }
 
 // A CSV text field (text::csv_field), with no copy when it is written as it is.
@@ -61,35 +72,103 @@ void append_csv_field(fmt::memory_buffer& out, std::string_view text, bool guard
   append(out, text::csv_field(text, guard));
 }
 
-// YYYY-MM-DD, as to_string(Date).
-void append_date(fmt::memory_buffer& out, Date date) { append(out, to_string(date)); }
-
-// Rows [0, n) formatted by row(i, buffer) in chunks on up to `threads` threads (0: one per
-// core), appended to `out` in order: the text does not depend on the number of threads.
-template <typename Row>
-void format_rows(std::string& out, std::size_t n, unsigned threads, Row row) {
-  constexpr std::size_t kChunk = 8192;
-  const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<std::string> parts(chunks);
-  std::vector<fmt::memory_buffer> buffers(resolve_threads(threads));
-  parallel_jobs(chunks, threads, [&](unsigned worker, std::size_t c) {
-    fmt::memory_buffer& buffer = buffers[worker];
-    buffer.clear();
-    for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) row(i, buffer);
-    // Fresh pages backed in one call each, not faulted in one by one (core/pages.hpp).
-    parts[c].reserve(buffer.size());
-    detail::prepare_for_writing(parts[c].data(), buffer.size());
-    parts[c].assign(buffer.data(), buffer.size());
-  });
-  std::size_t total = out.size();
-  for (const std::string& part : parts) total += part.size();
-  out.reserve(total);
-  for (std::string& part : parts) {
-    // Backed part by part as the parts are freed, so that the peak stays one copy of the text.
-    detail::prepare_for_writing(out.data() + out.size(), part.size());
-    out += part;
-    std::string().swap(part);
+// YYYY-MM-DD, as to_string(Date) (which it calls for years outside 0..9999).
+void append_date(fmt::memory_buffer& out, Date date) {
+  const CivilDate c = civil_of(date);
+  if (c.year < 0 || c.year > 9999) {
+    append(out, to_string(date));
+    return;
   }
+  const auto digit = [](int v) { return static_cast<char>('0' + v); };
+  const char text[10] = {digit(c.year / 1000), digit(c.year / 100 % 10), digit(c.year / 10 % 10), digit(c.year % 10), '-',
+                         digit(c.month / 10),  digit(c.month % 10),      '-',                      digit(c.day / 10),   digit(c.day % 10)};
+  out.append(text, text + sizeof text);
+}
+
+// Rows [0, n) in chunks of `per_chunk`, chunk(begin, end, buffer) appending the text of rows
+// [begin, end) to `buffer` (a fmt::memory_buffer or a std::string), on up to `threads` threads
+// (0: one per core), handed to `sink` in order: the text does not depend on the number of
+// threads. Each thread formats a chunk into its own buffer (reused, so its pages are touched
+// once) and, when the chunks before it have gone, hands it to the sink itself, while the other
+// threads format the next chunks: no copy of the whole text is made, and writing overlaps
+// formatting.
+template <typename Buffer, typename Chunk>
+void format_chunks(const TextSink& sink, std::size_t n, std::size_t per_chunk, unsigned threads, Chunk chunk) {
+  constexpr std::size_t kStop = std::numeric_limits<std::size_t>::max();
+  const std::size_t chunks = (n + per_chunk - 1) / per_chunk;
+  std::vector<Buffer> buffers(resolve_threads(threads));
+  std::atomic<std::size_t> turn{0};  // the chunk to hand over next; kStop after a failure
+  parallel_jobs(chunks, threads, [&](unsigned worker, std::size_t c) {
+    try {
+      Buffer& buffer = buffers[worker];
+      buffer.clear();
+      chunk(c * per_chunk, std::min(n, (c + 1) * per_chunk), buffer);
+      // Chunks are handed out in order, so every earlier one is held by a running thread.
+      for (std::size_t t = turn.load(); t != c; t = turn.load()) {
+        if (t == kStop) return;
+        turn.wait(t);
+      }
+      sink(std::string_view(buffer.data(), buffer.size()));
+      turn.store(c + 1);
+      turn.notify_all();
+    } catch (...) {
+      turn.store(kStop);
+      turn.notify_all();
+      throw;
+    }
+  });
+}
+
+// CSV rows: row(i, buffer) appends row i; chunks of 4096 rows (about 0.7 MB for predict's CSV).
+template <typename Row>
+void format_rows(const TextSink& sink, std::size_t n, unsigned threads, Row row) {
+  format_chunks<fmt::memory_buffer>(sink, n, 4096, threads, [&](std::size_t begin, std::size_t end, fmt::memory_buffer& buffer) {
+    for (std::size_t i = begin; i < end; ++i) row(i, buffer);
+  });
+}
+
+// A JSON document whose last member is the array "customers" of n objects, customer(i) the
+// object of the i-th: the same text as dump() of the whole document, written in pieces. The
+// objects are made and printed (by nlohmann's own serializer, at the depth dump() prints them)
+// in chunks on up to `threads` threads, so the document is never whole in memory.
+template <typename Customer>
+void write_json_document(Json j, std::size_t n, unsigned threads, const TextSink& sink, Customer customer) {
+  j["customers"] = Json::array();
+  std::string text = dump(j);
+  constexpr std::string_view kEmpty = "[]\n}\n";  // "customers": [] closes the document
+  if (n == 0 || text.size() < kEmpty.size() || text.compare(text.size() - kEmpty.size(), kEmpty.size(), kEmpty) != 0) {
+    if (n != 0) throw std::logic_error("predictive JSON: \"customers\" is not the last member");
+    sink(text);
+    return;
+  }
+  text.resize(text.size() - kEmpty.size());
+  text += "[\n";
+  sink(text);
+  format_chunks<std::string>(sink, n, 2048, threads, [&](std::size_t begin, std::size_t end, std::string& buffer) {
+    nlohmann::detail::serializer<Json> printer(nlohmann::detail::output_adapter<char, std::string>(buffer), ' ',
+                                               Json::error_handler_t::replace);
+    for (std::size_t i = begin; i < end; ++i) {
+      buffer.append(4, ' ');
+      printer.dump(customer(i), true, false, 2, 4);
+      buffer += i + 1 < n ? ",\n" : "\n";
+    }
+  });
+  sink("  ]\n}\n");
+}
+
+// The text that write(sink) gives in pieces, in one string.
+template <typename Write>
+std::string whole_text(Write write) {
+  std::string out;
+  write([&](std::string_view piece) {
+    // Fresh pages backed in one call each, not faulted in one by one (core/pages.hpp).
+    if (out.size() + piece.size() > out.capacity()) {
+      out.reserve(std::max(out.size() + piece.size(), 2 * out.capacity()));
+      detail::prepare_for_writing(out.data() + out.size(), out.capacity() - out.size());
+    }
+    out.append(piece);
+  });
+  return out;
 }
 
 std::string fixed(const std::optional<double>& value, int decimals) {
@@ -139,7 +218,7 @@ std::string se_text(const std::optional<double>& se) { return se ? fmt::format("
 
 }  // namespace
 
-std::string to_json(const RfmReport& report) {
+void write_json(const RfmReport& report, const TextSink& sink) {
   const RfmSummary& s = report.summary;
   Json j;
   text::put_envelope(j, {report.version, report.command, to_string(RecordKind::transaction)});
@@ -149,8 +228,8 @@ std::string to_json(const RfmReport& report) {
   j["input"] = input_json(report.input, s);
   j["notes"] = report.notes;
   if (!report.warnings.empty()) j["warnings"] = report.warnings;
-  Json customers = Json::array();
-  for (const RfmCustomer& c : s.customers) {
+  write_json_document(std::move(j), s.customers.size(), report.threads, sink, [&](std::size_t i) {
+    const RfmCustomer& c = s.customers[i];
     Json o;
     o["customer_id"] = c.customer_id;
     o["first_purchase"] = to_string(c.first);
@@ -158,22 +237,24 @@ std::string to_json(const RfmReport& report) {
     o["t_x"] = c.t_x;
     o["T"] = c.T;
     o["monetary"] = text::json_number_or_null<Json>(c.monetary);
-    customers.push_back(std::move(o));
-  }
-  j["customers"] = std::move(customers);
-  return dump(j);
+    return o;
+  });
 }
 
-std::string to_csv(const RfmReport& report, const CsvStyle& style) {
+std::string to_json(const RfmReport& report) { return whole_text([&](const TextSink& sink) { write_json(report, sink); }); }
+
+void write_csv(const RfmReport& report, const CsvStyle& style, const TextSink& sink) {
   const RfmSummary& s = report.summary;
-  std::string out = "customer_id,first_purchase,x,t_x,T,monetary,unit\n";
+  sink("customer_id,first_purchase,x,t_x,T,monetary,unit\n");
   const std::string_view unit = to_string(s.unit);
-  format_rows(out, s.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
+  format_rows(sink, s.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
     const RfmCustomer& c = s.customers[i];
     append_csv_field(line, c.customer_id, style.formula_guard);
     line.push_back(',');
     append_date(line, c.first);
-    fmt::format_to(std::back_inserter(line), ",{},", c.x);
+    line.push_back(',');
+    append_count(line, c.x);
+    line.push_back(',');
     append_num(line, c.t_x);
     line.push_back(',');
     append_num(line, c.T);
@@ -183,7 +264,10 @@ std::string to_csv(const RfmReport& report, const CsvStyle& style) {
     append(line, unit);
     line.push_back('\n');
   });
-  return out;
+}
+
+std::string to_csv(const RfmReport& report, const CsvStyle& style) {
+  return whole_text([&](const TextSink& sink) { write_csv(report, style, sink); });
 }
 
 std::string to_table(const RfmReport& report) {
@@ -205,7 +289,7 @@ std::string to_table(const RfmReport& report) {
   return out;
 }
 
-std::string to_json(const PredictReport& report) {
+void write_json(const PredictReport& report, const TextSink& sink) {
   const RfmSummary& s = report.summary;
   const BgNbdFit& f = report.purchases;
   const GammaGammaFit& g = report.spend;
@@ -301,9 +385,12 @@ std::string to_json(const PredictReport& report) {
   j["max_p_alive"] = text::json_number_or_null<Json>(report.max_p_alive);
   j["customers_total"] = report.customers_total;
   j["customers_selected"] = report.customers_selected;
-  if (report.customers_in_json) {
-    Json customers = Json::array();
-    for (const CustomerPrediction& p : report.customers) {
+  if (!report.customers_in_json) {
+    sink(dump(j));
+    return;
+  }
+  write_json_document(std::move(j), report.customers.size(), report.threads, sink, [&](std::size_t i) {
+      const CustomerPrediction& p = report.customers[i];
       const RfmCustomer& c = s.customers[p.customer];
       Json o;
       o["customer_id"] = c.customer_id;
@@ -321,27 +408,29 @@ std::string to_json(const PredictReport& report) {
         o["holdout_predicted"] = text::json_number_or_null<Json>(p.holdout_predicted);
       }
       if (report.intervals) add_interval_members(o, report.intervals->customers[p.customer], report.intervals->options.purchases);
-      customers.push_back(std::move(o));
-    }
-    j["customers"] = std::move(customers);
-  }
-  return dump(j);
+      return o;
+  });
 }
 
-std::string to_csv(const PredictReport& report, const CsvStyle& style) {
+std::string to_json(const PredictReport& report) { return whole_text([&](const TextSink& sink) { write_json(report, sink); }); }
+
+void write_csv(const PredictReport& report, const CsvStyle& style, const TextSink& sink) {
   const RfmSummary& s = report.summary;
-  std::string out =
+  std::string head =
       "customer_id,x,t_x,T,monetary,p_alive,expected_purchases,expected_spend,clv,value_at_risk";
-  if (report.holdout) out += ",holdout_actual,holdout_predicted";
-  if (report.intervals) out += interval_csv_header(report.intervals->options.purchases);
-  out += ",unit,horizon\n";
+  if (report.holdout) head += ",holdout_actual,holdout_predicted";
+  if (report.intervals) head += interval_csv_header(report.intervals->options.purchases);
+  head += ",unit,horizon\n";
+  sink(head);
   // The same last two fields on every line.
   const std::string tail = "," + std::string(to_string(s.unit)) + "," + num(report.horizon) + "\n";
-  format_rows(out, report.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
+  format_rows(sink, report.customers.size(), report.threads, [&](std::size_t i, fmt::memory_buffer& line) {
     const CustomerPrediction& p = report.customers[i];
     const RfmCustomer& c = s.customers[p.customer];
     append_csv_field(line, c.customer_id, style.formula_guard);
-    fmt::format_to(std::back_inserter(line), ",{},", c.x);
+    line.push_back(',');
+    append_count(line, c.x);
+    line.push_back(',');
     append_num(line, c.t_x);
     line.push_back(',');
     append_num(line, c.T);
@@ -358,13 +447,18 @@ std::string to_csv(const PredictReport& report, const CsvStyle& style) {
     line.push_back(',');
     append_num(line, p.value_at_risk);
     if (report.holdout) {
-      fmt::format_to(std::back_inserter(line), ",{},", c.holdout_x);
+      line.push_back(',');
+      append_count(line, c.holdout_x);
+      line.push_back(',');
       append_num(line, p.holdout_predicted);
     }
     if (report.intervals) append_interval_fields(line, report.intervals->customers[p.customer], report.intervals->options.purchases);
     append(line, tail);
   });
-  return out;
+}
+
+std::string to_csv(const PredictReport& report, const CsvStyle& style) {
+  return whole_text([&](const TextSink& sink) { write_csv(report, style, sink); });
 }
 
 std::string model_csv(const PredictReport& report) {

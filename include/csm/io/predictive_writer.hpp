@@ -11,6 +11,7 @@
 #include "csm/forecast.hpp"
 #include "csm/gamma_gamma.hpp"
 #include "csm/io/csv_style.hpp"
+#include "csm/io/output_file.hpp"
 #include "csm/io/record_input.hpp"
 #include "csm/prediction_interval.hpp"
 #include "csm/rfm.hpp"
@@ -112,5 +113,15 @@ std::string to_table(const PredictReport& report);
 /// The model part alone, for `-f csv` with --customers-csv: one row per quantity,
 /// `model,name,value,standard_error`.
 std::string model_csv(const PredictReport& report);
+
+/// to_csv's text in pieces of about a megabyte, handed to `sink` in order as they are formatted
+/// (for write_file_atomically_in_pieces: the whole text is never in memory). The same bytes as
+/// to_csv, with any number of threads.
+void write_csv(const RfmReport& report, const CsvStyle& style, const TextSink& sink);
+void write_csv(const PredictReport& report, const CsvStyle& style, const TextSink& sink);
+/// to_json's text in pieces (the customers, when the document has them, in chunks as they are
+/// printed): the same bytes as to_json.
+void write_json(const RfmReport& report, const TextSink& sink);
+void write_json(const PredictReport& report, const TextSink& sink);
 
 }  // namespace csm::io
