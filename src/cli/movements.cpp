@@ -11,10 +11,10 @@
 #include "io/text_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_options.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "csm/error.hpp"
 #include "csm/io/movement_writer.hpp"
-#include "csm/io/output_file.hpp"
 
 namespace csm::cli {
 namespace {
@@ -144,18 +144,7 @@ int movements(const MovementCommandOptions& options, Streams io) {
       io::movements_to_table(report, sink);
     }
   };
-  if (!options.output.empty() && options.output != "-") {
-    std::string text;
-    write([&text](std::string_view chunk) { text.append(chunk); });
-    io::write_file_atomically(options.output, text);
-    return kOk;
-  }
-  write([&io](std::string_view chunk) {
-    io.out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    if (!io.out) throw OutputError("<stdout>: write failed");
-  });
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
+  write_output_in_pieces(options.output, io, write);
   return kOk;
 }
 

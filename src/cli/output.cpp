@@ -39,7 +39,11 @@ void write_output_in_pieces(const std::string& path, Streams io,
     io::write_file_atomically_in_pieces(path, produce);
     return;
   }
-  produce([&](std::string_view piece) { io.out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+  // Checked after each piece: a closed pipe (`| head`) ends the run at once, not after the rest.
+  produce([&](std::string_view piece) {
+    io.out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    if (!io.out) throw OutputError("<stdout>: write failed");
+  });
   io.out.flush();
   if (!io.out) throw OutputError("<stdout>: write failed");
 }

@@ -10,6 +10,7 @@
 
 #include "csm/activity_aggregator.hpp"
 #include "csm/io/record_input.hpp"
+#include "csm/io/text_sink.hpp"
 #include "csm/movements.hpp"
 
 namespace csm::io {
@@ -25,9 +26,6 @@ struct MovementReport {
   MovementList list;
   std::vector<std::string> warnings;
 };
-
-/// Receives the text in pieces of about 1 MiB (and the rest at the end).
-using TextSink = std::function<void(std::string_view)>;
 
 /// `period,customer_id,movement,mrr_before,mrr_after,mrr_change,group`, one line per movement;
 /// group is empty without --by and "(none)" for the empty value.

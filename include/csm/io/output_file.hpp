@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "csm/io/text_sink.hpp"
+
 namespace csm::io {
 
 /// Write `text` to `path` through a temporary file in the same directory that is flushed to disk
@@ -13,9 +15,6 @@ namespace csm::io {
 /// Temporary files that runs killed with SIGKILL on this host left in the directory (their
 /// process no longer runs) are removed first; docs/reliability.md, "Output safety".
 void write_file_atomically(const std::string& path, std::string_view text);
-
-/// Receives a text in pieces, in order.
-using TextSink = std::function<void(std::string_view)>;
 
 /// write_file_atomically with the text made in pieces: produce(sink) hands the pieces to sink in
 /// order, and each is written as it comes, so the whole text is never held in memory (a large
