@@ -1,5 +1,7 @@
 #include "csm/data_quality.hpp"
 
+#include "pages.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -97,6 +99,14 @@ bool DataProfile::duplicate(std::uint64_t row_hash, YearMonth month, Place where
 }
 
 namespace {
+// Back the whole pages inside [begin, begin + bytes) in one system call (pages.hpp).
+void populate_range(void* begin, std::size_t bytes) noexcept {
+  constexpr std::uintptr_t kPage = 4096;
+  const auto start = reinterpret_cast<std::uintptr_t>(begin);
+  const std::uintptr_t first = (start + kPage - 1) & ~(kPage - 1);
+  const std::uintptr_t last = (start + bytes) & ~(kPage - 1);
+  if (last > first) detail::populate_pages(reinterpret_cast<void*>(first), last - first);
+}
 constexpr unsigned kLineBits = DataProfile::kLineBits;
 constexpr std::uint64_t kLineMask = DataProfile::kLineMask;
 DataProfile::Place unpack(std::uint64_t packed) {
@@ -152,7 +162,8 @@ void DataProfile::Log::open(std::int32_t month) {
   if (cursors.size() < buckets.size()) cursors.resize(buckets.size());
   Cursor& c = cursors[static_cast<std::size_t>(month - base)];
   if (c.segment != nullptr) {  // its block is full
-    c.segment->blocks.back().size = c.segment->blocks.back().capacity;
+    Block& full = c.segment->blocks.back();
+    full.size = static_cast<std::uint32_t>(c.key - full.keys.get());
   } else {
     if (segments.empty()) segments.emplace_back();
     c.segment = &segments.back();
@@ -162,9 +173,18 @@ void DataProfile::Log::open(std::int32_t month) {
   Segment& s = *c.segment;
   if (s.blocks.empty() || s.blocks.back().size == s.blocks.back().capacity) s.grow();
   Block& block = s.blocks.back();
+  if (block.ready == block.size) {
+    // The next chunk's pages, backed at once (pages only partly inside fault in as usual).
+    const std::uint32_t ready = std::min(block.capacity, block.size + kChunkRows);
+    if (block.capacity >= kChunkRows) {
+      populate_range(block.keys.get() + block.size, std::size_t{ready - block.size} * sizeof(std::uint64_t));
+      populate_range(block.steps.get() + block.size, std::size_t{ready - block.size});
+    }
+    block.ready = ready;
+  }
   c.key = block.keys.get() + block.size;
   c.step = block.steps.get() + block.size;
-  c.end = block.keys.get() + block.capacity;
+  c.end = block.keys.get() + block.ready;
 }
 
 DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
