@@ -186,7 +186,8 @@ class DataProfile {
 
   /// The reading is over: resolve the logs now and free their memory (before the metrics are
   /// made, so that the log and the aggregation's peak do not add up). Nothing is logged after.
-  void seal();
+  /// `threads`: the large months are checked for a repeated hash on up to this many threads.
+  void seal(unsigned threads = 1);
 
   /// Rows of another profile of the same reading (a thread's share); counts only.
   void merge_counts(const DataProfile& other);
@@ -346,7 +347,7 @@ class DataProfile {
     std::vector<Place> overlap_places;
     std::vector<std::uint32_t> overlap_sources;  // sorted, distinct
   };
-  Found resolve(std::size_t max_locations) const;
+  Found resolve(std::size_t max_locations, unsigned threads = 1) const;
   std::optional<Found> sealed_;  // seal(): what the logs said, the logs freed
 
   bool detailed_;

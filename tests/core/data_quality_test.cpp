@@ -210,6 +210,11 @@ TEST_CASE("data profile: large months, far lines, shares and seal", "[core][qual
   whole.merge(std::move(second), 30001);
   whole.seal();
   check(whole);
+  // Sealed with the large months checked on three threads: the same.
+  DataProfile threaded;
+  for (const Row& r : rows) log(threaded, r, r.line);
+  threaded.seal(3);
+  check(threaded);
   // Without the copies: no warning, though each month is checked in parts.
   DataProfile clean;
   for (std::size_t i = 0; i + 2 < rows.size(); ++i) {
