@@ -159,6 +159,8 @@ class ActivityShards {
 
   /// Take a record in the thread of `shard` (each thread uses only its own shard number).
   void add(unsigned shard, const ActivityRecord& record);
+  /// The same, given CustomerIndex::hash(record.customer_id) (a reader that hashed it already).
+  void add(unsigned shard, const ActivityRecord& record, std::uint64_t customer_hash);
   /// Take in the rows other threads passed to `shard`; call now and then from its thread.
   void receive(unsigned shard);
   /// The thread of `shard` has no more records (or stopped on an error): pass on what it holds,

@@ -26,10 +26,54 @@ class RowHash {
  public:
   [[gnu::always_inline]] void add(std::string_view bytes) noexcept {
     flush();
+    h_ = fold_text(h_, bytes);
+  }
+  [[gnu::always_inline]] void add(std::int64_t value) noexcept {
+    if (pending_) {
+      h_ = mum(first_ ^ h_ ^ kC, static_cast<std::uint64_t>(value) ^ kD);
+      pending_ = false;
+    } else {
+      first_ = static_cast<std::uint64_t>(value);
+      pending_ = true;
+    }
+  }
+  [[gnu::always_inline]] std::uint64_t value() const noexcept {
+    const std::uint64_t h = pending_ ? mum(first_ ^ h_ ^ kC, kB) : h_;
+    return mum(h ^ kA, kC);
+  }
+
+  // The hash of a row in independent lanes, for the readers' per-row path: each lane is one
+  // multiply of two words (pair) or of a short string (text, one multiply up to 16 bytes), and
+  // fold() mixes four lanes in two more, so a row costs about three dependent multiplies instead
+  // of one per pair of fields. (Same construction as add(): strings mixed with their length.)
+  [[gnu::always_inline]] static std::uint64_t pair(std::uint64_t a, std::uint64_t b) noexcept {
+    return mum(a ^ kA, b ^ kB);
+  }
+  [[gnu::always_inline]] static std::uint64_t text(std::string_view bytes) noexcept {
+    return fold_text(kD, bytes);
+  }
+  [[gnu::always_inline]] static std::uint64_t fold(std::uint64_t l1, std::uint64_t l2, std::uint64_t l3,
+                                                   std::uint64_t l4) noexcept {
+    const std::uint64_t x = mum(l1 ^ rotl(l3, 23) ^ kC, l2 ^ rotl(l4, 47) ^ kD);
+    return mum(x ^ kA, kC);
+  }
+
+ private:
+  static constexpr std::uint64_t kA = 0xa0761d6478bd642full;
+  static constexpr std::uint64_t kB = 0xe7037ed1a0b428dbull;
+  static constexpr std::uint64_t kC = 0x8ebc6af09c88c6e3ull;
+  static constexpr std::uint64_t kD = 0x589965cc75374cc3ull;
+  [[gnu::always_inline]] void flush() noexcept {
+    if (pending_) {
+      h_ = mum(first_ ^ h_ ^ kC, kB);
+      pending_ = false;
+    }
+  }
+  [[gnu::always_inline]] static std::uint64_t fold_text(std::uint64_t h, std::string_view bytes) noexcept {
     std::uint64_t n = bytes.size();
     std::size_t i = 0;
     for (; i + 16 <= bytes.size(); i += 16) {
-      h_ = mum(load(bytes.data() + i) ^ h_, load(bytes.data() + i + 8) ^ kB);
+      h = mum(load(bytes.data() + i) ^ h, load(bytes.data() + i + 8) ^ kB);
     }
     // The last 1..16 bytes in loads of fixed size that overlap (as wyhash reads them): each
     // byte is in a or b, so for a given length different bytes give different (a, b).
@@ -47,33 +91,9 @@ class RowHash {
           std::uint64_t{static_cast<unsigned char>(p[rest >> 1])} << 8 |
           static_cast<unsigned char>(p[rest - 1]);
     }
-    h_ = mum(a ^ h_ ^ kA, b ^ n ^ kB);
+    return mum(a ^ h ^ kA, b ^ n ^ kB);
   }
-  [[gnu::always_inline]] void add(std::int64_t value) noexcept {
-    if (pending_) {
-      h_ = mum(first_ ^ h_ ^ kC, static_cast<std::uint64_t>(value) ^ kD);
-      pending_ = false;
-    } else {
-      first_ = static_cast<std::uint64_t>(value);
-      pending_ = true;
-    }
-  }
-  [[gnu::always_inline]] std::uint64_t value() const noexcept {
-    const std::uint64_t h = pending_ ? mum(first_ ^ h_ ^ kC, kB) : h_;
-    return mum(h ^ kA, kC);
-  }
-
- private:
-  static constexpr std::uint64_t kA = 0xa0761d6478bd642full;
-  static constexpr std::uint64_t kB = 0xe7037ed1a0b428dbull;
-  static constexpr std::uint64_t kC = 0x8ebc6af09c88c6e3ull;
-  static constexpr std::uint64_t kD = 0x589965cc75374cc3ull;
-  [[gnu::always_inline]] void flush() noexcept {
-    if (pending_) {
-      h_ = mum(first_ ^ h_ ^ kC, kB);
-      pending_ = false;
-    }
-  }
+  static std::uint64_t rotl(std::uint64_t x, unsigned r) noexcept { return x << r | x >> (64 - r); }
   static std::uint64_t load(const char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
@@ -139,14 +159,7 @@ class DataProfile {
   bool detailed() const noexcept { return detailed_; }
 
   /// One valid row in the range: its month and the day of its date (0 when the period has none).
-  void row(YearMonth month, int day) {
-    std::size_t at = slot(month);
-    ++months_[at].rows;
-    if (day > 0) {
-      ++months_[at].dated_rows;
-      if (day > months_[at].max_day) months_[at].max_day = static_cast<std::uint8_t>(day);
-    }
-  }
+  [[gnu::always_inline]] void row(YearMonth month, int day) { count(month_of_row(month), day); }
   /// Detailed: where a row of `month` is (the first few of each month are kept).
   void place(YearMonth month, Place where);
   /// Detailed, --dedupe: a row's hash of all its fields; returns true when an earlier row had
@@ -157,6 +170,14 @@ class DataProfile {
   void log_row(std::uint64_t row_hash, YearMonth month, Place where) {
     rows_log_.add(row_hash, month, where);
   }
+  /// Detailed, without --dedupe: log_row(), row() and place() in one, inlined (the readers'
+  /// per-row path).
+  [[gnu::always_inline]] void logged_row(YearMonth month, int day, std::uint64_t row_hash, Place where) {
+    rows_log_.add(row_hash, month, where);
+    Month& m = month_of_row(month);
+    count(m, day);
+    if (m.places < 3) place(month, where);
+  }
   /// Detailed: a row's hash of (customer, month), logged: counted when an earlier row of
   /// another input had the same. Only worth logging when there are several inputs.
   void customer_month(std::uint64_t key, YearMonth month, Place where) {
@@ -165,7 +186,8 @@ class DataProfile {
 
   /// The reading is over: resolve the logs now and free their memory (before the metrics are
   /// made, so that the log and the aggregation's peak do not add up). Nothing is logged after.
-  void seal();
+  /// `threads`: the large months are checked for a repeated hash on up to this many threads.
+  void seal(unsigned threads = 1);
 
   /// Rows of another profile of the same reading (a thread's share); counts only.
   void merge_counts(const DataProfile& other);
@@ -207,6 +229,19 @@ class DataProfile {
     std::uint8_t max_day = 0;
     std::uint8_t places = 0;
   };
+  [[gnu::always_inline]] Month& month_of_row(YearMonth month) {
+    const std::int64_t i = std::int64_t{month.index} - base_;
+    // (A month before base_ wraps to a large unsigned index.)
+    if (static_cast<std::uint64_t>(i) < months_.size()) return months_[static_cast<std::size_t>(i)];
+    return months_[slot(month)];
+  }
+  [[gnu::always_inline]] static void count(Month& m, int day) {
+    ++m.rows;
+    if (day > 0) {
+      ++m.dated_rows;
+      if (day > m.max_day) m.max_day = static_cast<std::uint8_t>(day);
+    }
+  }
   std::size_t slot(YearMonth month) {
     if (months_.empty()) {
       base_ = month.index;
@@ -242,7 +277,11 @@ class DataProfile {
       std::unique_ptr<std::uint8_t[]> steps;
       std::uint32_t size = 0;
       std::uint32_t capacity = 0;
+      std::uint32_t ready = 0;  // rows whose pages are backed (populated a chunk at a time)
     };
+    // Rows whose pages are backed in one system call when a cursor reaches them (instead of a
+    // page fault for each fresh page: expensive on a virtual machine).
+    static constexpr std::uint32_t kChunkRows = 8192;
     struct Segment {
       std::vector<Block> blocks;
       std::vector<std::pair<std::uint64_t, std::uint64_t>> far;  // (row in the segment, place)
@@ -309,7 +348,7 @@ class DataProfile {
     std::vector<Place> overlap_places;
     std::vector<std::uint32_t> overlap_sources;  // sorted, distinct
   };
-  Found resolve(std::size_t max_locations) const;
+  Found resolve(std::size_t max_locations, unsigned threads = 1) const;
   std::optional<Found> sealed_;  // seal(): what the logs said, the logs freed
 
   bool detailed_;

@@ -41,10 +41,13 @@ ActivityShards::ActivityShards(unsigned count, const ActivityAggregator* like)
 ActivityShards::~ActivityShards() = default;
 
 void ActivityShards::add(unsigned shard, const ActivityRecord& record) {
+  add(shard, record, CustomerIndex::hash(record.customer_id));
+}
+
+void ActivityShards::add(unsigned shard, const ActivityRecord& record, std::uint64_t hash) {
   Impl& impl = *impl_;
   ActivityAggregator& mine = impl.shards[shard];
   const std::int32_t key = mine.count(record);
-  const std::uint64_t hash = CustomerIndex::hash(record.customer_id);
   const unsigned owner = impl.exchange.owner(hash);
   if (owner == shard) {
     mine.parts_.front()->add(record.customer_id, hash, key, record.revenue);

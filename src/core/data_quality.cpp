@@ -1,5 +1,9 @@
 #include "csm/data_quality.hpp"
 
+#include "csm/parallel.hpp"
+
+#include "pages.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -98,6 +102,14 @@ bool DataProfile::duplicate(std::uint64_t row_hash, YearMonth month, Place where
 }
 
 namespace {
+// Back the whole pages inside [begin, begin + bytes) in one system call (pages.hpp).
+void populate_range(void* begin, std::size_t bytes) noexcept {
+  constexpr std::uintptr_t kPage = 4096;
+  const auto start = reinterpret_cast<std::uintptr_t>(begin);
+  const std::uintptr_t first = (start + kPage - 1) & ~(kPage - 1);
+  const std::uintptr_t last = (start + bytes) & ~(kPage - 1);
+  if (last > first) detail::populate_pages(reinterpret_cast<void*>(first), last - first);
+}
 constexpr unsigned kLineBits = DataProfile::kLineBits;
 constexpr std::uint64_t kLineMask = DataProfile::kLineMask;
 DataProfile::Place unpack(std::uint64_t packed) {
@@ -153,7 +165,8 @@ void DataProfile::Log::open(std::int32_t month) {
   if (cursors.size() < buckets.size()) cursors.resize(buckets.size());
   Cursor& c = cursors[static_cast<std::size_t>(month - base)];
   if (c.segment != nullptr) {  // its block is full
-    c.segment->blocks.back().size = c.segment->blocks.back().capacity;
+    Block& full = c.segment->blocks.back();
+    full.size = static_cast<std::uint32_t>(c.key - full.keys.get());
   } else {
     if (segments.empty()) segments.emplace_back();
     c.segment = &segments.back();
@@ -163,12 +176,21 @@ void DataProfile::Log::open(std::int32_t month) {
   Segment& s = *c.segment;
   if (s.blocks.empty() || s.blocks.back().size == s.blocks.back().capacity) s.grow();
   Block& block = s.blocks.back();
+  if (block.ready == block.size) {
+    // The next chunk's pages, backed at once (pages only partly inside fault in as usual).
+    const std::uint32_t ready = std::min(block.capacity, block.size + kChunkRows);
+    if (block.capacity >= kChunkRows) {
+      populate_range(block.keys.get() + block.size, std::size_t{ready - block.size} * sizeof(std::uint64_t));
+      populate_range(block.steps.get() + block.size, std::size_t{ready - block.size});
+    }
+    block.ready = ready;
+  }
   c.key = block.keys.get() + block.size;
   c.step = block.steps.get() + block.size;
-  c.end = block.keys.get() + block.capacity;
+  c.end = block.keys.get() + block.ready;
 }
 
-DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
+DataProfile::Found DataProfile::resolve(std::size_t max_locations, unsigned threads) const {
   if (sealed_) return *sealed_;
   if (!rows_log_.cursors.empty() || !customer_months_log_.cursors.empty()) {
     throw std::logic_error("DataProfile: the logs are read before seal() wrote their cursors back");
@@ -187,10 +209,15 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
   // up to about 100,000 rows), and only the keys whose bit another key set too are compared
   // exactly (about 1 in 16). Most months of most files have no repeated key, and are
   // then not walked row by row.
-  std::vector<std::uint64_t> seen;
-  std::vector<std::uint64_t> twice;
-  std::vector<std::uint64_t> shared;
-  const auto has_repeat = [&](const std::vector<Log::Segment>& bucket, std::size_t n) {
+  struct Scratch {
+    std::vector<std::uint64_t> seen;
+    std::vector<std::uint64_t> twice;
+    std::vector<std::uint64_t> shared;
+  };
+  const auto has_repeat = [](const std::vector<Log::Segment>& bucket, std::size_t n, Scratch& scratch) {
+    std::vector<std::uint64_t>& seen = scratch.seen;
+    std::vector<std::uint64_t>& twice = scratch.twice;
+    std::vector<std::uint64_t>& shared = scratch.shared;
     unsigned bits = 10;
     while ((std::size_t{1} << bits) < 16 * n) ++bits;
     const std::size_t words = (std::size_t{1} << bits) / 64;
@@ -227,13 +254,32 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
     std::sort(shared.begin(), shared.end());
     return std::adjacent_find(shared.begin(), shared.end()) != shared.end();
   };
+  const auto rows_of = [](const std::vector<Log::Segment>& bucket) {
+    std::size_t n = 0;
+    for (const Log::Segment& s : bucket) n += s.rows;
+    return n;
+  };
+  constexpr std::size_t kLargeBucket = 16384;
+  // Rows: which large months have a repeated key, on up to `threads` threads (a month is
+  // checked by one thread, the answer does not depend on which).
+  std::vector<char> repeats(rows_log_.buckets.size(), 1);
+  {
+    std::vector<std::size_t> large;
+    for (std::size_t b = 0; b < rows_log_.buckets.size(); ++b) {
+      if (rows_of(rows_log_.buckets[b]) > kLargeBucket) large.push_back(b);
+    }
+    std::vector<Scratch> scratch(resolve_threads(threads));
+    parallel_jobs(large.size(), threads, [&](unsigned worker, std::size_t j) {
+      const std::vector<Log::Segment>& bucket = rows_log_.buckets[large[j]];
+      repeats[large[j]] = has_repeat(bucket, rows_of(bucket), scratch[worker]) ? 1 : 0;
+    });
+  }
   const auto walk = [&](const Log& log, bool with_sources, auto&& visit) {
     for (std::size_t b = 0; b < log.buckets.size(); ++b) {
-      std::size_t n = 0;
-      for (const Log::Segment& s : log.buckets[b]) n += s.rows;
+      const std::size_t n = rows_of(log.buckets[b]);
       if (n == 0) continue;
       // Rows: a month without a repeated key has no duplicate (customer-months repeat often).
-      if (!with_sources && n > 16384 && !has_repeat(log.buckets[b], n)) continue;
+      if (!with_sources && !repeats[b]) continue;
       std::size_t slots = 16;
       while (slots < 2 * n) slots *= 2;
       if (keys.size() < slots) keys.resize(slots);
@@ -306,11 +352,11 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations) const {
   return found;
 }
 
-void DataProfile::seal() {
+void DataProfile::seal(unsigned threads) {
   if (sealed_) return;
   rows_log_.flush();
   customer_months_log_.flush();
-  sealed_ = resolve(3);
+  sealed_ = resolve(3, threads);
   rows_log_ = Log();
   customer_months_log_ = Log();
 }

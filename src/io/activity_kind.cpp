@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "csm/activity_state.hpp"
+#include "csm/customer_index.hpp"
 #include "field_parser.hpp"
 #include "record_gate.hpp"
 #include "record_kinds.hpp"
@@ -53,7 +54,9 @@ class ActivityConsumer final : public RowConsumer {
     if (!is_blank(cells[kSegment])) record.segment = cells[kSegment].text;
     if ((gate_.since || gate_.last_month) && gate_.outside(record.period)) return;
     if (gate_.shard_count != 0) gate_.check_shard(record.customer_id, where, columns_.display_name(kCustomerId));
-    if (gate_.quality != nullptr && !describe_quality(record, trimmed(cells[kPeriod].text), where)) {
+    std::uint64_t customer_hash = 0;  // CustomerIndex::hash of the id, once computed
+    if (gate_.quality != nullptr &&
+        !describe_quality(record, trimmed(cells[kPeriod].text), where, customer_hash)) {
       return;  // --dedupe: an exact duplicate, dropped
     }
     if (gate_.profile != nullptr) describe_row(record, trimmed(cells[kPeriod].text));
@@ -61,7 +64,8 @@ class ActivityConsumer final : public RowConsumer {
     if (out_ != nullptr) {
       out_->add(record);
     } else if (shards_ != nullptr) {
-      shards_->add(shard_, record);
+      shards_->add(shard_, record,
+                   customer_hash != 0 ? customer_hash : CustomerIndex::hash(record.customer_id));
     } else {
       try {
         sink_->add(record);
@@ -98,8 +102,10 @@ class ActivityConsumer final : public RowConsumer {
     }
   }
 
-  // The row for the data-quality warnings; false when --dedupe drops it.
-  bool describe_quality(const ActivityRecord& r, std::string_view period_text, const Location& where) {
+  // The row for the data-quality warnings; false when --dedupe drops it. Detailed: sets
+  // `customer_hash` to CustomerIndex::hash of the id (the aggregation's, reused).
+  bool describe_quality(const ActivityRecord& r, std::string_view period_text, const Location& where,
+                        std::uint64_t& customer_hash) {
     DataProfile& q = *gate_.quality;
     const int day = period_text.size() >= 10 && period_text[7] == '-'
                         ? (period_text[8] - '0') * 10 + (period_text[9] - '0')
@@ -109,27 +115,29 @@ class ActivityConsumer final : public RowConsumer {
       return true;
     }
     const DataProfile::Place place{gate_.source_index, where.line};
-    RowHash hash;
-    hash.add(r.customer_id);
-    RowHash customer = hash;
-    hash.add(period_text);
-    hash.add(r.revenue);
-    hash.add(r.acquisition_cost ? *r.acquisition_cost : -1);
-    hash.add(std::int64_t{r.csat});
-    hash.add(std::int64_t{r.nps} + 1);  // 0: no answer
-    if (!r.segment.empty()) hash.add(r.segment);
-    const std::uint64_t h = hash.value();
+    // Every field, in independent lanes (RowHash::fold): the id through its 64-bit hash, the
+    // period as written (a day date differs from another day's), the amounts, csat and nps
+    // (0..5 and 0..11 in one word), the segment (0 when there is none).
+    customer_hash = CustomerIndex::hash(r.customer_id);
+    const std::uint64_t scores = std::uint64_t{r.csat} << 8 | static_cast<std::uint8_t>(r.nps + 1);
+    const std::uint64_t h = RowHash::fold(
+        RowHash::pair(customer_hash, static_cast<std::uint64_t>(r.revenue)),
+        RowHash::text(period_text),
+        RowHash::pair(static_cast<std::uint64_t>(r.acquisition_cost ? *r.acquisition_cost : -1) ^ 0x5bd1e995u,
+                      scores ^ 0x9e3779b97f4a7c15ull),
+        r.segment.empty() ? 0 : RowHash::text(r.segment));
     if (!gate_.dedupe) {
-      q.log_row(h, r.period, place);
+      q.logged_row(r.period, day, h, place);
     } else if (q.duplicate(h, r.period, place)) {
       ++report_.duplicates_dropped;
       return false;
+    } else {
+      q.row(r.period, day);
+      q.place(r.period, place);
     }
-    q.row(r.period, day);
-    q.place(r.period, place);
     if (gate_.several_inputs) {
-      customer.add(std::int64_t{r.period.index});
-      q.customer_month(customer.value(), r.period, place);
+      q.customer_month(RowHash::fold(RowHash::pair(customer_hash, static_cast<std::uint64_t>(r.period.index)), 0, 0, 0),
+                       r.period, place);
     }
     return true;
   }

@@ -228,7 +228,7 @@ void RecordInput::Impl::read(RecordKind kind, const MakeConsumer& make, const Re
     }
   }
   for (const InputError& e : gate.kept) report.skipped_messages.emplace_back(e.what());
-  if (gate.quality != nullptr) gate.quality->seal();  // the logs freed before the metrics
+  if (gate.quality != nullptr) gate.quality->seal(effective_threads(impl.opts.threads));  // the logs freed before the metrics
   if (report.records == 0 && report.skipped == 0 && !impl.opts.allow_empty) {
     throw InputError(report.sources.size() == 1 ? report.sources.front() : std::string(), 0, "",
                      "no records: expected at least one data record");

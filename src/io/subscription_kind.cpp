@@ -73,13 +73,14 @@ class SubscriptionConsumer final : public KindConsumer<SubscriptionExpander> {
       hash.add(r.segment);
       const std::uint64_t h = hash.value();
       if (!gate_.dedupe) {
-        q.log_row(h, month_of(r.start), place);
+        q.logged_row(month_of(r.start), 0, h, place);
       } else if (q.duplicate(h, month_of(r.start), place)) {
         ++report_.duplicates_dropped;
         return;
+      } else {
+        q.row(month_of(r.start), 0);
+        q.place(month_of(r.start), place);
       }
-      q.row(month_of(r.start), 0);
-      q.place(month_of(r.start), place);
     }
     out_.add(r);
     ++report_.records;

@@ -146,6 +146,29 @@ TEST_CASE("row hash: field boundaries count, equal fields hash equal", "[core][q
   CHECK(d.value() != e.value());
 }
 
+TEST_CASE("row hash lanes: each field counts, equal rows hash equal", "[core][quality]") {
+  // The readers' per-row hash (RowHash::fold of pair/text lanes): rows that differ in any one
+  // field differ, the same row gives the same value.
+  const auto row = [](std::uint64_t id, std::string_view period, std::uint64_t revenue,
+                      std::uint64_t cost, std::uint64_t scores, std::string_view segment) {
+    return RowHash::fold(RowHash::pair(id, revenue), RowHash::text(period), RowHash::pair(cost, scores),
+                         segment.empty() ? 0 : RowHash::text(segment));
+  };
+  const std::uint64_t base = row(7, "2024-01", 100, 5, 0x0203, "smb");
+  CHECK(base == row(7, "2024-01", 100, 5, 0x0203, "smb"));
+  CHECK(base != row(8, "2024-01", 100, 5, 0x0203, "smb"));
+  CHECK(base != row(7, "2024-01-01", 100, 5, 0x0203, "smb"));
+  CHECK(base != row(7, "2024-01", 101, 5, 0x0203, "smb"));
+  CHECK(base != row(7, "2024-01", 100, 6, 0x0203, "smb"));
+  CHECK(base != row(7, "2024-01", 100, 5, 0x0204, "smb"));
+  CHECK(base != row(7, "2024-01", 100, 5, 0x0203, ""));
+  CHECK(base != row(7, "2024-01", 100, 5, 0x0203, "smc"));
+  // Swapped lanes and a long text (over 16 bytes) that differs in its last byte.
+  CHECK(row(1, "x", 2, 3, 4, "") != row(3, "x", 4, 1, 2, ""));
+  CHECK(row(1, "a segment name over sixteen bytes", 2, 3, 4, "") !=
+        row(1, "a segment name over sixteen bytez", 2, 3, 4, ""));
+}
+
 // Months large enough to be checked in parts first (over 16,384 rows), with lines far apart (the
 // log's one-byte steps overflow): a.csv has c0..c19999 in Jan at lines 2, 4, ..., 40000 and
 // d0..d19999 in Feb at lines 3, 5, ..., 40001, then copies of (c7, Jan) at line 100000 and of
@@ -192,6 +215,11 @@ TEST_CASE("data profile: large months, far lines, shares and seal", "[core][qual
   whole.merge(std::move(second), 30001);
   whole.seal();
   check(whole);
+  // Sealed with the large months checked on three threads: the same.
+  DataProfile threaded;
+  for (const Row& r : rows) log(threaded, r, r.line);
+  threaded.seal(3);
+  check(threaded);
   // Without the copies: no warning, though each month is checked in parts.
   DataProfile clean;
   for (std::size_t i = 0; i + 2 < rows.size(); ++i) {
