@@ -23,7 +23,6 @@ Usage: bgbb_interval_coverage.py --binary PATH --work DIR [--reps 60] [--custome
        [--levels 0.9,0.5] [--draws 200] [--table FILE.md]
 """
 
-import argparse
 import csv
 import json
 import os
@@ -36,7 +35,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from coverage_support import report  # noqa: E402  (the table printed and written)
+from coverage_support import arguments, report  # noqa: E402  (the common options; the table printed and written)
 import pareto_bgbb_reference as ref  # noqa: E402
 
 TRUTH = (1.2, 0.75, 0.66, 2.8)  # alpha, beta, gamma, delta: near the donations fit
@@ -61,15 +60,8 @@ def simulate(rng, customers):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--reps", type=int, default=60)
-    ap.add_argument("--customers", type=int, default=3000)
+    ap = arguments(reps=60, customers=3000)
     ap.add_argument("--levels", default="0.9,0.5")
-    ap.add_argument("--draws", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=20261207)
-    ap.add_argument("--table", help="write a markdown table of the coverage here")
     args = ap.parse_args()
     levels = [float(v) for v in args.levels.split(",")]
     os.makedirs(args.work, exist_ok=True)

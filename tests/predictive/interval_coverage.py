@@ -21,7 +21,6 @@ Usage: interval_coverage.py --binary PATH --work DIR [--reps 30] [--customers 30
        [--level 0.9] [--draws 200] [--table FILE.md]
 """
 
-import argparse
 import csv
 import json
 import os
@@ -33,7 +32,7 @@ import numpy as np
 from scipy import special, stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from coverage_support import report  # noqa: E402  (the table printed and written)
+from coverage_support import arguments, report  # noqa: E402  (the common options; the table printed and written)
 
 TRUTH = {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5, "p": 6.0, "q": 4.0, "gamma": 15.0}
 CAL_DAYS = 52 * 7       # calibration: 52 weeks after the start
@@ -105,15 +104,8 @@ def true_values(customers):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--reps", type=int, default=30)
-    ap.add_argument("--customers", type=int, default=3000)
+    ap = arguments(reps=30, customers=3000)
     ap.add_argument("--level", type=float, default=0.9)
-    ap.add_argument("--draws", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=20261207)
-    ap.add_argument("--table", help="write a markdown table of the coverage here")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     rng = np.random.default_rng(args.seed)

@@ -27,7 +27,6 @@ Usage: purchase_interval_coverage.py --binary PATH --work DIR [--reps 20] [--cus
        [--models bgnbd,pareto-nbd,bg-bb] [--level 0.9] [--draws 200] [--table FILE.md]
 """
 
-import argparse
 import csv
 import json
 import os
@@ -40,7 +39,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from coverage_support import report  # noqa: E402  (the table printed and written)
+from coverage_support import arguments, report  # noqa: E402  (the common options; the table printed and written)
 
 CAL_DAYS = 52 * 7
 ACQ_DAYS = 13 * 7
@@ -156,16 +155,9 @@ def one_base(args, rng, model, rep):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--customers", type=int, default=1000)
+    ap = arguments(reps=20, customers=1000)
     ap.add_argument("--models", default="bgnbd,pareto-nbd,bg-bb")
     ap.add_argument("--level", type=float, default=0.9)
-    ap.add_argument("--draws", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=20261207)
-    ap.add_argument("--table", help="write a markdown table of the coverage here")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     started = time.time()
