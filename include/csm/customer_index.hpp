@@ -47,6 +47,10 @@ class CustomerIndex {
   }
   std::size_t size() const noexcept { return offsets_.size(); }
   std::string_view id(std::uint32_t index) const noexcept;
+  /// Load ahead where id(index) starts, then (a few calls later, once that is in) its bytes: for
+  /// a walk over the ids in an order other than the index's, where each id is two cache misses.
+  void prefetch_offset(std::uint32_t index) const noexcept { __builtin_prefetch(offsets_.data() + index); }
+  void prefetch_text(std::uint32_t index) const noexcept { __builtin_prefetch(text_.data() + offsets_[index]); }
 
   static std::uint64_t hash(std::string_view id) noexcept;
 

@@ -317,36 +317,69 @@ RfmSummary RfmAccumulator::finish(TimeUnit unit, unsigned threads) {
   }
   // One day's purchases of a customer past the money limit: refused as compute refuses a month's
   // revenue past it (the first such customer in id order, on any number of threads).
-  for (const Key& key : keys) {
-    const Walked& w = walked[key.part][key.index];
-    if (w.too_much_on == INT32_MIN) continue;
-    throw RevenueOverflow("customer " + quote_for_message(id_of(key)) + ", " +
-                          to_string(Date{w.too_much_on}) + ": the day's purchase amounts sum to more than " +
-                          format_money(kMaxMoney));
+  // (Looked for in index order first: in id order every customer's result is a cache miss.)
+  const auto too_much = [](const Walked& w) { return w.too_much_on != INT32_MIN; };
+  const bool any_too_much = std::any_of(walked.begin(), walked.end(), [&](const std::vector<Walked>& results) {
+    return std::any_of(results.begin(), results.end(), too_much);
+  });
+  if (any_too_much) {
+    for (const Key& key : keys) {
+      const Walked& w = walked[key.part][key.index];
+      if (!too_much(w)) continue;
+      throw RevenueOverflow("customer " + quote_for_message(id_of(key)) + ", " +
+                            to_string(Date{w.too_much_on}) + ": the day's purchase amounts sum to more than " +
+                            format_money(kMaxMoney));
+    }
   }
   detail::reserve_populated(out.customers, keys.size());
   out.customers.resize(keys.size());
   const std::int32_t end_period = period_of_ ? period_of_(end_day) : 0;
   if (period_of_) out.periods.resize(keys.size());
-  for (std::size_t k = 0; k < keys.size(); ++k) {
-    const Walked& w = walked[keys[k].part][keys[k].index];
-    if (period_of_) {
-      out.periods[k] = {w.periods - 1, static_cast<std::uint32_t>(w.last_period - w.first_period),
-                        static_cast<std::uint32_t>(end_period - w.first_period)};
+  // The customers in chunks on the threads (a million ids copied one after another took a
+  // tenth of a second); the chunks' counts are whole numbers, added up after.
+  constexpr std::size_t kChunk = 65536;
+  const std::size_t chunks = (keys.size() + kChunk - 1) / kChunk;
+  struct Counts {
+    std::uint64_t with_repeats = 0;
+    std::uint64_t repeats = 0;
+    std::uint64_t holdout = 0;
+  };
+  std::vector<Counts> counts(chunks);
+  parallel_jobs(chunks, threads, [&](std::size_t chunk) {
+    Counts& sum = counts[chunk];
+    const std::size_t stop = std::min(keys.size(), (chunk + 1) * kChunk);
+    for (std::size_t k = chunk * kChunk; k < stop; ++k) {
+      // In id order the customers' results and ids are all over memory: ask for them ahead.
+      if (k + 16 < stop) {
+        const Key& ahead = keys[k + 16];
+        __builtin_prefetch(&walked[ahead.part][ahead.index]);
+        parts[ahead.part]->customers.prefetch_offset(ahead.index);
+      }
+      if (k + 8 < stop) parts[keys[k + 8].part]->customers.prefetch_text(keys[k + 8].index);
+      const Walked& w = walked[keys[k].part][keys[k].index];
+      if (period_of_) {
+        out.periods[k] = {w.periods - 1, static_cast<std::uint32_t>(w.last_period - w.first_period),
+                          static_cast<std::uint32_t>(end_period - w.first_period)};
+      }
+      RfmCustomer& c = out.customers[k];
+      c.customer_id.assign(id_of(keys[k]));
+      c.first = Date{w.first};
+      c.last = Date{w.last};
+      c.x = w.x;
+      c.t_x = static_cast<double>(w.last - w.first) / per_unit;
+      c.T = static_cast<double>(end_day - w.first) / per_unit;
+      c.repeat_amount = w.repeat_amount;
+      if (c.x > 0) c.monetary = to_double(c.repeat_amount) / static_cast<double>(c.x);
+      c.holdout_x = w.holdout_x;
+      if (c.x > 0) ++sum.with_repeats;
+      sum.repeats += c.x;
+      sum.holdout += c.holdout_x;
     }
-    RfmCustomer& c = out.customers[k];
-    c.customer_id.assign(id_of(keys[k]));
-    c.first = Date{w.first};
-    c.last = Date{w.last};
-    c.x = w.x;
-    c.t_x = static_cast<double>(w.last - w.first) / per_unit;
-    c.T = static_cast<double>(end_day - w.first) / per_unit;
-    c.repeat_amount = w.repeat_amount;
-    if (c.x > 0) c.monetary = to_double(c.repeat_amount) / static_cast<double>(c.x);
-    c.holdout_x = w.holdout_x;
-    if (c.x > 0) ++out.customers_with_repeats;
-    out.repeat_occasions += c.x;
-    out.holdout_occasions += c.holdout_x;
+  });
+  for (const Counts& sum : counts) {
+    out.customers_with_repeats += sum.with_repeats;
+    out.repeat_occasions += sum.repeats;
+    out.holdout_occasions += sum.holdout;
   }
   return out;
 }
