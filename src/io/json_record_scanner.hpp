@@ -136,6 +136,7 @@ struct JsonReader::RecordScanner {
   inline void skip_string();
   inline int skip_digits();
   inline void number();
+  inline bool plain_number() noexcept;
   inline void literal(std::string_view word);
   inline void scalar(int c);
   inline void skip_container(std::size_t level);
@@ -143,6 +144,8 @@ struct JsonReader::RecordScanner {
   inline void skip_value(std::size_t level);
   // A top-level value that is not an object (the layouts reject it): skip_value(1).
   void skip_record_value();
+  inline bool raw_key_is(const KnownKey& known) const noexcept;
+  inline std::size_t key_slot(std::size_t ordinal, std::string_view& key);
   void object();
   void deliver(std::uint64_t record_line);
 
