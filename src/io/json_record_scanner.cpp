@@ -487,20 +487,34 @@ bool JsonReader::RecordScanner::plain_number() noexcept {
   return true;
 }
 
-// A known key's value, into cells_[slot].
+// A known key's value, into cells_[slot]. Most values are strings without escapes or non-ASCII
+// bytes (one run to the closing quote) or plain numbers; the others go to any_value().
 void JsonReader::RecordScanner::value(std::size_t slot) {
+  if (p != end && *p == '"') {
+    const char* const q = find_string_stop(p + 1, end);
+    if (q != end && *q == '"') {
+      r.cells_[slot] =
+          Cell{std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), CellType::text};
+      p = q + 1;
+      return;
+    }
+  } else {
+    const char* const start = p;
+    if (plain_number()) {
+      r.cells_[slot] =
+          Cell{std::string_view(start, static_cast<std::size_t>(p - start)), CellType::number};
+      return;
+    }
+  }
+  any_value(slot);
+}
+
+void JsonReader::RecordScanner::any_value(std::size_t slot) {
   const char* const start = p;
   const int c = peek();
   Cell& cell = r.cells_[slot];
   switch (c) {
     case '"': {
-      // Most strings have no escape and no non-ASCII byte: one run to the closing quote.
-      const char* const q = find_string_stop(p + 1, end);
-      if (q != end && *q == '"') {
-        cell = Cell{std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), CellType::text};
-        p = q + 1;
-        return;
-      }
       const std::size_t offset = r.strings_.size();
       std::string_view raw;
       if (scan_string(&r.strings_, slot, raw)) {
@@ -529,7 +543,7 @@ void JsonReader::RecordScanner::value(std::size_t slot) {
       return;
     default:
       if (c == '-' || is_digit(c)) {
-        if (!plain_number()) number();
+        number();
         cell =
             Cell{std::string_view(start, static_cast<std::size_t>(p - start)), CellType::number};
         return;
@@ -559,9 +573,13 @@ std::size_t JsonReader::RecordScanner::key_slot(std::size_t ordinal, std::string
       p += last.key.size() + 2;
       return last.slot;
     }
-  } else {
-    r.key_cache_.resize(ordinal + 1);
   }
+  return new_key_slot(ordinal, key);
+}
+
+// key_slot() when the key cache missed; out of line, so that the hit stays small.
+std::size_t JsonReader::RecordScanner::new_key_slot(std::size_t ordinal, std::string_view& key) {
+  if (ordinal >= r.key_cache_.size()) r.key_cache_.resize(ordinal + 1);
   KnownKey& cache = r.key_cache_[ordinal];
   for (const KnownKey& known : r.known_keys_) {
     if (raw_key_is(known)) {
@@ -608,10 +626,14 @@ void JsonReader::RecordScanner::object() {
     if (c != '"') fail_expected(expected_key);
     std::string_view key;
     const std::size_t slot = key_slot(ordinal, key);
-    skip_ws_inside();
-    if (peek() != ':') fail_expected("':' after the key");
-    ++p;
-    skip_ws_inside();
+    if (end - p > 1 && *p == ':' && static_cast<unsigned char>(p[1]) > ' ') {
+      ++p;  // compact JSON: the value right after the colon
+    } else {
+      skip_ws_inside();
+      if (peek() != ':') fail_expected("':' after the key");
+      ++p;
+      skip_ws_inside();
+    }
     ++ordinal;
     if (slot == ColumnMap::npos) {
       skip_value(2);
@@ -620,6 +642,12 @@ void JsonReader::RecordScanner::object() {
       skip_value(2);
     } else {
       value(slot);
+    }
+    expected_key = "a key (a string in double quotes)";
+    if (end - p > 1 && *p == ',' && static_cast<unsigned char>(p[1]) > ' ') {
+      ++p;  // compact JSON: the next key right after the comma
+      c = static_cast<unsigned char>(*p);
+      continue;
     }
     skip_ws_inside();
     c = peek();
@@ -631,7 +659,6 @@ void JsonReader::RecordScanner::object() {
     ++p;
     skip_ws_inside();
     c = peek();
-    expected_key = "a key (a string in double quotes)";
   }
 }
 
