@@ -5,8 +5,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "csm/io/utf8.hpp"
 #include "json_record_scanner.hpp"
@@ -26,6 +31,55 @@ constexpr std::array<bool, 256> make_string_stops() {
   return stops;
 }
 constexpr std::array<bool, 256> kStringStops = make_string_stops();
+
+// The first byte from `q` on that the string scanner stops at, or `end`.
+inline const char* find_string_stop(const char* q, const char* end) noexcept {
+#if defined(__SSE2__)
+  // 16 bytes at a time: signed, "less than 0x20" also takes the bytes from 0x80 up.
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - q >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    const __m128i stops = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+        _mm_cmplt_epi8(x, space));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stops));
+    if (mask != 0) return q + __builtin_ctz(mask);
+    q += 16;
+  }
+#endif
+  while (q != end && !kStringStops[static_cast<unsigned char>(*q)]) ++q;
+  return q;
+}
+
+template <typename Word>
+Word load(const char* at) noexcept {
+  Word w;
+  std::memcpy(&w, at, sizeof w);
+  return w;
+}
+
+// a[0, n) == b[0, n), for the short keys of records: word loads, the last one overlapping.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n >= 8) {
+    while (n > 8) {
+      if (load<std::uint64_t>(a) != load<std::uint64_t>(b)) return false;
+      a += 8;
+      b += 8;
+      n -= 8;
+    }
+    return load<std::uint64_t>(a + n - 8) == load<std::uint64_t>(b + n - 8);
+  }
+  if (n >= 4) {
+    return load<std::uint32_t>(a) == load<std::uint32_t>(b) &&
+           load<std::uint32_t>(a + n - 4) == load<std::uint32_t>(b + n - 4);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
 
 bool is_word_char(int c) noexcept {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
@@ -224,7 +278,7 @@ bool JsonReader::RecordScanner::scan_string(std::string* out, std::size_t slot, 
   const char* segment = p;
   bool escaped = false;
   for (;;) {
-    while (p != end && !kStringStops[static_cast<unsigned char>(*p)]) ++p;
+    p = find_string_stop(p, end);
     const int c = peek();
     if (c == '"') {
       if (escaped) {
@@ -413,8 +467,49 @@ void JsonReader::RecordScanner::skip_value(std::size_t level) {
 
 void JsonReader::RecordScanner::skip_record_value() { skip_value(1); }
 
-// A known key's value, into cells_[slot].
+// The common number -?[1-9][0-9]*(\.[0-9]+)? followed, inside the buffer, by a byte that cannot
+// continue a number: the cursor moves past it and true is returned, as number() would. Anything
+// else (a leading zero, an exponent, the end of the buffer, an error) is left to number().
+bool JsonReader::RecordScanner::plain_number() noexcept {
+  const char* q = p;
+  if (q != end && *q == '-') ++q;
+  if (q == end || *q < '1' || *q > '9') return false;
+  ++q;
+  while (q != end && is_digit(*q)) ++q;
+  if (q != end && *q == '.') {
+    ++q;
+    const char* const fraction = q;
+    while (q != end && is_digit(*q)) ++q;
+    if (q == fraction) return false;
+  }
+  if (q == end || is_word_char(static_cast<unsigned char>(*q))) return false;
+  p = q;
+  return true;
+}
+
+// A known key's value, into cells_[slot]. Most values are strings without escapes or non-ASCII
+// bytes (one run to the closing quote) or plain numbers; the others go to any_value().
 void JsonReader::RecordScanner::value(std::size_t slot) {
+  if (p != end && *p == '"') {
+    const char* const q = find_string_stop(p + 1, end);
+    if (q != end && *q == '"') {
+      r.cells_[slot] =
+          Cell{std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), CellType::text};
+      p = q + 1;
+      return;
+    }
+  } else {
+    const char* const start = p;
+    if (plain_number()) {
+      r.cells_[slot] =
+          Cell{std::string_view(start, static_cast<std::size_t>(p - start)), CellType::number};
+      return;
+    }
+  }
+  any_value(slot);
+}
+
+void JsonReader::RecordScanner::any_value(std::size_t slot) {
   const char* const start = p;
   const int c = peek();
   Cell& cell = r.cells_[slot];
@@ -457,6 +552,60 @@ void JsonReader::RecordScanner::value(std::size_t slot) {
   }
 }
 
+// Whether the key at the cursor (on its opening quote) is `known`, by its raw bytes: when they
+// match, scan_string would return them as they are (the known key has no byte it stops at).
+bool JsonReader::RecordScanner::raw_key_is(const KnownKey& known) const noexcept {
+  const std::size_t size = known.key.size();
+  return known.plain && static_cast<std::size_t>(end - p) > size + 1 && p[size + 1] == '"' &&
+         same_bytes(p + 1, known.key.data(), size);
+}
+
+// The key at the cursor (on its opening quote), read past its closing quote, and its slot.
+// Records of one file almost always list the same keys in the same order, a few optional keys
+// shifting those after them: the key seen at this position last time is tried first, then the
+// other keys seen before, each by its raw bytes; a key with escapes or not seen yet is read by
+// scan_string and looked up.
+std::size_t JsonReader::RecordScanner::key_slot(std::size_t ordinal, std::string_view& key) {
+  if (ordinal < r.key_cache_.size()) {
+    const KnownKey& last = r.key_cache_[ordinal];
+    if (raw_key_is(last)) {
+      key = std::string_view(p + 1, last.key.size());
+      p += last.key.size() + 2;
+      return last.slot;
+    }
+  }
+  return new_key_slot(ordinal, key);
+}
+
+// key_slot() when the key cache missed; out of line, so that the hit stays small.
+std::size_t JsonReader::RecordScanner::new_key_slot(std::size_t ordinal, std::string_view& key) {
+  if (ordinal >= r.key_cache_.size()) r.key_cache_.resize(ordinal + 1);
+  KnownKey& cache = r.key_cache_[ordinal];
+  for (const KnownKey& known : r.known_keys_) {
+    if (raw_key_is(known)) {
+      key = std::string_view(p + 1, known.key.size());
+      p += known.key.size() + 2;
+      cache = known;
+      return known.slot;
+    }
+  }
+  r.key_.clear();
+  if (scan_string(&r.key_, ColumnMap::npos, key)) key = r.key_;
+  const auto seen = std::find_if(r.known_keys_.begin(), r.known_keys_.end(),
+                                 [&key](const KnownKey& known) { return known.key == key; });
+  if (seen != r.known_keys_.end()) {
+    cache = *seen;
+    return seen->slot;
+  }
+  cache.key.assign(key);
+  cache.slot = r.columns_.find(key);
+  cache.plain = std::none_of(key.begin(), key.end(), [](char ch) {
+    return kStringStops[static_cast<unsigned char>(ch)];
+  });
+  if (r.known_keys_.size() < kMaxKnownKeys) r.known_keys_.push_back(cache);
+  return cache.slot;
+}
+
 // The record object at the cursor, into cells_. Nothing is delivered yet.
 void JsonReader::RecordScanner::object() {
   std::fill(r.cells_.begin(), r.cells_.end(), Cell{});
@@ -476,22 +625,14 @@ void JsonReader::RecordScanner::object() {
   for (;;) {
     if (c != '"') fail_expected(expected_key);
     std::string_view key;
-    r.key_.clear();
-    if (scan_string(&r.key_, ColumnMap::npos, key)) key = r.key_;
-    skip_ws_inside();
-    if (peek() != ':') fail_expected("':' after the key");
-    ++p;
-    skip_ws_inside();
-    // Records of one file almost always list the same keys in the same order: remember the
-    // slot of the key seen at this position last time.
-    std::size_t slot = ColumnMap::npos;
-    if (ordinal < r.key_cache_.size() && r.key_cache_[ordinal].first == key) {
-      slot = r.key_cache_[ordinal].second;
+    const std::size_t slot = key_slot(ordinal, key);
+    if (end - p > 1 && *p == ':' && static_cast<unsigned char>(p[1]) > ' ') {
+      ++p;  // compact JSON: the value right after the colon
     } else {
-      slot = r.columns_.find(key);
-      if (ordinal >= r.key_cache_.size()) r.key_cache_.resize(ordinal + 1);
-      r.key_cache_[ordinal].first.assign(key);
-      r.key_cache_[ordinal].second = slot;
+      skip_ws_inside();
+      if (peek() != ':') fail_expected("':' after the key");
+      ++p;
+      skip_ws_inside();
     }
     ++ordinal;
     if (slot == ColumnMap::npos) {
@@ -501,6 +642,12 @@ void JsonReader::RecordScanner::object() {
       skip_value(2);
     } else {
       value(slot);
+    }
+    expected_key = "a key (a string in double quotes)";
+    if (end - p > 1 && *p == ',' && static_cast<unsigned char>(p[1]) > ' ') {
+      ++p;  // compact JSON: the next key right after the comma
+      c = static_cast<unsigned char>(*p);
+      continue;
     }
     skip_ws_inside();
     c = peek();
@@ -512,7 +659,6 @@ void JsonReader::RecordScanner::object() {
     ++p;
     skip_ws_inside();
     c = peek();
-    expected_key = "a key (a string in double quotes)";
   }
 }
 

@@ -110,13 +110,14 @@ struct JsonReader::RecordScanner {
   }
 
   // Inside a record. JSON Lines records end at the line break, so there it is not whitespace.
+  // Compact JSON has none, so a byte above the space ends it at once.
   void skip_ws_inside() noexcept {
-    const bool newline_is_space = !lines();
     while (p != end) {
-      const char c = *p;
+      const auto c = static_cast<unsigned char>(*p);
+      if (c > ' ') return;
       if (c == ' ' || c == '\t' || c == '\r') {
         ++p;
-      } else if (c == '\n' && newline_is_space) {
+      } else if (c == '\n' && !lines()) {
         ++line;
         ++p;
       } else {
@@ -136,13 +137,18 @@ struct JsonReader::RecordScanner {
   inline void skip_string();
   inline int skip_digits();
   inline void number();
+  inline bool plain_number() noexcept;
   inline void literal(std::string_view word);
   inline void scalar(int c);
   inline void skip_container(std::size_t level);
   inline void value(std::size_t slot);
+  void any_value(std::size_t slot);
   inline void skip_value(std::size_t level);
   // A top-level value that is not an object (the layouts reject it): skip_value(1).
   void skip_record_value();
+  inline bool raw_key_is(const KnownKey& known) const noexcept;
+  inline std::size_t key_slot(std::size_t ordinal, std::string_view& key);
+  std::size_t new_key_slot(std::size_t ordinal, std::string_view& key);
   void object();
   void deliver(std::uint64_t record_line);
 

@@ -330,6 +330,60 @@ TEST_CASE("json: escaped values stay valid however much escaped text the record 
   CHECK(out.rows[0].at("csat") == text("plain"));
 }
 
+TEST_CASE("json lines: keys that change position, escaped spellings and long strings", "[json]") {
+  // The key cache compares each key's raw bytes with the key seen at that position before, then
+  // with the other keys seen; these records move keys about, spell known keys with escapes and
+  // have keys that are prefixes or extensions of known ones.
+  std::string doc =
+      "{\"customer_id\":\"a\",\"period\":\"2024-01\",\"revenue\":1}\n"
+      "{\"customer_id\":\"b\",\"period\":\"2024-01\",\"csat\":4,\"revenue\":2}\n"
+      "{\"customer_id\":\"c\",\"period\":\"2024-01\",\"revenue\":3}\n"
+      "{\"customer_id\":\"d\",\"\\u0070eriod\":\"2024-02\",\"revenue\":-4.25}\n"
+      "{\"customer_id\":\"e\",\"rev\":9,\"revenue\":5,\"revenuex\":6}\n"
+      "{\"customer_id\":\"f\",\"caf\\u00e9\":1,\"caf\xC3\xA9\":2,\"revenue\":7}\n"
+      "{\"customer_id\":\"g\",\"revenue\":8,\"r\\u0065venue\":9}\n"
+      "{\"customer_id\":\"abcdefghijklmnopqrstuvwxyz\\u00e9\","
+      "\"segment\":\"0123456789abcdefg\xC3\xA9h\",\"revenue\":1e2}\n"
+      "{\"customer_id\":\"0123456789abcdef\",\"segment\":\"0123456789abcdefg\\\"\",\"revenue\":0.5}\n";
+  // More distinct keys than the reader keeps for its misses (32).
+  doc += "{";
+  for (int k = 1; k <= 40; ++k) doc += "\"k" + std::to_string(k) + "\":" + std::to_string(k) + ",";
+  doc += "\"revenue\":10,\"customer_id\":\"h\"}\n";
+  doc += "{\"revenue\":11,\"k40\":0,\"customer_id\":\"i\"}\n";
+
+  const Outcome out = read_whole(doc, JsonLayout::lines, true);
+  INFO(describe(out));
+  REQUIRE(out.error.empty());
+  CHECK(out.lines == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 8, 9, 10, 11});
+  REQUIRE(out.rows.size() == 10);
+  CHECK(out.rows[0] == Row{{"customer_id", text("a")},
+                           {"period", text("2024-01")},
+                           {"revenue", number("1")}});
+  CHECK(out.rows[1] == Row{{"customer_id", text("b")},
+                           {"period", text("2024-01")},
+                           {"csat", number("4")},
+                           {"revenue", number("2")}});
+  CHECK(out.rows[2] == Row{{"customer_id", text("c")},
+                           {"period", text("2024-01")},
+                           {"revenue", number("3")}});
+  CHECK(out.rows[3] == Row{{"customer_id", text("d")},
+                           {"period", text("2024-02")},
+                           {"revenue", number("-4.25")}});
+  CHECK(out.rows[4] == Row{{"customer_id", text("e")}, {"revenue", number("5")}});
+  CHECK(out.rows[5] == Row{{"customer_id", text("f")}, {"revenue", number("7")}});
+  // Line 7 spells "revenue" twice, once with an escape: rejected.
+  CHECK(out.rejected == std::vector<std::string>{"data.json:7: duplicate key \"revenue\""});
+  CHECK(out.rows[6] == Row{{"customer_id", text("abcdefghijklmnopqrstuvwxyz\xC3\xA9")},
+                           {"segment", text("0123456789abcdefg\xC3\xA9h")},
+                           {"revenue", number("1e2")}});
+  CHECK(out.rows[7] == Row{{"customer_id", text("0123456789abcdef")},
+                           {"segment", text("0123456789abcdefg\"")},
+                           {"revenue", number("0.5")}});
+  CHECK(out.rows[8] == Row{{"customer_id", text("h")}, {"revenue", number("10")}});
+  CHECK(out.rows[9] == Row{{"customer_id", text("i")}, {"revenue", number("11")}});
+  check_all_splits(doc, JsonLayout::lines, true);
+}
+
 TEST_CASE("json: keys match case-insensitively and through renames", "[json]") {
   ColumnMap columns = make_columns();
   REQUIRE(columns.rename("revenue", "MRR"));

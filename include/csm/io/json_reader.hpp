@@ -99,7 +99,14 @@ class JsonReader {
   std::vector<EscapedText> escaped_;
   std::string strings_;  // unescaped string values of the current record
   std::string key_;      // the current key when it has escapes
-  std::vector<std::pair<std::string, std::size_t>> key_cache_;  // (key, slot) by position
+  struct KnownKey {  // a key seen in this source and its slot (ColumnMap::npos when unknown)
+    std::string key;
+    std::size_t slot = ColumnMap::npos;
+    bool plain = false;  // no byte scan_string stops at: it matches its raw bytes in the input
+  };
+  std::vector<KnownKey> key_cache_;   // the key seen last at each position of the record
+  std::vector<KnownKey> known_keys_;  // the first kMaxKnownKeys distinct keys, for cache misses
+  static constexpr std::size_t kMaxKnownKeys = 32;
   bool row_error_ = false;
   std::string row_error_field_;
   std::string row_error_message_;
