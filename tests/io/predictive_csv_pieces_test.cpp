@@ -7,8 +7,6 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -18,6 +16,7 @@
 
 #include "csm/io/output_file.hpp"
 #include "csm/io/predictive_writer.hpp"
+#include "scratch_dir.hpp"
 
 namespace {
 
@@ -94,29 +93,6 @@ std::string joined(const csm::io::RfmReport& report, const csm::io::CsvStyle& st
   if (pieces != nullptr) *pieces = count;
   return out;
 }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-struct Scratch {
-  std::string dir;
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "csm-pieces-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-  }
-};
 
 }  // namespace
 
@@ -253,8 +229,8 @@ TEST_CASE("rfm JSON in pieces: what nlohmann prints for the whole document", "[i
 }
 
 TEST_CASE("file in pieces: the pieces in order, atomically", "[io][output][pieces]") {
-  Scratch scratch;
-  const std::string path = scratch.dir + "/out.csv";
+  csm::test::ScratchDir scratch;
+  const std::string path = scratch.path("out.csv");
   // 10 MB in pieces of 64 KiB: past the 8 MiB at which the writer starts the write-back.
   const std::string piece(65536, 'x');
   std::string expected;
@@ -262,7 +238,7 @@ TEST_CASE("file in pieces: the pieces in order, atomically", "[io][output][piece
   csm::io::write_file_atomically_in_pieces(path, [&](const csm::io::TextSink& sink) {
     for (int i = 0; i < 160; ++i) sink(std::string_view(expected).substr(static_cast<std::size_t>(i) * 65536, 65536));
   });
-  CHECK(slurp(path) == expected);
+  CHECK(csm::test::slurp(path) == expected);
   CHECK(scratch.entries() == 1);
 
   // A failure while the text is made leaves the old file whole and no temporary file behind.
@@ -272,11 +248,11 @@ TEST_CASE("file in pieces: the pieces in order, atomically", "[io][output][piece
                                                              throw std::runtime_error("formatting failed");
                                                            }),
                   std::runtime_error);
-  CHECK(slurp(path) == expected);
+  CHECK(csm::test::slurp(path) == expected);
   CHECK(scratch.entries() == 1);
 
   // A new file that fails is not created at all.
-  const std::string fresh = scratch.dir + "/fresh.csv";
+  const std::string fresh = scratch.path("fresh.csv");
   CHECK_THROWS_AS(csm::io::write_file_atomically_in_pieces(
                       fresh, [&](const csm::io::TextSink&) { throw std::runtime_error("no rows"); }),
                   std::runtime_error);

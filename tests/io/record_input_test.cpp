@@ -6,8 +6,6 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +14,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
 #include "memory_inputs.hpp"
+#include "scratch_dir.hpp"
 #include "csm/summary_metrics.hpp"
 
 namespace {
@@ -27,34 +26,6 @@ using csm::io::ReadOptions;
 using csm::io::ReadReport;
 using csm::io::RecordInput;
 using csm::io::RecordKind;
-
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "csm-io-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string file = path(name);
-    std::ofstream out(file, std::ios::binary);
-    out << bytes;
-    REQUIRE(out.good());
-    return file;
-  }
-  std::string path(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // Money amounts as plain integers of micro-units (-1 for null) so that Catch can print them.
 std::int64_t micros(const csm::Amount& amount) {
@@ -412,7 +383,7 @@ TEST_CASE("record input: JSON values of the wrong type", "[io][record_input]") {
 // --- Whole-file problems ------------------------------------------------------------------------
 
 TEST_CASE("record input: a missing file is a SourceError naming it", "[io][record_input]") {
-  TempDir dir;
+  csm::test::ScratchDir dir;
   const std::string path = dir.path("nope.csv");
   RecordInput automatic({path}, {});
   CHECK_THROWS_MATCHES(automatic.kind(), SourceError,
@@ -426,7 +397,7 @@ TEST_CASE("record input: a missing file is a SourceError naming it", "[io][recor
 }
 
 TEST_CASE("record input: a directory is a SourceError", "[io][record_input]") {
-  TempDir dir;
+  csm::test::ScratchDir dir;
   const std::string path = dir.path("sub");
   REQUIRE(::mkdir(path.c_str(), 0755) == 0);
   RecordInput input({path}, {});
@@ -439,7 +410,7 @@ TEST_CASE("record input: an unreadable file is a SourceError", "[io][record_inpu
     WARN("running as root: permissions are not enforced, test skipped");
     return;
   }
-  TempDir dir;
+  csm::test::ScratchDir dir;
   const std::string path = dir.write("secret.csv", "customer_id,period,revenue\na,2024-01,1\n");
   REQUIRE(::chmod(path.c_str(), 0) == 0);
   RecordInput input({path}, {});
@@ -619,7 +590,7 @@ TEST_CASE("record input: several files of different formats are one stream",
 
 TEST_CASE("record input: errors in a later file name that file and its own line",
           "[io][record_input]") {
-  TempDir dir;
+  csm::test::ScratchDir dir;
   const std::string a = dir.write("a.csv", "customer_id,period,revenue\nx,2024-01,10\ny,2024-01,20\n");
   const std::string b = dir.write("b.csv", "customer_id,period,revenue\nz,2024-02,-3.00\n");
   CHECK(read_error({a, b}) == b + ":2: revenue: expected a decimal >= 0, got \"-3.00\"");
