@@ -24,13 +24,7 @@ ColorMode color_mode(const std::string& color) {
 }
 
 void write_output(const std::string& path, Streams io, const std::string& text) {
-  if (!to_stdout(path)) {
-    io::write_file_atomically(path, text);
-    return;
-  }
-  io.out << text;
-  io.out.flush();
-  if (!io.out) throw OutputError("<stdout>: write failed");
+  write_output_in_pieces(path, io, [&text](const io::TextSink& sink) { sink(text); });
 }
 
 void write_output_in_pieces(const std::string& path, Streams io,

@@ -552,12 +552,18 @@ void JsonReader::RecordScanner::any_value(std::size_t slot) {
   }
 }
 
-// Whether the key at the cursor (on its opening quote) is `known`, by its raw bytes: when they
-// match, scan_string would return them as they are (the known key has no byte it stops at).
-bool JsonReader::RecordScanner::raw_key_is(const KnownKey& known) const noexcept {
+// Whether the key at the cursor (on its opening quote) is `known`, by its raw bytes (when they
+// match, scan_string would return them as they are: the known key has no byte it stops at); if
+// so, `key` is set to it and the cursor moved past its closing quote.
+bool JsonReader::RecordScanner::take_raw_key(const KnownKey& known, std::string_view& key) noexcept {
   const std::size_t size = known.key.size();
-  return known.plain && static_cast<std::size_t>(end - p) > size + 1 && p[size + 1] == '"' &&
-         same_bytes(p + 1, known.key.data(), size);
+  if (!known.plain || static_cast<std::size_t>(end - p) <= size + 1 || p[size + 1] != '"' ||
+      !same_bytes(p + 1, known.key.data(), size)) {
+    return false;
+  }
+  key = std::string_view(p + 1, size);
+  p += size + 2;
+  return true;
 }
 
 // The key at the cursor (on its opening quote), read past its closing quote, and its slot.
@@ -568,11 +574,7 @@ bool JsonReader::RecordScanner::raw_key_is(const KnownKey& known) const noexcept
 std::size_t JsonReader::RecordScanner::key_slot(std::size_t ordinal, std::string_view& key) {
   if (ordinal < r.key_cache_.size()) {
     const KnownKey& last = r.key_cache_[ordinal];
-    if (raw_key_is(last)) {
-      key = std::string_view(p + 1, last.key.size());
-      p += last.key.size() + 2;
-      return last.slot;
-    }
+    if (take_raw_key(last, key)) return last.slot;
   }
   return new_key_slot(ordinal, key);
 }
@@ -582,9 +584,7 @@ std::size_t JsonReader::RecordScanner::new_key_slot(std::size_t ordinal, std::st
   if (ordinal >= r.key_cache_.size()) r.key_cache_.resize(ordinal + 1);
   KnownKey& cache = r.key_cache_[ordinal];
   for (const KnownKey& known : r.known_keys_) {
-    if (raw_key_is(known)) {
-      key = std::string_view(p + 1, known.key.size());
-      p += known.key.size() + 2;
+    if (take_raw_key(known, key)) {
       cache = known;
       return known.slot;
     }

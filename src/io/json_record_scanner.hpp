@@ -146,7 +146,7 @@ struct JsonReader::RecordScanner {
   inline void skip_value(std::size_t level);
   // A top-level value that is not an object (the layouts reject it): skip_value(1).
   void skip_record_value();
-  inline bool raw_key_is(const KnownKey& known) const noexcept;
+  inline bool take_raw_key(const KnownKey& known, std::string_view& key) noexcept;
   inline std::size_t key_slot(std::size_t ordinal, std::string_view& key);
   std::size_t new_key_slot(std::size_t ordinal, std::string_view& key);
   void object();
