@@ -73,6 +73,8 @@ class ActivityAggregator {
   /// Take one record. May throw RevenueOverflow (see finish()) when it compacts its log, and
   /// std::length_error past CustomerIndex::kMaxCustomers.
   void add(const ActivityRecord& record);
+  /// The same, given CustomerIndex::hash(record.customer_id) (a reader that hashed it already).
+  void add(const ActivityRecord& record, std::uint64_t customer_hash);
 
   /// Fold in everything `other` has taken; the result is as if this one had taken it all. Cheap:
   /// the work of combining is done by finish(), on all cores.

@@ -74,13 +74,15 @@ ActivityAggregator::MonthTotals& ActivityAggregator::totals_for(YearMonth month)
   return detail::at_month(months_base_, months_, month.index);
 }
 
-void ActivityAggregator::add(const ActivityRecord& record) {
+void ActivityAggregator::add(const ActivityRecord& record) { add(record, CustomerIndex::hash(record.customer_id)); }
+
+void ActivityAggregator::add(const ActivityRecord& record, std::uint64_t customer_hash) {
   if (parts_.empty()) {
     parts_.push_back(std::make_unique<RevenueLog>());
     parts_.back()->grouped = grouped();
   }
   const std::int32_t key = count(record);
-  parts_.front()->add(record.customer_id, key, record.revenue);
+  parts_.front()->add(record.customer_id, customer_hash, key, record.revenue);
 }
 
 std::int32_t ActivityAggregator::count(const ActivityRecord& record) {

@@ -19,7 +19,7 @@
 
 namespace csm::io {
 
-void MonthRows::add(YearMonth month, std::string_view source, std::uint64_t line) {
+void MonthRows::add_extreme(YearMonth month, std::string_view source, std::uint64_t line) {
   // Rows come in input order: a month already held keeps its first row.
   const auto row = [&] { return MonthRow{month, std::string(source), line}; };
   if (!first || month < first->month) {

@@ -66,15 +66,15 @@ bool head_has_column(std::string_view head, const ReadOptions& options, const ch
   std::string wanted;
   for (char c : columns.display_name(0)) wanted.push_back(lower(c));
   if (head.substr(0, 3) == "\xef\xbb\xbf") head.remove_prefix(3);
-  std::string lowered;
-  lowered.reserve(std::min<std::size_t>(head.size(), 1u << 16));
-  for (std::size_t i = 0; i < head.size() && i < (1u << 16); ++i) lowered.push_back(lower(head[i]));
-  // Only the header line of a CSV counts, or the first object of JSON.
-  const std::size_t start = lowered.find_first_not_of(" \t\r\n[");
-  if (start == std::string::npos) return false;
-  const bool json = lowered[start] == '{';
-  const std::size_t end = lowered.find(json ? '}' : '\n', start);
-  const std::string_view first = std::string_view(lowered).substr(start, end - start);
+  head = head.substr(0, std::size_t{1} << 16);
+  // Only the header line of a CSV counts, or the first object of JSON; only it is lowered (this
+  // runs for each column of each kind, and the head is up to 64 KiB).
+  const std::size_t start = head.find_first_not_of(" \t\r\n[");
+  if (start == std::string_view::npos) return false;
+  const bool json = head[start] == '{';
+  const std::size_t end = head.find(json ? '}' : '\n', start);
+  std::string first;
+  for (const char c : head.substr(start, end - start)) first.push_back(lower(c));
   std::size_t at = first.find(wanted);
   while (at != std::string_view::npos) {
     const bool left_ok = at == 0 || std::strchr(" \t,\"{", first[at - 1]) != nullptr;

@@ -95,9 +95,16 @@ struct MonthRow {
 /// The same on any number of threads.
 struct MonthRows {
   std::optional<MonthRow> first, next_first, last, next_last;
-  void add(YearMonth month, std::string_view source, std::uint64_t line);
+  void add(YearMonth month, std::string_view source, std::uint64_t line) {
+    // Nearly every row is of a month between the two earliest and the two latest: nothing to do.
+    if (next_first && next_last && next_first->month <= month && month <= next_last->month) return;
+    add_extreme(month, source, line);
+  }
   /// Those of a later part of the input whose lines are counted from `lines_before`.
   void add(const MonthRows& later, std::uint64_t lines_before);
+
+ private:
+  void add_extreme(YearMonth month, std::string_view source, std::uint64_t line);
 };
 
 /// What reading found, for the "input" member of the output and for stderr.
