@@ -205,47 +205,53 @@ DataProfile::Found DataProfile::resolve(std::size_t max_locations, unsigned thre
   std::vector<std::uint64_t> keys;        // the rows' table: keys only
   std::vector<std::uint32_t> sources;     // the customer-months' table: the key's first input
   // Whether a large bucket has a key twice: each key sets a bit of a bitmap of 16 to 32 bits a
-  // key (a power of two; with `twice`, 512 KiB at 100,000 keys: in the L2 cache only for months
-  // up to about 100,000 rows), and only the keys whose bit another key set too are compared
-  // exactly (about 1 in 16). Most months of most files have no repeated key, and are
-  // then not walked row by row.
+  // key (a power of two: 512 KiB at 140,000 keys), and a key whose bit was set already notes the
+  // bit's position. Only the keys at a noted position (about 1 in 32) are compared exactly; the
+  // second pass finds them through a bitmap of the 64-bit words that hold a noted position (1/64
+  // of the size, in the first-level cache) and the sorted notes. Most months of most files have
+  // no repeated key, and are then not walked row by row.
   struct Scratch {
     std::vector<std::uint64_t> seen;
-    std::vector<std::uint64_t> twice;
+    std::vector<std::uint64_t> noted;        // positions found set, then sorted and unique
+    std::vector<std::uint64_t> noted_words;  // a bit for each word of `seen` with a noted position
     std::vector<std::uint64_t> shared;
   };
   const auto has_repeat = [](const std::vector<Log::Segment>& bucket, std::size_t n, Scratch& scratch) {
     std::vector<std::uint64_t>& seen = scratch.seen;
-    std::vector<std::uint64_t>& twice = scratch.twice;
+    std::vector<std::uint64_t>& noted = scratch.noted;
+    std::vector<std::uint64_t>& noted_words = scratch.noted_words;
     std::vector<std::uint64_t>& shared = scratch.shared;
     unsigned bits = 10;
     while ((std::size_t{1} << bits) < 16 * n) ++bits;
     const std::size_t words = (std::size_t{1} << bits) / 64;
     seen.assign(words, 0);
-    twice.assign(words, 0);
+    noted.clear();
     const unsigned shift = 64 - bits;
-    bool any = false;
     for (const Log::Segment& s : bucket) {
       for (const Log::Block& block : s.blocks) {
         for (std::uint32_t i = 0; i < block.size; ++i) {
           const std::uint64_t at = block.keys[i] >> shift;
           const std::uint64_t bit = std::uint64_t{1} << (at & 63);
           std::uint64_t& word = seen[static_cast<std::size_t>(at >> 6)];
-          if ((word & bit) != 0) {
-            twice[static_cast<std::size_t>(at >> 6)] |= bit;
-            any = true;
-          }
+          if ((word & bit) != 0) noted.push_back(at);
           word |= bit;
         }
       }
     }
-    if (!any) return false;
+    if (noted.empty()) return false;
+    std::sort(noted.begin(), noted.end());
+    noted.erase(std::unique(noted.begin(), noted.end()), noted.end());
+    noted_words.assign((words + 63) / 64, 0);
+    for (const std::uint64_t at : noted) {
+      noted_words[static_cast<std::size_t>(at >> 12)] |= std::uint64_t{1} << (at >> 6 & 63);
+    }
     shared.clear();
     for (const Log::Segment& s : bucket) {
       for (const Log::Block& block : s.blocks) {
         for (std::uint32_t i = 0; i < block.size; ++i) {
           const std::uint64_t at = block.keys[i] >> shift;
-          if ((twice[static_cast<std::size_t>(at >> 6)] >> (at & 63) & 1) != 0) {
+          if ((noted_words[static_cast<std::size_t>(at >> 12)] >> (at >> 6 & 63) & 1) != 0 &&
+              std::binary_search(noted.begin(), noted.end(), at)) {
             shared.push_back(block.keys[i] == 0 ? 1 : block.keys[i]);
           }
         }
