@@ -12,6 +12,7 @@
 #include "csm/activity_aggregator.hpp"
 #include "csm/error.hpp"
 #include "csm/io/run.hpp"
+#include "csm/ml/xgboost_model.hpp"
 #include "csm/suggest.hpp"
 
 namespace csm::cli {
@@ -201,6 +202,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   } catch (const OutputError& e) {
     print_error(err, e.what());
     return kIoError;
+  } catch (const ml::LibraryError& e) {
+    print_error(err, e.what());
+    return kOsError;
   } catch (const std::bad_alloc&) {
     // Without building a string: this must not need memory itself.
     err << "csm-metrics: error: out of memory (the input has more customers or months than fit "

@@ -13,7 +13,7 @@ enum ExitCode : int {
   kDataError = 65,    // EX_DATAERR: invalid input data
   kNoInput = 66,      // EX_NOINPUT: input missing or unreadable
   kSoftware = 70,     // EX_SOFTWARE: a bug in csm-metrics
-  kOsError = 71,      // EX_OSERR: out of memory
+  kOsError = 71,      // EX_OSERR: out of memory, or XGBoost's library missing (churn-risk)
   kIoError = 74,      // EX_IOERR: output could not be written
 };
 

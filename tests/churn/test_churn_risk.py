@@ -9,6 +9,7 @@
 - The same scores for any row order and any -j; JSON, CSV and table shapes; --sort, --top.
 - Bad input: an unknown --signal column and a non-numeric signal value exit 65 with
   FILE:LINE: field; usage errors exit 2.
+- XGBoost's library is loaded only to train: broken, compute still runs and churn-risk exits 71.
 
 Usage: test_churn_risk.py --binary PATH --root DIR --work DIR
 """
@@ -180,6 +181,21 @@ def main():
                  ["--sort", "clv"], ["--signal", "logins", "--signal", "Logins"]):
         code, out, err = run(b, ["churn-risk", bad] + args)
         check(f"usage {args}: 2", code == 2 and err.startswith("csm-metrics: error:"), f"{code} {err}")
+    # 6. XGBoost's library is loaded only when a model is trained: with a broken libxgboost.so.0
+    # first on the library path, other commands still run, and churn-risk exits 71 saying which
+    # library and what to install, with nothing on stdout.
+    broken = os.path.join(a.work, "broken-lib")
+    os.makedirs(broken)
+    with open(os.path.join(broken, "libxgboost.so.0"), "w", encoding="utf-8") as f:
+        f.write("not a shared library\n")
+    env = dict(os.environ, LD_LIBRARY_PATH=broken)
+    p = subprocess.run([b, "compute", "--format", "json", data], capture_output=True, text=True, env=env)
+    check("compute without XGBoost's library: exit 0", p.returncode == 0, f"{p.returncode} {p.stderr}")
+    p = subprocess.run([b, "churn-risk", data, *sig], capture_output=True, text=True, env=env)
+    check("churn-risk without XGBoost's library: 71",
+          p.returncode == 71 and p.stdout == ""
+          and p.stderr.startswith("csm-metrics: error: cannot load XGBoost's library libxgboost.so.0")
+          and "apt-get install libxgboost0" in p.stderr, f"{p.returncode} {p.stderr}")
     if failures:
         print(f"{len(failures)} failures")
         return 1

@@ -1,16 +1,25 @@
 #pragma once
 /// Gradient-boosted trees through XGBoost's C API (Debian's libxgboost-dev), for `churn-risk`.
-/// Kept out of csm_core and csm_io: only this small library links libxgboost.
+/// Kept out of csm_core and csm_io: only this small library uses libxgboost, which it loads
+/// (dlopen) when a model is first trained, so that other commands start without it.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace csm::ml {
+
+/// XGBoost's library (libxgboost.so.0, loaded when a model is first trained) could not be
+/// loaded: the installation is incomplete. The CLI exits 71 (EX_OSERR) with the message.
+class LibraryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// The training parameters (XGBoost's names; docs/churn-risk.md says why these values).
 struct BoosterParams {
