@@ -13,8 +13,8 @@ namespace csm::ml {
 namespace {
 
 // XGBoost's C API, loaded when churn-risk first needs it. Linked, the library and the two it
-// loads (libgomp, libdmlc) added about 2.6 ms to the start of every command, `--version`
-// included (docs/performance.md, "Start-up and small files"); only churn-risk uses it.
+// loads (libgomp, libdmlc) added about 4 ms to the start of every command, `--version` included
+// (docs/performance.md, "Start-up and small files"); only churn-risk uses it.
 struct Api {
   decltype(&XGBGetLastError) last_error = nullptr;
   decltype(&XGDMatrixCreateFromMat_omp) matrix_from_array = nullptr;
